@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "clave-device-key.h"
+#include "clave-profile.h"
+#include "clave-service-client.h"
+
+G_BEGIN_DECLS
+
+/* Minutes without use after which the unlocked device key is locked again. */
+#define CLAVE_KEY_AUTO_LOCK_SECS (5 * 60)
+
+#define CLAVE_TYPE_APPLICATION (clave_application_get_type ())
+G_DECLARE_FINAL_TYPE (ClaveApplication, clave_application, CLAVE, APPLICATION, AdwApplication)
+
+ClaveApplication   *clave_application_new                 (void);
+ClaveProfile       *clave_application_get_profile         (ClaveApplication  *self);
+/* The client for the profile's service, built again when the service URL
+ * or the CA file change. NULL with an error when no session can be made
+ * (for example, an unreadable CA file). */
+ClaveServiceClient *clave_application_get_client          (ClaveApplication  *self,
+                                                           GError           **error);
+/* TRUE when the profile names a device and its key file is there. */
+gboolean            clave_application_get_activated       (ClaveApplication  *self);
+/* The device key (locked or unlocked), NULL when not activated. */
+ClaveDeviceKey     *clave_application_get_device_key      (ClaveApplication  *self);
+const char         *clave_application_get_device_key_path (ClaveApplication  *self);
+/* Saves @key (already registered as @device_id) and records the
+ * activation in the profile; nothing changes when saving fails. */
+gboolean            clave_application_activate_device     (ClaveApplication  *self,
+                                                           ClaveDeviceKey    *key,
+                                                           const char        *device_id,
+                                                           const char        *document_type,
+                                                           const char        *document_number,
+                                                           GError           **error);
+/* Erases the key file and the activation from the profile. */
+void                clave_application_forget_device       (ClaveApplication  *self);
+/* Restarts the auto-lock countdown of the unlocked key. */
+void                clave_application_key_used            (ClaveApplication  *self);
+void                clave_application_lock_key            (ClaveApplication  *self);
+
+G_END_DECLS

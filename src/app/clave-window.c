@@ -1,0 +1,859 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "clave-window.h"
+#include "clave-page.h"
+#include "clave-unlock-dialog.h"
+#include "pages/clave-activate-method-page.h"
+#include "pages/clave-done-page.h"
+#include "pages/clave-home-page.h"
+#include "pages/clave-login-page.h"
+#include "pages/clave-my-data-page.h"
+#include "pages/clave-not-registered-page.h"
+#include "pages/clave-set-pin-page.h"
+#include "pages/clave-sms-code-page.h"
+
+struct _ClaveWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* Template widgets */
+  GtkWidget            *back_button;
+  AdwWindowTitle       *window_title;
+  GtkWidget            *header_spinner;
+  GtkWidget            *personal_area_button;
+  AdwToastOverlay      *toast_overlay;
+  GtkStack             *page_stack;
+  ClaveLoginPage       *login_page;
+
+  GCancellable         *cancellable;
+  GPtrArray            *history;        /* page names Back leads to, last first out */
+  ClavePage            *current_page;
+  guint                 busy;
+  gboolean              closed;
+
+  AdwToast             *toast;          /* the toast on screen, if any */
+  ClaveRetryFunc        retry;
+  gpointer              retry_data;
+  GDestroyNotify        retry_data_destroy;
+
+  /* Activation in progress */
+  char                 *document;
+  ClaveDocumentType     document_type;
+  ClaveActivation      *activation;
+  ClaveSmsStatus       *sms_status;
+  gint64                sms_sent_at;
+};
+
+G_DEFINE_FINAL_TYPE (ClaveWindow, clave_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void
+set_busy (ClaveWindow *self,
+          gboolean     busy)
+{
+  if (busy)
+    self->busy++;
+  else if (self->busy > 0)
+    self->busy--;
+
+  gtk_widget_set_visible (self->header_spinner, self->busy > 0);
+  gtk_spinner_set_spinning (GTK_SPINNER (self->header_spinner), self->busy > 0);
+}
+
+static void
+clear_retry (ClaveWindow *self)
+{
+  gpointer data = g_steal_pointer (&self->retry_data);
+  GDestroyNotify destroy = g_steal_pointer (&self->retry_data_destroy);
+
+  self->retry = NULL;
+  if (destroy != NULL && data != NULL)
+    destroy (data);
+}
+
+static void
+dismiss_toast (ClaveWindow *self)
+{
+  if (self->toast != NULL)
+    adw_toast_dismiss (self->toast);
+  g_clear_object (&self->toast);
+}
+
+static void
+on_toast_dismissed (AdwToast    *toast,
+                    ClaveWindow *self)
+{
+  if (toast != self->toast)
+    return;
+
+  g_clear_object (&self->toast);
+  clear_retry (self);
+}
+
+static void
+show_toast (ClaveWindow *self,
+            AdwToast    *toast)
+{
+  /* A toast that waits for Retry would hold back every later one in the
+   * overlay's queue: the newest message replaces the one on screen. */
+  dismiss_toast (self);
+  clear_retry (self);
+
+  self->toast = g_object_ref (toast);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed), self, 0);
+  /* The overlay takes a reference of its own (transfer full). */
+  adw_toast_overlay_add_toast (self->toast_overlay, g_object_ref (toast));
+}
+
+static void
+update_header (ClaveWindow *self)
+{
+  const char *title = NULL;
+
+  if (self->current_page != NULL)
+    title = clave_page_get_title (self->current_page);
+
+  adw_window_title_set_title (self->window_title, title != NULL ? title : _("Clave Desktop"));
+  gtk_widget_set_visible (self->back_button, self->history->len > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", self->history->len > 0);
+}
+
+static void
+on_visible_page_changed (ClaveWindow *self)
+{
+  GtkWidget *child;
+  g_autoptr(ClavePage) previous = NULL;
+
+  /* Pages taken down with the window must not start anything. */
+  if (self->closed)
+    return;
+
+  child = gtk_stack_get_visible_child (self->page_stack);
+  previous = g_steal_pointer (&self->current_page);
+  if (child == NULL || (GtkWidget *) previous == child)
+    {
+      self->current_page = g_steal_pointer (&previous);
+      return;
+    }
+
+  /* A Retry left on screen would now act on a page the person left. */
+  dismiss_toast (self);
+  clear_retry (self);
+
+  if (previous != NULL)
+    clave_page_hidden (previous);
+
+  self->current_page = g_object_ref (CLAVE_PAGE (child));
+  update_header (self);
+  clave_page_shown (self->current_page);
+}
+
+static void
+switch_to (ClaveWindow *self,
+           const char  *name)
+{
+  GtkWidget *child = gtk_stack_get_child_by_name (self->page_stack, name);
+
+  g_return_if_fail (child != NULL);
+
+  gtk_stack_set_visible_child (self->page_stack, child);
+  update_header (self);
+}
+
+static void
+on_activated_changed (ClaveWindow *self)
+{
+  ClaveApplication *app = clave_window_get_clave_application (self);
+  gboolean activated = app != NULL && clave_application_get_activated (app);
+
+  gtk_widget_set_visible (self->personal_area_button, activated);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.login", !activated);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.my-data", activated);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", activated);
+}
+
+/* Actions */
+
+static void
+back_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  clave_window_go_back (CLAVE_WINDOW (widget));
+}
+
+static void
+login_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  clave_window_show_page (CLAVE_WINDOW (widget), "login");
+}
+
+static void
+my_data_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  ClaveWindow *self = CLAVE_WINDOW (widget);
+
+  if (g_strcmp0 (clave_window_get_page_name (self), "my-data") == 0)
+    return;
+
+  clave_window_show_page_after (self, "my-data", "home");
+}
+
+static void
+retry_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  ClaveWindow *self = CLAVE_WINDOW (widget);
+  ClaveRetryFunc retry = self->retry;
+  gpointer data = g_steal_pointer (&self->retry_data);
+  GDestroyNotify destroy = g_steal_pointer (&self->retry_data_destroy);
+
+  /* The toast's button dismisses the toast right after this action;
+   * dismissing it here as well would dismiss it twice. */
+  self->retry = NULL;
+  g_clear_object (&self->toast);
+
+  if (retry != NULL)
+    retry (data);
+  if (destroy != NULL && data != NULL)
+    destroy (data);
+}
+
+static void do_sign_out (gpointer user_data);
+
+static void
+sign_out_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(ClaveWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  ClaveApplication *app;
+
+  if (!clave_service_client_deactivate_finish (CLAVE_SERVICE_CLIENT (source), result, &error)
+      && !g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      set_busy (self, FALSE);
+      clave_window_show_error (self, error, do_sign_out, g_object_ref (self), g_object_unref);
+      return;
+    }
+
+  set_busy (self, FALSE);
+
+  /* Deactivated on the service (now, or earlier by a newer activation):
+   * either way nothing is left for this computer to sign. */
+  app = clave_window_get_clave_application (self);
+  clave_application_forget_device (app);
+  clave_window_end_activation (self);
+  clave_window_show_page_after (self, "login", "home");
+  clave_window_add_toast (self, _("Signed out"));
+}
+
+static void
+sign_out_unlocked_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(ClaveWindow) self = user_data;
+  g_autoptr(ClaveDeviceKey) key = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *device_id = NULL;
+  ClaveApplication *app;
+  ClaveServiceClient *client;
+
+  key = clave_window_unlock_key_finish (self, result, &error);
+  if (key == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+          || g_error_matches (error, CLAVE_DEVICE_KEY_ERROR, CLAVE_DEVICE_KEY_ERROR_WIPED))
+        {
+          set_busy (self, FALSE);
+          return;
+        }
+
+      set_busy (self, FALSE);
+      clave_window_show_error (self, error, NULL, NULL, NULL);
+      return;
+    }
+
+  app = clave_window_get_clave_application (self);
+  client = clave_application_get_client (app, &error);
+  if (client == NULL)
+    {
+      set_busy (self, FALSE);
+      clave_window_show_error (self, error, do_sign_out, g_object_ref (self), g_object_unref);
+      return;
+    }
+
+  device_id = clave_profile_dup_device_id (clave_application_get_profile (app));
+  clave_service_client_deactivate_async (client, key, device_id, self->cancellable,
+                                         sign_out_done_cb, g_object_ref (self));
+}
+
+static void
+do_sign_out (gpointer user_data)
+{
+  ClaveWindow *self = user_data;
+  ClaveApplication *app = clave_window_get_clave_application (self);
+
+  if (app == NULL || !clave_application_get_activated (app))
+    return;
+
+  set_busy (self, TRUE);
+  clave_window_unlock_key_async (self, self->cancellable, sign_out_unlocked_cb, g_object_ref (self));
+}
+
+static void
+on_sign_out_response (ClaveWindow *self,
+                      const char  *response)
+{
+  do_sign_out (self);
+}
+
+static void
+sign_out_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  ClaveWindow *self = CLAVE_WINDOW (widget);
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self),
+                                   _("Sign out of Cl@ve on this computer?"),
+                                   _("This computer will stop being your Cl@ve device and its key "
+                                     "will be erased. To use Clave Desktop again you will have to "
+                                     "log in with your DNI or NIE and activate this computer again."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "sign-out", _("_Sign Out"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "sign-out",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  gtk_widget_set_name (dialog, "sign-out-dialog");
+  g_signal_connect_object (dialog, "response::sign-out",
+                           G_CALLBACK (on_sign_out_response), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Window */
+
+/* The window is going away (gtk_window_destroy() unrealizes it; it is
+ * disposed only once the last reference is gone): stop all work, which
+ * also drops the references that work holds on the window. */
+static void
+shut_down (ClaveWindow *self)
+{
+  self->closed = TRUE;
+  g_cancellable_cancel (self->cancellable);
+
+  if (self->current_page != NULL)
+    clave_page_hidden (self->current_page);
+  g_clear_object (&self->current_page);
+
+  /* Not dismissed: the overlay goes with the window. */
+  g_clear_object (&self->toast);
+  clear_retry (self);
+}
+
+static void
+clave_window_unrealize (GtkWidget *widget)
+{
+  shut_down (CLAVE_WINDOW (widget));
+
+  GTK_WIDGET_CLASS (clave_window_parent_class)->unrealize (widget);
+}
+
+/* The application is set after construction (it is not a construct
+ * property of GtkWindow), so everything that needs it waits for it. */
+static void
+set_up (ClaveWindow *self)
+{
+  ClaveApplication *app = clave_window_get_clave_application (self);
+  GSettings *settings;
+
+  g_return_if_fail (app != NULL);
+
+  /* GTK keeps the default size as the unmaximized size, so the binding
+   * also holds when the window closes maximized, or with Ctrl+Q. */
+  settings = clave_profile_get_settings (clave_application_get_profile (app));
+  g_settings_bind (settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+
+  g_signal_connect_object (app, "notify::activated",
+                           G_CALLBACK (on_activated_changed), self, G_CONNECT_SWAPPED);
+  on_activated_changed (self);
+
+  on_visible_page_changed (self);
+}
+
+static void
+clave_window_dispose (GObject *object)
+{
+  ClaveWindow *self = CLAVE_WINDOW (object);
+
+  shut_down (self);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), CLAVE_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (clave_window_parent_class)->dispose (object);
+}
+
+static void
+clave_window_finalize (GObject *object)
+{
+  ClaveWindow *self = CLAVE_WINDOW (object);
+
+  clave_window_end_activation (self);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->history, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (clave_window_parent_class)->finalize (object);
+}
+
+static void
+clave_window_class_init (ClaveWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = clave_window_dispose;
+  object_class->finalize = clave_window_finalize;
+  widget_class->unrealize = clave_window_unrealize;
+
+  g_type_ensure (CLAVE_TYPE_HOME_PAGE);
+  g_type_ensure (CLAVE_TYPE_LOGIN_PAGE);
+  g_type_ensure (CLAVE_TYPE_NOT_REGISTERED_PAGE);
+  g_type_ensure (CLAVE_TYPE_ACTIVATE_METHOD_PAGE);
+  g_type_ensure (CLAVE_TYPE_SMS_CODE_PAGE);
+  g_type_ensure (CLAVE_TYPE_SET_PIN_PAGE);
+  g_type_ensure (CLAVE_TYPE_DONE_PAGE);
+  g_type_ensure (CLAVE_TYPE_MY_DATA_PAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/clave-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ClaveWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, ClaveWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, ClaveWindow, header_spinner);
+  gtk_widget_class_bind_template_child (widget_class, ClaveWindow, personal_area_button);
+  gtk_widget_class_bind_template_child (widget_class, ClaveWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, ClaveWindow, page_stack);
+  gtk_widget_class_bind_template_child (widget_class, ClaveWindow, login_page);
+  gtk_widget_class_bind_template_callback (widget_class, on_visible_page_changed);
+
+  gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
+  gtk_widget_class_install_action (widget_class, "win.login", NULL, login_action);
+  gtk_widget_class_install_action (widget_class, "win.my-data", NULL, my_data_action);
+  gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
+  gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.back", NULL);
+}
+
+static void
+clave_window_init (ClaveWindow *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->history = g_ptr_array_new_with_free_func (g_free);
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+ClaveWindow *
+clave_window_new (ClaveApplication *application)
+{
+  ClaveWindow *self;
+
+  g_return_val_if_fail (CLAVE_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (CLAVE_TYPE_WINDOW, "application", application, NULL);
+  set_up (self);
+
+  return self;
+}
+
+ClaveApplication *
+clave_window_get_clave_application (ClaveWindow *self)
+{
+  GtkApplication *app;
+
+  g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
+
+  app = gtk_window_get_application (GTK_WINDOW (self));
+
+  return app != NULL ? CLAVE_APPLICATION (app) : NULL;
+}
+
+GCancellable *
+clave_window_get_cancellable (ClaveWindow *self)
+{
+  g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
+
+  return self->cancellable;
+}
+
+/* Navigation */
+
+const char *
+clave_window_get_page_name (ClaveWindow *self)
+{
+  g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->page_stack);
+}
+
+void
+clave_window_show_page (ClaveWindow *self,
+                        const char  *name)
+{
+  const char *current;
+
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+  g_return_if_fail (name != NULL);
+
+  current = clave_window_get_page_name (self);
+  if (g_strcmp0 (current, name) == 0)
+    return;
+
+  if (current != NULL)
+    g_ptr_array_add (self->history, g_strdup (current));
+  switch_to (self, name);
+}
+
+void
+clave_window_show_page_after (ClaveWindow *self,
+                              const char  *name,
+                              const char  *back_to)
+{
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+  g_return_if_fail (name != NULL);
+
+  g_ptr_array_set_size (self->history, 0);
+  if (back_to != NULL && g_strcmp0 (back_to, name) != 0)
+    g_ptr_array_add (self->history, g_strdup (back_to));
+  switch_to (self, name);
+}
+
+void
+clave_window_go_back (ClaveWindow *self)
+{
+  g_autofree char *name = NULL;
+
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+
+  if (self->history->len == 0)
+    return;
+
+  name = g_ptr_array_steal_index (self->history, self->history->len - 1);
+  switch_to (self, name);
+}
+
+void
+clave_window_go_home (ClaveWindow *self)
+{
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+
+  clave_window_show_page_after (self, "home", NULL);
+}
+
+void
+clave_window_restart_login (ClaveWindow *self,
+                            const char  *notice)
+{
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+
+  clave_window_end_activation (self);
+  clave_window_show_page_after (self, "login", "home");
+  clave_login_page_set_notice (self->login_page, notice);
+}
+
+/* Messages */
+
+void
+clave_window_add_toast (ClaveWindow *self,
+                        const char  *title)
+{
+  g_autoptr(AdwToast) toast = NULL;
+
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+
+  toast = adw_toast_new (title);
+  show_toast (self, toast);
+}
+
+gboolean
+clave_window_is_transient_error (const GError *error)
+{
+  if (error == NULL)
+    return FALSE;
+
+  if (error->domain != CLAVE_SERVICE_ERROR)
+    return error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR
+           || error->domain == G_TLS_ERROR;
+
+  switch ((ClaveServiceError) error->code)
+    {
+    case CLAVE_SERVICE_ERROR_NETWORK:
+    case CLAVE_SERVICE_ERROR_TLS:
+    case CLAVE_SERVICE_ERROR_PROTOCOL:
+    case CLAVE_SERVICE_ERROR_SERVER:
+      return TRUE;
+    case CLAVE_SERVICE_ERROR_INVALID_REQUEST:
+    case CLAVE_SERVICE_ERROR_IDENTIFICATION_FAILED:
+    case CLAVE_SERVICE_ERROR_TOO_MANY_ATTEMPTS:
+    case CLAVE_SERVICE_ERROR_ACTIVATION_EXPIRED:
+    case CLAVE_SERVICE_ERROR_ACTIVATION_LOCKED:
+    case CLAVE_SERVICE_ERROR_RESEND_TOO_SOON:
+    case CLAVE_SERVICE_ERROR_RESEND_LIMIT:
+    case CLAVE_SERVICE_ERROR_INVALID_CODE:
+    case CLAVE_SERVICE_ERROR_CODE_EXPIRED:
+    case CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED:
+    case CLAVE_SERVICE_ERROR_SIGNATURE_REJECTED:
+    default:
+      return FALSE;
+    }
+}
+
+void
+clave_window_show_error (ClaveWindow    *self,
+                         const GError   *error,
+                         ClaveRetryFunc  retry,
+                         gpointer        retry_data,
+                         GDestroyNotify  retry_data_destroy)
+{
+  g_autoptr(AdwToast) toast = NULL;
+
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+  g_return_if_fail (error != NULL);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      if (retry_data_destroy != NULL && retry_data != NULL)
+        retry_data_destroy (retry_data);
+      return;
+    }
+
+  g_debug ("Showing error: %s (%s %d)", error->message,
+           g_quark_to_string (error->domain), error->code);
+
+  toast = adw_toast_new (error->message);
+  /* The messages say what to do next: a wrapping label shows all of it
+   * where the toast's own title would cut it short. */
+  {
+    GtkWidget *label = gtk_label_new (error->message);
+
+    gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+    gtk_label_set_max_width_chars (GTK_LABEL (label), 50);
+    gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+    gtk_widget_add_css_class (label, "heading");
+    adw_toast_set_custom_title (toast, label);
+  }
+  if (retry != NULL)
+    {
+      adw_toast_set_button_label (toast, _("_Retry"));
+      adw_toast_set_action_name (toast, "win.retry");
+      /* Stays until the person retries, dismisses it or moves on. */
+      adw_toast_set_timeout (toast, 0);
+    }
+
+  show_toast (self, toast);
+
+  self->retry = retry;
+  self->retry_data = retry_data;
+  self->retry_data_destroy = retry_data_destroy;
+}
+
+/* Activation in progress */
+
+void
+clave_window_begin_activation (ClaveWindow           *self,
+                               const char            *document,
+                               ClaveDocumentType      document_type,
+                               const ClaveActivation *activation)
+{
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+  g_return_if_fail (document != NULL);
+  g_return_if_fail (activation != NULL);
+
+  clave_window_end_activation (self);
+  self->document = g_strdup (document);
+  self->document_type = document_type;
+  self->activation = clave_activation_copy (activation);
+}
+
+void
+clave_window_end_activation (ClaveWindow *self)
+{
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+
+  g_clear_pointer (&self->document, g_free);
+  self->document_type = CLAVE_DOCUMENT_TYPE_UNKNOWN;
+  g_clear_pointer (&self->activation, clave_activation_free);
+  g_clear_pointer (&self->sms_status, clave_sms_status_free);
+  self->sms_sent_at = 0;
+}
+
+const ClaveActivation *
+clave_window_get_activation (ClaveWindow *self)
+{
+  g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
+
+  return self->activation;
+}
+
+const char *
+clave_window_get_activation_document (ClaveWindow *self)
+{
+  g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
+
+  return self->document;
+}
+
+ClaveDocumentType
+clave_window_get_activation_document_type (ClaveWindow *self)
+{
+  g_return_val_if_fail (CLAVE_IS_WINDOW (self), CLAVE_DOCUMENT_TYPE_UNKNOWN);
+
+  return self->document_type;
+}
+
+void
+clave_window_set_sms_status (ClaveWindow          *self,
+                             const ClaveSmsStatus *status)
+{
+  ClaveSmsStatus *copy;
+
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+  g_return_if_fail (status != NULL);
+
+  copy = g_new0 (ClaveSmsStatus, 1);
+  copy->code_expires_in = status->code_expires_in;
+  copy->resend_after = status->resend_after;
+  copy->sends_left = status->sends_left;
+  copy->phone_hint = g_strdup (status->phone_hint);
+
+  g_clear_pointer (&self->sms_status, clave_sms_status_free);
+  self->sms_status = copy;
+  self->sms_sent_at = g_get_monotonic_time ();
+}
+
+const ClaveSmsStatus *
+clave_window_get_sms_status (ClaveWindow *self,
+                             gint64      *sent_at)
+{
+  g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
+
+  if (sent_at != NULL)
+    *sent_at = self->sms_sent_at;
+
+  return self->sms_status;
+}
+
+/* Device key */
+
+static void
+unlock_dialog_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ClaveWindow *self = g_task_get_source_object (task);
+  ClaveApplication *app = clave_window_get_clave_application (self);
+  g_autoptr(GError) error = NULL;
+  ClaveDeviceKey *key;
+
+  if (!clave_unlock_dialog_run_finish (result, &error))
+    {
+      if (g_error_matches (error, CLAVE_DEVICE_KEY_ERROR, CLAVE_DEVICE_KEY_ERROR_WIPED))
+        clave_window_device_lost (self,
+                                  _("A wrong PIN was typed too many times, so the device key was "
+                                    "erased to protect your account. Log in and activate this "
+                                    "computer again."));
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  key = app != NULL ? clave_application_get_device_key (app) : NULL;
+  if (key == NULL)
+    {
+      g_task_return_new_error (task, CLAVE_DEVICE_KEY_ERROR, CLAVE_DEVICE_KEY_ERROR_NOT_FOUND,
+                               "%s", _("This computer is not activated as your Cl@ve device."));
+      return;
+    }
+
+  clave_application_key_used (app);
+  g_task_return_pointer (task, g_object_ref (key), g_object_unref);
+}
+
+void
+clave_window_unlock_key_async (ClaveWindow         *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ClaveApplication *app;
+  ClaveDeviceKey *key;
+
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_window_unlock_key_async);
+
+  app = clave_window_get_clave_application (self);
+  key = app != NULL ? clave_application_get_device_key (app) : NULL;
+  if (key == NULL)
+    {
+      g_task_return_new_error (task, CLAVE_DEVICE_KEY_ERROR, CLAVE_DEVICE_KEY_ERROR_NOT_FOUND,
+                               "%s", _("This computer is not activated as your Cl@ve device."));
+      return;
+    }
+
+  if (clave_device_key_is_unlocked (key))
+    {
+      clave_application_key_used (app);
+      g_task_return_pointer (task, g_object_ref (key), g_object_unref);
+      return;
+    }
+
+  clave_unlock_dialog_run_async (GTK_WINDOW (self), key, cancellable,
+                                 unlock_dialog_cb, g_steal_pointer (&task));
+}
+
+ClaveDeviceKey *
+clave_window_unlock_key_finish (ClaveWindow   *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+clave_window_device_lost (ClaveWindow *self,
+                          const char  *explanation)
+{
+  ClaveApplication *app;
+
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+
+  app = clave_window_get_clave_application (self);
+  if (app != NULL)
+    clave_application_forget_device (app);
+
+  clave_window_restart_login (self, explanation);
+}

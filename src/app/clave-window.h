@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "clave-application.h"
+#include "clave-document.h"
+#include "clave-service-client.h"
+
+G_BEGIN_DECLS
+
+#define CLAVE_TYPE_WINDOW (clave_window_get_type ())
+G_DECLARE_FINAL_TYPE (ClaveWindow, clave_window, CLAVE, WINDOW, AdwApplicationWindow)
+
+typedef void (*ClaveRetryFunc) (gpointer user_data);
+
+ClaveWindow          *clave_window_new                        (ClaveApplication      *application);
+ClaveApplication     *clave_window_get_clave_application      (ClaveWindow           *self);
+/* Cancelled when the window closes. */
+GCancellable         *clave_window_get_cancellable            (ClaveWindow           *self);
+
+/* Navigation between the pages of the stack, by name ("home", "login",
+ * "not-registered", "activate-method", "sms-code", "set-pin", "done",
+ * "my-data"). show_page() remembers the current page for Back;
+ * show_page_after() makes Back lead to @back_to (no Back when NULL). */
+const char           *clave_window_get_page_name              (ClaveWindow           *self);
+void                  clave_window_show_page                  (ClaveWindow           *self,
+                                                               const char            *name);
+void                  clave_window_show_page_after            (ClaveWindow           *self,
+                                                               const char            *name,
+                                                               const char            *back_to);
+void                  clave_window_go_back                    (ClaveWindow           *self);
+void                  clave_window_go_home                    (ClaveWindow           *self);
+/* Shows the login page with @notice above the form (why the person is
+ * there again), forgetting any activation in progress. */
+void                  clave_window_restart_login              (ClaveWindow           *self,
+                                                               const char            *notice);
+
+void                  clave_window_add_toast                  (ClaveWindow           *self,
+                                                               const char            *title);
+/* Errors of the connection or the service (not of what the person typed),
+ * which a toast with Retry reports. */
+gboolean              clave_window_is_transient_error         (const GError          *error);
+/* A toast with the error's message and, with @retry, a Retry button
+ * (action win.retry) that calls @retry once. Cancellation is ignored. */
+void                  clave_window_show_error                 (ClaveWindow           *self,
+                                                               const GError          *error,
+                                                               ClaveRetryFunc         retry,
+                                                               gpointer               retry_data,
+                                                               GDestroyNotify         retry_data_destroy);
+
+/* The activation in progress, shared by the pages of the flow. */
+void                  clave_window_begin_activation           (ClaveWindow           *self,
+                                                               const char            *document,
+                                                               ClaveDocumentType      document_type,
+                                                               const ClaveActivation *activation);
+void                  clave_window_end_activation             (ClaveWindow           *self);
+const ClaveActivation *clave_window_get_activation            (ClaveWindow           *self);
+const char           *clave_window_get_activation_document    (ClaveWindow           *self);
+ClaveDocumentType     clave_window_get_activation_document_type (ClaveWindow         *self);
+/* Remembers the answer to the last SMS send and when it came (monotonic
+ * microseconds), so that the code page can count down. */
+void                  clave_window_set_sms_status             (ClaveWindow           *self,
+                                                               const ClaveSmsStatus  *status);
+const ClaveSmsStatus *clave_window_get_sms_status             (ClaveWindow           *self,
+                                                               gint64                *sent_at);
+
+/* The device key, unlocked: asks for the PIN when it is locked. Fails
+ * with G_IO_ERROR_CANCELLED when the person cancels the PIN dialog (and
+ * when @cancellable is cancelled: g_cancellable_is_cancelled() on the
+ * task's cancellable tells the two apart), and with
+ * CLAVE_DEVICE_KEY_ERROR_WIPED after the window has already taken the
+ * person back to the login page. */
+void                  clave_window_unlock_key_async           (ClaveWindow           *self,
+                                                               GCancellable          *cancellable,
+                                                               GAsyncReadyCallback    callback,
+                                                               gpointer               user_data);
+ClaveDeviceKey       *clave_window_unlock_key_finish          (ClaveWindow           *self,
+                                                               GAsyncResult          *result,
+                                                               GError               **error);
+/* The service no longer knows this device (or its key is gone): forget
+ * it here too and explain on the login page. */
+void                  clave_window_device_lost                (ClaveWindow           *self,
+                                                               const char            *explanation);
+
+G_END_DECLS

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-desktop"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "clave-application.h"
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(ClaveApplication) app = NULL;
+
+  /* The desktop's language: gtk_init() calls setlocale() from the
+   * environment; the catalogue is found here. */
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  app = clave_application_new ();
+
+  return g_application_run (G_APPLICATION (app), argc, argv);
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-home-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "clave-document.h"
+#include "clave-home-page.h"
+
+struct _ClaveHomePage
+{
+  ClavePage  parent_instance;
+
+  /* Template widgets */
+  GtkStack  *home_stack;
+  GtkLabel  *home_document_label;
+
+  gulong     activated_id;
+  gpointer   app;                   /* weak, while shown */
+};
+
+G_DEFINE_FINAL_TYPE (ClaveHomePage, clave_home_page, CLAVE_TYPE_PAGE)
+
+static void
+update (ClaveHomePage *self)
+{
+  ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
+  g_autofree char *number = NULL;
+  g_autofree char *masked = NULL;
+  g_autofree char *text = NULL;
+
+  if (app == NULL || !clave_application_get_activated (app))
+    {
+      gtk_stack_set_visible_child_name (self->home_stack, "welcome");
+      return;
+    }
+
+  number = clave_profile_dup_document_number (clave_application_get_profile (app));
+  masked = clave_document_mask (number);
+  /* Translators: %s is a masked document number such as *****678Z. */
+  text = g_strdup_printf (_("Document %s"), masked);
+  gtk_label_set_text (self->home_document_label, text);
+  gtk_stack_set_visible_child_name (self->home_stack, "activated");
+}
+
+static void
+disconnect_app (ClaveHomePage *self)
+{
+  if (self->app != NULL)
+    {
+      g_clear_signal_handler (&self->activated_id, self->app);
+      g_clear_weak_pointer (&self->app);
+    }
+}
+
+static void
+clave_home_page_shown (ClavePage *page)
+{
+  ClaveHomePage *self = CLAVE_HOME_PAGE (page);
+  ClaveApplication *app = clave_page_get_application (page);
+
+  disconnect_app (self);
+  if (app != NULL)
+    {
+      g_set_weak_pointer (&self->app, app);
+      self->activated_id = g_signal_connect_swapped (app, "notify::activated",
+                                                     G_CALLBACK (update), self);
+    }
+
+  update (self);
+}
+
+static void
+clave_home_page_hidden (ClavePage *page)
+{
+  disconnect_app (CLAVE_HOME_PAGE (page));
+}
+
+static void
+clave_home_page_dispose (GObject *object)
+{
+  disconnect_app (CLAVE_HOME_PAGE (object));
+
+  clave_page_dispose_template (CLAVE_PAGE (object), CLAVE_TYPE_HOME_PAGE);
+
+  G_OBJECT_CLASS (clave_home_page_parent_class)->dispose (object);
+}
+
+static void
+clave_home_page_class_init (ClaveHomePageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  ClavePageClass *page_class = CLAVE_PAGE_CLASS (klass);
+
+  object_class->dispose = clave_home_page_dispose;
+  page_class->shown = clave_home_page_shown;
+  page_class->hidden = clave_home_page_hidden;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PREFIX "/pages/clave-home-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, ClaveHomePage, home_stack);
+  gtk_widget_class_bind_template_child (widget_class, ClaveHomePage, home_document_label);
+}
+
+static void
+clave_home_page_init (ClaveHomePage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

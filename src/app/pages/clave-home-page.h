@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "clave-page.h"
+
+G_BEGIN_DECLS
+
+#define CLAVE_TYPE_HOME_PAGE (clave_home_page_get_type ())
+G_DECLARE_FINAL_TYPE (ClaveHomePage, clave_home_page, CLAVE, HOME_PAGE, ClavePage)
+
+G_END_DECLS

@@ -1,0 +1,1320 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-service-client"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "clave-crypto.h"
+#include "clave-http-sig.h"
+#include "clave-protocol.h"
+#include "clave-service-client.h"
+
+/* The URI flags libsoup itself normalises with, so that the string we
+ * sign is the URI libsoup sends (default port dropped, path kept as is). */
+#define CLIENT_URI_FLAGS (G_URI_FLAGS_ENCODED_PATH | G_URI_FLAGS_ENCODED_QUERY | \
+                          G_URI_FLAGS_SCHEME_NORMALIZE)
+/* Identifiers the service hands out (act_…, dev_…) go into paths and
+ * headers, so only a harmless alphabet is accepted. */
+#define ID_MAX_LEN 128
+
+struct _ClaveServiceClient
+{
+  GObject      parent_instance;
+
+  SoupSession *session;
+  char        *base_url;
+  GUri        *base_uri;   /* NULL when base_url is not an https URI */
+};
+
+G_DEFINE_FINAL_TYPE (ClaveServiceClient, clave_service_client, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_SESSION,
+  PROP_BASE_URL,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* Boxed-ish helpers of the header */
+
+ClaveActivation *
+clave_activation_copy (const ClaveActivation *activation)
+{
+  ClaveActivation *copy;
+
+  if (activation == NULL)
+    return NULL;
+
+  copy = g_new0 (ClaveActivation, 1);
+  copy->id = g_strdup (activation->id);
+  copy->token = g_strdup (activation->token);
+  copy->methods = g_strdupv (activation->methods);
+  copy->phone_hint = g_strdup (activation->phone_hint);
+  copy->expires_at = activation->expires_at;
+
+  return copy;
+}
+
+void
+clave_activation_free (ClaveActivation *activation)
+{
+  if (activation == NULL)
+    return;
+
+  g_free (activation->id);
+  clave_secret_free (activation->token);
+  g_strfreev (activation->methods);
+  g_free (activation->phone_hint);
+  g_free (activation);
+}
+
+void
+clave_sms_status_free (ClaveSmsStatus *status)
+{
+  if (status == NULL)
+    return;
+
+  g_free (status->phone_hint);
+  g_free (status);
+}
+
+void
+clave_my_data_free (ClaveMyData *data)
+{
+  if (data == NULL)
+    return;
+
+  g_free (data->document);
+  g_free (data->document_type);
+  g_free (data->given_name);
+  g_free (data->surnames);
+  g_free (data->phone);
+  g_free (data->email);
+  g_free (data->level);
+  g_free (data->registration_channel);
+  g_free (data);
+}
+
+/* GObject */
+
+static void
+clave_service_client_constructed (GObject *object)
+{
+  ClaveServiceClient *self = CLAVE_SERVICE_CLIENT (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = NULL;
+
+  G_OBJECT_CLASS (clave_service_client_parent_class)->constructed (object);
+
+  if (self->session == NULL)
+    self->session = soup_session_new ();
+
+  uri = g_uri_parse (self->base_url ? self->base_url : "", CLIENT_URI_FLAGS, &error);
+  if (uri == NULL)
+    g_debug ("Service address is not a URI: %s", error->message);
+  else if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0 ||
+           g_uri_get_host (uri) == NULL || g_uri_get_host (uri)[0] == '\0')
+    g_debug ("Service address is not an https URI with a host");
+  else
+    self->base_uri = g_steal_pointer (&uri);
+}
+
+static void
+clave_service_client_finalize (GObject *object)
+{
+  ClaveServiceClient *self = CLAVE_SERVICE_CLIENT (object);
+
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->base_url, g_free);
+  g_clear_pointer (&self->base_uri, g_uri_unref);
+
+  G_OBJECT_CLASS (clave_service_client_parent_class)->finalize (object);
+}
+
+static void
+clave_service_client_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  ClaveServiceClient *self = CLAVE_SERVICE_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
+      break;
+    case PROP_BASE_URL:
+      g_value_set_string (value, self->base_url);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+clave_service_client_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  ClaveServiceClient *self = CLAVE_SERVICE_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      self->session = g_value_dup_object (value);
+      break;
+    case PROP_BASE_URL:
+      self->base_url = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+clave_service_client_class_init (ClaveServiceClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = clave_service_client_constructed;
+  object_class->finalize = clave_service_client_finalize;
+  object_class->get_property = clave_service_client_get_property;
+  object_class->set_property = clave_service_client_set_property;
+
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL,
+                         SOUP_TYPE_SESSION,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_BASE_URL] =
+    g_param_spec_string ("base-url", NULL, NULL,
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+clave_service_client_init (ClaveServiceClient *self)
+{
+}
+
+ClaveServiceClient *
+clave_service_client_new (SoupSession *session,
+                          const char  *base_url)
+{
+  g_return_val_if_fail (SOUP_IS_SESSION (session), NULL);
+  g_return_val_if_fail (base_url != NULL, NULL);
+
+  return g_object_new (CLAVE_TYPE_SERVICE_CLIENT,
+                       "session", session,
+                       "base-url", base_url,
+                       NULL);
+}
+
+ClaveServiceClient *
+clave_service_client_new_for_profile (ClaveProfile  *profile,
+                                      GError       **error)
+{
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(ClaveServiceClient) client = NULL;
+  g_autofree char *url = NULL;
+
+  g_return_val_if_fail (CLAVE_IS_PROFILE (profile), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  session = clave_profile_create_session (profile, error);
+  if (session == NULL)
+    return NULL;
+
+  url = clave_profile_dup_service_url (profile);
+  client = clave_service_client_new (session, url);
+  if (client->base_uri == NULL)
+    {
+      g_set_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_NETWORK,
+                   _("The address of the Cl@ve service “%s” is not valid: it must start with https://. Check the service address."),
+                   url);
+      return NULL;
+    }
+
+  return g_steal_pointer (&client);
+}
+
+const char *
+clave_service_client_get_base_url (ClaveServiceClient *self)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), NULL);
+
+  return self->base_url;
+}
+
+/* JSON reading: every member is checked for its type, a wrong one is a
+ * PROTOCOL error rather than a critical from json-glib. */
+
+static GError *
+protocol_error (const char *what)
+{
+  g_debug ("Unexpected answer from the service: %s", what);
+  return g_error_new_literal (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_PROTOCOL,
+                              _("The Cl@ve service gave an answer Clave Desktop does not understand. Check the service address or update Clave Desktop."));
+}
+
+static JsonNode *
+get_member (JsonObject *object,
+            const char *name,
+            GType       value_type)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != value_type)
+    return NULL;
+
+  return node;
+}
+
+static gboolean
+read_string (JsonObject  *object,
+             const char  *name,
+             gboolean     nullable,
+             char       **out,
+             GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (nullable && (node == NULL || JSON_NODE_HOLDS_NULL (node)))
+    {
+      *out = NULL;
+      return TRUE;
+    }
+
+  node = get_member (object, name, G_TYPE_STRING);
+  if (node == NULL)
+    {
+      g_autofree char *what = g_strdup_printf ("“%s” missing or not a string", name);
+
+      g_propagate_error (error, protocol_error (what));
+      return FALSE;
+    }
+
+  *out = g_strdup (json_node_get_string (node));
+  return TRUE;
+}
+
+static gboolean
+read_uint (JsonObject *object,
+           const char *name,
+           guint      *out,
+           GError    **error)
+{
+  JsonNode *node = get_member (object, name, G_TYPE_INT64);
+  gint64 value;
+
+  if (node == NULL || (value = json_node_get_int (node)) < 0 || value > G_MAXUINT)
+    {
+      g_autofree char *what = g_strdup_printf ("“%s” missing or not a count", name);
+
+      g_propagate_error (error, protocol_error (what));
+      return FALSE;
+    }
+
+  *out = (guint) value;
+  return TRUE;
+}
+
+static gboolean
+read_bool (JsonObject *object,
+           const char *name,
+           gboolean   *out,
+           GError    **error)
+{
+  JsonNode *node = get_member (object, name, G_TYPE_BOOLEAN);
+
+  if (node == NULL)
+    {
+      g_autofree char *what = g_strdup_printf ("“%s” missing or not a boolean", name);
+
+      g_propagate_error (error, protocol_error (what));
+      return FALSE;
+    }
+
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+static gboolean
+is_valid_id (const char *id)
+{
+  gsize len = 0;
+
+  if (id == NULL || id[0] == '\0')
+    return FALSE;
+
+  for (const char *p = id; *p != '\0'; p++, len++)
+    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-')
+      return FALSE;
+
+  return len <= ID_MAX_LEN;
+}
+
+static gboolean
+read_id (JsonObject  *object,
+         const char  *name,
+         char       **out,
+         GError     **error)
+{
+  g_autofree char *id = NULL;
+
+  if (!read_string (object, name, FALSE, &id, error))
+    return FALSE;
+
+  if (!is_valid_id (id))
+    {
+      g_autofree char *what = g_strdup_printf ("“%s” is not an identifier", name);
+
+      g_propagate_error (error, protocol_error (what));
+      return FALSE;
+    }
+
+  *out = g_steal_pointer (&id);
+  return TRUE;
+}
+
+/* Requests */
+
+typedef gboolean (*ParseFunc) (JsonObject  *root,
+                               gpointer    *result,
+                               GError     **error);
+
+typedef struct {
+  SoupMessage    *message;
+  ParseFunc       parse;
+  GDestroyNotify  result_free;
+  const char     *what;            /* "POST /v1/identify", for the debug log */
+  gint64          attempts_left;   /* from an error body, -1 when absent */
+} Call;
+
+static void
+call_free (Call *call)
+{
+  g_clear_object (&call->message);
+  g_free (call);
+}
+
+/* One GUri serves both the message and the signature, so the signed
+ * @target-uri is byte for byte the URI that goes on the wire. */
+static GUri *
+build_uri (ClaveServiceClient  *self,
+           const char          *path,
+           const char          *query,
+           GError             **error)
+{
+  const char *base_path;
+  g_autofree char *full_path = NULL;
+  gsize len;
+
+  if (self->base_uri == NULL)
+    {
+      g_set_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_NETWORK,
+                   _("The address of the Cl@ve service “%s” is not valid: it must start with https://. Check the service address."),
+                   self->base_url ? self->base_url : "");
+      return NULL;
+    }
+
+  /* A service under a path prefix ("https://host/clave") keeps it. */
+  base_path = g_uri_get_path (self->base_uri);
+  len = strlen (base_path);
+  while (len > 0 && base_path[len - 1] == '/')
+    len--;
+  full_path = g_strdup_printf ("%.*s%s", (int) len, base_path, path);
+
+  return g_uri_build (CLIENT_URI_FLAGS,
+                      g_uri_get_scheme (self->base_uri),
+                      NULL,
+                      g_uri_get_host (self->base_uri),
+                      g_uri_get_port (self->base_uri),
+                      full_path,
+                      query,
+                      NULL);
+}
+
+static GBytes *
+sign_with_device_key (GBytes    *base,
+                      gpointer   user_data,
+                      GError   **error)
+{
+  return clave_device_key_sign (CLAVE_DEVICE_KEY (user_data), base, error);
+}
+
+/* Builds a request. @body NULL sends none; @bearer adds the activation
+ * token; @key and @device_id sign the request as docs/protocol.md
+ * "Device signatures" says. */
+static SoupMessage *
+build_message (ClaveServiceClient  *self,
+               const char          *method,
+               const char          *path,
+               const char          *query,
+               JsonNode            *body,
+               const char          *bearer,
+               ClaveDeviceKey      *key,
+               const char          *device_id,
+               GError             **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *uri_string = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autoptr(GBytes) body_bytes = NULL;
+  SoupMessageHeaders *headers;
+
+  uri = build_uri (self, path, query, error);
+  if (uri == NULL)
+    return NULL;
+  uri_string = g_uri_to_string (uri);
+
+  message = soup_message_new_from_uri (method, uri);
+  /* A redirect would resend a signed request to a URI it was not signed
+   * for, and the protocol has none: treat one as a protocol error. */
+  soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
+  headers = soup_message_get_request_headers (message);
+  soup_message_headers_replace (headers, "Accept", "application/json");
+
+  if (body != NULL)
+    {
+      gsize length = 0;
+      char *text = json_to_string (body, FALSE);
+
+      length = strlen (text);
+      body_bytes = g_bytes_new_take (text, length);
+      soup_message_set_request_body_from_bytes (message, "application/json", body_bytes);
+    }
+
+  if (bearer != NULL)
+    {
+      char *value = g_strconcat ("Bearer ", bearer, NULL);
+
+      soup_message_headers_replace (headers, "Authorization", value);
+      clave_secret_free (value);
+    }
+
+  if (key != NULL)
+    {
+      g_autoptr(ClaveHttpSigHeaders) sig = NULL;
+      g_autofree char *nonce = clave_random_token (16);
+      gint64 created = g_get_real_time () / G_USEC_PER_SEC;
+
+      sig = clave_http_sig_sign (method, uri_string, body_bytes, device_id, created, nonce,
+                                 sign_with_device_key, key, error);
+      if (sig == NULL)
+        return NULL;
+
+      soup_message_headers_replace (headers, "Content-Digest", sig->content_digest);
+      soup_message_headers_replace (headers, "Signature-Input", sig->signature_input);
+      soup_message_headers_replace (headers, "Signature", sig->signature);
+    }
+
+  return g_steal_pointer (&message);
+}
+
+static JsonObject *
+parse_body (GBytes *bytes)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+  const char *data;
+  JsonNode *root;
+
+  if (bytes == NULL)
+    return NULL;
+
+  data = g_bytes_get_data (bytes, &length);
+  if (data == NULL || length == 0)
+    return NULL;
+
+  if (!json_parser_load_from_data (parser, data, (gssize) length, &error))
+    {
+      g_debug ("Answer is not JSON: %s", error->message);
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+static GError *
+error_from_body (guint       status,
+                 JsonObject *object,
+                 Call       *call)
+{
+  JsonNode *code_node = NULL;
+  JsonNode *message_node = NULL;
+  JsonNode *attempts_node = NULL;
+  JsonNode *retry_node = NULL;
+  GError *error;
+
+  if (object != NULL)
+    {
+      code_node = get_member (object, "error", G_TYPE_STRING);
+      message_node = get_member (object, "message", G_TYPE_STRING);
+      attempts_node = get_member (object, "attempts_left", G_TYPE_INT64);
+      retry_node = get_member (object, "retry_after", G_TYPE_INT64);
+    }
+
+  error = clave_service_error_from_response (status,
+                                             code_node ? json_node_get_string (code_node) : NULL,
+                                             message_node ? json_node_get_string (message_node) : NULL);
+
+  if (attempts_node != NULL)
+    {
+      gint64 left = json_node_get_int (attempts_node);
+
+      if (left >= 0 && left <= G_MAXUINT)
+        call->attempts_left = left;
+    }
+
+  /* The protocol gives the numbers; say them rather than "a few". */
+  if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_CODE) &&
+      call->attempts_left > 0)
+    {
+      guint left = (guint) call->attempts_left;
+
+      g_clear_error (&error);
+      error = g_error_new (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_CODE,
+                           g_dngettext (GETTEXT_PACKAGE,
+                                        "The code is not correct. Check the SMS and try again: %u try left.",
+                                        "The code is not correct. Check the SMS and try again: %u tries left.",
+                                        left),
+                           left);
+    }
+  else if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_RESEND_TOO_SOON) &&
+           retry_node != NULL && json_node_get_int (retry_node) > 0 &&
+           json_node_get_int (retry_node) < 3600)
+    {
+      guint seconds = (guint) json_node_get_int (retry_node);
+
+      g_clear_error (&error);
+      error = g_error_new (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_RESEND_TOO_SOON,
+                           g_dngettext (GETTEXT_PACKAGE,
+                                        "A code was sent a moment ago. Wait %u second before asking for another one.",
+                                        "A code was sent a moment ago. Wait %u seconds before asking for another one.",
+                                        seconds),
+                           seconds);
+    }
+  else if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_TOO_MANY_ATTEMPTS) &&
+           retry_node != NULL && json_node_get_int (retry_node) > 0 &&
+           json_node_get_int (retry_node) < 24 * 3600)
+    {
+      guint minutes = (guint) ((json_node_get_int (retry_node) + 59) / 60);
+
+      g_clear_error (&error);
+      error = g_error_new (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_TOO_MANY_ATTEMPTS,
+                           g_dngettext (GETTEXT_PACKAGE,
+                                        "Too many failed attempts. Wait %u minute and try again.",
+                                        "Too many failed attempts. Wait %u minutes and try again.",
+                                        minutes),
+                           minutes);
+    }
+
+  return error;
+}
+
+static void
+on_response (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  gpointer parsed = NULL;
+  guint status;
+
+  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if (bytes == NULL)
+    {
+      g_debug ("%s failed: %s", call->what, error->message);
+      g_task_return_error (task, clave_service_error_from_transport (error));
+      return;
+    }
+
+  status = soup_message_get_status (call->message);
+  g_debug ("%s: %u", call->what, status);
+  object = parse_body (bytes);
+
+  if (status < 200 || status >= 300)
+    {
+      g_task_return_error (task, error_from_body (status, object, call));
+      return;
+    }
+
+  if (object == NULL)
+    {
+      g_task_return_error (task, protocol_error ("success without a JSON object"));
+      return;
+    }
+
+  if (!call->parse (object, &parsed, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_task_return_pointer (task, parsed, call->result_free);
+}
+
+/* Takes @task. */
+static void
+send_call (ClaveServiceClient *self,
+           GTask              *task,
+           SoupMessage        *message,
+           const char         *what,
+           ParseFunc           parse,
+           GDestroyNotify      result_free)
+{
+  Call *call = g_new0 (Call, 1);
+
+  call->message = g_object_ref (message);
+  call->parse = parse;
+  call->result_free = result_free;
+  call->what = what;
+  call->attempts_left = -1;
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+
+  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT,
+                                    g_task_get_cancellable (task),
+                                    on_response, task);
+}
+
+static char *
+activation_path (const ClaveActivation *activation,
+                 const char            *suffix)
+{
+  g_autofree char *escaped = g_uri_escape_string (activation->id, NULL, FALSE);
+
+  return g_strconcat (CLAVE_PATH_ACTIVATIONS, escaped, suffix, NULL);
+}
+
+static gboolean
+check_activation (GTask                 *task,
+                  const ClaveActivation *activation)
+{
+  if (activation != NULL && is_valid_id (activation->id) &&
+      activation->token != NULL && activation->token[0] != '\0')
+    return TRUE;
+
+  g_task_return_new_error (task, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_ACTIVATION_EXPIRED,
+                           "%s", _("This activation is no longer valid. Start the activation again."));
+  return FALSE;
+}
+
+/* POST /v1/identify */
+
+typedef struct {
+  gboolean         registered;
+  ClaveActivation *activation;
+} IdentifyResult;
+
+static void
+identify_result_free (IdentifyResult *result)
+{
+  g_clear_pointer (&result->activation, clave_activation_free);
+  g_free (result);
+}
+
+static gboolean
+parse_identify (JsonObject  *root,
+                gpointer    *out,
+                GError     **error)
+{
+  g_autoptr(ClaveActivation) activation = NULL;
+  IdentifyResult *result;
+  JsonNode *node;
+  JsonObject *object;
+  JsonArray *methods;
+  gboolean registered;
+  guint expires_in;
+  guint n_methods;
+
+  if (!read_bool (root, "registered", &registered, error))
+    return FALSE;
+
+  if (registered)
+    {
+      node = json_object_get_member (root, "activation");
+      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_propagate_error (error, protocol_error ("registered without an activation"));
+          return FALSE;
+        }
+      object = json_node_get_object (node);
+
+      activation = g_new0 (ClaveActivation, 1);
+      if (!read_id (object, "id", &activation->id, error) ||
+          !read_string (object, "token", FALSE, &activation->token, error) ||
+          !read_uint (object, "expires_in", &expires_in, error) ||
+          !read_string (object, "phone_hint", TRUE, &activation->phone_hint, error))
+        return FALSE;
+
+      if (activation->token[0] == '\0' || strpbrk (activation->token, "\r\n") != NULL)
+        {
+          g_propagate_error (error, protocol_error ("unusable activation token"));
+          return FALSE;
+        }
+
+      node = json_object_get_member (object, "methods");
+      if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+        {
+          g_propagate_error (error, protocol_error ("“methods” missing or not an array"));
+          return FALSE;
+        }
+      methods = json_node_get_array (node);
+      n_methods = json_array_get_length (methods);
+      activation->methods = g_new0 (char *, n_methods + 1);
+      for (guint i = 0; i < n_methods; i++)
+        {
+          JsonNode *element = json_array_get_element (methods, i);
+
+          if (!JSON_NODE_HOLDS_VALUE (element) ||
+              json_node_get_value_type (element) != G_TYPE_STRING)
+            {
+              g_propagate_error (error, protocol_error ("“methods” holds a non-string"));
+              return FALSE;
+            }
+          activation->methods[i] = g_strdup (json_node_get_string (element));
+        }
+
+      activation->expires_at = g_get_real_time () / G_USEC_PER_SEC + expires_in;
+    }
+
+  result = g_new0 (IdentifyResult, 1);
+  result->registered = registered;
+  result->activation = g_steal_pointer (&activation);
+  *out = result;
+  return TRUE;
+}
+
+void
+clave_service_client_identify_async (ClaveServiceClient  *self,
+                                     const char          *document,
+                                     const char          *contrast_kind,
+                                     const char          *contrast_value,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (document != NULL);
+  g_return_if_fail (contrast_kind != NULL);
+  g_return_if_fail (contrast_value != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_identify_async);
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "document");
+  json_builder_add_string_value (builder, document);
+  json_builder_set_member_name (builder, "contrast");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "kind");
+  json_builder_add_string_value (builder, contrast_kind);
+  json_builder_set_member_name (builder, "value");
+  json_builder_add_string_value (builder, contrast_value);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  message = build_message (self, "POST", CLAVE_PATH_IDENTIFY, NULL, body, NULL, NULL, NULL, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  send_call (self, g_steal_pointer (&task), message, "POST " CLAVE_PATH_IDENTIFY,
+             parse_identify, (GDestroyNotify) identify_result_free);
+}
+
+/**
+ * clave_service_client_identify_finish:
+ * @registered: (out) (optional): whether the person is registered in Cl@ve
+ * @activation: (out) (optional) (transfer full): the activation when
+ *   registered, else %NULL
+ */
+gboolean
+clave_service_client_identify_finish (ClaveServiceClient  *self,
+                                      GAsyncResult        *result,
+                                      gboolean            *registered,
+                                      ClaveActivation    **activation,
+                                      GError             **error)
+{
+  IdentifyResult *identify;
+
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (registered != NULL)
+    *registered = FALSE;
+  if (activation != NULL)
+    *activation = NULL;
+
+  identify = g_task_propagate_pointer (G_TASK (result), error);
+  if (identify == NULL)
+    return FALSE;
+
+  if (registered != NULL)
+    *registered = identify->registered;
+  if (activation != NULL)
+    *activation = g_steal_pointer (&identify->activation);
+
+  identify_result_free (identify);
+  return TRUE;
+}
+
+/* POST /v1/activations/{id}/sms */
+
+static gboolean
+parse_send_sms (JsonObject  *root,
+                gpointer    *out,
+                GError     **error)
+{
+  g_autoptr(ClaveSmsStatus) status = g_new0 (ClaveSmsStatus, 1);
+  gboolean sent;
+
+  if (!read_bool (root, "sent", &sent, error) ||
+      !read_uint (root, "code_expires_in", &status->code_expires_in, error) ||
+      !read_uint (root, "resend_after", &status->resend_after, error) ||
+      !read_uint (root, "sends_left", &status->sends_left, error) ||
+      !read_string (root, "phone_hint", TRUE, &status->phone_hint, error))
+    return FALSE;
+
+  if (!sent)
+    {
+      g_propagate_error (error, protocol_error ("“sent” is false on success"));
+      return FALSE;
+    }
+
+  *out = g_steal_pointer (&status);
+  return TRUE;
+}
+
+void
+clave_service_client_send_sms_async (ClaveServiceClient    *self,
+                                     const ClaveActivation *activation,
+                                     GCancellable          *cancellable,
+                                     GAsyncReadyCallback    callback,
+                                     gpointer               user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autofree char *path = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_send_sms_async);
+
+  if (!check_activation (task, activation))
+    return;
+
+  body = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (body, json_object_new ());
+  path = activation_path (activation, "/sms");
+  message = build_message (self, "POST", path, NULL, body, activation->token, NULL, NULL, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  send_call (self, g_steal_pointer (&task), message, "POST /v1/activations/{id}/sms",
+             parse_send_sms, (GDestroyNotify) clave_sms_status_free);
+}
+
+ClaveSmsStatus *
+clave_service_client_send_sms_finish (ClaveServiceClient  *self,
+                                      GAsyncResult        *result,
+                                      GError             **error)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* POST /v1/activations/{id}/sms/verify */
+
+static gboolean
+parse_verify_sms (JsonObject  *root,
+                  gpointer    *out,
+                  GError     **error)
+{
+  gboolean verified;
+
+  if (!read_bool (root, "verified", &verified, error))
+    return FALSE;
+
+  if (!verified)
+    {
+      g_propagate_error (error, protocol_error ("“verified” is false on success"));
+      return FALSE;
+    }
+
+  *out = GINT_TO_POINTER (TRUE);
+  return TRUE;
+}
+
+void
+clave_service_client_verify_sms_async (ClaveServiceClient    *self,
+                                       const ClaveActivation *activation,
+                                       const char            *code,
+                                       GCancellable          *cancellable,
+                                       GAsyncReadyCallback    callback,
+                                       gpointer               user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autofree char *path = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (code != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_verify_sms_async);
+
+  if (!check_activation (task, activation))
+    return;
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, code);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  path = activation_path (activation, "/sms/verify");
+  message = build_message (self, "POST", path, NULL, body, activation->token, NULL, NULL, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  send_call (self, g_steal_pointer (&task), message, "POST /v1/activations/{id}/sms/verify",
+             parse_verify_sms, NULL);
+}
+
+/**
+ * clave_service_client_verify_sms_finish:
+ * @attempts_left: (out) (optional): on %CLAVE_SERVICE_ERROR_INVALID_CODE,
+ *   the wrong codes the service still accepts; 0 otherwise
+ */
+gboolean
+clave_service_client_verify_sms_finish (ClaveServiceClient  *self,
+                                        GAsyncResult        *result,
+                                        guint               *attempts_left,
+                                        GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  Call *call;
+
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  call = g_task_get_task_data (G_TASK (result));
+  if (attempts_left != NULL)
+    *attempts_left = 0;
+
+  if (g_task_propagate_pointer (G_TASK (result), &local_error) != NULL)
+    return TRUE;
+
+  if (attempts_left != NULL && call != NULL && call->attempts_left >= 0 &&
+      g_error_matches (local_error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_CODE))
+    *attempts_left = (guint) call->attempts_left;
+
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+/* POST /v1/activations/{id}/device */
+
+static gboolean
+parse_register_device (JsonObject  *root,
+                       gpointer    *out,
+                       GError     **error)
+{
+  char *device_id = NULL;
+
+  if (!read_id (root, "device_id", &device_id, error))
+    return FALSE;
+
+  *out = device_id;
+  return TRUE;
+}
+
+static char *
+bytes_to_b64url (GBytes *bytes)
+{
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  return clave_base64url_encode (data, len);
+}
+
+void
+clave_service_client_register_device_async (ClaveServiceClient    *self,
+                                            const ClaveActivation *activation,
+                                            ClaveDeviceKey        *key,
+                                            const char            *device_name,
+                                            GCancellable          *cancellable,
+                                            GAsyncReadyCallback    callback,
+                                            gpointer               user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autoptr(GBytes) proof_input = NULL;
+  g_autoptr(GBytes) proof = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *public_key_b64 = NULL;
+  g_autofree char *proof_b64 = NULL;
+  g_autofree char *default_name = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_register_device_async);
+
+  if (!check_activation (task, activation))
+    return;
+
+  if (device_name == NULL || device_name[0] == '\0')
+    {
+      /* Translators: the name of this computer in the list of devices */
+      default_name = g_strdup_printf (_("Clave Desktop on %s"), g_get_host_name ());
+      device_name = default_name;
+    }
+
+  proof_input = g_bytes_new_take (g_strconcat (CLAVE_REGISTRATION_PROOF_PREFIX, activation->id, NULL),
+                              strlen (CLAVE_REGISTRATION_PROOF_PREFIX) + strlen (activation->id));
+  proof = clave_device_key_sign (key, proof_input, &error);
+  if (proof == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  public_key_b64 = bytes_to_b64url (clave_device_key_get_public_key (key));
+  proof_b64 = bytes_to_b64url (proof);
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "public_key");
+  json_builder_add_string_value (builder, public_key_b64);
+  json_builder_set_member_name (builder, "proof");
+  json_builder_add_string_value (builder, proof_b64);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, device_name);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  path = activation_path (activation, "/device");
+  message = build_message (self, "POST", path, NULL, body, activation->token, NULL, NULL, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  send_call (self, g_steal_pointer (&task), message, "POST /v1/activations/{id}/device",
+             parse_register_device, g_free);
+}
+
+char *
+clave_service_client_register_device_finish (ClaveServiceClient  *self,
+                                             GAsyncResult        *result,
+                                             GError             **error)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* GET /v1/me */
+
+static gboolean
+parse_my_data (JsonObject  *root,
+               gpointer    *out,
+               GError     **error)
+{
+  g_autoptr(ClaveMyData) data = g_new0 (ClaveMyData, 1);
+
+  if (!read_string (root, "document", FALSE, &data->document, error) ||
+      !read_string (root, "document_type", FALSE, &data->document_type, error) ||
+      !read_string (root, "given_name", FALSE, &data->given_name, error) ||
+      !read_string (root, "surnames", FALSE, &data->surnames, error) ||
+      !read_string (root, "phone", TRUE, &data->phone, error) ||
+      !read_string (root, "email", TRUE, &data->email, error) ||
+      !read_string (root, "level", FALSE, &data->level, error) ||
+      !read_string (root, "registration_channel", FALSE, &data->registration_channel, error))
+    return FALSE;
+
+  *out = g_steal_pointer (&data);
+  return TRUE;
+}
+
+static gboolean
+check_device (GTask      *task,
+              const char *device_id)
+{
+  if (is_valid_id (device_id))
+    return TRUE;
+
+  g_task_return_new_error (task, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED,
+                           "%s", _("This device is not activated in Cl@ve. Activate it to go on."));
+  return FALSE;
+}
+
+void
+clave_service_client_get_my_data_async (ClaveServiceClient  *self,
+                                        ClaveDeviceKey      *key,
+                                        const char          *device_id,
+                                        gboolean             reveal_document,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_get_my_data_async);
+
+  if (!check_device (task, device_id))
+    return;
+
+  message = build_message (self, "GET", CLAVE_PATH_ME, reveal_document ? "reveal=document" : NULL,
+                           NULL, NULL, key, device_id, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  send_call (self, g_steal_pointer (&task), message, "GET " CLAVE_PATH_ME,
+             parse_my_data, (GDestroyNotify) clave_my_data_free);
+}
+
+ClaveMyData *
+clave_service_client_get_my_data_finish (ClaveServiceClient  *self,
+                                         GAsyncResult        *result,
+                                         GError             **error)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* DELETE /v1/device */
+
+static gboolean
+parse_deactivate (JsonObject  *root,
+                  gpointer    *out,
+                  GError     **error)
+{
+  gboolean deactivated;
+
+  if (!read_bool (root, "deactivated", &deactivated, error))
+    return FALSE;
+
+  if (!deactivated)
+    {
+      g_propagate_error (error, protocol_error ("“deactivated” is false on success"));
+      return FALSE;
+    }
+
+  *out = GINT_TO_POINTER (TRUE);
+  return TRUE;
+}
+
+void
+clave_service_client_deactivate_async (ClaveServiceClient  *self,
+                                       ClaveDeviceKey      *key,
+                                       const char          *device_id,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_deactivate_async);
+
+  if (!check_device (task, device_id))
+    return;
+
+  message = build_message (self, "DELETE", CLAVE_PATH_DEVICE, NULL, NULL, NULL, key, device_id,
+                           &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  send_call (self, g_steal_pointer (&task), message, "DELETE " CLAVE_PATH_DEVICE,
+             parse_deactivate, NULL);
+}
+
+gboolean
+clave_service_client_deactivate_finish (ClaveServiceClient  *self,
+                                        GAsyncResult        *result,
+                                        GError             **error)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_pointer (G_TASK (result), error) != NULL;
+}

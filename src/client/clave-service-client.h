@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "clave-device-key.h"
+#include "clave-profile.h"
+#include "clave-service-error.h"
+
+G_BEGIN_DECLS
+
+/* An activation in progress (docs/protocol.md "Activating a device"). */
+typedef struct {
+  char   *id;
+  char   *token;        /* bearer secret: never logged */
+  char  **methods;      /* "sms", … */
+  char   *phone_hint;   /* "******789" */
+  gint64  expires_at;   /* monotonic-free wall clock, seconds */
+} ClaveActivation;
+
+ClaveActivation *clave_activation_copy (const ClaveActivation *activation);
+void             clave_activation_free (ClaveActivation       *activation);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveActivation, clave_activation_free)
+
+typedef struct {
+  guint code_expires_in;   /* seconds */
+  guint resend_after;      /* seconds */
+  guint sends_left;
+  char *phone_hint;
+} ClaveSmsStatus;
+
+void clave_sms_status_free (ClaveSmsStatus *status);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveSmsStatus, clave_sms_status_free)
+
+/* "My data in Cl@ve" (GET /v1/me). */
+typedef struct {
+  char *document;              /* masked unless revealed */
+  char *document_type;         /* "dni" / "nie" */
+  char *given_name;
+  char *surnames;
+  char *phone;                 /* last 3 digits */
+  char *email;
+  char *level;                 /* "basic" / "advanced" */
+  char *registration_channel;  /* "in_person", "video", "certificate", "dnie" */
+} ClaveMyData;
+
+void clave_my_data_free (ClaveMyData *data);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveMyData, clave_my_data_free)
+
+#define CLAVE_TYPE_SERVICE_CLIENT (clave_service_client_get_type ())
+G_DECLARE_FINAL_TYPE (ClaveServiceClient, clave_service_client, CLAVE, SERVICE_CLIENT, GObject)
+
+/* @session carries TLS trust and timeouts; @base_url like "https://host:port". */
+ClaveServiceClient *clave_service_client_new           (SoupSession         *session,
+                                                        const char          *base_url);
+/* A client for the profile's service: its URL and a session from
+ * clave_profile_create_session(). Errors: TLS (CA file unreadable),
+ * NETWORK (the service URL is not an https:// address). */
+ClaveServiceClient *clave_service_client_new_for_profile (ClaveProfile    *profile,
+                                                          GError         **error);
+const char         *clave_service_client_get_base_url  (ClaveServiceClient  *self);
+
+/* POST /v1/identify. Result: registered (TRUE/FALSE) and, when registered,
+ * the activation (out param, caller frees). */
+void     clave_service_client_identify_async        (ClaveServiceClient   *self,
+                                                     const char           *document,
+                                                     const char           *contrast_kind,
+                                                     const char           *contrast_value,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+gboolean clave_service_client_identify_finish       (ClaveServiceClient   *self,
+                                                     GAsyncResult         *result,
+                                                     gboolean             *registered,
+                                                     ClaveActivation     **activation,
+                                                     GError              **error);
+
+/* POST /v1/activations/{id}/sms (send or resend). */
+void            clave_service_client_send_sms_async    (ClaveServiceClient    *self,
+                                                        const ClaveActivation *activation,
+                                                        GCancellable          *cancellable,
+                                                        GAsyncReadyCallback    callback,
+                                                        gpointer               user_data);
+ClaveSmsStatus *clave_service_client_send_sms_finish   (ClaveServiceClient    *self,
+                                                        GAsyncResult          *result,
+                                                        GError               **error);
+
+/* POST /v1/activations/{id}/sms/verify. On INVALID_CODE, @attempts_left
+ * is set from the answer. */
+void     clave_service_client_verify_sms_async      (ClaveServiceClient    *self,
+                                                     const ClaveActivation *activation,
+                                                     const char            *code,
+                                                     GCancellable          *cancellable,
+                                                     GAsyncReadyCallback    callback,
+                                                     gpointer               user_data);
+gboolean clave_service_client_verify_sms_finish     (ClaveServiceClient    *self,
+                                                     GAsyncResult          *result,
+                                                     guint                 *attempts_left,
+                                                     GError               **error);
+
+/* POST /v1/activations/{id}/device with the unlocked @key; returns the
+ * device id. */
+void     clave_service_client_register_device_async  (ClaveServiceClient    *self,
+                                                      const ClaveActivation *activation,
+                                                      ClaveDeviceKey        *key,
+                                                      const char            *device_name,
+                                                      GCancellable          *cancellable,
+                                                      GAsyncReadyCallback    callback,
+                                                      gpointer               user_data);
+char    *clave_service_client_register_device_finish (ClaveServiceClient    *self,
+                                                      GAsyncResult          *result,
+                                                      GError               **error);
+
+/* GET /v1/me, signed with the unlocked @key as @device_id. */
+void         clave_service_client_get_my_data_async  (ClaveServiceClient   *self,
+                                                      ClaveDeviceKey       *key,
+                                                      const char           *device_id,
+                                                      gboolean              reveal_document,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+ClaveMyData *clave_service_client_get_my_data_finish (ClaveServiceClient   *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+/* DELETE /v1/device, signed. */
+void     clave_service_client_deactivate_async      (ClaveServiceClient   *self,
+                                                     ClaveDeviceKey       *key,
+                                                     const char           *device_id,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+gboolean clave_service_client_deactivate_finish     (ClaveServiceClient   *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+
+G_END_DECLS

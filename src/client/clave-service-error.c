@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-service-error"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include "clave-protocol.h"
+#include "clave-service-error.h"
+
+G_DEFINE_QUARK (clave-service-error-quark, clave_service_error)
+G_DEFINE_QUARK (clave-device-key-error-quark, clave_device_key_error)
+
+/* One row per machine code of docs/protocol.md "Error codes". The message
+ * is what a person reads, so it says what to do, not what the wire said. */
+typedef struct {
+  const char        *code;
+  ClaveServiceError  error;
+  const char        *message;
+} CodeMapping;
+
+static const CodeMapping code_mappings[] = {
+  { CLAVE_ERR_INVALID_REQUEST, CLAVE_SERVICE_ERROR_INVALID_REQUEST,
+    N_("The Cl@ve service did not accept the request. Update Clave Desktop or try again later.") },
+  { CLAVE_ERR_INVALID_JSON, CLAVE_SERVICE_ERROR_INVALID_REQUEST,
+    N_("The Cl@ve service did not accept the request. Update Clave Desktop or try again later.") },
+  { CLAVE_ERR_BODY_TOO_LARGE, CLAVE_SERVICE_ERROR_INVALID_REQUEST,
+    N_("The Cl@ve service did not accept the request. Update Clave Desktop or try again later.") },
+  { CLAVE_ERR_UNSUPPORTED_MEDIA_TYPE, CLAVE_SERVICE_ERROR_INVALID_REQUEST,
+    N_("The Cl@ve service did not accept the request. Update Clave Desktop or try again later.") },
+  { CLAVE_ERR_INVALID_DOCUMENT, CLAVE_SERVICE_ERROR_INVALID_REQUEST,
+    N_("The document number is not valid. Check it and try again.") },
+  { CLAVE_ERR_INVALID_CONTRAST, CLAVE_SERVICE_ERROR_INVALID_REQUEST,
+    N_("The contrast data do not fit this document. Check them and try again.") },
+  { CLAVE_ERR_INVALID_PUBLIC_KEY, CLAVE_SERVICE_ERROR_INVALID_REQUEST,
+    N_("The Cl@ve service did not accept the key of this device. Start the activation again.") },
+  { CLAVE_ERR_INVALID_PROOF, CLAVE_SERVICE_ERROR_INVALID_REQUEST,
+    N_("The Cl@ve service did not accept the key of this device. Start the activation again.") },
+  { CLAVE_ERR_NOT_FOUND, CLAVE_SERVICE_ERROR_PROTOCOL,
+    N_("The Cl@ve service does not offer this function. Check the service address or update Clave Desktop.") },
+  { CLAVE_ERR_METHOD_NOT_ALLOWED, CLAVE_SERVICE_ERROR_PROTOCOL,
+    N_("The Cl@ve service does not offer this function. Check the service address or update Clave Desktop.") },
+  { CLAVE_ERR_IDENTIFICATION_FAILED, CLAVE_SERVICE_ERROR_IDENTIFICATION_FAILED,
+    N_("The document number or the contrast data are not correct. Check them and try again.") },
+  { CLAVE_ERR_TOO_MANY_ATTEMPTS, CLAVE_SERVICE_ERROR_TOO_MANY_ATTEMPTS,
+    N_("Too many failed attempts. Wait a few minutes and try again.") },
+  { CLAVE_ERR_INVALID_ACTIVATION, CLAVE_SERVICE_ERROR_ACTIVATION_EXPIRED,
+    N_("This activation is no longer valid. Start the activation again.") },
+  { CLAVE_ERR_ACTIVATION_EXPIRED, CLAVE_SERVICE_ERROR_ACTIVATION_EXPIRED,
+    N_("The activation has expired. Start the activation again.") },
+  /* Only reachable if the steps run out of order: starting again is the fix. */
+  { CLAVE_ERR_ACTIVATION_NOT_VERIFIED, CLAVE_SERVICE_ERROR_ACTIVATION_EXPIRED,
+    N_("The code of this activation has not been confirmed. Start the activation again.") },
+  { CLAVE_ERR_ACTIVATION_LOCKED, CLAVE_SERVICE_ERROR_ACTIVATION_LOCKED,
+    N_("The activation was blocked after too many wrong codes. Start the activation again.") },
+  { CLAVE_ERR_RESEND_TOO_SOON, CLAVE_SERVICE_ERROR_RESEND_TOO_SOON,
+    N_("A code was sent a moment ago. Wait a few seconds before asking for another one.") },
+  { CLAVE_ERR_RESEND_LIMIT, CLAVE_SERVICE_ERROR_RESEND_LIMIT,
+    N_("No more codes can be sent for this activation. Start the activation again.") },
+  { CLAVE_ERR_NO_CODE_SENT, CLAVE_SERVICE_ERROR_CODE_EXPIRED,
+    N_("No code has been sent yet. Ask for a code first.") },
+  { CLAVE_ERR_INVALID_CODE, CLAVE_SERVICE_ERROR_INVALID_CODE,
+    N_("The code is not correct.") },
+  { CLAVE_ERR_CODE_EXPIRED, CLAVE_SERVICE_ERROR_CODE_EXPIRED,
+    N_("The code has expired. Ask for a new code.") },
+  { CLAVE_ERR_SIGNATURE_REQUIRED, CLAVE_SERVICE_ERROR_SIGNATURE_REJECTED,
+    N_("The Cl@ve service did not accept the signature of this device. Try again; if it keeps happening, activate this device again.") },
+  { CLAVE_ERR_INVALID_SIGNATURE, CLAVE_SERVICE_ERROR_SIGNATURE_REJECTED,
+    N_("The Cl@ve service did not accept the signature of this device. Try again; if it keeps happening, activate this device again.") },
+  { CLAVE_ERR_DIGEST_MISMATCH, CLAVE_SERVICE_ERROR_SIGNATURE_REJECTED,
+    N_("The Cl@ve service did not accept the signature of this device. Try again; if it keeps happening, activate this device again.") },
+  { CLAVE_ERR_REPLAYED_NONCE, CLAVE_SERVICE_ERROR_SIGNATURE_REJECTED,
+    N_("The Cl@ve service did not accept the signature of this device. Try again; if it keeps happening, activate this device again.") },
+  { CLAVE_ERR_STALE_SIGNATURE, CLAVE_SERVICE_ERROR_SIGNATURE_REJECTED,
+    N_("The Cl@ve service refused the request because the clock of this computer is wrong. Check the date and time and try again.") },
+  { CLAVE_ERR_UNKNOWN_DEVICE, CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED,
+    N_("This device is no longer activated in Cl@ve, maybe because another device was activated. Activate this device again to go on.") },
+  { CLAVE_ERR_DEVICE_DEACTIVATED, CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED,
+    N_("This device is no longer activated in Cl@ve, maybe because another device was activated. Activate this device again to go on.") },
+  { CLAVE_ERR_INTERNAL, CLAVE_SERVICE_ERROR_SERVER,
+    N_("The Cl@ve service has a problem. Try again later.") },
+};
+
+static const CodeMapping *
+lookup_code (const char *code)
+{
+  if (code == NULL)
+    return NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (code_mappings); i++)
+    if (g_str_equal (code_mappings[i].code, code))
+      return &code_mappings[i];
+
+  return NULL;
+}
+
+GError *
+clave_service_error_from_response (guint       status,
+                                   const char *code,
+                                   const char *server_message)
+{
+  const CodeMapping *mapping;
+
+  /* The machine code and the service's English text are for developers;
+   * neither carries secrets (the protocol never echoes tokens or codes). */
+  g_debug ("Service answered %u %s: %s", status,
+           code ? code : "(no code)",
+           server_message ? server_message : "(no message)");
+
+  /* A 5xx is the service's fault whatever code it claims. */
+  if (status >= 500)
+    return g_error_new_literal (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_SERVER,
+                                _("The Cl@ve service has a problem. Try again later."));
+
+  mapping = lookup_code (code);
+  if (mapping != NULL)
+    return g_error_new_literal (CLAVE_SERVICE_ERROR, mapping->error, _(mapping->message));
+
+  /* An unknown or missing code: fall back on the status alone. */
+  switch (status)
+    {
+    case SOUP_STATUS_BAD_REQUEST:
+    case SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE:
+    case SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE:
+      return g_error_new_literal (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_REQUEST,
+                                  _("The Cl@ve service did not accept the request. Update Clave Desktop or try again later."));
+    case 429:  /* Too Many Requests: libsoup 3.2 has no name for it */
+      return g_error_new_literal (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_TOO_MANY_ATTEMPTS,
+                                  _("Too many failed attempts. Wait a few minutes and try again."));
+    case SOUP_STATUS_NOT_FOUND:
+    case SOUP_STATUS_METHOD_NOT_ALLOWED:
+      return g_error_new_literal (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_PROTOCOL,
+                                  _("The Cl@ve service does not offer this function. Check the service address or update Clave Desktop."));
+    default:
+      return g_error_new_literal (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_PROTOCOL,
+                                  _("The Cl@ve service gave an answer Clave Desktop does not understand. Check the service address or update Clave Desktop."));
+    }
+}
+
+GError *
+clave_service_error_from_transport (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_copy (error);
+
+  g_debug ("Transport failure: %s %d: %s",
+           g_quark_to_string (error->domain), error->code, error->message);
+
+  if (error->domain == CLAVE_SERVICE_ERROR)
+    return g_error_copy (error);
+
+  if (error->domain == G_TLS_ERROR)
+    {
+      if (error->code == G_TLS_ERROR_BAD_CERTIFICATE)
+        return g_error_new_literal (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_TLS,
+                                    _("The certificate of the Cl@ve service is not trusted. Check the service address and the certificate authority this device trusts."));
+      return g_error_new_literal (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_TLS,
+                                  _("A secure connection to the Cl@ve service could not be made. Check the service address and try again."));
+    }
+
+  if (error->domain == G_RESOLVER_ERROR)
+    return g_error_new_literal (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_NETWORK,
+                                _("The address of the Cl@ve service cannot be found. Check your connection and the service address."));
+
+  if (error->domain == SOUP_SESSION_ERROR)
+    return g_error_new_literal (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_PROTOCOL,
+                                _("The Cl@ve service gave an answer Clave Desktop does not understand. Check the service address or update Clave Desktop."));
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return g_error_new_literal (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_NETWORK,
+                                _("The Cl@ve service did not answer in time. Check your connection and try again."));
+
+  return g_error_new_literal (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_NETWORK,
+                              _("Cannot reach the Cl@ve service. Check your connection and try again."));
+}

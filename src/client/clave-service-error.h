@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * ClaveServiceError:
+ *
+ * What went wrong talking to the Cl@ve service. Every HTTP status and JSON
+ * "error" code of docs/protocol.md maps to one of these in one place
+ * (clave-service-error.c); the GError message is translated text a person
+ * can act on, the machine code goes to the debug log.
+ */
+typedef enum {
+  CLAVE_SERVICE_ERROR_NETWORK,             /* cannot connect, timeout, DNS */
+  CLAVE_SERVICE_ERROR_TLS,                 /* certificate not trusted or TLS failure */
+  CLAVE_SERVICE_ERROR_PROTOCOL,            /* answer not as docs/protocol.md says */
+  CLAVE_SERVICE_ERROR_SERVER,              /* 5xx */
+  CLAVE_SERVICE_ERROR_INVALID_REQUEST,     /* 400/413/415: a bug on our side or bad input */
+  CLAVE_SERVICE_ERROR_IDENTIFICATION_FAILED,
+  CLAVE_SERVICE_ERROR_TOO_MANY_ATTEMPTS,
+  CLAVE_SERVICE_ERROR_ACTIVATION_EXPIRED,  /* also invalid_activation: start again */
+  CLAVE_SERVICE_ERROR_ACTIVATION_LOCKED,
+  CLAVE_SERVICE_ERROR_RESEND_TOO_SOON,
+  CLAVE_SERVICE_ERROR_RESEND_LIMIT,
+  CLAVE_SERVICE_ERROR_INVALID_CODE,
+  CLAVE_SERVICE_ERROR_CODE_EXPIRED,
+  CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED,  /* unknown_device, device_deactivated */
+  CLAVE_SERVICE_ERROR_SIGNATURE_REJECTED,  /* invalid/stale signature, replayed nonce, digest */
+} ClaveServiceError;
+
+#define CLAVE_SERVICE_ERROR (clave_service_error_quark ())
+GQuark clave_service_error_quark (void);
+
+/* Maps an HTTP status and the protocol's "error" code to a GError with a
+ * translated message. @code may be NULL (non-JSON answer). */
+GError *clave_service_error_from_response (guint       status,
+                                           const char *code,
+                                           const char *server_message);
+
+/* Maps a transport failure (GIO, GResolver, TLS, libsoup) to NETWORK, TLS
+ * or PROTOCOL with a translated message. G_IO_ERROR_CANCELLED is returned
+ * unchanged (as a copy) so that callers can keep ignoring cancellation. */
+GError *clave_service_error_from_transport (const GError *error);
+
+/**
+ * ClaveDeviceKeyError:
+ * @CLAVE_DEVICE_KEY_ERROR_NOT_FOUND: no key file: the device is not activated
+ * @CLAVE_DEVICE_KEY_ERROR_WRONG_PIN: wrong PIN; the message says tries left
+ * @CLAVE_DEVICE_KEY_ERROR_TRY_LATER: too many wrong PINs, wait (see retry delay)
+ * @CLAVE_DEVICE_KEY_ERROR_WIPED: too many wrong PINs, the key was erased
+ * @CLAVE_DEVICE_KEY_ERROR_LOCKED: operation needs the key unlocked
+ * @CLAVE_DEVICE_KEY_ERROR_CORRUPT: the key file cannot be read
+ * @CLAVE_DEVICE_KEY_ERROR_WEAK_PIN: fewer than 6 digits, or not digits
+ */
+typedef enum {
+  CLAVE_DEVICE_KEY_ERROR_NOT_FOUND,
+  CLAVE_DEVICE_KEY_ERROR_WRONG_PIN,
+  CLAVE_DEVICE_KEY_ERROR_TRY_LATER,
+  CLAVE_DEVICE_KEY_ERROR_WIPED,
+  CLAVE_DEVICE_KEY_ERROR_LOCKED,
+  CLAVE_DEVICE_KEY_ERROR_CORRUPT,
+  CLAVE_DEVICE_KEY_ERROR_WEAK_PIN,
+} ClaveDeviceKeyError;
+
+#define CLAVE_DEVICE_KEY_ERROR (clave_device_key_error_quark ())
+GQuark clave_device_key_error_quark (void);
+
+G_END_DECLS

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Names shared by clave-server and the client, so that the two sides of
+ * docs/protocol.md cannot drift apart: paths, error codes, enum values. */
+
+#define CLAVE_API_PREFIX              "/v1"
+#define CLAVE_PATH_HEALTH             "/v1/health"
+#define CLAVE_PATH_IDENTIFY           "/v1/identify"
+#define CLAVE_PATH_ACTIVATIONS        "/v1/activations/"   /* + {id}/sms, {id}/sms/verify, {id}/device */
+#define CLAVE_PATH_ME                 "/v1/me"
+#define CLAVE_PATH_DEVICE             "/v1/device"
+
+#define CLAVE_MAX_BODY                (64 * 1024)
+#define CLAVE_SIGNATURE_WINDOW_SECS   300
+#define CLAVE_SMS_CODE_DIGITS         6
+#define CLAVE_SMS_CODE_TTL_SECS       300
+#define CLAVE_SMS_CODE_MAX_ATTEMPTS   3
+#define CLAVE_SMS_MAX_SENDS           3
+#define CLAVE_ACTIVATION_TTL_SECS     900
+#define CLAVE_DEVICE_PIN_MIN_DIGITS   6
+/* What the device signs to prove it holds the key it registers:
+ * CLAVE_REGISTRATION_PROOF_PREFIX + activation id. */
+#define CLAVE_REGISTRATION_PROOF_PREFIX "clave-device-registration\n"
+
+/* Error codes: the "error" member of every error body. */
+#define CLAVE_ERR_INVALID_REQUEST          "invalid_request"          /* 400 */
+#define CLAVE_ERR_INVALID_JSON             "invalid_json"             /* 400 */
+#define CLAVE_ERR_BODY_TOO_LARGE           "body_too_large"           /* 413 */
+#define CLAVE_ERR_UNSUPPORTED_MEDIA_TYPE   "unsupported_media_type"   /* 415 */
+#define CLAVE_ERR_NOT_FOUND                "not_found"                /* 404 */
+#define CLAVE_ERR_METHOD_NOT_ALLOWED       "method_not_allowed"       /* 405 */
+#define CLAVE_ERR_INVALID_DOCUMENT         "invalid_document"         /* 400 */
+#define CLAVE_ERR_INVALID_CONTRAST         "invalid_contrast"         /* 400 */
+#define CLAVE_ERR_IDENTIFICATION_FAILED    "identification_failed"    /* 401 */
+#define CLAVE_ERR_TOO_MANY_ATTEMPTS        "too_many_attempts"        /* 429 */
+#define CLAVE_ERR_INVALID_ACTIVATION       "invalid_activation"       /* 401 */
+#define CLAVE_ERR_ACTIVATION_EXPIRED       "activation_expired"       /* 410 */
+#define CLAVE_ERR_ACTIVATION_LOCKED        "activation_locked"        /* 423 */
+#define CLAVE_ERR_RESEND_TOO_SOON          "resend_too_soon"          /* 429 */
+#define CLAVE_ERR_RESEND_LIMIT             "resend_limit_reached"     /* 429 */
+#define CLAVE_ERR_NO_CODE_SENT             "no_code_sent"             /* 409 */
+#define CLAVE_ERR_INVALID_CODE             "invalid_code"             /* 401 */
+#define CLAVE_ERR_CODE_EXPIRED             "code_expired"             /* 410 */
+#define CLAVE_ERR_ACTIVATION_NOT_VERIFIED  "activation_not_verified"  /* 409 */
+#define CLAVE_ERR_INVALID_PUBLIC_KEY       "invalid_public_key"       /* 400 */
+#define CLAVE_ERR_INVALID_PROOF            "invalid_proof"            /* 401 */
+#define CLAVE_ERR_SIGNATURE_REQUIRED       "signature_required"       /* 401 */
+#define CLAVE_ERR_INVALID_SIGNATURE        "invalid_signature"        /* 401 */
+#define CLAVE_ERR_DIGEST_MISMATCH          "digest_mismatch"          /* 400 */
+#define CLAVE_ERR_STALE_SIGNATURE          "stale_signature"          /* 401 */
+#define CLAVE_ERR_REPLAYED_NONCE           "replayed_nonce"           /* 401 */
+#define CLAVE_ERR_UNKNOWN_DEVICE           "unknown_device"           /* 401 */
+#define CLAVE_ERR_DEVICE_DEACTIVATED       "device_deactivated"       /* 401 */
+#define CLAVE_ERR_INTERNAL                 "internal_error"           /* 500 */
+
+/* Enumerated values. */
+#define CLAVE_LEVEL_BASIC                  "basic"
+#define CLAVE_LEVEL_ADVANCED               "advanced"
+#define CLAVE_CHANNEL_IN_PERSON            "in_person"
+#define CLAVE_CHANNEL_VIDEO                "video"
+#define CLAVE_CHANNEL_CERTIFICATE          "certificate"
+#define CLAVE_CHANNEL_DNIE                 "dnie"
+#define CLAVE_METHOD_SMS                   "sms"

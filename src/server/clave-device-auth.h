@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "clave-store.h"
+
+G_BEGIN_DECLS
+
+/* The absolute URI the client requested, as the signature covers it
+ * ("@target-uri"): https:// + Host header + path + ?query as received. */
+char              *clave_device_auth_target_uri (SoupServerMessage  *msg);
+
+/* Checks the HTTP message signature of a device request
+ * (docs/protocol.md "Device signatures") and remembers its nonce. Returns
+ * the signing device, or NULL after answering @msg with the error. */
+ClaveDeviceRecord *clave_device_auth_verify     (ClaveStore         *store,
+                                                 SoupServerMessage  *msg,
+                                                 GBytes             *body,
+                                                 gint64              now);
+
+G_END_DECLS

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+/* libsoup 3.2 has no name for it. */
+#define CLAVE_HTTP_STATUS_TOO_MANY_REQUESTS 429
+
+/* JSON request and response helpers for the routes. Every function that
+ * returns FALSE or NULL has already answered @msg with the documented
+ * error (docs/protocol.md "Transport"). */
+
+/* Early handler part: refuses a declared Content-Length above the cap
+ * before the body is read, and watches chunked bodies so that they are
+ * not kept in memory past the cap. */
+void        clave_http_watch_body          (SoupServerMessage  *msg);
+
+/* The request body (never NULL); FALSE (413 body_too_large) when it is
+ * over the cap. */
+gboolean    clave_http_get_body            (SoupServerMessage  *msg,
+                                            GBytes            **body);
+
+/* Reads the body as a JSON object: 413, 415 unsupported_media_type,
+ * 400 invalid_json, 400 invalid_request (not an object). An empty body
+ * counts as {}. */
+JsonObject *clave_http_read_json_object    (SoupServerMessage  *msg,
+                                            GBytes            **body);
+
+/* Member accessors: missing or of another JSON type is 400
+ * invalid_request. */
+gboolean    clave_http_member_string       (SoupServerMessage  *msg,
+                                            JsonObject         *object,
+                                            const char         *name,
+                                            const char        **value);
+gboolean    clave_http_member_object       (SoupServerMessage  *msg,
+                                            JsonObject         *object,
+                                            const char         *name,
+                                            JsonObject        **value);
+
+/* Answers with @builder's root (an object the caller completed). */
+void        clave_http_reply_builder       (SoupServerMessage  *msg,
+                                            guint               status,
+                                            JsonBuilder        *builder);
+/* {"error": code, "message": message} */
+void        clave_http_reply_error         (SoupServerMessage  *msg,
+                                            guint               status,
+                                            const char         *code,
+                                            const char         *message);
+/* As above with one extra integer member (attempts_left, retry_after);
+ * retry_after also sets the Retry-After header. */
+void        clave_http_reply_error_int     (SoupServerMessage  *msg,
+                                            guint               status,
+                                            const char         *code,
+                                            const char         *message,
+                                            const char         *member,
+                                            gint64              value);
+void        clave_http_reply_internal      (SoupServerMessage  *msg,
+                                            const GError       *error);
+
+G_END_DECLS

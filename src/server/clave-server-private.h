@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "clave-server.h"
+#include "clave-sms-sender.h"
+#include "clave-store.h"
+#include "clave-tls.h"
+
+G_BEGIN_DECLS
+
+struct _ClaveServer
+{
+  GObject            parent_instance;
+
+  ClaveServerConfig *config;
+  ClaveStore        *store;
+  GBytes            *secret;
+  ClaveTlsFiles     *tls;
+  SoupServer        *soup;
+  ClaveSmsSender    *sms;
+  char              *url;
+  guint              purge_id;
+};
+
+/* Seconds since the epoch; one place so that every rule reads the same
+ * clock. */
+gint64 _clave_server_now (void);
+
+/* Routes (clave-routes-*.c). Each answers @msg completely. */
+void _clave_routes_identify        (ClaveServer        *self,
+                                    SoupServerMessage  *msg);
+typedef enum {
+  CLAVE_ACTIVATION_STEP_SMS,
+  CLAVE_ACTIVATION_STEP_VERIFY,
+  CLAVE_ACTIVATION_STEP_DEVICE,
+} ClaveActivationStep;
+void _clave_routes_activation      (ClaveServer        *self,
+                                    SoupServerMessage  *msg,
+                                    const char         *activation_id,
+                                    ClaveActivationStep step);
+void _clave_routes_me              (ClaveServer        *self,
+                                    SoupServerMessage  *msg,
+                                    GHashTable         *query);
+void _clave_routes_delete_device   (ClaveServer        *self,
+                                    SoupServerMessage  *msg);
+
+G_END_DECLS

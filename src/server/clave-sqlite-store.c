@@ -1,0 +1,1156 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-store"
+
+#include "config.h"
+
+#include <sqlite3.h>
+
+#include "clave-limits.h"
+#include "clave-sqlite-store.h"
+
+struct _ClaveSqliteStore
+{
+  GObject     parent_instance;
+
+  sqlite3    *db;
+  char       *path;
+  /* SQL text -> sqlite3_stmt*, prepared once and reused. */
+  GHashTable *statements;
+  int         schema_version;
+};
+
+static void clave_sqlite_store_iface_init (ClaveStoreInterface *iface);
+
+static void
+finalize_statement (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (ClaveSqliteStore, clave_sqlite_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (CLAVE_TYPE_STORE,
+                                                      clave_sqlite_store_iface_init))
+
+/* Each entry is one migration, applied in its own transaction together
+ * with the bump of PRAGMA user_version. Never edit an entry once shipped:
+ * add a new one. */
+static const char * const migrations[] = {
+  /* 1: the initial schema. */
+  "CREATE TABLE identities ("
+  "  document       TEXT PRIMARY KEY,"
+  "  type           TEXT NOT NULL CHECK (type IN ('dni', 'nie')),"
+  "  given_name     TEXT NOT NULL,"
+  "  surnames       TEXT NOT NULL,"
+  "  validity_date  TEXT,"
+  "  issue_date     TEXT,"
+  "  permanent      INTEGER NOT NULL DEFAULT 0,"
+  "  support_number TEXT"
+  ");"
+  "CREATE TABLE citizens ("
+  "  document   TEXT PRIMARY KEY REFERENCES identities (document) ON DELETE CASCADE,"
+  "  phone      TEXT NOT NULL UNIQUE,"
+  "  email      TEXT NOT NULL,"
+  "  level      TEXT NOT NULL,"
+  "  channel    TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE activations ("
+  "  id              TEXT PRIMARY KEY,"
+  "  token_hash      TEXT NOT NULL,"
+  "  citizen         TEXT NOT NULL REFERENCES citizens (document) ON DELETE CASCADE,"
+  "  created_at      INTEGER NOT NULL,"
+  "  expires_at      INTEGER NOT NULL,"
+  "  state           TEXT NOT NULL,"
+  "  code_hmac       TEXT,"
+  "  code_expires_at INTEGER NOT NULL DEFAULT 0,"
+  "  attempts        INTEGER NOT NULL DEFAULT 0,"
+  "  sends           INTEGER NOT NULL DEFAULT 0,"
+  "  last_sent_at    INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX activations_expires_at ON activations (expires_at);"
+  "CREATE TABLE devices ("
+  "  id             TEXT PRIMARY KEY,"
+  "  citizen        TEXT NOT NULL REFERENCES citizens (document) ON DELETE CASCADE,"
+  "  public_key     BLOB,"
+  "  name           TEXT NOT NULL,"
+  "  created_at     INTEGER NOT NULL,"
+  "  deactivated_at INTEGER"
+  ");"
+  "CREATE INDEX devices_citizen ON devices (citizen);"
+  "CREATE TABLE nonces ("
+  "  device     TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,"
+  "  nonce      TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (device, nonce)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX nonces_created_at ON nonces (created_at);"
+  "CREATE TABLE sms_outbox ("
+  "  id         INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  phone      TEXT NOT NULL,"
+  "  body       TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  status     TEXT NOT NULL DEFAULT 'queued'"
+  ");"
+  "CREATE TABLE identify_failures ("
+  "  id         INTEGER PRIMARY KEY,"
+  "  document   TEXT NOT NULL,"
+  "  address    TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX identify_failures_document ON identify_failures (document, created_at);"
+  "CREATE INDEX identify_failures_address ON identify_failures (address, created_at);",
+};
+
+static gboolean
+set_db_error (ClaveSqliteStore  *self,
+              GError           **error,
+              const char        *what)
+{
+  int code = sqlite3_extended_errcode (self->db);
+  int domain_code = CLAVE_STORE_ERROR_FAILED;
+
+  if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY)
+    domain_code = CLAVE_STORE_ERROR_CONFLICT;
+  else if (code == SQLITE_CONSTRAINT_FOREIGNKEY)
+    domain_code = CLAVE_STORE_ERROR_NOT_FOUND;
+
+  g_set_error (error, CLAVE_STORE_ERROR, domain_code,
+               "%s: %s", what, sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+static gboolean
+exec (ClaveSqliteStore  *self,
+      const char        *sql,
+      GError           **error)
+{
+  char *message = NULL;
+
+  if (self->db == NULL)
+    {
+      g_set_error_literal (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_FAILED,
+                           "The store is closed");
+      return FALSE;
+    }
+
+  if (sqlite3_exec (self->db, sql, NULL, NULL, &message) != SQLITE_OK)
+    {
+      g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_FAILED,
+                   "%s", message != NULL ? message : sqlite3_errmsg (self->db));
+      sqlite3_free (message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static sqlite3_stmt *
+prepare (ClaveSqliteStore  *self,
+         const char        *sql,
+         GError           **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (self->db == NULL)
+    {
+      g_set_error_literal (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_FAILED,
+                           "The store is closed");
+      return NULL;
+    }
+
+  stmt = g_hash_table_lookup (self->statements, sql);
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+
+  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (self, error, "prepare");
+      return NULL;
+    }
+  g_hash_table_insert (self->statements, (gpointer) sql, stmt);
+  return stmt;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           index,
+           const char   *text)
+{
+  if (text == NULL)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+static char *
+column_text (sqlite3_stmt *stmt,
+             int           index)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, index);
+  return text != NULL ? g_strdup ((const char *) text) : NULL;
+}
+
+/* Runs a statement that returns no rows; the statement is reset after. */
+static gboolean
+step_done (ClaveSqliteStore  *self,
+           sqlite3_stmt      *stmt,
+           const char        *what,
+           GError           **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      set_db_error (self, error, what);
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static gboolean
+begin (ClaveSqliteStore  *self,
+       GError           **error)
+{
+  /* IMMEDIATE takes the write lock up front, so two processes never both
+   * read and then fail to upgrade (busy_timeout handles the waiting). */
+  return exec (self, "BEGIN IMMEDIATE", error);
+}
+
+static gboolean
+commit (ClaveSqliteStore  *self,
+        GError           **error)
+{
+  if (!exec (self, "COMMIT", error))
+    {
+      exec (self, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+rollback (ClaveSqliteStore *self)
+{
+  if (!sqlite3_get_autocommit (self->db))
+    exec (self, "ROLLBACK", NULL);
+  return FALSE;
+}
+
+static int
+read_user_version (ClaveSqliteStore  *self,
+                   GError           **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int version = -1;
+
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (self, error, "user_version");
+      return -1;
+    }
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  else
+    set_db_error (self, error, "user_version");
+  sqlite3_finalize (stmt);
+  return version;
+}
+
+static gboolean
+migrate (ClaveSqliteStore  *self,
+         GError           **error)
+{
+  int current = read_user_version (self, error);
+
+  if (current < 0)
+    return FALSE;
+  if (current == (int) G_N_ELEMENTS (migrations))
+    {
+      self->schema_version = current;
+      return TRUE;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (migrations); i++)
+    {
+      g_autofree char *bump = NULL;
+      int version;
+
+      if (!begin (self, error))
+        return FALSE;
+
+      /* Read inside the write transaction: another process may have
+       * migrated while we waited for the lock. */
+      version = read_user_version (self, error);
+      if (version < 0)
+        return rollback (self);
+      if (version > (int) G_N_ELEMENTS (migrations))
+        {
+          g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_FAILED,
+                       "The database %s has schema version %d, newer than this program knows (%u)",
+                       self->path, version, (guint) G_N_ELEMENTS (migrations));
+          return rollback (self);
+        }
+      if (version > (int) i)
+        {
+          exec (self, "COMMIT", NULL);
+          continue;
+        }
+
+      g_debug ("Migrating %s to schema version %u", self->path, i + 1);
+      bump = g_strdup_printf ("PRAGMA user_version = %u", i + 1);
+      if (!exec (self, migrations[i], error) || !exec (self, bump, error))
+        return rollback (self);
+      if (!commit (self, error))
+        return FALSE;
+    }
+
+  self->schema_version = read_user_version (self, error);
+  return self->schema_version >= 0;
+}
+
+static gboolean
+open_database (ClaveSqliteStore  *self,
+               GError           **error)
+{
+  int rc = sqlite3_open_v2 (self->path, &self->db,
+                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                            SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+                            NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_FAILED,
+                   "Cannot open %s: %s", self->path,
+                   self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+      return FALSE;
+    }
+
+  sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_busy_timeout (self->db, 5000);
+
+  /* synchronous=FULL: a write the service acknowledged survives a power
+   * cut, not only a crash. */
+  if (!exec (self, "PRAGMA journal_mode = WAL", error) ||
+      !exec (self, "PRAGMA synchronous = FULL", error) ||
+      !exec (self, "PRAGMA foreign_keys = ON", error))
+    return FALSE;
+
+  return migrate (self, error);
+}
+
+ClaveStore *
+clave_sqlite_store_new (const char  *path,
+                        GError     **error)
+{
+  g_autoptr(ClaveSqliteStore) self = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  self = g_object_new (CLAVE_TYPE_SQLITE_STORE, NULL);
+  self->path = g_strdup (path);
+  if (!open_database (self, error))
+    return NULL;
+
+  return CLAVE_STORE (g_steal_pointer (&self));
+}
+
+int
+clave_sqlite_store_get_schema_version (ClaveSqliteStore *self)
+{
+  g_return_val_if_fail (CLAVE_IS_SQLITE_STORE (self), -1);
+  return self->schema_version;
+}
+
+/* Identities and citizens ------------------------------------------------ */
+
+static gboolean
+clave_sqlite_store_put_identity (ClaveStore          *store,
+                                 const ClaveIdentity *identity,
+                                 GError             **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self,
+                  "INSERT INTO identities (document, type, given_name, surnames, validity_date,"
+                  "                        issue_date, permanent, support_number)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                  " ON CONFLICT (document) DO UPDATE SET type = excluded.type,"
+                  "  given_name = excluded.given_name, surnames = excluded.surnames,"
+                  "  validity_date = excluded.validity_date, issue_date = excluded.issue_date,"
+                  "  permanent = excluded.permanent, support_number = excluded.support_number",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, identity->document);
+  bind_text (stmt, 2, clave_document_type_to_string (identity->type));
+  bind_text (stmt, 3, identity->given_name);
+  bind_text (stmt, 4, identity->surnames);
+  bind_text (stmt, 5, identity->validity_date);
+  bind_text (stmt, 6, identity->issue_date);
+  sqlite3_bind_int (stmt, 7, identity->permanent ? 1 : 0);
+  bind_text (stmt, 8, identity->support_number);
+  return step_done (self, stmt, "put identity", error);
+}
+
+static ClaveIdentity *
+clave_sqlite_store_get_identity (ClaveStore  *store,
+                                 const char  *document,
+                                 GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  ClaveIdentity *identity = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = prepare (self,
+                  "SELECT document, type, given_name, surnames, validity_date, issue_date,"
+                  "       permanent, support_number"
+                  " FROM identities WHERE document = ?1",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, document);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      const char *type = (const char *) sqlite3_column_text (stmt, 1);
+
+      identity = g_new0 (ClaveIdentity, 1);
+      identity->document = column_text (stmt, 0);
+      identity->type = g_strcmp0 (type, "nie") == 0 ? CLAVE_DOCUMENT_TYPE_NIE
+                                                    : CLAVE_DOCUMENT_TYPE_DNI;
+      identity->given_name = column_text (stmt, 2);
+      identity->surnames = column_text (stmt, 3);
+      identity->validity_date = column_text (stmt, 4);
+      identity->issue_date = column_text (stmt, 5);
+      identity->permanent = sqlite3_column_int (stmt, 6) != 0;
+      identity->support_number = column_text (stmt, 7);
+    }
+  else if (rc != SQLITE_DONE)
+    set_db_error (self, error, "get identity");
+  sqlite3_reset (stmt);
+  return identity;
+}
+
+static gboolean
+clave_sqlite_store_put_citizen (ClaveStore         *store,
+                                const ClaveCitizen *citizen,
+                                GError            **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self,
+                  "INSERT INTO citizens (document, phone, email, level, channel, created_at)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                  " ON CONFLICT (document) DO UPDATE SET phone = excluded.phone,"
+                  "  email = excluded.email, level = excluded.level, channel = excluded.channel",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, citizen->document);
+  bind_text (stmt, 2, citizen->phone);
+  bind_text (stmt, 3, citizen->email);
+  bind_text (stmt, 4, citizen->level);
+  bind_text (stmt, 5, citizen->channel);
+  sqlite3_bind_int64 (stmt, 6, citizen->created_at);
+  if (!step_done (self, stmt, "put citizen", error))
+    {
+      if (error != NULL && *error != NULL && (*error)->code == CLAVE_STORE_ERROR_CONFLICT)
+        {
+          g_clear_error (error);
+          g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT,
+                       "The phone %s belongs to another citizen", citizen->phone);
+        }
+      else if (error != NULL && *error != NULL && (*error)->code == CLAVE_STORE_ERROR_NOT_FOUND)
+        {
+          g_clear_error (error);
+          g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND,
+                       "%s is not in the identity registry", citizen->document);
+        }
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static ClaveCitizen *
+clave_sqlite_store_get_citizen (ClaveStore  *store,
+                                const char  *document,
+                                GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  ClaveCitizen *citizen = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = prepare (self,
+                  "SELECT document, phone, email, level, channel, created_at"
+                  " FROM citizens WHERE document = ?1",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, document);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      citizen = g_new0 (ClaveCitizen, 1);
+      citizen->document = column_text (stmt, 0);
+      citizen->phone = column_text (stmt, 1);
+      citizen->email = column_text (stmt, 2);
+      citizen->level = column_text (stmt, 3);
+      citizen->channel = column_text (stmt, 4);
+      citizen->created_at = sqlite3_column_int64 (stmt, 5);
+    }
+  else if (rc != SQLITE_DONE)
+    set_db_error (self, error, "get citizen");
+  sqlite3_reset (stmt);
+  return citizen;
+}
+
+/* Identification failures ------------------------------------------------ */
+
+static gboolean
+clave_sqlite_store_add_identify_failure (ClaveStore  *store,
+                                         const char  *document,
+                                         const char  *address,
+                                         gint64       now,
+                                         GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self,
+                  "INSERT INTO identify_failures (document, address, created_at)"
+                  " VALUES (?1, ?2, ?3)",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, document);
+  bind_text (stmt, 2, address);
+  sqlite3_bind_int64 (stmt, 3, now);
+  return step_done (self, stmt, "add identify failure", error);
+}
+
+static GArray *
+clave_sqlite_store_list_identify_failures (ClaveStore       *store,
+                                           ClaveFailureKey   key,
+                                           const char       *value,
+                                           gint64            since,
+                                           GError          **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (key == CLAVE_FAILURE_BY_DOCUMENT)
+    stmt = prepare (self,
+                    "SELECT created_at FROM identify_failures"
+                    " WHERE document = ?1 AND created_at >= ?2 ORDER BY created_at",
+                    error);
+  else
+    stmt = prepare (self,
+                    "SELECT created_at FROM identify_failures"
+                    " WHERE address = ?1 AND created_at >= ?2 ORDER BY created_at",
+                    error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, value);
+  sqlite3_bind_int64 (stmt, 2, since);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 t = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (times, t);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self, error, "list identify failures");
+      sqlite3_reset (stmt);
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return g_steal_pointer (&times);
+}
+
+/* Activations ------------------------------------------------------------ */
+
+static gboolean
+clave_sqlite_store_create_activation (ClaveStore                  *store,
+                                      const ClaveActivationRecord *record,
+                                      GError                     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self,
+                  "INSERT INTO activations (id, token_hash, citizen, created_at, expires_at, state)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, record->id);
+  bind_text (stmt, 2, record->token_hash);
+  bind_text (stmt, 3, record->document);
+  sqlite3_bind_int64 (stmt, 4, record->created_at);
+  sqlite3_bind_int64 (stmt, 5, record->expires_at);
+  bind_text (stmt, 6, clave_activation_state_to_string (record->state));
+  return step_done (self, stmt, "create activation", error);
+}
+
+static ClaveActivationRecord *
+clave_sqlite_store_get_activation (ClaveStore  *store,
+                                   const char  *id,
+                                   GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  ClaveActivationRecord *record = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = prepare (self,
+                  "SELECT id, token_hash, citizen, created_at, expires_at, state, code_hmac,"
+                  "       code_expires_at, attempts, sends, last_sent_at"
+                  " FROM activations WHERE id = ?1",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      int state = clave_activation_state_from_string ((const char *) sqlite3_column_text (stmt, 5));
+
+      record = g_new0 (ClaveActivationRecord, 1);
+      record->id = column_text (stmt, 0);
+      record->token_hash = column_text (stmt, 1);
+      record->document = column_text (stmt, 2);
+      record->created_at = sqlite3_column_int64 (stmt, 3);
+      record->expires_at = sqlite3_column_int64 (stmt, 4);
+      /* An unreadable state must never open a door: treat it as locked. */
+      record->state = state >= 0 ? (ClaveActivationState) state : CLAVE_ACTIVATION_LOCKED;
+      record->code_hmac = column_text (stmt, 6);
+      record->code_expires_at = sqlite3_column_int64 (stmt, 7);
+      record->attempts = (guint) sqlite3_column_int (stmt, 8);
+      record->sends = (guint) sqlite3_column_int (stmt, 9);
+      record->last_sent_at = sqlite3_column_int64 (stmt, 10);
+    }
+  else if (rc != SQLITE_DONE)
+    set_db_error (self, error, "get activation");
+  sqlite3_reset (stmt);
+  return record;
+}
+
+static gboolean
+check_changed (ClaveSqliteStore  *self,
+               const char        *what,
+               GError           **error)
+{
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND,
+                   "%s: no such row", what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+clave_sqlite_store_store_code (ClaveStore  *store,
+                               const char  *activation_id,
+                               const char  *code_hmac,
+                               gint64       code_expires_at,
+                               gint64       now,
+                               const char  *phone,
+                               const char  *sms_body,
+                               gint64      *outbox_id,
+                               GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  if (!begin (self, error))
+    return FALSE;
+
+  stmt = prepare (self,
+                  "UPDATE activations SET code_hmac = ?2, code_expires_at = ?3,"
+                  "  sends = sends + 1, last_sent_at = ?4"
+                  " WHERE id = ?1",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, activation_id);
+  bind_text (stmt, 2, code_hmac);
+  sqlite3_bind_int64 (stmt, 3, code_expires_at);
+  sqlite3_bind_int64 (stmt, 4, now);
+  if (!step_done (self, stmt, "store code", error) ||
+      !check_changed (self, "store code", error))
+    return rollback (self);
+
+  stmt = prepare (self,
+                  "INSERT INTO sms_outbox (phone, body, created_at, status)"
+                  " VALUES (?1, ?2, ?3, 'queued')",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, phone);
+  bind_text (stmt, 2, sms_body);
+  sqlite3_bind_int64 (stmt, 3, now);
+  if (!step_done (self, stmt, "queue sms", error))
+    return rollback (self);
+
+  if (outbox_id != NULL)
+    *outbox_id = sqlite3_last_insert_rowid (self->db);
+
+  return commit (self, error);
+}
+
+static gboolean
+clave_sqlite_store_record_wrong_code (ClaveStore  *store,
+                                      const char  *activation_id,
+                                      guint        max_attempts,
+                                      guint       *attempts,
+                                      GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = prepare (self,
+                  "UPDATE activations SET attempts = attempts + 1,"
+                  "  state = CASE WHEN attempts + 1 >= ?2 THEN 'locked' ELSE state END"
+                  " WHERE id = ?1 RETURNING attempts",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, activation_id);
+  sqlite3_bind_int (stmt, 2, (int) max_attempts);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      if (attempts != NULL)
+        *attempts = (guint) sqlite3_column_int (stmt, 0);
+      rc = sqlite3_step (stmt);
+    }
+  else if (rc == SQLITE_DONE)
+    {
+      sqlite3_reset (stmt);
+      g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND,
+                   "record wrong code: no such activation");
+      return FALSE;
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self, error, "record wrong code");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static gboolean
+clave_sqlite_store_set_activation_state (ClaveStore           *store,
+                                         const char           *activation_id,
+                                         ClaveActivationState  state,
+                                         GError              **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self, "UPDATE activations SET state = ?2 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, activation_id);
+  bind_text (stmt, 2, clave_activation_state_to_string (state));
+  return step_done (self, stmt, "set activation state", error) &&
+         check_changed (self, "set activation state", error);
+}
+
+/* Devices ------------------------------------------------------------- */
+
+static gboolean
+clave_sqlite_store_register_device (ClaveStore              *store,
+                                    const char              *activation_id,
+                                    const ClaveDeviceRecord *device,
+                                    GError                 **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  if (!begin (self, error))
+    return FALSE;
+
+  /* The state condition makes a second registration with the same
+   * activation fail even if two requests race. */
+  stmt = prepare (self,
+                  "UPDATE activations SET state = 'used'"
+                  " WHERE id = ?1 AND citizen = ?2 AND state = 'verified'",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, activation_id);
+  bind_text (stmt, 2, device->document);
+  if (!step_done (self, stmt, "use activation", error))
+    return rollback (self);
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT,
+                   "The activation is not verified");
+      return rollback (self);
+    }
+
+  /* One active device per citizen: the previous one stops working now. */
+  stmt = prepare (self,
+                  "UPDATE devices SET deactivated_at = ?2, public_key = NULL"
+                  " WHERE citizen = ?1 AND deactivated_at IS NULL",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, device->document);
+  sqlite3_bind_int64 (stmt, 2, device->created_at);
+  if (!step_done (self, stmt, "deactivate previous devices", error))
+    return rollback (self);
+
+  stmt = prepare (self,
+                  "INSERT INTO devices (id, citizen, public_key, name, created_at)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5)",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, device->id);
+  bind_text (stmt, 2, device->document);
+  sqlite3_bind_blob (stmt, 3, g_bytes_get_data (device->public_key, NULL),
+                     (int) g_bytes_get_size (device->public_key), SQLITE_TRANSIENT);
+  bind_text (stmt, 4, device->name);
+  sqlite3_bind_int64 (stmt, 5, device->created_at);
+  if (!step_done (self, stmt, "insert device", error))
+    return rollback (self);
+
+  return commit (self, error);
+}
+
+static ClaveDeviceRecord *
+device_from_row (sqlite3_stmt *stmt)
+{
+  ClaveDeviceRecord *record = g_new0 (ClaveDeviceRecord, 1);
+
+  record->id = column_text (stmt, 0);
+  record->document = column_text (stmt, 1);
+  if (sqlite3_column_type (stmt, 2) == SQLITE_BLOB)
+    record->public_key = g_bytes_new (sqlite3_column_blob (stmt, 2),
+                                      (gsize) sqlite3_column_bytes (stmt, 2));
+  record->name = column_text (stmt, 3);
+  record->created_at = sqlite3_column_int64 (stmt, 4);
+  record->deactivated_at = sqlite3_column_int64 (stmt, 5);
+  return record;
+}
+
+static ClaveDeviceRecord *
+clave_sqlite_store_get_device (ClaveStore  *store,
+                               const char  *id,
+                               GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  ClaveDeviceRecord *record = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = prepare (self,
+                  "SELECT id, citizen, public_key, name, created_at, IFNULL (deactivated_at, 0)"
+                  " FROM devices WHERE id = ?1",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    record = device_from_row (stmt);
+  else if (rc != SQLITE_DONE)
+    set_db_error (self, error, "get device");
+  sqlite3_reset (stmt);
+  return record;
+}
+
+static GPtrArray *
+clave_sqlite_store_list_devices (ClaveStore  *store,
+                                 const char  *document,
+                                 GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func ((GDestroyNotify) clave_device_record_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = prepare (self,
+                  "SELECT id, citizen, public_key, name, created_at, IFNULL (deactivated_at, 0)"
+                  " FROM devices WHERE citizen = ?1 ORDER BY created_at DESC, rowid DESC",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, document);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (devices, device_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self, error, "list devices");
+      sqlite3_reset (stmt);
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return g_steal_pointer (&devices);
+}
+
+static gboolean
+clave_sqlite_store_deactivate_device (ClaveStore  *store,
+                                      const char  *id,
+                                      gint64       now,
+                                      GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self,
+                  "UPDATE devices SET deactivated_at = IFNULL (deactivated_at, ?2),"
+                  "  public_key = NULL"
+                  " WHERE id = ?1",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, id);
+  sqlite3_bind_int64 (stmt, 2, now);
+  return step_done (self, stmt, "deactivate device", error) &&
+         check_changed (self, "deactivate device", error);
+}
+
+static gboolean
+clave_sqlite_store_use_nonce (ClaveStore  *store,
+                              const char  *device_id,
+                              const char  *nonce,
+                              gint64       now,
+                              gint64       keep_secs,
+                              gboolean    *fresh,
+                              GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  if (!begin (self, error))
+    return FALSE;
+
+  stmt = prepare (self, "DELETE FROM nonces WHERE created_at < ?1", error);
+  if (stmt == NULL)
+    return rollback (self);
+  sqlite3_bind_int64 (stmt, 1, now - keep_secs);
+  if (!step_done (self, stmt, "purge nonces", error))
+    return rollback (self);
+
+  stmt = prepare (self,
+                  "INSERT INTO nonces (device, nonce, created_at) VALUES (?1, ?2, ?3)"
+                  " ON CONFLICT DO NOTHING",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, device_id);
+  bind_text (stmt, 2, nonce);
+  sqlite3_bind_int64 (stmt, 3, now);
+  if (!step_done (self, stmt, "use nonce", error))
+    return rollback (self);
+
+  *fresh = sqlite3_changes (self->db) == 1;
+  return commit (self, error);
+}
+
+/* Outbox -------------------------------------------------------------- */
+
+static GPtrArray *
+clave_sqlite_store_list_outbox (ClaveStore  *store,
+                                guint        limit,
+                                GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) clave_outbox_message_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = prepare (self,
+                  "SELECT id, phone, body, created_at, status FROM sms_outbox"
+                  " ORDER BY id DESC LIMIT ?1",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+
+  sqlite3_bind_int64 (stmt, 1, limit > 0 ? (gint64) limit : -1);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      ClaveOutboxMessage *message = g_new0 (ClaveOutboxMessage, 1);
+
+      message->id = sqlite3_column_int64 (stmt, 0);
+      message->phone = column_text (stmt, 1);
+      message->body = column_text (stmt, 2);
+      message->created_at = sqlite3_column_int64 (stmt, 3);
+      message->status = column_text (stmt, 4);
+      g_ptr_array_add (messages, message);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self, error, "list outbox");
+      sqlite3_reset (stmt);
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return g_steal_pointer (&messages);
+}
+
+static gboolean
+clave_sqlite_store_set_outbox_status (ClaveStore  *store,
+                                      gint64       id,
+                                      const char  *status,
+                                      GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self, "UPDATE sms_outbox SET status = ?2 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, id);
+  bind_text (stmt, 2, status);
+  return step_done (self, stmt, "set outbox status", error) &&
+         check_changed (self, "set outbox status", error);
+}
+
+static gboolean
+clave_sqlite_store_purge (ClaveStore  *store,
+                          gint64       now,
+                          GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  if (!begin (self, error))
+    return FALSE;
+
+  stmt = prepare (self, "DELETE FROM identify_failures WHERE created_at < ?1", error);
+  if (stmt == NULL)
+    return rollback (self);
+  sqlite3_bind_int64 (stmt, 1, now - CLAVE_IDENTIFY_WINDOW_SECS);
+  if (!step_done (self, stmt, "purge identify failures", error))
+    return rollback (self);
+
+  stmt = prepare (self, "DELETE FROM nonces WHERE created_at < ?1", error);
+  if (stmt == NULL)
+    return rollback (self);
+  sqlite3_bind_int64 (stmt, 1, now - CLAVE_NONCE_KEEP_SECS);
+  if (!step_done (self, stmt, "purge nonces", error))
+    return rollback (self);
+
+  stmt = prepare (self, "DELETE FROM activations WHERE expires_at < ?1", error);
+  if (stmt == NULL)
+    return rollback (self);
+  sqlite3_bind_int64 (stmt, 1, now - CLAVE_PURGE_GRACE_SECS);
+  if (!step_done (self, stmt, "purge activations", error))
+    return rollback (self);
+
+  /* The bodies hold codes in clear: keep them no longer than needed to
+   * see what was sent. */
+  stmt = prepare (self, "DELETE FROM sms_outbox WHERE created_at < ?1", error);
+  if (stmt == NULL)
+    return rollback (self);
+  sqlite3_bind_int64 (stmt, 1, now - CLAVE_PURGE_GRACE_SECS);
+  if (!step_done (self, stmt, "purge outbox", error))
+    return rollback (self);
+
+  return commit (self, error);
+}
+
+static void
+close_database (ClaveSqliteStore *self)
+{
+  g_hash_table_remove_all (self->statements);
+  if (self->db != NULL)
+    {
+      int rc = sqlite3_close (self->db);
+
+      if (rc != SQLITE_OK)
+        g_warning ("Closing %s: %s", self->path, sqlite3_errstr (rc));
+      self->db = NULL;
+    }
+}
+
+static void
+clave_sqlite_store_close (ClaveStore *store)
+{
+  close_database (CLAVE_SQLITE_STORE (store));
+}
+
+static void
+clave_sqlite_store_finalize (GObject *object)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (object);
+
+  close_database (self);
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_pointer (&self->path, g_free);
+
+  G_OBJECT_CLASS (clave_sqlite_store_parent_class)->finalize (object);
+}
+
+static void
+clave_sqlite_store_class_init (ClaveSqliteStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = clave_sqlite_store_finalize;
+}
+
+static void
+clave_sqlite_store_iface_init (ClaveStoreInterface *iface)
+{
+  iface->put_identity = clave_sqlite_store_put_identity;
+  iface->get_identity = clave_sqlite_store_get_identity;
+  iface->put_citizen = clave_sqlite_store_put_citizen;
+  iface->get_citizen = clave_sqlite_store_get_citizen;
+  iface->add_identify_failure = clave_sqlite_store_add_identify_failure;
+  iface->list_identify_failures = clave_sqlite_store_list_identify_failures;
+  iface->create_activation = clave_sqlite_store_create_activation;
+  iface->get_activation = clave_sqlite_store_get_activation;
+  iface->store_code = clave_sqlite_store_store_code;
+  iface->record_wrong_code = clave_sqlite_store_record_wrong_code;
+  iface->set_activation_state = clave_sqlite_store_set_activation_state;
+  iface->register_device = clave_sqlite_store_register_device;
+  iface->get_device = clave_sqlite_store_get_device;
+  iface->list_devices = clave_sqlite_store_list_devices;
+  iface->deactivate_device = clave_sqlite_store_deactivate_device;
+  iface->use_nonce = clave_sqlite_store_use_nonce;
+  iface->list_outbox = clave_sqlite_store_list_outbox;
+  iface->set_outbox_status = clave_sqlite_store_set_outbox_status;
+  iface->purge = clave_sqlite_store_purge;
+  iface->close = clave_sqlite_store_close;
+}
+
+static void
+clave_sqlite_store_init (ClaveSqliteStore *self)
+{
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                            finalize_statement);
+}

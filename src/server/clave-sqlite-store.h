@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "clave-store.h"
+
+G_BEGIN_DECLS
+
+#define CLAVE_TYPE_SQLITE_STORE (clave_sqlite_store_get_type ())
+G_DECLARE_FINAL_TYPE (ClaveSqliteStore, clave_sqlite_store, CLAVE, SQLITE_STORE, GObject)
+
+/* Opens (creating if needed) the database at @path and brings its schema
+ * up to date. WAL mode, so clave-admin and clave-server can share it. */
+ClaveStore *clave_sqlite_store_new                (const char        *path,
+                                                   GError           **error);
+/* The schema version the file has after opening (PRAGMA user_version). */
+int         clave_sqlite_store_get_schema_version (ClaveSqliteStore  *self);
+
+G_END_DECLS

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-store"
+
+#include "config.h"
+
+#include "clave-store.h"
+
+G_DEFINE_QUARK (clave-store-error-quark, clave_store_error)
+
+G_DEFINE_INTERFACE (ClaveStore, clave_store, G_TYPE_OBJECT)
+
+static void
+clave_store_default_init (ClaveStoreInterface *iface)
+{
+}
+
+void
+clave_identity_free (ClaveIdentity *identity)
+{
+  if (identity == NULL)
+    return;
+  g_free (identity->document);
+  g_free (identity->given_name);
+  g_free (identity->surnames);
+  g_free (identity->validity_date);
+  g_free (identity->issue_date);
+  g_free (identity->support_number);
+  g_free (identity);
+}
+
+void
+clave_citizen_free (ClaveCitizen *citizen)
+{
+  if (citizen == NULL)
+    return;
+  g_free (citizen->document);
+  g_free (citizen->phone);
+  g_free (citizen->email);
+  g_free (citizen->level);
+  g_free (citizen->channel);
+  g_free (citizen);
+}
+
+void
+clave_activation_record_free (ClaveActivationRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->id);
+  g_free (record->token_hash);
+  g_free (record->document);
+  g_free (record->code_hmac);
+  g_free (record);
+}
+
+void
+clave_device_record_free (ClaveDeviceRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->id);
+  g_free (record->document);
+  g_clear_pointer (&record->public_key, g_bytes_unref);
+  g_free (record->name);
+  g_free (record);
+}
+
+void
+clave_outbox_message_free (ClaveOutboxMessage *message)
+{
+  if (message == NULL)
+    return;
+  g_free (message->phone);
+  g_free (message->body);
+  g_free (message->status);
+  g_free (message);
+}
+
+static const char * const activation_states[] = {
+  [CLAVE_ACTIVATION_PENDING] = "pending",
+  [CLAVE_ACTIVATION_VERIFIED] = "verified",
+  [CLAVE_ACTIVATION_LOCKED] = "locked",
+  [CLAVE_ACTIVATION_USED] = "used",
+};
+
+const char *
+clave_activation_state_to_string (ClaveActivationState state)
+{
+  g_return_val_if_fail ((guint) state < G_N_ELEMENTS (activation_states), NULL);
+  return activation_states[state];
+}
+
+int
+clave_activation_state_from_string (const char *str)
+{
+  for (guint i = 0; str != NULL && i < G_N_ELEMENTS (activation_states); i++)
+    if (g_str_equal (str, activation_states[i]))
+      return (int) i;
+  return -1;
+}
+
+#define STORE_CALL(name, fail, ...)                                          \
+  G_STMT_START {                                                             \
+    ClaveStoreInterface *iface;                                              \
+    g_return_val_if_fail (CLAVE_IS_STORE (self), fail);                      \
+    iface = CLAVE_STORE_GET_IFACE (self);                                    \
+    g_return_val_if_fail (iface->name != NULL, fail);                        \
+    return iface->name (self, __VA_ARGS__);                                  \
+  } G_STMT_END
+
+gboolean
+clave_store_put_identity (ClaveStore          *self,
+                          const ClaveIdentity *identity,
+                          GError             **error)
+{
+  STORE_CALL (put_identity, FALSE, identity, error);
+}
+
+ClaveIdentity *
+clave_store_get_identity (ClaveStore  *self,
+                          const char  *document,
+                          GError     **error)
+{
+  STORE_CALL (get_identity, NULL, document, error);
+}
+
+gboolean
+clave_store_put_citizen (ClaveStore         *self,
+                         const ClaveCitizen *citizen,
+                         GError            **error)
+{
+  STORE_CALL (put_citizen, FALSE, citizen, error);
+}
+
+ClaveCitizen *
+clave_store_get_citizen (ClaveStore  *self,
+                         const char  *document,
+                         GError     **error)
+{
+  STORE_CALL (get_citizen, NULL, document, error);
+}
+
+gboolean
+clave_store_add_identify_failure (ClaveStore  *self,
+                                  const char  *document,
+                                  const char  *address,
+                                  gint64       now,
+                                  GError     **error)
+{
+  STORE_CALL (add_identify_failure, FALSE, document, address, now, error);
+}
+
+GArray *
+clave_store_list_identify_failures (ClaveStore       *self,
+                                    ClaveFailureKey   key,
+                                    const char       *value,
+                                    gint64            since,
+                                    GError          **error)
+{
+  STORE_CALL (list_identify_failures, NULL, key, value, since, error);
+}
+
+gboolean
+clave_store_create_activation (ClaveStore                  *self,
+                               const ClaveActivationRecord *record,
+                               GError                     **error)
+{
+  STORE_CALL (create_activation, FALSE, record, error);
+}
+
+ClaveActivationRecord *
+clave_store_get_activation (ClaveStore  *self,
+                            const char  *id,
+                            GError     **error)
+{
+  STORE_CALL (get_activation, NULL, id, error);
+}
+
+gboolean
+clave_store_store_code (ClaveStore  *self,
+                        const char  *activation_id,
+                        const char  *code_hmac,
+                        gint64       code_expires_at,
+                        gint64       now,
+                        const char  *phone,
+                        const char  *sms_body,
+                        gint64      *outbox_id,
+                        GError     **error)
+{
+  STORE_CALL (store_code, FALSE, activation_id, code_hmac, code_expires_at, now,
+              phone, sms_body, outbox_id, error);
+}
+
+gboolean
+clave_store_record_wrong_code (ClaveStore  *self,
+                               const char  *activation_id,
+                               guint        max_attempts,
+                               guint       *attempts,
+                               GError     **error)
+{
+  STORE_CALL (record_wrong_code, FALSE, activation_id, max_attempts, attempts, error);
+}
+
+gboolean
+clave_store_set_activation_state (ClaveStore           *self,
+                                  const char           *activation_id,
+                                  ClaveActivationState  state,
+                                  GError              **error)
+{
+  STORE_CALL (set_activation_state, FALSE, activation_id, state, error);
+}
+
+gboolean
+clave_store_register_device (ClaveStore              *self,
+                             const char              *activation_id,
+                             const ClaveDeviceRecord *device,
+                             GError                 **error)
+{
+  STORE_CALL (register_device, FALSE, activation_id, device, error);
+}
+
+ClaveDeviceRecord *
+clave_store_get_device (ClaveStore  *self,
+                        const char  *id,
+                        GError     **error)
+{
+  STORE_CALL (get_device, NULL, id, error);
+}
+
+GPtrArray *
+clave_store_list_devices (ClaveStore  *self,
+                          const char  *document,
+                          GError     **error)
+{
+  STORE_CALL (list_devices, NULL, document, error);
+}
+
+gboolean
+clave_store_deactivate_device (ClaveStore  *self,
+                               const char  *id,
+                               gint64       now,
+                               GError     **error)
+{
+  STORE_CALL (deactivate_device, FALSE, id, now, error);
+}
+
+gboolean
+clave_store_use_nonce (ClaveStore  *self,
+                       const char  *device_id,
+                       const char  *nonce,
+                       gint64       now,
+                       gint64       keep_secs,
+                       gboolean    *fresh,
+                       GError     **error)
+{
+  STORE_CALL (use_nonce, FALSE, device_id, nonce, now, keep_secs, fresh, error);
+}
+
+GPtrArray *
+clave_store_list_outbox (ClaveStore  *self,
+                         guint        limit,
+                         GError     **error)
+{
+  STORE_CALL (list_outbox, NULL, limit, error);
+}
+
+gboolean
+clave_store_set_outbox_status (ClaveStore  *self,
+                               gint64       id,
+                               const char  *status,
+                               GError     **error)
+{
+  STORE_CALL (set_outbox_status, FALSE, id, status, error);
+}
+
+gboolean
+clave_store_purge (ClaveStore  *self,
+                   gint64       now,
+                   GError     **error)
+{
+  STORE_CALL (purge, FALSE, now, error);
+}
+
+void
+clave_store_close (ClaveStore *self)
+{
+  ClaveStoreInterface *iface;
+
+  g_return_if_fail (CLAVE_IS_STORE (self));
+  iface = CLAVE_STORE_GET_IFACE (self);
+  if (iface->close != NULL)
+    iface->close (self);
+}

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "clave-document.h"
+
+G_BEGIN_DECLS
+
+/**
+ * ClaveStoreError:
+ * @CLAVE_STORE_ERROR_FAILED: the database failed (message has detail)
+ * @CLAVE_STORE_ERROR_NOT_FOUND: the row to change does not exist
+ * @CLAVE_STORE_ERROR_CONFLICT: the change contradicts the stored state
+ *   (activation not verified any more, phone of another citizen, …)
+ *
+ * Errors of the service's store.
+ */
+typedef enum {
+  CLAVE_STORE_ERROR_FAILED,
+  CLAVE_STORE_ERROR_NOT_FOUND,
+  CLAVE_STORE_ERROR_CONFLICT,
+} ClaveStoreError;
+
+#define CLAVE_STORE_ERROR (clave_store_error_quark ())
+GQuark clave_store_error_quark (void);
+
+/* A record of the identity registry (police / immigration office). */
+typedef struct {
+  char              *document;        /* normalised, "12345678Z" */
+  ClaveDocumentType  type;
+  char              *given_name;
+  char              *surnames;
+  char              *validity_date;   /* ISO date or NULL */
+  char              *issue_date;      /* ISO date or NULL */
+  gboolean           permanent;       /* DNI valid to 9999-01-01 */
+  char              *support_number;  /* NIE: "E01234567" or NULL */
+} ClaveIdentity;
+
+/* A Cl@ve registration. */
+typedef struct {
+  char   *document;
+  char   *phone;
+  char   *email;
+  char   *level;     /* CLAVE_LEVEL_* */
+  char   *channel;   /* CLAVE_CHANNEL_* */
+  gint64  created_at;
+} ClaveCitizen;
+
+typedef enum {
+  CLAVE_ACTIVATION_PENDING,
+  CLAVE_ACTIVATION_VERIFIED,
+  CLAVE_ACTIVATION_LOCKED,
+  CLAVE_ACTIVATION_USED,
+} ClaveActivationState;
+
+typedef struct {
+  char                 *id;
+  char                 *token_hash;       /* SHA-256 hex of the bearer token */
+  char                 *document;
+  gint64                created_at;
+  gint64                expires_at;
+  ClaveActivationState  state;
+  char                 *code_hmac;        /* NULL until a code was sent */
+  gint64                code_expires_at;
+  guint                 attempts;         /* wrong codes so far */
+  guint                 sends;
+  gint64                last_sent_at;
+} ClaveActivationRecord;
+
+typedef struct {
+  char   *id;
+  char   *document;
+  GBytes *public_key;      /* SPKI DER; NULL once deactivated (forgotten) */
+  char   *name;
+  gint64  created_at;
+  gint64  deactivated_at;  /* 0 while active */
+} ClaveDeviceRecord;
+
+typedef struct {
+  gint64  id;
+  char   *phone;
+  char   *body;
+  gint64  created_at;
+  char   *status;          /* "queued", "delivered", "failed" */
+} ClaveOutboxMessage;
+
+#define CLAVE_OUTBOX_QUEUED    "queued"
+#define CLAVE_OUTBOX_DELIVERED "delivered"
+#define CLAVE_OUTBOX_FAILED    "failed"
+
+typedef enum {
+  CLAVE_FAILURE_BY_DOCUMENT,
+  CLAVE_FAILURE_BY_ADDRESS,
+} ClaveFailureKey;
+
+void                   clave_identity_free          (ClaveIdentity         *identity);
+void                   clave_citizen_free           (ClaveCitizen          *citizen);
+void                   clave_activation_record_free (ClaveActivationRecord *record);
+void                   clave_device_record_free     (ClaveDeviceRecord     *record);
+void                   clave_outbox_message_free    (ClaveOutboxMessage    *message);
+const char            *clave_activation_state_to_string   (ClaveActivationState state);
+int                    clave_activation_state_from_string (const char          *str);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveIdentity, clave_identity_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveCitizen, clave_citizen_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveActivationRecord, clave_activation_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveDeviceRecord, clave_device_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveOutboxMessage, clave_outbox_message_free)
+
+#define CLAVE_TYPE_STORE (clave_store_get_type ())
+G_DECLARE_INTERFACE (ClaveStore, clave_store, CLAVE, STORE, GObject)
+
+/* Every operation is synchronous and, when it returns TRUE, committed.
+ * Lookups return NULL without setting @error when nothing matches. */
+struct _ClaveStoreInterface
+{
+  GTypeInterface parent_iface;
+
+  gboolean                (*put_identity)          (ClaveStore                  *self,
+                                                    const ClaveIdentity         *identity,
+                                                    GError                     **error);
+  ClaveIdentity          *(*get_identity)          (ClaveStore                  *self,
+                                                    const char                  *document,
+                                                    GError                     **error);
+  gboolean                (*put_citizen)           (ClaveStore                  *self,
+                                                    const ClaveCitizen          *citizen,
+                                                    GError                     **error);
+  ClaveCitizen           *(*get_citizen)           (ClaveStore                  *self,
+                                                    const char                  *document,
+                                                    GError                     **error);
+  gboolean                (*add_identify_failure)  (ClaveStore                  *self,
+                                                    const char                  *document,
+                                                    const char                  *address,
+                                                    gint64                       now,
+                                                    GError                     **error);
+  GArray                 *(*list_identify_failures)(ClaveStore                  *self,
+                                                    ClaveFailureKey              key,
+                                                    const char                  *value,
+                                                    gint64                       since,
+                                                    GError                     **error);
+  gboolean                (*create_activation)     (ClaveStore                  *self,
+                                                    const ClaveActivationRecord *record,
+                                                    GError                     **error);
+  ClaveActivationRecord  *(*get_activation)        (ClaveStore                  *self,
+                                                    const char                  *id,
+                                                    GError                     **error);
+  gboolean                (*store_code)            (ClaveStore                  *self,
+                                                    const char                  *activation_id,
+                                                    const char                  *code_hmac,
+                                                    gint64                       code_expires_at,
+                                                    gint64                       now,
+                                                    const char                  *phone,
+                                                    const char                  *sms_body,
+                                                    gint64                      *outbox_id,
+                                                    GError                     **error);
+  gboolean                (*record_wrong_code)     (ClaveStore                  *self,
+                                                    const char                  *activation_id,
+                                                    guint                        max_attempts,
+                                                    guint                       *attempts,
+                                                    GError                     **error);
+  gboolean                (*set_activation_state)  (ClaveStore                  *self,
+                                                    const char                  *activation_id,
+                                                    ClaveActivationState         state,
+                                                    GError                     **error);
+  gboolean                (*register_device)       (ClaveStore                  *self,
+                                                    const char                  *activation_id,
+                                                    const ClaveDeviceRecord     *device,
+                                                    GError                     **error);
+  ClaveDeviceRecord      *(*get_device)            (ClaveStore                  *self,
+                                                    const char                  *id,
+                                                    GError                     **error);
+  GPtrArray              *(*list_devices)          (ClaveStore                  *self,
+                                                    const char                  *document,
+                                                    GError                     **error);
+  gboolean                (*deactivate_device)     (ClaveStore                  *self,
+                                                    const char                  *id,
+                                                    gint64                       now,
+                                                    GError                     **error);
+  gboolean                (*use_nonce)             (ClaveStore                  *self,
+                                                    const char                  *device_id,
+                                                    const char                  *nonce,
+                                                    gint64                       now,
+                                                    gint64                       keep_secs,
+                                                    gboolean                    *fresh,
+                                                    GError                     **error);
+  GPtrArray              *(*list_outbox)           (ClaveStore                  *self,
+                                                    guint                        limit,
+                                                    GError                     **error);
+  gboolean                (*set_outbox_status)     (ClaveStore                  *self,
+                                                    gint64                       id,
+                                                    const char                  *status,
+                                                    GError                     **error);
+  gboolean                (*purge)                 (ClaveStore                  *self,
+                                                    gint64                       now,
+                                                    GError                     **error);
+  void                    (*close)                 (ClaveStore                  *self);
+};
+
+/* Adds or replaces an identity registry record. */
+gboolean               clave_store_put_identity          (ClaveStore                  *self,
+                                                          const ClaveIdentity         *identity,
+                                                          GError                     **error);
+ClaveIdentity         *clave_store_get_identity          (ClaveStore                  *self,
+                                                          const char                  *document,
+                                                          GError                     **error);
+/* Adds or replaces a registration; the identity must exist. CONFLICT when
+ * the phone belongs to another citizen. */
+gboolean               clave_store_put_citizen           (ClaveStore                  *self,
+                                                          const ClaveCitizen          *citizen,
+                                                          GError                     **error);
+ClaveCitizen          *clave_store_get_citizen           (ClaveStore                  *self,
+                                                          const char                  *document,
+                                                          GError                     **error);
+gboolean               clave_store_add_identify_failure  (ClaveStore                  *self,
+                                                          const char                  *document,
+                                                          const char                  *address,
+                                                          gint64                       now,
+                                                          GError                     **error);
+/* Times (gint64 seconds, ascending) of failures at or after @since. */
+GArray                *clave_store_list_identify_failures (ClaveStore                 *self,
+                                                          ClaveFailureKey              key,
+                                                          const char                  *value,
+                                                          gint64                       since,
+                                                          GError                     **error);
+gboolean               clave_store_create_activation     (ClaveStore                  *self,
+                                                          const ClaveActivationRecord *record,
+                                                          GError                     **error);
+ClaveActivationRecord *clave_store_get_activation        (ClaveStore                  *self,
+                                                          const char                  *id,
+                                                          GError                     **error);
+/* In one transaction: replaces the activation's code, counts the send and
+ * queues the SMS in the outbox. */
+gboolean               clave_store_store_code            (ClaveStore                  *self,
+                                                          const char                  *activation_id,
+                                                          const char                  *code_hmac,
+                                                          gint64                       code_expires_at,
+                                                          gint64                       now,
+                                                          const char                  *phone,
+                                                          const char                  *sms_body,
+                                                          gint64                      *outbox_id,
+                                                          GError                     **error);
+/* Counts a wrong code; locks the activation when @attempts reaches
+ * @max_attempts. */
+gboolean               clave_store_record_wrong_code     (ClaveStore                  *self,
+                                                          const char                  *activation_id,
+                                                          guint                        max_attempts,
+                                                          guint                       *attempts,
+                                                          GError                     **error);
+gboolean               clave_store_set_activation_state  (ClaveStore                  *self,
+                                                          const char                  *activation_id,
+                                                          ClaveActivationState         state,
+                                                          GError                     **error);
+/* In one transaction: uses up the (verified) activation, deactivates the
+ * citizen's other devices and adds @device. CONFLICT when the activation
+ * is not verified. */
+gboolean               clave_store_register_device       (ClaveStore                  *self,
+                                                          const char                  *activation_id,
+                                                          const ClaveDeviceRecord     *device,
+                                                          GError                     **error);
+ClaveDeviceRecord     *clave_store_get_device            (ClaveStore                  *self,
+                                                          const char                  *id,
+                                                          GError                     **error);
+/* Devices of a citizen, newest first (ClaveDeviceRecord). */
+GPtrArray             *clave_store_list_devices          (ClaveStore                  *self,
+                                                          const char                  *document,
+                                                          GError                     **error);
+/* Marks the device deactivated and forgets its key. */
+gboolean               clave_store_deactivate_device     (ClaveStore                  *self,
+                                                          const char                  *id,
+                                                          gint64                       now,
+                                                          GError                     **error);
+/* Remembers @nonce for @device_id; @fresh is FALSE when it was already
+ * seen in the last @keep_secs seconds. */
+gboolean               clave_store_use_nonce             (ClaveStore                  *self,
+                                                          const char                  *device_id,
+                                                          const char                  *nonce,
+                                                          gint64                       now,
+                                                          gint64                       keep_secs,
+                                                          gboolean                    *fresh,
+                                                          GError                     **error);
+/* Newest first (ClaveOutboxMessage); @limit 0 means all. */
+GPtrArray             *clave_store_list_outbox           (ClaveStore                  *self,
+                                                          guint                        limit,
+                                                          GError                     **error);
+gboolean               clave_store_set_outbox_status     (ClaveStore                  *self,
+                                                          gint64                       id,
+                                                          const char                  *status,
+                                                          GError                     **error);
+/* Drops rows that no rule needs any more (old failures, nonces,
+ * activations, outbox messages). */
+gboolean               clave_store_purge                 (ClaveStore                  *self,
+                                                          gint64                       now,
+                                                          GError                     **error);
+void                   clave_store_close                 (ClaveStore                  *self);
+
+G_END_DECLS

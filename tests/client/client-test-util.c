@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "client-test-util"
+
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "client-test-util.h"
+
+#define CHECK(expr) g_assert_cmpint ((expr), >=, 0)
+
+static char *
+datum_to_pem (gnutls_datum_t *out)
+{
+  char *pem = g_strndup ((const char *) out->data, out->size);
+
+  gnutls_free (out->data);
+  return pem;
+}
+
+void
+client_test_make_certificate (char **cert_pem,
+                              char **key_pem)
+{
+  gnutls_x509_privkey_t key = NULL;
+  gnutls_x509_crt_t crt = NULL;
+  const guint8 loopback[4] = { 127, 0, 0, 1 };
+  const guint8 serial[4] = { 0x01, 0x02, 0x03, 0x04 };
+  time_t now = time (NULL);
+  gnutls_datum_t out = { NULL, 0 };
+
+  CHECK (gnutls_x509_privkey_init (&key));
+  CHECK (gnutls_x509_privkey_generate (key, GNUTLS_PK_ECDSA,
+                                       GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP256R1), 0));
+  CHECK (gnutls_x509_crt_init (&crt));
+  CHECK (gnutls_x509_crt_set_version (crt, 3));
+  CHECK (gnutls_x509_crt_set_serial (crt, serial, sizeof serial));
+  CHECK (gnutls_x509_crt_set_activation_time (crt, now - 3600));
+  CHECK (gnutls_x509_crt_set_expiration_time (crt, now + 24 * 3600));
+  CHECK (gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+                                        "localhost", strlen ("localhost")));
+  CHECK (gnutls_x509_crt_set_subject_alt_name (crt, GNUTLS_SAN_DNSNAME, "localhost",
+                                               strlen ("localhost"), GNUTLS_FSAN_SET));
+  CHECK (gnutls_x509_crt_set_subject_alt_name (crt, GNUTLS_SAN_IPADDRESS, loopback,
+                                               sizeof loopback, GNUTLS_FSAN_APPEND));
+  CHECK (gnutls_x509_crt_set_basic_constraints (crt, 1, -1));
+  CHECK (gnutls_x509_crt_set_key_usage (crt, GNUTLS_KEY_DIGITAL_SIGNATURE |
+                                             GNUTLS_KEY_KEY_CERT_SIGN));
+  CHECK (gnutls_x509_crt_set_key (crt, key));
+  CHECK (gnutls_x509_crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0));
+
+  CHECK (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &out));
+  *cert_pem = datum_to_pem (&out);
+  CHECK (gnutls_x509_privkey_export2 (key, GNUTLS_X509_FMT_PEM, &out));
+  *key_pem = datum_to_pem (&out);
+
+  gnutls_x509_crt_deinit (crt);
+  gnutls_x509_privkey_deinit (key);
+}
+
+GTlsCertificate *
+client_test_make_tls_certificate (const char  *dir,
+                                  char       **ca_file)
+{
+  g_autofree char *cert_pem = NULL;
+  g_autofree char *key_pem = NULL;
+  g_autofree char *both = NULL;
+  g_autoptr(GError) error = NULL;
+  GTlsCertificate *certificate;
+
+  client_test_make_certificate (&cert_pem, &key_pem);
+  *ca_file = g_build_filename (dir, "ca.pem", NULL);
+  g_file_set_contents (*ca_file, cert_pem, -1, &error);
+  g_assert_no_error (error);
+
+  both = g_strconcat (cert_pem, key_pem, NULL);
+  certificate = g_tls_certificate_new_from_pem (both, -1, &error);
+  g_assert_no_error (error);
+  return certificate;
+}
+
+void
+client_test_store_result (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  g_assert_null (*out);
+  *out = g_object_ref (result);
+  g_main_context_wakeup (NULL);
+}
+
+void
+client_test_wait_result (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+void
+client_test_assert_finalize (gpointer object)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_assert_true (G_IS_OBJECT (object));
+  while (g_atomic_int_get (&G_OBJECT (object)->ref_count) > 1)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+
+  g_assert_finalize_object (object);
+}
+
+guint16
+client_test_closed_port (void)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, address, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (socket, NULL);
+  return port;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* A real clave-server for tests: a temporary state dir seeded with the
+ * demo data (clave-admin seed-demo), listening on a free loopback port.
+ * The binaries come from the environment variables CLAVE_SERVER and
+ * CLAVE_ADMIN (each suite's meson.build sets them). Every call blocks (with a
+ * timeout); none needs a main loop. */
+typedef struct _ClaveTestServer ClaveTestServer;
+
+/* The demo data every fixture server starts with (clave-admin seed-demo). */
+#define CLAVE_TEST_LUCIA_DOCUMENT     "12345678Z"      /* DNI, registered */
+#define CLAVE_TEST_LUCIA_VALIDITY     "2031-05-04"
+#define CLAVE_TEST_LUCIA_PHONE        "+34600111789"
+#define CLAVE_TEST_ANTONIO_DOCUMENT   "00000023T"      /* permanent DNI, registered */
+#define CLAVE_TEST_ANTONIO_ISSUE      "2015-03-10"
+#define CLAVE_TEST_ANTONIO_PHONE      "+34600222333"
+#define CLAVE_TEST_ANNA_DOCUMENT      "X1234567L"      /* NIE, registered */
+#define CLAVE_TEST_ANNA_SUPPORT       "E01234567"
+#define CLAVE_TEST_ANNA_PHONE         "+4915112345678"
+#define CLAVE_TEST_MARTA_DOCUMENT     "87654321X"      /* DNI, NOT registered */
+#define CLAVE_TEST_MARTA_VALIDITY     "2029-11-30"
+
+/* Starts the server with "--state-dir DIR --port 0 --address 127.0.0.1"
+ * plus @extra_args (NULL-terminated, may be NULL) and waits up to 20 s
+ * for its "listening on" line. The server logs to the test's stderr at
+ * level info (every request); CLAVE_TEST_SERVER_LOG_LEVEL=debug|warning|
+ * error changes that. */
+ClaveTestServer *clave_test_server_start          (const char *const  *extra_args,
+                                                   GError            **error);
+/* "https://127.0.0.1:PORT", no trailing slash. */
+const char      *clave_test_server_get_base_url   (ClaveTestServer    *self);
+/* The CA the server's certificate chains to (STATE_DIR/tls/ca.pem). */
+const char      *clave_test_server_get_ca_file    (ClaveTestServer    *self);
+const char      *clave_test_server_get_state_dir  (ClaveTestServer    *self);
+/* Runs "clave-admin --state-dir DIR first_arg ..." and returns its stdout;
+ * a non-zero exit is an error carrying its stderr. */
+char            *clave_test_server_admin          (ClaveTestServer    *self,
+                                                   GError            **error,
+                                                   const char         *first_arg,
+                                                   ...) G_GNUC_NULL_TERMINATED;
+/* The 6-digit code of the newest outbox message to @phone
+ * (e.g. "+34600111789"). */
+char            *clave_test_server_last_sms_code  (ClaveTestServer    *self,
+                                                   const char         *phone,
+                                                   GError            **error);
+gboolean         clave_test_server_is_running     (ClaveTestServer    *self);
+/* SIGTERM, waits (up to 20 s, then SIGKILL), asserts that the server
+ * exited with status 0, removes the state dir and frees @self. */
+void             clave_test_server_stop           (ClaveTestServer    *self);
+
+G_END_DECLS

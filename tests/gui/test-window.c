@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The window itself: menus, About, shortcuts, size, a stale profile. */
+#define G_LOG_DOMAIN "test-window"
+
+#include "config.h"
+
+#include "clave-gui-test.h"
+
+/* Labels of the items of @model, in order, as one string. */
+static char *
+menu_labels (GMenuModel *model)
+{
+  g_autoptr(GString) labels = g_string_new (NULL);
+
+  for (int i = 0; i < g_menu_model_get_n_items (model); i++)
+    {
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (model, i, G_MENU_LINK_SECTION);
+      g_autofree char *label = NULL;
+
+      if (section != NULL)
+        {
+          g_autofree char *inner = menu_labels (section);
+
+          g_string_append (labels, inner);
+          continue;
+        }
+
+      if (g_menu_model_get_item_attribute (model, i, G_MENU_ATTRIBUTE_LABEL, "s", &label))
+        g_string_append_printf (labels, "%s%s", labels->len > 0 ? "|" : "", label);
+    }
+
+  return g_string_free (g_steal_pointer (&labels), FALSE);
+}
+
+static void
+run_menus_about_shortcuts (GuiFixture *fixture)
+{
+  GtkMenuButton *personal = GTK_MENU_BUTTON (gui_find (GTK_WIDGET (fixture->window),
+                                                       "personal_area_button"));
+  GtkMenuButton *main_menu = GTK_MENU_BUTTON (gui_find (GTK_WIDGET (fixture->window),
+                                                        "main_menu_button"));
+  g_autofree char *personal_items = menu_labels (gtk_menu_button_get_menu_model (personal));
+  g_autofree char *main_items = menu_labels (gtk_menu_button_get_menu_model (main_menu));
+  GtkWidget *about;
+  g_autofree char *name = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *developer = NULL;
+  GtkLicense license;
+
+  /* The Personal Area, as on the phone, shows only on an activated device. */
+  g_assert_cmpstr (personal_items, ==, "My data in Cl@ve|Log out");
+  g_assert_false (gui_visible (fixture, "personal_area_button"));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (personal)), ==, "Personal Area");
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.my-data", NULL);
+  gui_settle (50);
+  g_assert_cmpstr (gui_page (fixture), ==, "home");
+
+  g_assert_cmpstr (main_items, ==, "_Keyboard Shortcuts|_About Clave Desktop");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (main_menu)), ==, "Main Menu");
+
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "about", NULL);
+  gui_wait_until (gui_find_toplevel (ADW_TYPE_ABOUT_WINDOW) != NULL);
+  about = gui_find_toplevel (ADW_TYPE_ABOUT_WINDOW);
+  g_object_get (about,
+                "application-name", &name,
+                "version", &version,
+                "developer-name", &developer,
+                "license-type", &license,
+                NULL);
+  g_assert_cmpstr (name, ==, "Clave Desktop");
+  g_assert_cmpstr (version, ==, PACKAGE_VERSION);
+  g_assert_cmpstr (developer, ==, "Clave Desktop developers");
+  g_assert_cmpint (license, ==, GTK_LICENSE_GPL_3_0);
+  gui_screenshot (about, "about");
+  gtk_window_close (GTK_WINDOW (about));
+  gui_wait_until (gui_find_toplevel (ADW_TYPE_ABOUT_WINDOW) == NULL);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window),
+                                             "win.show-help-overlay", NULL));
+  gui_wait_until (gui_find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW) != NULL);
+  gui_screenshot (gui_find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW), "shortcuts");
+  gtk_window_close (GTK_WINDOW (gui_find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW)));
+
+  /* Home has nowhere to go back to; the login page goes back home. */
+  g_assert_false (gui_visible (fixture, "back_button"));
+  gui_activate (fixture, "home_login_button");
+  gui_wait_for_page (fixture, "login");
+  g_assert_true (gui_visible (fixture, "back_button"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.back", NULL));
+  gui_wait_for_page (fixture, "home");
+}
+
+static void
+test_menus_about_shortcuts (void)
+{
+  gui_run (FALSE, run_menus_about_shortcuts);
+}
+
+static void
+run_size_remembered (GuiFixture *fixture)
+{
+  g_assert_cmpint (g_settings_get_int (fixture->settings, "window-width"), ==, 700);
+  g_assert_cmpint (g_settings_get_int (fixture->settings, "window-height"), ==, 560);
+
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 820, 610);
+  gui_settle (100);
+
+  /* Ctrl+Q closes every window and leaves the size for next time. */
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "quit", NULL);
+  gui_settle (50);
+  g_assert_null (gtk_application_get_windows (GTK_APPLICATION (fixture->app)));
+
+  g_assert_cmpint (g_settings_get_int (fixture->settings, "window-width"), ==, 820);
+  g_assert_cmpint (g_settings_get_int (fixture->settings, "window-height"), ==, 610);
+  g_assert_false (g_settings_get_boolean (fixture->settings, "window-maximized"));
+}
+
+static void
+prepare_size (GuiFixture *fixture)
+{
+  g_settings_set_int (fixture->settings, "window-width", 700);
+  g_settings_set_int (fixture->settings, "window-height", 560);
+}
+
+static void
+test_size_remembered (void)
+{
+  GuiOptions options = { .no_server = TRUE, .prepare = prepare_size };
+
+  gui_run_with (&options, run_size_remembered);
+}
+
+static void
+prepare_stale_profile (GuiFixture *fixture)
+{
+  /* A device in the profile whose key file is gone. */
+  g_settings_set_string (fixture->settings, "device-id", "dev_gone");
+  g_settings_set_string (fixture->settings, "document-type", "dni");
+  g_settings_set_string (fixture->settings, "document-number", "12345678Z");
+}
+
+static void
+run_stale_profile (GuiFixture *fixture)
+{
+  g_autofree char *device_id = g_settings_get_string (fixture->settings, "device-id");
+  g_autofree char *number = g_settings_get_string (fixture->settings, "document-number");
+
+  g_assert_cmpstr (device_id, ==, "");
+  g_assert_cmpstr (number, ==, "");
+  g_assert_false (clave_application_get_activated (fixture->app));
+  g_assert_cmpstr (gui_page (fixture), ==, "home");
+  g_assert_true (gui_visible (fixture, "home_login_button"));
+  g_assert_false (gui_visible (fixture, "personal_area_button"));
+}
+
+static void
+test_stale_profile (void)
+{
+  GuiOptions options = { .no_server = TRUE, .prepare = prepare_stale_profile };
+
+  gui_run_with (&options, run_stale_profile);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int ret;
+
+  if (!gui_test_init (&argc, &argv))
+    return 0;
+
+  g_test_add_func ("/gui/window/menus-about-shortcuts", test_menus_about_shortcuts);
+  g_test_add_func ("/gui/window/size-remembered", test_size_remembered);
+  g_test_add_func ("/gui/window/stale-profile", test_stale_profile);
+
+  ret = g_test_run ();
+  gui_test_shutdown ();
+
+  return ret;
+}

@@ -1,0 +1,442 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-test"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "clave-crypto.h"
+#include "clave-http-sig.h"
+#include "clave-protocol.h"
+#include "server-test-util.h"
+
+void
+test_response_free (TestResponse *response)
+{
+  if (response == NULL)
+    return;
+  g_free (response->body);
+  g_clear_pointer (&response->json, json_node_unref);
+  g_clear_object (&response->msg);
+  g_free (response);
+}
+
+JsonObject *
+test_response_object (TestResponse *response)
+{
+  if (response->json == NULL || !JSON_NODE_HOLDS_OBJECT (response->json))
+    return NULL;
+  return json_node_get_object (response->json);
+}
+
+static JsonNode *
+member (TestResponse *response,
+        const char   *name)
+{
+  JsonObject *object = test_response_object (response);
+  return object != NULL ? json_object_get_member (object, name) : NULL;
+}
+
+const char *
+test_response_string (TestResponse *response,
+                      const char   *name)
+{
+  JsonNode *node = member (response, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+gint64
+test_response_int (TestResponse *response,
+                   const char   *name)
+{
+  JsonNode *node = member (response, name);
+
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_VALUE (node));
+  g_assert_true (json_node_get_value_type (node) == G_TYPE_INT64);
+  return json_node_get_int (node);
+}
+
+gboolean
+test_response_bool (TestResponse *response,
+                    const char   *name)
+{
+  JsonNode *node = member (response, name);
+
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_VALUE (node));
+  g_assert_true (json_node_get_value_type (node) == G_TYPE_BOOLEAN);
+  return json_node_get_boolean (node);
+}
+
+const char *
+test_response_header (TestResponse *response,
+                      const char   *name)
+{
+  return soup_message_headers_get_one (soup_message_get_response_headers (response->msg), name);
+}
+
+SoupSession *
+test_session_new (ClaveTestServer *server)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsDatabase) database = NULL;
+
+  database = g_tls_file_database_new (clave_test_server_get_ca_file (server), &error);
+  g_assert_no_error (error);
+
+  return g_object_new (SOUP_TYPE_SESSION,
+                       "tls-database", database,
+                       "timeout", 30,
+                       "user-agent", "clave-server-tests",
+                       NULL);
+}
+
+TestResponse *
+test_request (SoupSession       *session,
+              const char        *base_url,
+              const char        *method,
+              const char        *path,
+              const char        *content_type,
+              const char        *body,
+              gssize             len,
+              gboolean           chunked,
+              const char *const *headers)
+{
+  g_autofree char *uri = g_strconcat (base_url, path, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  TestResponse *response = g_new0 (TestResponse, 1);
+  gsize answer_len = 0;
+  const char *data;
+
+  response->msg = soup_message_new (method, uri);
+  g_assert_nonnull (response->msg);
+
+  if (body != NULL)
+    {
+      gsize size = len < 0 ? strlen (body) : (gsize) len;
+
+      if (chunked)
+        {
+          g_autoptr(GInputStream) stream =
+            g_memory_input_stream_new_from_data (g_memdup2 (body, size), (gssize) size, g_free);
+          soup_message_set_request_body (response->msg, content_type, stream, -1);
+        }
+      else
+        {
+          g_autoptr(GBytes) bytes = g_bytes_new (body, size);
+          soup_message_set_request_body_from_bytes (response->msg, content_type, bytes);
+        }
+    }
+
+  for (guint i = 0; headers != NULL && headers[i] != NULL && headers[i + 1] != NULL; i += 2)
+    soup_message_headers_replace (soup_message_get_request_headers (response->msg),
+                                  headers[i], headers[i + 1]);
+
+  answer = soup_session_send_and_read (session, response->msg, NULL, &error);
+  g_assert_no_error (error);
+
+  response->status = soup_message_get_status (response->msg);
+  data = g_bytes_get_data (answer, &answer_len);
+  response->body = g_strndup (data != NULL ? data : "", answer_len);
+  if (answer_len > 0 && json_parser_load_from_data (parser, response->body, -1, NULL))
+    response->json = json_node_copy (json_parser_get_root (parser));
+
+  return response;
+}
+
+TestResponse *
+test_post_json (SoupSession *session,
+                const char  *base_url,
+                const char  *path,
+                const char  *json,
+                const char  *bearer)
+{
+  g_autofree char *authorization = bearer != NULL ? g_strconcat ("Bearer ", bearer, NULL) : NULL;
+  const char *headers[] = { "Authorization", authorization, NULL };
+
+  return test_request (session, base_url, "POST", path, "application/json", json, -1, FALSE,
+                       authorization != NULL ? headers : NULL);
+}
+
+TestDevice *
+test_device_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  TestDevice *device = g_new0 (TestDevice, 1);
+
+  device->key = clave_ec_key_generate (&error);
+  g_assert_no_error (error);
+  g_assert_nonnull (device->key);
+  return device;
+}
+
+void
+test_device_free (TestDevice *device)
+{
+  if (device == NULL)
+    return;
+  g_clear_pointer (&device->key, gnutls_privkey_deinit);
+  g_free (device->device_id);
+  g_free (device);
+}
+
+char *
+test_device_public_key (TestDevice *device)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) spki = clave_privkey_export_spki (device->key, &error);
+  gsize len = 0;
+  const guint8 *data;
+
+  g_assert_no_error (error);
+  data = g_bytes_get_data (spki, &len);
+  return clave_base64url_encode (data, len);
+}
+
+char *
+test_device_proof (TestDevice *device,
+                   const char *activation_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strconcat (CLAVE_REGISTRATION_PROOF_PREFIX, activation_id, NULL);
+  g_autoptr(GBytes) data = g_bytes_new (text, strlen (text));
+  g_autoptr(GBytes) signature = clave_ecdsa_sign (device->key, data, &error);
+  gsize len = 0;
+  const guint8 *raw;
+
+  g_assert_no_error (error);
+  raw = g_bytes_get_data (signature, &len);
+  g_assert_cmpuint (len, ==, 64);
+  return clave_base64url_encode (raw, len);
+}
+
+static GBytes *
+sign_with_device (GBytes    *base,
+                  gpointer   user_data,
+                  GError   **error)
+{
+  TestDevice *device = user_data;
+  return clave_ecdsa_sign (device->key, base, error);
+}
+
+TestResponse *
+test_device_request (SoupSession           *session,
+                     const char            *base_url,
+                     TestDevice            *device,
+                     const char            *method,
+                     const char            *path,
+                     const char            *body,
+                     const TestSignOptions *options)
+{
+  static const TestSignOptions defaults = { NULL };
+  g_autoptr(ClaveHttpSigHeaders) sig = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) signed_body = NULL;
+  g_autofree char *target_uri = NULL;
+  g_autofree char *nonce = NULL;
+  const char *headers[8] = { NULL };
+  const char *signed_body_text;
+  guint n = 0;
+
+  if (options == NULL)
+    options = &defaults;
+
+  signed_body_text = options->signed_body != NULL ? options->signed_body : body;
+  if (signed_body_text != NULL)
+    signed_body = g_bytes_new (signed_body_text, strlen (signed_body_text));
+  target_uri = g_strconcat (options->signed_base != NULL ? options->signed_base : base_url,
+                            options->signed_path != NULL ? options->signed_path : path, NULL);
+  nonce = options->nonce != NULL ? g_strdup (options->nonce) : clave_random_token (16);
+
+  sig = clave_http_sig_sign (method, target_uri, signed_body,
+                             options->keyid != NULL ? options->keyid : device->device_id,
+                             g_get_real_time () / G_USEC_PER_SEC + options->created_offset,
+                             nonce, sign_with_device,
+                             options->signer != NULL ? options->signer : device, &error);
+  g_assert_no_error (error);
+
+  if (!options->no_digest)
+    {
+      headers[n++] = "Content-Digest";
+      headers[n++] = sig->content_digest;
+    }
+  if (!options->no_signature)
+    {
+      headers[n++] = "Signature-Input";
+      headers[n++] = sig->signature_input;
+      headers[n++] = "Signature";
+      headers[n++] = sig->signature;
+    }
+
+  return test_request (session, base_url, method, path,
+                       body != NULL ? "application/json" : NULL, body, -1, FALSE, headers);
+}
+
+void
+test_activation_free (TestActivation *activation)
+{
+  if (activation == NULL)
+    return;
+  g_free (activation->id);
+  g_free (activation->token);
+  g_free (activation);
+}
+
+TestResponse *
+test_identify (SoupSession *session,
+               const char  *base_url,
+               const char  *document,
+               const char  *kind,
+               const char  *value)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *json = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "document");
+  json_builder_add_string_value (builder, document);
+  json_builder_set_member_name (builder, "contrast");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "kind");
+  json_builder_add_string_value (builder, kind);
+  json_builder_set_member_name (builder, "value");
+  json_builder_add_string_value (builder, value);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  json = json_generator_to_data (generator, NULL);
+
+  return test_post_json (session, base_url, CLAVE_PATH_IDENTIFY, json, NULL);
+}
+
+TestActivation *
+test_start_activation (SoupSession *session,
+                       const char  *base_url,
+                       const char  *document,
+                       const char  *kind,
+                       const char  *value)
+{
+  g_autoptr(TestResponse) response = test_identify (session, base_url, document, kind, value);
+  TestActivation *activation;
+  JsonObject *object;
+
+  test_assert_status (response, SOUP_STATUS_OK);
+  g_assert_true (test_response_bool (response, "registered"));
+  object = json_object_get_object_member (test_response_object (response), "activation");
+  g_assert_nonnull (object);
+  g_assert_cmpint (json_object_get_int_member (object, "expires_in"), ==,
+                   CLAVE_ACTIVATION_TTL_SECS);
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (object, "phone_hint"),
+                                   "******"));
+
+  activation = g_new0 (TestActivation, 1);
+  activation->id = g_strdup (json_object_get_string_member (object, "id"));
+  activation->token = g_strdup (json_object_get_string_member (object, "token"));
+  g_assert_true (g_str_has_prefix (activation->id, "act_"));
+  g_assert_cmpuint (strlen (activation->token), >=, 32);
+  return activation;
+}
+
+static char *
+activation_path (TestActivation *activation,
+                 const char     *step)
+{
+  return g_strconcat (CLAVE_PATH_ACTIVATIONS, activation->id, step, NULL);
+}
+
+TestResponse *
+test_send_sms (SoupSession    *session,
+               const char     *base_url,
+               TestActivation *activation)
+{
+  g_autofree char *path = activation_path (activation, "/sms");
+  return test_post_json (session, base_url, path, "{}", activation->token);
+}
+
+TestResponse *
+test_verify_code (SoupSession    *session,
+                  const char     *base_url,
+                  TestActivation *activation,
+                  const char     *code)
+{
+  g_autofree char *path = activation_path (activation, "/sms/verify");
+  g_autofree char *json = g_strdup_printf ("{\"code\": \"%s\"}", code);
+  return test_post_json (session, base_url, path, json, activation->token);
+}
+
+TestResponse *
+test_register_device (SoupSession    *session,
+                      const char     *base_url,
+                      TestActivation *activation,
+                      const char     *public_key,
+                      const char     *proof,
+                      const char     *name)
+{
+  g_autofree char *path = activation_path (activation, "/device");
+  g_autofree char *json = g_strdup_printf ("{\"public_key\": \"%s\", \"proof\": \"%s\", "
+                                           "\"name\": \"%s\"}", public_key, proof, name);
+  return test_post_json (session, base_url, path, json, activation->token);
+}
+
+void
+test_activate_device (ClaveTestServer *server,
+                      SoupSession     *session,
+                      TestDevice      *device,
+                      const char      *document,
+                      const char      *kind,
+                      const char      *value,
+                      const char      *phone)
+{
+  const char *base_url = clave_test_server_get_base_url (server);
+  g_autoptr(TestActivation) activation = NULL;
+  g_autoptr(TestResponse) sms = NULL;
+  g_autoptr(TestResponse) verified = NULL;
+  g_autoptr(TestResponse) registered = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *public_key = NULL;
+  g_autofree char *proof = NULL;
+
+  activation = test_start_activation (session, base_url, document, kind, value);
+  sms = test_send_sms (session, base_url, activation);
+  test_assert_status (sms, SOUP_STATUS_OK);
+
+  code = clave_test_server_last_sms_code (server, phone, &error);
+  g_assert_no_error (error);
+
+  verified = test_verify_code (session, base_url, activation, code);
+  test_assert_status (verified, SOUP_STATUS_OK);
+  g_assert_true (test_response_bool (verified, "verified"));
+
+  public_key = test_device_public_key (device);
+  proof = test_device_proof (device, activation->id);
+  registered = test_register_device (session, base_url, activation, public_key, proof,
+                                     "Clave Desktop test device");
+  test_assert_status (registered, SOUP_STATUS_CREATED);
+
+  g_free (device->device_id);
+  device->device_id = g_strdup (test_response_string (registered, "device_id"));
+  g_assert_nonnull (device->device_id);
+  g_assert_true (g_str_has_prefix (device->device_id, "dev_"));
+}
+
+ClaveTestServer *
+test_server_start (const char *const *extra_args)
+{
+  g_autoptr(GError) error = NULL;
+  ClaveTestServer *server = clave_test_server_start (extra_args, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (server);
+  return server;
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gnutls/abstract.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "clave-test-server.h"
+
+G_BEGIN_DECLS
+
+/* Demo data (clave-admin seed-demo), short names. */
+#define LUCIA_DOC       CLAVE_TEST_LUCIA_DOCUMENT
+#define LUCIA_VALIDITY  CLAVE_TEST_LUCIA_VALIDITY
+#define LUCIA_PHONE     CLAVE_TEST_LUCIA_PHONE
+#define ANTONIO_DOC     CLAVE_TEST_ANTONIO_DOCUMENT
+#define ANTONIO_ISSUE   CLAVE_TEST_ANTONIO_ISSUE
+#define ANTONIO_PHONE   CLAVE_TEST_ANTONIO_PHONE
+#define ANNA_DOC        CLAVE_TEST_ANNA_DOCUMENT
+#define ANNA_SUPPORT    CLAVE_TEST_ANNA_SUPPORT
+#define ANNA_PHONE      CLAVE_TEST_ANNA_PHONE
+#define MARTA_DOC       CLAVE_TEST_MARTA_DOCUMENT
+#define MARTA_VALIDITY  CLAVE_TEST_MARTA_VALIDITY
+
+/* An answer as a client sees it. */
+typedef struct {
+  guint       status;
+  char       *body;
+  JsonNode   *json;      /* NULL when the body is not JSON */
+  SoupMessage *msg;      /* for the response headers */
+} TestResponse;
+
+void          test_response_free    (TestResponse *response);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestResponse, test_response_free)
+
+JsonObject   *test_response_object  (TestResponse *response);
+const char   *test_response_string  (TestResponse *response,
+                                     const char   *member);
+gint64        test_response_int     (TestResponse *response,
+                                     const char   *member);
+gboolean      test_response_bool    (TestResponse *response,
+                                     const char   *member);
+const char   *test_response_header  (TestResponse *response,
+                                     const char   *name);
+
+/* Asserts the status and the "error" code of a protocol error. */
+#define test_assert_error(response, status_, code_)                           \
+  G_STMT_START {                                                              \
+    TestResponse *r__ = (response);                                           \
+    g_assert_nonnull (r__);                                                   \
+    if (r__->status != (status_))                                             \
+      g_test_message ("unexpected answer: %u %s", r__->status, r__->body);    \
+    g_assert_cmpuint (r__->status, ==, (status_));                            \
+    g_assert_cmpstr (test_response_string (r__, "error"), ==, (code_));       \
+    g_assert_nonnull (test_response_string (r__, "message"));                 \
+  } G_STMT_END
+
+#define test_assert_status(response, status_)                                 \
+  G_STMT_START {                                                              \
+    TestResponse *r__ = (response);                                           \
+    g_assert_nonnull (r__);                                                   \
+    if (r__->status != (status_))                                             \
+      g_test_message ("unexpected answer: %u %s", r__->status, r__->body);    \
+    g_assert_cmpuint (r__->status, ==, (status_));                            \
+  } G_STMT_END
+
+/* A session that trusts the test server's CA. */
+SoupSession  *test_session_new      (ClaveTestServer *server);
+
+/* A raw request. @headers: NULL-terminated name, value pairs. A @body
+ * with @len -1 is a C string; @chunked sends it without Content-Length. */
+TestResponse *test_request          (SoupSession      *session,
+                                     const char       *base_url,
+                                     const char       *method,
+                                     const char       *path,
+                                     const char       *content_type,
+                                     const char       *body,
+                                     gssize            len,
+                                     gboolean          chunked,
+                                     const char *const *headers);
+/* POST @json as application/json, with a bearer token if not NULL. */
+TestResponse *test_post_json        (SoupSession      *session,
+                                     const char       *base_url,
+                                     const char       *path,
+                                     const char       *json,
+                                     const char       *bearer);
+
+/* A device key as the client keeps it. */
+typedef struct {
+  gnutls_privkey_t key;
+  char            *device_id;
+} TestDevice;
+
+TestDevice   *test_device_new       (void);
+void          test_device_free      (TestDevice *device);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestDevice, test_device_free)
+char         *test_device_public_key (TestDevice *device);
+/* base64url signature of the registration proof for @activation_id. */
+char         *test_device_proof      (TestDevice *device,
+                                      const char *activation_id);
+
+/* How to (mis)sign a device request. */
+typedef struct {
+  const char *keyid;          /* default: device->device_id */
+  gint64      created_offset; /* seconds added to now */
+  const char *nonce;          /* default: fresh random */
+  const char *signed_path;    /* default: the requested path */
+  const char *signed_base;    /* default: base_url */
+  const char *signed_body;    /* default: the body sent */
+  TestDevice *signer;         /* default: device */
+  gboolean    no_digest;      /* leave out Content-Digest */
+  gboolean    no_signature;   /* leave out Signature and Signature-Input */
+} TestSignOptions;
+
+TestResponse *test_device_request   (SoupSession           *session,
+                                     const char            *base_url,
+                                     TestDevice            *device,
+                                     const char            *method,
+                                     const char            *path,
+                                     const char            *body,
+                                     const TestSignOptions *options);
+
+/* Activation steps. */
+typedef struct {
+  char *id;
+  char *token;
+} TestActivation;
+
+void            test_activation_free (TestActivation *activation);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestActivation, test_activation_free)
+
+TestResponse   *test_identify        (SoupSession    *session,
+                                      const char     *base_url,
+                                      const char     *document,
+                                      const char     *kind,
+                                      const char     *value);
+/* Identifies a registered person and asserts the activation answer. */
+TestActivation *test_start_activation (SoupSession   *session,
+                                       const char    *base_url,
+                                       const char    *document,
+                                       const char    *kind,
+                                       const char    *value);
+TestResponse   *test_send_sms        (SoupSession    *session,
+                                      const char     *base_url,
+                                      TestActivation *activation);
+TestResponse   *test_verify_code     (SoupSession    *session,
+                                      const char     *base_url,
+                                      TestActivation *activation,
+                                      const char     *code);
+TestResponse   *test_register_device (SoupSession    *session,
+                                      const char     *base_url,
+                                      TestActivation *activation,
+                                      const char     *public_key,
+                                      const char     *proof,
+                                      const char     *name);
+/* The whole flow; sets device->device_id. */
+void            test_activate_device (ClaveTestServer *server,
+                                      SoupSession     *session,
+                                      TestDevice      *device,
+                                      const char      *document,
+                                      const char      *kind,
+                                      const char      *value,
+                                      const char      *phone);
+
+/* Starts a server, failing the test when it cannot. */
+ClaveTestServer *test_server_start   (const char *const *extra_args);
+
+G_END_DECLS

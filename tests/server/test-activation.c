@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-test"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "clave-crypto.h"
+#include "clave-document.h"
+#include "clave-protocol.h"
+#include "server-test-util.h"
+
+/* One server for the whole program: these tests do not disturb each other
+ * (each starts its own activation). */
+static ClaveTestServer *server;
+static SoupSession *session;
+
+#define BASE (clave_test_server_get_base_url (server))
+
+static char *
+last_code (const char *phone)
+{
+  g_autoptr(GError) error = NULL;
+  char *code = clave_test_server_last_sms_code (server, phone, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (code), ==, 6);
+  return code;
+}
+
+static guint
+count_substrings (const char *text,
+                  const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (text, needle); p != NULL; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+/* A 6-digit code that is certainly not @code. */
+static char *
+wrong_code (const char *code)
+{
+  return g_strdup_printf ("%06u", (guint) ((g_ascii_strtoull (code, NULL, 10) + 1) % 1000000));
+}
+
+static void
+test_full_flow (void)
+{
+  g_autoptr(TestActivation) activation = NULL;
+  g_autoptr(TestResponse) sms = NULL;
+  g_autoptr(TestResponse) verified = NULL;
+  g_autoptr(TestResponse) registered = NULL;
+  g_autoptr(TestResponse) me = NULL;
+  g_autoptr(TestResponse) revealed = NULL;
+  g_autoptr(TestResponse) deleted = NULL;
+  g_autoptr(TestResponse) after = NULL;
+  g_autoptr(TestDevice) device = test_device_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *outbox = NULL;
+  g_autofree char *public_key = NULL;
+  g_autofree char *proof = NULL;
+
+  activation = test_start_activation (session, BASE, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+
+  sms = test_send_sms (session, BASE, activation);
+  test_assert_status (sms, SOUP_STATUS_OK);
+  g_assert_true (test_response_bool (sms, "sent"));
+  g_assert_cmpint (test_response_int (sms, "code_expires_in"), ==, 300);
+  g_assert_cmpint (test_response_int (sms, "resend_after"), ==, 30);
+  g_assert_cmpint (test_response_int (sms, "sends_left"), ==, 2);
+  g_assert_cmpstr (test_response_string (sms, "phone_hint"), ==, "******789");
+
+  /* What the person reads on the phone. */
+  outbox = clave_test_server_admin (server, &error, "outbox", "--limit", "1", NULL);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (outbox, "Cl@ve: su código de activación es "));
+  g_assert_nonnull (strstr (outbox, "Caduca en 5 minutos"));
+  g_assert_nonnull (strstr (outbox, LUCIA_PHONE));
+
+  code = last_code (LUCIA_PHONE);
+  verified = test_verify_code (session, BASE, activation, code);
+  test_assert_status (verified, SOUP_STATUS_OK);
+  g_assert_true (test_response_bool (verified, "verified"));
+
+  public_key = test_device_public_key (device);
+  proof = test_device_proof (device, activation->id);
+  registered = test_register_device (session, BASE, activation, public_key, proof,
+                                     "Clave Desktop on portatil");
+  test_assert_status (registered, SOUP_STATUS_CREATED);
+  device->device_id = g_strdup (test_response_string (registered, "device_id"));
+  g_assert_true (g_str_has_prefix (device->device_id, "dev_"));
+
+  me = test_device_request (session, BASE, device, "GET", CLAVE_PATH_ME, NULL, NULL);
+  test_assert_status (me, SOUP_STATUS_OK);
+  g_assert_cmpstr (test_response_string (me, "document"), ==, "*****678Z");
+  g_assert_cmpstr (test_response_string (me, "document_type"), ==, "dni");
+  g_assert_cmpstr (test_response_string (me, "given_name"), ==, "Lucía");
+  g_assert_cmpstr (test_response_string (me, "surnames"), ==, "García Pérez");
+  g_assert_cmpstr (test_response_string (me, "phone"), ==, "******789");
+  g_assert_cmpstr (test_response_string (me, "email"), ==, "lucia@example.org");
+  g_assert_cmpstr (test_response_string (me, "level"), ==, "advanced");
+  g_assert_cmpstr (test_response_string (me, "registration_channel"), ==, "in_person");
+  g_assert_cmpstr (test_response_header (me, "Content-Type"), ==, "application/json");
+  g_assert_cmpstr (test_response_header (me, "Cache-Control"), ==, "no-store");
+
+  revealed = test_device_request (session, BASE, device, "GET", CLAVE_PATH_ME "?reveal=document",
+                                  NULL, NULL);
+  test_assert_status (revealed, SOUP_STATUS_OK);
+  g_assert_cmpstr (test_response_string (revealed, "document"), ==, LUCIA_DOC);
+
+  deleted = test_device_request (session, BASE, device, "DELETE", CLAVE_PATH_DEVICE, NULL, NULL);
+  test_assert_status (deleted, SOUP_STATUS_OK);
+  g_assert_true (test_response_bool (deleted, "deactivated"));
+
+  after = test_device_request (session, BASE, device, "GET", CLAVE_PATH_ME, NULL, NULL);
+  test_assert_error (after, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_DEVICE_DEACTIVATED);
+}
+
+static void
+test_not_registered (void)
+{
+  g_autoptr(TestResponse) response = test_identify (session, BASE, MARTA_DOC, "validity_date",
+                                                    MARTA_VALIDITY);
+
+  test_assert_status (response, SOUP_STATUS_OK);
+  g_assert_false (test_response_bool (response, "registered"));
+  g_assert_false (json_object_has_member (test_response_object (response), "activation"));
+}
+
+static void
+test_identification_failed_identical (void)
+{
+  g_autoptr(TestResponse) unknown = NULL;
+  g_autoptr(TestResponse) wrong = NULL;
+
+  /* 11111111H is a well-formed DNI nobody holds. */
+  unknown = test_identify (session, BASE, "11111111H", "validity_date", LUCIA_VALIDITY);
+  wrong = test_identify (session, BASE, LUCIA_DOC, "validity_date", "2031-05-05");
+
+  test_assert_error (unknown, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_IDENTIFICATION_FAILED);
+  test_assert_error (wrong, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_IDENTIFICATION_FAILED);
+  g_assert_cmpstr (unknown->body, ==, wrong->body);
+}
+
+static void
+test_permanent_dni (void)
+{
+  g_autoptr(TestActivation) activation = NULL;
+  g_autoptr(TestResponse) by_validity = NULL;
+
+  activation = test_start_activation (session, BASE, ANTONIO_DOC, "issue_date", ANTONIO_ISSUE);
+  g_assert_nonnull (activation);
+
+  /* Everybody knows a permanent DNI's validity: it identifies nobody. */
+  by_validity = test_identify (session, BASE, ANTONIO_DOC, "validity_date", "9999-01-01");
+  test_assert_error (by_validity, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_IDENTIFICATION_FAILED);
+}
+
+static void
+test_nie_support_number (void)
+{
+  g_autoptr(TestResponse) short_form = NULL;
+  g_autoptr(TestResponse) wrong_kind = NULL;
+  g_autoptr(TestActivation) activation = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *normalized = NULL;
+
+  /* The short form as printed on some cards is the client's to pad. */
+  short_form = test_identify (session, BASE, ANNA_DOC, "support_number", "E1234567");
+  test_assert_error (short_form, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_CONTRAST);
+
+  normalized = clave_support_number_normalize ("E1234567", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (normalized, ==, ANNA_SUPPORT);
+  activation = test_start_activation (session, BASE, ANNA_DOC, "support_number", normalized);
+  g_assert_nonnull (activation);
+
+  wrong_kind = test_identify (session, BASE, ANNA_DOC, "validity_date", "2030-01-01");
+  test_assert_error (wrong_kind, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_CONTRAST);
+}
+
+static void
+test_wrong_code_locks (void)
+{
+  g_autoptr(TestActivation) activation = NULL;
+  g_autoptr(TestResponse) sms = NULL;
+  g_autoptr(TestResponse) first = NULL;
+  g_autoptr(TestResponse) second = NULL;
+  g_autoptr(TestResponse) third = NULL;
+  g_autoptr(TestResponse) right = NULL;
+  g_autoptr(TestResponse) resend = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *wrong = NULL;
+
+  activation = test_start_activation (session, BASE, ANTONIO_DOC, "issue_date", ANTONIO_ISSUE);
+  sms = test_send_sms (session, BASE, activation);
+  test_assert_status (sms, SOUP_STATUS_OK);
+  code = last_code (ANTONIO_PHONE);
+  wrong = wrong_code (code);
+
+  first = test_verify_code (session, BASE, activation, wrong);
+  test_assert_error (first, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CODE);
+  g_assert_cmpint (test_response_int (first, "attempts_left"), ==, 2);
+
+  second = test_verify_code (session, BASE, activation, wrong);
+  test_assert_error (second, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CODE);
+  g_assert_cmpint (test_response_int (second, "attempts_left"), ==, 1);
+
+  third = test_verify_code (session, BASE, activation, wrong);
+  test_assert_error (third, SOUP_STATUS_LOCKED, CLAVE_ERR_ACTIVATION_LOCKED);
+
+  right = test_verify_code (session, BASE, activation, code);
+  test_assert_error (right, SOUP_STATUS_LOCKED, CLAVE_ERR_ACTIVATION_LOCKED);
+
+  resend = test_send_sms (session, BASE, activation);
+  test_assert_error (resend, SOUP_STATUS_LOCKED, CLAVE_ERR_ACTIVATION_LOCKED);
+}
+
+static void
+test_resend_too_soon (void)
+{
+  g_autoptr(TestActivation) activation = NULL;
+  g_autoptr(TestResponse) first = NULL;
+  g_autoptr(TestResponse) again = NULL;
+  gint64 retry;
+
+  activation = test_start_activation (session, BASE, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  first = test_send_sms (session, BASE, activation);
+  test_assert_status (first, SOUP_STATUS_OK);
+
+  again = test_send_sms (session, BASE, activation);
+  test_assert_error (again, 429, CLAVE_ERR_RESEND_TOO_SOON);
+  retry = test_response_int (again, "retry_after");
+  g_assert_cmpint (retry, >=, 1);
+  g_assert_cmpint (retry, <=, 30);
+  g_assert_nonnull (test_response_header (again, "Retry-After"));
+}
+
+static void
+test_no_code_sent (void)
+{
+  g_autoptr(TestActivation) activation = NULL;
+  g_autoptr(TestResponse) response = NULL;
+
+  activation = test_start_activation (session, BASE, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  response = test_verify_code (session, BASE, activation, "123456");
+  test_assert_error (response, SOUP_STATUS_CONFLICT, CLAVE_ERR_NO_CODE_SENT);
+}
+
+static void
+test_code_format (void)
+{
+  g_autoptr(TestActivation) activation = NULL;
+  g_autoptr(TestResponse) short_code = NULL;
+  g_autoptr(TestResponse) letters = NULL;
+  g_autoptr(TestResponse) number = NULL;
+  g_autofree char *path = NULL;
+
+  activation = test_start_activation (session, BASE, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  short_code = test_verify_code (session, BASE, activation, "12345");
+  test_assert_error (short_code, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+  letters = test_verify_code (session, BASE, activation, "12a456");
+  test_assert_error (letters, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+
+  path = g_strconcat (CLAVE_PATH_ACTIVATIONS, activation->id, "/sms/verify", NULL);
+  number = test_post_json (session, BASE, path, "{\"code\": 123456}", activation->token);
+  test_assert_error (number, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+}
+
+static void
+test_not_verified (void)
+{
+  g_autoptr(TestActivation) activation = NULL;
+  g_autoptr(TestResponse) response = NULL;
+  g_autoptr(TestDevice) device = test_device_new ();
+  g_autofree char *public_key = test_device_public_key (device);
+  g_autofree char *proof = NULL;
+
+  activation = test_start_activation (session, BASE, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  proof = test_device_proof (device, activation->id);
+  response = test_register_device (session, BASE, activation, public_key, proof, "Not yet");
+  test_assert_error (response, SOUP_STATUS_CONFLICT, CLAVE_ERR_ACTIVATION_NOT_VERIFIED);
+}
+
+static void
+test_invalid_activation (void)
+{
+  g_autoptr(TestActivation) activation = NULL;
+  g_autoptr(TestResponse) wrong_token = NULL;
+  g_autoptr(TestResponse) unknown_id = NULL;
+  g_autoptr(TestResponse) no_token = NULL;
+  g_autofree char *path = NULL;
+
+  activation = test_start_activation (session, BASE, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  path = g_strconcat (CLAVE_PATH_ACTIVATIONS, activation->id, "/sms", NULL);
+
+  wrong_token = test_post_json (session, BASE, path, "{}", "not-the-token");
+  test_assert_error (wrong_token, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_ACTIVATION);
+
+  unknown_id = test_post_json (session, BASE, CLAVE_PATH_ACTIVATIONS "act_nope/sms", "{}",
+                               activation->token);
+  test_assert_error (unknown_id, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_ACTIVATION);
+
+  no_token = test_post_json (session, BASE, path, "{}", NULL);
+  test_assert_error (no_token, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_ACTIVATION);
+}
+
+static void
+test_registration_proof (void)
+{
+  g_autoptr(TestActivation) activation = NULL;
+  g_autoptr(TestActivation) other = NULL;
+  g_autoptr(TestResponse) sms = NULL;
+  g_autoptr(TestResponse) verified = NULL;
+  g_autoptr(TestResponse) other_activation = NULL;
+  g_autoptr(TestResponse) other_key = NULL;
+  g_autoptr(TestResponse) garbage_proof = NULL;
+  g_autoptr(TestResponse) bad_key = NULL;
+  g_autoptr(TestResponse) good = NULL;
+  g_autoptr(TestResponse) reused = NULL;
+  g_autoptr(TestDevice) device = test_device_new ();
+  g_autoptr(TestDevice) intruder = test_device_new ();
+  g_autofree char *public_key = test_device_public_key (device);
+  g_autofree char *code = NULL;
+  g_autofree char *proof_for_other = NULL;
+  g_autofree char *proof_by_intruder = NULL;
+  g_autofree char *proof = NULL;
+
+  activation = test_start_activation (session, BASE, ANNA_DOC, "support_number", ANNA_SUPPORT);
+  other = test_start_activation (session, BASE, ANNA_DOC, "support_number", ANNA_SUPPORT);
+  sms = test_send_sms (session, BASE, activation);
+  test_assert_status (sms, SOUP_STATUS_OK);
+  code = last_code (ANNA_PHONE);
+  verified = test_verify_code (session, BASE, activation, code);
+  test_assert_status (verified, SOUP_STATUS_OK);
+
+  /* A proof made for another activation must not be replayable here. */
+  proof_for_other = test_device_proof (device, other->id);
+  other_activation = test_register_device (session, BASE, activation, public_key,
+                                           proof_for_other, "Anna");
+  test_assert_error (other_activation, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_PROOF);
+
+  proof_by_intruder = test_device_proof (intruder, activation->id);
+  other_key = test_register_device (session, BASE, activation, public_key, proof_by_intruder,
+                                    "Anna");
+  test_assert_error (other_key, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_PROOF);
+
+  garbage_proof = test_register_device (session, BASE, activation, public_key, "AAAA", "Anna");
+  test_assert_error (garbage_proof, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_PROOF);
+
+  proof = test_device_proof (device, activation->id);
+  bad_key = test_register_device (session, BASE, activation, "bm90LWEta2V5", proof, "Anna");
+  test_assert_error (bad_key, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_PUBLIC_KEY);
+
+  good = test_register_device (session, BASE, activation, public_key, proof, "Anna");
+  test_assert_status (good, SOUP_STATUS_CREATED);
+
+  /* Used up. */
+  reused = test_register_device (session, BASE, activation, public_key, proof, "Anna");
+  test_assert_error (reused, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_ACTIVATION);
+}
+
+static void
+test_second_device_replaces_first (void)
+{
+  g_autoptr(TestDevice) first = test_device_new ();
+  g_autoptr(TestDevice) second = test_device_new ();
+  g_autoptr(TestResponse) before = NULL;
+  g_autoptr(TestResponse) old = NULL;
+  g_autoptr(TestResponse) current = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *shown = NULL;
+
+  test_activate_device (server, session, first, ANTONIO_DOC, "issue_date", ANTONIO_ISSUE,
+                        ANTONIO_PHONE);
+  before = test_device_request (session, BASE, first, "GET", CLAVE_PATH_ME, NULL, NULL);
+  test_assert_status (before, SOUP_STATUS_OK);
+
+  test_activate_device (server, session, second, ANTONIO_DOC, "issue_date", ANTONIO_ISSUE,
+                        ANTONIO_PHONE);
+  g_assert_cmpstr (first->device_id, !=, second->device_id);
+
+  old = test_device_request (session, BASE, first, "GET", CLAVE_PATH_ME, NULL, NULL);
+  test_assert_error (old, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_DEVICE_DEACTIVATED);
+
+  current = test_device_request (session, BASE, second, "GET", CLAVE_PATH_ME, NULL, NULL);
+  test_assert_status (current, SOUP_STATUS_OK);
+  g_assert_cmpstr (test_response_string (current, "given_name"), ==, "Antonio");
+
+  /* The registry office sees one active device. */
+  shown = clave_test_server_admin (server, &error, "show", ANTONIO_DOC, NULL);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (shown, second->device_id));
+  g_assert_nonnull (strstr (shown, first->device_id));
+  g_assert_cmpuint (count_substrings (shown, "(active)"), ==, 1);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/activation/full-flow", test_full_flow);
+  g_test_add_func ("/activation/not-registered", test_not_registered);
+  g_test_add_func ("/activation/identification-failed-identical",
+                   test_identification_failed_identical);
+  g_test_add_func ("/activation/permanent-dni", test_permanent_dni);
+  g_test_add_func ("/activation/nie-support-number", test_nie_support_number);
+  g_test_add_func ("/activation/wrong-code-locks", test_wrong_code_locks);
+  g_test_add_func ("/activation/resend-too-soon", test_resend_too_soon);
+  g_test_add_func ("/activation/no-code-sent", test_no_code_sent);
+  g_test_add_func ("/activation/code-format", test_code_format);
+  g_test_add_func ("/activation/not-verified", test_not_verified);
+  g_test_add_func ("/activation/invalid-activation", test_invalid_activation);
+  g_test_add_func ("/activation/registration-proof", test_registration_proof);
+  g_test_add_func ("/activation/second-device-replaces-first", test_second_device_replaces_first);
+
+  server = test_server_start (NULL);
+  session = test_session_new (server);
+
+  status = g_test_run ();
+
+  g_clear_object (&session);
+  clave_test_server_stop (server);
+  return status;
+}

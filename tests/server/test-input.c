@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-test"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "clave-protocol.h"
+#include "server-test-util.h"
+
+/* Bad input of every kind gets the documented 4xx JSON error, never a 5xx
+ * or a dead server (docs/protocol.md "Transport"). */
+static ClaveTestServer *server;
+static SoupSession *session;
+
+#define BASE (clave_test_server_get_base_url (server))
+
+static TestResponse *
+post_identify (const char *content_type,
+               const char *body,
+               gssize      len)
+{
+  return test_request (session, BASE, "POST", CLAVE_PATH_IDENTIFY, content_type, body, len,
+                       FALSE, NULL);
+}
+
+static void
+test_malformed_json (void)
+{
+  static const char * const bodies[] = {
+    "{", "{\"document\": }", "not json at all", "{\"document\": \"12345678Z\",}", "\"\\u12\"",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      g_autoptr(TestResponse) response = post_identify ("application/json", bodies[i], -1);
+      test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_JSON);
+    }
+}
+
+static void
+test_invalid_text (void)
+{
+  g_autoptr(TestResponse) latin1 = NULL;
+  g_autoptr(TestResponse) nul = NULL;
+  g_autoptr(GString) deep = g_string_new (NULL);
+  g_autoptr(TestResponse) nested = NULL;
+
+  latin1 = post_identify ("application/json", "{\"document\": \"Mu\xfcller\"}", -1);
+  test_assert_error (latin1, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_JSON);
+
+  nul = post_identify ("application/json", "{\"document\": \"1\0\"}", 18);
+  test_assert_error (nul, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_JSON);
+
+  /* Deep nesting must not exhaust the server's stack. */
+  for (guint i = 0; i < 30000; i++)
+    g_string_append_c (deep, '[');
+  nested = post_identify ("application/json", deep->str, (gssize) deep->len);
+  test_assert_error (nested, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_JSON);
+}
+
+static void
+test_not_an_object (void)
+{
+  static const char * const bodies[] = { "[1, 2]", "42", "\"12345678Z\"", "null" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      g_autoptr(TestResponse) response = post_identify ("application/json", bodies[i], -1);
+      test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+    }
+}
+
+static void
+test_wrong_types (void)
+{
+  static const char * const bodies[] = {
+    "{\"document\": 12345678, \"contrast\": {\"kind\": \"validity_date\", \"value\": \"2031-05-04\"}}",
+    "{\"document\": \"12345678Z\", \"contrast\": \"2031-05-04\"}",
+    "{\"document\": \"12345678Z\", \"contrast\": {\"kind\": 1, \"value\": \"2031-05-04\"}}",
+    "{\"document\": \"12345678Z\", \"contrast\": {\"kind\": \"validity_date\", \"value\": null}}",
+    "{\"document\": [\"12345678Z\"], \"contrast\": {\"kind\": \"validity_date\", \"value\": \"x\"}}",
+    "{\"document\": \"12345678Z\", \"contrast\": {\"kind\": \"validity_date\", \"value\": true}}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      g_autoptr(TestResponse) response = post_identify ("application/json", bodies[i], -1);
+      test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+    }
+}
+
+static void
+test_missing_members (void)
+{
+  static const char * const bodies[] = {
+    "{}",
+    "{\"document\": \"12345678Z\"}",
+    "{\"contrast\": {\"kind\": \"validity_date\", \"value\": \"2031-05-04\"}}",
+    "{\"document\": \"12345678Z\", \"contrast\": {\"kind\": \"validity_date\"}}",
+    "{\"document\": \"12345678Z\", \"contrast\": {}}",
+  };
+  g_autoptr(TestResponse) empty = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      g_autoptr(TestResponse) response = post_identify ("application/json", bodies[i], -1);
+      test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+    }
+
+  empty = post_identify (NULL, NULL, 0);
+  test_assert_error (empty, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+}
+
+static void
+test_unknown_members_ignored (void)
+{
+  g_autoptr(TestResponse) response = NULL;
+
+  response = post_identify ("application/json",
+                            "{\"document\": \"87654321X\", \"extra\": [1, {\"a\": null}],"
+                            " \"contrast\": {\"kind\": \"validity_date\", \"value\": \"2029-11-30\","
+                            " \"note\": 1}}", -1);
+  test_assert_status (response, SOUP_STATUS_OK);
+  g_assert_false (test_response_bool (response, "registered"));
+}
+
+static void
+test_invalid_document (void)
+{
+  static const char * const documents[] = {
+    "12345678A",   /* wrong letter */
+    "12345678z",   /* not upper case */
+    "1234567Z",    /* too short */
+    " 12345678Z",  /* not normalised */
+    "X1234567A",   /* NIE, wrong letter */
+    "",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (documents); i++)
+    {
+      g_autoptr(TestResponse) response = test_identify (session, BASE, documents[i],
+                                                        "validity_date", "2031-05-04");
+      test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_DOCUMENT);
+    }
+}
+
+static void
+test_invalid_contrast (void)
+{
+  static const struct {
+    const char *document, *kind, *value;
+  } cases[] = {
+    { LUCIA_DOC, "support_number", "E01234567" },   /* kind of a NIE */
+    { ANNA_DOC, "issue_date", "2015-03-10" },       /* kind of a DNI */
+    { LUCIA_DOC, "birth_date", "2031-05-04" },      /* unknown kind */
+    { LUCIA_DOC, "validity_date", "04/05/2031" },   /* not the wire form */
+    { LUCIA_DOC, "validity_date", "2031-02-30" },   /* no such day */
+    { LUCIA_DOC, "validity_date", "" },
+    { ANNA_DOC, "support_number", "e01234567" },
+    { ANNA_DOC, "support_number", "E0123456789" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(TestResponse) response = test_identify (session, BASE, cases[i].document,
+                                                        cases[i].kind, cases[i].value);
+      test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_CONTRAST);
+    }
+}
+
+static void
+test_body_too_large (void)
+{
+  gsize size = CLAVE_MAX_BODY + 1;
+  g_autofree char *big = g_malloc (size);
+  g_autofree char *padded = NULL;
+  g_autoptr(TestResponse) declared = NULL;
+  g_autoptr(TestResponse) chunked = NULL;
+  g_autoptr(TestResponse) at_limit = NULL;
+  g_autoptr(TestResponse) after = NULL;
+  const char *json = "{\"document\": \"87654321X\", \"contrast\": {\"kind\": \"validity_date\","
+                     " \"value\": \"2029-11-30\"}}";
+
+  memset (big, ' ', size);
+  declared = post_identify ("application/json", big, (gssize) size);
+  test_assert_error (declared, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, CLAVE_ERR_BODY_TOO_LARGE);
+
+  /* Without Content-Length the cap applies to what arrives. */
+  chunked = test_request (session, BASE, "POST", CLAVE_PATH_IDENTIFY, "application/json", big,
+                          (gssize) size, TRUE, NULL);
+  test_assert_error (chunked, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, CLAVE_ERR_BODY_TOO_LARGE);
+
+  /* Exactly 64 KiB is allowed. */
+  padded = g_malloc (CLAVE_MAX_BODY + 1);
+  memset (padded, ' ', CLAVE_MAX_BODY);
+  memcpy (padded, json, strlen (json));
+  padded[CLAVE_MAX_BODY] = '\0';
+  at_limit = post_identify ("application/json", padded, CLAVE_MAX_BODY);
+  test_assert_status (at_limit, SOUP_STATUS_OK);
+
+  after = test_request (session, BASE, "GET", CLAVE_PATH_HEALTH, NULL, NULL, 0, FALSE, NULL);
+  test_assert_status (after, SOUP_STATUS_OK);
+}
+
+static void
+test_content_type (void)
+{
+  const char *json = "{\"document\": \"87654321X\", \"contrast\": {\"kind\": \"validity_date\","
+                     " \"value\": \"2029-11-30\"}}";
+  g_autoptr(TestResponse) text = NULL;
+  g_autoptr(TestResponse) form = NULL;
+  g_autoptr(TestResponse) none = NULL;
+  g_autoptr(TestResponse) latin1 = NULL;
+  g_autoptr(TestResponse) utf8 = NULL;
+
+  text = post_identify ("text/plain", json, -1);
+  test_assert_error (text, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, CLAVE_ERR_UNSUPPORTED_MEDIA_TYPE);
+  form = post_identify ("application/x-www-form-urlencoded", "document=12345678Z", -1);
+  test_assert_error (form, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, CLAVE_ERR_UNSUPPORTED_MEDIA_TYPE);
+  none = post_identify (NULL, json, -1);
+  test_assert_error (none, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, CLAVE_ERR_UNSUPPORTED_MEDIA_TYPE);
+  latin1 = post_identify ("application/json; charset=iso-8859-1", json, -1);
+  test_assert_error (latin1, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+                     CLAVE_ERR_UNSUPPORTED_MEDIA_TYPE);
+
+  utf8 = post_identify ("Application/JSON; charset=UTF-8", json, -1);
+  test_assert_status (utf8, SOUP_STATUS_OK);
+}
+
+static void
+test_unknown_path (void)
+{
+  static const char * const paths[] = {
+    "/", "/v1", "/v1/", "/v2/health", "/v1/healthz", "/v1/activations/", "/v1/activations/act_x",
+    "/v1/activations/act_x/", "/v1/activations/act_x/email", "/v1/activations//sms",
+    "/v1/activations/act_x/sms/verify/again", "/v1/me/extra",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(TestResponse) get = test_request (session, BASE, "GET", paths[i], NULL, NULL, 0,
+                                                  FALSE, NULL);
+      g_autoptr(TestResponse) post = test_request (session, BASE, "POST", paths[i],
+                                                   "application/json", "{}", -1, FALSE, NULL);
+      test_assert_error (get, SOUP_STATUS_NOT_FOUND, CLAVE_ERR_NOT_FOUND);
+      test_assert_error (post, SOUP_STATUS_NOT_FOUND, CLAVE_ERR_NOT_FOUND);
+    }
+}
+
+static void
+test_wrong_method (void)
+{
+  static const struct {
+    const char *method, *path, *allow;
+  } cases[] = {
+    { "GET", CLAVE_PATH_IDENTIFY, "POST" },
+    { "DELETE", CLAVE_PATH_IDENTIFY, "POST" },
+    { "POST", CLAVE_PATH_HEALTH, "GET" },
+    { "PUT", CLAVE_PATH_ME, "GET" },
+    { "POST", CLAVE_PATH_ME, "GET" },
+    { "GET", CLAVE_PATH_DEVICE, "DELETE" },
+    { "GET", CLAVE_PATH_ACTIVATIONS "act_x/sms", "POST" },
+    { "PATCH", CLAVE_PATH_ACTIVATIONS "act_x/device", "POST" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(TestResponse) response = test_request (session, BASE, cases[i].method,
+                                                       cases[i].path, NULL, NULL, 0, FALSE, NULL);
+      test_assert_error (response, SOUP_STATUS_METHOD_NOT_ALLOWED, CLAVE_ERR_METHOD_NOT_ALLOWED);
+      g_assert_cmpstr (test_response_header (response, "Allow"), ==, cases[i].allow);
+    }
+}
+
+static void
+test_activation_bodies (void)
+{
+  g_autoptr(TestActivation) activation = NULL;
+  g_autoptr(TestResponse) sms_array = NULL;
+  g_autoptr(TestResponse) verify_missing = NULL;
+  g_autoptr(TestResponse) device_types = NULL;
+  g_autoptr(TestResponse) device_name = NULL;
+  g_autofree char *sms_path = NULL;
+  g_autofree char *verify_path = NULL;
+  g_autofree char *device_path = NULL;
+
+  activation = test_start_activation (session, BASE, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  sms_path = g_strconcat (CLAVE_PATH_ACTIVATIONS, activation->id, "/sms", NULL);
+  verify_path = g_strconcat (CLAVE_PATH_ACTIVATIONS, activation->id, "/sms/verify", NULL);
+  device_path = g_strconcat (CLAVE_PATH_ACTIVATIONS, activation->id, "/device", NULL);
+
+  sms_array = test_post_json (session, BASE, sms_path, "[]", activation->token);
+  test_assert_error (sms_array, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+
+  verify_missing = test_post_json (session, BASE, verify_path, "{\"kode\": \"123456\"}",
+                                   activation->token);
+  test_assert_error (verify_missing, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+
+  device_types = test_post_json (session, BASE, device_path,
+                                 "{\"public_key\": 1, \"proof\": \"x\", \"name\": \"n\"}",
+                                 activation->token);
+  test_assert_error (device_types, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+
+  device_name = test_post_json (session, BASE, device_path,
+                                "{\"public_key\": \"x\", \"proof\": \"x\", \"name\": \"  \"}",
+                                activation->token);
+  test_assert_error (device_name, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+}
+
+static void
+test_health (void)
+{
+  g_autoptr(TestResponse) response = test_request (session, BASE, "GET", CLAVE_PATH_HEALTH,
+                                                   NULL, NULL, 0, FALSE, NULL);
+
+  test_assert_status (response, SOUP_STATUS_OK);
+  g_assert_cmpstr (test_response_string (response, "status"), ==, "ok");
+  g_assert_cmpstr (test_response_string (response, "version"), ==, PACKAGE_VERSION);
+  g_assert_true (clave_test_server_is_running (server));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/input/health", test_health);
+  g_test_add_func ("/input/malformed-json", test_malformed_json);
+  g_test_add_func ("/input/invalid-text", test_invalid_text);
+  g_test_add_func ("/input/not-an-object", test_not_an_object);
+  g_test_add_func ("/input/wrong-types", test_wrong_types);
+  g_test_add_func ("/input/missing-members", test_missing_members);
+  g_test_add_func ("/input/unknown-members-ignored", test_unknown_members_ignored);
+  g_test_add_func ("/input/invalid-document", test_invalid_document);
+  g_test_add_func ("/input/invalid-contrast", test_invalid_contrast);
+  g_test_add_func ("/input/body-too-large", test_body_too_large);
+  g_test_add_func ("/input/content-type", test_content_type);
+  g_test_add_func ("/input/unknown-path", test_unknown_path);
+  g_test_add_func ("/input/wrong-method", test_wrong_method);
+  g_test_add_func ("/input/activation-bodies", test_activation_bodies);
+  /* After all of the above, the server still answers. */
+  g_test_add_func ("/input/health-after-all", test_health);
+
+  server = test_server_start (NULL);
+  session = test_session_new (server);
+
+  status = g_test_run ();
+
+  g_clear_object (&session);
+  clave_test_server_stop (server);
+  return status;
+}
