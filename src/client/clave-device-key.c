@@ -22,7 +22,6 @@
 #define KEY_FILE_VERSION      1
 #define KEY_FILE_KDF          "pbkdf2-sha256"
 #define KEY_FILE_MAX_SIZE     (64 * 1024)
-#define KEY_FILE_MAX_ITER     100000000
 #define SALT_LEN              16
 #define IV_LEN                12
 /* From this many consecutive wrong PINs on, each try waits longer. */
@@ -393,7 +392,7 @@ parse_key_file (const char *contents,
   if (!member_int (object, "version", &version) || version != KEY_FILE_VERSION ||
       kdf == NULL || !g_str_equal (kdf, KEY_FILE_KDF) ||
       !member_int (object, "iterations", &iterations) ||
-      iterations < 1 || iterations > KEY_FILE_MAX_ITER ||
+      iterations < 1 || iterations > CLAVE_SEALED_BOX_MAX_ITERATIONS ||
       !member_int (object, "failures", &failures) ||
       failures < 0 || failures >= CLAVE_DEVICE_KEY_MAX_FAILURES ||
       !member_int (object, "last_failure", &last_failure) || last_failure < 0)

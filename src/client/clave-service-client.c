@@ -1125,8 +1125,7 @@ clave_service_client_register_device_async (ClaveServiceClient    *self,
       device_name = default_name;
     }
 
-  proof_input = g_bytes_new_take (g_strconcat (CLAVE_REGISTRATION_PROOF_PREFIX, activation->id, NULL),
-                              strlen (CLAVE_REGISTRATION_PROOF_PREFIX) + strlen (activation->id));
+  proof_input = clave_registration_proof_data (activation->id);
   proof = clave_device_key_sign (key, proof_input, &error);
   if (proof == NULL)
     {

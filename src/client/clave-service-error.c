@@ -40,6 +40,8 @@ static const CodeMapping code_mappings[] = {
     N_("The Cl@ve service did not accept the key of this device. Start the activation again.") },
   { CLAVE_ERR_NOT_FOUND, CLAVE_SERVICE_ERROR_PROTOCOL,
     N_("The Cl@ve service does not offer this function. Check the service address or update Clave Desktop.") },
+  { CLAVE_ERR_MISDIRECTED_REQUEST, CLAVE_SERVICE_ERROR_PROTOCOL,
+    N_("The Cl@ve service does not answer for this address. Check the address of the service.") },
   { CLAVE_ERR_METHOD_NOT_ALLOWED, CLAVE_SERVICE_ERROR_PROTOCOL,
     N_("The Cl@ve service does not offer this function. Check the service address or update Clave Desktop.") },
   { CLAVE_ERR_IDENTIFICATION_FAILED, CLAVE_SERVICE_ERROR_IDENTIFICATION_FAILED,

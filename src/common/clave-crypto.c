@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "clave-crypto.h"
+#include "clave-protocol.h"
 
 /* Everything here keeps its state on the stack or in its own GnuTLS handles,
  * so the functions can run concurrently in GTask threads. GnuTLS (>= 3.3)
@@ -17,9 +18,6 @@
 #define SEALED_IV_LEN     12
 #define SEALED_TAG_LEN    16
 #define SEALED_KEY_LEN    32
-/* A sealed box read from disk is not trusted to pick any cost: a tampered
- * iteration count must not turn opening it into a denial of service. */
-#define SEALED_MAX_ITERATIONS 10000000u
 
 #define P256_FIELD_LEN    32
 #define P256_RAW_SIG_LEN  (2 * P256_FIELD_LEN)
@@ -265,6 +263,17 @@ clave_constant_time_equal (const char *a,
   return gnutls_memcmp (a, b, len_a) == 0;
 }
 
+GBytes *
+clave_registration_proof_data (const char *activation_id)
+{
+  char *text;
+
+  g_return_val_if_fail (activation_id != NULL, NULL);
+
+  text = g_strconcat (CLAVE_REGISTRATION_PROOF_PREFIX, activation_id, NULL);
+  return g_bytes_new_take (text, strlen (text));
+}
+
 void
 clave_secret_free (char *secret)
 {
@@ -342,7 +351,7 @@ clave_sealed_box_seal (const char  *pin,
 
   g_return_val_if_fail (pin != NULL, NULL);
   g_return_val_if_fail (plaintext != NULL, NULL);
-  g_return_val_if_fail (iterations > 0 && iterations <= SEALED_MAX_ITERATIONS, NULL);
+  g_return_val_if_fail (iterations > 0 && iterations <= CLAVE_SEALED_BOX_MAX_ITERATIONS, NULL);
 
   box = g_new0 (ClaveSealedBox, 1);
   box->iterations = iterations;
@@ -398,7 +407,7 @@ clave_sealed_box_open (const ClaveSealedBox  *box,
       || g_bytes_get_size (box->salt) < 8
       || g_bytes_get_size (box->iv) != SEALED_IV_LEN
       || g_bytes_get_size (box->ciphertext) < SEALED_TAG_LEN
-      || box->iterations == 0 || box->iterations > SEALED_MAX_ITERATIONS)
+      || box->iterations == 0 || box->iterations > CLAVE_SEALED_BOX_MAX_ITERATIONS)
     {
       g_set_error_literal (error, CLAVE_CRYPTO_ERROR, CLAVE_CRYPTO_ERROR_INVALID_DATA,
                            "Malformed sealed box");

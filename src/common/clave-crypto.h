@@ -11,6 +11,10 @@ G_BEGIN_DECLS
 
 /* PBKDF2-SHA256 iterations for new sealed boxes (OWASP 2023 floor). */
 #define CLAVE_PIN_KDF_ITERATIONS 600000
+/* The most iterations a sealed box may ask for. A box read from disk is
+ * not trusted to pick any cost: a tampered count must not turn opening it
+ * into a denial of service. */
+#define CLAVE_SEALED_BOX_MAX_ITERATIONS 10000000u
 
 GBytes     *clave_random_bytes            (gsize              n);
 /* n_bytes of randomness as unpadded base64url. */
@@ -28,6 +32,10 @@ char       *clave_hmac_sha256_hex         (GBytes            *key,
                                            const char        *data);
 gboolean    clave_constant_time_equal     (const char        *a,
                                            const char        *b);
+/* What a device signs to prove it holds the key it registers
+ * (docs/protocol.md, step 4): CLAVE_REGISTRATION_PROOF_PREFIX followed by
+ * the activation id. */
+GBytes     *clave_registration_proof_data (const char        *activation_id);
 /* Overwrites then frees a string holding a secret; NULL-safe. */
 void        clave_secret_free             (char              *secret);
 

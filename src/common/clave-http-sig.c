@@ -525,30 +525,32 @@ sf_dictionary_lookup (GPtrArray  *members,
 
 /* Public API */
 
-static char *
-content_digest_for (GBytes *body)
+/* SHA-256 of a request body; NULL and empty bodies alike. */
+static void
+body_sha256 (GBytes *body,
+             guint8  digest[SHA256_LEN])
 {
-  guint8 digest[SHA256_LEN];
-  gsize digest_len = sizeof digest;
   g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autofree char *b64 = NULL;
-  gsize size = 0;
+  gsize digest_len = SHA256_LEN;
   const guchar *data = NULL;
+  gsize size = 0;
 
   if (body != NULL)
     data = g_bytes_get_data (body, &size);
   if (size > 0)
     g_checksum_update (checksum, data, (gssize) size);
   g_checksum_get_digest (checksum, digest, &digest_len);
-
-  b64 = g_base64_encode (digest, digest_len);
-  return g_strdup_printf ("sha-256=:%s:", b64);
 }
 
 char *
 clave_content_digest (GBytes *body)
 {
-  return content_digest_for (body);
+  guint8 digest[SHA256_LEN];
+  g_autofree char *b64 = NULL;
+
+  body_sha256 (body, digest);
+  b64 = g_base64_encode (digest, sizeof digest);
+  return g_strdup_printf ("sha-256=:%s:", b64);
 }
 
 static gboolean
@@ -884,13 +886,9 @@ check_content_digest (const char  *content_digest,
                       GError     **error)
 {
   g_autoptr(GPtrArray) dict = NULL;
-  g_autoptr(GChecksum) checksum = NULL;
   guint8 digest[SHA256_LEN];
-  gsize digest_len = sizeof digest;
   SfMember *member;
   gboolean duplicate = FALSE;
-  const void *data;
-  gsize size = 0;
 
   dict = sf_parse_dictionary (content_digest);
   if (dict == NULL)
@@ -908,14 +906,7 @@ check_content_digest (const char  *content_digest,
       return FALSE;
     }
 
-  checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  if (body != NULL)
-    {
-      data = g_bytes_get_data (body, &size);
-      if (size > 0)
-        g_checksum_update (checksum, data, (gssize) size);
-    }
-  g_checksum_get_digest (checksum, digest, &digest_len);
+  body_sha256 (body, digest);
 
   if (g_bytes_get_size (member->item->value.bytes) != SHA256_LEN
       || gnutls_memcmp (g_bytes_get_data (member->item->value.bytes, NULL), digest, SHA256_LEN) != 0)

@@ -30,6 +30,7 @@
 #define CLAVE_ERR_UNSUPPORTED_MEDIA_TYPE   "unsupported_media_type"   /* 415 */
 #define CLAVE_ERR_NOT_FOUND                "not_found"                /* 404 */
 #define CLAVE_ERR_METHOD_NOT_ALLOWED       "method_not_allowed"       /* 405 */
+#define CLAVE_ERR_MISDIRECTED_REQUEST      "misdirected_request"      /* 421 */
 #define CLAVE_ERR_INVALID_DOCUMENT         "invalid_document"         /* 400 */
 #define CLAVE_ERR_INVALID_CONTRAST         "invalid_contrast"         /* 400 */
 #define CLAVE_ERR_IDENTIFICATION_FAILED    "identification_failed"    /* 401 */

@@ -186,9 +186,13 @@ content_type_is_json (SoupServerMessage *msg)
  * the whole stack. Requests of this protocol nest two levels deep. */
 #define MAX_JSON_DEPTH 32
 
+/* What json-glib gets wrong, found before it parses: nesting deeper than
+ * MAX_JSON_DEPTH, and the escape \u0000, which json-glib would turn into
+ * a C string cut short at the NUL ("12345678Z\u0000junk" would read as
+ * "12345678Z"). */
 static gboolean
-json_depth_ok (const char *data,
-               gsize       len)
+json_prescan_ok (const char *data,
+                 gsize       len)
 {
   gboolean in_string = FALSE;
   guint depth = 0;
@@ -200,7 +204,11 @@ json_depth_ok (const char *data,
       if (in_string)
         {
           if (c == '\\')
-            i++;
+            {
+              if (len - i > 5 && memcmp (data + i + 1, "u0000", 5) == 0)
+                return FALSE;
+              i++;
+            }
           else if (c == '"')
             in_string = FALSE;
         }
@@ -250,7 +258,7 @@ clave_http_read_json_object (SoupServerMessage  *msg,
   /* json-glib wants text: embedded NULs or broken UTF-8 are not JSON. */
   parser = json_parser_new_immutable ();
   if (!g_utf8_validate (data, (gssize) len, NULL) ||
-      !json_depth_ok (data, len) ||
+      !json_prescan_ok (data, len) ||
       !json_parser_load_from_data (parser, data, (gssize) len, NULL))
     {
       clave_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_JSON,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <glib.h>
+
 #include "clave-protocol.h"
 
 /* Limits of the service that docs/protocol.md states but that only the
@@ -11,6 +13,17 @@
 #define CLAVE_IDENTIFY_MAX_PER_DOCUMENT     5
 #define CLAVE_IDENTIFY_MAX_PER_ADDRESS      20
 
+/* Per citizen, over all activations (docs/protocol.md "2. Send the SMS
+ * code" and "3. Verify the code"): without these, anyone who knows a
+ * DNI and its contrast data could start activation after activation,
+ * each with fresh SMS sends and fresh code attempts. */
+#define CLAVE_SMS_SENDS_HOUR_SECS           (60 * 60)
+#define CLAVE_SMS_SENDS_MAX_PER_HOUR        5
+#define CLAVE_SMS_SENDS_DAY_SECS            (24 * 60 * 60)
+#define CLAVE_SMS_SENDS_MAX_PER_DAY         10
+#define CLAVE_WRONG_CODES_WINDOW_SECS       (24 * 60 * 60)
+#define CLAVE_WRONG_CODES_MAX_PER_CITIZEN   10
+
 /* A nonce must be remembered as long as a signature carrying it can still
  * be accepted: created may be up to the window in the future, and is
  * accepted up to the window after that. */
@@ -18,6 +31,11 @@
 
 /* Rows nobody needs any more are dropped this long after they expire. */
 #define CLAVE_PURGE_GRACE_SECS              (24 * 60 * 60)
+
+/* The outbox is where SMS sends are counted: it must keep them as long as
+ * they count. */
+G_STATIC_ASSERT (CLAVE_SMS_SENDS_DAY_SECS <= CLAVE_PURGE_GRACE_SECS);
+G_STATIC_ASSERT (CLAVE_SMS_SENDS_HOUR_SECS <= CLAVE_SMS_SENDS_DAY_SECS);
 
 #define CLAVE_SMS_RESEND_INTERVAL_DEFAULT   30
 #define CLAVE_DEVICE_NAME_MAX               200

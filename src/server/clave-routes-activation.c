@@ -12,21 +12,72 @@
 #include "clave-protocol.h"
 #include "clave-server-private.h"
 
-/* Step 1: POST /v1/identify ------------------------------------------------ */
+/* What an outbox message says in place of its code once the code cannot
+ * be used any more. */
+#define REDACTED_CODE "••••••"
 
-/* Seconds until the failures in @times (ascending) drop below @limit. */
+/* Seconds until fewer than @limit of the events at @times (ascending)
+ * fall within the last @window seconds; 0 when already fewer. */
 static gint64
-retry_after (GArray *times,
+window_wait (GArray *times,
              guint   limit,
+             gint64  window,
              gint64  now)
 {
+  guint counted = 0;
   gint64 oldest_that_counts;
 
-  if (times->len < limit)
+  for (guint i = 0; i < times->len; i++)
+    if (g_array_index (times, gint64, i) >= now - window)
+      counted++;
+
+  if (counted < limit)
     return 0;
   oldest_that_counts = g_array_index (times, gint64, times->len - limit);
-  return MAX (1, oldest_that_counts + CLAVE_IDENTIFY_WINDOW_SECS - now);
+  return MAX (1, oldest_that_counts + window - now);
 }
+
+static void
+reply_too_many (SoupServerMessage *msg,
+                const char        *message,
+                gint64             wait)
+{
+  clave_http_reply_error_int (msg, CLAVE_HTTP_STATUS_TOO_MANY_REQUESTS, CLAVE_ERR_TOO_MANY_ATTEMPTS,
+                              message, "retry_after", wait);
+}
+
+/* Answers 429 (or 500) and returns FALSE when the citizen has used up
+ * the wrong codes of the window. Counted over all activations, so that
+ * starting over does not give an attacker fresh guesses. */
+static gboolean
+check_wrong_codes (ClaveServer       *self,
+                   SoupServerMessage *msg,
+                   const char        *document,
+                   gint64             now)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) times = NULL;
+  gint64 wait;
+
+  times = clave_store_list_wrong_codes (self->store, document,
+                                        now - CLAVE_WRONG_CODES_WINDOW_SECS, &error);
+  if (times == NULL)
+    {
+      clave_http_reply_internal (msg, error);
+      return FALSE;
+    }
+
+  wait = window_wait (times, CLAVE_WRONG_CODES_MAX_PER_CITIZEN, CLAVE_WRONG_CODES_WINDOW_SECS,
+                      now);
+  if (wait > 0)
+    {
+      reply_too_many (msg, "Too many wrong codes for this person; wait and try again.", wait);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Step 1: POST /v1/identify ------------------------------------------------ */
 
 /* 0 when identification may proceed, else the seconds to wait; -1 after
  * answering with an internal error. */
@@ -53,8 +104,10 @@ identify_rate_limit (ClaveServer       *self,
       return -1;
     }
 
-  return MAX (retry_after (by_document, CLAVE_IDENTIFY_MAX_PER_DOCUMENT, now),
-              retry_after (by_address, CLAVE_IDENTIFY_MAX_PER_ADDRESS, now));
+  return MAX (window_wait (by_document, CLAVE_IDENTIFY_MAX_PER_DOCUMENT,
+                           CLAVE_IDENTIFY_WINDOW_SECS, now),
+              window_wait (by_address, CLAVE_IDENTIFY_MAX_PER_ADDRESS,
+                           CLAVE_IDENTIFY_WINDOW_SECS, now));
 }
 
 static gboolean
@@ -198,9 +251,7 @@ _clave_routes_identify (ClaveServer       *self,
     return;
   if (wait > 0)
     {
-      clave_http_reply_error_int (msg, CLAVE_HTTP_STATUS_TOO_MANY_REQUESTS, CLAVE_ERR_TOO_MANY_ATTEMPTS,
-                                  "Too many failed identifications; wait and try again.",
-                                  "retry_after", wait);
+      reply_too_many (msg, "Too many failed identifications; wait and try again.", wait);
       return;
     }
 
@@ -248,6 +299,10 @@ _clave_routes_identify (ClaveServer       *self,
       return;
     }
 
+  /* Only someone with the right contrast data learns of this limit. */
+  if (!check_wrong_codes (self, msg, citizen->document, now))
+    return;
+
   reply_activation (self, msg, citizen, now);
 }
 
@@ -287,7 +342,7 @@ authorize_activation (ClaveServer       *self,
 
   if (record == NULL || token_hash == NULL ||
       !clave_constant_time_equal (token_hash, record->token_hash) ||
-      record->state == CLAVE_ACTIVATION_USED)
+      record->state == CLAVE_ACTIVATION_USED || record->state == CLAVE_ACTIVATION_REPLACED)
     {
       clave_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_ACTIVATION,
                               "Unknown activation or wrong activation token.");
@@ -350,11 +405,14 @@ step_send_sms (ClaveServer           *self,
   g_autoptr(ClaveCitizen) citizen = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) sends = NULL;
   g_autofree char *hmac = NULL;
   g_autofree char *hint = NULL;
+  g_autofree char *redacted = NULL;
   guint interval = self->config->sms_resend_interval;
   guint ttl = self->config->sms_code_ttl;
   gint64 outbox_id = 0;
+  gint64 wait;
   char *code, *text;
 
   if (record->sends >= CLAVE_SMS_MAX_SENDS)
@@ -384,13 +442,36 @@ step_send_sms (ClaveServer           *self,
       return;
     }
 
+  /* A code nobody may try is not worth a message. */
+  if (!check_wrong_codes (self, msg, record->document, now))
+    return;
+
+  /* The per-citizen caps, over all activations: starting over must not
+   * buy an attacker (or a runaway client) more messages to the phone. */
+  sends = clave_store_list_sms_sends (self->store, record->document,
+                                      now - CLAVE_SMS_SENDS_DAY_SECS, &error);
+  if (sends == NULL)
+    {
+      clave_http_reply_internal (msg, error);
+      return;
+    }
+  wait = MAX (window_wait (sends, CLAVE_SMS_SENDS_MAX_PER_HOUR, CLAVE_SMS_SENDS_HOUR_SECS, now),
+              window_wait (sends, CLAVE_SMS_SENDS_MAX_PER_DAY, CLAVE_SMS_SENDS_DAY_SECS, now));
+  if (wait > 0)
+    {
+      reply_too_many (msg, "Too many codes were sent to this person's phone; wait and try "
+                      "again.", wait);
+      return;
+    }
+
   code = clave_random_digits (CLAVE_SMS_CODE_DIGITS);
   hmac = code_hmac (self, record->id, code);
   text = sms_body (code, ttl);
   clave_secret_free (code);
+  redacted = sms_body (REDACTED_CODE, ttl);
 
   if (!clave_store_store_code (self->store, record->id, hmac, now + ttl, now, citizen->phone,
-                               text, &outbox_id, &error))
+                               text, redacted, &outbox_id, &error))
     {
       clave_secret_free (text);
       clave_http_reply_internal (msg, error);
@@ -453,6 +534,10 @@ step_verify (ClaveServer           *self,
       return;
     }
 
+  /* Even the right code waits: the citizen's wrong codes are used up. */
+  if (!check_wrong_codes (self, msg, record->document, now))
+    return;
+
   hmac = code_hmac (self, record->id, code);
   if (clave_constant_time_equal (hmac, record->code_hmac))
     {
@@ -474,7 +559,7 @@ step_verify (ClaveServer           *self,
       return;
     }
 
-  if (!clave_store_record_wrong_code (self->store, record->id, CLAVE_SMS_CODE_MAX_ATTEMPTS,
+  if (!clave_store_record_wrong_code (self->store, record->id, CLAVE_SMS_CODE_MAX_ATTEMPTS, now,
                                       &attempts, &error))
     {
       clave_http_reply_internal (msg, error);
@@ -491,22 +576,6 @@ step_verify (ClaveServer           *self,
   clave_http_reply_error_int (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CODE,
                               "The code is not correct.", "attempts_left",
                               CLAVE_SMS_CODE_MAX_ATTEMPTS - attempts);
-}
-
-static gboolean
-pubkey_is_p256 (gnutls_pubkey_t key)
-{
-  gnutls_ecc_curve_t curve = GNUTLS_ECC_CURVE_INVALID;
-  gnutls_datum_t x = { NULL, 0 }, y = { NULL, 0 };
-  gboolean ok;
-
-  if (gnutls_pubkey_get_pk_algorithm (key, NULL) != GNUTLS_PK_ECDSA)
-    return FALSE;
-  ok = gnutls_pubkey_export_ecc_raw2 (key, &curve, &x, &y, 0) >= 0 &&
-       curve == GNUTLS_ECC_CURVE_SECP256R1;
-  gnutls_free (x.data);
-  gnutls_free (y.data);
-  return ok;
 }
 
 static gboolean
@@ -538,7 +607,6 @@ step_register_device (ClaveServer           *self,
   g_autoptr(ClaveDeviceRecord) device = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autofree char *random_id = NULL;
-  g_autofree char *proof_text = NULL;
   g_auto(gnutls_pubkey_t) key = NULL;
 
   if (record->state != CLAVE_ACTIVATION_VERIFIED)
@@ -551,7 +619,8 @@ step_register_device (ClaveServer           *self,
   public_key = clave_base64url_decode (public_key_in, NULL);
   if (public_key != NULL && g_bytes_get_size (public_key) > 0)
     key = clave_pubkey_import_spki (public_key, NULL);
-  if (key == NULL || !pubkey_is_p256 (key))
+  /* The import accepts ECDSA P-256 keys only. */
+  if (key == NULL)
     {
       clave_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_PUBLIC_KEY,
                               "public_key must be a base64url SubjectPublicKeyInfo of an "
@@ -559,8 +628,7 @@ step_register_device (ClaveServer           *self,
       return;
     }
 
-  proof_text = g_strconcat (CLAVE_REGISTRATION_PROOF_PREFIX, record->id, NULL);
-  signed_data = g_bytes_new (proof_text, strlen (proof_text));
+  signed_data = clave_registration_proof_data (record->id);
   proof = clave_base64url_decode (proof_in, NULL);
   if (proof == NULL || g_bytes_get_size (proof) != 64 ||
       !clave_ecdsa_verify (key, signed_data, proof, NULL))

@@ -22,6 +22,9 @@ struct _ClaveServer
   ClaveSmsSender    *sms;
   char              *url;
   guint              purge_id;
+  /* Lower-case names and addresses this service answers to: those of its
+   * certificate. */
+  GPtrArray         *host_names;
 };
 
 /* Seconds since the epoch; one place so that every rule reads the same

@@ -125,8 +125,14 @@ handle_request (SoupServer        *soup,
                 gpointer           user_data)
 {
   ClaveServer *self = CLAVE_SERVER (user_data);
+  g_autoptr(GError) error = NULL;
   g_autofree char *activation_id = NULL;
   ClaveActivationStep step;
+
+  /* Codes leave the outbox as soon as they expire, not only at the next
+   * purge: one indexed UPDATE, usually of nothing. */
+  if (!clave_store_redact_expired_codes (self->store, _clave_server_now (), &error))
+    g_warning ("Redacting expired codes failed: %s", error->message);
 
   if (g_str_equal (path, CLAVE_PATH_HEALTH))
     {
@@ -171,6 +177,100 @@ handle_request (SoupServer        *soup,
     }
 }
 
+/* The host part of a Host header value ("name", "name:port",
+ * "[v6]:port"), lower case; NULL when it is not of that form. */
+static char *
+host_without_port (const char *value)
+{
+  const char *end;
+
+  if (value == NULL || *value == '\0')
+    return NULL;
+
+  if (*value == '[')
+    {
+      const char *close = strchr (value, ']');
+
+      if (close == NULL || close == value + 1)
+        return NULL;
+      end = close + 1;
+      if (*end != '\0' && *end != ':')
+        return NULL;
+      if (*end == ':')
+        for (const char *p = end + 1; *p != '\0'; p++)
+          if (!g_ascii_isdigit (*p))
+            return NULL;
+      return g_ascii_strdown (value + 1, close - (value + 1));
+    }
+
+  end = strchr (value, ':');
+  if (end != NULL)
+    {
+      for (const char *p = end + 1; *p != '\0'; p++)
+        if (!g_ascii_isdigit (*p))
+          return NULL;
+    }
+  else
+    end = value + strlen (value);
+
+  if (end == value)
+    return NULL;
+  return g_ascii_strdown (value, end - value);
+}
+
+static gboolean
+host_is_ours (ClaveServer *self,
+              const char  *host)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (host);
+
+  for (guint i = 0; i < self->host_names->len; i++)
+    {
+      const char *name = g_ptr_array_index (self->host_names, i);
+
+      /* Addresses have more than one spelling (::1, 0:0::1). */
+      if (address != NULL)
+        {
+          g_autoptr(GInetAddress) ours = g_inet_address_new_from_string (name);
+
+          if (ours != NULL && g_inet_address_equal (address, ours))
+            return TRUE;
+        }
+      else if (g_str_equal (host, name))
+        {
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* A request for another name than ours: a signature made for another
+ * service, or a client confused by DNS. Refused before its body is read. */
+static gboolean
+check_host (ClaveServer       *self,
+            SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *value = soup_message_headers_get_one (headers, "Host");
+  g_autofree char *host = NULL;
+
+  /* Without a Host header (HTTP/1.0) libsoup names the local address. */
+  if (value == NULL || *value == '\0')
+    host = g_strdup (g_uri_get_host (soup_server_message_get_uri (msg)));
+  else
+    host = host_without_port (value);
+
+  if (host != NULL && host_is_ours (self, host))
+    return TRUE;
+
+  clave_http_reply_error (msg, SOUP_STATUS_MISDIRECTED_REQUEST, CLAVE_ERR_MISDIRECTED_REQUEST,
+                          "This service does not answer to this host name.");
+  /* The body was not read: the connection cannot be reused. */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Connection", "close");
+  return FALSE;
+}
+
 static void
 handle_early (SoupServer        *soup,
               SoupServerMessage *msg,
@@ -178,6 +278,10 @@ handle_early (SoupServer        *soup,
               GHashTable        *query,
               gpointer           user_data)
 {
+  ClaveServer *self = CLAVE_SERVER (user_data);
+
+  if (!check_host (self, msg))
+    return;
   clave_http_watch_body (msg);
 }
 
@@ -244,6 +348,7 @@ clave_server_new (const ClaveServerConfig  *config,
   g_autofree char *db_path = NULL;
   g_autofree char *server_header = NULL;
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  static const char * const fixed_names[] = { "localhost", "127.0.0.1", "::1" };
 
   g_return_val_if_fail (config != NULL && config->state_dir != NULL, NULL);
 
@@ -274,6 +379,13 @@ clave_server_new (const ClaveServerConfig  *config,
   self->tls = clave_tls_ensure (config->state_dir, (const char * const *) names->pdata, error);
   if (self->tls == NULL)
     return NULL;
+
+  /* The same names as the certificate (clave-tls.c adds the fixed ones). */
+  self->host_names = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < G_N_ELEMENTS (fixed_names); i++)
+    g_ptr_array_add (self->host_names, g_strdup (fixed_names[i]));
+  for (guint i = 0; i + 1 < names->len; i++)
+    g_ptr_array_add (self->host_names, g_ascii_strdown (g_ptr_array_index (names, i), -1));
 
   certificate = g_tls_certificate_new_from_files (self->tls->cert_file, self->tls->key_file,
                                                   error);
@@ -387,6 +499,7 @@ clave_server_finalize (GObject *object)
   g_clear_pointer (&self->secret, g_bytes_unref);
   g_clear_pointer (&self->tls, clave_tls_files_free);
   g_clear_pointer (&self->url, g_free);
+  g_clear_pointer (&self->host_names, g_ptr_array_unref);
 
   G_OBJECT_CLASS (clave_server_parent_class)->finalize (object);
 }

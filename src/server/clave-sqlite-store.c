@@ -99,6 +99,30 @@ static const char * const migrations[] = {
   ");"
   "CREATE INDEX identify_failures_document ON identify_failures (document, created_at);"
   "CREATE INDEX identify_failures_address ON identify_failures (address, created_at);",
+
+  /* 2: per-citizen limits over all activations, and outbox bodies that
+   * lose their code once it cannot be used. A message keeps its code in
+   * body while redacted_body is not NULL. Messages written before this
+   * migration are redacted at once (their code sits after " es "). */
+  "ALTER TABLE sms_outbox ADD COLUMN citizen TEXT;"
+  "ALTER TABLE sms_outbox ADD COLUMN activation TEXT;"
+  "ALTER TABLE sms_outbox ADD COLUMN code_expires_at INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE sms_outbox ADD COLUMN redacted_body TEXT;"
+  "UPDATE sms_outbox SET body = substr (body, 1, instr (body, ' es ') + 3) || '••••••'"
+  "                             || substr (body, instr (body, ' es ') + 10)"
+  " WHERE instr (body, ' es ') > 0;"
+  "CREATE INDEX sms_outbox_citizen ON sms_outbox (citizen, created_at);"
+  "CREATE INDEX sms_outbox_unredacted_activation ON sms_outbox (activation)"
+  " WHERE redacted_body IS NOT NULL;"
+  "CREATE INDEX sms_outbox_unredacted_expiry ON sms_outbox (code_expires_at)"
+  " WHERE redacted_body IS NOT NULL;"
+  "CREATE TABLE wrong_codes ("
+  "  id         INTEGER PRIMARY KEY,"
+  "  citizen    TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX wrong_codes_citizen ON wrong_codes (citizen, created_at);"
+  "CREATE INDEX wrong_codes_created_at ON wrong_codes (created_at);",
 };
 
 static gboolean
@@ -334,9 +358,12 @@ open_database (ClaveSqliteStore  *self,
 
   /* synchronous=FULL: a write the service acknowledged survives a power
    * cut, not only a crash. */
+  /* secure_delete: a redacted SMS code is overwritten in the file, not
+   * only unlinked from the row. */
   if (!exec (self, "PRAGMA journal_mode = WAL", error) ||
       !exec (self, "PRAGMA synchronous = FULL", error) ||
-      !exec (self, "PRAGMA foreign_keys = ON", error))
+      !exec (self, "PRAGMA foreign_keys = ON", error) ||
+      !exec (self, "PRAGMA secure_delete = ON", error))
     return FALSE;
 
   return migrate (self, error);
@@ -541,28 +568,21 @@ clave_sqlite_store_add_identify_failure (ClaveStore  *store,
   return step_done (self, stmt, "add identify failure", error);
 }
 
+/* Runs @sql, a query of one time column with parameters ?1 = @value and
+ * ?2 = @since, into an array of gint64. */
 static GArray *
-clave_sqlite_store_list_identify_failures (ClaveStore       *store,
-                                           ClaveFailureKey   key,
-                                           const char       *value,
-                                           gint64            since,
-                                           GError          **error)
+list_times (ClaveSqliteStore  *self,
+            const char        *sql,
+            const char        *value,
+            gint64             since,
+            const char        *what,
+            GError           **error)
 {
-  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
   g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
   sqlite3_stmt *stmt;
   int rc;
 
-  if (key == CLAVE_FAILURE_BY_DOCUMENT)
-    stmt = prepare (self,
-                    "SELECT created_at FROM identify_failures"
-                    " WHERE document = ?1 AND created_at >= ?2 ORDER BY created_at",
-                    error);
-  else
-    stmt = prepare (self,
-                    "SELECT created_at FROM identify_failures"
-                    " WHERE address = ?1 AND created_at >= ?2 ORDER BY created_at",
-                    error);
+  stmt = prepare (self, sql, error);
   if (stmt == NULL)
     return NULL;
 
@@ -575,7 +595,7 @@ clave_sqlite_store_list_identify_failures (ClaveStore       *store,
     }
   if (rc != SQLITE_DONE)
     {
-      set_db_error (self, error, "list identify failures");
+      set_db_error (self, error, what);
       sqlite3_reset (stmt);
       return NULL;
     }
@@ -583,7 +603,63 @@ clave_sqlite_store_list_identify_failures (ClaveStore       *store,
   return g_steal_pointer (&times);
 }
 
+static GArray *
+clave_sqlite_store_list_identify_failures (ClaveStore       *store,
+                                           ClaveFailureKey   key,
+                                           const char       *value,
+                                           gint64            since,
+                                           GError          **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+
+  if (key == CLAVE_FAILURE_BY_DOCUMENT)
+    return list_times (self,
+                       "SELECT created_at FROM identify_failures"
+                       " WHERE document = ?1 AND created_at >= ?2 ORDER BY created_at",
+                       value, since, "list identify failures", error);
+  return list_times (self,
+                     "SELECT created_at FROM identify_failures"
+                     " WHERE address = ?1 AND created_at >= ?2 ORDER BY created_at",
+                     value, since, "list identify failures", error);
+}
+
 /* Activations ------------------------------------------------------------ */
+
+/* The outbox keeps a message's code until the code cannot be used any
+ * more; these put the redacted text in its place. */
+static gboolean
+redact_activation (ClaveSqliteStore  *self,
+                   const char        *activation_id,
+                   GError           **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self,
+                  "UPDATE sms_outbox SET body = redacted_body, redacted_body = NULL"
+                  " WHERE activation = ?1 AND redacted_body IS NOT NULL",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, activation_id);
+  return step_done (self, stmt, "redact codes", error);
+}
+
+static gboolean
+redact_expired (ClaveSqliteStore  *self,
+                gint64             now,
+                GError           **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self,
+                  "UPDATE sms_outbox SET body = redacted_body, redacted_body = NULL"
+                  " WHERE redacted_body IS NOT NULL AND code_expires_at <= ?1",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, now);
+  return step_done (self, stmt, "redact expired codes", error);
+}
 
 static gboolean
 clave_sqlite_store_create_activation (ClaveStore                  *store,
@@ -593,12 +669,39 @@ clave_sqlite_store_create_activation (ClaveStore                  *store,
   ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
   sqlite3_stmt *stmt;
 
+  if (!begin (self, error))
+    return FALSE;
+
+  /* One activation in progress per citizen: starting over ends the
+   * previous one, its sends and its code attempts with it. */
+  stmt = prepare (self,
+                  "UPDATE sms_outbox SET body = redacted_body, redacted_body = NULL"
+                  " WHERE redacted_body IS NOT NULL AND activation IN"
+                  "  (SELECT id FROM activations"
+                  "   WHERE citizen = ?1 AND state IN ('pending', 'verified'))",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, record->document);
+  if (!step_done (self, stmt, "redact replaced codes", error))
+    return rollback (self);
+
+  stmt = prepare (self,
+                  "UPDATE activations SET state = 'replaced'"
+                  " WHERE citizen = ?1 AND state IN ('pending', 'verified')",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, record->document);
+  if (!step_done (self, stmt, "replace activations", error))
+    return rollback (self);
+
   stmt = prepare (self,
                   "INSERT INTO activations (id, token_hash, citizen, created_at, expires_at, state)"
                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                   error);
   if (stmt == NULL)
-    return FALSE;
+    return rollback (self);
 
   bind_text (stmt, 1, record->id);
   bind_text (stmt, 2, record->token_hash);
@@ -606,7 +709,10 @@ clave_sqlite_store_create_activation (ClaveStore                  *store,
   sqlite3_bind_int64 (stmt, 4, record->created_at);
   sqlite3_bind_int64 (stmt, 5, record->expires_at);
   bind_text (stmt, 6, clave_activation_state_to_string (record->state));
-  return step_done (self, stmt, "create activation", error);
+  if (!step_done (self, stmt, "create activation", error))
+    return rollback (self);
+
+  return commit (self, error);
 }
 
 static ClaveActivationRecord *
@@ -675,6 +781,7 @@ clave_sqlite_store_store_code (ClaveStore  *store,
                                gint64       now,
                                const char  *phone,
                                const char  *sms_body,
+                               const char  *redacted_body,
                                gint64      *outbox_id,
                                GError     **error)
 {
@@ -683,6 +790,10 @@ clave_sqlite_store_store_code (ClaveStore  *store,
 
   if (!begin (self, error))
     return FALSE;
+
+  /* The new code replaces the old ones: they are no use to anybody. */
+  if (!redact_activation (self, activation_id, error))
+    return rollback (self);
 
   stmt = prepare (self,
                   "UPDATE activations SET code_hmac = ?2, code_expires_at = ?3,"
@@ -699,16 +810,23 @@ clave_sqlite_store_store_code (ClaveStore  *store,
       !check_changed (self, "store code", error))
     return rollback (self);
 
+  /* The code dies with its activation if that comes first. */
   stmt = prepare (self,
-                  "INSERT INTO sms_outbox (phone, body, created_at, status)"
-                  " VALUES (?1, ?2, ?3, 'queued')",
+                  "INSERT INTO sms_outbox (phone, body, created_at, status, citizen, activation,"
+                  "                        code_expires_at, redacted_body)"
+                  " SELECT ?1, ?2, ?3, 'queued', citizen, id, MIN (?5, expires_at), ?6"
+                  " FROM activations WHERE id = ?4",
                   error);
   if (stmt == NULL)
     return rollback (self);
   bind_text (stmt, 1, phone);
   bind_text (stmt, 2, sms_body);
   sqlite3_bind_int64 (stmt, 3, now);
-  if (!step_done (self, stmt, "queue sms", error))
+  bind_text (stmt, 4, activation_id);
+  sqlite3_bind_int64 (stmt, 5, code_expires_at);
+  bind_text (stmt, 6, redacted_body);
+  if (!step_done (self, stmt, "queue sms", error) ||
+      !check_changed (self, "queue sms", error))
     return rollback (self);
 
   if (outbox_id != NULL)
@@ -721,12 +839,17 @@ static gboolean
 clave_sqlite_store_record_wrong_code (ClaveStore  *store,
                                       const char  *activation_id,
                                       guint        max_attempts,
+                                      gint64       now,
                                       guint       *attempts,
                                       GError     **error)
 {
   ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
   sqlite3_stmt *stmt;
+  guint count = 0;
   int rc;
+
+  if (!begin (self, error))
+    return FALSE;
 
   stmt = prepare (self,
                   "UPDATE activations SET attempts = attempts + 1,"
@@ -734,15 +857,14 @@ clave_sqlite_store_record_wrong_code (ClaveStore  *store,
                   " WHERE id = ?1 RETURNING attempts",
                   error);
   if (stmt == NULL)
-    return FALSE;
+    return rollback (self);
 
   bind_text (stmt, 1, activation_id);
   sqlite3_bind_int (stmt, 2, (int) max_attempts);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     {
-      if (attempts != NULL)
-        *attempts = (guint) sqlite3_column_int (stmt, 0);
+      count = (guint) sqlite3_column_int (stmt, 0);
       rc = sqlite3_step (stmt);
     }
   else if (rc == SQLITE_DONE)
@@ -750,17 +872,61 @@ clave_sqlite_store_record_wrong_code (ClaveStore  *store,
       sqlite3_reset (stmt);
       g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND,
                    "record wrong code: no such activation");
-      return FALSE;
+      return rollback (self);
     }
 
   if (rc != SQLITE_DONE)
     {
       set_db_error (self, error, "record wrong code");
       sqlite3_reset (stmt);
-      return FALSE;
+      return rollback (self);
     }
   sqlite3_reset (stmt);
+
+  /* Counted for the citizen too: starting over must not reset it. */
+  stmt = prepare (self,
+                  "INSERT INTO wrong_codes (citizen, created_at)"
+                  " SELECT citizen, ?2 FROM activations WHERE id = ?1",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, activation_id);
+  sqlite3_bind_int64 (stmt, 2, now);
+  if (!step_done (self, stmt, "count wrong code", error))
+    return rollback (self);
+
+  if (count >= max_attempts && !redact_activation (self, activation_id, error))
+    return rollback (self);
+
+  if (!commit (self, error))
+    return FALSE;
+  if (attempts != NULL)
+    *attempts = count;
   return TRUE;
+}
+
+static GArray *
+clave_sqlite_store_list_wrong_codes (ClaveStore  *store,
+                                     const char  *document,
+                                     gint64       since,
+                                     GError     **error)
+{
+  return list_times (CLAVE_SQLITE_STORE (store),
+                     "SELECT created_at FROM wrong_codes"
+                     " WHERE citizen = ?1 AND created_at >= ?2 ORDER BY created_at",
+                     document, since, "list wrong codes", error);
+}
+
+static GArray *
+clave_sqlite_store_list_sms_sends (ClaveStore  *store,
+                                   const char  *document,
+                                   gint64       since,
+                                   GError     **error)
+{
+  return list_times (CLAVE_SQLITE_STORE (store),
+                     "SELECT created_at FROM sms_outbox"
+                     " WHERE citizen = ?1 AND created_at >= ?2 ORDER BY created_at",
+                     document, since, "list sms sends", error);
 }
 
 static gboolean
@@ -772,14 +938,25 @@ clave_sqlite_store_set_activation_state (ClaveStore           *store,
   ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
   sqlite3_stmt *stmt;
 
+  if (!begin (self, error))
+    return FALSE;
+
   stmt = prepare (self, "UPDATE activations SET state = ?2 WHERE id = ?1", error);
   if (stmt == NULL)
-    return FALSE;
+    return rollback (self);
 
   bind_text (stmt, 1, activation_id);
   bind_text (stmt, 2, clave_activation_state_to_string (state));
-  return step_done (self, stmt, "set activation state", error) &&
-         check_changed (self, "set activation state", error);
+  if (!step_done (self, stmt, "set activation state", error) ||
+      !check_changed (self, "set activation state", error))
+    return rollback (self);
+
+  /* Verified (the code is used up), locked, used or replaced: no code of
+   * this activation opens anything any more. */
+  if (state != CLAVE_ACTIVATION_PENDING && !redact_activation (self, activation_id, error))
+    return rollback (self);
+
+  return commit (self, error);
 }
 
 /* Devices ------------------------------------------------------------- */
@@ -1029,14 +1206,30 @@ clave_sqlite_store_set_outbox_status (ClaveStore  *store,
   ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
   sqlite3_stmt *stmt;
 
-  stmt = prepare (self, "UPDATE sms_outbox SET status = ?2 WHERE id = ?1", error);
+  /* Once the gateway has the message, the outbox need not keep its code. */
+  stmt = prepare (self,
+                  "UPDATE sms_outbox SET status = ?2,"
+                  "  body = CASE WHEN ?3 AND redacted_body IS NOT NULL THEN redacted_body"
+                  "         ELSE body END,"
+                  "  redacted_body = CASE WHEN ?3 THEN NULL ELSE redacted_body END"
+                  " WHERE id = ?1",
+                  error);
   if (stmt == NULL)
     return FALSE;
 
   sqlite3_bind_int64 (stmt, 1, id);
   bind_text (stmt, 2, status);
+  sqlite3_bind_int (stmt, 3, g_strcmp0 (status, CLAVE_OUTBOX_DELIVERED) == 0);
   return step_done (self, stmt, "set outbox status", error) &&
          check_changed (self, "set outbox status", error);
+}
+
+static gboolean
+clave_sqlite_store_redact_expired_codes (ClaveStore  *store,
+                                         gint64       now,
+                                         GError     **error)
+{
+  return redact_expired (CLAVE_SQLITE_STORE (store), now, error);
 }
 
 static gboolean
@@ -1057,11 +1250,21 @@ clave_sqlite_store_purge (ClaveStore  *store,
   if (!step_done (self, stmt, "purge identify failures", error))
     return rollback (self);
 
+  stmt = prepare (self, "DELETE FROM wrong_codes WHERE created_at < ?1", error);
+  if (stmt == NULL)
+    return rollback (self);
+  sqlite3_bind_int64 (stmt, 1, now - CLAVE_WRONG_CODES_WINDOW_SECS);
+  if (!step_done (self, stmt, "purge wrong codes", error))
+    return rollback (self);
+
   stmt = prepare (self, "DELETE FROM nonces WHERE created_at < ?1", error);
   if (stmt == NULL)
     return rollback (self);
   sqlite3_bind_int64 (stmt, 1, now - CLAVE_NONCE_KEEP_SECS);
   if (!step_done (self, stmt, "purge nonces", error))
+    return rollback (self);
+
+  if (!redact_expired (self, now, error))
     return rollback (self);
 
   stmt = prepare (self, "DELETE FROM activations WHERE expires_at < ?1", error);
@@ -1071,8 +1274,7 @@ clave_sqlite_store_purge (ClaveStore  *store,
   if (!step_done (self, stmt, "purge activations", error))
     return rollback (self);
 
-  /* The bodies hold codes in clear: keep them no longer than needed to
-   * see what was sent. */
+  /* Kept as long as the sends count towards the per-citizen caps. */
   stmt = prepare (self, "DELETE FROM sms_outbox WHERE created_at < ?1", error);
   if (stmt == NULL)
     return rollback (self);
@@ -1135,7 +1337,9 @@ clave_sqlite_store_iface_init (ClaveStoreInterface *iface)
   iface->create_activation = clave_sqlite_store_create_activation;
   iface->get_activation = clave_sqlite_store_get_activation;
   iface->store_code = clave_sqlite_store_store_code;
+  iface->list_sms_sends = clave_sqlite_store_list_sms_sends;
   iface->record_wrong_code = clave_sqlite_store_record_wrong_code;
+  iface->list_wrong_codes = clave_sqlite_store_list_wrong_codes;
   iface->set_activation_state = clave_sqlite_store_set_activation_state;
   iface->register_device = clave_sqlite_store_register_device;
   iface->get_device = clave_sqlite_store_get_device;
@@ -1144,6 +1348,7 @@ clave_sqlite_store_iface_init (ClaveStoreInterface *iface)
   iface->use_nonce = clave_sqlite_store_use_nonce;
   iface->list_outbox = clave_sqlite_store_list_outbox;
   iface->set_outbox_status = clave_sqlite_store_set_outbox_status;
+  iface->redact_expired_codes = clave_sqlite_store_redact_expired_codes;
   iface->purge = clave_sqlite_store_purge;
   iface->close = clave_sqlite_store_close;
 }

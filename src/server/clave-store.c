@@ -81,6 +81,7 @@ static const char * const activation_states[] = {
   [CLAVE_ACTIVATION_VERIFIED] = "verified",
   [CLAVE_ACTIVATION_LOCKED] = "locked",
   [CLAVE_ACTIVATION_USED] = "used",
+  [CLAVE_ACTIVATION_REPLACED] = "replaced",
 };
 
 const char *
@@ -184,21 +185,41 @@ clave_store_store_code (ClaveStore  *self,
                         gint64       now,
                         const char  *phone,
                         const char  *sms_body,
+                        const char  *redacted_body,
                         gint64      *outbox_id,
                         GError     **error)
 {
   STORE_CALL (store_code, FALSE, activation_id, code_hmac, code_expires_at, now,
-              phone, sms_body, outbox_id, error);
+              phone, sms_body, redacted_body, outbox_id, error);
+}
+
+GArray *
+clave_store_list_sms_sends (ClaveStore  *self,
+                            const char  *document,
+                            gint64       since,
+                            GError     **error)
+{
+  STORE_CALL (list_sms_sends, NULL, document, since, error);
 }
 
 gboolean
 clave_store_record_wrong_code (ClaveStore  *self,
                                const char  *activation_id,
                                guint        max_attempts,
+                               gint64       now,
                                guint       *attempts,
                                GError     **error)
 {
-  STORE_CALL (record_wrong_code, FALSE, activation_id, max_attempts, attempts, error);
+  STORE_CALL (record_wrong_code, FALSE, activation_id, max_attempts, now, attempts, error);
+}
+
+GArray *
+clave_store_list_wrong_codes (ClaveStore  *self,
+                              const char  *document,
+                              gint64       since,
+                              GError     **error)
+{
+  STORE_CALL (list_wrong_codes, NULL, document, since, error);
 }
 
 gboolean
@@ -271,6 +292,14 @@ clave_store_set_outbox_status (ClaveStore  *self,
                                GError     **error)
 {
   STORE_CALL (set_outbox_status, FALSE, id, status, error);
+}
+
+gboolean
+clave_store_redact_expired_codes (ClaveStore  *self,
+                                  gint64       now,
+                                  GError     **error)
+{
+  STORE_CALL (redact_expired_codes, FALSE, now, error);
 }
 
 gboolean

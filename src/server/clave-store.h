@@ -52,6 +52,8 @@ typedef enum {
   CLAVE_ACTIVATION_VERIFIED,
   CLAVE_ACTIVATION_LOCKED,
   CLAVE_ACTIVATION_USED,
+  /* A newer activation of the same citizen took its place. */
+  CLAVE_ACTIVATION_REPLACED,
 } ClaveActivationState;
 
 typedef struct {
@@ -152,12 +154,22 @@ struct _ClaveStoreInterface
                                                     gint64                       now,
                                                     const char                  *phone,
                                                     const char                  *sms_body,
+                                                    const char                  *redacted_body,
                                                     gint64                      *outbox_id,
+                                                    GError                     **error);
+  GArray                 *(*list_sms_sends)        (ClaveStore                  *self,
+                                                    const char                  *document,
+                                                    gint64                       since,
                                                     GError                     **error);
   gboolean                (*record_wrong_code)     (ClaveStore                  *self,
                                                     const char                  *activation_id,
                                                     guint                        max_attempts,
+                                                    gint64                       now,
                                                     guint                       *attempts,
+                                                    GError                     **error);
+  GArray                 *(*list_wrong_codes)      (ClaveStore                  *self,
+                                                    const char                  *document,
+                                                    gint64                       since,
                                                     GError                     **error);
   gboolean                (*set_activation_state)  (ClaveStore                  *self,
                                                     const char                  *activation_id,
@@ -191,6 +203,9 @@ struct _ClaveStoreInterface
                                                     gint64                       id,
                                                     const char                  *status,
                                                     GError                     **error);
+  gboolean                (*redact_expired_codes)  (ClaveStore                  *self,
+                                                    gint64                       now,
+                                                    GError                     **error);
   gboolean                (*purge)                 (ClaveStore                  *self,
                                                     gint64                       now,
                                                     GError                     **error);
@@ -223,14 +238,20 @@ GArray                *clave_store_list_identify_failures (ClaveStore           
                                                           const char                  *value,
                                                           gint64                       since,
                                                           GError                     **error);
+/* In one transaction: adds @record and replaces (CLAVE_ACTIVATION_REPLACED)
+ * the citizen's earlier pending or verified activations, whose codes are
+ * redacted from the outbox. */
 gboolean               clave_store_create_activation     (ClaveStore                  *self,
                                                           const ClaveActivationRecord *record,
                                                           GError                     **error);
 ClaveActivationRecord *clave_store_get_activation        (ClaveStore                  *self,
                                                           const char                  *id,
                                                           GError                     **error);
-/* In one transaction: replaces the activation's code, counts the send and
- * queues the SMS in the outbox. */
+/* In one transaction: replaces the activation's code, counts the send,
+ * redacts the activation's earlier messages and queues the SMS in the
+ * outbox. @redacted_body is what the message's body becomes once its code
+ * can no longer be used (see the redaction rules of
+ * clave_store_redact_expired_codes()). */
 gboolean               clave_store_store_code            (ClaveStore                  *self,
                                                           const char                  *activation_id,
                                                           const char                  *code_hmac,
@@ -238,15 +259,32 @@ gboolean               clave_store_store_code            (ClaveStore            
                                                           gint64                       now,
                                                           const char                  *phone,
                                                           const char                  *sms_body,
+                                                          const char                  *redacted_body,
                                                           gint64                      *outbox_id,
                                                           GError                     **error);
-/* Counts a wrong code; locks the activation when @attempts reaches
+/* Times (gint64 seconds, ascending) of the codes sent to a citizen at or
+ * after @since, over all activations. */
+GArray                *clave_store_list_sms_sends        (ClaveStore                  *self,
+                                                          const char                  *document,
+                                                          gint64                       since,
+                                                          GError                     **error);
+/* Counts a wrong code, for the activation and for its citizen; locks the
+ * activation (and redacts its code) when @attempts reaches
  * @max_attempts. */
 gboolean               clave_store_record_wrong_code     (ClaveStore                  *self,
                                                           const char                  *activation_id,
                                                           guint                        max_attempts,
+                                                          gint64                       now,
                                                           guint                       *attempts,
                                                           GError                     **error);
+/* Times (gint64 seconds, ascending) of a citizen's wrong codes at or after
+ * @since, over all activations. */
+GArray                *clave_store_list_wrong_codes      (ClaveStore                  *self,
+                                                          const char                  *document,
+                                                          gint64                       since,
+                                                          GError                     **error);
+/* Any state but pending also redacts the activation's code from the
+ * outbox: it can no longer be used. */
 gboolean               clave_store_set_activation_state  (ClaveStore                  *self,
                                                           const char                  *activation_id,
                                                           ClaveActivationState         state,
@@ -283,12 +321,20 @@ gboolean               clave_store_use_nonce             (ClaveStore            
 GPtrArray             *clave_store_list_outbox           (ClaveStore                  *self,
                                                           guint                        limit,
                                                           GError                     **error);
+/* CLAVE_OUTBOX_DELIVERED also redacts the message: the gateway has it. */
 gboolean               clave_store_set_outbox_status     (ClaveStore                  *self,
                                                           gint64                       id,
                                                           const char                  *status,
                                                           GError                     **error);
-/* Drops rows that no rule needs any more (old failures, nonces,
- * activations, outbox messages). */
+/* Redacts the messages whose code expired (with the code or with its
+ * activation) by @now. Codes leave the outbox's bodies as soon as they
+ * cannot be used: expired, used, replaced by a resend or a newer
+ * activation, locked, or handed to the SMS gateway. */
+gboolean               clave_store_redact_expired_codes  (ClaveStore                  *self,
+                                                          gint64                       now,
+                                                          GError                     **error);
+/* Redacts expired codes and drops rows that no rule needs any more (old
+ * failures, wrong codes, nonces, activations, outbox messages). */
 gboolean               clave_store_purge                 (ClaveStore                  *self,
                                                           gint64                       now,
                                                           GError                     **error);

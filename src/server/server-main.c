@@ -3,11 +3,14 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "clave-limits.h"
 #include "clave-log.h"
@@ -19,6 +22,23 @@
  * and would let the number grow to six digits, like the code. */
 #define MAX_SMS_CODE_TTL      86400
 #define MAX_RESEND_INTERVAL   3600
+
+/* TLS 1.2 or later (docs/protocol.md "Transport"). glib-networking gives
+ * no way to choose the versions of a server connection, but GnuTLS
+ * applies the [overrides] of its system-wide configuration file to every
+ * session; it reads that file, named by GNUTLS_SYSTEM_PRIORITY_FILE, when
+ * the library loads. So clave-server writes its own file and, unless it
+ * was already started with it, runs itself again with the variable set. */
+#define TLS_POLICY_FILE_NAME  "gnutls-priority.conf"
+#define TLS_POLICY                                                           \
+  "# Written by clave-server (docs/security.md): TLS 1.2 or later.\n"       \
+  "[overrides]\n"                                                            \
+  "disabled-version = tls1.0\n"                                              \
+  "disabled-version = tls1.1\n"
+#define GNUTLS_PRIORITY_FILE_ENV "GNUTLS_SYSTEM_PRIORITY_FILE"
+/* Set in the environment of the second run only: it must not run itself
+ * a third time. */
+#define TLS_POLICY_REEXEC_ENV "CLAVE_SERVER_TLS_POLICY_REEXEC"
 
 static gboolean
 on_quit_signal (gpointer user_data)
@@ -37,6 +57,59 @@ fail (const char *message)
   return 1;
 }
 
+/* Returns TRUE when GnuTLS runs with the TLS policy; otherwise replaces
+ * the process (same pid, same stdout for the "listening on" line) with a
+ * run that does, or fails. */
+static gboolean
+apply_tls_policy (const char  *state_dir,
+                  char       **original_argv,
+                  GError     **error)
+{
+  g_autofree char *tls_dir = g_build_filename (state_dir, "tls", NULL);
+  g_autofree char *path = g_build_filename (tls_dir, TLS_POLICY_FILE_NAME, NULL);
+  g_autofree char *current = NULL;
+  gboolean up_to_date;
+
+  if (!clave_state_dir_prepare (tls_dir, error))
+    return FALSE;
+
+  up_to_date = g_file_get_contents (path, &current, NULL, NULL) &&
+               g_str_equal (current, TLS_POLICY);
+
+  /* The file was there, as it is now, when GnuTLS loaded: nobody else
+   * writes in the private state directory. */
+  if (up_to_date && g_strcmp0 (g_getenv (GNUTLS_PRIORITY_FILE_ENV), path) == 0)
+    {
+      g_unsetenv (TLS_POLICY_REEXEC_ENV);
+      g_debug ("TLS policy %s in force", path);
+      return TRUE;
+    }
+
+  if (!up_to_date && !clave_state_write_private (path, TLS_POLICY, strlen (TLS_POLICY), error))
+    return FALSE;
+
+  if (g_getenv (TLS_POLICY_REEXEC_ENV) != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "Started again with %s=%s, but GnuTLS still does not use it",
+                   GNUTLS_PRIORITY_FILE_ENV, path);
+      return FALSE;
+    }
+
+  g_debug ("Starting again with %s=%s", GNUTLS_PRIORITY_FILE_ENV, path);
+  g_setenv (GNUTLS_PRIORITY_FILE_ENV, path, TRUE);
+  g_setenv (TLS_POLICY_REEXEC_ENV, "1", TRUE);
+  execv ("/proc/self/exe", original_argv);
+
+  {
+    int saved_errno = errno;
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                 "Cannot start again with the TLS policy (/proc/self/exe): %s",
+                 g_strerror (saved_errno));
+  }
+  return FALSE;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -51,6 +124,8 @@ main (int    argc,
   g_autofree char *log_level = NULL;
   g_autofree char *sms_command = NULL;
   g_auto(GStrv) hostnames = NULL;
+  /* Option parsing removes what it reads; a second run needs it all. */
+  g_auto(GStrv) original_argv = g_strdupv (argv);
   int port = 8443;
   int resend_interval = CLAVE_SMS_RESEND_INTERVAL_DEFAULT;
   int code_ttl = CLAVE_SMS_CODE_TTL_SECS;
@@ -140,6 +215,10 @@ main (int    argc,
       g_print ("%s\n", files->ca_file);
       return 0;
     }
+
+  if (!clave_state_dir_prepare (config->state_dir, &error) ||
+      !apply_tls_policy (config->state_dir, original_argv, &error))
+    return fail (error->message);
 
   server = clave_server_new (config, &error);
   if (server == NULL || !clave_server_listen (server, &error))

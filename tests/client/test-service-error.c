@@ -34,6 +34,7 @@ static const struct {
   { 401, CLAVE_ERR_UNKNOWN_DEVICE,          CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED,    "Activate this device again" },
   { 401, CLAVE_ERR_DEVICE_DEACTIVATED,      CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED,    "Activate this device again" },
   { 404, CLAVE_ERR_NOT_FOUND,               CLAVE_SERVICE_ERROR_PROTOCOL,              "service address" },
+  { 421, CLAVE_ERR_MISDIRECTED_REQUEST,     CLAVE_SERVICE_ERROR_PROTOCOL,              "does not answer for this address" },
   { 405, CLAVE_ERR_METHOD_NOT_ALLOWED,      CLAVE_SERVICE_ERROR_PROTOCOL,              "service address" },
   { 409, CLAVE_ERR_NO_CODE_SENT,            CLAVE_SERVICE_ERROR_CODE_EXPIRED,          "Ask for a code" },
   { 409, CLAVE_ERR_ACTIVATION_NOT_VERIFIED, CLAVE_SERVICE_ERROR_ACTIVATION_EXPIRED,    "activation again" },

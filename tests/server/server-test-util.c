@@ -3,7 +3,12 @@
 
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "clave-crypto.h"
 #include "clave-http-sig.h"
@@ -78,6 +83,162 @@ test_response_header (TestResponse *response,
                       const char   *name)
 {
   return soup_message_headers_get_one (soup_message_get_response_headers (response->msg), name);
+}
+
+char *
+test_server_authority (ClaveTestServer *server)
+{
+  const char *base = clave_test_server_get_base_url (server);
+
+  g_assert_true (g_str_has_prefix (base, "https://"));
+  return g_strdup (base + strlen ("https://"));
+}
+
+static guint16
+server_port (ClaveTestServer *server)
+{
+  const char *colon = strrchr (clave_test_server_get_base_url (server), ':');
+  guint64 port = 0;
+
+  g_assert_nonnull (colon);
+  g_assert_true (g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &port, NULL));
+  return (guint16) port;
+}
+
+typedef struct {
+  int                               fd;
+  gnutls_session_t                  session;
+  gnutls_certificate_credentials_t  credentials;
+} TestTls;
+
+static void
+test_tls_free (TestTls *tls)
+{
+  if (tls->session != NULL)
+    gnutls_deinit (tls->session);
+  if (tls->credentials != NULL)
+    gnutls_certificate_free_credentials (tls->credentials);
+  if (tls->fd >= 0)
+    close (tls->fd);
+  g_free (tls);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestTls, test_tls_free)
+
+/* Connects and shakes hands; the result is in @ret. */
+static TestTls *
+tls_connect (ClaveTestServer *server,
+             const char      *priority,
+             int             *ret)
+{
+  g_autoptr(TestTls) tls = g_new0 (TestTls, 1);
+  struct sockaddr_in address = { .sin_family = AF_INET };
+  const char *err_pos = NULL;
+  unsigned int status = 0;
+
+  address.sin_port = htons (server_port (server));
+  address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  tls->fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_assert_cmpint (tls->fd, >=, 0);
+  g_assert_cmpint (connect (tls->fd, (struct sockaddr *) &address, sizeof address), ==, 0);
+
+  g_assert_cmpint (gnutls_certificate_allocate_credentials (&tls->credentials), ==, 0);
+  g_assert_cmpint (gnutls_certificate_set_x509_trust_file (tls->credentials,
+                                                           clave_test_server_get_ca_file (server),
+                                                           GNUTLS_X509_FMT_PEM), ==, 1);
+  g_assert_cmpint (gnutls_init (&tls->session, GNUTLS_CLIENT), ==, 0);
+  g_assert_cmpint (gnutls_priority_set_direct (tls->session, priority, &err_pos), ==, 0);
+  g_assert_cmpint (gnutls_credentials_set (tls->session, GNUTLS_CRD_CERTIFICATE,
+                                           tls->credentials), ==, 0);
+  gnutls_session_set_verify_cert (tls->session, "127.0.0.1", 0);
+  gnutls_transport_set_int (tls->session, tls->fd);
+  gnutls_handshake_set_timeout (tls->session, 20 * 1000);
+  gnutls_record_set_timeout (tls->session, 30 * 1000);
+
+  do
+    *ret = gnutls_handshake (tls->session);
+  while (*ret < 0 && gnutls_error_is_fatal (*ret) == 0);
+
+  if (*ret == 0)
+    {
+      /* The handshake verified the chain; say so if it did not. */
+      status = gnutls_session_get_verify_cert_status (tls->session);
+      g_assert_cmpuint (status, ==, 0);
+    }
+  return g_steal_pointer (&tls);
+}
+
+int
+test_tls_handshake (ClaveTestServer   *server,
+                    const char        *priority,
+                    gnutls_protocol_t *version)
+{
+  g_autoptr(TestTls) tls = NULL;
+  int ret = 0;
+
+  tls = tls_connect (server, priority, &ret);
+  if (ret == 0 && version != NULL)
+    *version = gnutls_protocol_get_version (tls->session);
+  if (ret == 0)
+    gnutls_bye (tls->session, GNUTLS_SHUT_WR);
+  else
+    g_test_message ("TLS handshake with %s failed: %s", priority, gnutls_strerror (ret));
+  return ret;
+}
+
+TestResponse *
+test_raw_request (ClaveTestServer *server,
+                  const char      *request)
+{
+  g_autoptr(TestTls) tls = NULL;
+  g_autoptr(GString) answer = g_string_new (NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  TestResponse *response;
+  gsize len = strlen (request), sent = 0;
+  const char *end_of_headers;
+  guint64 status = 0;
+  int ret = 0;
+
+  tls = tls_connect (server, "NORMAL", &ret);
+  g_assert_cmpint (ret, ==, 0);
+
+  while (sent < len)
+    {
+      ssize_t n = gnutls_record_send (tls->session, request + sent, len - sent);
+
+      if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+        continue;
+      g_assert_cmpint (n, >, 0);
+      sent += (gsize) n;
+    }
+
+  for (;;)
+    {
+      char buffer[4096];
+      ssize_t n = gnutls_record_recv (tls->session, buffer, sizeof buffer);
+
+      if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+        continue;
+      /* The server may close without a close_notify. */
+      if (n == 0 || n == GNUTLS_E_PREMATURE_TERMINATION)
+        break;
+      g_assert_cmpint (n, >, 0);
+      g_string_append_len (answer, buffer, n);
+    }
+
+  g_assert_true (g_str_has_prefix (answer->str, "HTTP/1.1 "));
+  status = g_ascii_strtoull (answer->str + strlen ("HTTP/1.1 "), NULL, 10);
+  g_assert_cmpuint (status, >=, 100);
+  g_assert_cmpuint (status, <=, 599);
+  end_of_headers = strstr (answer->str, "\r\n\r\n");
+  g_assert_nonnull (end_of_headers);
+
+  response = g_new0 (TestResponse, 1);
+  response->status = (guint) status;
+  response->body = g_strdup (end_of_headers + 4);
+  if (*response->body != '\0' && json_parser_load_from_data (parser, response->body, -1, NULL))
+    response->json = json_node_copy (json_parser_get_root (parser));
+  return response;
 }
 
 SoupSession *
@@ -205,8 +366,7 @@ test_device_proof (TestDevice *device,
                    const char *activation_id)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *text = g_strconcat (CLAVE_REGISTRATION_PROOF_PREFIX, activation_id, NULL);
-  g_autoptr(GBytes) data = g_bytes_new (text, strlen (text));
+  g_autoptr(GBytes) data = clave_registration_proof_data (activation_id);
   g_autoptr(GBytes) signature = clave_ecdsa_sign (device->key, data, &error);
   gsize len = 0;
   const guint8 *raw;
@@ -224,6 +384,24 @@ sign_with_device (GBytes    *base,
 {
   TestDevice *device = user_data;
   return clave_ecdsa_sign (device->key, base, error);
+}
+
+ClaveHttpSigHeaders *
+test_device_sign (TestDevice *device,
+                  const char *method,
+                  const char *target_uri,
+                  const char *body)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = body != NULL ? g_bytes_new (body, strlen (body)) : NULL;
+  g_autofree char *nonce = clave_random_token (16);
+  ClaveHttpSigHeaders *headers;
+
+  headers = clave_http_sig_sign (method, target_uri, bytes, device->device_id,
+                                 g_get_real_time () / G_USEC_PER_SEC, nonce, sign_with_device,
+                                 device, &error);
+  g_assert_no_error (error);
+  return headers;
 }
 
 TestResponse *

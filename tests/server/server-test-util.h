@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "clave-http-sig.h"
 #include "clave-test-server.h"
 
 G_BEGIN_DECLS
@@ -64,6 +65,21 @@ const char   *test_response_header  (TestResponse *response,
     g_assert_cmpuint (r__->status, ==, (status_));                            \
   } G_STMT_END
 
+/* A TLS handshake with the test server made with GnuTLS directly, under
+ * the GnuTLS @priority string; returns 0 or the GnuTLS error, and the
+ * negotiated @version when it succeeded. */
+int           test_tls_handshake    (ClaveTestServer   *server,
+                                     const char        *priority,
+                                     gnutls_protocol_t *version);
+/* Sends @request (a whole HTTP/1.1 request, which should ask for
+ * "Connection: close") over TLS, as written: libsoup would fix the Host
+ * header and the URI. Reads the answer up to the end of the connection;
+ * the answer's msg is NULL. */
+TestResponse *test_raw_request      (ClaveTestServer   *server,
+                                     const char        *request);
+/* "127.0.0.1:PORT" of the test server. */
+char         *test_server_authority (ClaveTestServer   *server);
+
 /* A session that trusts the test server's CA. */
 SoupSession  *test_session_new      (ClaveTestServer *server);
 
@@ -98,6 +114,12 @@ char         *test_device_public_key (TestDevice *device);
 /* base64url signature of the registration proof for @activation_id. */
 char         *test_device_proof      (TestDevice *device,
                                       const char *activation_id);
+
+/* Signature headers of @device for a request to @target_uri. */
+ClaveHttpSigHeaders *test_device_sign (TestDevice  *device,
+                                       const char  *method,
+                                       const char  *target_uri,
+                                       const char  *body);
 
 /* How to (mis)sign a device request. */
 typedef struct {

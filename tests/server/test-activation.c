@@ -86,6 +86,15 @@ test_full_flow (void)
   test_assert_status (verified, SOUP_STATUS_OK);
   g_assert_true (test_response_bool (verified, "verified"));
 
+  /* A used code leaves the outbox; the message stays, redacted. */
+  g_clear_pointer (&outbox, g_free);
+  outbox = clave_test_server_admin (server, &error, "outbox", "--limit", "1", NULL);
+  g_assert_no_error (error);
+  g_assert_null (strstr (outbox, code));
+  g_assert_nonnull (strstr (outbox, "Cl@ve: su código de activación es ••••••. Caduca en 5 "
+                                    "minutos."));
+  g_assert_nonnull (strstr (outbox, LUCIA_PHONE));
+
   public_key = test_device_public_key (device);
   proof = test_device_proof (device, activation->id);
   registered = test_register_device (session, BASE, activation, public_key, proof,
@@ -330,8 +339,10 @@ test_registration_proof (void)
   g_autofree char *proof_by_intruder = NULL;
   g_autofree char *proof = NULL;
 
-  activation = test_start_activation (session, BASE, ANNA_DOC, "support_number", ANNA_SUPPORT);
+  /* A newer activation replaces the older one (the older one's id is
+   * all this test needs of it). */
   other = test_start_activation (session, BASE, ANNA_DOC, "support_number", ANNA_SUPPORT);
+  activation = test_start_activation (session, BASE, ANNA_DOC, "support_number", ANNA_SUPPORT);
   sms = test_send_sms (session, BASE, activation);
   test_assert_status (sms, SOUP_STATUS_OK);
   code = last_code (ANNA_PHONE);

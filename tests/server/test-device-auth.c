@@ -216,6 +216,68 @@ test_localhost_authority (void)
   test_assert_status (response, SOUP_STATUS_OK);
 }
 
+/* A signed GET of @path_as_sent, signed for @signed_target, sent as
+ * written with the Host header @host. */
+static TestResponse *
+raw_signed_get (const char *path_as_sent,
+                const char *signed_target,
+                const char *host)
+{
+  g_autoptr(ClaveHttpSigHeaders) sig = test_device_sign (device, "GET", signed_target, NULL);
+  g_autofree char *request = NULL;
+
+  request = g_strdup_printf ("GET %s HTTP/1.1\r\n"
+                             "Host: %s\r\n"
+                             "Content-Digest: %s\r\n"
+                             "Signature-Input: %s\r\n"
+                             "Signature: %s\r\n"
+                             "Connection: close\r\n"
+                             "\r\n",
+                             path_as_sent, host, sig->content_digest, sig->signature_input,
+                             sig->signature);
+  return test_raw_request (server, request);
+}
+
+static void
+test_normalised_target_uri (void)
+{
+  g_autofree char *authority = test_server_authority (server);
+  const char *sent = "/v1/x/../%6de?reveal=%64ocument&x=%2f%7e";
+  g_autofree char *normalised = g_strconcat ("https://", authority,
+                                             CLAVE_PATH_ME "?reveal=document&x=%2F~", NULL);
+  g_autofree char *as_sent = g_strconcat ("https://", authority, sent, NULL);
+  g_autoptr(TestResponse) ok = NULL;
+  g_autoptr(TestResponse) literal = NULL;
+
+  /* The service reads the URI as RFC 3986 normalises it (dot segments
+   * removed, unreserved characters decoded, the hex of other escapes in
+   * upper case): the client signs that form... */
+  ok = raw_signed_get (sent, normalised, authority);
+  test_assert_status (ok, SOUP_STATUS_OK);
+  g_assert_cmpstr (test_response_string (ok, "document"), ==, LUCIA_DOC);
+
+  /* ...not the one it may have written. */
+  literal = raw_signed_get (sent, as_sent, authority);
+  test_assert_error (literal, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_SIGNATURE);
+}
+
+static void
+test_signed_for_other_host (void)
+{
+  g_autofree char *authority = test_server_authority (server);
+  const char *port = strrchr (authority, ':');
+  g_autofree char *other = g_strconcat ("clave.example.org", port, NULL);
+  g_autofree char *target = g_strconcat ("https://", other, CLAVE_PATH_ME, NULL);
+  g_autoptr(TestResponse) response = NULL;
+
+  /* A signature made for another service, even a valid one, is not
+   * looked at: the request was not meant for this one. */
+  response = raw_signed_get (CLAVE_PATH_ME, target, other);
+  test_assert_error (response, 421, CLAVE_ERR_MISDIRECTED_REQUEST);
+
+  assert_device_works ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -234,6 +296,8 @@ main (int    argc,
   g_test_add_func ("/device-auth/malformed-signature", test_malformed_signature);
   g_test_add_func ("/device-auth/target-uri", test_target_uri);
   g_test_add_func ("/device-auth/localhost-authority", test_localhost_authority);
+  g_test_add_func ("/device-auth/normalised-target-uri", test_normalised_target_uri);
+  g_test_add_func ("/device-auth/signed-for-other-host", test_signed_for_other_host);
 
   server = test_server_start (NULL);
   session = test_session_new (server);

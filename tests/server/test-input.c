@@ -60,6 +60,37 @@ test_invalid_text (void)
 }
 
 static void
+test_escaped_nul (void)
+{
+  /* json-glib would read "12345678Z\u0000x" as "12345678Z": the string
+   * checked would not be the one sent. */
+  static const char * const refused[] = {
+    "{\"document\": \"12345678Z\\u0000x\", \"contrast\": {\"kind\": \"validity_date\","
+    " \"value\": \"2031-05-04\"}}",
+    "{\"document\": \"12345678Z\", \"contrast\": {\"kind\": \"validity_date\","
+    " \"value\": \"2031-05-04\\u0000\"}}",
+    "{\"document\\u0000x\": 1}",
+    "{\"a\": [\"\\\\\", \"\\u0000\"]}",
+  };
+  g_autoptr(TestResponse) escaped_backslash = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(TestResponse) response = post_identify ("application/json", refused[i], -1);
+
+      g_test_message ("body: %s", refused[i]);
+      test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_JSON);
+    }
+
+  /* An escaped backslash followed by "u0000" is plain text, not a NUL. */
+  escaped_backslash = post_identify ("application/json",
+                                     "{\"document\": \"\\\\u0000\", \"contrast\": "
+                                     "{\"kind\": \"validity_date\", \"value\": "
+                                     "\"2031-05-04\"}}", -1);
+  test_assert_error (escaped_backslash, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_DOCUMENT);
+}
+
+static void
 test_not_an_object (void)
 {
   static const char * const bodies[] = { "[1, 2]", "42", "\"12345678Z\"", "null" };
@@ -331,6 +362,7 @@ main (int    argc,
   g_test_add_func ("/input/health", test_health);
   g_test_add_func ("/input/malformed-json", test_malformed_json);
   g_test_add_func ("/input/invalid-text", test_invalid_text);
+  g_test_add_func ("/input/escaped-nul", test_escaped_nul);
   g_test_add_func ("/input/not-an-object", test_not_an_object);
   g_test_add_func ("/input/wrong-types", test_wrong_types);
   g_test_add_func ("/input/missing-members", test_missing_members);

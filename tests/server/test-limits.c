@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "clave-document.h"
@@ -22,6 +23,64 @@ last_code (ClaveTestServer *server,
 
   g_assert_no_error (error);
   return code;
+}
+
+#define REDACTED "••••••"
+
+/* A 6-digit code that is certainly not @code. */
+static char *
+wrong_code (const char *code)
+{
+  return g_strdup_printf ("%06u", (guint) ((g_ascii_strtoull (code, NULL, 10) + 1) % 1000000));
+}
+
+/* The bodies of the outbox messages to @phone, newest first. */
+static GPtrArray *
+outbox_bodies (ClaveTestServer *server,
+               const char      *phone)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *json = clave_test_server_admin (server, &error, "outbox", "--json", NULL);
+  GPtrArray *bodies = g_ptr_array_new_with_free_func (g_free);
+  JsonArray *messages;
+
+  g_assert_no_error (error);
+  json_parser_load_from_data (parser, json, -1, &error);
+  g_assert_no_error (error);
+  messages = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      JsonObject *message = json_array_get_object_element (messages, i);
+
+      if (g_str_equal (json_object_get_string_member (message, "phone"), phone))
+        g_ptr_array_add (bodies, g_strdup (json_object_get_string_member (message, "body")));
+    }
+  return bodies;
+}
+
+/* Asserts that no message to @phone shows a code any more. */
+static void
+assert_outbox_redacted (ClaveTestServer *server,
+                        const char      *phone)
+{
+  g_autoptr(GPtrArray) bodies = outbox_bodies (server, phone);
+  g_autoptr(GRegex) six_digits = g_regex_new ("[0-9]{6}", 0, 0, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+
+  g_assert_cmpuint (bodies->len, >, 0);
+  for (guint i = 0; i < bodies->len; i++)
+    {
+      const char *body = g_ptr_array_index (bodies, i);
+
+      g_assert_false (g_regex_match (six_digits, body, 0, NULL));
+      g_assert_nonnull (strstr (body, "su código de activación es " REDACTED "."));
+    }
+
+  code = clave_test_server_last_sms_code (server, phone, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_null (code);
 }
 
 static void
@@ -52,6 +111,9 @@ test_code_expired (void)
   g_usleep (2 * G_USEC_PER_SEC);
   late = test_verify_code (session, base, activation, code);
   test_assert_error (late, SOUP_STATUS_GONE, CLAVE_ERR_CODE_EXPIRED);
+
+  /* An expired code leaves the outbox. */
+  assert_outbox_redacted (server, LUCIA_PHONE);
 
   clave_test_server_stop (server);
 }
@@ -85,7 +147,15 @@ test_resend_limit (void)
   fourth = test_send_sms (session, base, activation);
   test_assert_error (fourth, 429, CLAVE_ERR_RESEND_LIMIT);
 
-  /* A resend replaces the code. */
+  /* A resend replaces the code: only the newest message still shows one. */
+  {
+    g_autoptr(GPtrArray) bodies = outbox_bodies (server, ANNA_PHONE);
+
+    g_assert_cmpuint (bodies->len, ==, 3);
+    g_assert_null (strstr (g_ptr_array_index (bodies, 0), REDACTED));
+    g_assert_nonnull (strstr (g_ptr_array_index (bodies, 1), REDACTED));
+    g_assert_nonnull (strstr (g_ptr_array_index (bodies, 2), REDACTED));
+  }
   code = last_code (server, ANNA_PHONE);
   if (g_strcmp0 (first_code, code) != 0)
     {
@@ -94,6 +164,7 @@ test_resend_limit (void)
     }
   new_code = test_verify_code (session, base, activation, code);
   test_assert_status (new_code, SOUP_STATUS_OK);
+  assert_outbox_redacted (server, ANNA_PHONE);
 
   clave_test_server_stop (server);
 }
@@ -205,19 +276,27 @@ test_sms_command (void)
   g_autoptr(TestActivation) activation = NULL;
   g_autoptr(TestResponse) sms = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GRegex) six_digits = g_regex_new ("(?<![0-9])[0-9]{6}(?![0-9])", 0, 0, NULL);
   g_autofree char *body = NULL;
   g_autofree char *sent = NULL;
+  g_autofree char *sent_redacted = NULL;
   g_autofree char *expected = NULL;
 
   activation = test_start_activation (session, base, ANTONIO_DOC, "issue_date", ANTONIO_ISSUE);
   sms = test_send_sms (session, base, activation);
   test_assert_status (sms, SOUP_STATUS_OK);
 
+  /* The gateway got the code; the outbox, once it has delivered, keeps
+   * the same text without it. */
   body = wait_for_status (server, "delivered");
   g_file_get_contents (file, &sent, NULL, &error);
   g_assert_no_error (error);
+  g_assert_true (g_regex_match (six_digits, sent, 0, NULL));
+  sent_redacted = g_regex_replace_literal (six_digits, sent, -1, 0, REDACTED, 0, &error);
+  g_assert_no_error (error);
   expected = g_strdup_printf ("%s\n%s", ANTONIO_PHONE, body);
-  g_assert_cmpstr (sent, ==, expected);
+  g_assert_cmpstr (sent_redacted, ==, expected);
+  assert_outbox_redacted (server, ANTONIO_PHONE);
 
   clave_test_server_stop (server);
   g_remove (file);
@@ -244,6 +323,278 @@ test_sms_command_fails (void)
   clave_test_server_stop (server);
 }
 
+static void
+test_new_activation_replaces_old (void)
+{
+  ClaveTestServer *server = test_server_start (NULL);
+  g_autoptr(SoupSession) session = test_session_new (server);
+  const char *base = clave_test_server_get_base_url (server);
+  g_autoptr(TestActivation) antonio = NULL;
+  g_autoptr(TestActivation) first = NULL;
+  g_autoptr(TestActivation) second = NULL;
+  g_autoptr(TestActivation) third = NULL;
+  g_autoptr(TestResponse) first_sms = NULL;
+  g_autoptr(TestResponse) old_sms = NULL;
+  g_autoptr(TestResponse) old_verify = NULL;
+  g_autoptr(TestResponse) second_sms = NULL;
+  g_autoptr(TestResponse) second_verify = NULL;
+  g_autoptr(TestResponse) old_register = NULL;
+  g_autoptr(TestResponse) third_sms = NULL;
+  g_autoptr(TestResponse) antonio_sms = NULL;
+  g_autoptr(TestDevice) device = test_device_new ();
+  g_autofree char *first_code = NULL;
+  g_autofree char *second_code = NULL;
+  g_autofree char *public_key = test_device_public_key (device);
+  g_autofree char *proof = NULL;
+
+  antonio = test_start_activation (session, base, ANTONIO_DOC, "issue_date", ANTONIO_ISSUE);
+
+  /* A pending activation with a code sent... */
+  first = test_start_activation (session, base, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  first_sms = test_send_sms (session, base, first);
+  test_assert_status (first_sms, SOUP_STATUS_OK);
+  first_code = last_code (server, LUCIA_PHONE);
+
+  /* ...ends when the citizen starts again: its code is of no use. */
+  second = test_start_activation (session, base, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  old_sms = test_send_sms (session, base, first);
+  test_assert_error (old_sms, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_ACTIVATION);
+  old_verify = test_verify_code (session, base, first, first_code);
+  test_assert_error (old_verify, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_ACTIVATION);
+  assert_outbox_redacted (server, LUCIA_PHONE);
+
+  /* A verified activation ends the same way. */
+  second_sms = test_send_sms (session, base, second);
+  test_assert_status (second_sms, SOUP_STATUS_OK);
+  second_code = last_code (server, LUCIA_PHONE);
+  second_verify = test_verify_code (session, base, second, second_code);
+  test_assert_status (second_verify, SOUP_STATUS_OK);
+
+  third = test_start_activation (session, base, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  proof = test_device_proof (device, second->id);
+  old_register = test_register_device (session, base, second, public_key, proof, "Old");
+  test_assert_error (old_register, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_ACTIVATION);
+
+  /* The newest one works, and other citizens are not touched. */
+  third_sms = test_send_sms (session, base, third);
+  test_assert_status (third_sms, SOUP_STATUS_OK);
+  antonio_sms = test_send_sms (session, base, antonio);
+  test_assert_status (antonio_sms, SOUP_STATUS_OK);
+
+  clave_test_server_stop (server);
+}
+
+static gint64
+assert_too_many (TestResponse *response)
+{
+  gint64 retry;
+
+  test_assert_error (response, 429, CLAVE_ERR_TOO_MANY_ATTEMPTS);
+  retry = test_response_int (response, "retry_after");
+  g_assert_cmpint (retry, >, 0);
+  g_assert_cmpint (g_ascii_strtoll (test_response_header (response, "Retry-After"), NULL, 10),
+                   ==, retry);
+  return retry;
+}
+
+static void
+test_sms_sends_per_hour (void)
+{
+  const char *args[] = { "--sms-resend-interval", "0", NULL };
+  ClaveTestServer *server = test_server_start (args);
+  g_autoptr(SoupSession) session = test_session_new (server);
+  const char *base = clave_test_server_get_base_url (server);
+  g_autoptr(TestActivation) first = NULL;
+  g_autoptr(TestActivation) second = NULL;
+  g_autoptr(TestActivation) third = NULL;
+  g_autoptr(TestActivation) lucia = NULL;
+  g_autoptr(TestResponse) sixth = NULL;
+  g_autoptr(TestResponse) fresh = NULL;
+  g_autoptr(TestResponse) lucia_sms = NULL;
+  g_autoptr(GPtrArray) bodies = NULL;
+  gint64 retry;
+
+  /* All three sends of one activation, then two of the next: five in
+   * the hour. */
+  first = test_start_activation (session, base, ANNA_DOC, "support_number", ANNA_SUPPORT);
+  for (guint i = 0; i < CLAVE_SMS_MAX_SENDS; i++)
+    {
+      g_autoptr(TestResponse) sms = test_send_sms (session, base, first);
+      test_assert_status (sms, SOUP_STATUS_OK);
+    }
+  second = test_start_activation (session, base, ANNA_DOC, "support_number", ANNA_SUPPORT);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(TestResponse) sms = test_send_sms (session, base, second);
+      test_assert_status (sms, SOUP_STATUS_OK);
+    }
+
+  /* The sixth waits for the first to be an hour old, whatever the
+   * activation. */
+  sixth = test_send_sms (session, base, second);
+  retry = assert_too_many (sixth);
+  g_assert_cmpint (retry, >, 3600 - 60);
+  g_assert_cmpint (retry, <=, 3600);
+
+  third = test_start_activation (session, base, ANNA_DOC, "support_number", ANNA_SUPPORT);
+  fresh = test_send_sms (session, base, third);
+  assert_too_many (fresh);
+
+  bodies = outbox_bodies (server, ANNA_PHONE);
+  g_assert_cmpuint (bodies->len, ==, 5);
+
+  /* Per citizen: somebody else still gets codes. */
+  lucia = test_start_activation (session, base, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  lucia_sms = test_send_sms (session, base, lucia);
+  test_assert_status (lucia_sms, SOUP_STATUS_OK);
+
+  clave_test_server_stop (server);
+}
+
+/* Puts @n messages to Anna, @age seconds old, in the outbox, as if they
+ * had been sent then: the daily cap cannot be reached in an hour
+ * otherwise. */
+static void
+add_old_sends (ClaveTestServer *server,
+               guint            n,
+               gint64           age)
+{
+  g_autofree char *path = g_build_filename (clave_test_server_get_state_dir (server), "clave.db",
+                                            NULL);
+  gint64 then = g_get_real_time () / G_USEC_PER_SEC - age;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                       "INSERT INTO sms_outbox (phone, body, created_at, status,"
+                                       "                        citizen)"
+                                       " VALUES (?1, 'Cl@ve: su código de activación es "
+                                       REDACTED ".', ?2, 'delivered', ?3)",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  for (guint i = 0; i < n; i++)
+    {
+      sqlite3_bind_text (stmt, 1, ANNA_PHONE, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, then);
+      sqlite3_bind_text (stmt, 3, ANNA_DOC, -1, SQLITE_STATIC);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+      sqlite3_reset (stmt);
+    }
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+}
+
+static void
+test_sms_sends_per_day (void)
+{
+  const char *args[] = { "--sms-resend-interval", "0", NULL };
+  ClaveTestServer *server = test_server_start (args);
+  g_autoptr(SoupSession) session = test_session_new (server);
+  const char *base = clave_test_server_get_base_url (server);
+  g_autoptr(TestActivation) activation = NULL;
+  g_autoptr(TestResponse) eleventh = NULL;
+  gint64 retry;
+
+  /* Eight sends two hours ago: outside the hour, inside the day. */
+  add_old_sends (server, 8, 2 * 3600);
+
+  activation = test_start_activation (session, base, ANNA_DOC, "support_number", ANNA_SUPPORT);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(TestResponse) sms = test_send_sms (session, base, activation);
+      test_assert_status (sms, SOUP_STATUS_OK);
+    }
+
+  /* The eleventh in a day waits until the oldest is a day old. */
+  eleventh = test_send_sms (session, base, activation);
+  retry = assert_too_many (eleventh);
+  g_assert_cmpint (retry, >, 22 * 3600 - 60);
+  g_assert_cmpint (retry, <=, 22 * 3600);
+
+  clave_test_server_stop (server);
+}
+
+/* Sends a code on @activation and answers it wrongly @times times. */
+static void
+send_and_miss (ClaveTestServer *server,
+               SoupSession     *session,
+               TestActivation  *activation,
+               guint            times)
+{
+  const char *base = clave_test_server_get_base_url (server);
+  g_autoptr(TestResponse) sms = test_send_sms (session, base, activation);
+  g_autofree char *code = NULL;
+  g_autofree char *wrong = NULL;
+
+  test_assert_status (sms, SOUP_STATUS_OK);
+  code = last_code (server, ANTONIO_PHONE);
+  wrong = wrong_code (code);
+  for (guint i = 0; i < times; i++)
+    {
+      g_autoptr(TestResponse) miss = test_verify_code (session, base, activation, wrong);
+
+      if (i + 1 < CLAVE_SMS_CODE_MAX_ATTEMPTS)
+        test_assert_error (miss, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CODE);
+      else
+        test_assert_error (miss, SOUP_STATUS_LOCKED, CLAVE_ERR_ACTIVATION_LOCKED);
+    }
+}
+
+static void
+test_wrong_codes_per_citizen (void)
+{
+  const char *args[] = { "--sms-resend-interval", "0", NULL };
+  ClaveTestServer *server = test_server_start (args);
+  g_autoptr(SoupSession) session = test_session_new (server);
+  const char *base = clave_test_server_get_base_url (server);
+  g_autoptr(TestActivation) last = NULL;
+  g_autoptr(TestActivation) lucia = NULL;
+  g_autoptr(TestResponse) right_code = NULL;
+  g_autoptr(TestResponse) resend = NULL;
+  g_autoptr(TestResponse) again = NULL;
+  g_autoptr(TestResponse) wrong_contrast = NULL;
+  g_autofree char *code = NULL;
+  gint64 retry;
+
+  /* Three activations locked by three wrong codes each... */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(TestActivation) activation = test_start_activation (session, base, ANTONIO_DOC,
+                                                                    "issue_date", ANTONIO_ISSUE);
+      send_and_miss (server, session, activation, CLAVE_SMS_CODE_MAX_ATTEMPTS);
+      /* A locked activation's code leaves the outbox. */
+      assert_outbox_redacted (server, ANTONIO_PHONE);
+    }
+
+  /* ...and the tenth wrong code, on a fourth. */
+  last = test_start_activation (session, base, ANTONIO_DOC, "issue_date", ANTONIO_ISSUE);
+  send_and_miss (server, session, last, 1);
+  code = last_code (server, ANTONIO_PHONE);
+
+  /* Now not even the right code is tried, no code is sent... */
+  right_code = test_verify_code (session, base, last, code);
+  retry = assert_too_many (right_code);
+  g_assert_cmpint (retry, >, 24 * 3600 - 120);
+  g_assert_cmpint (retry, <=, 24 * 3600);
+  resend = test_send_sms (session, base, last);
+  assert_too_many (resend);
+
+  /* ...and starting over does not help. */
+  again = test_identify (session, base, ANTONIO_DOC, "issue_date", ANTONIO_ISSUE);
+  assert_too_many (again);
+
+  /* Only someone with the contrast data learns of the limit. */
+  wrong_contrast = test_identify (session, base, ANTONIO_DOC, "issue_date", "2015-03-11");
+  test_assert_error (wrong_contrast, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_IDENTIFICATION_FAILED);
+
+  /* Per citizen. */
+  lucia = test_start_activation (session, base, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  g_assert_nonnull (lucia);
+
+  clave_test_server_stop (server);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -255,6 +606,10 @@ main (int    argc,
   g_test_add_func ("/limits/rate-limit", test_rate_limit);
   g_test_add_func ("/limits/sms-command", test_sms_command);
   g_test_add_func ("/limits/sms-command-fails", test_sms_command_fails);
+  g_test_add_func ("/limits/new-activation-replaces-old", test_new_activation_replaces_old);
+  g_test_add_func ("/limits/sms-sends-per-hour", test_sms_sends_per_hour);
+  g_test_add_func ("/limits/sms-sends-per-day", test_sms_sends_per_day);
+  g_test_add_func ("/limits/wrong-codes-per-citizen", test_wrong_codes_per_citizen);
 
   return g_test_run ();
 }

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-test"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+
+#include "clave-protocol.h"
+#include "server-test-util.h"
+
+/* docs/protocol.md "Transport": TLS 1.2 or later, and requests for the
+ * names of the service's certificate only. One server, started with an
+ * extra --hostname. */
+static ClaveTestServer *server;
+static SoupSession *session;
+
+#define EXTRA_NAME "Clave.Example.test"
+
+static void
+test_old_tls_refused (void)
+{
+  static const char * const priorities[] = {
+    "NORMAL:-VERS-ALL:+VERS-TLS1.1",
+    "NORMAL:-VERS-ALL:+VERS-TLS1.0",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (priorities); i++)
+    {
+      int ret = test_tls_handshake (server, priorities[i], NULL);
+
+      g_assert_cmpint (ret, <, 0);
+    }
+
+  /* The refusal is the server's, not a failure to connect at all. */
+  g_assert_cmpint (test_tls_handshake (server, "NORMAL", NULL), ==, 0);
+  g_assert_true (clave_test_server_is_running (server));
+}
+
+static void
+test_modern_tls_accepted (void)
+{
+  static const struct {
+    const char        *priority;
+    gnutls_protocol_t  version;
+  } cases[] = {
+    { "NORMAL:-VERS-ALL:+VERS-TLS1.2", GNUTLS_TLS1_2 },
+    { "NORMAL:-VERS-ALL:+VERS-TLS1.3", GNUTLS_TLS1_3 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gnutls_protocol_t version = GNUTLS_VERSION_UNKNOWN;
+
+      g_assert_cmpint (test_tls_handshake (server, cases[i].priority, &version), ==, 0);
+      g_assert_cmpint (version, ==, cases[i].version);
+    }
+}
+
+static void
+test_tls_policy_file (void)
+{
+  g_autofree char *path = g_build_filename (clave_test_server_get_state_dir (server), "tls",
+                                            "gnutls-priority.conf", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  GStatBuf st;
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (contents, "[overrides]\ndisabled-version = tls1.0\n"
+                                      "disabled-version = tls1.1\n"));
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+}
+
+static void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          remove_tree (child);
+        }
+    }
+  g_remove (path);
+}
+
+/* Runs clave-server on a new state dir with @env_name set to @env_value
+ * ("STATE" in it stands for the state dir; NULL unsets it) and the
+ * re-run marker set to @marker_value (NULL unsets it); stops it once it
+ * listens. Returns its stderr (at log level debug). */
+static char *
+run_server_with_env (const char  *env_name,
+                     const char  *env_value,
+                     const char  *marker_value,
+                     gboolean     expect_listening)
+{
+  g_autofree char *dir = g_dir_make_tmp ("clave-transport-XXXXXX", NULL);
+  g_autofree char *state = g_build_filename (dir, "state", NULL);
+  g_autofree char *value = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *server_path = g_getenv ("CLAVE_SERVER");
+  g_auto(GStrv) parts = NULL;
+
+  g_assert_nonnull (server_path);
+  g_assert_nonnull (dir);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  if (env_value != NULL)
+    {
+      parts = g_strsplit (env_value, "STATE", 2);
+      value = g_strjoinv (state, parts);
+      g_subprocess_launcher_setenv (launcher, env_name, value, TRUE);
+    }
+  else
+    g_subprocess_launcher_unsetenv (launcher, env_name);
+  if (marker_value != NULL)
+    g_subprocess_launcher_setenv (launcher, "CLAVE_SERVER_TLS_POLICY_REEXEC", marker_value, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "CLAVE_SERVER_TLS_POLICY_REEXEC");
+
+  process = g_subprocess_launcher_spawn (launcher, &error, server_path, "--state-dir", state,
+                                         "--port", "0", "--log-level", "debug", NULL);
+  g_assert_no_error (error);
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  if (expect_listening)
+    {
+      g_assert_nonnull (line);
+      g_assert_true (g_str_has_prefix (line, "clave-server listening on https://127.0.0.1:"));
+      g_subprocess_send_signal (process, SIGTERM);
+    }
+  else
+    g_assert_null (line);
+
+  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, expect_listening ? 0 : 1);
+
+  remove_tree (dir);
+  return g_steal_pointer (&err);
+}
+
+static void
+test_tls_policy_start (void)
+{
+  g_autofree char *plain = NULL;
+  g_autofree char *preset = NULL;
+  g_autofree char *looping = NULL;
+
+  /* A plain start runs itself once more, with the policy... */
+  plain = run_server_with_env ("GNUTLS_SYSTEM_PRIORITY_FILE", NULL, NULL, TRUE);
+  g_assert_nonnull (strstr (plain, "Starting again with GNUTLS_SYSTEM_PRIORITY_FILE="));
+  g_assert_nonnull (strstr (plain, "TLS policy"));
+
+  /* ...and so does a start that names a file that is not there yet (the
+   * systemd unit's first start)... */
+  preset = run_server_with_env ("GNUTLS_SYSTEM_PRIORITY_FILE",
+                                "STATE/tls/gnutls-priority.conf", NULL, TRUE);
+  g_assert_nonnull (strstr (preset, "Starting again"));
+
+  /* ...but never a third time. */
+  looping = run_server_with_env ("GNUTLS_SYSTEM_PRIORITY_FILE", "/nonexistent/config", "1",
+                                 FALSE);
+  g_assert_nonnull (strstr (looping, "GnuTLS still does not use it"));
+}
+
+static void
+test_tls_policy_preset (void)
+{
+  g_autofree char *path = g_build_filename (clave_test_server_get_state_dir (server), "tls",
+                                            "gnutls-priority.conf", NULL);
+  g_autofree char *err = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  /* With the file in place and named, the first run is the only one
+   * (a second server on the fixture's state dir, which SQLite allows). */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "GNUTLS_SYSTEM_PRIORITY_FILE", path, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "CLAVE_SERVER_TLS_POLICY_REEXEC");
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("CLAVE_SERVER"),
+                                         "--state-dir", clave_test_server_get_state_dir (server),
+                                         "--port", "0", "--log-level", "debug", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "clave-server listening on "));
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_null (strstr (err, "Starting again"));
+  g_assert_nonnull (strstr (err, "TLS policy"));
+}
+
+static TestResponse *
+get_health_as (const char *host)
+{
+  g_autofree char *request = NULL;
+
+  request = g_strdup_printf ("GET " CLAVE_PATH_HEALTH " HTTP/1.1\r\n"
+                             "%s%s%s"
+                             "Connection: close\r\n"
+                             "\r\n",
+                             host != NULL ? "Host: " : "", host != NULL ? host : "",
+                             host != NULL ? "\r\n" : "");
+  return test_raw_request (server, request);
+}
+
+static void
+test_host_names_accepted (void)
+{
+  g_autofree char *authority = test_server_authority (server);
+  const char *port = strrchr (authority, ':');
+  g_autofree char *localhost = g_strconcat ("LocalHost", port, NULL);
+  g_autofree char *ipv6 = g_strconcat ("[::1]", port, NULL);
+  g_autofree char *ipv6_long = g_strconcat ("[0:0::1]", port, NULL);
+  g_autofree char *extra = g_strconcat (EXTRA_NAME, port, NULL);
+  const char * const hosts[] = { authority, "127.0.0.1", localhost, "localhost", ipv6, "[::1]",
+                                 ipv6_long, extra, "clave.example.test" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (hosts); i++)
+    {
+      g_autoptr(TestResponse) response = get_health_as (hosts[i]);
+
+      g_test_message ("Host: %s", hosts[i]);
+      test_assert_status (response, SOUP_STATUS_OK);
+      g_assert_cmpstr (test_response_string (response, "status"), ==, "ok");
+    }
+}
+
+static void
+test_misdirected_request (void)
+{
+  g_autofree char *authority = test_server_authority (server);
+  const char *port = strrchr (authority, ':');
+  g_autofree char *other = g_strconcat ("clave.example.org", port, NULL);
+  g_autofree char *other_ip = g_strconcat ("127.0.0.2", port, NULL);
+  g_autofree char *signed_request = NULL;
+  g_autoptr(TestResponse) post = NULL;
+  /* Well-formed names only: libsoup answers 400 to a malformed Host
+   * itself. */
+  const char * const hosts[] = { other, other_ip, "[::2]", "example.test" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (hosts); i++)
+    {
+      g_autoptr(TestResponse) response = get_health_as (hosts[i]);
+
+      g_test_message ("Host: %s", hosts[i]);
+      test_assert_error (response, 421, CLAVE_ERR_MISDIRECTED_REQUEST);
+    }
+
+  /* Every route, signed or not, and before the body is looked at. */
+  signed_request = g_strdup_printf ("POST " CLAVE_PATH_IDENTIFY " HTTP/1.1\r\n"
+                                    "Host: %s\r\n"
+                                    "Content-Type: application/json\r\n"
+                                    "Content-Length: 5\r\n"
+                                    "Connection: close\r\n"
+                                    "\r\n"
+                                    "[[[[[", other);
+  post = test_raw_request (server, signed_request);
+  test_assert_error (post, 421, CLAVE_ERR_MISDIRECTED_REQUEST);
+
+  g_assert_true (clave_test_server_is_running (server));
+}
+
+static void
+test_libsoup_client_unaffected (void)
+{
+  g_autoptr(TestResponse) response = test_request (session, clave_test_server_get_base_url (server),
+                                                   "GET", CLAVE_PATH_HEALTH, NULL, NULL, 0, FALSE,
+                                                   NULL);
+
+  test_assert_status (response, SOUP_STATUS_OK);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *args[] = { "--hostname", EXTRA_NAME, NULL };
+  int status;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/transport/old-tls-refused", test_old_tls_refused);
+  g_test_add_func ("/transport/modern-tls-accepted", test_modern_tls_accepted);
+  g_test_add_func ("/transport/tls-policy-file", test_tls_policy_file);
+  g_test_add_func ("/transport/tls-policy-start", test_tls_policy_start);
+  g_test_add_func ("/transport/tls-policy-preset", test_tls_policy_preset);
+  g_test_add_func ("/transport/host-names-accepted", test_host_names_accepted);
+  g_test_add_func ("/transport/misdirected-request", test_misdirected_request);
+  g_test_add_func ("/transport/libsoup-client-unaffected", test_libsoup_client_unaffected);
+
+  server = test_server_start (args);
+  session = test_session_new (server);
+
+  status = g_test_run ();
+
+  g_clear_object (&session);
+  clave_test_server_stop (server);
+  return status;
+}
