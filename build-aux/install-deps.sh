@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Installs the Debian 12 packages needed to build, run and test Clave Desktop.
+# Shared by run-demo.sh and run-tests.sh; uses sudo only when not root.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  gcc libc6-dev meson ninja-build pkg-config python3
+  # libraries (floors in meson.build)
+  libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev
+  libjson-glib-dev libgnutls28-dev libsqlite3-dev
+  # runtime pieces: TLS for GIO, icons, fonts, MIME sniffing for icon loading
+  glib-networking adwaita-icon-theme librsvg2-common shared-mime-info fonts-cantarell
+  # translations and data validation
+  gettext desktop-file-utils appstream
+  # headless GUI tests: X server and a private session bus
+  xvfb xauth dbus-daemon
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" != installed ]; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} Debian packages are installed"
+  exit 0
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  sudo=(sudo)
+fi
+
+echo "install-deps: installing ${missing[*]}"
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -q --no-install-recommends "${missing[@]}"

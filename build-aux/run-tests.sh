@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The README's test command (and CI's, through .ci/run): installs what is
+# needed, builds with warnings as errors and runs the whole suite under Xvfb,
+# then builds and runs it again with AddressSanitizer and UBSan.
+# Works from any directory; safe to run again (build dirs are reused).
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+started=$SECONDS
+
+bash build-aux/install-deps.sh
+
+xvfb_pid=
+logdir=$(mktemp -d "${TMPDIR:-/tmp}/clave-tests.XXXXXX")
+cleanup() {
+  if [ -n "$xvfb_pid" ]; then
+    kill "$xvfb_pid" 2>/dev/null || true
+    wait "$xvfb_pid" 2>/dev/null || true
+  fi
+  rm -rf "$logdir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A headless X server of our own on the first free display: -displayfd lets
+# Xvfb pick the number itself, so parallel runs cannot race for one display.
+start_xvfb() {
+  local displayfile="$logdir/display" display= i
+  Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$displayfile" \
+    >"$logdir/xvfb.log" 2>&1 &
+  xvfb_pid=$!
+  # Xvfb writes the display number once it accepts connections.
+  for i in $(seq 1 100); do
+    display=$(head -n 1 "$displayfile")
+    [ -n "$display" ] && break
+    kill -0 "$xvfb_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$display" ] || [ ! -S "/tmp/.X11-unix/X$display" ]; then
+    echo "run-tests: Xvfb did not start" >&2
+    cat "$logdir/xvfb.log" >&2
+    return 1
+  fi
+  # The suite must never draw on the desktop of whoever runs it.
+  unset WAYLAND_DISPLAY
+  export DISPLAY=":$display" GDK_BACKEND=x11
+  echo "run-tests: Xvfb (pid $xvfb_pid) on DISPLAY=$DISPLAY"
+}
+
+# configure (or reconfigure) a build dir, build it and run every test.
+run_suite() {
+  local name=$1 dir=$2 multiplier=$3
+  shift 3
+  local t0=$SECONDS rc=0
+  echo
+  echo "=== $name: $dir ($*)"
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" || meson setup --wipe "$dir" "$@" || return 1
+  else
+    rm -rf "$dir"
+    meson setup "$dir" "$@" || return 1
+  fi
+  ninja -C "$dir" || return 1
+  dbus-run-session -- meson test -C "$dir" --print-errorlogs \
+    --timeout-multiplier "$multiplier" 2>&1 | tee "$logdir/$name.log" || rc=$?
+  echo "=== $name: $([ $rc -eq 0 ] && echo passed || echo FAILED) in $((SECONDS - t0)) s"
+  return $rc
+}
+
+start_xvfb
+
+failed=()
+run_suite plain build 1 -Dwerror=true -Db_sanitize=none -Db_lundef=true || failed+=(plain)
+run_suite sanitizers build-asan 3 -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
+  || failed+=(sanitizers)
+
+echo
+for name in plain sanitizers; do
+  if [ -f "$logdir/$name.log" ]; then
+    echo "--- $name: meson's summary"
+    sed -n '/^Ok:/,/^Timeout:/p' "$logdir/$name.log"
+  fi
+done
+echo "run-tests: finished in $((SECONDS - started)) s"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "run-tests: FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "run-tests: all passed"
