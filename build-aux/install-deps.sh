@@ -16,6 +16,8 @@ packages=(
   gettext desktop-file-utils appstream
   # headless GUI tests: X server and a private session bus
   xvfb xauth dbus-daemon
+  # smartcards: OpenSC's PKCS#11 module and p11-kit; test PKI and SoftHSM2 tokens
+  libp11-kit-dev opensc opensc-pkcs11 gnutls-bin softhsm2
 )
 
 missing=()
