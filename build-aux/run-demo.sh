@@ -36,6 +36,12 @@ if [ ! -e "$state/.demo-seeded" ]; then
 fi
 ca=$("$server" --state-dir "$state" --print-ca-path)
 
+# Demo certificates: the test PKI (roots laid out like the DNIe and FNMT
+# ones, PKCS#12 files for the demo people), trusted by this demo service
+# only. Never use them anywhere else.
+pki=$(dirname "$state")/pki
+sh tests/fixtures/make-test-pki.sh "$pki"
+
 server_pid=
 log=$(mktemp "${TMPDIR:-/tmp}/clave-server.XXXXXX")
 stop_server() {
@@ -55,7 +61,8 @@ url=
 start_server() {
   local i
   : >"$log"
-  "$server" --state-dir "$state" --address 127.0.0.1 --port "$1" >"$log" 2>&1 &
+  "$server" --state-dir "$state" --address 127.0.0.1 --port "$1" \
+    --trust-anchors "$pki/anchors" >"$log" 2>&1 &
   server_pid=$!
   for i in $(seq 1 200); do
     url=$(sed -n 's/^clave-server listening on //p' "$log" | head -n 1)
@@ -100,6 +107,10 @@ People in the demo service:
 
 The SMS codes go to the service's outbox; read them in another terminal with:
   $admin --state-dir '$state' outbox
+
+Demo certificate files (password: clave-test), to import in the app:
+  $pki/lucia-fnmt.p12   Lucía: activate this computer with a certificate
+  $pki/marta-fnmt.p12   Marta: register in Cl@ve with a certificate
 
 EOF
 

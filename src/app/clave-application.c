@@ -14,6 +14,7 @@ struct _ClaveApplication
 
   ClaveProfile       *profile;
   ClaveServiceClient *client;
+  ClaveTokenManager  *token_manager;
   char               *key_path;
   ClaveDeviceKey     *key;
   guint               auto_lock_id;
@@ -144,6 +145,18 @@ static const GActionEntry app_actions[] = {
   { .name = "about", .activate = clave_application_about_action },
 };
 
+/* The DNIe goes through OpenSC, which p11-kit's registry names; the
+ * profile can add other modules (a SoftHSM2 token in the tests). */
+static void
+start_token_manager (ClaveApplication *self)
+{
+  g_auto(GStrv) modules = NULL;
+
+  modules = g_settings_get_strv (clave_profile_get_settings (self->profile), "pkcs11-modules");
+  self->token_manager = clave_token_manager_new ((const char * const *) modules, TRUE, NULL);
+  clave_token_manager_start (self->token_manager);
+}
+
 static void
 clave_application_startup (GApplication *application)
 {
@@ -169,6 +182,8 @@ clave_application_startup (GApplication *application)
   self->key_path = clave_device_key_default_path ();
   load_device (self);
   update_activated (self);
+
+  start_token_manager (self);
 }
 
 static void
@@ -188,6 +203,8 @@ clave_application_shutdown (GApplication *application)
   ClaveApplication *self = CLAVE_APPLICATION (application);
 
   drop_key (self);
+  if (self->token_manager != NULL)
+    clave_token_manager_stop (self->token_manager);
 
   G_APPLICATION_CLASS (clave_application_parent_class)->shutdown (application);
 }
@@ -199,6 +216,7 @@ clave_application_dispose (GObject *object)
 
   drop_key (self);
   g_clear_object (&self->client);
+  g_clear_object (&self->token_manager);
   g_clear_object (&self->profile);
   g_clear_pointer (&self->key_path, g_free);
 
@@ -286,6 +304,14 @@ clave_application_get_client (ClaveApplication  *self,
     }
 
   return self->client;
+}
+
+ClaveTokenManager *
+clave_application_get_token_manager (ClaveApplication *self)
+{
+  g_return_val_if_fail (CLAVE_IS_APPLICATION (self), NULL);
+
+  return self->token_manager;
 }
 
 gboolean

@@ -6,6 +6,7 @@
 #include "clave-device-key.h"
 #include "clave-profile.h"
 #include "clave-service-client.h"
+#include "clave-token-manager.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,9 @@ ClaveProfile       *clave_application_get_profile         (ClaveApplication  *se
  * (for example, an unreadable CA file). */
 ClaveServiceClient *clave_application_get_client          (ClaveApplication  *self,
                                                            GError           **error);
+/* Cards and imported certificates, watched while the application runs
+ * (from startup to shutdown). */
+ClaveTokenManager  *clave_application_get_token_manager   (ClaveApplication  *self);
 /* TRUE when the profile names a device and its key file is there. */
 gboolean            clave_application_get_activated       (ClaveApplication  *self);
 /* The device key (locked or unlocked), NULL when not activated. */

@@ -9,6 +9,9 @@
 #include "clave-page.h"
 #include "clave-unlock-dialog.h"
 #include "pages/clave-activate-method-page.h"
+#include "pages/clave-certificate-page.h"
+#include "pages/clave-contact-page.h"
+#include "pages/clave-diagnostics-page.h"
 #include "pages/clave-done-page.h"
 #include "pages/clave-home-page.h"
 #include "pages/clave-login-page.h"
@@ -29,6 +32,8 @@ struct _ClaveWindow
   AdwToastOverlay      *toast_overlay;
   GtkStack             *page_stack;
   ClaveLoginPage       *login_page;
+  ClaveNotRegisteredPage *not_registered_page;
+  ClaveCertificatePage *certificate_page;
 
   GCancellable         *cancellable;
   GPtrArray            *history;        /* page names Back leads to, last first out */
@@ -37,6 +42,7 @@ struct _ClaveWindow
   gboolean              closed;
 
   AdwToast             *toast;          /* the toast on screen, if any */
+  gint64                toast_settled_at; /* when the last one has finished sliding in */
   ClaveRetryFunc        retry;
   gpointer              retry_data;
   GDestroyNotify        retry_data_destroy;
@@ -47,6 +53,11 @@ struct _ClaveWindow
   ClaveActivation      *activation;
   ClaveSmsStatus       *sms_status;
   gint64                sms_sent_at;
+
+  /* Registration in progress */
+  ClaveCertificateProof *registration_proof;
+  ClaveCertificate     *registration_certificate;
+  ClaveRegistration    *registration;
 };
 
 G_DEFINE_FINAL_TYPE (ClaveWindow, clave_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -75,12 +86,58 @@ clear_retry (ClaveWindow *self)
     destroy (data);
 }
 
+/* libadwaita 1.2 frees a toast's state when its hide animation ends
+ * even if its show animation (up to 500 ms when it replaces another) is
+ * still running, and crashes when that one ends: a toast is dismissed
+ * only once it has finished sliding in. */
+#define TOAST_SETTLE_USECS (600 * 1000)
+#define DEFERRED_DISMISS_KEY "clave-deferred-dismiss"
+
+static gboolean
+deferred_dismiss_cb (gpointer user_data)
+{
+  AdwToast *toast = user_data;
+
+  g_object_set_data (G_OBJECT (toast), DEFERRED_DISMISS_KEY, NULL);
+  adw_toast_dismiss (toast);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_deferred_toast_dismissed (AdwToast *toast)
+{
+  guint id = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (toast), DEFERRED_DISMISS_KEY));
+
+  /* Gone already (its close button, the window closing). */
+  if (id != 0)
+    {
+      g_object_set_data (G_OBJECT (toast), DEFERRED_DISMISS_KEY, NULL);
+      g_source_remove (id);
+    }
+}
+
 static void
 dismiss_toast (ClaveWindow *self)
 {
-  if (self->toast != NULL)
-    adw_toast_dismiss (self->toast);
-  g_clear_object (&self->toast);
+  g_autoptr(AdwToast) toast = g_steal_pointer (&self->toast);
+  gint64 wait;
+  guint id;
+
+  if (toast == NULL)
+    return;
+
+  wait = self->toast_settled_at - g_get_monotonic_time ();
+  if (wait <= 0)
+    {
+      adw_toast_dismiss (toast);
+      return;
+    }
+
+  id = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) (wait / 1000) + 1,
+                           deferred_dismiss_cb, g_object_ref (toast), g_object_unref);
+  g_object_set_data (G_OBJECT (toast), DEFERRED_DISMISS_KEY, GUINT_TO_POINTER (id));
+  g_signal_connect (toast, "dismissed", G_CALLBACK (on_deferred_toast_dismissed), NULL);
 }
 
 static void
@@ -98,12 +155,17 @@ static void
 show_toast (ClaveWindow *self,
             AdwToast    *toast)
 {
+  /* The toast before may still be on screen, waiting to be dismissed. */
+  gint64 previous_settled_at = self->toast_settled_at;
+
   /* A toast that waits for Retry would hold back every later one in the
-   * overlay's queue: the newest message replaces the one on screen. */
+   * overlay's queue: the newest message replaces the one on screen (the
+   * new one waits in the queue while the old one finishes sliding in). */
   dismiss_toast (self);
   clear_retry (self);
 
   self->toast = g_object_ref (toast);
+  self->toast_settled_at = MAX (g_get_monotonic_time (), previous_settled_at) + TOAST_SETTLE_USECS;
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed), self, 0);
   /* The overlay takes a reference of its own (transfer full). */
   adw_toast_overlay_add_toast (self->toast_overlay, g_object_ref (toast));
@@ -172,6 +234,7 @@ on_activated_changed (ClaveWindow *self)
 
   gtk_widget_set_visible (self->personal_area_button, activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.login", !activated);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.register", !activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.my-data", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", activated);
 }
@@ -205,6 +268,22 @@ my_data_action (GtkWidget  *widget,
     return;
 
   clave_window_show_page_after (self, "my-data", "home");
+}
+
+static void
+register_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  clave_window_show_registration (CLAVE_WINDOW (widget), FALSE);
+}
+
+static void
+diagnostics_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  clave_window_show_diagnostics (CLAVE_WINDOW (widget));
 }
 
 static void
@@ -419,6 +498,7 @@ clave_window_finalize (GObject *object)
   ClaveWindow *self = CLAVE_WINDOW (object);
 
   clave_window_end_activation (self);
+  clave_window_end_registration (self);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->history, g_ptr_array_unref);
 
@@ -443,6 +523,9 @@ clave_window_class_init (ClaveWindowClass *klass)
   g_type_ensure (CLAVE_TYPE_SET_PIN_PAGE);
   g_type_ensure (CLAVE_TYPE_DONE_PAGE);
   g_type_ensure (CLAVE_TYPE_MY_DATA_PAGE);
+  g_type_ensure (CLAVE_TYPE_CERTIFICATE_PAGE);
+  g_type_ensure (CLAVE_TYPE_CONTACT_PAGE);
+  g_type_ensure (CLAVE_TYPE_DIAGNOSTICS_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/clave-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ClaveWindow, back_button);
@@ -452,6 +535,8 @@ clave_window_class_init (ClaveWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, ClaveWindow, page_stack);
   gtk_widget_class_bind_template_child (widget_class, ClaveWindow, login_page);
+  gtk_widget_class_bind_template_child (widget_class, ClaveWindow, not_registered_page);
+  gtk_widget_class_bind_template_child (widget_class, ClaveWindow, certificate_page);
   gtk_widget_class_bind_template_callback (widget_class, on_visible_page_changed);
 
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
@@ -459,6 +544,8 @@ clave_window_class_init (ClaveWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.my-data", NULL, my_data_action);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
+  gtk_widget_class_install_action (widget_class, "win.register", NULL, register_action);
+  gtk_widget_class_install_action (widget_class, "win.diagnostics", NULL, diagnostics_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.back", NULL);
 }
@@ -576,8 +663,54 @@ clave_window_restart_login (ClaveWindow *self,
   g_return_if_fail (CLAVE_IS_WINDOW (self));
 
   clave_window_end_activation (self);
+  clave_window_end_registration (self);
   clave_window_show_page_after (self, "login", "home");
   clave_login_page_set_notice (self->login_page, notice);
+}
+
+void
+clave_window_choose_certificate (ClaveWindow             *self,
+                                 ClaveCertificateMode     mode,
+                                 ClaveCertificatePurpose  purpose)
+{
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+
+  clave_certificate_page_set_mode (self->certificate_page, mode, purpose);
+  if (g_strcmp0 (clave_window_get_page_name (self), "certificate") == 0)
+    {
+      /* Already there (another mode): show it again from the start. */
+      clave_page_hidden (CLAVE_PAGE (self->certificate_page));
+      clave_page_shown (CLAVE_PAGE (self->certificate_page));
+      update_header (self);
+      return;
+    }
+
+  clave_window_show_page (self, "certificate");
+}
+
+void
+clave_window_show_registration (ClaveWindow *self,
+                                gboolean     identified)
+{
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+
+  clave_not_registered_page_set_identified (self->not_registered_page, identified);
+  if (identified)
+    clave_window_show_page (self, "not-registered");
+  else
+    clave_window_show_page_after (self, "not-registered", "home");
+  update_header (self);
+}
+
+void
+clave_window_show_diagnostics (ClaveWindow *self)
+{
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+
+  if (g_strcmp0 (clave_window_get_page_name (self), "diagnostics") == 0)
+    return;
+
+  clave_window_show_page (self, "diagnostics");
 }
 
 /* Messages */
@@ -591,6 +724,31 @@ clave_window_add_toast (ClaveWindow *self,
   g_return_if_fail (CLAVE_IS_WINDOW (self));
 
   toast = adw_toast_new (title);
+  show_toast (self, toast);
+}
+
+void
+clave_window_show_card_error (ClaveWindow *self,
+                              const char  *message)
+{
+  g_autoptr(AdwToast) toast = NULL;
+  GtkWidget *label;
+
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+  g_return_if_fail (message != NULL);
+
+  toast = adw_toast_new (message);
+  label = gtk_label_new (message);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 50);
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  gtk_widget_add_css_class (label, "heading");
+  adw_toast_set_custom_title (toast, label);
+  adw_toast_set_button_label (toast, _("_Diagnostics"));
+  adw_toast_set_action_name (toast, "win.diagnostics");
+  /* Long enough to read the message and reach the button. */
+  adw_toast_set_timeout (toast, 10);
+
   show_toast (self, toast);
 }
 
@@ -689,6 +847,7 @@ clave_window_begin_activation (ClaveWindow           *self,
   g_return_if_fail (activation != NULL);
 
   clave_window_end_activation (self);
+  clave_window_end_registration (self);
   self->document = g_strdup (document);
   self->document_type = document_type;
   self->activation = clave_activation_copy (activation);
@@ -760,6 +919,91 @@ clave_window_get_sms_status (ClaveWindow *self,
     *sent_at = self->sms_sent_at;
 
   return self->sms_status;
+}
+
+/* Registration in progress */
+
+void
+clave_window_set_registration_proof (ClaveWindow           *self,
+                                     ClaveCertificateProof *proof,
+                                     ClaveCertificate      *certificate)
+{
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+  g_return_if_fail (proof != NULL);
+  g_return_if_fail (CLAVE_IS_CERTIFICATE (certificate));
+
+  clave_window_end_activation (self);
+  clave_window_end_registration (self);
+  self->registration_proof = proof;
+  self->registration_certificate = g_object_ref (certificate);
+}
+
+const ClaveCertificateProof *
+clave_window_get_registration_proof (ClaveWindow *self)
+{
+  g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
+
+  return self->registration_proof;
+}
+
+void
+clave_window_clear_registration_proof (ClaveWindow *self)
+{
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+
+  g_clear_pointer (&self->registration_proof, clave_certificate_proof_free);
+}
+
+ClaveCertificate *
+clave_window_get_registration_certificate (ClaveWindow *self)
+{
+  g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
+
+  return self->registration_certificate;
+}
+
+void
+clave_window_begin_registration (ClaveWindow             *self,
+                                 const ClaveRegistration *registration)
+{
+  ClaveSmsStatus status = { 0, };
+
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+  g_return_if_fail (registration != NULL);
+
+  /* The proof's challenge is used up. */
+  g_clear_pointer (&self->registration_proof, clave_certificate_proof_free);
+  g_clear_pointer (&self->registration, clave_registration_free);
+  self->registration = clave_registration_copy (registration);
+
+  status.code_expires_in = registration->code_expires_in;
+  status.resend_after = registration->resend_after;
+  status.sends_left = registration->sends_left;
+  status.phone_hint = registration->phone_hint;
+  clave_window_set_sms_status (self, &status);
+}
+
+const ClaveRegistration *
+clave_window_get_registration (ClaveWindow *self)
+{
+  g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
+
+  return self->registration;
+}
+
+void
+clave_window_end_registration (ClaveWindow *self)
+{
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+
+  g_clear_pointer (&self->registration_proof, clave_certificate_proof_free);
+  g_clear_object (&self->registration_certificate);
+  if (self->registration != NULL)
+    {
+      g_clear_pointer (&self->registration, clave_registration_free);
+      g_clear_pointer (&self->sms_status, clave_sms_status_free);
+      self->sms_sent_at = 0;
+    }
 }
 
 /* Device key */

@@ -6,6 +6,8 @@
 #include "clave-application.h"
 #include "clave-document.h"
 #include "clave-service-client.h"
+#include "clave-token-manager.h"
+#include "pages/clave-certificate-page.h"
 
 G_BEGIN_DECLS
 
@@ -20,8 +22,8 @@ ClaveApplication     *clave_window_get_clave_application      (ClaveWindow      
 GCancellable         *clave_window_get_cancellable            (ClaveWindow           *self);
 
 /* Navigation between the pages of the stack, by name ("home", "login",
- * "not-registered", "activate-method", "sms-code", "set-pin", "done",
- * "my-data"). show_page() remembers the current page for Back;
+ * "not-registered", "activate-method", "certificate", "contact",
+ * "sms-code", "set-pin", "done", "my-data", "diagnostics"). show_page() remembers the current page for Back;
  * show_page_after() makes Back lead to @back_to (no Back when NULL). */
 const char           *clave_window_get_page_name              (ClaveWindow           *self);
 void                  clave_window_show_page                  (ClaveWindow           *self,
@@ -36,6 +38,17 @@ void                  clave_window_go_home                    (ClaveWindow      
 void                  clave_window_restart_login              (ClaveWindow           *self,
                                                                const char            *notice);
 
+/* The certificate page for @mode and @purpose (Back leads to the page
+ * shown now). */
+void                  clave_window_choose_certificate         (ClaveWindow           *self,
+                                                               ClaveCertificateMode   mode,
+                                                               ClaveCertificatePurpose purpose);
+/* The registration page: after a login that found the person not
+ * registered (@identified), or offered from the welcome page. */
+void                  clave_window_show_registration          (ClaveWindow           *self,
+                                                               gboolean               identified);
+void                  clave_window_show_diagnostics           (ClaveWindow           *self);
+
 void                  clave_window_add_toast                  (ClaveWindow           *self,
                                                                const char            *title);
 /* Errors of the connection or the service (not of what the person typed),
@@ -49,7 +62,13 @@ void                  clave_window_show_error                 (ClaveWindow      
                                                                gpointer               retry_data,
                                                                GDestroyNotify         retry_data_destroy);
 
-/* The activation in progress, shared by the pages of the flow. */
+/* A problem with a card or certificate: a toast with a Diagnostics
+ * button (action win.diagnostics). */
+void                  clave_window_show_card_error            (ClaveWindow           *self,
+                                                               const char            *message);
+
+/* The activation in progress, shared by the pages of the flow. Beginning
+ * one ends any registration in progress. */
 void                  clave_window_begin_activation           (ClaveWindow           *self,
                                                                const char            *document,
                                                                ClaveDocumentType      document_type,
@@ -64,6 +83,23 @@ void                  clave_window_set_sms_status             (ClaveWindow      
                                                                const ClaveSmsStatus  *status);
 const ClaveSmsStatus *clave_window_get_sms_status             (ClaveWindow           *self,
                                                                gint64                *sent_at);
+
+/* A registration with a certificate in progress: first the proof signed
+ * on the certificate page (taken, with the certificate it came from),
+ * then the registration the service answered with. Showing the
+ * registration flow's SMS code page depends on it. */
+void                  clave_window_set_registration_proof     (ClaveWindow           *self,
+                                                               ClaveCertificateProof *proof,
+                                                               ClaveCertificate      *certificate);
+const ClaveCertificateProof *clave_window_get_registration_proof (ClaveWindow        *self);
+/* The service has seen the proof (its challenge is used up). */
+void                  clave_window_clear_registration_proof   (ClaveWindow           *self);
+ClaveCertificate     *clave_window_get_registration_certificate (ClaveWindow         *self);
+/* Also remembers the SMS status the registration carries. */
+void                  clave_window_begin_registration         (ClaveWindow           *self,
+                                                               const ClaveRegistration *registration);
+const ClaveRegistration *clave_window_get_registration        (ClaveWindow           *self);
+void                  clave_window_end_registration           (ClaveWindow           *self);
 
 /* The device key, unlocked: asks for the PIN when it is locked. Fails
  * with G_IO_ERROR_CANCELLED when the person cancels the PIN dialog (and

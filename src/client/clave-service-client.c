@@ -399,6 +399,7 @@ typedef struct {
   GDestroyNotify  result_free;
   const char     *what;            /* "POST /v1/identify", for the debug log */
   gint64          attempts_left;   /* from an error body, -1 when absent */
+  gboolean        registration;    /* a registration step: messages say so */
 } Call;
 
 static void
@@ -596,6 +597,13 @@ error_from_body (guint       status,
                                         left),
                            left);
     }
+  else if (call->registration &&
+           g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_RESEND_LIMIT))
+    {
+      g_clear_error (&error);
+      error = g_error_new_literal (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_RESEND_LIMIT,
+                                   _("No more codes can be sent for this registration. Start the registration again."));
+    }
   else if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_RESEND_TOO_SOON) &&
            retry_node != NULL && json_node_get_int (retry_node) > 0 &&
            json_node_get_int (retry_node) < 3600)
@@ -674,8 +682,9 @@ on_response (GObject      *source,
   g_task_return_pointer (task, parsed, call->result_free);
 }
 
-/* Takes @task. */
-static void
+/* Takes @task. Returns the call, owned by the task, for extra settings
+ * read when the answer arrives. */
+static Call *
 send_call (ClaveServiceClient *self,
            GTask              *task,
            SoupMessage        *message,
@@ -695,6 +704,7 @@ send_call (ClaveServiceClient *self,
   soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT,
                                     g_task_get_cancellable (task),
                                     on_response, task);
+  return call;
 }
 
 static char *
@@ -1316,4 +1326,688 @@ clave_service_client_deactivate_finish (ClaveServiceClient  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_pointer (G_TASK (result), error) != NULL;
+}
+
+/* Certificate proofs */
+
+void
+clave_certificate_proof_free (ClaveCertificateProof *proof)
+{
+  if (proof == NULL)
+    return;
+
+  g_free (proof->challenge_id);
+  g_clear_pointer (&proof->certificates, g_ptr_array_unref);
+  g_free (proof->algorithm);
+  g_clear_pointer (&proof->signature, g_bytes_unref);
+  g_free (proof);
+}
+
+ClaveRegistration *
+clave_registration_copy (const ClaveRegistration *registration)
+{
+  ClaveRegistration *copy;
+
+  if (registration == NULL)
+    return NULL;
+
+  copy = g_new0 (ClaveRegistration, 1);
+  copy->id = g_strdup (registration->id);
+  copy->token = g_strdup (registration->token);
+  copy->phone_hint = g_strdup (registration->phone_hint);
+  copy->document = g_strdup (registration->document);
+  copy->given_name = g_strdup (registration->given_name);
+  copy->surnames = g_strdup (registration->surnames);
+  copy->code_expires_in = registration->code_expires_in;
+  copy->resend_after = registration->resend_after;
+  copy->sends_left = registration->sends_left;
+
+  return copy;
+}
+
+void
+clave_registration_free (ClaveRegistration *registration)
+{
+  if (registration == NULL)
+    return;
+
+  g_free (registration->id);
+  clave_secret_free (registration->token);
+  g_free (registration->phone_hint);
+  g_free (registration->document);
+  g_free (registration->given_name);
+  g_free (registration->surnames);
+  g_free (registration);
+}
+
+static gboolean
+is_base64url (const char *text,
+              gsize       max_len)
+{
+  gsize len = 0;
+
+  if (text == NULL || text[0] == '\0')
+    return FALSE;
+
+  for (const char *p = text; *p != '\0'; p++, len++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      return FALSE;
+
+  return len <= max_len;
+}
+
+static gboolean
+is_usable_token (const char *token)
+{
+  return token != NULL && token[0] != '\0' && strpbrk (token, "\r\n") == NULL;
+}
+
+/* POST /v1/challenges */
+
+typedef struct {
+  char *id;
+  char *challenge;
+} ChallengeResult;
+
+static void
+challenge_result_free (ChallengeResult *result)
+{
+  g_free (result->id);
+  g_free (result->challenge);
+  g_free (result);
+}
+
+static gboolean
+parse_challenge (JsonObject  *root,
+                 gpointer    *out,
+                 GError     **error)
+{
+  ChallengeResult *result = g_new0 (ChallengeResult, 1);
+  guint expires_in;
+
+  if (!read_id (root, "id", &result->id, error) ||
+      !read_string (root, "challenge", FALSE, &result->challenge, error) ||
+      !read_uint (root, "expires_in", &expires_in, error))
+    {
+      challenge_result_free (result);
+      return FALSE;
+    }
+
+  /* It is signed as text: nothing but base64url may go in. */
+  if (!is_base64url (result->challenge, 512))
+    {
+      challenge_result_free (result);
+      g_propagate_error (error, protocol_error ("“challenge” is not base64url"));
+      return FALSE;
+    }
+
+  *out = result;
+  return TRUE;
+}
+
+static JsonNode *
+empty_object (void)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (node, json_object_new ());
+  return node;
+}
+
+void
+clave_service_client_get_challenge_async (ClaveServiceClient  *self,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_get_challenge_async);
+
+  body = empty_object ();
+  message = build_message (self, "POST", CLAVE_PATH_CHALLENGES, NULL, body, NULL, NULL, NULL,
+                           &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  send_call (self, g_steal_pointer (&task), message, "POST " CLAVE_PATH_CHALLENGES,
+             parse_challenge, (GDestroyNotify) challenge_result_free);
+}
+
+/**
+ * clave_service_client_get_challenge_finish:
+ * @challenge_id: (out) (optional) (transfer full)
+ * @challenge: (out) (optional) (transfer full): base64url text, as signed
+ */
+gboolean
+clave_service_client_get_challenge_finish (ClaveServiceClient  *self,
+                                           GAsyncResult        *result,
+                                           char               **challenge_id,
+                                           char               **challenge,
+                                           GError             **error)
+{
+  ChallengeResult *challenge_result;
+
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (challenge_id != NULL)
+    *challenge_id = NULL;
+  if (challenge != NULL)
+    *challenge = NULL;
+
+  challenge_result = g_task_propagate_pointer (G_TASK (result), error);
+  if (challenge_result == NULL)
+    return FALSE;
+
+  if (challenge_id != NULL)
+    *challenge_id = g_steal_pointer (&challenge_result->id);
+  if (challenge != NULL)
+    *challenge = g_steal_pointer (&challenge_result->challenge);
+  challenge_result_free (challenge_result);
+  return TRUE;
+}
+
+/* The proof object of docs/protocol.md: certificates in standard base64
+ * (DER), the signature in base64url. */
+static gboolean
+add_proof (JsonBuilder                  *builder,
+           const ClaveCertificateProof  *proof,
+           GError                      **error)
+{
+  g_autofree char *signature = NULL;
+
+  if (proof == NULL || !is_valid_id (proof->challenge_id) || proof->certificates == NULL ||
+      proof->certificates->len == 0 || proof->algorithm == NULL || proof->signature == NULL)
+    {
+      g_set_error_literal (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_CHALLENGE_EXPIRED,
+                           _("The check of your certificate took too long. Try again."));
+      return FALSE;
+    }
+
+  json_builder_set_member_name (builder, "proof");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "challenge_id");
+  json_builder_add_string_value (builder, proof->challenge_id);
+  json_builder_set_member_name (builder, "certificates");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < proof->certificates->len; i++)
+    {
+      gsize size = 0;
+      const guint8 *der = g_bytes_get_data (g_ptr_array_index (proof->certificates, i), &size);
+      g_autofree char *b64 = g_base64_encode (der, size);
+
+      json_builder_add_string_value (builder, b64);
+    }
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "algorithm");
+  json_builder_add_string_value (builder, proof->algorithm);
+  signature = bytes_to_b64url (proof->signature);
+  json_builder_set_member_name (builder, "signature");
+  json_builder_add_string_value (builder, signature);
+  json_builder_end_object (builder);
+
+  return TRUE;
+}
+
+/* POST /v1/activations/{id}/certificate */
+
+static gboolean
+parse_verify_certificate (JsonObject  *root,
+                          gpointer    *out,
+                          GError     **error)
+{
+  g_autofree char *method = NULL;
+  gboolean verified;
+
+  if (!read_bool (root, "verified", &verified, error) ||
+      !read_string (root, "method", FALSE, &method, error))
+    return FALSE;
+
+  if (!verified)
+    {
+      g_propagate_error (error, protocol_error ("“verified” is false on success"));
+      return FALSE;
+    }
+  if (!g_str_equal (method, CLAVE_CHANNEL_CERTIFICATE) && !g_str_equal (method, CLAVE_CHANNEL_DNIE))
+    {
+      g_propagate_error (error, protocol_error ("unknown “method”"));
+      return FALSE;
+    }
+
+  *out = g_steal_pointer (&method);
+  return TRUE;
+}
+
+void
+clave_service_client_verify_certificate_async (ClaveServiceClient          *self,
+                                               const ClaveActivation       *activation,
+                                               const ClaveCertificateProof *proof,
+                                               GCancellable                *cancellable,
+                                               GAsyncReadyCallback          callback,
+                                               gpointer                     user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autofree char *path = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_verify_certificate_async);
+
+  if (!check_activation (task, activation))
+    return;
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  if (!add_proof (builder, proof, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  path = activation_path (activation, CLAVE_ACTIVATION_SUFFIX_CERTIFICATE);
+  message = build_message (self, "POST", path, NULL, body, activation->token, NULL, NULL, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  send_call (self, g_steal_pointer (&task), message, "POST /v1/activations/{id}/certificate",
+             parse_verify_certificate, g_free);
+}
+
+/**
+ * clave_service_client_verify_certificate_finish:
+ * @method: (out) (optional) (transfer full): "certificate" or "dnie"
+ */
+gboolean
+clave_service_client_verify_certificate_finish (ClaveServiceClient  *self,
+                                                GAsyncResult        *result,
+                                                char               **method,
+                                                GError             **error)
+{
+  char *verified_method;
+
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (method != NULL)
+    *method = NULL;
+
+  verified_method = g_task_propagate_pointer (G_TASK (result), error);
+  if (verified_method == NULL)
+    return FALSE;
+
+  if (method != NULL)
+    *method = verified_method;
+  else
+    g_free (verified_method);
+  return TRUE;
+}
+
+/* POST /v1/registrations */
+
+/* What people type around a phone number ("+34 600 11-22-33") is not
+ * part of it; the service takes E.164 only. */
+static char *
+normalize_phone (const char *phone)
+{
+  GString *normalized = g_string_new (NULL);
+
+  for (const char *p = phone; *p != '\0'; p++)
+    if (!g_ascii_isspace (*p) && strchr ("-.()/", *p) == NULL)
+      g_string_append_c (normalized, *p);
+
+  return g_string_free (normalized, FALSE);
+}
+
+static gboolean
+parse_registration (JsonObject  *root,
+                    gpointer    *out,
+                    GError     **error)
+{
+  g_autoptr(ClaveRegistration) registration = g_new0 (ClaveRegistration, 1);
+
+  if (!read_id (root, "id", &registration->id, error) ||
+      !read_string (root, "token", FALSE, &registration->token, error) ||
+      !read_string (root, "phone_hint", TRUE, &registration->phone_hint, error) ||
+      !read_uint (root, "code_expires_in", &registration->code_expires_in, error) ||
+      !read_uint (root, "resend_after", &registration->resend_after, error) ||
+      !read_uint (root, "sends_left", &registration->sends_left, error) ||
+      !read_string (root, "document", FALSE, &registration->document, error) ||
+      !read_string (root, "given_name", FALSE, &registration->given_name, error) ||
+      !read_string (root, "surnames", FALSE, &registration->surnames, error))
+    return FALSE;
+
+  if (!is_usable_token (registration->token))
+    {
+      g_propagate_error (error, protocol_error ("unusable registration token"));
+      return FALSE;
+    }
+
+  *out = g_steal_pointer (&registration);
+  return TRUE;
+}
+
+void
+clave_service_client_register_async (ClaveServiceClient          *self,
+                                     const ClaveCertificateProof *proof,
+                                     const char                  *phone,
+                                     const char                  *email,
+                                     GCancellable                *cancellable,
+                                     GAsyncReadyCallback          callback,
+                                     gpointer                     user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autofree char *normalized_phone = NULL;
+  g_autofree char *normalized_email = NULL;
+  GError *error = NULL;
+  Call *call;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (phone != NULL);
+  g_return_if_fail (email != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_register_async);
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  if (!add_proof (builder, proof, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  normalized_phone = normalize_phone (phone);
+  normalized_email = g_strstrip (g_strdup (email));
+  json_builder_set_member_name (builder, "phone");
+  json_builder_add_string_value (builder, normalized_phone);
+  json_builder_set_member_name (builder, "email");
+  json_builder_add_string_value (builder, normalized_email);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  message = build_message (self, "POST", CLAVE_PATH_REGISTRATIONS, NULL, body, NULL, NULL, NULL,
+                           &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  call = send_call (self, g_steal_pointer (&task), message, "POST " CLAVE_PATH_REGISTRATIONS,
+                    parse_registration, (GDestroyNotify) clave_registration_free);
+  call->registration = TRUE;
+}
+
+ClaveRegistration *
+clave_service_client_register_finish (ClaveServiceClient  *self,
+                                      GAsyncResult        *result,
+                                      GError             **error)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gboolean
+check_registration (GTask                   *task,
+                    const ClaveRegistration *registration)
+{
+  if (registration != NULL && is_valid_id (registration->id) &&
+      is_usable_token (registration->token))
+    return TRUE;
+
+  g_task_return_new_error (task, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_REGISTRATION_EXPIRED,
+                           "%s", _("This registration is no longer valid. Start the registration again."));
+  return FALSE;
+}
+
+static char *
+registration_path (const ClaveRegistration *registration,
+                   const char              *suffix)
+{
+  g_autofree char *escaped = g_uri_escape_string (registration->id, NULL, FALSE);
+
+  return g_strconcat (CLAVE_PATH_REGISTRATION_PREFIX, escaped, suffix, NULL);
+}
+
+/* POST /v1/registrations/{id}/sms */
+
+static gboolean
+parse_registration_sms (JsonObject  *root,
+                        gpointer    *out,
+                        GError     **error)
+{
+  g_autoptr(ClaveSmsStatus) status = g_new0 (ClaveSmsStatus, 1);
+  JsonNode *sent = json_object_get_member (root, "sent");
+
+  if (!read_uint (root, "code_expires_in", &status->code_expires_in, error) ||
+      !read_uint (root, "resend_after", &status->resend_after, error) ||
+      !read_uint (root, "sends_left", &status->sends_left, error) ||
+      !read_string (root, "phone_hint", TRUE, &status->phone_hint, error))
+    return FALSE;
+
+  if (sent != NULL && (!JSON_NODE_HOLDS_VALUE (sent) ||
+                       json_node_get_value_type (sent) != G_TYPE_BOOLEAN ||
+                       !json_node_get_boolean (sent)))
+    {
+      g_propagate_error (error, protocol_error ("“sent” is not true on success"));
+      return FALSE;
+    }
+
+  *out = g_steal_pointer (&status);
+  return TRUE;
+}
+
+void
+clave_service_client_registration_resend_async (ClaveServiceClient      *self,
+                                                const ClaveRegistration *registration,
+                                                GCancellable            *cancellable,
+                                                GAsyncReadyCallback      callback,
+                                                gpointer                 user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autofree char *path = NULL;
+  GError *error = NULL;
+  Call *call;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_registration_resend_async);
+
+  if (!check_registration (task, registration))
+    return;
+
+  body = empty_object ();
+  path = registration_path (registration, "/sms");
+  message = build_message (self, "POST", path, NULL, body, registration->token, NULL, NULL,
+                           &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  call = send_call (self, g_steal_pointer (&task), message, "POST /v1/registrations/{id}/sms",
+                    parse_registration_sms, (GDestroyNotify) clave_sms_status_free);
+  call->registration = TRUE;
+}
+
+ClaveSmsStatus *
+clave_service_client_registration_resend_finish (ClaveServiceClient  *self,
+                                                 GAsyncResult        *result,
+                                                 GError             **error)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* POST /v1/registrations/{id}/verify */
+
+static gboolean
+parse_registration_verify (JsonObject  *root,
+                           gpointer    *out,
+                           GError     **error)
+{
+  g_autoptr(ClaveActivation) activation = g_new0 (ClaveActivation, 1);
+  g_autofree char *level = NULL;
+  g_autofree char *channel = NULL;
+  JsonNode *node;
+  JsonObject *object;
+  gboolean registered;
+  guint expires_in;
+
+  if (!read_bool (root, "registered", &registered, error) ||
+      !read_string (root, "level", FALSE, &level, error) ||
+      !read_string (root, "registration_channel", FALSE, &channel, error))
+    return FALSE;
+
+  if (!registered)
+    {
+      g_propagate_error (error, protocol_error ("“registered” is false on success"));
+      return FALSE;
+    }
+
+  node = json_object_get_member (root, "activation");
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_propagate_error (error, protocol_error ("registered without an activation"));
+      return FALSE;
+    }
+  object = json_node_get_object (node);
+
+  if (!read_id (object, "id", &activation->id, error) ||
+      !read_string (object, "token", FALSE, &activation->token, error) ||
+      !read_uint (object, "expires_in", &expires_in, error) ||
+      !read_string (object, "phone_hint", TRUE, &activation->phone_hint, error))
+    return FALSE;
+
+  if (!is_usable_token (activation->token))
+    {
+      g_propagate_error (error, protocol_error ("unusable activation token"));
+      return FALSE;
+    }
+
+  /* Already verified by the SMS code of the registration: no factor is
+   * left to choose, the device key goes next. */
+  activation->methods = g_new0 (char *, 1);
+  activation->expires_at = g_get_real_time () / G_USEC_PER_SEC + expires_in;
+
+  *out = g_steal_pointer (&activation);
+  return TRUE;
+}
+
+void
+clave_service_client_registration_verify_async (ClaveServiceClient      *self,
+                                                const ClaveRegistration *registration,
+                                                const char              *code,
+                                                GCancellable            *cancellable,
+                                                GAsyncReadyCallback      callback,
+                                                gpointer                 user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autofree char *path = NULL;
+  GError *error = NULL;
+  Call *call;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (code != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_registration_verify_async);
+
+  if (!check_registration (task, registration))
+    return;
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, code);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  path = registration_path (registration, "/verify");
+  message = build_message (self, "POST", path, NULL, body, registration->token, NULL, NULL,
+                           &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  call = send_call (self, g_steal_pointer (&task), message, "POST /v1/registrations/{id}/verify",
+                    parse_registration_verify, (GDestroyNotify) clave_activation_free);
+  call->registration = TRUE;
+}
+
+/**
+ * clave_service_client_registration_verify_finish:
+ * @attempts_left: (out) (optional): on %CLAVE_SERVICE_ERROR_INVALID_CODE,
+ *   the wrong codes the service still accepts; 0 otherwise
+ *
+ * Returns: (transfer full): the activation (already verified) to register
+ *   this device with
+ */
+ClaveActivation *
+clave_service_client_registration_verify_finish (ClaveServiceClient  *self,
+                                                 GAsyncResult        *result,
+                                                 guint               *attempts_left,
+                                                 GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  ClaveActivation *activation;
+  Call *call;
+
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  call = g_task_get_task_data (G_TASK (result));
+  if (attempts_left != NULL)
+    *attempts_left = 0;
+
+  activation = g_task_propagate_pointer (G_TASK (result), &local_error);
+  if (activation != NULL)
+    return activation;
+
+  if (attempts_left != NULL && call != NULL && call->attempts_left >= 0 &&
+      g_error_matches (local_error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_CODE))
+    *attempts_left = (guint) call->attempts_left;
+
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return NULL;
 }

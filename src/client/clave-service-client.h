@@ -134,4 +134,97 @@ gboolean clave_service_client_deactivate_finish     (ClaveServiceClient   *self,
                                                      GAsyncResult         *result,
                                                      GError              **error);
 
+/* Certificate and DNIe proofs (docs/protocol.md "Certificate proofs"). */
+typedef struct {
+  char      *challenge_id;
+  GPtrArray *certificates;  /* GBytes DER, leaf first */
+  char      *algorithm;     /* "rsa-pkcs1-sha256" / "ecdsa-sha256" */
+  GBytes    *signature;
+} ClaveCertificateProof;
+
+void clave_certificate_proof_free (ClaveCertificateProof *proof);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveCertificateProof, clave_certificate_proof_free)
+
+/* A registration in progress (POST /v1/registrations). */
+typedef struct {
+  char  *id;
+  char  *token;           /* bearer secret: never logged */
+  char  *phone_hint;
+  char  *document;
+  char  *given_name;
+  char  *surnames;
+  guint  code_expires_in;
+  guint  resend_after;
+  guint  sends_left;
+} ClaveRegistration;
+
+ClaveRegistration *clave_registration_copy (const ClaveRegistration *registration);
+void               clave_registration_free (ClaveRegistration       *registration);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveRegistration, clave_registration_free)
+
+/* POST /v1/challenges: returns the challenge id and value (base64url text,
+ * as signed). */
+void     clave_service_client_get_challenge_async   (ClaveServiceClient   *self,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+gboolean clave_service_client_get_challenge_finish  (ClaveServiceClient   *self,
+                                                     GAsyncResult         *result,
+                                                     char                **challenge_id,
+                                                     char                **challenge,
+                                                     GError              **error);
+
+/* POST /v1/activations/{id}/certificate. @method receives "certificate"
+ * or "dnie". */
+void     clave_service_client_verify_certificate_async  (ClaveServiceClient          *self,
+                                                         const ClaveActivation       *activation,
+                                                         const ClaveCertificateProof *proof,
+                                                         GCancellable                *cancellable,
+                                                         GAsyncReadyCallback          callback,
+                                                         gpointer                     user_data);
+gboolean clave_service_client_verify_certificate_finish (ClaveServiceClient          *self,
+                                                         GAsyncResult                *result,
+                                                         char                       **method,
+                                                         GError                     **error);
+
+/* POST /v1/registrations: registers the holder of the proven certificate
+ * with @phone and @email; an SMS code goes to @phone. Spaces, hyphens,
+ * dots, slashes and parentheses in @phone and blanks around @email are
+ * dropped; the service wants E.164 ("+34600111222"). */
+void               clave_service_client_register_async  (ClaveServiceClient          *self,
+                                                         const ClaveCertificateProof *proof,
+                                                         const char                  *phone,
+                                                         const char                  *email,
+                                                         GCancellable                *cancellable,
+                                                         GAsyncReadyCallback          callback,
+                                                         gpointer                     user_data);
+ClaveRegistration *clave_service_client_register_finish (ClaveServiceClient          *self,
+                                                         GAsyncResult                *result,
+                                                         GError                     **error);
+
+/* POST /v1/registrations/{id}/sms: a new code. */
+void            clave_service_client_registration_resend_async  (ClaveServiceClient      *self,
+                                                                 const ClaveRegistration *registration,
+                                                                 GCancellable            *cancellable,
+                                                                 GAsyncReadyCallback      callback,
+                                                                 gpointer                 user_data);
+ClaveSmsStatus *clave_service_client_registration_resend_finish (ClaveServiceClient      *self,
+                                                                 GAsyncResult            *result,
+                                                                 GError                 **error);
+
+/* POST /v1/registrations/{id}/verify: confirms the phone; the person is
+ * registered at level advanced and gets an activation that is already
+ * verified (go straight to the device PIN and register_device). On
+ * INVALID_CODE, @attempts_left is set. */
+void             clave_service_client_registration_verify_async  (ClaveServiceClient      *self,
+                                                                  const ClaveRegistration *registration,
+                                                                  const char              *code,
+                                                                  GCancellable            *cancellable,
+                                                                  GAsyncReadyCallback      callback,
+                                                                  gpointer                 user_data);
+ClaveActivation *clave_service_client_registration_verify_finish (ClaveServiceClient      *self,
+                                                                  GAsyncResult            *result,
+                                                                  guint                   *attempts_left,
+                                                                  GError                 **error);
+
 G_END_DECLS

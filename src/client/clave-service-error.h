@@ -29,6 +29,19 @@ typedef enum {
   CLAVE_SERVICE_ERROR_CODE_EXPIRED,
   CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED,  /* unknown_device, device_deactivated */
   CLAVE_SERVICE_ERROR_SIGNATURE_REJECTED,  /* invalid/stale signature, replayed nonce, digest */
+  /* Certificate proofs and registration (docs/protocol.md "Certificate
+   * proofs", "Registering with a certificate"). */
+  CLAVE_SERVICE_ERROR_CERTIFICATE_REJECTED, /* untrusted, expired, not usable, bad signature,
+                                             * no DNI/NIE: choose another certificate */
+  CLAVE_SERVICE_ERROR_CHALLENGE_EXPIRED,    /* invalid_challenge: prove again (new challenge) */
+  CLAVE_SERVICE_ERROR_IDENTITY_MISMATCH,    /* the certificate names another person */
+  CLAVE_SERVICE_ERROR_IDENTITY_UNKNOWN,     /* not in the identity registry: register in person */
+  CLAVE_SERVICE_ERROR_ALREADY_REGISTERED,   /* log in (activate) instead */
+  CLAVE_SERVICE_ERROR_PHONE_IN_USE,         /* the phone belongs to another DNI/NIE */
+  CLAVE_SERVICE_ERROR_INVALID_PHONE,        /* not E.164 ("+" and 8 to 15 digits) */
+  CLAVE_SERVICE_ERROR_INVALID_EMAIL,
+  CLAVE_SERVICE_ERROR_REGISTRATION_EXPIRED, /* invalid_registration, registration_expired */
+  CLAVE_SERVICE_ERROR_REGISTRATION_LOCKED,  /* too many wrong codes: start again */
 } ClaveServiceError;
 
 #define CLAVE_SERVICE_ERROR (clave_service_error_quark ())

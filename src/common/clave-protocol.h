@@ -10,6 +10,11 @@
 #define CLAVE_PATH_ACTIVATIONS        "/v1/activations/"   /* + {id}/sms, {id}/sms/verify, {id}/device */
 #define CLAVE_PATH_ME                 "/v1/me"
 #define CLAVE_PATH_DEVICE             "/v1/device"
+#define CLAVE_PATH_CHALLENGES         "/v1/challenges"
+#define CLAVE_PATH_REGISTRATIONS      "/v1/registrations"  /* POST: start */
+#define CLAVE_PATH_REGISTRATION_PREFIX "/v1/registrations/" /* + {id}/sms, {id}/verify */
+/* Suffixes after CLAVE_PATH_ACTIVATIONS + {id}. */
+#define CLAVE_ACTIVATION_SUFFIX_CERTIFICATE "/certificate"
 
 #define CLAVE_MAX_BODY                (64 * 1024)
 #define CLAVE_SIGNATURE_WINDOW_SECS   300
@@ -22,6 +27,26 @@
 /* What the device signs to prove it holds the key it registers:
  * CLAVE_REGISTRATION_PROOF_PREFIX + activation id. */
 #define CLAVE_REGISTRATION_PROOF_PREFIX "clave-device-registration\n"
+
+/* Certificate proofs (docs/protocol.md "Certificate proofs"): the signed
+ * bytes are CLAVE_CERTIFICATE_PROOF_PREFIX + purpose + "\n" + challenge id
+ * + "\n" + challenge (its base64url text); see
+ * clave_certificate_proof_data(). The purpose is
+ * CLAVE_PROOF_PURPOSE_ACTIVATION + activation id, or
+ * CLAVE_PROOF_PURPOSE_REGISTRATION. */
+#define CLAVE_CERTIFICATE_PROOF_PREFIX   "clave-certificate-proof\n"
+#define CLAVE_PROOF_PURPOSE_ACTIVATION   "activation:"
+#define CLAVE_PROOF_PURPOSE_REGISTRATION "registration"
+#define CLAVE_PROOF_ALG_RSA_SHA256       "rsa-pkcs1-sha256"
+#define CLAVE_PROOF_ALG_ECDSA_SHA256     "ecdsa-sha256"
+#define CLAVE_PROOF_MAX_CERTIFICATES     5
+#define CLAVE_PROOF_MAX_CERTIFICATE_SIZE (16 * 1024)
+#define CLAVE_CHALLENGE_BYTES            32
+#define CLAVE_CHALLENGE_TTL_SECS         300
+#define CLAVE_REGISTRATION_TTL_SECS      900
+/* E.164 as the service accepts it: "+" and 8 to 15 digits. */
+#define CLAVE_PHONE_MIN_DIGITS           8
+#define CLAVE_PHONE_MAX_DIGITS           15
 
 /* Error codes: the "error" member of every error body. */
 #define CLAVE_ERR_INVALID_REQUEST          "invalid_request"          /* 400 */
@@ -53,6 +78,21 @@
 #define CLAVE_ERR_REPLAYED_NONCE           "replayed_nonce"           /* 401 */
 #define CLAVE_ERR_UNKNOWN_DEVICE           "unknown_device"           /* 401 */
 #define CLAVE_ERR_DEVICE_DEACTIVATED       "device_deactivated"       /* 401 */
+#define CLAVE_ERR_INVALID_CHALLENGE        "invalid_challenge"        /* 401 */
+#define CLAVE_ERR_CERTIFICATE_UNTRUSTED    "certificate_untrusted"    /* 401 */
+#define CLAVE_ERR_CERTIFICATE_EXPIRED      "certificate_expired"      /* 401 */
+#define CLAVE_ERR_CERTIFICATE_NOT_USABLE   "certificate_not_usable"   /* 401 */
+#define CLAVE_ERR_INVALID_CERT_SIGNATURE   "invalid_certificate_signature" /* 401 */
+#define CLAVE_ERR_CERTIFICATE_WITHOUT_IDENTITY "certificate_without_identity" /* 400 */
+#define CLAVE_ERR_IDENTITY_MISMATCH        "identity_mismatch"        /* 403 */
+#define CLAVE_ERR_IDENTITY_UNKNOWN         "identity_unknown"         /* 403 */
+#define CLAVE_ERR_ALREADY_REGISTERED       "already_registered"       /* 409 */
+#define CLAVE_ERR_PHONE_IN_USE             "phone_in_use"             /* 409 */
+#define CLAVE_ERR_INVALID_PHONE            "invalid_phone"            /* 400 */
+#define CLAVE_ERR_INVALID_EMAIL            "invalid_email"            /* 400 */
+#define CLAVE_ERR_INVALID_REGISTRATION     "invalid_registration"     /* 401 */
+#define CLAVE_ERR_REGISTRATION_EXPIRED     "registration_expired"     /* 410 */
+#define CLAVE_ERR_REGISTRATION_LOCKED      "registration_locked"      /* 423 */
 #define CLAVE_ERR_INTERNAL                 "internal_error"           /* 500 */
 
 /* Enumerated values. */
@@ -63,3 +103,9 @@
 #define CLAVE_CHANNEL_CERTIFICATE          "certificate"
 #define CLAVE_CHANNEL_DNIE                 "dnie"
 #define CLAVE_METHOD_SMS                   "sms"
+/* In identify's "methods": the activation accepts a certificate proof
+ * (electronic certificate or DNIe alike). The answer of
+ * POST /v1/activations/{id}/certificate says which of the two it was,
+ * with the channel names "certificate" / "dnie". */
+#define CLAVE_METHOD_CERTIFICATE           "certificate"
+#define CLAVE_METHOD_DNIE                  "dnie"

@@ -306,6 +306,21 @@ clave_http_member_string (SoupServerMessage  *msg,
   return TRUE;
 }
 
+const char *
+clave_http_bearer_token (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *authorization = soup_message_headers_get_one (headers, "Authorization");
+  const char *token;
+
+  if (authorization == NULL || g_ascii_strncasecmp (authorization, "Bearer ", 7) != 0)
+    return NULL;
+  token = authorization + 7;
+  while (*token == ' ')
+    token++;
+  return *token != '\0' ? token : NULL;
+}
+
 gboolean
 clave_http_member_object (SoupServerMessage  *msg,
                           JsonObject         *object,

@@ -40,6 +40,9 @@ gboolean    clave_http_member_object       (SoupServerMessage  *msg,
                                             const char         *name,
                                             JsonObject        **value);
 
+/* The token of an "Authorization: Bearer <token>" header, or NULL. */
+const char *clave_http_bearer_token        (SoupServerMessage  *msg);
+
 /* Answers with @builder's root (an object the caller completed). */
 void        clave_http_reply_builder       (SoupServerMessage  *msg,
                                             guint               status,

@@ -37,5 +37,11 @@
 G_STATIC_ASSERT (CLAVE_SMS_SENDS_DAY_SECS <= CLAVE_PURGE_GRACE_SECS);
 G_STATIC_ASSERT (CLAVE_SMS_SENDS_HOUR_SECS <= CLAVE_SMS_SENDS_DAY_SECS);
 
+/* Challenges for certificate proofs (docs/protocol.md "Certificate
+ * proofs"): each is a row, so a client address gets a bounded number. */
+#define CLAVE_CHALLENGE_WINDOW_SECS         (10 * 60)
+#define CLAVE_CHALLENGE_MAX_PER_ADDRESS     60
+#define CLAVE_EMAIL_MAX                     254
+
 #define CLAVE_SMS_RESEND_INTERVAL_DEFAULT   30
 #define CLAVE_DEVICE_NAME_MAX               200

@@ -5,77 +5,15 @@
 
 #include <string.h>
 
+#include "clave-codes.h"
 #include "clave-crypto.h"
 #include "clave-document.h"
 #include "clave-http.h"
 #include "clave-limits.h"
 #include "clave-protocol.h"
+#include "clave-cert-proof.h"
 #include "clave-server-private.h"
-
-/* What an outbox message says in place of its code once the code cannot
- * be used any more. */
-#define REDACTED_CODE "••••••"
-
-/* Seconds until fewer than @limit of the events at @times (ascending)
- * fall within the last @window seconds; 0 when already fewer. */
-static gint64
-window_wait (GArray *times,
-             guint   limit,
-             gint64  window,
-             gint64  now)
-{
-  guint counted = 0;
-  gint64 oldest_that_counts;
-
-  for (guint i = 0; i < times->len; i++)
-    if (g_array_index (times, gint64, i) >= now - window)
-      counted++;
-
-  if (counted < limit)
-    return 0;
-  oldest_that_counts = g_array_index (times, gint64, times->len - limit);
-  return MAX (1, oldest_that_counts + window - now);
-}
-
-static void
-reply_too_many (SoupServerMessage *msg,
-                const char        *message,
-                gint64             wait)
-{
-  clave_http_reply_error_int (msg, CLAVE_HTTP_STATUS_TOO_MANY_REQUESTS, CLAVE_ERR_TOO_MANY_ATTEMPTS,
-                              message, "retry_after", wait);
-}
-
-/* Answers 429 (or 500) and returns FALSE when the citizen has used up
- * the wrong codes of the window. Counted over all activations, so that
- * starting over does not give an attacker fresh guesses. */
-static gboolean
-check_wrong_codes (ClaveServer       *self,
-                   SoupServerMessage *msg,
-                   const char        *document,
-                   gint64             now)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) times = NULL;
-  gint64 wait;
-
-  times = clave_store_list_wrong_codes (self->store, document,
-                                        now - CLAVE_WRONG_CODES_WINDOW_SECS, &error);
-  if (times == NULL)
-    {
-      clave_http_reply_internal (msg, error);
-      return FALSE;
-    }
-
-  wait = window_wait (times, CLAVE_WRONG_CODES_MAX_PER_CITIZEN, CLAVE_WRONG_CODES_WINDOW_SECS,
-                      now);
-  if (wait > 0)
-    {
-      reply_too_many (msg, "Too many wrong codes for this person; wait and try again.", wait);
-      return FALSE;
-    }
-  return TRUE;
-}
+#include "clave-x509.h"
 
 /* Step 1: POST /v1/identify ------------------------------------------------ */
 
@@ -104,9 +42,9 @@ identify_rate_limit (ClaveServer       *self,
       return -1;
     }
 
-  return MAX (window_wait (by_document, CLAVE_IDENTIFY_MAX_PER_DOCUMENT,
+  return MAX (_clave_window_wait (by_document, CLAVE_IDENTIFY_MAX_PER_DOCUMENT,
                            CLAVE_IDENTIFY_WINDOW_SECS, now),
-              window_wait (by_address, CLAVE_IDENTIFY_MAX_PER_ADDRESS,
+              _clave_window_wait (by_address, CLAVE_IDENTIFY_MAX_PER_ADDRESS,
                            CLAVE_IDENTIFY_WINDOW_SECS, now));
 }
 
@@ -187,6 +125,9 @@ reply_activation (ClaveServer        *self,
   json_builder_set_member_name (builder, "methods");
   json_builder_begin_array (builder);
   json_builder_add_string_value (builder, CLAVE_METHOD_SMS);
+  /* Without trust anchors no certificate could ever be accepted. */
+  if (_clave_server_has_trust_anchors (self))
+    json_builder_add_string_value (builder, CLAVE_METHOD_CERTIFICATE);
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "phone_hint");
   json_builder_add_string_value (builder, hint);
@@ -251,7 +192,7 @@ _clave_routes_identify (ClaveServer       *self,
     return;
   if (wait > 0)
     {
-      reply_too_many (msg, "Too many failed identifications; wait and try again.", wait);
+      _clave_reply_too_many (msg, "Too many failed identifications; wait and try again.", wait);
       return;
     }
 
@@ -300,7 +241,7 @@ _clave_routes_identify (ClaveServer       *self,
     }
 
   /* Only someone with the right contrast data learns of this limit. */
-  if (!check_wrong_codes (self, msg, citizen->document, now))
+  if (!_clave_codes_check_wrong_codes (self, msg, citizen->document, now))
     return;
 
   reply_activation (self, msg, citizen, now);
@@ -316,19 +257,10 @@ authorize_activation (ClaveServer       *self,
                       const char        *id,
                       gint64             now)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *authorization = soup_message_headers_get_one (headers, "Authorization");
   g_autoptr(ClaveActivationRecord) record = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *token_hash = NULL;
-  const char *token = NULL;
-
-  if (authorization != NULL && g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0)
-    {
-      token = authorization + 7;
-      while (*token == ' ')
-        token++;
-    }
+  const char *token = clave_http_bearer_token (msg);
 
   record = clave_store_get_activation (self->store, id, &error);
   if (record == NULL && error != NULL)
@@ -337,7 +269,7 @@ authorize_activation (ClaveServer       *self,
       return NULL;
     }
 
-  if (token != NULL && *token != '\0')
+  if (token != NULL)
     token_hash = clave_sha256_hex (token, strlen (token));
 
   if (record == NULL || token_hash == NULL ||
@@ -367,33 +299,20 @@ authorize_activation (ClaveServer       *self,
   return g_steal_pointer (&record);
 }
 
-static char *
-sms_body (const char *code,
-          guint       ttl)
+static ClaveCodeHolder
+code_holder (const ClaveActivationRecord *record,
+             const char                  *phone)
 {
-  /* The code must stay the only run of six digits in the text; the TTL
-   * is at most 86400 s (clave-server checks), so it never has six. */
-  if (ttl % 60 == 0)
-    return g_strdup_printf ("Cl@ve: su código de activación es %s. Caduca en %u %s. "
-                            "No lo comparta con nadie.",
-                            code, ttl / 60, ttl == 60 ? "minuto" : "minutos");
-  return g_strdup_printf ("Cl@ve: su código de activación es %s. Caduca en %u %s. "
-                          "No lo comparta con nadie.",
-                          code, ttl, ttl == 1 ? "segundo" : "segundos");
-}
-
-/* HMAC of the code bound to its activation, so that equal codes of two
- * activations do not look equal in the database. */
-static char *
-code_hmac (ClaveServer *self,
-           const char  *activation_id,
-           const char  *code)
-{
-  g_autofree char *data = g_strconcat (activation_id, ":", code, NULL);
-  char *hmac = clave_hmac_sha256_hex (self->secret, data);
-
-  explicit_bzero (data, strlen (data));
-  return hmac;
+  return (ClaveCodeHolder) {
+    .flow = CLAVE_CODE_FLOW_ACTIVATION,
+    .id = record->id,
+    .document = record->document,
+    .phone = phone,
+    .code_hmac = record->code_hmac,
+    .code_expires_at = record->code_expires_at,
+    .sends = record->sends,
+    .last_sent_at = record->last_sent_at,
+  };
 }
 
 static void
@@ -405,31 +324,7 @@ step_send_sms (ClaveServer           *self,
   g_autoptr(ClaveCitizen) citizen = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) sends = NULL;
-  g_autofree char *hmac = NULL;
-  g_autofree char *hint = NULL;
-  g_autofree char *redacted = NULL;
-  guint interval = self->config->sms_resend_interval;
-  guint ttl = self->config->sms_code_ttl;
-  gint64 outbox_id = 0;
-  gint64 wait;
-  char *code, *text;
-
-  if (record->sends >= CLAVE_SMS_MAX_SENDS)
-    {
-      clave_http_reply_error (msg, CLAVE_HTTP_STATUS_TOO_MANY_REQUESTS, CLAVE_ERR_RESEND_LIMIT,
-                              "No more codes can be sent for this activation; start again.");
-      return;
-    }
-
-  if (record->sends > 0 && now - record->last_sent_at < (gint64) interval)
-    {
-      clave_http_reply_error_int (msg, CLAVE_HTTP_STATUS_TOO_MANY_REQUESTS, CLAVE_ERR_RESEND_TOO_SOON,
-                                  "A code was sent moments ago; wait before asking again.",
-                                  "retry_after",
-                                  MAX (1, (gint64) interval - (now - record->last_sent_at)));
-      return;
-    }
+  ClaveCodeHolder holder;
 
   citizen = clave_store_get_citizen (self->store, record->document, &error);
   if (citizen == NULL)
@@ -442,70 +337,52 @@ step_send_sms (ClaveServer           *self,
       return;
     }
 
-  /* A code nobody may try is not worth a message. */
-  if (!check_wrong_codes (self, msg, record->document, now))
+  holder = code_holder (record, citizen->phone);
+  if (!_clave_codes_send (self, msg, &holder, now))
     return;
 
-  /* The per-citizen caps, over all activations: starting over must not
-   * buy an attacker (or a runaway client) more messages to the phone. */
-  sends = clave_store_list_sms_sends (self->store, record->document,
-                                      now - CLAVE_SMS_SENDS_DAY_SECS, &error);
-  if (sends == NULL)
-    {
-      clave_http_reply_internal (msg, error);
-      return;
-    }
-  wait = MAX (window_wait (sends, CLAVE_SMS_SENDS_MAX_PER_HOUR, CLAVE_SMS_SENDS_HOUR_SECS, now),
-              window_wait (sends, CLAVE_SMS_SENDS_MAX_PER_DAY, CLAVE_SMS_SENDS_DAY_SECS, now));
-  if (wait > 0)
-    {
-      reply_too_many (msg, "Too many codes were sent to this person's phone; wait and try "
-                      "again.", wait);
-      return;
-    }
-
-  code = clave_random_digits (CLAVE_SMS_CODE_DIGITS);
-  hmac = code_hmac (self, record->id, code);
-  text = sms_body (code, ttl);
-  clave_secret_free (code);
-  redacted = sms_body (REDACTED_CODE, ttl);
-
-  if (!clave_store_store_code (self->store, record->id, hmac, now + ttl, now, citizen->phone,
-                               text, redacted, &outbox_id, &error))
-    {
-      clave_secret_free (text);
-      clave_http_reply_internal (msg, error);
-      return;
-    }
-
-  clave_sms_sender_dispatch (self->sms, outbox_id, citizen->phone, text);
-  clave_secret_free (text);
-
-  hint = clave_phone_hint (citizen->phone);
   builder = json_builder_new ();
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "sent");
   json_builder_add_boolean_value (builder, TRUE);
-  json_builder_set_member_name (builder, "code_expires_in");
-  json_builder_add_int_value (builder, ttl);
-  json_builder_set_member_name (builder, "resend_after");
-  json_builder_add_int_value (builder, interval);
-  json_builder_set_member_name (builder, "sends_left");
-  json_builder_add_int_value (builder, CLAVE_SMS_MAX_SENDS - (record->sends + 1));
-  json_builder_set_member_name (builder, "phone_hint");
-  json_builder_add_string_value (builder, hint);
+  _clave_codes_add_sent_members (self, builder, citizen->phone, record->sends + 1);
   json_builder_end_object (builder);
   clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
 }
 
-static gboolean
-is_code (const char *code)
+static void
+reply_verified (SoupServerMessage *msg,
+                const char        *method)
 {
-  if (strlen (code) != CLAVE_SMS_CODE_DIGITS)
-    return FALSE;
-  for (const char *p = code; *p != '\0'; p++)
-    if (!g_ascii_isdigit (*p))
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "verified");
+  json_builder_add_boolean_value (builder, TRUE);
+  if (method != NULL)
+    {
+      json_builder_set_member_name (builder, "method");
+      json_builder_add_string_value (builder, method);
+    }
+  json_builder_end_object (builder);
+  clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
+}
+
+/* The second factor is proven: the activation may register a device. */
+static gboolean
+mark_verified (ClaveServer           *self,
+               SoupServerMessage     *msg,
+               ClaveActivationRecord *record)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (record->state == CLAVE_ACTIVATION_PENDING &&
+      !clave_store_set_activation_state (self->store, record->id,
+                                         CLAVE_ACTIVATION_VERIFIED, &error))
+    {
+      clave_http_reply_internal (msg, error);
       return FALSE;
+    }
   return TRUE;
 }
 
@@ -516,66 +393,43 @@ step_verify (ClaveServer           *self,
              const char            *code,
              gint64                 now)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *hmac = NULL;
-  guint attempts = 0;
+  ClaveCodeHolder holder = code_holder (record, NULL);
 
-  if (record->code_hmac == NULL)
-    {
-      clave_http_reply_error (msg, SOUP_STATUS_CONFLICT, CLAVE_ERR_NO_CODE_SENT,
-                              "No code was sent for this activation yet.");
-      return;
-    }
+  if (!_clave_codes_verify (self, msg, &holder, code, CLAVE_ERR_ACTIVATION_LOCKED, now))
+    return;
+  if (!mark_verified (self, msg, record))
+    return;
+  reply_verified (msg, NULL);
+}
 
-  if (now >= record->code_expires_at)
-    {
-      clave_http_reply_error (msg, SOUP_STATUS_GONE, CLAVE_ERR_CODE_EXPIRED,
-                              "The code has expired; ask for a new one.");
-      return;
-    }
+static void
+step_certificate (ClaveServer           *self,
+                  SoupServerMessage     *msg,
+                  ClaveActivationRecord *record,
+                  ClaveCertProof        *proof,
+                  gint64                 now)
+{
+  g_autoptr(ClaveX509Identity) identity = NULL;
+  g_autofree char *purpose = g_strconcat (CLAVE_PROOF_PURPOSE_ACTIVATION, record->id, NULL);
 
-  /* Even the right code waits: the citizen's wrong codes are used up. */
-  if (!check_wrong_codes (self, msg, record->document, now))
+  identity = _clave_cert_proof_verify (self, msg, proof, purpose, now);
+  if (identity == NULL)
     return;
 
-  hmac = code_hmac (self, record->id, code);
-  if (clave_constant_time_equal (hmac, record->code_hmac))
+  /* Both are normalised DNI/NIE: a plain comparison is exact. */
+  if (g_strcmp0 (identity->document, record->document) != 0)
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      if (record->state == CLAVE_ACTIVATION_PENDING &&
-          !clave_store_set_activation_state (self->store, record->id,
-                                             CLAVE_ACTIVATION_VERIFIED, &error))
-        {
-          clave_http_reply_internal (msg, error);
-          return;
-        }
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "verified");
-      json_builder_add_boolean_value (builder, TRUE);
-      json_builder_end_object (builder);
-      clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
+      clave_http_reply_error (msg, SOUP_STATUS_FORBIDDEN, CLAVE_ERR_IDENTITY_MISMATCH,
+                              "The certificate belongs to another person than the one "
+                              "activating.");
       return;
     }
 
-  if (!clave_store_record_wrong_code (self->store, record->id, CLAVE_SMS_CODE_MAX_ATTEMPTS, now,
-                                      &attempts, &error))
-    {
-      clave_http_reply_internal (msg, error);
-      return;
-    }
+  if (!mark_verified (self, msg, record))
+    return;
 
-  if (attempts >= CLAVE_SMS_CODE_MAX_ATTEMPTS)
-    {
-      clave_http_reply_error (msg, SOUP_STATUS_LOCKED, CLAVE_ERR_ACTIVATION_LOCKED,
-                              "Too many wrong codes: this activation is locked; start again.");
-      return;
-    }
-
-  clave_http_reply_error_int (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CODE,
-                              "The code is not correct.", "attempts_left",
-                              CLAVE_SMS_CODE_MAX_ATTEMPTS - attempts);
+  g_info ("Activation verified with a %s", identity->dnie_style ? "DNIe" : "certificate");
+  reply_verified (msg, identity->dnie_style ? CLAVE_METHOD_DNIE : CLAVE_METHOD_CERTIFICATE);
 }
 
 static gboolean
@@ -612,7 +466,8 @@ step_register_device (ClaveServer           *self,
   if (record->state != CLAVE_ACTIVATION_VERIFIED)
     {
       clave_http_reply_error (msg, SOUP_STATUS_CONFLICT, CLAVE_ERR_ACTIVATION_NOT_VERIFIED,
-                              "Verify the SMS code before registering the device.");
+                              "Verify the SMS code or a certificate before registering the "
+                              "device.");
       return;
     }
 
@@ -674,6 +529,7 @@ _clave_routes_activation (ClaveServer         *self,
 {
   g_autoptr(JsonObject) body = NULL;
   g_autoptr(ClaveActivationRecord) record = NULL;
+  g_autoptr(ClaveCertProof) cert_proof = NULL;
   const char *code = NULL, *public_key = NULL, *proof = NULL, *name = NULL;
   gint64 now = _clave_server_now ();
 
@@ -690,7 +546,7 @@ _clave_routes_activation (ClaveServer         *self,
     case CLAVE_ACTIVATION_STEP_VERIFY:
       if (!clave_http_member_string (msg, body, "code", &code))
         return;
-      if (!is_code (code))
+      if (!_clave_codes_is_code (code))
         {
           clave_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST,
                                   "The code must be 6 digits.");
@@ -708,6 +564,11 @@ _clave_routes_activation (ClaveServer         *self,
                                   "The device name must be 1 to 200 printable characters.");
           return;
         }
+      break;
+    case CLAVE_ACTIVATION_STEP_CERTIFICATE:
+      cert_proof = _clave_cert_proof_parse (msg, body);
+      if (cert_proof == NULL)
+        return;
       break;
     default:
       g_assert_not_reached ();
@@ -727,6 +588,9 @@ _clave_routes_activation (ClaveServer         *self,
       break;
     case CLAVE_ACTIVATION_STEP_DEVICE:
       step_register_device (self, msg, record, public_key, proof, name, now);
+      break;
+    case CLAVE_ACTIVATION_STEP_CERTIFICATE:
+      step_certificate (self, msg, record, cert_proof, now);
       break;
     default:
       g_assert_not_reached ();

@@ -11,6 +11,7 @@
 #include "clave-server-private.h"
 #include "clave-sqlite-store.h"
 #include "clave-state.h"
+#include "clave-trust-anchors.h"
 
 #define PURGE_INTERVAL_SECS 600
 #define STARTED_KEY "clave-started-us"
@@ -41,6 +42,7 @@ config_copy (const ClaveServerConfig *config)
   copy->sms_command = g_strdup (config->sms_command);
   copy->sms_resend_interval = config->sms_resend_interval;
   copy->sms_code_ttl = config->sms_code_ttl;
+  copy->trust_anchors = g_strdup (config->trust_anchors);
   return copy;
 }
 
@@ -53,6 +55,7 @@ clave_server_config_free (ClaveServerConfig *config)
   g_free (config->address);
   g_strfreev (config->hostnames);
   g_free (config->sms_command);
+  g_free (config->trust_anchors);
   g_free (config);
 }
 
@@ -60,6 +63,12 @@ gint64
 _clave_server_now (void)
 {
   return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+gboolean
+_clave_server_has_trust_anchors (ClaveServer *self)
+{
+  return self->trust_list != NULL && self->n_trust_anchors > 0;
 }
 
 static void
@@ -110,6 +119,32 @@ parse_activation_path (const char          *path,
     *step = CLAVE_ACTIVATION_STEP_VERIFY;
   else if (g_str_equal (slash, "/device"))
     *step = CLAVE_ACTIVATION_STEP_DEVICE;
+  else if (g_str_equal (slash, CLAVE_ACTIVATION_SUFFIX_CERTIFICATE))
+    *step = CLAVE_ACTIVATION_STEP_CERTIFICATE;
+  else
+    return FALSE;
+
+  *id = g_strndup (rest, (gsize) (slash - rest));
+  return TRUE;
+}
+
+/* "/v1/registrations/{id}/{step}" -> id and step; FALSE for anything
+ * else. */
+static gboolean
+parse_registration_path (const char             *path,
+                         char                  **id,
+                         ClaveRegistrationStep  *step)
+{
+  const char *rest = path + strlen (CLAVE_PATH_REGISTRATION_PREFIX);
+  const char *slash = strchr (rest, '/');
+
+  if (slash == NULL || slash == rest)
+    return FALSE;
+
+  if (g_str_equal (slash, "/sms"))
+    *step = CLAVE_REGISTRATION_STEP_SMS;
+  else if (g_str_equal (slash, "/verify"))
+    *step = CLAVE_REGISTRATION_STEP_VERIFY;
   else
     return FALSE;
 
@@ -127,7 +162,9 @@ handle_request (SoupServer        *soup,
   ClaveServer *self = CLAVE_SERVER (user_data);
   g_autoptr(GError) error = NULL;
   g_autofree char *activation_id = NULL;
+  g_autofree char *registration_id = NULL;
   ClaveActivationStep step;
+  ClaveRegistrationStep registration_step;
 
   /* Codes leave the outbox as soon as they expire, not only at the next
    * purge: one indexed UPDATE, usually of nothing. */
@@ -155,6 +192,28 @@ handle_request (SoupServer        *soup,
         reply_method_not_allowed (msg, "POST");
       else
         _clave_routes_activation (self, msg, activation_id, step);
+    }
+  else if (g_str_equal (path, CLAVE_PATH_CHALLENGES))
+    {
+      if (!method_is (msg, SOUP_METHOD_POST))
+        reply_method_not_allowed (msg, "POST");
+      else
+        _clave_routes_challenge (self, msg);
+    }
+  else if (g_str_equal (path, CLAVE_PATH_REGISTRATIONS))
+    {
+      if (!method_is (msg, SOUP_METHOD_POST))
+        reply_method_not_allowed (msg, "POST");
+      else
+        _clave_routes_registration (self, msg, NULL, CLAVE_REGISTRATION_STEP_START);
+    }
+  else if (g_str_has_prefix (path, CLAVE_PATH_REGISTRATION_PREFIX) &&
+           parse_registration_path (path, &registration_id, &registration_step))
+    {
+      if (!method_is (msg, SOUP_METHOD_POST))
+        reply_method_not_allowed (msg, "POST");
+      else
+        _clave_routes_registration (self, msg, registration_id, registration_step);
     }
   else if (g_str_equal (path, CLAVE_PATH_ME))
     {
@@ -392,6 +451,19 @@ clave_server_new (const ClaveServerConfig  *config,
   if (certificate == NULL)
     return NULL;
 
+  if (config->trust_anchors != NULL)
+    {
+      self->trust_list = clave_trust_anchors_load (config->trust_anchors, &self->n_trust_anchors,
+                                                   error);
+      if (self->trust_list == NULL)
+        return NULL;
+      g_info ("Loaded %u trust anchor%s from %s: certificate proofs accepted",
+              self->n_trust_anchors, self->n_trust_anchors == 1 ? "" : "s",
+              config->trust_anchors);
+    }
+  else
+    g_info ("No --trust-anchors: certificate proofs are refused");
+
   self->sms = clave_sms_sender_new (self->store, config->sms_command, error);
   if (self->sms == NULL)
     return NULL;
@@ -500,6 +572,8 @@ clave_server_finalize (GObject *object)
   g_clear_pointer (&self->tls, clave_tls_files_free);
   g_clear_pointer (&self->url, g_free);
   g_clear_pointer (&self->host_names, g_ptr_array_unref);
+  if (self->trust_list != NULL)
+    gnutls_x509_trust_list_deinit (self->trust_list, 1);
 
   G_OBJECT_CLASS (clave_server_parent_class)->finalize (object);
 }

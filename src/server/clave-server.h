@@ -14,6 +14,7 @@ typedef struct {
   char   *sms_command;           /* NULL: messages stay in the outbox */
   guint   sms_resend_interval;   /* seconds */
   guint   sms_code_ttl;          /* seconds */
+  char   *trust_anchors;         /* directory of CA certificates; NULL: none */
 } ClaveServerConfig;
 
 ClaveServerConfig *clave_server_config_new  (void);

@@ -123,6 +123,89 @@ static const char * const migrations[] = {
   ");"
   "CREATE INDEX wrong_codes_citizen ON wrong_codes (citizen, created_at);"
   "CREATE INDEX wrong_codes_created_at ON wrong_codes (created_at);",
+
+  /* 3: certificate proofs and registrations with a certificate. A
+   * registration's SMS codes go through the same outbox and limits as an
+   * activation's: sms_outbox.activation holds the registration id
+   * ("reg_…") and sms_outbox.citizen / wrong_codes.citizen its document
+   * (the person, registered or about to be). */
+  "CREATE TABLE challenges ("
+  "  id         TEXT PRIMARY KEY,"
+  "  challenge  TEXT NOT NULL,"
+  "  address    TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL,"
+  "  used       INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX challenges_address ON challenges (address, created_at);"
+  "CREATE INDEX challenges_expires_at ON challenges (expires_at);"
+  "CREATE TABLE registrations ("
+  "  id              TEXT PRIMARY KEY,"
+  "  token_hash      TEXT NOT NULL,"
+  "  document        TEXT NOT NULL REFERENCES identities (document) ON DELETE CASCADE,"
+  "  phone           TEXT NOT NULL,"
+  "  email           TEXT NOT NULL,"
+  "  channel         TEXT NOT NULL,"
+  "  created_at      INTEGER NOT NULL,"
+  "  expires_at      INTEGER NOT NULL,"
+  "  state           TEXT NOT NULL,"
+  "  code_hmac       TEXT,"
+  "  code_expires_at INTEGER NOT NULL DEFAULT 0,"
+  "  attempts        INTEGER NOT NULL DEFAULT 0,"
+  "  sends           INTEGER NOT NULL DEFAULT 0,"
+  "  last_sent_at    INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX registrations_document ON registrations (document, state);"
+  "CREATE INDEX registrations_expires_at ON registrations (expires_at);",
+};
+
+/* The SQL that differs between the two owners of SMS codes (the statement
+ * cache is keyed by the text, so each must be a literal). */
+typedef struct {
+  const char *store_code;
+  const char *queue_sms;
+  const char *count_attempt;
+  const char *count_wrong_code;
+} FlowSql;
+
+static const FlowSql flow_sql[] = {
+  [CLAVE_CODE_FLOW_ACTIVATION] = {
+    .store_code =
+      "UPDATE activations SET code_hmac = ?2, code_expires_at = ?3,"
+      "  sends = sends + 1, last_sent_at = ?4"
+      " WHERE id = ?1",
+    /* The code dies with its activation if that comes first. */
+    .queue_sms =
+      "INSERT INTO sms_outbox (phone, body, created_at, status, citizen, activation,"
+      "                        code_expires_at, redacted_body)"
+      " SELECT ?1, ?2, ?3, 'queued', citizen, id, MIN (?5, expires_at), ?6"
+      " FROM activations WHERE id = ?4",
+    .count_attempt =
+      "UPDATE activations SET attempts = attempts + 1,"
+      "  state = CASE WHEN attempts + 1 >= ?2 THEN 'locked' ELSE state END"
+      " WHERE id = ?1 RETURNING attempts",
+    .count_wrong_code =
+      "INSERT INTO wrong_codes (citizen, created_at)"
+      " SELECT citizen, ?2 FROM activations WHERE id = ?1",
+  },
+  [CLAVE_CODE_FLOW_REGISTRATION] = {
+    .store_code =
+      "UPDATE registrations SET code_hmac = ?2, code_expires_at = ?3,"
+      "  sends = sends + 1, last_sent_at = ?4"
+      " WHERE id = ?1",
+    .queue_sms =
+      "INSERT INTO sms_outbox (phone, body, created_at, status, citizen, activation,"
+      "                        code_expires_at, redacted_body)"
+      " SELECT ?1, ?2, ?3, 'queued', document, id, MIN (?5, expires_at), ?6"
+      " FROM registrations WHERE id = ?4",
+    .count_attempt =
+      "UPDATE registrations SET attempts = attempts + 1,"
+      "  state = CASE WHEN attempts + 1 >= ?2 THEN 'locked' ELSE state END"
+      " WHERE id = ?1 RETURNING attempts",
+    .count_wrong_code =
+      "INSERT INTO wrong_codes (citizen, created_at)"
+      " SELECT document, ?2 FROM registrations WHERE id = ?1",
+  },
 };
 
 static gboolean
@@ -626,11 +709,12 @@ clave_sqlite_store_list_identify_failures (ClaveStore       *store,
 /* Activations ------------------------------------------------------------ */
 
 /* The outbox keeps a message's code until the code cannot be used any
- * more; these put the redacted text in its place. */
+ * more; these put the redacted text in its place. @flow_id is an
+ * activation or a registration. */
 static gboolean
-redact_activation (ClaveSqliteStore  *self,
-                   const char        *activation_id,
-                   GError           **error)
+redact_codes_of (ClaveSqliteStore  *self,
+                 const char        *flow_id,
+                 GError           **error)
 {
   sqlite3_stmt *stmt;
 
@@ -640,7 +724,7 @@ redact_activation (ClaveSqliteStore  *self,
                   error);
   if (stmt == NULL)
     return FALSE;
-  bind_text (stmt, 1, activation_id);
+  bind_text (stmt, 1, flow_id);
   return step_done (self, stmt, "redact codes", error);
 }
 
@@ -774,35 +858,34 @@ check_changed (ClaveSqliteStore  *self,
 }
 
 static gboolean
-clave_sqlite_store_store_code (ClaveStore  *store,
-                               const char  *activation_id,
-                               const char  *code_hmac,
-                               gint64       code_expires_at,
-                               gint64       now,
-                               const char  *phone,
-                               const char  *sms_body,
-                               const char  *redacted_body,
-                               gint64      *outbox_id,
-                               GError     **error)
+clave_sqlite_store_store_code (ClaveStore     *store,
+                               ClaveCodeFlow   flow,
+                               const char     *flow_id,
+                               const char     *code_hmac,
+                               gint64          code_expires_at,
+                               gint64          now,
+                               const char     *phone,
+                               const char     *sms_body,
+                               const char     *redacted_body,
+                               gint64         *outbox_id,
+                               GError        **error)
 {
   ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
   sqlite3_stmt *stmt;
+
+  g_return_val_if_fail ((guint) flow < G_N_ELEMENTS (flow_sql), FALSE);
 
   if (!begin (self, error))
     return FALSE;
 
   /* The new code replaces the old ones: they are no use to anybody. */
-  if (!redact_activation (self, activation_id, error))
+  if (!redact_codes_of (self, flow_id, error))
     return rollback (self);
 
-  stmt = prepare (self,
-                  "UPDATE activations SET code_hmac = ?2, code_expires_at = ?3,"
-                  "  sends = sends + 1, last_sent_at = ?4"
-                  " WHERE id = ?1",
-                  error);
+  stmt = prepare (self, flow_sql[flow].store_code, error);
   if (stmt == NULL)
     return rollback (self);
-  bind_text (stmt, 1, activation_id);
+  bind_text (stmt, 1, flow_id);
   bind_text (stmt, 2, code_hmac);
   sqlite3_bind_int64 (stmt, 3, code_expires_at);
   sqlite3_bind_int64 (stmt, 4, now);
@@ -810,19 +893,13 @@ clave_sqlite_store_store_code (ClaveStore  *store,
       !check_changed (self, "store code", error))
     return rollback (self);
 
-  /* The code dies with its activation if that comes first. */
-  stmt = prepare (self,
-                  "INSERT INTO sms_outbox (phone, body, created_at, status, citizen, activation,"
-                  "                        code_expires_at, redacted_body)"
-                  " SELECT ?1, ?2, ?3, 'queued', citizen, id, MIN (?5, expires_at), ?6"
-                  " FROM activations WHERE id = ?4",
-                  error);
+  stmt = prepare (self, flow_sql[flow].queue_sms, error);
   if (stmt == NULL)
     return rollback (self);
   bind_text (stmt, 1, phone);
   bind_text (stmt, 2, sms_body);
   sqlite3_bind_int64 (stmt, 3, now);
-  bind_text (stmt, 4, activation_id);
+  bind_text (stmt, 4, flow_id);
   sqlite3_bind_int64 (stmt, 5, code_expires_at);
   bind_text (stmt, 6, redacted_body);
   if (!step_done (self, stmt, "queue sms", error) ||
@@ -836,30 +913,29 @@ clave_sqlite_store_store_code (ClaveStore  *store,
 }
 
 static gboolean
-clave_sqlite_store_record_wrong_code (ClaveStore  *store,
-                                      const char  *activation_id,
-                                      guint        max_attempts,
-                                      gint64       now,
-                                      guint       *attempts,
-                                      GError     **error)
+clave_sqlite_store_record_wrong_code (ClaveStore     *store,
+                                      ClaveCodeFlow   flow,
+                                      const char     *flow_id,
+                                      guint           max_attempts,
+                                      gint64          now,
+                                      guint          *attempts,
+                                      GError        **error)
 {
   ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
   sqlite3_stmt *stmt;
   guint count = 0;
   int rc;
 
+  g_return_val_if_fail ((guint) flow < G_N_ELEMENTS (flow_sql), FALSE);
+
   if (!begin (self, error))
     return FALSE;
 
-  stmt = prepare (self,
-                  "UPDATE activations SET attempts = attempts + 1,"
-                  "  state = CASE WHEN attempts + 1 >= ?2 THEN 'locked' ELSE state END"
-                  " WHERE id = ?1 RETURNING attempts",
-                  error);
+  stmt = prepare (self, flow_sql[flow].count_attempt, error);
   if (stmt == NULL)
     return rollback (self);
 
-  bind_text (stmt, 1, activation_id);
+  bind_text (stmt, 1, flow_id);
   sqlite3_bind_int (stmt, 2, (int) max_attempts);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
@@ -871,7 +947,7 @@ clave_sqlite_store_record_wrong_code (ClaveStore  *store,
     {
       sqlite3_reset (stmt);
       g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND,
-                   "record wrong code: no such activation");
+                   "record wrong code: no such activation or registration");
       return rollback (self);
     }
 
@@ -883,19 +959,16 @@ clave_sqlite_store_record_wrong_code (ClaveStore  *store,
     }
   sqlite3_reset (stmt);
 
-  /* Counted for the citizen too: starting over must not reset it. */
-  stmt = prepare (self,
-                  "INSERT INTO wrong_codes (citizen, created_at)"
-                  " SELECT citizen, ?2 FROM activations WHERE id = ?1",
-                  error);
+  /* Counted for the person too: starting over must not reset it. */
+  stmt = prepare (self, flow_sql[flow].count_wrong_code, error);
   if (stmt == NULL)
     return rollback (self);
-  bind_text (stmt, 1, activation_id);
+  bind_text (stmt, 1, flow_id);
   sqlite3_bind_int64 (stmt, 2, now);
   if (!step_done (self, stmt, "count wrong code", error))
     return rollback (self);
 
-  if (count >= max_attempts && !redact_activation (self, activation_id, error))
+  if (count >= max_attempts && !redact_codes_of (self, flow_id, error))
     return rollback (self);
 
   if (!commit (self, error))
@@ -953,7 +1026,7 @@ clave_sqlite_store_set_activation_state (ClaveStore           *store,
 
   /* Verified (the code is used up), locked, used or replaced: no code of
    * this activation opens anything any more. */
-  if (state != CLAVE_ACTIVATION_PENDING && !redact_activation (self, activation_id, error))
+  if (state != CLAVE_ACTIVATION_PENDING && !redact_codes_of (self, activation_id, error))
     return rollback (self);
 
   return commit (self, error);
@@ -1274,12 +1347,311 @@ clave_sqlite_store_purge (ClaveStore  *store,
   if (!step_done (self, stmt, "purge activations", error))
     return rollback (self);
 
+  stmt = prepare (self, "DELETE FROM registrations WHERE expires_at < ?1", error);
+  if (stmt == NULL)
+    return rollback (self);
+  sqlite3_bind_int64 (stmt, 1, now - CLAVE_PURGE_GRACE_SECS);
+  if (!step_done (self, stmt, "purge registrations", error))
+    return rollback (self);
+
+  /* Kept as long as they count towards the per-address limit. */
+  stmt = prepare (self, "DELETE FROM challenges WHERE expires_at < ?1", error);
+  if (stmt == NULL)
+    return rollback (self);
+  sqlite3_bind_int64 (stmt, 1, now - CLAVE_PURGE_GRACE_SECS);
+  if (!step_done (self, stmt, "purge challenges", error))
+    return rollback (self);
+
   /* Kept as long as the sends count towards the per-citizen caps. */
   stmt = prepare (self, "DELETE FROM sms_outbox WHERE created_at < ?1", error);
   if (stmt == NULL)
     return rollback (self);
   sqlite3_bind_int64 (stmt, 1, now - CLAVE_PURGE_GRACE_SECS);
   if (!step_done (self, stmt, "purge outbox", error))
+    return rollback (self);
+
+  return commit (self, error);
+}
+
+/* Citizens by phone, challenges and registrations --------------------- */
+
+static ClaveCitizen *
+clave_sqlite_store_get_citizen_by_phone (ClaveStore  *store,
+                                         const char  *phone,
+                                         GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  g_autofree char *document = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = prepare (self, "SELECT document FROM citizens WHERE phone = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, phone);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    document = column_text (stmt, 0);
+  else if (rc != SQLITE_DONE)
+    set_db_error (self, error, "get citizen by phone");
+  sqlite3_reset (stmt);
+
+  if (document == NULL)
+    return NULL;
+  return clave_sqlite_store_get_citizen (store, document, error);
+}
+
+static gboolean
+clave_sqlite_store_create_challenge (ClaveStore  *store,
+                                     const char  *id,
+                                     const char  *challenge,
+                                     const char  *address,
+                                     gint64       now,
+                                     gint64       expires_at,
+                                     GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self,
+                  "INSERT INTO challenges (id, challenge, address, created_at, expires_at)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5)",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, id);
+  bind_text (stmt, 2, challenge);
+  bind_text (stmt, 3, address);
+  sqlite3_bind_int64 (stmt, 4, now);
+  sqlite3_bind_int64 (stmt, 5, expires_at);
+  return step_done (self, stmt, "create challenge", error);
+}
+
+static GArray *
+clave_sqlite_store_list_challenges (ClaveStore  *store,
+                                    const char  *address,
+                                    gint64       since,
+                                    GError     **error)
+{
+  return list_times (CLAVE_SQLITE_STORE (store),
+                     "SELECT created_at FROM challenges"
+                     " WHERE address = ?1 AND created_at >= ?2 ORDER BY created_at",
+                     address, since, "list challenges", error);
+}
+
+static gboolean
+clave_sqlite_store_use_challenge (ClaveStore  *store,
+                                  const char  *id,
+                                  char       **challenge,
+                                  gint64      *expires_at,
+                                  GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  g_autofree char *value = NULL;
+  gint64 expiry = 0;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  /* One statement: two requests racing with the same challenge cannot
+   * both get it. */
+  stmt = prepare (self,
+                  "UPDATE challenges SET used = 1 WHERE id = ?1 AND used = 0"
+                  " RETURNING challenge, expires_at",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      value = column_text (stmt, 0);
+      expiry = sqlite3_column_int64 (stmt, 1);
+      rc = sqlite3_step (stmt);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self, error, "use challenge");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+
+  *challenge = g_steal_pointer (&value);
+  *expires_at = expiry;
+  return TRUE;
+}
+
+static gboolean
+clave_sqlite_store_create_registration (ClaveStore                    *store,
+                                        const ClaveRegistrationRecord *record,
+                                        GError                       **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  if (!begin (self, error))
+    return FALSE;
+
+  /* One registration in progress per document, like activations. */
+  stmt = prepare (self,
+                  "UPDATE sms_outbox SET body = redacted_body, redacted_body = NULL"
+                  " WHERE redacted_body IS NOT NULL AND activation IN"
+                  "  (SELECT id FROM registrations WHERE document = ?1 AND state = 'pending')",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, record->document);
+  if (!step_done (self, stmt, "redact replaced registration codes", error))
+    return rollback (self);
+
+  stmt = prepare (self,
+                  "UPDATE registrations SET state = 'replaced'"
+                  " WHERE document = ?1 AND state = 'pending'",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, record->document);
+  if (!step_done (self, stmt, "replace registrations", error))
+    return rollback (self);
+
+  stmt = prepare (self,
+                  "INSERT INTO registrations (id, token_hash, document, phone, email, channel,"
+                  "                           created_at, expires_at, state)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, record->id);
+  bind_text (stmt, 2, record->token_hash);
+  bind_text (stmt, 3, record->document);
+  bind_text (stmt, 4, record->phone);
+  bind_text (stmt, 5, record->email);
+  bind_text (stmt, 6, record->channel);
+  sqlite3_bind_int64 (stmt, 7, record->created_at);
+  sqlite3_bind_int64 (stmt, 8, record->expires_at);
+  bind_text (stmt, 9, clave_registration_state_to_string (record->state));
+  if (!step_done (self, stmt, "create registration", error))
+    return rollback (self);
+
+  return commit (self, error);
+}
+
+static ClaveRegistrationRecord *
+clave_sqlite_store_get_registration (ClaveStore  *store,
+                                     const char  *id,
+                                     GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  ClaveRegistrationRecord *record = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = prepare (self,
+                  "SELECT id, token_hash, document, phone, email, channel, created_at,"
+                  "       expires_at, state, code_hmac, code_expires_at, attempts, sends,"
+                  "       last_sent_at"
+                  " FROM registrations WHERE id = ?1",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      int state = clave_registration_state_from_string ((const char *) sqlite3_column_text (stmt, 8));
+
+      record = g_new0 (ClaveRegistrationRecord, 1);
+      record->id = column_text (stmt, 0);
+      record->token_hash = column_text (stmt, 1);
+      record->document = column_text (stmt, 2);
+      record->phone = column_text (stmt, 3);
+      record->email = column_text (stmt, 4);
+      record->channel = column_text (stmt, 5);
+      record->created_at = sqlite3_column_int64 (stmt, 6);
+      record->expires_at = sqlite3_column_int64 (stmt, 7);
+      /* An unreadable state must never open a door. */
+      record->state = state >= 0 ? (ClaveRegistrationState) state : CLAVE_REGISTRATION_LOCKED;
+      record->code_hmac = column_text (stmt, 9);
+      record->code_expires_at = sqlite3_column_int64 (stmt, 10);
+      record->attempts = (guint) sqlite3_column_int (stmt, 11);
+      record->sends = (guint) sqlite3_column_int (stmt, 12);
+      record->last_sent_at = sqlite3_column_int64 (stmt, 13);
+    }
+  else if (rc != SQLITE_DONE)
+    set_db_error (self, error, "get registration");
+  sqlite3_reset (stmt);
+  return record;
+}
+
+static gboolean
+clave_sqlite_store_complete_registration (ClaveStore                  *store,
+                                          const char                  *registration_id,
+                                          const ClaveCitizen          *citizen,
+                                          const ClaveActivationRecord *activation,
+                                          GError                     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  if (!begin (self, error))
+    return FALSE;
+
+  /* The state condition makes a second verify with the same registration
+   * fail even if two requests race. */
+  stmt = prepare (self,
+                  "UPDATE registrations SET state = 'used'"
+                  " WHERE id = ?1 AND document = ?2 AND state = 'pending'",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, registration_id);
+  bind_text (stmt, 2, citizen->document);
+  if (!step_done (self, stmt, "use registration", error))
+    return rollback (self);
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT,
+                   "The registration is not pending");
+      return rollback (self);
+    }
+
+  if (!redact_codes_of (self, registration_id, error))
+    return rollback (self);
+
+  /* Never an upsert: an existing registration in Cl@ve or a phone of
+   * another citizen is a conflict, not something to overwrite. */
+  stmt = prepare (self,
+                  "INSERT INTO citizens (document, phone, email, level, channel, created_at)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, citizen->document);
+  bind_text (stmt, 2, citizen->phone);
+  bind_text (stmt, 3, citizen->email);
+  bind_text (stmt, 4, citizen->level);
+  bind_text (stmt, 5, citizen->channel);
+  sqlite3_bind_int64 (stmt, 6, citizen->created_at);
+  if (!step_done (self, stmt, "add citizen", error))
+    return rollback (self);
+
+  stmt = prepare (self,
+                  "INSERT INTO activations (id, token_hash, citizen, created_at, expires_at, state)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, activation->id);
+  bind_text (stmt, 2, activation->token_hash);
+  bind_text (stmt, 3, activation->document);
+  sqlite3_bind_int64 (stmt, 4, activation->created_at);
+  sqlite3_bind_int64 (stmt, 5, activation->expires_at);
+  bind_text (stmt, 6, clave_activation_state_to_string (activation->state));
+  if (!step_done (self, stmt, "create activation", error))
     return rollback (self);
 
   return commit (self, error);
@@ -1350,6 +1722,13 @@ clave_sqlite_store_iface_init (ClaveStoreInterface *iface)
   iface->set_outbox_status = clave_sqlite_store_set_outbox_status;
   iface->redact_expired_codes = clave_sqlite_store_redact_expired_codes;
   iface->purge = clave_sqlite_store_purge;
+  iface->get_citizen_by_phone = clave_sqlite_store_get_citizen_by_phone;
+  iface->create_challenge = clave_sqlite_store_create_challenge;
+  iface->list_challenges = clave_sqlite_store_list_challenges;
+  iface->use_challenge = clave_sqlite_store_use_challenge;
+  iface->create_registration = clave_sqlite_store_create_registration;
+  iface->get_registration = clave_sqlite_store_get_registration;
+  iface->complete_registration = clave_sqlite_store_complete_registration;
   iface->close = clave_sqlite_store_close;
 }
 

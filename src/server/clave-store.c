@@ -100,6 +100,44 @@ clave_activation_state_from_string (const char *str)
   return -1;
 }
 
+void
+clave_registration_record_free (ClaveRegistrationRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->id);
+  g_free (record->token_hash);
+  g_free (record->document);
+  g_free (record->phone);
+  g_free (record->email);
+  g_free (record->channel);
+  g_free (record->code_hmac);
+  g_free (record);
+}
+
+static const char * const registration_states[] = {
+  [CLAVE_REGISTRATION_PENDING] = "pending",
+  [CLAVE_REGISTRATION_LOCKED] = "locked",
+  [CLAVE_REGISTRATION_USED] = "used",
+  [CLAVE_REGISTRATION_REPLACED] = "replaced",
+};
+
+const char *
+clave_registration_state_to_string (ClaveRegistrationState state)
+{
+  g_return_val_if_fail ((guint) state < G_N_ELEMENTS (registration_states), NULL);
+  return registration_states[state];
+}
+
+int
+clave_registration_state_from_string (const char *str)
+{
+  for (guint i = 0; str != NULL && i < G_N_ELEMENTS (registration_states); i++)
+    if (g_str_equal (str, registration_states[i]))
+      return (int) i;
+  return -1;
+}
+
 #define STORE_CALL(name, fail, ...)                                          \
   G_STMT_START {                                                             \
     ClaveStoreInterface *iface;                                              \
@@ -178,18 +216,19 @@ clave_store_get_activation (ClaveStore  *self,
 }
 
 gboolean
-clave_store_store_code (ClaveStore  *self,
-                        const char  *activation_id,
-                        const char  *code_hmac,
-                        gint64       code_expires_at,
-                        gint64       now,
-                        const char  *phone,
-                        const char  *sms_body,
-                        const char  *redacted_body,
-                        gint64      *outbox_id,
-                        GError     **error)
+clave_store_store_code (ClaveStore     *self,
+                        ClaveCodeFlow   flow,
+                        const char     *flow_id,
+                        const char     *code_hmac,
+                        gint64          code_expires_at,
+                        gint64          now,
+                        const char     *phone,
+                        const char     *sms_body,
+                        const char     *redacted_body,
+                        gint64         *outbox_id,
+                        GError        **error)
 {
-  STORE_CALL (store_code, FALSE, activation_id, code_hmac, code_expires_at, now,
+  STORE_CALL (store_code, FALSE, flow, flow_id, code_hmac, code_expires_at, now,
               phone, sms_body, redacted_body, outbox_id, error);
 }
 
@@ -203,14 +242,15 @@ clave_store_list_sms_sends (ClaveStore  *self,
 }
 
 gboolean
-clave_store_record_wrong_code (ClaveStore  *self,
-                               const char  *activation_id,
-                               guint        max_attempts,
-                               gint64       now,
-                               guint       *attempts,
-                               GError     **error)
+clave_store_record_wrong_code (ClaveStore     *self,
+                               ClaveCodeFlow   flow,
+                               const char     *flow_id,
+                               guint           max_attempts,
+                               gint64          now,
+                               guint          *attempts,
+                               GError        **error)
 {
-  STORE_CALL (record_wrong_code, FALSE, activation_id, max_attempts, now, attempts, error);
+  STORE_CALL (record_wrong_code, FALSE, flow, flow_id, max_attempts, now, attempts, error);
 }
 
 GArray *
@@ -308,6 +348,71 @@ clave_store_purge (ClaveStore  *self,
                    GError     **error)
 {
   STORE_CALL (purge, FALSE, now, error);
+}
+
+ClaveCitizen *
+clave_store_get_citizen_by_phone (ClaveStore  *self,
+                                  const char  *phone,
+                                  GError     **error)
+{
+  STORE_CALL (get_citizen_by_phone, NULL, phone, error);
+}
+
+gboolean
+clave_store_create_challenge (ClaveStore  *self,
+                              const char  *id,
+                              const char  *challenge,
+                              const char  *address,
+                              gint64       now,
+                              gint64       expires_at,
+                              GError     **error)
+{
+  STORE_CALL (create_challenge, FALSE, id, challenge, address, now, expires_at, error);
+}
+
+GArray *
+clave_store_list_challenges (ClaveStore  *self,
+                             const char  *address,
+                             gint64       since,
+                             GError     **error)
+{
+  STORE_CALL (list_challenges, NULL, address, since, error);
+}
+
+gboolean
+clave_store_use_challenge (ClaveStore  *self,
+                           const char  *id,
+                           char       **challenge,
+                           gint64      *expires_at,
+                           GError     **error)
+{
+  STORE_CALL (use_challenge, FALSE, id, challenge, expires_at, error);
+}
+
+gboolean
+clave_store_create_registration (ClaveStore                    *self,
+                                 const ClaveRegistrationRecord *record,
+                                 GError                       **error)
+{
+  STORE_CALL (create_registration, FALSE, record, error);
+}
+
+ClaveRegistrationRecord *
+clave_store_get_registration (ClaveStore  *self,
+                              const char  *id,
+                              GError     **error)
+{
+  STORE_CALL (get_registration, NULL, id, error);
+}
+
+gboolean
+clave_store_complete_registration (ClaveStore                  *self,
+                                   const char                  *registration_id,
+                                   const ClaveCitizen          *citizen,
+                                   const ClaveActivationRecord *activation,
+                                   GError                     **error)
+{
+  STORE_CALL (complete_registration, FALSE, registration_id, citizen, activation, error);
 }
 
 void

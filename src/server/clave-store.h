@@ -70,6 +70,40 @@ typedef struct {
   gint64                last_sent_at;
 } ClaveActivationRecord;
 
+/* Where an SMS code belongs: the shared code handling (clave-codes.c)
+ * works on either. Ids never collide ("act_…", "reg_…"). */
+typedef enum {
+  CLAVE_CODE_FLOW_ACTIVATION,
+  CLAVE_CODE_FLOW_REGISTRATION,
+} ClaveCodeFlow;
+
+typedef enum {
+  CLAVE_REGISTRATION_PENDING,
+  CLAVE_REGISTRATION_LOCKED,
+  CLAVE_REGISTRATION_USED,
+  /* A newer registration of the same document took its place. */
+  CLAVE_REGISTRATION_REPLACED,
+} ClaveRegistrationState;
+
+/* A registration with a certificate in progress (docs/protocol.md,
+ * "Registering with a certificate"): the phone is not confirmed yet. */
+typedef struct {
+  char                   *id;
+  char                   *token_hash;       /* SHA-256 hex of the bearer token */
+  char                   *document;
+  char                   *phone;
+  char                   *email;
+  char                   *channel;          /* CLAVE_CHANNEL_CERTIFICATE or _DNIE */
+  gint64                  created_at;
+  gint64                  expires_at;
+  ClaveRegistrationState  state;
+  char                   *code_hmac;
+  gint64                  code_expires_at;
+  guint                   attempts;
+  guint                   sends;
+  gint64                  last_sent_at;
+} ClaveRegistrationRecord;
+
 typedef struct {
   char   *id;
   char   *document;
@@ -101,14 +135,18 @@ void                   clave_citizen_free           (ClaveCitizen          *citi
 void                   clave_activation_record_free (ClaveActivationRecord *record);
 void                   clave_device_record_free     (ClaveDeviceRecord     *record);
 void                   clave_outbox_message_free    (ClaveOutboxMessage    *message);
+void                   clave_registration_record_free (ClaveRegistrationRecord *record);
 const char            *clave_activation_state_to_string   (ClaveActivationState state);
 int                    clave_activation_state_from_string (const char          *str);
+const char            *clave_registration_state_to_string   (ClaveRegistrationState state);
+int                    clave_registration_state_from_string (const char           *str);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveIdentity, clave_identity_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveCitizen, clave_citizen_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveActivationRecord, clave_activation_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveDeviceRecord, clave_device_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveOutboxMessage, clave_outbox_message_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveRegistrationRecord, clave_registration_record_free)
 
 #define CLAVE_TYPE_STORE (clave_store_get_type ())
 G_DECLARE_INTERFACE (ClaveStore, clave_store, CLAVE, STORE, GObject)
@@ -148,7 +186,8 @@ struct _ClaveStoreInterface
                                                     const char                  *id,
                                                     GError                     **error);
   gboolean                (*store_code)            (ClaveStore                  *self,
-                                                    const char                  *activation_id,
+                                                    ClaveCodeFlow                flow,
+                                                    const char                  *flow_id,
                                                     const char                  *code_hmac,
                                                     gint64                       code_expires_at,
                                                     gint64                       now,
@@ -162,7 +201,8 @@ struct _ClaveStoreInterface
                                                     gint64                       since,
                                                     GError                     **error);
   gboolean                (*record_wrong_code)     (ClaveStore                  *self,
-                                                    const char                  *activation_id,
+                                                    ClaveCodeFlow                flow,
+                                                    const char                  *flow_id,
                                                     guint                        max_attempts,
                                                     gint64                       now,
                                                     guint                       *attempts,
@@ -209,6 +249,36 @@ struct _ClaveStoreInterface
   gboolean                (*purge)                 (ClaveStore                  *self,
                                                     gint64                       now,
                                                     GError                     **error);
+  ClaveCitizen           *(*get_citizen_by_phone)  (ClaveStore                  *self,
+                                                    const char                  *phone,
+                                                    GError                     **error);
+  gboolean                (*create_challenge)      (ClaveStore                  *self,
+                                                    const char                  *id,
+                                                    const char                  *challenge,
+                                                    const char                  *address,
+                                                    gint64                       now,
+                                                    gint64                       expires_at,
+                                                    GError                     **error);
+  GArray                 *(*list_challenges)       (ClaveStore                  *self,
+                                                    const char                  *address,
+                                                    gint64                       since,
+                                                    GError                     **error);
+  gboolean                (*use_challenge)         (ClaveStore                  *self,
+                                                    const char                  *id,
+                                                    char                       **challenge,
+                                                    gint64                      *expires_at,
+                                                    GError                     **error);
+  gboolean                (*create_registration)   (ClaveStore                  *self,
+                                                    const ClaveRegistrationRecord *record,
+                                                    GError                     **error);
+  ClaveRegistrationRecord *(*get_registration)     (ClaveStore                  *self,
+                                                    const char                  *id,
+                                                    GError                     **error);
+  gboolean                (*complete_registration) (ClaveStore                  *self,
+                                                    const char                  *registration_id,
+                                                    const ClaveCitizen          *citizen,
+                                                    const ClaveActivationRecord *activation,
+                                                    GError                     **error);
   void                    (*close)                 (ClaveStore                  *self);
 };
 
@@ -247,13 +317,15 @@ gboolean               clave_store_create_activation     (ClaveStore            
 ClaveActivationRecord *clave_store_get_activation        (ClaveStore                  *self,
                                                           const char                  *id,
                                                           GError                     **error);
-/* In one transaction: replaces the activation's code, counts the send,
- * redacts the activation's earlier messages and queues the SMS in the
- * outbox. @redacted_body is what the message's body becomes once its code
- * can no longer be used (see the redaction rules of
+/* In one transaction: replaces the code of the activation or
+ * registration @flow_id, counts the send, redacts its earlier messages and
+ * queues the SMS in the outbox (counted for the person of @flow_id).
+ * @redacted_body is what the message's body becomes once its code can no
+ * longer be used (see the redaction rules of
  * clave_store_redact_expired_codes()). */
 gboolean               clave_store_store_code            (ClaveStore                  *self,
-                                                          const char                  *activation_id,
+                                                          ClaveCodeFlow                flow,
+                                                          const char                  *flow_id,
                                                           const char                  *code_hmac,
                                                           gint64                       code_expires_at,
                                                           gint64                       now,
@@ -268,11 +340,12 @@ GArray                *clave_store_list_sms_sends        (ClaveStore            
                                                           const char                  *document,
                                                           gint64                       since,
                                                           GError                     **error);
-/* Counts a wrong code, for the activation and for its citizen; locks the
- * activation (and redacts its code) when @attempts reaches
+/* Counts a wrong code, for the activation or registration and for its
+ * person; locks it (and redacts its code) when @attempts reaches
  * @max_attempts. */
 gboolean               clave_store_record_wrong_code     (ClaveStore                  *self,
-                                                          const char                  *activation_id,
+                                                          ClaveCodeFlow                flow,
+                                                          const char                  *flow_id,
                                                           guint                        max_attempts,
                                                           gint64                       now,
                                                           guint                       *attempts,
@@ -337,6 +410,48 @@ gboolean               clave_store_redact_expired_codes  (ClaveStore            
  * failures, wrong codes, nonces, activations, outbox messages). */
 gboolean               clave_store_purge                 (ClaveStore                  *self,
                                                           gint64                       now,
+                                                          GError                     **error);
+/* The citizen whose phone is @phone, if any. */
+ClaveCitizen          *clave_store_get_citizen_by_phone  (ClaveStore                  *self,
+                                                          const char                  *phone,
+                                                          GError                     **error);
+gboolean               clave_store_create_challenge      (ClaveStore                  *self,
+                                                          const char                  *id,
+                                                          const char                  *challenge,
+                                                          const char                  *address,
+                                                          gint64                       now,
+                                                          gint64                       expires_at,
+                                                          GError                     **error);
+/* Times (gint64 seconds, ascending) of the challenges handed to @address
+ * at or after @since. */
+GArray                *clave_store_list_challenges       (ClaveStore                  *self,
+                                                          const char                  *address,
+                                                          gint64                       since,
+                                                          GError                     **error);
+/* Uses up the challenge @id: the first call for an id gets its value and
+ * expiry, every later one (and an unknown id) gets @challenge NULL. */
+gboolean               clave_store_use_challenge         (ClaveStore                  *self,
+                                                          const char                  *id,
+                                                          char                       **challenge,
+                                                          gint64                      *expires_at,
+                                                          GError                     **error);
+/* In one transaction: adds @record and replaces
+ * (CLAVE_REGISTRATION_REPLACED) the document's earlier pending
+ * registrations, whose codes are redacted from the outbox. */
+gboolean               clave_store_create_registration   (ClaveStore                  *self,
+                                                          const ClaveRegistrationRecord *record,
+                                                          GError                     **error);
+ClaveRegistrationRecord *clave_store_get_registration    (ClaveStore                  *self,
+                                                          const char                  *id,
+                                                          GError                     **error);
+/* In one transaction: uses up the pending registration, adds @citizen
+ * (never replacing one) and @activation, and redacts the registration's
+ * codes. CONFLICT when the registration is not pending any more, the
+ * document is registered or the phone belongs to another citizen. */
+gboolean               clave_store_complete_registration (ClaveStore                  *self,
+                                                          const char                  *registration_id,
+                                                          const ClaveCitizen          *citizen,
+                                                          const ClaveActivationRecord *activation,
                                                           GError                     **error);
 void                   clave_store_close                 (ClaveStore                  *self);
 

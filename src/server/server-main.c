@@ -123,6 +123,7 @@ main (int    argc,
   g_autofree char *address = NULL;
   g_autofree char *log_level = NULL;
   g_autofree char *sms_command = NULL;
+  g_autofree char *trust_anchors = NULL;
   g_auto(GStrv) hostnames = NULL;
   /* Option parsing removes what it reads; a second run needs it all. */
   g_auto(GStrv) original_argv = g_strdupv (argv);
@@ -150,6 +151,9 @@ main (int    argc,
       "Seconds before a code may be sent again (default 30)", "SECS" },
     { "sms-code-ttl", 0, 0, G_OPTION_ARG_INT, &code_ttl,
       "Seconds an SMS code stays valid (default 300)", "SECS" },
+    { "trust-anchors", 0, 0, G_OPTION_ARG_FILENAME, &trust_anchors,
+      "Directory of CA certificates (PEM or DER) that certificate and DNIe proofs must "
+      "chain to; without it only SMS is offered", "DIR" },
     { "print-ca-path", 0, 0, G_OPTION_ARG_NONE, &print_ca_path,
       "Create the CA if needed, print the path of its PEM file and exit", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
@@ -201,6 +205,7 @@ main (int    argc,
   config->sms_command = g_steal_pointer (&sms_command);
   config->sms_resend_interval = (guint) resend_interval;
   config->sms_code_ttl = (guint) code_ttl;
+  config->trust_anchors = g_steal_pointer (&trust_anchors);
 
   if (print_ca_path)
     {

@@ -139,3 +139,75 @@ client_test_closed_port (void)
   g_socket_close (socket, NULL);
   return port;
 }
+
+static void
+copy_tree (const char *from,
+           const char *to)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *quoted_from = g_shell_quote (from);
+  g_autofree char *quoted_to = g_shell_quote (to);
+  g_autofree char *command = g_strdup_printf ("cp -R %s/. %s", quoted_from, quoted_to);
+  int status = 0;
+
+  g_assert_cmpint (g_mkdir_with_parents (to, 0700), ==, 0);
+  g_spawn_command_line_sync (command, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+char **
+client_test_setup_softhsm (const char         *dir,
+                           const char * const *people)
+{
+  g_autoptr(GPtrArray) serials = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tokens = g_build_filename (dir, "tokens", NULL);
+  g_autofree char *conf = g_build_filename (dir, "softhsm2.conf", NULL);
+  g_autofree char *reader = g_build_filename (dir, "reader", NULL);
+  g_autofree char *conf_text = NULL;
+
+  for (gsize i = 0; people[i] != NULL; i++)
+    {
+      g_autofree char *variable = g_ascii_strup (people[i], -1);
+      g_autofree char *name = g_strconcat ("CLAVE_TEST_SOFTHSM_", variable, NULL);
+      const char *token_dir = g_getenv (name);
+      g_autofree char *from = NULL;
+      g_autofree char *serial_path = NULL;
+      char *serial = NULL;
+
+      if (token_dir == NULL || token_dir[0] == '\0')
+        {
+          g_test_skip_printf ("%s is not set (SoftHSM2, OpenSC or gnutls-bin missing)", name);
+          return NULL;
+        }
+
+      from = g_build_filename (token_dir, "tokens", NULL);
+      copy_tree (from, tokens);
+      serial_path = g_build_filename (token_dir, "serial", NULL);
+      g_file_get_contents (serial_path, &serial, NULL, &error);
+      g_assert_no_error (error);
+      g_ptr_array_add (serials, g_strstrip (serial));
+    }
+
+  conf_text = g_strdup_printf ("directories.tokendir = %s\nobjectstore.backend = file\n"
+                               "log.level = ERROR\nslots.removable = false\n", tokens);
+  g_file_set_contents (conf, conf_text, -1, &error);
+  g_assert_no_error (error);
+  g_setenv ("SOFTHSM2_CONF", conf, TRUE);
+
+  g_assert_cmpint (g_mkdir_with_parents (reader, 0700), ==, 0);
+  g_setenv ("CLAVE_TEST_READER_STATE", reader, TRUE);
+
+  g_ptr_array_add (serials, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&serials), FALSE);
+}
+
+void
+client_test_remove_tree (const char *dir)
+{
+  g_autofree char *quoted = g_shell_quote (dir);
+  g_autofree char *command = g_strdup_printf ("rm -rf %s", quoted);
+
+  g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+}

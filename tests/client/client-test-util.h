@@ -34,4 +34,18 @@ void          client_test_assert_finalize  (gpointer       object);
 /* A loopback TCP port nothing listens on (bound, read and closed). */
 guint16       client_test_closed_port      (void);
 
+/* SoftHSM2 tokens laid out like a DNIe (tests/fixtures): copies the
+ * tokens of @people ("lucia", "marta") into @dir/tokens, writes
+ * @dir/softhsm2.conf and points SOFTHSM2_CONF at it, so that nothing a
+ * test does touches the shared fixtures; CLAVE_TEST_READER_STATE is set to
+ * @dir/reader (created) for clave-test-reader.so. Returns the tokens'
+ * serial numbers in the order of @people, or NULL after g_test_skip() when
+ * the fixtures were not built. SoftHSM2 reads the configuration when it is
+ * initialised: finalise every token manager of the previous test first. */
+char        **client_test_setup_softhsm    (const char          *dir,
+                                            const char * const  *people);
+
+/* Removes @dir and everything in it. */
+void          client_test_remove_tree      (const char    *dir);
+
 G_END_DECLS

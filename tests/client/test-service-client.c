@@ -7,6 +7,8 @@
 #include <gio/gsettingsbackend.h>
 #include <libsoup/soup.h>
 
+#include "clave-certificate-prover.h"
+#include "clave-crypto.h"
 #include "clave-device-key-private.h"
 #include "clave-profile.h"
 #include "clave-protocol.h"
@@ -26,6 +28,10 @@
 #define MARTA_DOCUMENT   "87654321X"
 #define MARTA_VALIDITY   "2029-11-30"
 #define TEST_PIN         "482915"
+#define CARD_PIN         "123456"
+#define P12_PASSWORD     "clave-test"
+#define MARTA_PHONE      "+34600999888"
+#define MARTA_EMAIL      "marta@example.org"
 
 typedef struct {
   ClaveTestServer    *server;
@@ -560,6 +566,438 @@ test_cancelled (Fixture       *fixture,
   g_object_unref (session);
 }
 
+/* Certificates and DNIe (docs/protocol.md "Certificate proofs",
+ * "Registering with a certificate"): the fixture server trusts the test
+ * PKI's roots (CLAVE_TEST_PKI_DIR/anchors). */
+
+typedef struct {
+  Fixture            base;
+  char              *dir;
+  ClaveTokenManager *tokens;
+} CertFixture;
+
+static void
+cert_fixture_set_up (CertFixture   *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cert_dir = NULL;
+
+  fixture_set_up (&fixture->base, data);
+  fixture->dir = g_dir_make_tmp ("clave-cert-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  cert_dir = g_build_filename (fixture->dir, "certificates", NULL);
+  /* Only files at first; a test that needs a card loads SoftHSM2. */
+  fixture->tokens = clave_token_manager_new (NULL, FALSE, cert_dir);
+}
+
+static void
+cert_fixture_tear_down (CertFixture   *fixture,
+                        gconstpointer  data)
+{
+  client_test_assert_finalize (g_steal_pointer (&fixture->tokens));
+  client_test_remove_tree (fixture->dir);
+  g_free (fixture->dir);
+  fixture_tear_down (&fixture->base, data);
+}
+
+static gboolean
+have_pki (void)
+{
+  const char *dir = g_getenv ("CLAVE_TEST_PKI_DIR");
+
+  if (dir == NULL || dir[0] == '\0')
+    {
+      g_test_skip ("CLAVE_TEST_PKI_DIR is not set (gnutls-bin missing)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static ClaveCertificate *
+import_p12 (CertFixture *fixture,
+            const char  *name)
+{
+  g_autofree char *path = clave_test_pki_path (name);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  ClaveCertificate *certificate;
+
+  clave_token_manager_import_pkcs12_async (fixture->tokens, path, P12_PASSWORD, NULL,
+                                           client_test_store_result, &result);
+  client_test_wait_result (&result);
+  certificate = clave_token_manager_import_pkcs12_finish (fixture->tokens, result, &error);
+  g_assert_no_error (error);
+  return certificate;
+}
+
+/* Replaces the file-only token manager with one holding @person's DNIe
+ * (SoftHSM2, as it is), and returns its authentication certificate. */
+static ClaveCertificate *
+load_dnie (CertFixture *fixture,
+           const char  *person)
+{
+  const char * const people[] = { person, NULL };
+  const char *module = g_getenv ("CLAVE_TEST_SOFTHSM_MODULE");
+  const char * modules[] = { module, NULL };
+  g_auto(GStrv) serials = NULL;
+  g_autofree char *token_dir = g_build_filename (fixture->dir, "softhsm", NULL);
+  g_autofree char *cert_dir = g_build_filename (fixture->dir, "certificates", NULL);
+  GListModel *model;
+  gint64 deadline;
+
+  if (module == NULL)
+    {
+      g_test_skip ("CLAVE_TEST_SOFTHSM_MODULE is not set (SoftHSM2 missing)");
+      return NULL;
+    }
+  serials = client_test_setup_softhsm (token_dir, people);
+  if (serials == NULL)
+    return NULL;
+
+  client_test_assert_finalize (g_steal_pointer (&fixture->tokens));
+  fixture->tokens = clave_token_manager_new (modules, FALSE, cert_dir);
+  clave_token_manager_start (fixture->tokens);
+  model = clave_token_manager_get_certificates (fixture->tokens);
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (g_list_model_get_n_items (model) == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+    }
+  return g_list_model_get_item (model, 0);
+}
+
+static char *
+activate_with_certificate (CertFixture            *fixture,
+                           const ClaveActivation  *activation,
+                           ClaveCertificate       *certificate,
+                           const char             *secret,
+                           GError                **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  char *method = NULL;
+
+  clave_service_client_activate_with_certificate_async (fixture->base.client, fixture->tokens,
+                                                        activation, certificate, secret, NULL,
+                                                        client_test_store_result, &result);
+  client_test_wait_result (&result);
+  clave_service_client_activate_with_certificate_finish (fixture->base.client, result, &method,
+                                                         NULL, error);
+  return method;
+}
+
+static ClaveRegistration *
+register_with_certificate (CertFixture       *fixture,
+                           ClaveCertificate  *certificate,
+                           const char        *secret,
+                           const char        *phone,
+                           const char        *email,
+                           GError           **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  clave_service_client_register_with_certificate_async (fixture->base.client, fixture->tokens,
+                                                        certificate, secret, phone, email, NULL,
+                                                        client_test_store_result, &result);
+  client_test_wait_result (&result);
+  return clave_service_client_register_with_certificate_finish (fixture->base.client, result,
+                                                                NULL, error);
+}
+
+static ClaveActivation *
+verify_registration (CertFixture              *fixture,
+                     const ClaveRegistration  *registration,
+                     const char               *code,
+                     guint                    *attempts_left,
+                     GError                  **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  clave_service_client_registration_verify_async (fixture->base.client, registration, code, NULL,
+                                                  client_test_store_result, &result);
+  client_test_wait_result (&result);
+  return clave_service_client_registration_verify_finish (fixture->base.client, result,
+                                                          attempts_left, error);
+}
+
+static ClaveSmsStatus *
+resend_registration (CertFixture              *fixture,
+                     const ClaveRegistration  *registration,
+                     GError                  **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  clave_service_client_registration_resend_async (fixture->base.client, registration, NULL,
+                                                  client_test_store_result, &result);
+  client_test_wait_result (&result);
+  return clave_service_client_registration_resend_finish (fixture->base.client, result, error);
+}
+
+/* After the certificate step: the device key, as after an SMS code. */
+static void
+finish_activation (CertFixture           *fixture,
+                   const ClaveActivation *activation,
+                   const char            *expected_document,
+                   const char            *expected_channel)
+{
+  g_autoptr(ClaveDeviceKey) key = generate_key ();
+  g_autoptr(ClaveMyData) my_data = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *device_id = NULL;
+
+  device_id = register_device (&fixture->base, activation, key, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (device_id, "dev_"));
+
+  my_data = get_my_data (&fixture->base, key, device_id, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (my_data->document, ==, expected_document);
+  g_assert_cmpstr (my_data->level, ==, CLAVE_LEVEL_ADVANCED);
+  g_assert_cmpstr (my_data->registration_channel, ==, expected_channel);
+
+  client_test_assert_finalize (g_steal_pointer (&key));
+}
+
+static void
+test_challenge (CertFixture   *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *challenge = NULL;
+  g_autoptr(GBytes) raw = NULL;
+
+  clave_service_client_get_challenge_async (fixture->base.client, NULL,
+                                            client_test_store_result, &result);
+  client_test_wait_result (&result);
+  g_assert_true (clave_service_client_get_challenge_finish (fixture->base.client, result, &id,
+                                                            &challenge, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (id, "ch_"));
+  raw = clave_base64url_decode (challenge, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (raw), ==, CLAVE_CHALLENGE_BYTES);
+}
+
+static void
+test_activation_with_dnie (CertFixture   *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(ClaveActivation) activation = NULL;
+  g_autoptr(ClaveCertificate) dnie = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *method = NULL;
+
+  if (!have_pki () || (dnie = load_dnie (fixture, "lucia")) == NULL)
+    return;
+  g_assert_true (clave_certificate_is_dnie (dnie));
+
+  activation = identify_lucia (&fixture->base);
+  g_assert_true (g_strv_contains ((const char * const *) activation->methods,
+                                  CLAVE_METHOD_CERTIFICATE));
+
+  /* A wrong PIN first: the card says so, the activation is untouched. */
+  method = activate_with_certificate (fixture, activation, dnie, "000000", &error);
+  g_assert_error (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_WRONG_PIN);
+  g_assert_null (method);
+  g_clear_error (&error);
+
+  method = activate_with_certificate (fixture, activation, dnie, CARD_PIN, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (method, ==, CLAVE_CHANNEL_DNIE);
+
+  finish_activation (fixture, activation, LUCIA_DOCUMENT, CLAVE_CHANNEL_IN_PERSON);
+}
+
+static void
+test_activation_with_p12 (CertFixture   *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(ClaveActivation) activation = NULL;
+  g_autoptr(ClaveCertificate) certificate = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *method = NULL;
+
+  if (!have_pki ())
+    return;
+
+  certificate = import_p12 (fixture, "lucia-fnmt.p12");
+  activation = identify_lucia (&fixture->base);
+
+  method = activate_with_certificate (fixture, activation, certificate, "wrong", &error);
+  g_assert_error (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_WRONG_PASSWORD);
+  g_clear_error (&error);
+
+  method = activate_with_certificate (fixture, activation, certificate, P12_PASSWORD, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (method, ==, CLAVE_CHANNEL_CERTIFICATE);
+
+  finish_activation (fixture, activation, LUCIA_DOCUMENT, CLAVE_CHANNEL_IN_PERSON);
+}
+
+static void
+test_identity_mismatch (CertFixture   *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(ClaveActivation) activation = NULL;
+  g_autoptr(ClaveCertificate) antonio = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *method = NULL;
+
+  if (!have_pki ())
+    return;
+
+  antonio = import_p12 (fixture, "antonio-fnmt.p12");
+  activation = identify_lucia (&fixture->base);
+
+  method = activate_with_certificate (fixture, activation, antonio, P12_PASSWORD, &error);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_IDENTITY_MISMATCH);
+  g_assert_true (g_str_has_prefix (error->message, "This certificate belongs to another person."));
+  g_assert_null (method);
+}
+
+static void
+test_rejected_certificates (CertFixture   *fixture,
+                            gconstpointer  data)
+{
+  static const struct {
+    const char *file;
+    const char *needle;
+  } cases[] = {
+    { "expired.p12", "expired" },
+    { "untrusted.p12", "This certificate is not issued by an authority Cl@ve accepts." },
+  };
+
+  if (!have_pki ())
+    return;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(ClaveActivation) activation = identify_lucia (&fixture->base);
+      g_autoptr(ClaveCertificate) certificate = import_p12 (fixture, cases[i].file);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *method = NULL;
+
+      method = activate_with_certificate (fixture, activation, certificate, P12_PASSWORD, &error);
+      g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_CERTIFICATE_REJECTED);
+      g_assert_nonnull (strstr (error->message, cases[i].needle));
+      g_assert_null (method);
+    }
+}
+
+static void
+test_registration_with_p12 (CertFixture   *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(ClaveCertificate) marta = NULL;
+  g_autoptr(ClaveRegistration) registration = NULL;
+  g_autoptr(ClaveRegistration) again = NULL;
+  g_autoptr(ClaveSmsStatus) status = NULL;
+  g_autoptr(ClaveActivation) activation = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  const char *wrong;
+  guint attempts_left = 99;
+
+  if (!have_pki ())
+    return;
+
+  marta = import_p12 (fixture, "marta-fnmt.p12");
+
+  /* The service checks the phone and e-mail. */
+  registration = register_with_certificate (fixture, marta, P12_PASSWORD, "600999888",
+                                            MARTA_EMAIL, &error);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_PHONE);
+  g_assert_null (registration);
+  g_clear_error (&error);
+  registration = register_with_certificate (fixture, marta, P12_PASSWORD, MARTA_PHONE,
+                                            "not-an-address", &error);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_EMAIL);
+  g_clear_error (&error);
+  /* Lucía's phone belongs to Lucía. */
+  registration = register_with_certificate (fixture, marta, P12_PASSWORD, LUCIA_PHONE,
+                                            MARTA_EMAIL, &error);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_PHONE_IN_USE);
+  g_clear_error (&error);
+
+  /* Typed the way people write numbers. */
+  registration = register_with_certificate (fixture, marta, P12_PASSWORD, "+34 600 99-98-88",
+                                            " " MARTA_EMAIL " ", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (registration->id, "reg_"));
+  g_assert_cmpstr (registration->document, ==, MARTA_DOCUMENT);
+  g_assert_cmpstr (registration->given_name, ==, "MARTA");
+  g_assert_cmpstr (registration->surnames, ==, "VIDAL SOLER");
+  g_assert_cmpstr (registration->phone_hint, ==, "******888");
+  g_assert_cmpuint (registration->code_expires_in, ==, CLAVE_SMS_CODE_TTL_SECS);
+  g_assert_cmpuint (registration->sends_left, ==, CLAVE_SMS_MAX_SENDS - 1);
+
+  /* A second code at once is refused. */
+  status = resend_registration (fixture, registration, &error);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_RESEND_TOO_SOON);
+  g_assert_null (status);
+  g_clear_error (&error);
+
+  code = clave_test_server_last_sms_code (fixture->base.server, MARTA_PHONE, &error);
+  g_assert_no_error (error);
+  wrong = g_str_equal (code, "000000") ? "000001" : "000000";
+  activation = verify_registration (fixture, registration, wrong, &attempts_left, &error);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_CODE);
+  g_assert_cmpuint (attempts_left, ==, 2);
+  g_assert_null (activation);
+  g_clear_error (&error);
+
+  activation = verify_registration (fixture, registration, code, &attempts_left, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (activation->id, "act_"));
+  g_assert_cmpuint (g_strv_length (activation->methods), ==, 0);
+
+  /* Registered at level advanced through a certificate; the activation
+   * that came with it registers this device. */
+  finish_activation (fixture, activation, MARTA_DOCUMENT, CLAVE_CHANNEL_CERTIFICATE);
+
+  /* The registration is used up, and Marta cannot register twice. */
+  g_clear_pointer (&activation, clave_activation_free);
+  activation = verify_registration (fixture, registration, code, NULL, &error);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_REGISTRATION_EXPIRED);
+  g_clear_error (&error);
+
+  again = register_with_certificate (fixture, marta, P12_PASSWORD, "+34600999777",
+                                     "marta2@example.org", &error);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_ALREADY_REGISTERED);
+  g_assert_cmpstr (error->message, ==, "You are already registered in Cl@ve. Log in instead.");
+}
+
+static void
+test_registration_with_dnie (CertFixture   *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(ClaveCertificate) dnie = NULL;
+  g_autoptr(ClaveRegistration) registration = NULL;
+  g_autoptr(ClaveActivation) activation = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+
+  if (!have_pki () || (dnie = load_dnie (fixture, "marta")) == NULL)
+    return;
+
+  registration = register_with_certificate (fixture, dnie, CARD_PIN, MARTA_PHONE, MARTA_EMAIL,
+                                            &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (registration->document, ==, MARTA_DOCUMENT);
+
+  code = clave_test_server_last_sms_code (fixture->base.server, MARTA_PHONE, &error);
+  g_assert_no_error (error);
+  activation = verify_registration (fixture, registration, code, NULL, &error);
+  g_assert_no_error (error);
+
+  finish_activation (fixture, activation, MARTA_DOCUMENT, CLAVE_CHANNEL_DNIE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -579,6 +1017,18 @@ main (int   argc,
   ADD ("/service-client/untrusted-ca", test_untrusted_ca);
   ADD ("/service-client/network-down", test_network_down);
   ADD ("/service-client/cancelled", test_cancelled);
+
+#undef ADD
+#define ADD(path, func) \
+  g_test_add (path, CertFixture, NULL, cert_fixture_set_up, func, cert_fixture_tear_down)
+
+  ADD ("/service-client/certificate/challenge", test_challenge);
+  ADD ("/service-client/certificate/activation-with-dnie", test_activation_with_dnie);
+  ADD ("/service-client/certificate/activation-with-p12", test_activation_with_p12);
+  ADD ("/service-client/certificate/identity-mismatch", test_identity_mismatch);
+  ADD ("/service-client/certificate/rejected", test_rejected_certificates);
+  ADD ("/service-client/certificate/registration-with-p12", test_registration_with_p12);
+  ADD ("/service-client/certificate/registration-with-dnie", test_registration_with_dnie);
 
 #undef ADD
 

@@ -189,9 +189,41 @@ read_line (int      fd,
     }
 }
 
+char *
+clave_test_pki_path (const char *name)
+{
+  const char *dir = g_getenv ("CLAVE_TEST_PKI_DIR");
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (dir == NULL || *dir == '\0')
+    return NULL;
+  return g_build_filename (dir, name, NULL);
+}
+
+static gboolean
+args_contain (const char *const *args,
+              const char        *option)
+{
+  gsize len = strlen (option);
+
+  for (guint i = 0; args != NULL && args[i] != NULL; i++)
+    if (strncmp (args[i], option, len) == 0 && (args[i][len] == '\0' || args[i][len] == '='))
+      return TRUE;
+  return FALSE;
+}
+
 ClaveTestServer *
 clave_test_server_start (const char *const  *extra_args,
                          GError            **error)
+{
+  return clave_test_server_start_with_flags (extra_args, CLAVE_TEST_SERVER_DEFAULT, error);
+}
+
+ClaveTestServer *
+clave_test_server_start_with_flags (const char *const    *extra_args,
+                                    ClaveTestServerFlags  flags,
+                                    GError              **error)
 {
   g_autoptr(ClaveTestServer) self = g_new0 (ClaveTestServer, 1);
   g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -199,6 +231,7 @@ clave_test_server_start (const char *const  *extra_args,
   g_autoptr(GPtrArray) seed = g_ptr_array_new ();
   g_autofree char *seed_out = NULL;
   g_autofree char *line = NULL;
+  g_autofree char *anchors = NULL;
   const char *server_path, *admin_path, *log_level;
   GInputStream *out;
 
@@ -235,6 +268,13 @@ clave_test_server_start (const char *const  *extra_args,
     {
       g_ptr_array_add (argv, (gpointer) "--log-level");
       g_ptr_array_add (argv, (gpointer) log_level);
+    }
+  if (!(flags & CLAVE_TEST_SERVER_NO_TRUST_ANCHORS) &&
+      !args_contain (extra_args, "--trust-anchors") &&
+      (anchors = clave_test_pki_path ("anchors")) != NULL)
+    {
+      g_ptr_array_add (argv, (gpointer) "--trust-anchors");
+      g_ptr_array_add (argv, anchors);
     }
   for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) extra_args[i]);

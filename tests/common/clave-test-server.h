@@ -25,13 +25,31 @@ typedef struct _ClaveTestServer ClaveTestServer;
 #define CLAVE_TEST_MARTA_DOCUMENT     "87654321X"      /* DNI, NOT registered */
 #define CLAVE_TEST_MARTA_VALIDITY     "2029-11-30"
 
+typedef enum {
+  CLAVE_TEST_SERVER_DEFAULT            = 0,
+  /* Start without --trust-anchors: identify offers ["sms"] only and every
+   * certificate proof is certificate_untrusted. */
+  CLAVE_TEST_SERVER_NO_TRUST_ANCHORS   = 1 << 0,
+} ClaveTestServerFlags;
+
 /* Starts the server with "--state-dir DIR --port 0 --address 127.0.0.1"
  * plus @extra_args (NULL-terminated, may be NULL) and waits up to 20 s
- * for its "listening on" line. The server logs to the test's stderr at
- * level info (every request); CLAVE_TEST_SERVER_LOG_LEVEL=debug|warning|
- * error changes that. */
+ * for its "listening on" line. When CLAVE_TEST_PKI_DIR is set (meson sets
+ * it for every suite: tests/fixtures/meson.build) and @extra_args has no
+ * --trust-anchors of its own, the server also gets
+ * "--trust-anchors $CLAVE_TEST_PKI_DIR/anchors", the roots of the test
+ * PKI. The server logs to the test's stderr at level info (every
+ * request); CLAVE_TEST_SERVER_LOG_LEVEL=debug|warning|error changes
+ * that. */
 ClaveTestServer *clave_test_server_start          (const char *const  *extra_args,
                                                    GError            **error);
+ClaveTestServer *clave_test_server_start_with_flags (const char *const  *extra_args,
+                                                   ClaveTestServerFlags flags,
+                                                   GError            **error);
+/* $CLAVE_TEST_PKI_DIR/@name (e.g. "lucia-fnmt.p12", "anchors"), or NULL
+ * when the variable is not set. The files are those
+ * tests/fixtures/make-test-pki.sh lists. */
+char            *clave_test_pki_path              (const char         *name);
 /* "https://127.0.0.1:PORT", no trailing slash. */
 const char      *clave_test_server_get_base_url   (ClaveTestServer    *self);
 /* The CA the server's certificate chains to (STATE_DIR/tls/ca.pem). */

@@ -21,6 +21,8 @@ menu_labels (GMenuModel *model)
         {
           g_autofree char *inner = menu_labels (section);
 
+          if (labels->len > 0 && *inner != '\0')
+            g_string_append_c (labels, '|');
           g_string_append (labels, inner);
           continue;
         }
@@ -55,7 +57,8 @@ run_menus_about_shortcuts (GuiFixture *fixture)
   gui_settle (50);
   g_assert_cmpstr (gui_page (fixture), ==, "home");
 
-  g_assert_cmpstr (main_items, ==, "_Keyboard Shortcuts|_About Clave Desktop");
+  g_assert_cmpstr (main_items, ==,
+                   "_Card Readers and Certificates|_Keyboard Shortcuts|_About Clave Desktop");
   g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (main_menu)), ==, "Main Menu");
 
   g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "about", NULL);

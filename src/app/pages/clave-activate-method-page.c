@@ -15,6 +15,8 @@ struct _ClaveActivateMethodPage
 
   /* Template widgets */
   AdwActionRow *method_sms_row;
+  GtkWidget    *method_certificate_row;
+  GtkWidget    *method_dnie_row;
   GtkStack     *method_sms_suffix;
   GtkSpinner   *method_sms_spinner;
   GtkWidget    *method_none_label;
@@ -33,6 +35,8 @@ set_busy (ClaveActivateMethodPage *self,
   gtk_stack_set_visible_child_name (self->method_sms_suffix, busy ? "busy" : "idle");
   gtk_spinner_set_spinning (self->method_sms_spinner, busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->method_sms_row), !busy);
+  gtk_widget_set_sensitive (self->method_certificate_row, !busy);
+  gtk_widget_set_sensitive (self->method_dnie_row, !busy);
 }
 
 static void
@@ -131,18 +135,48 @@ on_sms_row_activated (ClaveActivateMethodPage *self)
 }
 
 static void
+choose_certificate (ClaveActivateMethodPage *self,
+                    ClaveCertificateMode     mode)
+{
+  ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+
+  if (window == NULL || self->busy || clave_window_get_activation (window) == NULL)
+    return;
+
+  set_error (self, NULL);
+  clave_window_choose_certificate (window, mode, CLAVE_CERTIFICATE_PURPOSE_ACTIVATION);
+}
+
+static void
+on_certificate_row_activated (ClaveActivateMethodPage *self)
+{
+  choose_certificate (self, CLAVE_CERTIFICATE_MODE_CERTIFICATE);
+}
+
+static void
+on_dnie_row_activated (ClaveActivateMethodPage *self)
+{
+  choose_certificate (self, CLAVE_CERTIFICATE_MODE_DNIE);
+}
+
+static void
 clave_activate_method_page_shown (ClavePage *page)
 {
   ClaveActivateMethodPage *self = CLAVE_ACTIVATE_METHOD_PAGE (page);
   ClaveWindow *window = clave_page_get_window (page);
   const ClaveActivation *activation = window != NULL ? clave_window_get_activation (window) : NULL;
   gboolean sms = FALSE;
+  gboolean certificate = FALSE;
 
   set_busy (self, FALSE);
   set_error (self, NULL);
 
   if (activation != NULL && activation->methods != NULL)
-    sms = g_strv_contains ((const char * const *) activation->methods, CLAVE_METHOD_SMS);
+    {
+      sms = g_strv_contains ((const char * const *) activation->methods, CLAVE_METHOD_SMS);
+      certificate = g_strv_contains ((const char * const *) activation->methods,
+                                     CLAVE_METHOD_CERTIFICATE);
+    }
 
   if (sms)
     {
@@ -155,7 +189,9 @@ clave_activate_method_page_shown (ClavePage *page)
     }
 
   gtk_widget_set_visible (GTK_WIDGET (self->method_sms_row), sms);
-  gtk_widget_set_visible (self->method_none_label, !sms);
+  gtk_widget_set_visible (self->method_certificate_row, certificate);
+  gtk_widget_set_visible (self->method_dnie_row, certificate);
+  gtk_widget_set_visible (self->method_none_label, !sms && !certificate);
 }
 
 static void
@@ -188,9 +224,13 @@ clave_activate_method_page_class_init (ClaveActivateMethodPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveActivateMethodPage, method_sms_row);
   gtk_widget_class_bind_template_child (widget_class, ClaveActivateMethodPage, method_sms_suffix);
   gtk_widget_class_bind_template_child (widget_class, ClaveActivateMethodPage, method_sms_spinner);
+  gtk_widget_class_bind_template_child (widget_class, ClaveActivateMethodPage, method_certificate_row);
+  gtk_widget_class_bind_template_child (widget_class, ClaveActivateMethodPage, method_dnie_row);
   gtk_widget_class_bind_template_child (widget_class, ClaveActivateMethodPage, method_none_label);
   gtk_widget_class_bind_template_child (widget_class, ClaveActivateMethodPage, method_error_label);
   gtk_widget_class_bind_template_callback (widget_class, on_sms_row_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_certificate_row_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_dnie_row_activated);
 }
 
 static void

@@ -291,7 +291,7 @@ identify_cb (GObject      *source,
   else
     {
       clave_window_end_activation (window);
-      clave_window_show_page (window, "not-registered");
+      clave_window_show_registration (window, TRUE);
     }
 }
 

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "clave-document.h"
 #include "clave-protocol.h"
 #include "clave-sms-code-page.h"
 #include "clave-window.h"
@@ -28,6 +29,16 @@ struct _ClaveSmsCodePage
 };
 
 G_DEFINE_FINAL_TYPE (ClaveSmsCodePage, clave_sms_code_page, CLAVE_TYPE_PAGE)
+
+/* One page for both flows: the code that confirms an activation, and the
+ * code that confirms the phone of a registration with a certificate. */
+static gboolean
+is_registration (ClaveSmsCodePage *self)
+{
+  ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+
+  return window != NULL && clave_window_get_registration (window) != NULL;
+}
 
 static char *
 format_duration (gint64 seconds)
@@ -90,6 +101,8 @@ update (ClaveSmsCodePage *self)
     }
   if (phone_hint == NULL && activation != NULL)
     phone_hint = activation->phone_hint;
+  if (phone_hint == NULL && is_registration (self))
+    phone_hint = clave_window_get_registration (window)->phone_hint;
 
   /* Translators: %s is the end of the phone number, such as ******789. */
   heading = g_strdup_printf (_("We sent a code to %s"), phone_hint != NULL ? phone_hint : "");
@@ -106,7 +119,9 @@ update (ClaveSmsCodePage *self)
     expiry = g_strdup (_("The code has expired. Ask for a new one."));
   gtk_label_set_text (self->sms_expiry_label, expiry);
 
-  if (status == NULL || status->sends_left == 0)
+  if ((status == NULL || status->sends_left == 0) && is_registration (self))
+    resend = g_strdup (_("You cannot ask for more codes. If none arrives, register again later."));
+  else if (status == NULL || status->sends_left == 0)
     resend = g_strdup (_("You cannot ask for more codes. If none arrives, log in again later."));
   else if (resend_left > 0)
     {
@@ -183,6 +198,24 @@ restart_if_activation_gone (ClaveSmsCodePage *self,
 {
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
 
+  if (is_registration (self))
+    {
+      const char *message;
+
+      if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_REGISTRATION_LOCKED))
+        message = _("A wrong code was typed too many times. Start the registration again to get "
+                    "a new code.");
+      else if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_REGISTRATION_EXPIRED))
+        message = _("The registration took too long and expired. Start it again.");
+      else
+        return FALSE;
+
+      clave_window_end_registration (window);
+      clave_window_show_registration (window, FALSE);
+      clave_window_add_toast (window, message);
+      return TRUE;
+    }
+
   if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_ACTIVATION_LOCKED))
     clave_window_restart_login (window,
                                 _("A wrong code was typed too many times. Log in again to get a "
@@ -199,6 +232,9 @@ restart_if_activation_gone (ClaveSmsCodePage *self,
 
 static void verify (ClaveSmsCodePage *self);
 static void resend (ClaveSmsCodePage *self);
+static void report_verify_error (ClaveSmsCodePage *self,
+                                 const GError     *error,
+                                 guint             attempts_left);
 
 static void
 retry_verify (gpointer user_data)
@@ -237,7 +273,16 @@ verify_cb (GObject      *source,
     return;
 
   set_busy (self, FALSE);
-  window = clave_page_get_window (CLAVE_PAGE (self));
+  report_verify_error (self, error, attempts_left);
+}
+
+static void
+report_verify_error (ClaveSmsCodePage *self,
+                     const GError     *error,
+                     guint             attempts_left)
+{
+  ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+
   if (window == NULL || restart_if_activation_gone (self, error))
     return;
 
@@ -263,6 +308,49 @@ verify_cb (GObject      *source,
 }
 
 static void
+registration_verify_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(ClaveSmsCodePage) self = user_data;
+  g_autoptr(ClaveActivation) activation = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *document = NULL;
+  ClaveDocumentType type;
+  ClaveWindow *window;
+  guint attempts_left = 0;
+
+  activation = clave_service_client_registration_verify_finish (CLAVE_SERVICE_CLIENT (source),
+                                                                result, &attempts_left, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  set_busy (self, FALSE);
+  window = clave_page_get_window (CLAVE_PAGE (self));
+  if (window == NULL)
+    return;
+
+  if (activation == NULL)
+    {
+      report_verify_error (self, error, attempts_left);
+      return;
+    }
+
+  /* Registered, and the activation that comes with it is already
+   * verified: what is left is the device PIN. Beginning the activation
+   * ends the registration. */
+  type = clave_document_validate (clave_window_get_registration (window)->document, &document, NULL);
+  if (type == CLAVE_DOCUMENT_TYPE_UNKNOWN || document == NULL)
+    {
+      set_error (self, _("The service answered with a document number that is not valid."));
+      return;
+    }
+  clave_window_begin_activation (window, document, type, activation);
+  clave_window_show_page_after (window, "set-pin", "home");
+  clave_window_add_toast (window, _("You are registered in Cl@ve at the advanced level"));
+}
+
+static void
 verify (ClaveSmsCodePage *self)
 {
   ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
@@ -275,7 +363,7 @@ verify (ClaveSmsCodePage *self)
     return;
 
   activation = clave_window_get_activation (window);
-  if (activation == NULL)
+  if (activation == NULL && !is_registration (self))
     return;
 
   set_error (self, NULL);
@@ -287,6 +375,14 @@ verify (ClaveSmsCodePage *self)
     }
 
   set_busy (self, TRUE);
+  if (is_registration (self))
+    {
+      clave_service_client_registration_verify_async (client, clave_window_get_registration (window),
+                                                      gtk_editable_get_text (GTK_EDITABLE (self->sms_code_entry)),
+                                                      clave_page_get_cancellable (CLAVE_PAGE (self)),
+                                                      registration_verify_cb, g_object_ref (self));
+      return;
+    }
   clave_service_client_verify_sms_async (client, activation,
                                          gtk_editable_get_text (GTK_EDITABLE (self->sms_code_entry)),
                                          clave_page_get_cancellable (CLAVE_PAGE (self)),
@@ -294,16 +390,12 @@ verify (ClaveSmsCodePage *self)
 }
 
 static void
-resend_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+resend_done (ClaveSmsCodePage     *self,
+             const ClaveSmsStatus *status,
+             const GError         *error)
 {
-  g_autoptr(ClaveSmsCodePage) self = user_data;
-  g_autoptr(ClaveSmsStatus) status = NULL;
-  g_autoptr(GError) error = NULL;
   ClaveWindow *window;
 
-  status = clave_service_client_send_sms_finish (CLAVE_SERVICE_CLIENT (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
@@ -337,6 +429,33 @@ resend_cb (GObject      *source,
 }
 
 static void
+resend_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(ClaveSmsCodePage) self = user_data;
+  g_autoptr(ClaveSmsStatus) status = NULL;
+  g_autoptr(GError) error = NULL;
+
+  status = clave_service_client_send_sms_finish (CLAVE_SERVICE_CLIENT (source), result, &error);
+  resend_done (self, status, error);
+}
+
+static void
+registration_resend_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(ClaveSmsCodePage) self = user_data;
+  g_autoptr(ClaveSmsStatus) status = NULL;
+  g_autoptr(GError) error = NULL;
+
+  status = clave_service_client_registration_resend_finish (CLAVE_SERVICE_CLIENT (source), result,
+                                                            &error);
+  resend_done (self, status, error);
+}
+
+static void
 resend (ClaveSmsCodePage *self)
 {
   ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
@@ -349,7 +468,7 @@ resend (ClaveSmsCodePage *self)
     return;
 
   activation = clave_window_get_activation (window);
-  if (activation == NULL)
+  if (activation == NULL && !is_registration (self))
     return;
 
   set_error (self, NULL);
@@ -361,6 +480,13 @@ resend (ClaveSmsCodePage *self)
     }
 
   set_busy (self, TRUE);
+  if (is_registration (self))
+    {
+      clave_service_client_registration_resend_async (client, clave_window_get_registration (window),
+                                                      clave_page_get_cancellable (CLAVE_PAGE (self)),
+                                                      registration_resend_cb, g_object_ref (self));
+      return;
+    }
   clave_service_client_send_sms_async (client, activation,
                                        clave_page_get_cancellable (CLAVE_PAGE (self)),
                                        resend_cb, g_object_ref (self));

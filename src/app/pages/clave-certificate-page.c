@@ -1,0 +1,1045 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-certificate-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "clave-certificate-page.h"
+#include "clave-certificate-prover.h"
+#include "clave-pin-dialog.h"
+#include "clave-protocol.h"
+#include "clave-window.h"
+
+struct _ClaveCertificatePage
+{
+  ClavePage                parent_instance;
+
+  /* Template widgets */
+  GtkStack                *certificate_stack;
+  AdwStatusPage           *certificate_empty_status;
+  GtkWidget               *certificate_empty_import_button;
+  GtkLabel                *certificate_empty_error_label;
+  GtkLabel                *certificate_heading_label;
+  GtkLabel                *certificate_body_label;
+  GtkListBox              *certificate_list;
+  GtkLabel                *certificate_error_label;
+  GtkWidget               *certificate_import_button;
+
+  ClaveCertificateMode     mode;
+  ClaveCertificatePurpose  purpose;
+  GtkCustomFilter         *filter;
+  GtkFilterListModel      *model;
+  GtkFileChooserNative    *chooser;
+
+  /* The certificate in use or the file being imported, while the PIN or
+   * password dialog is open. */
+  ClavePinDialog          *dialog;
+  ClaveCertificate        *chosen;
+  GFile                   *import_file;
+  GCancellable            *work;
+};
+
+G_DEFINE_FINAL_TYPE (ClaveCertificatePage, clave_certificate_page, CLAVE_TYPE_PAGE)
+
+static ClaveTokenManager *
+get_token_manager (ClaveCertificatePage *self)
+{
+  ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
+
+  return app != NULL ? clave_application_get_token_manager (app) : NULL;
+}
+
+static void
+set_error (ClaveCertificatePage *self,
+           const char           *message)
+{
+  gtk_label_set_text (self->certificate_error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->certificate_error_label), message != NULL);
+  gtk_label_set_text (self->certificate_empty_error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->certificate_empty_error_label), message != NULL);
+}
+
+/* Stops whatever the dialog was for and closes it, when it is still open. */
+static void
+close_dialog (ClaveCertificatePage *self)
+{
+  g_autoptr(ClavePinDialog) dialog = g_steal_pointer (&self->dialog);
+
+  if (self->work != NULL)
+    g_cancellable_cancel (self->work);
+  g_clear_object (&self->work);
+  g_clear_object (&self->chosen);
+  g_clear_object (&self->import_file);
+
+  if (dialog != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (dialog, self);
+      clave_pin_dialog_finish (dialog);
+    }
+}
+
+static void
+on_dialog_cancelled (ClavePinDialog       *dialog,
+                     ClaveCertificatePage *self)
+{
+  /* The dialog closes itself. */
+  close_dialog (self);
+}
+
+static char *
+format_date (GDateTime *date)
+{
+  g_autoptr(GDateTime) local = NULL;
+
+  if (date == NULL)
+    return g_strdup ("");
+
+  local = g_date_time_to_local (date);
+  /* Translators: how a date shows (g_date_time_format()), day/month/year
+   * as on the DNI. */
+  /* xgettext:no-c-format */
+  return g_date_time_format (local, _("%d/%m/%Y"));
+}
+
+static gboolean
+has_expired (ClaveCertificate *certificate)
+{
+  GDateTime *not_after = clave_certificate_get_not_after (certificate);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  return not_after != NULL && g_date_time_compare (not_after, now) < 0;
+}
+
+static gboolean
+filter_func (gpointer item,
+             gpointer user_data)
+{
+  ClaveCertificatePage *self = user_data;
+  ClaveCertificate *certificate = item;
+  gboolean card = clave_certificate_get_source (certificate) == CLAVE_CERTIFICATE_SOURCE_TOKEN;
+
+  if (self->mode == CLAVE_CERTIFICATE_MODE_DNIE)
+    return card && clave_certificate_is_dnie (certificate);
+
+  /* A DNIe has its own option: the certificate option shows files and
+   * the other cards (an FNMT card, a company card). */
+  return !card || !clave_certificate_is_dnie (certificate);
+}
+
+/* The certificate the dialog is open for, or NULL when the card with it
+ * has gone. */
+static gboolean
+chosen_still_there (ClaveCertificatePage *self)
+{
+  ClaveTokenManager *manager = get_token_manager (self);
+  GListModel *all;
+  const char *id;
+
+  if (self->chosen == NULL || manager == NULL)
+    return TRUE;
+
+  all = clave_token_manager_get_certificates (manager);
+  id = clave_certificate_get_id (self->chosen);
+  for (guint i = 0; i < g_list_model_get_n_items (all); i++)
+    {
+      g_autoptr(ClaveCertificate) certificate = g_list_model_get_item (all, i);
+
+      if (g_strcmp0 (clave_certificate_get_id (certificate), id) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+update_view (ClaveCertificatePage *self)
+{
+  guint n_items = self->model != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->model)) : 0;
+  gboolean dnie = self->mode == CLAVE_CERTIFICATE_MODE_DNIE;
+  gboolean registration = self->purpose == CLAVE_CERTIFICATE_PURPOSE_REGISTRATION;
+  const char *heading;
+  const char *body;
+
+  clave_page_set_title (CLAVE_PAGE (self), dnie ? _("DNIe") : _("Electronic Certificate"));
+
+  if (dnie && registration)
+    {
+      heading = _("Register with your DNIe");
+      body = _("Cl@ve reads your name and document number from your DNIe and registers you at "
+               "the advanced level at once. You need the PIN of your DNIe.");
+    }
+  else if (dnie)
+    {
+      heading = _("Activate with your DNIe");
+      body = _("Choose your DNIe. Cl@ve checks with it that it is really you; you need its PIN.");
+    }
+  else if (registration)
+    {
+      heading = _("Register with your certificate");
+      body = _("Cl@ve reads your name and document number from your electronic certificate and "
+               "registers you at the advanced level at once.");
+    }
+  else
+    {
+      heading = _("Activate with your certificate");
+      body = _("Choose your electronic certificate. Cl@ve checks with it that it is really you.");
+    }
+  gtk_label_set_text (self->certificate_heading_label, heading);
+  gtk_label_set_text (self->certificate_body_label, body);
+
+  if (dnie)
+    {
+      adw_status_page_set_icon_name (self->certificate_empty_status, "auth-smartcard-symbolic");
+      adw_status_page_set_title (self->certificate_empty_status,
+                                 _("Insert your DNIe in the card reader"));
+      adw_status_page_set_description (self->certificate_empty_status,
+                                       _("Your DNIe shows here as soon as the reader reads it. "
+                                         "If it does not, Diagnostics tells what the computer "
+                                         "finds."));
+    }
+  else
+    {
+      adw_status_page_set_icon_name (self->certificate_empty_status,
+                                     "application-certificate-symbolic");
+      adw_status_page_set_title (self->certificate_empty_status, _("No certificate installed"));
+      adw_status_page_set_description (self->certificate_empty_status,
+                                       _("Import the file of your electronic certificate (.p12 or "
+                                         ".pfx), such as the one the FNMT issues, or insert a card "
+                                         "that holds it."));
+    }
+
+  gtk_widget_set_visible (self->certificate_empty_import_button, !dnie);
+  gtk_widget_set_visible (self->certificate_import_button, !dnie);
+  gtk_stack_set_visible_child_name (self->certificate_stack, n_items > 0 ? "list" : "empty");
+}
+
+static void
+on_items_changed (ClaveCertificatePage *self)
+{
+  update_view (self);
+
+  if (self->dialog != NULL && self->chosen != NULL && !chosen_still_there (self))
+    {
+      close_dialog (self);
+      if (clave_page_get_window (CLAVE_PAGE (self)) != NULL)
+        clave_window_show_card_error (clave_page_get_window (CLAVE_PAGE (self)),
+                                      _("The card was removed from the reader. Insert it and "
+                                        "choose the certificate again."));
+    }
+}
+
+/* Removing an imported certificate */
+
+static void
+on_remove_response (AdwMessageDialog *dialog,
+                    const char       *response,
+                    gpointer          user_data)
+{
+  ClaveCertificatePage *self = CLAVE_CERTIFICATE_PAGE (user_data);
+  ClaveCertificate *certificate = g_object_get_data (G_OBJECT (dialog), "certificate");
+  ClaveTokenManager *manager = get_token_manager (self);
+  ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+  g_autoptr(GError) error = NULL;
+
+  if (manager == NULL || window == NULL || certificate == NULL)
+    return;
+
+  if (!clave_token_manager_remove (manager, certificate, &error))
+    {
+      clave_window_show_error (window, error, NULL, NULL, NULL);
+      return;
+    }
+
+  clave_window_add_toast (window, _("Certificate removed"));
+}
+
+static void
+on_remove_clicked (GtkButton            *button,
+                   ClaveCertificatePage *self)
+{
+  ClaveCertificate *certificate = g_object_get_data (G_OBJECT (button), "certificate");
+  ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+  g_autofree char *heading = NULL;
+  GtkWidget *dialog;
+
+  if (window == NULL || certificate == NULL)
+    return;
+
+  /* Translators: %s is the holder's name, such as MARTA VIDAL SOLER. */
+  heading = g_strdup_printf (_("Remove the certificate of %s?"),
+                             clave_certificate_get_holder_name (certificate));
+  dialog = adw_message_dialog_new (GTK_WINDOW (window), heading,
+                                   _("Clave Desktop deletes its copy of the certificate file. The "
+                                     "file you imported it from stays where it is."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "remove", _("_Remove"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  gtk_widget_set_name (dialog, "remove-certificate-dialog");
+  g_object_set_data_full (G_OBJECT (dialog), "certificate", g_object_ref (certificate),
+                          g_object_unref);
+  g_signal_connect_object (dialog, "response::remove", G_CALLBACK (on_remove_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Using a certificate: PIN, challenge, signature, proof */
+
+static void use_certificate (ClaveCertificatePage *self,
+                             ClaveCertificate     *certificate);
+
+static void
+on_row_activated (AdwActionRow         *row,
+                  ClaveCertificatePage *self)
+{
+  ClaveCertificate *certificate = g_object_get_data (G_OBJECT (row), "certificate");
+
+  if (certificate != NULL && clave_certificate_is_valid_now (certificate))
+    use_certificate (self, certificate);
+}
+
+static GtkWidget *
+create_row (gpointer item,
+            gpointer user_data)
+{
+  ClaveCertificatePage *self = user_data;
+  ClaveCertificate *certificate = item;
+  gboolean card = clave_certificate_get_source (certificate) == CLAVE_CERTIFICATE_SOURCE_TOKEN;
+  gboolean usable = clave_certificate_is_valid_now (certificate);
+  const char *document = clave_certificate_get_document_number (certificate);
+  const char *issuer = clave_certificate_get_issuer_name (certificate);
+  const char *location = clave_certificate_get_location (certificate);
+  g_autofree char *validity = NULL;
+  g_autofree char *date = NULL;
+  g_autofree char *subtitle = NULL;
+  GtkWidget *row;
+  GtkWidget *icon;
+
+  row = adw_action_row_new ();
+  gtk_widget_set_name (row, "certificate-row");
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                 clave_certificate_get_holder_name (certificate));
+
+  if (usable)
+    {
+      date = format_date (clave_certificate_get_not_after (certificate));
+      /* Translators: %s is a date, such as 04/05/2031. */
+      validity = g_strdup_printf (_("Valid until %s"), date);
+    }
+  else if (has_expired (certificate))
+    {
+      date = format_date (clave_certificate_get_not_after (certificate));
+      /* Translators: %s is a date, such as 04/05/2021. */
+      validity = g_strdup_printf (_("Expired on %s"), date);
+    }
+  else
+    {
+      date = format_date (clave_certificate_get_not_before (certificate));
+      /* Translators: %s is a date, such as 04/05/2031. */
+      validity = g_strdup_printf (_("Not valid until %s"), date);
+    }
+
+  /* Translators: the lines under the holder's name of a certificate:
+   * document number · issuer, then validity · where it is. */
+  subtitle = g_strdup_printf (_("%s · %s\n%s · %s"),
+                              document != NULL ? document : _("No document number"),
+                              issuer != NULL ? issuer : "",
+                              validity,
+                              location != NULL ? location : "");
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+
+  icon = gtk_image_new_from_icon_name (card ? "auth-smartcard-symbolic"
+                                            : "application-certificate-symbolic");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  card ? _("Card") : _("Certificate file"), -1);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+
+  g_object_set_data_full (G_OBJECT (row), "certificate", g_object_ref (certificate),
+                          g_object_unref);
+
+  if (!usable)
+    {
+      GtkWidget *tag = gtk_label_new (has_expired (certificate) ? _("Expired") : _("Not yet valid"));
+
+      gtk_widget_add_css_class (tag, "error");
+      gtk_widget_add_css_class (tag, "caption-heading");
+      gtk_widget_set_valign (tag, GTK_ALIGN_CENTER);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), tag);
+      gtk_widget_add_css_class (row, "unusable-certificate");
+      /* A card's certificate that cannot be used is only information; an
+       * imported one keeps its Remove button working. */
+      if (card)
+        gtk_widget_set_sensitive (row, FALSE);
+    }
+
+  if (!card)
+    {
+      GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
+
+      gtk_widget_set_name (remove, "certificate-remove-button");
+      gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+      gtk_widget_set_tooltip_text (remove, _("Remove Certificate"));
+      gtk_widget_add_css_class (remove, "flat");
+      g_object_set_data_full (G_OBJECT (remove), "certificate", g_object_ref (certificate),
+                              g_object_unref);
+      g_signal_connect_object (remove, "clicked", G_CALLBACK (on_remove_clicked), self, 0);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
+    }
+
+  {
+    GtkWidget *arrow = g_object_new (GTK_TYPE_IMAGE,
+                                     "icon-name", "go-next-symbolic",
+                                     "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                                     NULL);
+
+    /* Kept, unseen, on a row that cannot be chosen: the Remove buttons
+     * of all rows stay in one column. */
+    gtk_widget_set_opacity (arrow, usable ? 1.0 : 0.0);
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), arrow);
+  }
+
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), usable);
+  if (usable)
+    g_signal_connect_object (row, "activated", G_CALLBACK (on_row_activated), self, 0);
+
+  return row;
+}
+
+typedef struct
+{
+  ClaveCertificatePage *self;
+  ClaveCertificate     *certificate;
+  GCancellable         *work;
+} ProofData;
+
+static void
+proof_data_free (ProofData *data)
+{
+  g_clear_object (&data->self);
+  g_clear_object (&data->certificate);
+  g_clear_object (&data->work);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ProofData, proof_data_free)
+
+/* Whether @data's work is still what the page is doing. */
+static gboolean
+proof_is_current (ProofData *data)
+{
+  return data->self->dialog != NULL && data->self->work == data->work
+         && !g_cancellable_is_cancelled (data->work);
+}
+
+static const char *
+card_or_file_error_message (const GError *error,
+                            gboolean     *card_problem)
+{
+  *card_problem = TRUE;
+
+  if (error->domain == CLAVE_TOKEN_ERROR)
+    switch ((ClaveTokenError) error->code)
+      {
+      case CLAVE_TOKEN_ERROR_TOKEN_REMOVED:
+        return _("The card was removed from the reader. Insert it and choose the certificate "
+                 "again.");
+      case CLAVE_TOKEN_ERROR_PIN_LOCKED:
+        return _("The card is locked: its PIN was typed wrong too many times.");
+      case CLAVE_TOKEN_ERROR_NO_CERTIFICATES:
+        return _("This card holds no certificate with its key that Cl@ve can use.");
+      case CLAVE_TOKEN_ERROR_INVALID_FILE:
+        *card_problem = FALSE;
+        return _("The certificate file cannot be read: it is not a certificate file (.p12 or "
+                 ".pfx), or it is damaged.");
+      case CLAVE_TOKEN_ERROR_MODULE:
+      case CLAVE_TOKEN_ERROR_WRONG_PIN:
+      case CLAVE_TOKEN_ERROR_WRONG_PASSWORD:
+      case CLAVE_TOKEN_ERROR_FAILED:
+      default:
+        break;
+      }
+
+  return error->message;
+}
+
+/* A card or file problem: in the dialog when the person can try again
+ * there, else on the page (with Diagnostics for cards). */
+static void
+report_token_error (ClaveCertificatePage *self,
+                    const GError         *error,
+                    ClavePinFlags         flags)
+{
+  ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+  gboolean card = self->chosen != NULL
+                  && clave_certificate_get_source (self->chosen) == CLAVE_CERTIFICATE_SOURCE_TOKEN;
+  gboolean card_problem = FALSE;
+  const char *message;
+
+  if (self->dialog == NULL)
+    return;
+
+  clave_pin_dialog_set_busy (self->dialog, FALSE);
+
+  if (g_error_matches (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_WRONG_PIN))
+    {
+      /* The card's flags after the failure: fewer tries, perhaps locked. */
+      clave_pin_dialog_set_flags (self->dialog,
+                                  flags | (clave_pin_dialog_get_flags (self->dialog)
+                                           & CLAVE_PIN_FLAGS_PROTECTED_PATH));
+      if ((flags & CLAVE_PIN_FLAGS_LOCKED) == 0)
+        clave_pin_dialog_set_error (self->dialog,
+                                    _("The PIN is not correct. Check it and try again."), FALSE);
+      return;
+    }
+
+  if (g_error_matches (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_WRONG_PASSWORD))
+    {
+      clave_pin_dialog_set_error (self->dialog,
+                                  _("The password is not correct. Check it and try again."), FALSE);
+      return;
+    }
+
+  if (g_error_matches (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_PIN_LOCKED))
+    {
+      clave_pin_dialog_set_flags (self->dialog,
+                                  clave_pin_dialog_get_flags (self->dialog) | CLAVE_PIN_FLAGS_LOCKED);
+      return;
+    }
+
+  message = card_or_file_error_message (error, &card_problem);
+
+  if (g_error_matches (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_TOKEN_REMOVED)
+      || g_error_matches (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_NO_CERTIFICATES))
+    {
+      g_autofree char *copy = g_strdup (message);
+
+      /* Nothing more to do with this card in the dialog. */
+      close_dialog (self);
+      set_error (self, copy);
+      if (window != NULL)
+        clave_window_show_card_error (window, copy);
+      return;
+    }
+
+  clave_pin_dialog_set_error (self->dialog, message, card && card_problem);
+}
+
+static void start_proof (ClaveCertificatePage *self,
+                         const char           *secret);
+
+/* After a failed try: what the card or the service said. */
+static void
+report_proof_error (ProofData    *data,
+                    const GError *error,
+                    ClavePinFlags flags)
+{
+  ClaveCertificatePage *self = data->self;
+  ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+
+  if (window == NULL || self->dialog == NULL)
+    return;
+
+  if (error->domain == CLAVE_TOKEN_ERROR)
+    {
+      gboolean pad = (clave_pin_dialog_get_flags (self->dialog) & CLAVE_PIN_FLAGS_PROTECTED_PATH) != 0;
+
+      report_token_error (self, error, flags);
+      /* On a PIN pad the reader asks again by itself. */
+      if (pad && self->dialog != NULL
+          && g_error_matches (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_WRONG_PIN)
+          && (flags & CLAVE_PIN_FLAGS_LOCKED) == 0)
+        start_proof (self, NULL);
+      return;
+    }
+
+  if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_ACTIVATION_EXPIRED)
+      || g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_ACTIVATION_LOCKED))
+    {
+      close_dialog (self);
+      clave_window_restart_login (window, error->message);
+      return;
+    }
+
+  if (clave_window_is_transient_error (error)
+      || g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_CHALLENGE_EXPIRED)
+      || g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_TOO_MANY_ATTEMPTS))
+    {
+      /* The PIN was right, or not tried: the person tries again from the
+       * dialog (a new try asks for a new challenge). */
+      clave_pin_dialog_set_busy (self->dialog, FALSE);
+      clave_pin_dialog_set_error (self->dialog, error->message, FALSE);
+      return;
+    }
+
+  /* The service does not take this certificate (untrusted, expired,
+   * somebody else's…): another one may do. */
+  close_dialog (self);
+  set_error (self, error->message);
+}
+
+static void
+activate_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(ProofData) data = user_data;
+  ClaveCertificatePage *self = data->self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *method = NULL;
+  ClavePinFlags flags = CLAVE_PIN_FLAGS_NONE;
+  ClaveWindow *window;
+
+  clave_service_client_activate_with_certificate_finish (CLAVE_SERVICE_CLIENT (source), result,
+                                                         &method, &flags, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !proof_is_current (data))
+    return;
+
+  if (error != NULL)
+    {
+      report_proof_error (data, error, flags);
+      return;
+    }
+
+  g_debug ("Activation verified by %s", method);
+  window = clave_page_get_window (CLAVE_PAGE (self));
+  close_dialog (self);
+  if (window != NULL)
+    /* Proven: Back from the PIN leads to the start. */
+    clave_window_show_page_after (window, "set-pin", "login");
+}
+
+static void
+prove_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(ProofData) data = user_data;
+  ClaveCertificatePage *self = data->self;
+  g_autoptr(ClaveCertificateProof) proof = NULL;
+  g_autoptr(GError) error = NULL;
+  ClavePinFlags flags = CLAVE_PIN_FLAGS_NONE;
+  ClaveWindow *window;
+
+  proof = clave_service_client_prove_certificate_finish (CLAVE_SERVICE_CLIENT (source), result,
+                                                         &flags, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !proof_is_current (data))
+    return;
+
+  if (proof == NULL)
+    {
+      report_proof_error (data, error, flags);
+      return;
+    }
+
+  window = clave_page_get_window (CLAVE_PAGE (self));
+  if (window == NULL)
+    return;
+
+  /* The contact page sends it, with the phone and the e-mail address. */
+  clave_window_set_registration_proof (window, g_steal_pointer (&proof), data->certificate);
+  close_dialog (self);
+  clave_window_show_page (window, "contact");
+}
+
+static void
+start_proof (ClaveCertificatePage *self,
+             const char           *secret)
+{
+  ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
+  ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+  ClaveTokenManager *manager = get_token_manager (self);
+  const ClaveActivation *activation = NULL;
+  ClaveServiceClient *client;
+  g_autoptr(GError) error = NULL;
+  ProofData *data;
+
+  if (app == NULL || manager == NULL || self->dialog == NULL || self->chosen == NULL)
+    return;
+
+  if (self->purpose == CLAVE_CERTIFICATE_PURPOSE_ACTIVATION)
+    {
+      activation = clave_window_get_activation (window);
+      if (activation == NULL)
+        {
+          close_dialog (self);
+          clave_window_restart_login (window,
+                                      _("The activation is no longer valid. Log in again to "
+                                        "start over."));
+          return;
+        }
+    }
+
+  client = clave_application_get_client (app, &error);
+  if (client == NULL)
+    {
+      clave_pin_dialog_set_error (self->dialog, error->message, FALSE);
+      return;
+    }
+
+  clave_pin_dialog_set_busy (self->dialog, TRUE);
+
+  data = g_new0 (ProofData, 1);
+  data->self = g_object_ref (self);
+  data->certificate = g_object_ref (self->chosen);
+  data->work = g_object_ref (self->work);
+
+  if (activation != NULL)
+    clave_service_client_activate_with_certificate_async (client, manager, activation,
+                                                          self->chosen, secret, self->work,
+                                                          activate_cb, data);
+  else
+    clave_service_client_prove_certificate_async (client, manager, self->chosen, secret,
+                                                  CLAVE_PROOF_PURPOSE_REGISTRATION, self->work,
+                                                  prove_cb, data);
+}
+
+static void
+on_secret_submitted (ClavePinDialog       *dialog,
+                     const char           *secret,
+                     ClaveCertificatePage *self)
+{
+  start_proof (self, secret);
+}
+
+static void
+pin_flags_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(ClaveCertificatePage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  ClavePinFlags flags;
+
+  flags = clave_token_manager_get_pin_flags_finish (CLAVE_TOKEN_MANAGER (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->dialog == NULL)
+    return;
+
+  if (error != NULL)
+    {
+      report_token_error (self, error, CLAVE_PIN_FLAGS_NONE);
+      return;
+    }
+
+  clave_pin_dialog_set_busy (self->dialog, FALSE);
+  clave_pin_dialog_set_flags (self->dialog, flags);
+
+  if ((flags & CLAVE_PIN_FLAGS_PROTECTED_PATH) && !(flags & CLAVE_PIN_FLAGS_LOCKED))
+    start_proof (self, NULL);
+}
+
+static void
+open_dialog (ClaveCertificatePage *self,
+             ClavePinDialogKind    kind,
+             const char           *description)
+{
+  ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+
+  self->work = g_cancellable_new ();
+  self->dialog = g_object_ref (clave_pin_dialog_new (GTK_WINDOW (window), kind, description));
+  g_signal_connect_object (self->dialog, "cancelled", G_CALLBACK (on_dialog_cancelled), self, 0);
+}
+
+static void
+use_certificate (ClaveCertificatePage *self,
+                 ClaveCertificate     *certificate)
+{
+  ClaveTokenManager *manager = get_token_manager (self);
+  gboolean card = clave_certificate_get_source (certificate) == CLAVE_CERTIFICATE_SOURCE_TOKEN;
+  g_autofree char *description = NULL;
+
+  if (manager == NULL || clave_page_get_window (CLAVE_PAGE (self)) == NULL)
+    return;
+
+  close_dialog (self);
+  set_error (self, NULL);
+
+  description = g_strdup_printf (card
+                                 /* Translators: the holder's name, then the card's label. */
+                                 ? _("Certificate of %s on the card “%s”.")
+                                 /* Translators: the holder's name, then the file's name. */
+                                 : _("Certificate of %s in the file “%s”."),
+                                 clave_certificate_get_holder_name (certificate),
+                                 clave_certificate_get_location (certificate));
+  open_dialog (self, card ? CLAVE_PIN_DIALOG_CARD_PIN : CLAVE_PIN_DIALOG_FILE_PASSWORD, description);
+  self->chosen = g_object_ref (certificate);
+  g_signal_connect_object (self->dialog, "submitted", G_CALLBACK (on_secret_submitted), self, 0);
+
+  if (card)
+    {
+      /* Tries left, locked, PIN pad: the card says before the PIN is asked. */
+      clave_pin_dialog_set_busy (self->dialog, TRUE);
+      clave_token_manager_get_pin_flags_async (manager, certificate, self->work,
+                                               pin_flags_cb, g_object_ref (self));
+    }
+
+  gtk_window_present (GTK_WINDOW (self->dialog));
+}
+
+/* Importing a certificate file */
+
+static void
+import_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(ClaveCertificatePage) self = user_data;
+  g_autoptr(ClaveCertificate) certificate = NULL;
+  g_autoptr(GError) error = NULL;
+  ClaveWindow *window;
+
+  certificate = clave_token_manager_import_pkcs12_finish (CLAVE_TOKEN_MANAGER (source), result,
+                                                          &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->dialog == NULL)
+    return;
+
+  window = clave_page_get_window (CLAVE_PAGE (self));
+
+  if (certificate == NULL)
+    {
+      gboolean card_problem;
+
+      if (g_error_matches (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_WRONG_PASSWORD))
+        {
+          report_token_error (self, error, CLAVE_PIN_FLAGS_NONE);
+          return;
+        }
+
+      close_dialog (self);
+      if (g_error_matches (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_NO_CERTIFICATES))
+        set_error (self, _("This file holds no certificate with its key that names a DNI or NIE."));
+      else
+        set_error (self, card_or_file_error_message (error, &card_problem));
+      return;
+    }
+
+  close_dialog (self);
+  if (window != NULL)
+    clave_window_add_toast (window, _("Certificate imported"));
+}
+
+static void
+on_import_submitted (ClavePinDialog       *dialog,
+                     const char           *password,
+                     ClaveCertificatePage *self)
+{
+  ClaveTokenManager *manager = get_token_manager (self);
+  g_autofree char *path = NULL;
+
+  if (manager == NULL || self->import_file == NULL)
+    return;
+
+  path = g_file_get_path (self->import_file);
+  clave_pin_dialog_set_busy (self->dialog, TRUE);
+  clave_token_manager_import_pkcs12_async (manager, path, password, self->work,
+                                           import_cb, g_object_ref (self));
+}
+
+void
+clave_certificate_page_import_file (ClaveCertificatePage *self,
+                                    GFile                *file)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *description = NULL;
+
+  g_return_if_fail (CLAVE_IS_CERTIFICATE_PAGE (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  if (clave_page_get_window (CLAVE_PAGE (self)) == NULL)
+    return;
+
+  close_dialog (self);
+  set_error (self, NULL);
+
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      set_error (self, _("Only a file on this computer can be imported. Copy it here first."));
+      return;
+    }
+
+  name = g_file_get_basename (file);
+  /* Translators: %s is the name of a file, such as certificado.p12. */
+  description = g_strdup_printf (_("“%s” is protected by the password chosen when the "
+                                   "certificate was saved or exported."), name);
+  open_dialog (self, CLAVE_PIN_DIALOG_FILE_PASSWORD, description);
+  clave_pin_dialog_set_button_label (self->dialog, _("_Import"));
+  self->import_file = g_object_ref (file);
+  g_signal_connect_object (self->dialog, "submitted", G_CALLBACK (on_import_submitted), self, 0);
+  gtk_window_present (GTK_WINDOW (self->dialog));
+}
+
+static void
+on_chooser_response (GtkNativeDialog      *chooser,
+                     int                   response,
+                     ClaveCertificatePage *self)
+{
+  g_autoptr(GFile) file = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+  g_clear_object (&self->chooser);
+
+  if (file != NULL)
+    clave_certificate_page_import_file (self, file);
+}
+
+static void
+on_import_clicked (ClaveCertificatePage *self)
+{
+  ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+  g_autoptr(GtkFileFilter) filter = NULL;
+
+  if (window == NULL || self->chooser != NULL)
+    return;
+
+  self->chooser = gtk_file_chooser_native_new (_("Import Certificate"), GTK_WINDOW (window),
+                                               GTK_FILE_CHOOSER_ACTION_OPEN,
+                                               _("_Import"), _("_Cancel"));
+  filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("Certificate files (.p12, .pfx)"));
+  gtk_file_filter_add_pattern (filter, "*.[pP]12");
+  gtk_file_filter_add_pattern (filter, "*.[pP][fF][xX]");
+  gtk_file_filter_add_mime_type (filter, "application/x-pkcs12");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
+  g_signal_connect_object (self->chooser, "response", G_CALLBACK (on_chooser_response), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+/* Page */
+
+static void
+ensure_model (ClaveCertificatePage *self)
+{
+  ClaveTokenManager *manager;
+
+  if (self->model != NULL)
+    return;
+
+  manager = get_token_manager (self);
+  if (manager == NULL)
+    return;
+
+  self->filter = gtk_custom_filter_new (filter_func, self, NULL);
+  self->model = gtk_filter_list_model_new (g_object_ref (clave_token_manager_get_certificates (manager)),
+                                           GTK_FILTER (g_object_ref (self->filter)));
+  g_signal_connect_object (self->model, "items-changed", G_CALLBACK (on_items_changed), self,
+                           G_CONNECT_SWAPPED);
+  gtk_list_box_bind_model (self->certificate_list, G_LIST_MODEL (self->model),
+                           create_row, self, NULL);
+}
+
+static void
+clave_certificate_page_shown (ClavePage *page)
+{
+  ClaveCertificatePage *self = CLAVE_CERTIFICATE_PAGE (page);
+
+  set_error (self, NULL);
+  ensure_model (self);
+  update_view (self);
+}
+
+static void
+clave_certificate_page_hidden (ClavePage *page)
+{
+  ClaveCertificatePage *self = CLAVE_CERTIFICATE_PAGE (page);
+
+  close_dialog (self);
+  if (self->chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+  g_clear_object (&self->chooser);
+}
+
+static void
+clave_certificate_page_dispose (GObject *object)
+{
+  ClaveCertificatePage *self = CLAVE_CERTIFICATE_PAGE (object);
+
+  close_dialog (self);
+  if (self->chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+  g_clear_object (&self->chooser);
+
+  if (self->certificate_list != NULL)
+    gtk_list_box_bind_model (self->certificate_list, NULL, NULL, NULL, NULL);
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_clear_object (&self->model);
+  g_clear_object (&self->filter);
+
+  clave_page_dispose_template (CLAVE_PAGE (object), CLAVE_TYPE_CERTIFICATE_PAGE);
+
+  G_OBJECT_CLASS (clave_certificate_page_parent_class)->dispose (object);
+}
+
+static void
+clave_certificate_page_class_init (ClaveCertificatePageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  ClavePageClass *page_class = CLAVE_PAGE_CLASS (klass);
+
+  object_class->dispose = clave_certificate_page_dispose;
+  page_class->shown = clave_certificate_page_shown;
+  page_class->hidden = clave_certificate_page_hidden;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PREFIX "/pages/clave-certificate-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_stack);
+  gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_empty_status);
+  gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_empty_import_button);
+  gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_empty_error_label);
+  gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_heading_label);
+  gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_body_label);
+  gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_list);
+  gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_error_label);
+  gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_import_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_import_clicked);
+}
+
+static void
+clave_certificate_page_init (ClaveCertificatePage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+void
+clave_certificate_page_set_mode (ClaveCertificatePage    *self,
+                                 ClaveCertificateMode     mode,
+                                 ClaveCertificatePurpose  purpose)
+{
+  g_return_if_fail (CLAVE_IS_CERTIFICATE_PAGE (self));
+
+  if (self->mode != mode || self->purpose != purpose)
+    close_dialog (self);
+
+  self->mode = mode;
+  self->purpose = purpose;
+  if (self->filter != NULL)
+    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  update_view (self);
+}
+
+ClaveCertificateMode
+clave_certificate_page_get_mode (ClaveCertificatePage *self)
+{
+  g_return_val_if_fail (CLAVE_IS_CERTIFICATE_PAGE (self), CLAVE_CERTIFICATE_MODE_DNIE);
+
+  return self->mode;
+}
+
+ClaveCertificatePurpose
+clave_certificate_page_get_purpose (ClaveCertificatePage *self)
+{
+  g_return_val_if_fail (CLAVE_IS_CERTIFICATE_PAGE (self), CLAVE_CERTIFICATE_PURPOSE_ACTIVATION);
+
+  return self->purpose;
+}

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-server"
+
+#include "config.h"
+
+#include <gnutls/abstract.h>
+#include <gnutls/x509.h>
+#include <string.h>
+
+#include "clave-cert-proof.h"
+#include "clave-crypto.h"
+#include "clave-http.h"
+#include "clave-protocol.h"
+#include "clave-server-private.h"
+
+/* The extended key usages that let a certificate authenticate a person:
+ * TLS client authentication (DNIe authentication certificate, FNMT),
+ * e-mail protection (FNMT) and "any". */
+static const char * const usable_purposes[] = {
+  GNUTLS_KP_TLS_WWW_CLIENT,
+  GNUTLS_KP_EMAIL_PROTECTION,
+  GNUTLS_KP_ANY,
+};
+
+struct _ClaveCertProof
+{
+  char              *challenge_id;
+  gnutls_x509_crt_t *certificates;   /* leaf first */
+  guint              n_certificates;
+  GBytes            *leaf_der;
+  gboolean           ecdsa;          /* else RSA PKCS#1 v1.5 */
+  GBytes            *signature;
+};
+
+void
+_clave_cert_proof_free (ClaveCertProof *proof)
+{
+  if (proof == NULL)
+    return;
+  for (guint i = 0; i < proof->n_certificates; i++)
+    if (proof->certificates[i] != NULL)
+      gnutls_x509_crt_deinit (proof->certificates[i]);
+  g_free (proof->certificates);
+  g_free (proof->challenge_id);
+  g_clear_pointer (&proof->leaf_der, g_bytes_unref);
+  g_clear_pointer (&proof->signature, g_bytes_unref);
+  g_free (proof);
+}
+
+static void
+reply_malformed (SoupServerMessage *msg,
+                 const char        *message)
+{
+  clave_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST, message);
+}
+
+/* Standard base64 with padding, nothing else (no whitespace, no
+ * base64url): g_base64_decode() would skip what it does not know. */
+static GBytes *
+decode_base64_strict (const char *text)
+{
+  g_autofree guchar *data = NULL;
+  g_autofree char *again = NULL;
+  gsize len = strlen (text);
+  gsize data_len = 0;
+
+  if (len == 0 || len % 4 != 0)
+    return NULL;
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = text[i];
+
+      if (g_ascii_isalnum (c) || c == '+' || c == '/')
+        continue;
+      if (c == '=' && i >= len - 2 && (i == len - 1 || text[len - 1] == '='))
+        continue;
+      return NULL;
+    }
+
+  data = g_base64_decode (text, &data_len);
+  if (data == NULL || data_len == 0)
+    return NULL;
+  /* Non-zero padding bits would give two texts for one value. */
+  again = g_base64_encode (data, data_len);
+  if (strcmp (again, text) != 0)
+    return NULL;
+  return g_bytes_new_take (g_steal_pointer (&data), data_len);
+}
+
+ClaveCertProof *
+_clave_cert_proof_parse (SoupServerMessage *msg,
+                         JsonObject        *body)
+{
+  g_autoptr(ClaveCertProof) proof = g_new0 (ClaveCertProof, 1);
+  JsonObject *object;
+  JsonNode *node;
+  JsonArray *array;
+  const char *challenge_id, *algorithm, *signature;
+  guint n;
+
+  if (!clave_http_member_object (msg, body, "proof", &object) ||
+      !clave_http_member_string (msg, object, "challenge_id", &challenge_id) ||
+      !clave_http_member_string (msg, object, "algorithm", &algorithm) ||
+      !clave_http_member_string (msg, object, "signature", &signature))
+    return NULL;
+
+  node = json_object_get_member (object, "certificates");
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      reply_malformed (msg, "The member \"certificates\" must be an array.");
+      return NULL;
+    }
+  array = json_node_get_array (node);
+  n = json_array_get_length (array);
+  if (n == 0 || n > CLAVE_PROOF_MAX_CERTIFICATES)
+    {
+      reply_malformed (msg, "\"certificates\" must hold 1 to 5 certificates, leaf first.");
+      return NULL;
+    }
+
+  if (g_str_equal (algorithm, CLAVE_PROOF_ALG_ECDSA_SHA256))
+    proof->ecdsa = TRUE;
+  else if (!g_str_equal (algorithm, CLAVE_PROOF_ALG_RSA_SHA256))
+    {
+      reply_malformed (msg, "\"algorithm\" must be rsa-pkcs1-sha256 or ecdsa-sha256.");
+      return NULL;
+    }
+
+  proof->signature = clave_base64url_decode (signature, NULL);
+  if (proof->signature == NULL || g_bytes_get_size (proof->signature) == 0)
+    {
+      reply_malformed (msg, "\"signature\" must be base64url.");
+      return NULL;
+    }
+
+  if (*challenge_id == '\0')
+    {
+      reply_malformed (msg, "\"challenge_id\" must not be empty.");
+      return NULL;
+    }
+  proof->challenge_id = g_strdup (challenge_id);
+
+  proof->certificates = g_new0 (gnutls_x509_crt_t, n);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      g_autoptr(GBytes) der = NULL;
+      gnutls_datum_t datum;
+      gsize size;
+
+      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
+        {
+          reply_malformed (msg, "Every certificate must be a base64 string.");
+          return NULL;
+        }
+      der = decode_base64_strict (json_node_get_string (element));
+      if (der == NULL)
+        {
+          reply_malformed (msg, "Every certificate must be standard base64 of its DER.");
+          return NULL;
+        }
+      if (g_bytes_get_size (der) > CLAVE_PROOF_MAX_CERTIFICATE_SIZE)
+        {
+          reply_malformed (msg, "A certificate is larger than 16 KiB.");
+          return NULL;
+        }
+
+      datum.data = (unsigned char *) g_bytes_get_data (der, &size);
+      datum.size = (unsigned int) size;
+      if (gnutls_x509_crt_init (&proof->certificates[i]) < 0)
+        {
+          clave_http_reply_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, CLAVE_ERR_INTERNAL,
+                                  "The service failed.");
+          return NULL;
+        }
+      proof->n_certificates = i + 1;
+      if (gnutls_x509_crt_import (proof->certificates[i], &datum, GNUTLS_X509_FMT_DER) < 0)
+        {
+          reply_malformed (msg, "A certificate is not an X.509 certificate in DER.");
+          return NULL;
+        }
+      if (i == 0)
+        proof->leaf_der = g_bytes_ref (der);
+    }
+
+  return g_steal_pointer (&proof);
+}
+
+static void
+reply_proof_error (SoupServerMessage *msg,
+                   guint              status,
+                   const char        *code,
+                   const char        *message)
+{
+  g_info ("Certificate proof refused: %s", code);
+  clave_http_reply_error (msg, status, code, message);
+}
+
+/* FALSE when the leaf may not authenticate a person: a CA certificate, a
+ * keyUsage without digitalSignature (a DNIe signing certificate), or an
+ * extendedKeyUsage that allows none of the usable purposes. */
+static gboolean
+leaf_is_usable (gnutls_x509_crt_t leaf)
+{
+  unsigned int key_usage = 0, critical = 0, ca = 0;
+  gboolean has_eku = FALSE;
+  int ret;
+
+  ret = gnutls_x509_crt_get_basic_constraints (leaf, &critical, &ca, NULL);
+  if (ret >= 0 && ca)
+    return FALSE;
+
+  ret = gnutls_x509_crt_get_key_usage (leaf, &key_usage, &critical);
+  if (ret >= 0 && !(key_usage & GNUTLS_KEY_DIGITAL_SIGNATURE))
+    return FALSE;
+  if (ret < 0 && ret != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+    return FALSE;
+
+  for (unsigned int i = 0; ; i++)
+    {
+      char oid[128];
+      size_t size = sizeof oid;
+
+      ret = gnutls_x509_crt_get_key_purpose_oid (leaf, i, oid, &size, &critical);
+      if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+        break;
+      has_eku = TRUE;
+      /* An OID too long for the buffer is none of ours. */
+      if (ret < 0)
+        continue;
+      for (gsize j = 0; j < G_N_ELEMENTS (usable_purposes); j++)
+        if (strcmp (oid, usable_purposes[j]) == 0)
+          return TRUE;
+    }
+
+  return !has_eku;
+}
+
+static gboolean
+signature_verifies (ClaveCertProof *proof,
+                    GBytes         *signed_data)
+{
+  gnutls_pubkey_t key = NULL;
+  gnutls_datum_t data, signature;
+  gnutls_sign_algorithm_t algorithm;
+  gsize size;
+  int pk, ret;
+
+  if (gnutls_pubkey_init (&key) < 0)
+    return FALSE;
+  if (gnutls_pubkey_import_x509 (key, proof->certificates[0], 0) < 0)
+    {
+      gnutls_pubkey_deinit (key);
+      return FALSE;
+    }
+
+  /* The algorithm named in the proof must be the one of the leaf's key:
+   * no RSA signature is checked under an EC key or the other way. */
+  pk = gnutls_pubkey_get_pk_algorithm (key, NULL);
+  if (proof->ecdsa && pk == GNUTLS_PK_ECDSA)
+    algorithm = GNUTLS_SIGN_ECDSA_SHA256;
+  else if (!proof->ecdsa && pk == GNUTLS_PK_RSA)
+    algorithm = GNUTLS_SIGN_RSA_SHA256;
+  else
+    {
+      gnutls_pubkey_deinit (key);
+      return FALSE;
+    }
+
+  data.data = (unsigned char *) g_bytes_get_data (signed_data, &size);
+  data.size = (unsigned int) size;
+  signature.data = (unsigned char *) g_bytes_get_data (proof->signature, &size);
+  signature.size = (unsigned int) size;
+
+  ret = gnutls_pubkey_verify_data2 (key, algorithm, 0, &data, &signature);
+  gnutls_pubkey_deinit (key);
+  return ret >= 0;
+}
+
+ClaveX509Identity *
+_clave_cert_proof_verify (ClaveServer       *self,
+                          SoupServerMessage *msg,
+                          ClaveCertProof    *proof,
+                          const char        *purpose,
+                          gint64             now)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) signed_data = NULL;
+  g_autoptr(ClaveX509Identity) identity = NULL;
+  g_autofree char *challenge = NULL;
+  gint64 expires_at = 0;
+  unsigned int status = 0;
+  int ret;
+
+  /* First, whatever follows: a challenge serves one proof, good or bad. */
+  if (!clave_store_use_challenge (self->store, proof->challenge_id, &challenge, &expires_at,
+                                  &error))
+    {
+      clave_http_reply_internal (msg, error);
+      return NULL;
+    }
+  if (challenge == NULL || now >= expires_at)
+    {
+      reply_proof_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CHALLENGE,
+                         "Unknown, used or expired challenge; ask for a new one.");
+      return NULL;
+    }
+
+  if (self->trust_list == NULL)
+    status = GNUTLS_CERT_INVALID | GNUTLS_CERT_SIGNER_NOT_FOUND;
+  else
+    {
+      ret = gnutls_x509_trust_list_verify_crt2 (self->trust_list, proof->certificates,
+                                                proof->n_certificates, NULL, 0, 0,
+                                                &status, NULL);
+      if (ret < 0)
+        status = GNUTLS_CERT_INVALID | GNUTLS_CERT_SIGNER_NOT_FOUND;
+    }
+
+  /* Anything wrong but the dates (unknown issuer, bad signature in the
+   * chain, a weak algorithm, constraints) means the chain does not lead
+   * to an anchor; only a chain that does is "expired". */
+  if ((status & ~(GNUTLS_CERT_INVALID | GNUTLS_CERT_EXPIRED | GNUTLS_CERT_NOT_ACTIVATED)) != 0)
+    {
+      g_debug ("Chain verification status 0x%x", status);
+      reply_proof_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED,
+                         "The certificate does not chain to a trusted authority.");
+      return NULL;
+    }
+  if (status != 0)
+    {
+      reply_proof_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_EXPIRED,
+                         "A certificate of the chain is expired or not yet valid.");
+      return NULL;
+    }
+
+  if (!leaf_is_usable (proof->certificates[0]))
+    {
+      reply_proof_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_NOT_USABLE,
+                         "The certificate may not be used to authenticate (key usage).");
+      return NULL;
+    }
+
+  signed_data = clave_certificate_proof_data (purpose, proof->challenge_id, challenge);
+  if (!signature_verifies (proof, signed_data))
+    {
+      reply_proof_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CERT_SIGNATURE,
+                         "The signature is not one of this challenge by the certificate's key.");
+      return NULL;
+    }
+
+  identity = clave_x509_identity_from_der (proof->leaf_der, &error);
+  if (identity == NULL || identity->document == NULL)
+    {
+      reply_proof_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_CERTIFICATE_WITHOUT_IDENTITY,
+                         "The certificate names no DNI or NIE (subject serialNumber).");
+      return NULL;
+    }
+
+  return g_steal_pointer (&identity);
+}

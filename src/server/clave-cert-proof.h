@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "clave-server.h"
+#include "clave-x509.h"
+
+G_BEGIN_DECLS
+
+/* Certificate proofs (docs/protocol.md "Certificate proofs"). Functions
+ * that return NULL have answered @msg with the documented error. */
+typedef struct _ClaveCertProof ClaveCertProof;
+
+/* Reads the member "proof" of @body: its form only (members, base64,
+ * certificate count and size, DER that parses), 400 invalid_request
+ * otherwise. Nothing is used up yet. */
+ClaveCertProof    *_clave_cert_proof_parse  (SoupServerMessage *msg,
+                                             JsonObject        *body);
+void               _clave_cert_proof_free   (ClaveCertProof    *proof);
+/* Uses up the challenge, then checks the chain against the trust anchors,
+ * the validity dates, the leaf's key usage, the signature over the proof
+ * data of @purpose, and the identity in the leaf. Returns the identity
+ * (document set) when everything holds. */
+ClaveX509Identity *_clave_cert_proof_verify (ClaveServer       *self,
+                                             SoupServerMessage *msg,
+                                             ClaveCertProof    *proof,
+                                             const char        *purpose,
+                                             gint64             now);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveCertProof, _clave_cert_proof_free)
+
+G_END_DECLS

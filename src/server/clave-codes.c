@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-server"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "clave-codes.h"
+#include "clave-crypto.h"
+#include "clave-document.h"
+#include "clave-http.h"
+#include "clave-limits.h"
+#include "clave-protocol.h"
+#include "clave-server-private.h"
+
+/* What an outbox message says in place of its code once the code cannot
+ * be used any more. */
+#define REDACTED_CODE "••••••"
+
+gint64
+_clave_window_wait (GArray *times,
+                    guint   limit,
+                    gint64  window,
+                    gint64  now)
+{
+  guint counted = 0;
+  gint64 oldest_that_counts;
+
+  for (guint i = 0; i < times->len; i++)
+    if (g_array_index (times, gint64, i) >= now - window)
+      counted++;
+
+  if (counted < limit)
+    return 0;
+  oldest_that_counts = g_array_index (times, gint64, times->len - limit);
+  return MAX (1, oldest_that_counts + window - now);
+}
+
+void
+_clave_reply_too_many (SoupServerMessage *msg,
+                       const char        *message,
+                       gint64             wait)
+{
+  clave_http_reply_error_int (msg, CLAVE_HTTP_STATUS_TOO_MANY_REQUESTS, CLAVE_ERR_TOO_MANY_ATTEMPTS,
+                              message, "retry_after", wait);
+}
+
+gboolean
+_clave_codes_check_wrong_codes (ClaveServer       *self,
+                                SoupServerMessage *msg,
+                                const char        *document,
+                                gint64             now)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) times = NULL;
+  gint64 wait;
+
+  /* Counted over all activations and registrations, so that starting over
+   * does not give an attacker fresh guesses. */
+  times = clave_store_list_wrong_codes (self->store, document,
+                                        now - CLAVE_WRONG_CODES_WINDOW_SECS, &error);
+  if (times == NULL)
+    {
+      clave_http_reply_internal (msg, error);
+      return FALSE;
+    }
+
+  wait = _clave_window_wait (times, CLAVE_WRONG_CODES_MAX_PER_CITIZEN,
+                             CLAVE_WRONG_CODES_WINDOW_SECS, now);
+  if (wait > 0)
+    {
+      _clave_reply_too_many (msg, "Too many wrong codes for this person; wait and try again.",
+                             wait);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+_clave_codes_check_person_sends (ClaveServer       *self,
+                                 SoupServerMessage *msg,
+                                 const char        *document,
+                                 gint64             now)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) sends = NULL;
+  gint64 wait;
+
+  /* The per-person caps, over all activations and registrations: starting
+   * over must not buy an attacker (or a runaway client) more messages to
+   * the phone. */
+  sends = clave_store_list_sms_sends (self->store, document, now - CLAVE_SMS_SENDS_DAY_SECS,
+                                      &error);
+  if (sends == NULL)
+    {
+      clave_http_reply_internal (msg, error);
+      return FALSE;
+    }
+  wait = MAX (_clave_window_wait (sends, CLAVE_SMS_SENDS_MAX_PER_HOUR, CLAVE_SMS_SENDS_HOUR_SECS,
+                                  now),
+              _clave_window_wait (sends, CLAVE_SMS_SENDS_MAX_PER_DAY, CLAVE_SMS_SENDS_DAY_SECS,
+                                  now));
+  if (wait > 0)
+    {
+      _clave_reply_too_many (msg, "Too many codes were sent to this person's phone; wait and "
+                             "try again.", wait);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+_clave_codes_is_code (const char *code)
+{
+  if (strlen (code) != CLAVE_SMS_CODE_DIGITS)
+    return FALSE;
+  for (const char *p = code; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+  return TRUE;
+}
+
+static const char *
+flow_noun (ClaveCodeFlow flow)
+{
+  return flow == CLAVE_CODE_FLOW_REGISTRATION ? "registration" : "activation";
+}
+
+static char *
+sms_body (ClaveCodeFlow  flow,
+          const char    *code,
+          guint          ttl)
+{
+  const char *what = flow == CLAVE_CODE_FLOW_REGISTRATION ? "registro" : "activación";
+
+  /* The code must stay the only run of six digits in the text; the TTL
+   * is at most 86400 s (clave-server checks), so it never has six. */
+  if (ttl % 60 == 0)
+    return g_strdup_printf ("Cl@ve: su código de %s es %s. Caduca en %u %s. "
+                            "No lo comparta con nadie.",
+                            what, code, ttl / 60, ttl == 60 ? "minuto" : "minutos");
+  return g_strdup_printf ("Cl@ve: su código de %s es %s. Caduca en %u %s. "
+                          "No lo comparta con nadie.",
+                          what, code, ttl, ttl == 1 ? "segundo" : "segundos");
+}
+
+/* HMAC of the code bound to its activation or registration, so that equal
+ * codes of two of them do not look equal in the database. */
+static char *
+code_hmac (ClaveServer *self,
+           const char  *flow_id,
+           const char  *code)
+{
+  g_autofree char *data = g_strconcat (flow_id, ":", code, NULL);
+  char *hmac = clave_hmac_sha256_hex (self->secret, data);
+
+  explicit_bzero (data, strlen (data));
+  return hmac;
+}
+
+gboolean
+_clave_codes_send (ClaveServer           *self,
+                   SoupServerMessage     *msg,
+                   const ClaveCodeHolder *holder,
+                   gint64                 now)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hmac = NULL;
+  g_autofree char *redacted = NULL;
+  g_autofree char *limit_message = NULL;
+  guint interval = self->config->sms_resend_interval;
+  guint ttl = self->config->sms_code_ttl;
+  gint64 outbox_id = 0;
+  char *code, *text;
+
+  if (holder->sends >= CLAVE_SMS_MAX_SENDS)
+    {
+      limit_message = g_strdup_printf ("No more codes can be sent for this %s; start again.",
+                                       flow_noun (holder->flow));
+      clave_http_reply_error (msg, CLAVE_HTTP_STATUS_TOO_MANY_REQUESTS, CLAVE_ERR_RESEND_LIMIT,
+                              limit_message);
+      return FALSE;
+    }
+
+  if (holder->sends > 0 && now - holder->last_sent_at < (gint64) interval)
+    {
+      clave_http_reply_error_int (msg, CLAVE_HTTP_STATUS_TOO_MANY_REQUESTS, CLAVE_ERR_RESEND_TOO_SOON,
+                                  "A code was sent moments ago; wait before asking again.",
+                                  "retry_after",
+                                  MAX (1, (gint64) interval - (now - holder->last_sent_at)));
+      return FALSE;
+    }
+
+  /* A code nobody may try is not worth a message. */
+  if (!_clave_codes_check_wrong_codes (self, msg, holder->document, now) ||
+      !_clave_codes_check_person_sends (self, msg, holder->document, now))
+    return FALSE;
+
+  code = clave_random_digits (CLAVE_SMS_CODE_DIGITS);
+  hmac = code_hmac (self, holder->id, code);
+  text = sms_body (holder->flow, code, ttl);
+  clave_secret_free (code);
+  redacted = sms_body (holder->flow, REDACTED_CODE, ttl);
+
+  if (!clave_store_store_code (self->store, holder->flow, holder->id, hmac, now + ttl, now,
+                               holder->phone, text, redacted, &outbox_id, &error))
+    {
+      clave_secret_free (text);
+      clave_http_reply_internal (msg, error);
+      return FALSE;
+    }
+
+  clave_sms_sender_dispatch (self->sms, outbox_id, holder->phone, text);
+  clave_secret_free (text);
+  return TRUE;
+}
+
+void
+_clave_codes_add_sent_members (ClaveServer *self,
+                               JsonBuilder *builder,
+                               const char  *phone,
+                               guint        sends_after)
+{
+  g_autofree char *hint = clave_phone_hint (phone);
+
+  json_builder_set_member_name (builder, "code_expires_in");
+  json_builder_add_int_value (builder, self->config->sms_code_ttl);
+  json_builder_set_member_name (builder, "resend_after");
+  json_builder_add_int_value (builder, self->config->sms_resend_interval);
+  json_builder_set_member_name (builder, "sends_left");
+  json_builder_add_int_value (builder, sends_after >= CLAVE_SMS_MAX_SENDS
+                                       ? 0 : CLAVE_SMS_MAX_SENDS - sends_after);
+  json_builder_set_member_name (builder, "phone_hint");
+  json_builder_add_string_value (builder, hint);
+}
+
+gboolean
+_clave_codes_verify (ClaveServer           *self,
+                     SoupServerMessage     *msg,
+                     const ClaveCodeHolder *holder,
+                     const char            *code,
+                     const char            *locked_error,
+                     gint64                 now)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hmac = NULL;
+  g_autofree char *locked_message = NULL;
+  guint attempts = 0;
+
+  if (holder->code_hmac == NULL)
+    {
+      clave_http_reply_error (msg, SOUP_STATUS_CONFLICT, CLAVE_ERR_NO_CODE_SENT,
+                              "No code was sent yet.");
+      return FALSE;
+    }
+
+  if (now >= holder->code_expires_at)
+    {
+      clave_http_reply_error (msg, SOUP_STATUS_GONE, CLAVE_ERR_CODE_EXPIRED,
+                              "The code has expired; ask for a new one.");
+      return FALSE;
+    }
+
+  /* Even the right code waits: the person's wrong codes are used up. */
+  if (!_clave_codes_check_wrong_codes (self, msg, holder->document, now))
+    return FALSE;
+
+  hmac = code_hmac (self, holder->id, code);
+  if (clave_constant_time_equal (hmac, holder->code_hmac))
+    return TRUE;
+
+  if (!clave_store_record_wrong_code (self->store, holder->flow, holder->id,
+                                      CLAVE_SMS_CODE_MAX_ATTEMPTS, now, &attempts, &error))
+    {
+      clave_http_reply_internal (msg, error);
+      return FALSE;
+    }
+
+  if (attempts >= CLAVE_SMS_CODE_MAX_ATTEMPTS)
+    {
+      locked_message = g_strdup_printf ("Too many wrong codes: this %s is locked; start again.",
+                                        flow_noun (holder->flow));
+      clave_http_reply_error (msg, SOUP_STATUS_LOCKED, locked_error, locked_message);
+      return FALSE;
+    }
+
+  clave_http_reply_error_int (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CODE,
+                              "The code is not correct.", "attempts_left",
+                              CLAVE_SMS_CODE_MAX_ATTEMPTS - attempts);
+  return FALSE;
+}

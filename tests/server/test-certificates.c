@@ -1,0 +1,1333 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-test"
+
+#include "config.h"
+
+#include <gnutls/abstract.h>
+#include <gnutls/x509.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "clave-crypto.h"
+#include "clave-protocol.h"
+#include "clave-x509.h"
+#include "server-test-util.h"
+
+/* Certificate and DNIe proofs against a real clave-server started with the
+ * roots of the test PKI (tests/fixtures/make-test-pki.sh) as its trust
+ * anchors: activation with a certificate, registration with one, and every
+ * rejection of docs/protocol.md "Certificate proofs". The proofs are
+ * signed here with the fixture keys, as the client would with a card or a
+ * PKCS#12 file. */
+
+#define STATUS_TOO_MANY 429
+#define MARTA_PHONE "+34600999888"
+#define MARTA_EMAIL "marta@example.org"
+
+typedef struct {
+  ClaveTestServer *server;
+  SoupSession     *session;
+  const char      *base;
+} Fixture;
+
+/* @user_data is the test's own (a Rejection, or NULL): default server. */
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  fixture->server = test_server_start (NULL);
+  fixture->session = test_session_new (fixture->server);
+  fixture->base = clave_test_server_get_base_url (fixture->server);
+}
+
+/* @user_data is the server's extra arguments. */
+static void
+fixture_set_up_with_args (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  fixture->server = test_server_start (user_data);
+  fixture->session = test_session_new (fixture->server);
+  fixture->base = clave_test_server_get_base_url (fixture->server);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_clear_object (&fixture->session);
+  clave_test_server_stop (fixture->server);
+}
+
+/* Fixture PKI files ----------------------------------------------------- */
+
+static char *
+read_pki_file (const char *name,
+               gsize      *len)
+{
+  g_autofree char *path = clave_test_pki_path (name);
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_assert_nonnull (path);
+  g_file_get_contents (path, &contents, len, &error);
+  g_assert_no_error (error);
+  return contents;
+}
+
+/* The certificate @name ("lucia-fnmt" -> lucia-fnmt.pem) as standard
+ * base64 DER, the form of the proof's "certificates". */
+static char *
+certificate_base64 (const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".pem", NULL);
+  g_autofree char *pem = NULL;
+  gnutls_x509_crt_t crt;
+  gnutls_datum_t datum, der = { NULL, 0 };
+  gsize len;
+  char *text;
+
+  pem = read_pki_file (file, &len);
+  datum.data = (unsigned char *) pem;
+  datum.size = (unsigned int) len;
+  g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_import (crt, &datum, GNUTLS_X509_FMT_PEM), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_DER, &der), ==, 0);
+  text = g_base64_encode (der.data, der.size);
+  gnutls_free (der.data);
+  gnutls_x509_crt_deinit (crt);
+  return text;
+}
+
+static gnutls_privkey_t
+load_key (const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".key", NULL);
+  g_autofree char *pem = NULL;
+  gnutls_privkey_t key;
+  gnutls_datum_t datum;
+  gsize len;
+
+  pem = read_pki_file (file, &len);
+  datum.data = (unsigned char *) pem;
+  datum.size = (unsigned int) len;
+  g_assert_cmpint (gnutls_privkey_init (&key), ==, 0);
+  g_assert_cmpint (gnutls_privkey_import_x509_raw (key, &datum, GNUTLS_X509_FMT_PEM, NULL, 0),
+                   ==, 0);
+  return key;
+}
+
+/* Challenges and proofs ------------------------------------------------- */
+
+typedef struct {
+  char *id;
+  char *value;
+} Challenge;
+
+static void
+challenge_free (Challenge *challenge)
+{
+  g_free (challenge->id);
+  g_free (challenge->value);
+  g_free (challenge);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Challenge, challenge_free)
+
+static Challenge *
+get_challenge (Fixture *fixture)
+{
+  g_autoptr(TestResponse) response = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  Challenge *challenge;
+
+  response = test_post_json (fixture->session, fixture->base, CLAVE_PATH_CHALLENGES, "{}", NULL);
+  test_assert_status (response, SOUP_STATUS_CREATED);
+  g_assert_cmpint (test_response_int (response, "expires_in"), ==, CLAVE_CHALLENGE_TTL_SECS);
+
+  challenge = g_new0 (Challenge, 1);
+  challenge->id = g_strdup (test_response_string (response, "id"));
+  challenge->value = g_strdup (test_response_string (response, "challenge"));
+  g_assert_true (g_str_has_prefix (challenge->id, "ch_"));
+  raw = clave_base64url_decode (challenge->value, NULL);
+  g_assert_nonnull (raw);
+  g_assert_cmpuint (g_bytes_get_size (raw), ==, CLAVE_CHALLENGE_BYTES);
+  return challenge;
+}
+
+/* How to build (or break) a proof. */
+typedef struct {
+  const char        *leaf;          /* fixture name of the certificate */
+  const char        *key;           /* default: the leaf's key */
+  const char        *intermediate;  /* NULL: none */
+  const char        *root;          /* sent after the intermediate; NULL: none */
+  const char        *algorithm;     /* default: by the key type */
+  const char        *signed_purpose;/* default: the purpose used */
+  const char        *signed_challenge; /* default: the challenge's value */
+} ProofSpec;
+
+static void
+add_proof (JsonBuilder     *builder,
+           const ProofSpec *spec,
+           const char      *purpose,
+           const Challenge *challenge)
+{
+  gnutls_privkey_t key = load_key (spec->key != NULL ? spec->key : spec->leaf);
+  g_autoptr(GBytes) data = NULL;
+  g_autofree char *leaf = certificate_base64 (spec->leaf);
+  g_autofree char *signature = NULL;
+  gnutls_datum_t to_sign, sig = { NULL, 0 };
+  const char *algorithm = spec->algorithm;
+  gsize size;
+
+  if (algorithm == NULL)
+    algorithm = gnutls_privkey_get_pk_algorithm (key, NULL) == GNUTLS_PK_ECDSA
+                  ? CLAVE_PROOF_ALG_ECDSA_SHA256 : CLAVE_PROOF_ALG_RSA_SHA256;
+
+  data = clave_certificate_proof_data (spec->signed_purpose != NULL ? spec->signed_purpose
+                                                                    : purpose,
+                                       challenge->id,
+                                       spec->signed_challenge != NULL ? spec->signed_challenge
+                                                                      : challenge->value);
+  to_sign.data = (unsigned char *) g_bytes_get_data (data, &size);
+  to_sign.size = (unsigned int) size;
+  /* PKCS#1 v1.5 for RSA (what a DNIe does), DER for ECDSA. */
+  g_assert_cmpint (gnutls_privkey_sign_data (key, GNUTLS_DIG_SHA256, 0, &to_sign, &sig), ==, 0);
+  signature = clave_base64url_encode (sig.data, sig.size);
+  gnutls_free (sig.data);
+  gnutls_privkey_deinit (key);
+
+  json_builder_set_member_name (builder, "proof");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "challenge_id");
+  json_builder_add_string_value (builder, challenge->id);
+  json_builder_set_member_name (builder, "certificates");
+  json_builder_begin_array (builder);
+  json_builder_add_string_value (builder, leaf);
+  if (spec->intermediate != NULL)
+    {
+      g_autofree char *intermediate = certificate_base64 (spec->intermediate);
+      json_builder_add_string_value (builder, intermediate);
+    }
+  if (spec->root != NULL)
+    {
+      g_autofree char *root = certificate_base64 (spec->root);
+      json_builder_add_string_value (builder, root);
+    }
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "algorithm");
+  json_builder_add_string_value (builder, algorithm);
+  json_builder_set_member_name (builder, "signature");
+  json_builder_add_string_value (builder, signature);
+  json_builder_end_object (builder);
+}
+
+static char *
+builder_to_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+static TestResponse *
+post_activation_proof (Fixture         *fixture,
+                       TestActivation  *activation,
+                       const ProofSpec *spec,
+                       const Challenge *challenge)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *purpose = g_strconcat (CLAVE_PROOF_PURPOSE_ACTIVATION, activation->id, NULL);
+  g_autofree char *path = g_strconcat (CLAVE_PATH_ACTIVATIONS, activation->id,
+                                       CLAVE_ACTIVATION_SUFFIX_CERTIFICATE, NULL);
+  g_autofree char *json = NULL;
+
+  json_builder_begin_object (builder);
+  add_proof (builder, spec, purpose, challenge);
+  json_builder_end_object (builder);
+  json = builder_to_json (builder);
+  return test_post_json (fixture->session, fixture->base, path, json, activation->token);
+}
+
+/* A fresh challenge and a proof for @activation. */
+static TestResponse *
+prove_activation (Fixture         *fixture,
+                  TestActivation  *activation,
+                  const ProofSpec *spec)
+{
+  g_autoptr(Challenge) challenge = get_challenge (fixture);
+
+  return post_activation_proof (fixture, activation, spec, challenge);
+}
+
+static TestResponse *
+post_registration (Fixture         *fixture,
+                   const ProofSpec *spec,
+                   const Challenge *challenge,
+                   const char      *phone,
+                   const char      *email)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *json = NULL;
+
+  json_builder_begin_object (builder);
+  add_proof (builder, spec, CLAVE_PROOF_PURPOSE_REGISTRATION, challenge);
+  json_builder_set_member_name (builder, "phone");
+  json_builder_add_string_value (builder, phone);
+  json_builder_set_member_name (builder, "email");
+  json_builder_add_string_value (builder, email);
+  json_builder_end_object (builder);
+  json = builder_to_json (builder);
+  return test_post_json (fixture->session, fixture->base, CLAVE_PATH_REGISTRATIONS, json, NULL);
+}
+
+static TestResponse *
+register_with (Fixture         *fixture,
+               const ProofSpec *spec,
+               const char      *phone,
+               const char      *email)
+{
+  g_autoptr(Challenge) challenge = get_challenge (fixture);
+
+  return post_registration (fixture, spec, challenge, phone, email);
+}
+
+static TestActivation *
+start_lucia (Fixture *fixture)
+{
+  return test_start_activation (fixture->session, fixture->base, LUCIA_DOC, "validity_date",
+                                LUCIA_VALIDITY);
+}
+
+static const ProofSpec lucia_dnie = { .leaf = "lucia-dnie-auth", .intermediate = "dnie-int" };
+static const ProofSpec lucia_fnmt = { .leaf = "lucia-fnmt", .intermediate = "fnmt-int" };
+static const ProofSpec marta_fnmt = { .leaf = "marta-fnmt", .intermediate = "fnmt-int" };
+static const ProofSpec marta_dnie = { .leaf = "marta-dnie-auth", .intermediate = "dnie-int" };
+
+/* Registers a device key with a verified activation and reads /v1/me. */
+static TestResponse *
+register_device_and_get_me (Fixture        *fixture,
+                            TestActivation *activation)
+{
+  g_autoptr(TestDevice) device = test_device_new ();
+  g_autoptr(TestResponse) registered = NULL;
+  g_autofree char *public_key = test_device_public_key (device);
+  g_autofree char *proof = test_device_proof (device, activation->id);
+
+  registered = test_register_device (fixture->session, fixture->base, activation, public_key,
+                                     proof, "Clave Desktop test device");
+  test_assert_status (registered, SOUP_STATUS_CREATED);
+  device->device_id = g_strdup (test_response_string (registered, "device_id"));
+  g_assert_true (g_str_has_prefix (device->device_id, "dev_"));
+
+  return test_device_request (fixture->session, fixture->base, device, "GET", CLAVE_PATH_ME,
+                              NULL, NULL);
+}
+
+static void
+run_sql (Fixture    *fixture,
+         const char *sql)
+{
+  g_autofree char *path = g_build_filename (clave_test_server_get_state_dir (fixture->server),
+                                            "clave.db", NULL);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_changes (db), >, 0);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+}
+
+static char *
+last_code (Fixture    *fixture,
+           const char *phone)
+{
+  g_autoptr(GError) error = NULL;
+  char *code = clave_test_server_last_sms_code (fixture->server, phone, &error);
+
+  g_assert_no_error (error);
+  return code;
+}
+
+static char *
+wrong_code (const char *code)
+{
+  return g_strdup_printf ("%06u", (guint) ((g_ascii_strtoull (code, NULL, 10) + 1) % 1000000));
+}
+
+static void
+assert_methods (TestResponse      *identify,
+                const char *const *expected)
+{
+  JsonObject *activation = json_object_get_object_member (test_response_object (identify),
+                                                          "activation");
+  JsonArray *methods = json_object_get_array_member (activation, "methods");
+
+  g_assert_cmpuint (json_array_get_length (methods), ==, g_strv_length ((char **) expected));
+  for (guint i = 0; expected[i] != NULL; i++)
+    g_assert_cmpstr (json_array_get_string_element (methods, i), ==, expected[i]);
+}
+
+/* Challenges ------------------------------------------------------------- */
+
+static void
+test_challenge (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  g_autoptr(Challenge) first = get_challenge (fixture);
+  g_autoptr(Challenge) second = get_challenge (fixture);
+  g_autoptr(TestResponse) get = NULL;
+
+  g_assert_cmpstr (first->id, !=, second->id);
+  g_assert_cmpstr (first->value, !=, second->value);
+
+  get = test_request (fixture->session, fixture->base, "GET", CLAVE_PATH_CHALLENGES, NULL, NULL,
+                      -1, FALSE, NULL);
+  test_assert_error (get, SOUP_STATUS_METHOD_NOT_ALLOWED, CLAVE_ERR_METHOD_NOT_ALLOWED);
+}
+
+static void
+test_challenge_rate_limit (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(TestResponse) refused = NULL;
+
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autoptr(Challenge) challenge = get_challenge (fixture);
+    }
+
+  refused = test_post_json (fixture->session, fixture->base, CLAVE_PATH_CHALLENGES, "{}", NULL);
+  test_assert_error (refused, STATUS_TOO_MANY, CLAVE_ERR_TOO_MANY_ATTEMPTS);
+  g_assert_cmpint (test_response_int (refused, "retry_after"), >, 0);
+  g_assert_nonnull (test_response_header (refused, "Retry-After"));
+}
+
+/* Activation ------------------------------------------------------------- */
+
+static void
+test_methods_with_anchors (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(TestResponse) identify = test_identify (fixture->session, fixture->base, LUCIA_DOC,
+                                                    "validity_date", LUCIA_VALIDITY);
+
+  test_assert_status (identify, SOUP_STATUS_OK);
+  assert_methods (identify, (const char *[]) { CLAVE_METHOD_SMS, CLAVE_METHOD_CERTIFICATE,
+                                              NULL });
+}
+
+static void
+test_without_anchors (void)
+{
+  g_autoptr(GError) error = NULL;
+  Fixture fixture = { NULL };
+  g_autoptr(TestResponse) identify = NULL;
+  g_autoptr(TestActivation) activation = NULL;
+  g_autoptr(TestResponse) proved = NULL;
+
+  fixture.server = clave_test_server_start_with_flags (NULL, CLAVE_TEST_SERVER_NO_TRUST_ANCHORS,
+                                                       &error);
+  g_assert_no_error (error);
+  fixture.session = test_session_new (fixture.server);
+  fixture.base = clave_test_server_get_base_url (fixture.server);
+
+  identify = test_identify (fixture.session, fixture.base, LUCIA_DOC, "validity_date",
+                            LUCIA_VALIDITY);
+  test_assert_status (identify, SOUP_STATUS_OK);
+  assert_methods (identify, (const char *[]) { CLAVE_METHOD_SMS, NULL });
+
+  /* Nothing can chain to an anchor the service does not have. */
+  activation = start_lucia (&fixture);
+  proved = prove_activation (&fixture, activation, &lucia_dnie);
+  test_assert_error (proved, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED);
+
+  fixture_tear_down (&fixture, NULL);
+}
+
+static void
+test_activate_with_dnie (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  g_autoptr(TestActivation) activation = start_lucia (fixture);
+  g_autoptr(TestResponse) proved = NULL;
+  g_autoptr(TestResponse) me = NULL;
+
+  proved = prove_activation (fixture, activation, &lucia_dnie);
+  test_assert_status (proved, SOUP_STATUS_OK);
+  g_assert_true (test_response_bool (proved, "verified"));
+  g_assert_cmpstr (test_response_string (proved, "method"), ==, CLAVE_METHOD_DNIE);
+
+  me = register_device_and_get_me (fixture, activation);
+  test_assert_status (me, SOUP_STATUS_OK);
+  g_assert_cmpstr (test_response_string (me, "document"), ==, "*****678Z");
+  g_assert_cmpstr (test_response_string (me, "level"), ==, CLAVE_LEVEL_ADVANCED);
+  /* Activating with a DNIe does not change how she registered. */
+  g_assert_cmpstr (test_response_string (me, "registration_channel"), ==,
+                   CLAVE_CHANNEL_IN_PERSON);
+}
+
+static void
+test_activate_with_certificate (Fixture       *fixture,
+                                gconstpointer  user_data)
+{
+  g_autoptr(TestActivation) activation = start_lucia (fixture);
+  g_autoptr(TestResponse) proved = NULL;
+  g_autoptr(TestResponse) me = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *outbox = NULL;
+
+  /* Lucía's FNMT key is ECDSA P-256: the other proof algorithm. */
+  proved = prove_activation (fixture, activation, &lucia_fnmt);
+  test_assert_status (proved, SOUP_STATUS_OK);
+  g_assert_true (test_response_bool (proved, "verified"));
+  g_assert_cmpstr (test_response_string (proved, "method"), ==, CLAVE_METHOD_CERTIFICATE);
+
+  me = register_device_and_get_me (fixture, activation);
+  test_assert_status (me, SOUP_STATUS_OK);
+  g_assert_cmpstr (test_response_string (me, "given_name"), ==, "Lucía");
+
+  /* No SMS was needed. */
+  outbox = clave_test_server_admin (fixture->server, &error, "outbox", "--json", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_strstrip (outbox), ==, "[]");
+}
+
+/* What clients may send: the root along with the chain is fine, the
+ * intermediate is needed (the anchors are roots). */
+static void
+test_activate_chain_forms (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(TestActivation) activation = start_lucia (fixture);
+  g_autoptr(TestResponse) without_intermediate = NULL;
+  g_autoptr(TestResponse) root_only = NULL;
+  g_autoptr(TestResponse) with_root = NULL;
+  const ProofSpec leaf_only = { .leaf = "lucia-dnie-auth" };
+  const ProofSpec leaf_and_root = { .leaf = "lucia-dnie-auth", .intermediate = "dnie-root" };
+  const ProofSpec whole_chain = { .leaf = "lucia-dnie-auth", .intermediate = "dnie-int",
+                                  .root = "dnie-root" };
+
+  without_intermediate = prove_activation (fixture, activation, &leaf_only);
+  test_assert_error (without_intermediate, SOUP_STATUS_UNAUTHORIZED,
+                     CLAVE_ERR_CERTIFICATE_UNTRUSTED);
+  root_only = prove_activation (fixture, activation, &leaf_and_root);
+  test_assert_error (root_only, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED);
+
+  with_root = prove_activation (fixture, activation, &whole_chain);
+  test_assert_status (with_root, SOUP_STATUS_OK);
+  g_assert_cmpstr (test_response_string (with_root, "method"), ==, CLAVE_METHOD_DNIE);
+}
+
+typedef struct {
+  const char *name;
+  ProofSpec   spec;
+  guint       status;
+  const char *error;
+} Rejection;
+
+static const Rejection activation_rejections[] = {
+  { "expired", { .leaf = "expired", .intermediate = "fnmt-int" },
+    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_EXPIRED },
+  { "untrusted-ca", { .leaf = "untrusted", .intermediate = "untrusted-ca" },
+    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED },
+  { "untrusted-leaf-only", { .leaf = "untrusted" },
+    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED },
+  /* A chain that names the wrong intermediate. */
+  { "wrong-intermediate", { .leaf = "lucia-fnmt", .intermediate = "dnie-int" },
+    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED },
+  { "another-person", { .leaf = "antonio-fnmt", .intermediate = "fnmt-int" },
+    SOUP_STATUS_FORBIDDEN, CLAVE_ERR_IDENTITY_MISMATCH },
+  { "another-person-dnie", { .leaf = "marta-dnie-auth", .intermediate = "dnie-int" },
+    SOUP_STATUS_FORBIDDEN, CLAVE_ERR_IDENTITY_MISMATCH },
+  { "no-identity", { .leaf = "no-identity", .intermediate = "fnmt-int" },
+    SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_CERTIFICATE_WITHOUT_IDENTITY },
+  /* The DNIe signing certificate: nonRepudiation only. */
+  { "signing-certificate", { .leaf = "lucia-dnie-sign", .intermediate = "dnie-int" },
+    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_NOT_USABLE },
+  /* Signed with another key than the certificate's. */
+  { "other-key", { .leaf = "lucia-dnie-auth", .key = "lucia-dnie-sign",
+                   .intermediate = "dnie-int" },
+    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CERT_SIGNATURE },
+  /* Signed for another purpose: a registration proof is no activation. */
+  { "other-purpose", { .leaf = "lucia-dnie-auth", .intermediate = "dnie-int",
+                       .signed_purpose = CLAVE_PROOF_PURPOSE_REGISTRATION },
+    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CERT_SIGNATURE },
+  { "other-activation", { .leaf = "lucia-dnie-auth", .intermediate = "dnie-int",
+                          .signed_purpose = CLAVE_PROOF_PURPOSE_ACTIVATION "act_other" },
+    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CERT_SIGNATURE },
+  { "other-challenge", { .leaf = "lucia-dnie-auth", .intermediate = "dnie-int",
+                         .signed_challenge = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" },
+    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CERT_SIGNATURE },
+  /* The algorithm must be the key's. */
+  { "algorithm-mismatch", { .leaf = "lucia-dnie-auth", .intermediate = "dnie-int",
+                            .algorithm = CLAVE_PROOF_ALG_ECDSA_SHA256 },
+    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CERT_SIGNATURE },
+  { "algorithm-mismatch-ec", { .leaf = "lucia-fnmt", .intermediate = "fnmt-int",
+                               .algorithm = CLAVE_PROOF_ALG_RSA_SHA256 },
+    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CERT_SIGNATURE },
+};
+
+static void
+test_activation_rejection (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  const Rejection *rejection = user_data;
+  g_autoptr(TestActivation) activation = start_lucia (fixture);
+  g_autoptr(TestResponse) refused = NULL;
+  g_autoptr(TestResponse) device = NULL;
+  g_autoptr(TestResponse) proved = NULL;
+  g_autoptr(TestDevice) key = test_device_new ();
+  g_autofree char *public_key = test_device_public_key (key);
+  g_autofree char *proof = test_device_proof (key, activation->id);
+
+  refused = prove_activation (fixture, activation, &rejection->spec);
+  test_assert_error (refused, rejection->status, rejection->error);
+
+  /* Nothing was verified: the device cannot register. */
+  device = test_register_device (fixture->session, fixture->base, activation, public_key, proof,
+                                 "Clave Desktop test device");
+  test_assert_error (device, SOUP_STATUS_CONFLICT, CLAVE_ERR_ACTIVATION_NOT_VERIFIED);
+
+  /* The activation stays usable with the right certificate. */
+  proved = prove_activation (fixture, activation, &lucia_dnie);
+  test_assert_status (proved, SOUP_STATUS_OK);
+}
+
+static void
+test_challenge_reuse (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  g_autoptr(TestActivation) activation = start_lucia (fixture);
+  g_autoptr(TestActivation) again = NULL;
+  g_autoptr(Challenge) challenge = get_challenge (fixture);
+  g_autoptr(Challenge) bad_first = get_challenge (fixture);
+  g_autoptr(TestResponse) first = NULL;
+  g_autoptr(TestResponse) second = NULL;
+  g_autoptr(TestResponse) failed = NULL;
+  g_autoptr(TestResponse) after_failure = NULL;
+  const ProofSpec expired = { .leaf = "expired", .intermediate = "fnmt-int" };
+
+  first = post_activation_proof (fixture, activation, &lucia_dnie, challenge);
+  test_assert_status (first, SOUP_STATUS_OK);
+
+  /* Replayed, even for a new activation of the same person. */
+  again = start_lucia (fixture);
+  second = post_activation_proof (fixture, again, &lucia_dnie, challenge);
+  test_assert_error (second, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CHALLENGE);
+
+  /* A refused proof uses its challenge up too. */
+  failed = post_activation_proof (fixture, again, &expired, bad_first);
+  test_assert_error (failed, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_EXPIRED);
+  after_failure = post_activation_proof (fixture, again, &lucia_dnie, bad_first);
+  test_assert_error (after_failure, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CHALLENGE);
+}
+
+static void
+test_challenge_unknown (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  g_autoptr(TestActivation) activation = start_lucia (fixture);
+  Challenge made_up = { .id = (char *) "ch_madeup", .value = (char *) "AAAA" };
+  g_autoptr(TestResponse) refused = NULL;
+
+  refused = post_activation_proof (fixture, activation, &lucia_dnie, &made_up);
+  test_assert_error (refused, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CHALLENGE);
+}
+
+static void
+test_challenge_expired (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  g_autoptr(TestActivation) activation = start_lucia (fixture);
+  g_autoptr(Challenge) challenge = get_challenge (fixture);
+  g_autoptr(TestResponse) refused = NULL;
+  g_autofree char *sql = NULL;
+
+  /* Five minutes in the past, without waiting five minutes. */
+  sql = g_strdup_printf ("UPDATE challenges SET expires_at = created_at - 1 WHERE id = '%s'",
+                         challenge->id);
+  run_sql (fixture, sql);
+
+  refused = post_activation_proof (fixture, activation, &lucia_dnie, challenge);
+  test_assert_error (refused, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CHALLENGE);
+}
+
+/* Malformed proofs: 400 invalid_request, and the challenge is not used
+ * up by a request the service did not even read. */
+static void
+test_malformed_proof (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  g_autoptr(TestActivation) activation = start_lucia (fixture);
+  g_autoptr(Challenge) challenge = get_challenge (fixture);
+  g_autofree char *path = g_strconcat (CLAVE_PATH_ACTIVATIONS, activation->id,
+                                       CLAVE_ACTIVATION_SUFFIX_CERTIFICATE, NULL);
+  g_autofree char *leaf = certificate_base64 ("lucia-dnie-auth");
+  g_autofree char *url_safe = g_strdup (leaf);
+  g_autofree char *spaced = NULL;
+  g_autofree char *big = NULL;
+  g_autofree char *not_der = g_base64_encode ((const guchar *) "not a certificate", 17);
+  g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) six = g_string_new (NULL);
+  g_autoptr(TestResponse) proved = NULL;
+  guchar *zeros;
+
+  for (char *p = url_safe; *p != '\0'; p++)
+    *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+  spaced = g_strdup_printf ("%.10s %s", leaf, leaf + 10);
+  zeros = g_malloc0 (CLAVE_PROOF_MAX_CERTIFICATE_SIZE + 1);
+  big = g_base64_encode (zeros, CLAVE_PROOF_MAX_CERTIFICATE_SIZE + 1);
+  g_free (zeros);
+  for (guint i = 0; i < 6; i++)
+    g_string_append_printf (six, "%s\"%s\"", i > 0 ? "," : "", leaf);
+
+#define PROOF(certs, alg, sig) \
+  g_strdup_printf ("{\"proof\": {\"challenge_id\": \"%s\", \"certificates\": %s, " \
+                   "\"algorithm\": %s, \"signature\": %s}}", challenge->id, certs, alg, sig)
+
+  g_ptr_array_add (bodies, g_strdup ("{}"));
+  g_ptr_array_add (bodies, g_strdup ("{\"proof\": \"x\"}"));
+  g_ptr_array_add (bodies, g_strdup_printf ("{\"proof\": {\"certificates\": [\"%s\"], "
+                                            "\"algorithm\": \"rsa-pkcs1-sha256\", "
+                                            "\"signature\": \"AAAA\"}}", leaf));
+  g_ptr_array_add (bodies, PROOF ("[]", "\"rsa-pkcs1-sha256\"", "\"AAAA\""));
+  g_ptr_array_add (bodies, PROOF ("\"x\"", "\"rsa-pkcs1-sha256\"", "\"AAAA\""));
+  g_ptr_array_add (bodies, PROOF ("[1]", "\"rsa-pkcs1-sha256\"", "\"AAAA\""));
+  g_ptr_array_add (bodies, PROOF ("[\"%%%%\"]", "\"rsa-pkcs1-sha256\"", "\"AAAA\""));
+  {
+    g_autofree char *certs = g_strdup_printf ("[\"%s\"]", url_safe);
+    g_ptr_array_add (bodies, PROOF (certs, "\"rsa-pkcs1-sha256\"", "\"AAAA\""));
+  }
+  {
+    g_autofree char *certs = g_strdup_printf ("[\"%s\"]", spaced);
+    g_ptr_array_add (bodies, PROOF (certs, "\"rsa-pkcs1-sha256\"", "\"AAAA\""));
+  }
+  {
+    g_autofree char *certs = g_strdup_printf ("[\"%s\"]", big);
+    g_ptr_array_add (bodies, PROOF (certs, "\"rsa-pkcs1-sha256\"", "\"AAAA\""));
+  }
+  {
+    g_autofree char *certs = g_strdup_printf ("[\"%s\"]", not_der);
+    g_ptr_array_add (bodies, PROOF (certs, "\"rsa-pkcs1-sha256\"", "\"AAAA\""));
+  }
+  {
+    g_autofree char *certs = g_strdup_printf ("[%s]", six->str);
+    g_ptr_array_add (bodies, PROOF (certs, "\"rsa-pkcs1-sha256\"", "\"AAAA\""));
+  }
+  {
+    g_autofree char *certs = g_strdup_printf ("[\"%s\"]", leaf);
+    g_ptr_array_add (bodies, PROOF (certs, "\"rsa-pss-sha256\"", "\"AAAA\""));
+    g_ptr_array_add (bodies, PROOF (certs, "7", "\"AAAA\""));
+    g_ptr_array_add (bodies, PROOF (certs, "\"rsa-pkcs1-sha256\"", "\"AA+/\""));
+    g_ptr_array_add (bodies, PROOF (certs, "\"rsa-pkcs1-sha256\"", "\"\""));
+    g_ptr_array_add (bodies, PROOF (certs, "\"rsa-pkcs1-sha256\"", "null"));
+  }
+#undef PROOF
+
+  for (guint i = 0; i < bodies->len; i++)
+    {
+      g_autoptr(TestResponse) refused = NULL;
+
+      g_test_message ("body %u", i);
+      refused = test_post_json (fixture->session, fixture->base, path,
+                                g_ptr_array_index (bodies, i), activation->token);
+      test_assert_error (refused, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+    }
+
+  proved = post_activation_proof (fixture, activation, &lucia_dnie, challenge);
+  test_assert_status (proved, SOUP_STATUS_OK);
+}
+
+static void
+test_activation_errors (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  g_autoptr(TestActivation) activation = start_lucia (fixture);
+  g_autoptr(TestActivation) wrong_token = NULL;
+  g_autoptr(TestResponse) refused = NULL;
+  g_autoptr(TestResponse) get = NULL;
+  g_autofree char *path = g_strconcat (CLAVE_PATH_ACTIVATIONS, activation->id,
+                                       CLAVE_ACTIVATION_SUFFIX_CERTIFICATE, NULL);
+
+  wrong_token = g_new0 (TestActivation, 1);
+  wrong_token->id = g_strdup (activation->id);
+  wrong_token->token = g_strdup ("not-the-token");
+  refused = prove_activation (fixture, wrong_token, &lucia_dnie);
+  test_assert_error (refused, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_ACTIVATION);
+
+  get = test_request (fixture->session, fixture->base, "GET", path, NULL, NULL, -1, FALSE, NULL);
+  test_assert_error (get, SOUP_STATUS_METHOD_NOT_ALLOWED, CLAVE_ERR_METHOD_NOT_ALLOWED);
+}
+
+/* Registration ----------------------------------------------------------- */
+
+typedef struct {
+  char *id;
+  char *token;
+} Registration;
+
+static void
+registration_free (Registration *registration)
+{
+  g_free (registration->id);
+  g_free (registration->token);
+  g_free (registration);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Registration, registration_free)
+
+static Registration *
+registration_from (TestResponse *response)
+{
+  Registration *registration = g_new0 (Registration, 1);
+
+  test_assert_status (response, SOUP_STATUS_CREATED);
+  registration->id = g_strdup (test_response_string (response, "id"));
+  registration->token = g_strdup (test_response_string (response, "token"));
+  g_assert_true (g_str_has_prefix (registration->id, "reg_"));
+  g_assert_cmpuint (strlen (registration->token), >=, 32);
+  return registration;
+}
+
+static TestResponse *
+registration_step (Fixture      *fixture,
+                   Registration *registration,
+                   const char   *step,
+                   const char   *body,
+                   const char   *token)
+{
+  g_autofree char *path = g_strconcat (CLAVE_PATH_REGISTRATION_PREFIX, registration->id, step,
+                                       NULL);
+
+  return test_post_json (fixture->session, fixture->base, path, body,
+                         token != NULL ? token : registration->token);
+}
+
+static TestResponse *
+verify_registration (Fixture      *fixture,
+                     Registration *registration,
+                     const char   *code)
+{
+  g_autofree char *body = g_strdup_printf ("{\"code\": \"%s\"}", code);
+
+  return registration_step (fixture, registration, "/verify", body, NULL);
+}
+
+static TestActivation *
+activation_from_registration (TestResponse *verified)
+{
+  JsonObject *object = json_object_get_object_member (test_response_object (verified),
+                                                      "activation");
+  TestActivation *activation;
+
+  g_assert_nonnull (object);
+  g_assert_true (json_object_get_boolean_member (object, "verified"));
+  g_assert_cmpint (json_object_get_int_member (object, "expires_in"), ==,
+                   CLAVE_ACTIVATION_TTL_SECS);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "methods")),
+                    ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (object, "phone_hint"), ==, "******888");
+
+  activation = g_new0 (TestActivation, 1);
+  activation->id = g_strdup (json_object_get_string_member (object, "id"));
+  activation->token = g_strdup (json_object_get_string_member (object, "token"));
+  g_assert_true (g_str_has_prefix (activation->id, "act_"));
+  return activation;
+}
+
+static void
+check_registration (Fixture         *fixture,
+                    const ProofSpec *spec,
+                    const char      *channel)
+{
+  g_autoptr(TestResponse) started = NULL;
+  g_autoptr(TestResponse) verified = NULL;
+  g_autoptr(TestResponse) again = NULL;
+  g_autoptr(TestResponse) me = NULL;
+  g_autoptr(TestResponse) identify = NULL;
+  g_autoptr(Registration) registration = NULL;
+  g_autoptr(TestActivation) activation = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *outbox = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *shown_json = NULL;
+
+  started = register_with (fixture, spec, MARTA_PHONE, MARTA_EMAIL);
+  registration = registration_from (started);
+  g_assert_cmpstr (test_response_string (started, "phone_hint"), ==, "******888");
+  g_assert_cmpint (test_response_int (started, "code_expires_in"), ==, 300);
+  g_assert_cmpint (test_response_int (started, "resend_after"), ==, 30);
+  g_assert_cmpint (test_response_int (started, "sends_left"), ==, 2);
+  g_assert_cmpstr (test_response_string (started, "document"), ==, MARTA_DOC);
+  g_assert_cmpstr (test_response_string (started, "given_name"), ==, "MARTA");
+  g_assert_cmpstr (test_response_string (started, "surnames"), ==, "VIDAL SOLER");
+
+  /* What Marta reads on her phone. */
+  outbox = clave_test_server_admin (fixture->server, &error, "outbox", "--limit", "1", NULL);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (outbox, MARTA_PHONE));
+  g_assert_nonnull (strstr (outbox, "Cl@ve: su código de registro es "));
+
+  code = last_code (fixture, MARTA_PHONE);
+  verified = verify_registration (fixture, registration, code);
+  test_assert_status (verified, SOUP_STATUS_CREATED);
+  g_assert_true (test_response_bool (verified, "registered"));
+  g_assert_cmpstr (test_response_string (verified, "level"), ==, CLAVE_LEVEL_ADVANCED);
+  g_assert_cmpstr (test_response_string (verified, "registration_channel"), ==, channel);
+  activation = activation_from_registration (verified);
+
+  /* Used up. */
+  again = verify_registration (fixture, registration, code);
+  test_assert_error (again, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_REGISTRATION);
+
+  me = register_device_and_get_me (fixture, activation);
+  test_assert_status (me, SOUP_STATUS_OK);
+  g_assert_cmpstr (test_response_string (me, "document"), ==, "*****321X");
+  g_assert_cmpstr (test_response_string (me, "given_name"), ==, "Marta");
+  g_assert_cmpstr (test_response_string (me, "phone"), ==, "******888");
+  g_assert_cmpstr (test_response_string (me, "email"), ==, MARTA_EMAIL);
+  g_assert_cmpstr (test_response_string (me, "level"), ==, CLAVE_LEVEL_ADVANCED);
+  g_assert_cmpstr (test_response_string (me, "registration_channel"), ==, channel);
+
+  /* The registry office sees how she registered. */
+  shown = clave_test_server_admin (fixture->server, &error, "show", MARTA_DOC, NULL);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (shown, channel));
+  shown_json = clave_test_server_admin (fixture->server, &error, "show", MARTA_DOC, "--json",
+                                        NULL);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (shown_json, "\"registration_channel\""));
+
+  /* From now on she is a citizen like any other. */
+  identify = test_identify (fixture->session, fixture->base, MARTA_DOC, "validity_date",
+                            MARTA_VALIDITY);
+  test_assert_status (identify, SOUP_STATUS_OK);
+  g_assert_true (test_response_bool (identify, "registered"));
+}
+
+static void
+test_register_with_certificate (Fixture       *fixture,
+                                gconstpointer  user_data)
+{
+  check_registration (fixture, &marta_fnmt, CLAVE_CHANNEL_CERTIFICATE);
+}
+
+static void
+test_register_with_dnie (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  check_registration (fixture, &marta_dnie, CLAVE_CHANNEL_DNIE);
+}
+
+static void
+test_register_already_registered (Fixture       *fixture,
+                                  gconstpointer  user_data)
+{
+  g_autoptr(TestResponse) refused = register_with (fixture, &lucia_fnmt, "+34600555444",
+                                                   "lucia2@example.org");
+
+  test_assert_error (refused, SOUP_STATUS_CONFLICT, CLAVE_ERR_ALREADY_REGISTERED);
+}
+
+static void
+test_register_phone_in_use (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  g_autoptr(TestResponse) refused = register_with (fixture, &marta_fnmt, LUCIA_PHONE,
+                                                   MARTA_EMAIL);
+
+  test_assert_error (refused, SOUP_STATUS_CONFLICT, CLAVE_ERR_PHONE_IN_USE);
+}
+
+static void
+test_register_identity_unknown (Fixture       *fixture,
+                                gconstpointer  user_data)
+{
+  g_autoptr(TestResponse) refused = NULL;
+
+  run_sql (fixture, "DELETE FROM identities WHERE document = '" MARTA_DOC "'");
+  refused = register_with (fixture, &marta_fnmt, MARTA_PHONE, MARTA_EMAIL);
+  test_assert_error (refused, SOUP_STATUS_FORBIDDEN, CLAVE_ERR_IDENTITY_UNKNOWN);
+}
+
+static void
+test_register_invalid_input (Fixture       *fixture,
+                             gconstpointer  user_data)
+{
+  static const char * const bad_phones[] = {
+    "", "600999888", "+34 600 999 888", "+3460099988a", "+1234567", "+1234567890123456",
+    "++34600999888", "+034600999888", "0034600999888",
+  };
+  static const char * const bad_emails[] = {
+    "", "marta", "@example.org", "marta@", "marta@example", "marta@@example.org",
+    "marta @example.org", "marta@example.", "marta@.org", "a@b@example.org",
+  };
+  g_autoptr(Challenge) challenge = get_challenge (fixture);
+  g_autoptr(TestResponse) missing_phone = NULL;
+  g_autoptr(TestResponse) works = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_phones); i++)
+    {
+      g_autoptr(TestResponse) refused = post_registration (fixture, &marta_fnmt, challenge,
+                                                           bad_phones[i], MARTA_EMAIL);
+      g_test_message ("phone '%s'", bad_phones[i]);
+      test_assert_error (refused, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_PHONE);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_emails); i++)
+    {
+      g_autoptr(TestResponse) refused = post_registration (fixture, &marta_fnmt, challenge,
+                                                           MARTA_PHONE, bad_emails[i]);
+      g_test_message ("e-mail '%s'", bad_emails[i]);
+      test_assert_error (refused, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_EMAIL);
+    }
+
+  missing_phone = test_post_json (fixture->session, fixture->base, CLAVE_PATH_REGISTRATIONS,
+                                  "{\"email\": \"" MARTA_EMAIL "\"}", NULL);
+  test_assert_error (missing_phone, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+
+  /* None of that used the challenge up. */
+  works = post_registration (fixture, &marta_fnmt, challenge, "+4915199887766", MARTA_EMAIL);
+  test_assert_status (works, SOUP_STATUS_CREATED);
+}
+
+static const Rejection registration_rejections[] = {
+  { "expired", { .leaf = "expired", .intermediate = "fnmt-int" },
+    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_EXPIRED },
+  { "untrusted-ca", { .leaf = "untrusted", .intermediate = "untrusted-ca" },
+    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED },
+  { "no-identity", { .leaf = "no-identity", .intermediate = "fnmt-int" },
+    SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_CERTIFICATE_WITHOUT_IDENTITY },
+  { "signing-certificate", { .leaf = "marta-dnie-sign", .intermediate = "dnie-int" },
+    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_NOT_USABLE },
+  /* An activation proof is no registration proof. */
+  { "other-purpose", { .leaf = "marta-fnmt", .intermediate = "fnmt-int",
+                       .signed_purpose = CLAVE_PROOF_PURPOSE_ACTIVATION "act_x" },
+    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CERT_SIGNATURE },
+  { "other-key", { .leaf = "marta-fnmt", .key = "antonio-fnmt", .intermediate = "fnmt-int" },
+    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CERT_SIGNATURE },
+};
+
+static void
+test_registration_rejection (Fixture       *fixture,
+                             gconstpointer  user_data)
+{
+  const Rejection *rejection = user_data;
+  g_autoptr(TestResponse) refused = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *outbox = NULL;
+
+  refused = register_with (fixture, &rejection->spec, MARTA_PHONE, MARTA_EMAIL);
+  test_assert_error (refused, rejection->status, rejection->error);
+
+  /* No code went anywhere. */
+  outbox = clave_test_server_admin (fixture->server, &error, "outbox", "--json", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_strstrip (outbox), ==, "[]");
+}
+
+static void
+test_registration_wrong_code_locks (Fixture       *fixture,
+                                    gconstpointer  user_data)
+{
+  g_autoptr(TestResponse) started = register_with (fixture, &marta_fnmt, MARTA_PHONE, MARTA_EMAIL);
+  g_autoptr(Registration) registration = registration_from (started);
+  g_autofree char *code = last_code (fixture, MARTA_PHONE);
+  g_autofree char *wrong = wrong_code (code);
+  g_autoptr(TestResponse) first = NULL;
+  g_autoptr(TestResponse) second = NULL;
+  g_autoptr(TestResponse) third = NULL;
+  g_autoptr(TestResponse) right = NULL;
+  g_autoptr(TestResponse) resend = NULL;
+  g_autoptr(TestResponse) malformed = NULL;
+
+  malformed = verify_registration (fixture, registration, "12345");
+  test_assert_error (malformed, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+
+  first = verify_registration (fixture, registration, wrong);
+  test_assert_error (first, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CODE);
+  g_assert_cmpint (test_response_int (first, "attempts_left"), ==, 2);
+  second = verify_registration (fixture, registration, wrong);
+  test_assert_error (second, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CODE);
+  g_assert_cmpint (test_response_int (second, "attempts_left"), ==, 1);
+  third = verify_registration (fixture, registration, wrong);
+  test_assert_error (third, SOUP_STATUS_LOCKED, CLAVE_ERR_REGISTRATION_LOCKED);
+
+  /* Even the right code, and no more codes. */
+  right = verify_registration (fixture, registration, code);
+  test_assert_error (right, SOUP_STATUS_LOCKED, CLAVE_ERR_REGISTRATION_LOCKED);
+  resend = registration_step (fixture, registration, "/sms", "{}", NULL);
+  test_assert_error (resend, SOUP_STATUS_LOCKED, CLAVE_ERR_REGISTRATION_LOCKED);
+}
+
+/* Wrong codes count per person across registrations and activations: the
+ * limit of docs/protocol.md "3. Verify the code" is one. */
+static void
+test_registration_wrong_codes_per_person (Fixture       *fixture,
+                                          gconstpointer  user_data)
+{
+  g_autoptr(TestResponse) refused = NULL;
+
+  /* Three registrations, three wrong codes each (9), then one more. */
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(TestResponse) started = register_with (fixture, &marta_fnmt, MARTA_PHONE,
+                                                       MARTA_EMAIL);
+      g_autoptr(Registration) registration = registration_from (started);
+      g_autofree char *code = last_code (fixture, MARTA_PHONE);
+      g_autofree char *wrong = wrong_code (code);
+
+      for (guint j = 0; j < (i < 3 ? 3u : 1u); j++)
+        {
+          g_autoptr(TestResponse) answer = verify_registration (fixture, registration, wrong);
+          g_assert_cmpuint (answer->status, !=, SOUP_STATUS_CREATED);
+        }
+    }
+
+  refused = register_with (fixture, &marta_fnmt, MARTA_PHONE, MARTA_EMAIL);
+  test_assert_error (refused, STATUS_TOO_MANY,
+                     CLAVE_ERR_TOO_MANY_ATTEMPTS);
+}
+
+static void
+test_registration_resend (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(TestResponse) started = register_with (fixture, &marta_fnmt, MARTA_PHONE, MARTA_EMAIL);
+  g_autoptr(Registration) registration = registration_from (started);
+  g_autofree char *first_code = last_code (fixture, MARTA_PHONE);
+  g_autofree char *newest = NULL;
+  g_autoptr(TestResponse) resend = NULL;
+  g_autoptr(TestResponse) third = NULL;
+  g_autoptr(TestResponse) fourth = NULL;
+  g_autoptr(TestResponse) old_code = NULL;
+  g_autoptr(TestResponse) verified = NULL;
+
+  /* --sms-resend-interval 0 (this test's server). */
+  resend = registration_step (fixture, registration, "/sms", "{}", NULL);
+  test_assert_status (resend, SOUP_STATUS_OK);
+  g_assert_true (test_response_bool (resend, "sent"));
+  g_assert_cmpint (test_response_int (resend, "sends_left"), ==, 1);
+  g_assert_cmpstr (test_response_string (resend, "phone_hint"), ==, "******888");
+
+  third = registration_step (fixture, registration, "/sms", "{}", NULL);
+  test_assert_status (third, SOUP_STATUS_OK);
+  g_assert_cmpint (test_response_int (third, "sends_left"), ==, 0);
+  fourth = registration_step (fixture, registration, "/sms", "{}", NULL);
+  test_assert_error (fourth, STATUS_TOO_MANY, CLAVE_ERR_RESEND_LIMIT);
+
+  /* A resend replaces the code (unless chance drew the same one). */
+  newest = last_code (fixture, MARTA_PHONE);
+  if (g_strcmp0 (first_code, newest) != 0)
+    {
+      old_code = verify_registration (fixture, registration, first_code);
+      test_assert_error (old_code, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CODE);
+    }
+
+  verified = verify_registration (fixture, registration, newest);
+  test_assert_status (verified, SOUP_STATUS_CREATED);
+}
+
+static void
+test_registration_resend_too_soon (Fixture       *fixture,
+                                   gconstpointer  user_data)
+{
+  g_autoptr(TestResponse) started = register_with (fixture, &marta_fnmt, MARTA_PHONE, MARTA_EMAIL);
+  g_autoptr(Registration) registration = registration_from (started);
+  g_autoptr(TestResponse) resend = NULL;
+
+  resend = registration_step (fixture, registration, "/sms", "{}", NULL);
+  test_assert_error (resend, STATUS_TOO_MANY, CLAVE_ERR_RESEND_TOO_SOON);
+  g_assert_cmpint (test_response_int (resend, "retry_after"), >, 0);
+}
+
+static void
+test_registration_invalid (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(TestResponse) started = register_with (fixture, &marta_fnmt, MARTA_PHONE, MARTA_EMAIL);
+  g_autoptr(Registration) registration = registration_from (started);
+  g_autofree char *code = last_code (fixture, MARTA_PHONE);
+  g_autofree char *body = g_strdup_printf ("{\"code\": \"%s\"}", code);
+  Registration unknown = { .id = (char *) "reg_unknown", .token = registration->token };
+  g_autoptr(TestResponse) wrong_token = NULL;
+  g_autoptr(TestResponse) no_token = NULL;
+  g_autoptr(TestResponse) unknown_id = NULL;
+  g_autoptr(TestResponse) replaced = NULL;
+  g_autoptr(TestResponse) newer = NULL;
+  g_autoptr(TestResponse) other_step = NULL;
+  g_autoptr(TestResponse) get = NULL;
+  g_autofree char *verify_path = g_strconcat (CLAVE_PATH_REGISTRATION_PREFIX, registration->id,
+                                              "/verify", NULL);
+  g_autofree char *other_path = g_strconcat (CLAVE_PATH_REGISTRATION_PREFIX, registration->id,
+                                             "/other", NULL);
+
+  wrong_token = registration_step (fixture, registration, "/verify", body, "wrong-token");
+  test_assert_error (wrong_token, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_REGISTRATION);
+  no_token = test_post_json (fixture->session, fixture->base, verify_path, body, NULL);
+  test_assert_error (no_token, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_REGISTRATION);
+  other_step = test_post_json (fixture->session, fixture->base, other_path, body, NULL);
+  test_assert_error (other_step, SOUP_STATUS_NOT_FOUND, CLAVE_ERR_NOT_FOUND);
+  get = test_request (fixture->session, fixture->base, "GET", CLAVE_PATH_REGISTRATIONS, NULL,
+                      NULL, -1, FALSE, NULL);
+  test_assert_error (get, SOUP_STATUS_METHOD_NOT_ALLOWED, CLAVE_ERR_METHOD_NOT_ALLOWED);
+  unknown_id = registration_step (fixture, &unknown, "/verify", body, NULL);
+  test_assert_error (unknown_id, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_REGISTRATION);
+
+  /* A newer registration of the same person replaces this one. */
+  newer = register_with (fixture, &marta_fnmt, MARTA_PHONE, MARTA_EMAIL);
+  test_assert_status (newer, SOUP_STATUS_CREATED);
+  replaced = verify_registration (fixture, registration, code);
+  test_assert_error (replaced, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_REGISTRATION);
+}
+
+static void
+test_registration_expired (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(TestResponse) started = register_with (fixture, &marta_fnmt, MARTA_PHONE, MARTA_EMAIL);
+  g_autoptr(Registration) registration = registration_from (started);
+  g_autofree char *code = last_code (fixture, MARTA_PHONE);
+  g_autofree char *sql = NULL;
+  g_autoptr(TestResponse) refused = NULL;
+
+  sql = g_strdup_printf ("UPDATE registrations SET expires_at = created_at - 1 WHERE id = '%s'",
+                         registration->id);
+  run_sql (fixture, sql);
+
+  refused = verify_registration (fixture, registration, code);
+  test_assert_error (refused, SOUP_STATUS_GONE, CLAVE_ERR_REGISTRATION_EXPIRED);
+}
+
+static void
+test_registration_code_expired (Fixture       *fixture,
+                                gconstpointer  user_data)
+{
+  g_autoptr(TestResponse) started = register_with (fixture, &marta_fnmt, MARTA_PHONE, MARTA_EMAIL);
+  g_autoptr(Registration) registration = registration_from (started);
+  g_autofree char *code = last_code (fixture, MARTA_PHONE);
+  g_autofree char *sql = NULL;
+  g_autoptr(TestResponse) refused = NULL;
+
+  sql = g_strdup_printf ("UPDATE registrations SET code_expires_at = created_at - 1"
+                         " WHERE id = '%s'", registration->id);
+  run_sql (fixture, sql);
+
+  refused = verify_registration (fixture, registration, code);
+  test_assert_error (refused, SOUP_STATUS_GONE, CLAVE_ERR_CODE_EXPIRED);
+}
+
+/* The phone was taken by someone else between the start and the code. */
+static void
+test_registration_phone_taken_meanwhile (Fixture       *fixture,
+                                         gconstpointer  user_data)
+{
+  g_autoptr(TestResponse) started = register_with (fixture, &marta_fnmt, MARTA_PHONE, MARTA_EMAIL);
+  g_autoptr(Registration) registration = registration_from (started);
+  g_autofree char *code = last_code (fixture, MARTA_PHONE);
+  g_autoptr(TestResponse) refused = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  out = clave_test_server_admin (fixture->server, &error, "register",
+                                 "--document", "11111111H", "--given-name", "Otra",
+                                 "--surnames", "Persona", "--validity-date", "2030-01-01",
+                                 "--phone", MARTA_PHONE, "--email", "otra@example.org", NULL);
+  g_assert_no_error (error);
+
+  refused = verify_registration (fixture, registration, code);
+  test_assert_error (refused, SOUP_STATUS_CONFLICT, CLAVE_ERR_PHONE_IN_USE);
+}
+
+static void
+add_fixture_test (const char    *path,
+                  gconstpointer  data,
+                  void         (*func) (Fixture *, gconstpointer))
+{
+  g_test_add (path, Fixture, data, fixture_set_up, func, fixture_tear_down);
+}
+
+static void
+add_fixture_test_with_args (const char         *path,
+                            const char * const *args,
+                            void              (*func) (Fixture *, gconstpointer))
+{
+  g_test_add (path, Fixture, args, fixture_set_up_with_args, func, fixture_tear_down);
+}
+
+static void
+skip_without_pki (void)
+{
+  g_test_skip ("CLAVE_TEST_PKI_DIR is not set (no certtool to build the test PKI)");
+}
+
+int
+main (int    argc,
+      char *argv[])
+{
+  static const char * const fast_resend[] = { "--sms-resend-interval", "0", NULL };
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  /* meson sets it when certtool (gnutls-bin) is there to build the PKI. */
+  if (g_getenv ("CLAVE_TEST_PKI_DIR") == NULL)
+    {
+      g_test_add_func ("/certificates/no-test-pki", skip_without_pki);
+      return g_test_run ();
+    }
+
+  add_fixture_test ("/certificates/challenge", NULL, test_challenge);
+  add_fixture_test ("/certificates/challenge-rate-limit", NULL, test_challenge_rate_limit);
+  add_fixture_test ("/certificates/methods-with-anchors", NULL, test_methods_with_anchors);
+  g_test_add_func ("/certificates/without-anchors", test_without_anchors);
+  add_fixture_test ("/certificates/activate-with-dnie", NULL, test_activate_with_dnie);
+  add_fixture_test ("/certificates/activate-with-certificate", NULL,
+                    test_activate_with_certificate);
+  add_fixture_test ("/certificates/activate-chain-forms", NULL, test_activate_chain_forms);
+  for (gsize i = 0; i < G_N_ELEMENTS (activation_rejections); i++)
+    {
+      g_autofree char *path = g_strconcat ("/certificates/activation-rejects/",
+                                           activation_rejections[i].name, NULL);
+      add_fixture_test (path, &activation_rejections[i], test_activation_rejection);
+    }
+  add_fixture_test ("/certificates/challenge-reuse", NULL, test_challenge_reuse);
+  add_fixture_test ("/certificates/challenge-unknown", NULL, test_challenge_unknown);
+  add_fixture_test ("/certificates/challenge-expired", NULL, test_challenge_expired);
+  add_fixture_test ("/certificates/malformed-proof", NULL, test_malformed_proof);
+  add_fixture_test ("/certificates/activation-errors", NULL, test_activation_errors);
+
+  add_fixture_test ("/certificates/register-with-certificate", NULL,
+                    test_register_with_certificate);
+  add_fixture_test ("/certificates/register-with-dnie", NULL, test_register_with_dnie);
+  add_fixture_test ("/certificates/register-already-registered", NULL,
+                    test_register_already_registered);
+  add_fixture_test ("/certificates/register-phone-in-use", NULL, test_register_phone_in_use);
+  add_fixture_test ("/certificates/register-identity-unknown", NULL,
+                    test_register_identity_unknown);
+  add_fixture_test ("/certificates/register-invalid-input", NULL, test_register_invalid_input);
+  for (gsize i = 0; i < G_N_ELEMENTS (registration_rejections); i++)
+    {
+      g_autofree char *path = g_strconcat ("/certificates/registration-rejects/",
+                                           registration_rejections[i].name, NULL);
+      add_fixture_test (path, &registration_rejections[i], test_registration_rejection);
+    }
+  add_fixture_test ("/certificates/registration-wrong-code-locks", NULL,
+                    test_registration_wrong_code_locks);
+  add_fixture_test_with_args ("/certificates/registration-wrong-codes-per-person", fast_resend,
+                              test_registration_wrong_codes_per_person);
+  add_fixture_test_with_args ("/certificates/registration-resend", fast_resend,
+                              test_registration_resend);
+  add_fixture_test ("/certificates/registration-resend-too-soon", NULL,
+                    test_registration_resend_too_soon);
+  add_fixture_test ("/certificates/registration-invalid", NULL, test_registration_invalid);
+  add_fixture_test ("/certificates/registration-expired", NULL, test_registration_expired);
+  add_fixture_test ("/certificates/registration-code-expired", NULL,
+                    test_registration_code_expired);
+  add_fixture_test ("/certificates/registration-phone-taken-meanwhile", NULL,
+                    test_registration_phone_taken_meanwhile);
+
+  return g_test_run ();
+}
