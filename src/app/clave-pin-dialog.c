@@ -202,7 +202,10 @@ clave_pin_dialog_class_init (ClavePinDialogClass *klass)
    */
   signals[SIGNAL_SUBMITTED] =
     g_signal_new ("submitted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  /* Static scope: the entry's own buffer is passed on, so
+                   * no copy of the secret is left unwiped in the heap. */
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
   signals[SIGNAL_CANCELLED] =
     g_signal_new ("cancelled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);

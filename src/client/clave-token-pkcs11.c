@@ -14,6 +14,7 @@
 #include <p11-kit/uri.h>
 
 #include "clave-crypto.h"
+#include "clave-protocol.h"
 #include "clave-token-manager-private.h"
 
 /* The labels OpenSC gives the objects of a DNIe (and our SoftHSM2 copy). */
@@ -682,7 +683,8 @@ add_certificate (GPtrArray           *certificates,
     }
   else
     {
-      while ((issuer = find_issuer (objects, issuer)) != NULL && chain->len < 5)
+      while ((issuer = find_issuer (objects, issuer)) != NULL &&
+             chain->len < CLAVE_PROOF_MAX_CERTIFICATES)
         g_ptr_array_add (chain, g_bytes_ref (issuer->der));
     }
 

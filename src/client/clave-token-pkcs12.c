@@ -13,6 +13,7 @@
 #include <gnutls/pkcs12.h>
 #include <gnutls/x509.h>
 
+#include "clave-protocol.h"
 #include "clave-token-manager-private.h"
 
 /*
@@ -244,7 +245,9 @@ open_pkcs12 (GBytes                *bytes,
     {
       gnutls_datum_t der = { NULL, 0 };
 
-      if (gnutls_x509_crt_export2 (chain[i], GNUTLS_X509_FMT_DER, &der) >= 0)
+      /* The service takes at most this many, leaf first. */
+      if (der_chain->len < CLAVE_PROOF_MAX_CERTIFICATES &&
+          gnutls_x509_crt_export2 (chain[i], GNUTLS_X509_FMT_DER, &der) >= 0)
         {
           g_ptr_array_add (der_chain, g_bytes_new (der.data, der.size));
           gnutls_free (der.data);

@@ -44,6 +44,7 @@ decode_string_value (const gnutls_datum_t *value,
   const char *data = (const char *) value->data;
   gsize size = value->size;
   g_autofree char *text = NULL;
+  gsize written = 0;
 
   switch (tag)
     {
@@ -51,16 +52,17 @@ decode_string_value (const gnutls_datum_t *value,
     case TAG_PRINTABLE_STRING:
     case TAG_IA5_STRING:
       text = g_strndup (data, size);
+      written = size;
       break;
     case TAG_TELETEX_STRING:
       /* T.61 in theory; in practice issuers put Latin-1 there. */
-      text = g_convert (data, (gssize) size, "UTF-8", "ISO-8859-1", NULL, NULL, NULL);
+      text = g_convert (data, (gssize) size, "UTF-8", "ISO-8859-1", NULL, &written, NULL);
       break;
     case TAG_BMP_STRING:
-      text = g_convert (data, (gssize) size, "UTF-8", "UTF-16BE", NULL, NULL, NULL);
+      text = g_convert (data, (gssize) size, "UTF-8", "UTF-16BE", NULL, &written, NULL);
       break;
     case TAG_UNIVERSAL_STRING:
-      text = g_convert (data, (gssize) size, "UTF-8", "UTF-32BE", NULL, NULL, NULL);
+      text = g_convert (data, (gssize) size, "UTF-8", "UTF-32BE", NULL, &written, NULL);
       break;
     default:
       return NULL;
@@ -68,9 +70,9 @@ decode_string_value (const gnutls_datum_t *value,
 
   if (text == NULL || !g_utf8_validate (text, -1, NULL))
     return NULL;
-  /* A NUL inside would make the name compare or show as something else. */
-  if ((tag == TAG_UTF8_STRING || tag == TAG_PRINTABLE_STRING || tag == TAG_IA5_STRING) &&
-      strlen (text) != size)
+  /* A NUL inside, in any encoding, would make the name compare or show as
+   * something else. */
+  if (strlen (text) != written)
     return NULL;
   if (tag == TAG_PRINTABLE_STRING || tag == TAG_IA5_STRING)
     {
@@ -93,14 +95,17 @@ oid_equal (const gnutls_datum_t *datum,
   return len == strlen (oid) && memcmp (datum->data, oid, len) == 0;
 }
 
-/* The first value of @oid in the subject or issuer DN, as UTF-8; NULL when
- * absent or not text. */
+/* The value of @oid in the subject or issuer DN, as UTF-8; NULL when
+ * absent or not text, or, with @unique, when the DN holds it more than
+ * once (an identity must not depend on which of two values is read). */
 static char *
 dn_attribute (gnutls_x509_crt_t  crt,
               gboolean           issuer,
-              const char        *oid)
+              const char        *oid,
+              gboolean           unique)
 {
   gnutls_x509_dn_t dn = NULL;
+  g_autofree char *found = NULL;
   int ret;
 
   ret = issuer ? gnutls_x509_crt_get_issuer (crt, &dn) : gnutls_x509_crt_get_subject (crt, &dn);
@@ -118,12 +123,19 @@ dn_attribute (gnutls_x509_crt_t  crt,
           if (ret < 0)
             {
               if (iava == 0)
-                return NULL;   /* no such RDN: the DN is done */
+                return g_steal_pointer (&found);   /* no such RDN: the DN is done */
               break;
             }
           /* GnuTLS counts the OID's terminating NUL in its size. */
-          if (oid_equal (&ava.oid, oid))
+          if (!oid_equal (&ava.oid, oid))
+            continue;
+          if (!unique)
             return decode_string_value (&ava.value, ava.value_tag);
+          if (found != NULL)
+            return NULL;
+          found = decode_string_value (&ava.value, ava.value_tag);
+          if (found == NULL)
+            return NULL;
         }
     }
 }
@@ -196,15 +208,15 @@ clave_x509_identity_from_der (GBytes  *der,
     }
 
   identity = g_new0 (ClaveX509Identity, 1);
-  identity->given_name = dn_attribute (crt, FALSE, OID_GIVEN_NAME);
-  identity->surnames = dn_attribute (crt, FALSE, OID_SURNAME);
-  identity->common_name = dn_attribute (crt, FALSE, OID_COMMON_NAME);
-  identity->issuer_cn = dn_attribute (crt, TRUE, OID_COMMON_NAME);
-  identity->issuer_o = dn_attribute (crt, TRUE, OID_ORGANIZATION);
+  identity->given_name = dn_attribute (crt, FALSE, OID_GIVEN_NAME, FALSE);
+  identity->surnames = dn_attribute (crt, FALSE, OID_SURNAME, FALSE);
+  identity->common_name = dn_attribute (crt, FALSE, OID_COMMON_NAME, FALSE);
+  identity->issuer_cn = dn_attribute (crt, TRUE, OID_COMMON_NAME, FALSE);
+  identity->issuer_o = dn_attribute (crt, TRUE, OID_ORGANIZATION, FALSE);
   identity->not_before = (gint64) gnutls_x509_crt_get_activation_time (crt);
   identity->not_after = (gint64) gnutls_x509_crt_get_expiration_time (crt);
 
-  serial = dn_attribute (crt, FALSE, OID_SERIAL_NUMBER);
+  serial = dn_attribute (crt, FALSE, OID_SERIAL_NUMBER, TRUE);
   if (serial != NULL)
     {
       gboolean prefixed;

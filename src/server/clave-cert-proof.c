@@ -209,6 +209,9 @@ leaf_is_usable (gnutls_x509_crt_t leaf)
   ret = gnutls_x509_crt_get_basic_constraints (leaf, &critical, &ca, NULL);
   if (ret >= 0 && ca)
     return FALSE;
+  /* An extension that does not parse is not "absent". */
+  if (ret < 0 && ret != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+    return FALSE;
 
   ret = gnutls_x509_crt_get_key_usage (leaf, &key_usage, &critical);
   if (ret >= 0 && !(key_usage & GNUTLS_KEY_DIGITAL_SIGNATURE))
@@ -225,9 +228,13 @@ leaf_is_usable (gnutls_x509_crt_t leaf)
       if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
         break;
       has_eku = TRUE;
-      /* An OID too long for the buffer is none of ours. */
-      if (ret < 0)
+      /* An OID too long for the buffer is none of ours; any other error
+       * (an extension that does not parse) fails the same way for every
+       * index, so it must end the loop, and the leaf is not usable. */
+      if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER)
         continue;
+      if (ret < 0)
+        return FALSE;
       for (gsize j = 0; j < G_N_ELEMENTS (usable_purposes); j++)
         if (strcmp (oid, usable_purposes[j]) == 0)
           return TRUE;
@@ -277,6 +284,23 @@ signature_verifies (ClaveCertProof *proof,
   return ret >= 0;
 }
 
+/* The verification status of the proof's chain against the anchors. */
+static unsigned int
+verify_chain (ClaveServer    *self,
+              ClaveCertProof *proof,
+              unsigned int    flags)
+{
+  unsigned int status = 0;
+
+  if (self->trust_list == NULL)
+    return GNUTLS_CERT_INVALID | GNUTLS_CERT_SIGNER_NOT_FOUND;
+  if (gnutls_x509_trust_list_verify_crt2 (self->trust_list, proof->certificates,
+                                          proof->n_certificates, NULL, 0, flags,
+                                          &status, NULL) < 0)
+    return GNUTLS_CERT_INVALID | GNUTLS_CERT_SIGNER_NOT_FOUND;
+  return status;
+}
+
 ClaveX509Identity *
 _clave_cert_proof_verify (ClaveServer       *self,
                           SoupServerMessage *msg,
@@ -289,8 +313,7 @@ _clave_cert_proof_verify (ClaveServer       *self,
   g_autoptr(ClaveX509Identity) identity = NULL;
   g_autofree char *challenge = NULL;
   gint64 expires_at = 0;
-  unsigned int status = 0;
-  int ret;
+  unsigned int status;
 
   /* First, whatever follows: a challenge serves one proof, good or bad. */
   if (!clave_store_use_challenge (self->store, proof->challenge_id, &challenge, &expires_at,
@@ -306,27 +329,20 @@ _clave_cert_proof_verify (ClaveServer       *self,
       return NULL;
     }
 
-  if (self->trust_list == NULL)
-    status = GNUTLS_CERT_INVALID | GNUTLS_CERT_SIGNER_NOT_FOUND;
-  else
-    {
-      ret = gnutls_x509_trust_list_verify_crt2 (self->trust_list, proof->certificates,
-                                                proof->n_certificates, NULL, 0, 0,
-                                                &status, NULL);
-      if (ret < 0)
-        status = GNUTLS_CERT_INVALID | GNUTLS_CERT_SIGNER_NOT_FOUND;
-    }
-
-  /* Anything wrong but the dates (unknown issuer, bad signature in the
-   * chain, a weak algorithm, constraints) means the chain does not lead
-   * to an anchor; only a chain that does is "expired". */
-  if ((status & ~(GNUTLS_CERT_INVALID | GNUTLS_CERT_EXPIRED | GNUTLS_CERT_NOT_ACTIVATED)) != 0)
+  /* Twice: GnuTLS stops at the first expired certificate of a path, so
+   * the signatures below it would go unchecked. Without the time checks
+   * first, to tell a chain that does not lead to an anchor (untrusted)
+   * from one that does but is out of its dates (expired). */
+  status = verify_chain (self, proof, GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
+                                      GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS);
+  if (status != 0)
     {
       g_debug ("Chain verification status 0x%x", status);
       reply_proof_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED,
                          "The certificate does not chain to a trusted authority.");
       return NULL;
     }
+  status = verify_chain (self, proof, 0);
   if (status != 0)
     {
       reply_proof_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_EXPIRED,

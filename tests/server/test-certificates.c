@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <gnutls/abstract.h>
 #include <gnutls/x509.h>
 #include <sqlite3.h>
@@ -60,11 +61,18 @@ fixture_tear_down (Fixture       *fixture,
 
 /* Fixture PKI files ----------------------------------------------------- */
 
+/* Hostile certificates made by the test being run (see "Crafted
+ * certificates" below); looked up before the fixture PKI. */
+static char *crafted_dir;
+
 static char *
 read_pki_file (const char *name,
                gsize      *len)
 {
-  g_autofree char *path = clave_test_pki_path (name);
+  g_autofree char *crafted = crafted_dir != NULL ? g_build_filename (crafted_dir, name, NULL)
+                                                 : NULL;
+  g_autofree char *path = crafted != NULL && g_file_test (crafted, G_FILE_TEST_EXISTS)
+                            ? g_steal_pointer (&crafted) : clave_test_pki_path (name);
   g_autoptr(GError) error = NULL;
   char *contents = NULL;
 
@@ -1242,6 +1250,240 @@ test_registration_phone_taken_meanwhile (Fixture       *fixture,
   test_assert_error (refused, SOUP_STATUS_CONFLICT, CLAVE_ERR_PHONE_IN_USE);
 }
 
+/* Crafted certificates --------------------------------------------------- */
+
+/* Certificates no honest CA issues, made here under the trusted FNMT-like
+ * root of the test PKI, whose keys the fixture keeps for this. */
+
+static gnutls_x509_privkey_t
+crafted_load_key (const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".key", NULL);
+  g_autofree char *pem = NULL;
+  gnutls_x509_privkey_t key;
+  gnutls_datum_t datum;
+  gsize len;
+
+  pem = read_pki_file (file, &len);
+  datum.data = (unsigned char *) pem;
+  datum.size = (unsigned int) len;
+  g_assert_cmpint (gnutls_x509_privkey_init (&key), ==, 0);
+  g_assert_cmpint (gnutls_x509_privkey_import (key, &datum, GNUTLS_X509_FMT_PEM), ==, 0);
+  return key;
+}
+
+static gnutls_x509_crt_t
+crafted_load_certificate (const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".pem", NULL);
+  g_autofree char *pem = NULL;
+  gnutls_x509_crt_t crt;
+  gnutls_datum_t datum;
+  gsize len;
+
+  pem = read_pki_file (file, &len);
+  datum.data = (unsigned char *) pem;
+  datum.size = (unsigned int) len;
+  g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_import (crt, &datum, GNUTLS_X509_FMT_PEM), ==, 0);
+  return crt;
+}
+
+static gnutls_x509_privkey_t
+crafted_new_key (void)
+{
+  gnutls_x509_privkey_t key;
+
+  g_assert_cmpint (gnutls_x509_privkey_init (&key), ==, 0);
+  g_assert_cmpint (gnutls_x509_privkey_generate (key, GNUTLS_PK_RSA, 2048, 0), ==, 0);
+  return key;
+}
+
+/* Issues a certificate for @key named @cn (and @serial_number, for a
+ * person), signed by @signer_key in the name of @issuer. @eku: raw DER of
+ * an extendedKeyUsage extension, or NULL. */
+static gnutls_x509_crt_t
+crafted_issue (const char            *cn,
+               const char            *serial_number,
+               gnutls_x509_privkey_t  key,
+               gnutls_x509_crt_t      issuer,
+               gnutls_x509_privkey_t  signer_key,
+               gint64                 not_before,
+               gint64                 not_after,
+               gboolean               ca,
+               const char            *eku,
+               gsize                  eku_len)
+{
+  static guint serial = 1000;
+  gnutls_x509_crt_t crt;
+  guint8 serial_bytes[4];
+
+  serial++;
+  serial_bytes[0] = 0x01;
+  serial_bytes[1] = (guint8) (serial >> 16);
+  serial_bytes[2] = (guint8) (serial >> 8);
+  serial_bytes[3] = (guint8) serial;
+
+  g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_version (crt, 3), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_serial (crt, serial_bytes, sizeof serial_bytes), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_activation_time (crt, (time_t) not_before), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_expiration_time (crt, (time_t) not_after), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COUNTRY_NAME, 0, "ES", 2),
+                   ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0, cn,
+                                                  (unsigned int) strlen (cn)), ==, 0);
+  if (serial_number != NULL)
+    g_assert_cmpint (gnutls_x509_crt_set_dn_by_oid (crt, "2.5.4.5", 0, serial_number,
+                                                    (unsigned int) strlen (serial_number)), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_key (crt, key), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_basic_constraints (crt, ca, -1), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_key_usage (crt, ca ? GNUTLS_KEY_KEY_CERT_SIGN |
+                                                            GNUTLS_KEY_CRL_SIGN
+                                                          : GNUTLS_KEY_DIGITAL_SIGNATURE),
+                   ==, 0);
+  if (eku != NULL)
+    g_assert_cmpint (gnutls_x509_crt_set_extension_by_oid (crt, "2.5.29.37", eku, eku_len, 0),
+                     ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_sign2 (crt, issuer, signer_key, GNUTLS_DIG_SHA256, 0), ==, 0);
+  return crt;
+}
+
+/* Writes NAME.pem (and NAME.key) where the proofs of this test look. */
+static void
+crafted_save (const char            *name,
+              gnutls_x509_crt_t      crt,
+              gnutls_x509_privkey_t  key)
+{
+  g_autofree char *pem_path = NULL;
+  gnutls_datum_t out = { NULL, 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (crafted_dir == NULL)
+    crafted_dir = g_dir_make_tmp ("clave-crafted-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  pem_path = g_strdup_printf ("%s/%s.pem", crafted_dir, name);
+  g_assert_cmpint (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &out), ==, 0);
+  g_file_set_contents (pem_path, (const char *) out.data, out.size, &error);
+  g_assert_no_error (error);
+  gnutls_free (out.data);
+
+  if (key != NULL)
+    {
+      g_autofree char *key_path = g_strdup_printf ("%s/%s.key", crafted_dir, name);
+
+      g_assert_cmpint (gnutls_x509_privkey_export2 (key, GNUTLS_X509_FMT_PEM, &out), ==, 0);
+      g_file_set_contents (key_path, (const char *) out.data, out.size, &error);
+      g_assert_no_error (error);
+      gnutls_free (out.data);
+    }
+}
+
+static void
+crafted_clear (void)
+{
+  if (crafted_dir == NULL)
+    return;
+  for (const char *const *n = (const char *const[]) { "bad-eku", "old-int", "late-leaf",
+                                                        "forged-leaf", NULL }; *n; n++)
+    {
+      g_autofree char *pem = g_strdup_printf ("%s/%s.pem", crafted_dir, *n);
+      g_autofree char *key = g_strdup_printf ("%s/%s.key", crafted_dir, *n);
+
+      g_remove (pem);
+      g_remove (key);
+    }
+  g_rmdir (crafted_dir);
+  g_clear_pointer (&crafted_dir, g_free);
+}
+
+static void
+assert_still_serving (Fixture *fixture)
+{
+  g_autoptr(TestResponse) health = test_request (fixture->session, fixture->base, "GET",
+                                                 CLAVE_PATH_HEALTH, NULL, NULL, 0, FALSE, NULL);
+
+  test_assert_status (health, SOUP_STATUS_OK);
+}
+
+/* An extendedKeyUsage that does not parse (a NULL where a SEQUENCE of
+ * OIDs belongs) once made the server loop for ever on one request. */
+static void
+test_malformed_eku (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  static const char bad_eku[] = { 0x05, 0x00 };
+  g_autoptr(TestActivation) activation = start_lucia (fixture);
+  g_autoptr(TestResponse) refused = NULL;
+  gnutls_x509_privkey_t int_key = crafted_load_key ("fnmt-int");
+  gnutls_x509_crt_t intermediate = crafted_load_certificate ("fnmt-int");
+  gnutls_x509_privkey_t key = crafted_new_key ();
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gnutls_x509_crt_t leaf;
+  const ProofSpec spec = { .leaf = "bad-eku", .intermediate = "fnmt-int" };
+
+  leaf = crafted_issue ("GARCIA PEREZ LUCIA - 12345678Z", "IDCES-12345678Z", key, intermediate,
+                        int_key, now - 3600, now + 86400, FALSE, bad_eku, sizeof bad_eku);
+  crafted_save ("bad-eku", leaf, key);
+
+  refused = prove_activation (fixture, activation, &spec);
+  test_assert_error (refused, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_NOT_USABLE);
+  assert_still_serving (fixture);
+
+  gnutls_x509_crt_deinit (leaf);
+  gnutls_x509_privkey_deinit (key);
+  gnutls_x509_crt_deinit (intermediate);
+  gnutls_x509_privkey_deinit (int_key);
+  crafted_clear ();
+}
+
+/* Under an expired intermediate, GnuTLS stops checking at the expired
+ * certificate: a leaf whose signature is forged must still be called
+ * untrusted, and only an honest one expired. */
+static void
+test_forged_under_expired_intermediate (Fixture       *fixture,
+                                        gconstpointer  user_data)
+{
+  g_autoptr(TestActivation) activation = start_lucia (fixture);
+  g_autoptr(TestResponse) forged = NULL;
+  g_autoptr(TestResponse) late = NULL;
+  gnutls_x509_privkey_t root_key = crafted_load_key ("fnmt-root");
+  gnutls_x509_crt_t root = crafted_load_certificate ("fnmt-root");
+  gnutls_x509_privkey_t int_key = crafted_new_key ();
+  gnutls_x509_privkey_t leaf_key = crafted_new_key ();
+  gnutls_x509_privkey_t stranger = crafted_new_key ();
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gnutls_x509_crt_t old_int, late_leaf, forged_leaf;
+  const ProofSpec late_spec = { .leaf = "late-leaf", .intermediate = "old-int" };
+  const ProofSpec forged_spec = { .leaf = "forged-leaf", .intermediate = "old-int" };
+
+  old_int = crafted_issue ("AC FNMT Usuarios antigua", NULL, int_key, root, root_key,
+                           now - 10 * 86400, now - 86400, TRUE, NULL, 0);
+  crafted_save ("old-int", old_int, NULL);
+  late_leaf = crafted_issue ("GARCIA PEREZ LUCIA - 12345678Z", "IDCES-12345678Z", leaf_key,
+                             old_int, int_key, now - 5 * 86400, now + 86400, FALSE, NULL, 0);
+  crafted_save ("late-leaf", late_leaf, leaf_key);
+  forged_leaf = crafted_issue ("GARCIA PEREZ LUCIA - 12345678Z", "IDCES-12345678Z", leaf_key,
+                               old_int, stranger, now - 5 * 86400, now + 86400, FALSE, NULL, 0);
+  crafted_save ("forged-leaf", forged_leaf, leaf_key);
+
+  forged = prove_activation (fixture, activation, &forged_spec);
+  test_assert_error (forged, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED);
+  late = prove_activation (fixture, activation, &late_spec);
+  test_assert_error (late, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_EXPIRED);
+
+  gnutls_x509_crt_deinit (forged_leaf);
+  gnutls_x509_crt_deinit (late_leaf);
+  gnutls_x509_crt_deinit (old_int);
+  gnutls_x509_privkey_deinit (stranger);
+  gnutls_x509_privkey_deinit (leaf_key);
+  gnutls_x509_privkey_deinit (int_key);
+  gnutls_x509_crt_deinit (root);
+  gnutls_x509_privkey_deinit (root_key);
+  crafted_clear ();
+}
+
 static void
 add_fixture_test (const char    *path,
                   gconstpointer  data,
@@ -1293,6 +1535,9 @@ main (int    argc,
                                            activation_rejections[i].name, NULL);
       add_fixture_test (path, &activation_rejections[i], test_activation_rejection);
     }
+  add_fixture_test ("/certificates/malformed-eku", NULL, test_malformed_eku);
+  add_fixture_test ("/certificates/forged-under-expired-intermediate", NULL,
+                    test_forged_under_expired_intermediate);
   add_fixture_test ("/certificates/challenge-reuse", NULL, test_challenge_reuse);
   add_fixture_test ("/certificates/challenge-unknown", NULL, test_challenge_unknown);
   add_fixture_test ("/certificates/challenge-expired", NULL, test_challenge_expired);

@@ -254,6 +254,112 @@ test_serial_number_forms (void)
     }
 }
 
+/* A self-signed certificate whose subject holds the serialNumber values
+ * @raw (DER: tag, length, bytes), one attribute each. */
+static GBytes *
+make_certificate_raw_serials (const GByteArray *const *raw,
+                              guint                    n_raw)
+{
+  gnutls_x509_privkey_t key;
+  gnutls_x509_crt_t crt;
+  gnutls_datum_t der = { NULL, 0 };
+  guint8 serial[] = { 0x01, 0x02, 0x04 };
+  time_t now = time (NULL);
+  GBytes *bytes;
+
+  g_assert_cmpint (gnutls_x509_privkey_init (&key), ==, 0);
+  g_assert_cmpint (gnutls_x509_privkey_generate (key, GNUTLS_PK_ECDSA,
+                                                 GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP256R1),
+                                                 0), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_version (crt, 3), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_serial (crt, serial, sizeof serial), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_activation_time (crt, now - 60), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_expiration_time (crt, now + 3600), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+                                                  "PRUEBA", strlen ("PRUEBA")), ==, 0);
+  for (guint i = 0; i < n_raw; i++)
+    g_assert_cmpint (gnutls_x509_crt_set_dn_by_oid (crt, "2.5.4.5", 1, raw[i]->data,
+                                                    raw[i]->len), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_key (crt, key), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_DER, &der), ==, 0);
+
+  bytes = g_bytes_new (der.data, der.size);
+  gnutls_free (der.data);
+  gnutls_x509_crt_deinit (crt);
+  gnutls_x509_privkey_deinit (key);
+  return bytes;
+}
+
+/* @text as a DER string of @tag: PrintableString (19) as is, BMPString
+ * (30) as UTF-16BE of its ASCII characters. @len counts a NUL inside. */
+static GByteArray *
+der_string (guint8      tag,
+            const char *text,
+            gsize       len)
+{
+  GByteArray *array = g_byte_array_new ();
+  guint8 header[2] = { tag, 0 };
+
+  header[1] = (guint8) (tag == 30 ? 2 * len : len);
+  g_byte_array_append (array, header, 2);
+  for (gsize i = 0; i < len; i++)
+    {
+      guint8 c = (guint8) text[i];
+
+      if (tag == 30)
+        {
+          guint8 pair[2] = { 0, c };
+          g_byte_array_append (array, pair, 2);
+        }
+      else
+        g_byte_array_append (array, &c, 1);
+    }
+  return array;
+}
+
+static ClaveX509Identity *
+identity_of_raw_serials (const GByteArray *const *raw,
+                         guint                    n_raw)
+{
+  g_autoptr(GBytes) der = make_certificate_raw_serials (raw, n_raw);
+  g_autoptr(GError) error = NULL;
+  ClaveX509Identity *identity = clave_x509_identity_from_der (der, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (identity);
+  return identity;
+}
+
+/* What a sloppy or hostile issuer might write: the identity must come out
+ * exactly or not at all. */
+static void
+test_serial_number_tricks (void)
+{
+  g_autoptr(GByteArray) bmp = der_string (30, "12345678Z", 9);
+  g_autoptr(GByteArray) bmp_nul = der_string (30, "12345678Z\0X", 11);
+  g_autoptr(GByteArray) first = der_string (19, "12345678Z", 9);
+  g_autoptr(GByteArray) second = der_string (19, "00000023T", 9);
+  g_autoptr(ClaveX509Identity) from_bmp = NULL;
+  g_autoptr(ClaveX509Identity) from_bmp_nul = NULL;
+  g_autoptr(ClaveX509Identity) from_two = NULL;
+  g_autoptr(ClaveX509Identity) from_one = NULL;
+
+  /* A BMPString decodes like any other string type... */
+  from_bmp = identity_of_raw_serials ((const GByteArray *const[]) { bmp }, 1);
+  g_assert_cmpstr (from_bmp->document, ==, "12345678Z");
+  /* ...but a NUL inside it must not cut the value short. */
+  from_bmp_nul = identity_of_raw_serials ((const GByteArray *const[]) { bmp_nul }, 1);
+  g_assert_null (from_bmp_nul->document);
+  /* Two serialNumbers: which one names the person is not for the reader to
+   * guess. */
+  from_two = identity_of_raw_serials ((const GByteArray *const[]) { first, second }, 2);
+  g_assert_null (from_two->document);
+  from_one = identity_of_raw_serials ((const GByteArray *const[]) { second }, 1);
+  g_assert_cmpstr (from_one->document, ==, "00000023T");
+}
+
 static void
 test_not_a_certificate (void)
 {
@@ -339,6 +445,7 @@ main (int   argc,
   g_test_add_func ("/x509/expired-dates", test_expired_dates);
   g_test_add_func ("/x509/no-identity", test_no_identity);
   g_test_add_func ("/x509/serial-number-forms", test_serial_number_forms);
+  g_test_add_func ("/x509/serial-number-tricks", test_serial_number_tricks);
   g_test_add_func ("/x509/not-a-certificate", test_not_a_certificate);
   g_test_add_func ("/x509/holder-name", test_holder_name);
   g_test_add_func ("/x509/proof-data", test_proof_data);
