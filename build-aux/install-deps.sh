@@ -18,6 +18,8 @@ packages=(
   xvfb xauth dbus-daemon
   # smartcards: OpenSC's PKCS#11 module and p11-kit; test PKI and SoftHSM2 tokens
   libp11-kit-dev opensc opensc-pkcs11 gnutls-bin softhsm2
+  # Cl@ve Movil: QR codes on the demo website (libqrencode) and read by the app (zbar)
+  libqrencode-dev libzbar-dev
 )
 
 missing=()

@@ -29,11 +29,9 @@ state=${XDG_STATE_HOME:-$HOME/.local/state}/clave-desktop-demo/server
 mkdir -p "$state"
 chmod 700 "$state"
 
-# Seed once: later runs keep the people, devices and outbox of earlier ones.
-if [ ! -e "$state/.demo-seeded" ]; then
-  "$admin" --state-dir "$state" seed-demo
-  touch "$state/.demo-seeded"
-fi
+# seed-demo is idempotent: it adds what a demo state of an older version
+# lacks (the demo website's relying party) and keeps everything else.
+"$admin" --state-dir "$state" seed-demo
 ca=$("$server" --state-dir "$state" --print-ca-path)
 
 # Demo certificates: the test PKI (roots laid out like the DNIe and FNMT
@@ -113,5 +111,10 @@ Demo certificate files (password: clave-test), to import in the app:
   $pki/marta-fnmt.p12   Marta: register in Cl@ve with a certificate
 
 EOF
+
+# The demo relying-party website (log in with Cl@ve Móvil); the browser
+# does not know the demo CA, so it asks to accept the certificate once.
+echo "Demo website (Sede electrónica de demostración): $url/demo/"
+if command -v xdg-open >/dev/null 2>&1; then xdg-open "$url/demo/" >/dev/null 2>&1 || true; fi
 
 "$app" "$@"

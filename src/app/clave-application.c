@@ -6,6 +6,9 @@
 #include <glib/gi18n.h>
 
 #include "clave-application.h"
+#include "clave-history-store.h"
+#include "clave-preferences-window.h"
+#include "clave-protocol.h"
 #include "clave-window.h"
 
 struct _ClaveApplication
@@ -17,8 +20,14 @@ struct _ClaveApplication
   ClaveTokenManager  *token_manager;
   char               *key_path;
   ClaveDeviceKey     *key;
+  char               *push_key_path;
+  ClavePushKey       *push_key;
+  ClavePushChannel   *push;
+  GHashTable         *requests;        /* id -> ClaveAuthRequestInfo, pending */
   guint               auto_lock_id;
   gboolean            activated;
+  gboolean            held;            /* running in the background */
+  gboolean            background_start; /* --background: no window at first */
 };
 
 G_DEFINE_FINAL_TYPE (ClaveApplication, clave_application, ADW_TYPE_APPLICATION)
@@ -26,10 +35,14 @@ G_DEFINE_FINAL_TYPE (ClaveApplication, clave_application, ADW_TYPE_APPLICATION)
 enum {
   PROP_0,
   PROP_ACTIVATED,
+  PROP_PUSH_STATE,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void update_push (ClaveApplication *self);
+static void update_hold (ClaveApplication *self);
 
 static void
 update_activated (ClaveApplication *self)
@@ -41,6 +54,8 @@ update_activated (ClaveApplication *self)
 
   self->activated = activated;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVATED]);
+  update_push (self);
+  update_hold (self);
 }
 
 static void
@@ -56,6 +71,7 @@ drop_key (ClaveApplication *self)
   if (self->key != NULL)
     clave_device_key_lock (self->key);
   g_clear_object (&self->key);
+  g_clear_object (&self->push_key);
 }
 
 /* The profile alone does not make an activated device: without its key
@@ -76,7 +92,14 @@ load_device (ClaveApplication *self)
     {
       g_message ("Device key not usable (%s); clearing the activation", error->message);
       clave_profile_clear_activation (self->profile);
+      return;
     }
+
+  /* Devices activated before Cl@ve Mobile have no push key: they work,
+   * only without requests in the background. */
+  self->push_key = clave_push_key_load (self->push_key_path, &error);
+  if (self->push_key == NULL)
+    g_debug ("No push key (%s): not receiving requests", error->message);
 }
 
 static void
@@ -96,6 +119,252 @@ static void
 on_service_changed (ClaveApplication *self)
 {
   g_clear_object (&self->client);
+  /* The channel belongs to the old client. */
+  if (self->push != NULL)
+    {
+      clave_push_channel_stop (self->push);
+      g_signal_handlers_disconnect_by_data (self->push, self);
+      g_clear_object (&self->push);
+    }
+  update_push (self);
+}
+
+/* Push requests */
+
+static ClaveWindow *
+get_window (ClaveApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (CLAVE_IS_WINDOW (l->data))
+      return l->data;
+
+  return NULL;
+}
+
+static ClaveWindow *
+present_window (ClaveApplication *self)
+{
+  ClaveWindow *window = get_window (self);
+
+  if (window == NULL)
+    window = clave_window_new (self);
+  gtk_window_present (GTK_WINDOW (window));
+
+  return window;
+}
+
+static void
+send_request_notification (ClaveApplication           *self,
+                           const ClaveAuthRequestInfo *request)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+  GVariant *target = g_variant_new_string (request->id);
+
+  /* Translators: %s is the organisation asking, such as Agencia Tributaria. */
+  title = g_strdup_printf (_("Cl@ve: login request from %s"), request->organisation);
+  /* Translators: %s is the 3-digit code the website also shows. */
+  body = g_strdup_printf (_("Verification code %s. Open Clave Desktop to confirm or reject it."),
+                          request->verification_code);
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
+  g_notification_set_default_action_and_target_value (notification, "app.show-request", target);
+  g_notification_add_button_with_target_value (notification, _("Open"), "app.show-request",
+                                               g_variant_new_string (request->id));
+  g_application_send_notification (G_APPLICATION (self), request->id, notification);
+}
+
+/* The person is looking at one of the windows (the PIN dialog too). */
+static gboolean
+is_in_front (ClaveApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (gtk_window_is_active (l->data))
+      return TRUE;
+
+  return FALSE;
+}
+
+static void
+on_push_request (ClaveApplication     *self,
+                 ClaveAuthRequestInfo *request)
+{
+  ClaveWindow *window = get_window (self);
+
+  if (request == NULL || request->id == NULL)
+    return;
+
+  /* SMS requests are answered by the website with the PIN the person
+   * got by SMS, never here. */
+  if (g_strcmp0 (request->type, CLAVE_REQUEST_TYPE_SMS) == 0)
+    return;
+
+  clave_application_remember_request (self, request);
+  if (g_strcmp0 (request->status, CLAVE_REQUEST_STATUS_PENDING) != 0)
+    return;
+
+  /* Shown at once in an open window; a notification brings back one that
+   * is hidden, in the background or closed. */
+  if (window != NULL && gtk_widget_get_visible (GTK_WIDGET (window)))
+    clave_window_show_request (window, request);
+  if (!is_in_front (self))
+    send_request_notification (self, request);
+}
+
+static void
+on_push_status (ClaveApplication *self,
+                const char       *id,
+                const char       *status)
+{
+  ClaveWindow *window = get_window (self);
+
+  if (id == NULL)
+    return;
+
+  if (g_strcmp0 (status, CLAVE_REQUEST_STATUS_PENDING) != 0)
+    {
+      g_hash_table_remove (self->requests, id);
+      g_application_withdraw_notification (G_APPLICATION (self), id);
+    }
+  if (window != NULL)
+    clave_window_update_request_status (window, id, status);
+}
+
+/* Not from inside the channel's signal: forgetting the device stops and
+ * drops the channel. */
+static gboolean
+device_deactivated_cb (gpointer user_data)
+{
+  ClaveApplication *self = user_data;
+  ClaveWindow *window = get_window (self);
+
+  if (!self->activated || self->profile == NULL)
+    return G_SOURCE_REMOVE;
+
+  /* As when the service answers that it no longer knows the device. */
+  if (window != NULL)
+    clave_window_device_lost (window,
+                              _("This computer is no longer your Cl@ve device: it was signed "
+                                "out, or another device was activated after it. Log in to "
+                                "activate it again."));
+  else
+    clave_application_forget_device (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_push_deactivated (ClaveApplication *self)
+{
+  g_idle_add_full (G_PRIORITY_DEFAULT, device_deactivated_cb, g_object_ref (self), g_object_unref);
+}
+
+static void
+on_push_state_changed (ClaveApplication *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PUSH_STATE]);
+}
+
+/* The channel runs while the device is activated and has a push key:
+ * from startup (also in the background) to sign out. */
+static void
+update_push (ClaveApplication *self)
+{
+  gboolean want = self->activated && self->push_key != NULL && self->profile != NULL;
+
+  if (!want && self->push != NULL)
+    {
+      clave_push_channel_stop (self->push);
+      g_signal_handlers_disconnect_by_data (self->push, self);
+      g_clear_object (&self->push);
+      g_hash_table_remove_all (self->requests);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PUSH_STATE]);
+    }
+  else if (want && self->push == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *device_id = NULL;
+      ClaveServiceClient *client;
+
+      client = clave_application_get_client (self, &error);
+      if (client == NULL)
+        {
+          g_message ("No push channel: %s", error->message);
+          return;
+        }
+
+      device_id = clave_profile_dup_device_id (self->profile);
+      self->push = clave_push_channel_new (client, self->push_key, device_id);
+      g_signal_connect_swapped (self->push, "request", G_CALLBACK (on_push_request), self);
+      g_signal_connect_swapped (self->push, "status", G_CALLBACK (on_push_status), self);
+      g_signal_connect_swapped (self->push, "deactivated", G_CALLBACK (on_push_deactivated), self);
+      g_signal_connect_swapped (self->push, "notify::state", G_CALLBACK (on_push_state_changed), self);
+      clave_push_channel_start (self->push);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PUSH_STATE]);
+    }
+}
+
+/* With "run-in-background", an activated device keeps the application
+ * running without windows, to receive requests. */
+static void
+update_hold (ClaveApplication *self)
+{
+  gboolean want = FALSE;
+
+  if (self->profile != NULL && self->activated)
+    want = g_settings_get_boolean (clave_profile_get_settings (self->profile), "run-in-background");
+
+  if (want == self->held)
+    return;
+
+  self->held = want;
+  if (want)
+    g_application_hold (G_APPLICATION (self));
+  else
+    g_application_release (G_APPLICATION (self));
+}
+
+static void
+show_request_action (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  ClaveApplication *self = user_data;
+  const char *id = g_variant_get_string (parameter, NULL);
+  const ClaveAuthRequestInfo *request = clave_application_lookup_request (self, id);
+  ClaveWindow *window = present_window (self);
+
+  if (request != NULL)
+    clave_window_show_request (window, request);
+  else
+    clave_window_add_toast (window, _("The request was already answered or has expired"));
+}
+
+static void
+on_autostart_changed (ClaveApplication *self)
+{
+  GSettings *settings = clave_profile_get_settings (self->profile);
+  g_autoptr(GError) error = NULL;
+
+  if (!clave_preferences_set_autostart (g_settings_get_boolean (settings, "autostart"), &error))
+    g_warning ("Could not change the autostart entry: %s", error->message);
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  ClaveApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  ClavePreferencesWindow *preferences;
+
+  preferences = clave_preferences_window_new (self);
+  if (parent != NULL)
+    gtk_window_set_transient_for (GTK_WINDOW (preferences), parent);
+  gtk_window_present (GTK_WINDOW (preferences));
 }
 
 static void
@@ -143,6 +412,8 @@ clave_application_about_action (GSimpleAction *action,
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = clave_application_quit_action },
   { .name = "about", .activate = clave_application_about_action },
+  { .name = "show-request", .activate = show_request_action, .parameter_type = "s" },
+  { .name = "preferences", .activate = preferences_action },
 };
 
 /* The DNIe goes through OpenSC, which p11-kit's registry names; the
@@ -169,6 +440,8 @@ clave_application_startup (GApplication *application)
                                    G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit",
                                          (const char *[]) { "<Control>q", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         (const char *[]) { "<Control>comma", NULL });
 
   self->profile = clave_profile_new (NULL);
   settings = clave_profile_get_settings (self->profile);
@@ -178,8 +451,13 @@ clave_application_startup (GApplication *application)
                            G_CALLBACK (on_service_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->profile, "notify::activated",
                            G_CALLBACK (on_profile_activated_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (settings, "changed::run-in-background",
+                           G_CALLBACK (update_hold), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (settings, "changed::autostart",
+                           G_CALLBACK (on_autostart_changed), self, G_CONNECT_SWAPPED);
 
   self->key_path = clave_device_key_default_path ();
+  self->push_key_path = clave_push_key_default_path ();
   load_device (self);
   update_activated (self);
 
@@ -189,12 +467,60 @@ clave_application_startup (GApplication *application)
 static void
 clave_application_activate (GApplication *application)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
+  ClaveApplication *self = CLAVE_APPLICATION (application);
 
-  if (window == NULL)
-    window = GTK_WINDOW (clave_window_new (CLAVE_APPLICATION (application)));
+  /* Started with --background (at login): no window until asked for
+   * one. Without an activated device (nothing holds the application)
+   * there is nothing to wait for, and it ends at once. */
+  if (self->background_start)
+    {
+      self->background_start = FALSE;
+      return;
+    }
 
-  gtk_window_present (window);
+  present_window (self);
+}
+
+static void
+clave_application_open (GApplication  *application,
+                        GFile        **files,
+                        int            n_files,
+                        const char    *hint)
+{
+  ClaveApplication *self = CLAVE_APPLICATION (application);
+  ClaveWindow *window;
+
+  self->background_start = FALSE;
+  window = present_window (self);
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *uri = g_file_get_uri (files[i]);
+
+      clave_window_open_request_uri (window, uri);
+    }
+}
+
+static int
+clave_application_handle_local_options (GApplication *application,
+                                        GVariantDict *options)
+{
+  ClaveApplication *self = CLAVE_APPLICATION (application);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_variant_dict_contains (options, "background"))
+    return -1;
+
+  if (!g_application_register (application, NULL, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  /* Already running: it receives the requests already. */
+  if (g_application_get_is_remote (application))
+    return 0;
+
+  self->background_start = TRUE;
+  return -1;
 }
 
 static void
@@ -203,6 +529,12 @@ clave_application_shutdown (GApplication *application)
   ClaveApplication *self = CLAVE_APPLICATION (application);
 
   drop_key (self);
+  if (self->push != NULL)
+    {
+      clave_push_channel_stop (self->push);
+      g_signal_handlers_disconnect_by_data (self->push, self);
+      g_clear_object (&self->push);
+    }
   if (self->token_manager != NULL)
     clave_token_manager_stop (self->token_manager);
 
@@ -215,10 +547,18 @@ clave_application_dispose (GObject *object)
   ClaveApplication *self = CLAVE_APPLICATION (object);
 
   drop_key (self);
+  if (self->push != NULL)
+    {
+      clave_push_channel_stop (self->push);
+      g_signal_handlers_disconnect_by_data (self->push, self);
+      g_clear_object (&self->push);
+    }
   g_clear_object (&self->client);
   g_clear_object (&self->token_manager);
   g_clear_object (&self->profile);
   g_clear_pointer (&self->key_path, g_free);
+  g_clear_pointer (&self->push_key_path, g_free);
+  g_clear_pointer (&self->requests, g_hash_table_unref);
 
   G_OBJECT_CLASS (clave_application_parent_class)->dispose (object);
 }
@@ -236,6 +576,9 @@ clave_application_get_property (GObject    *object,
     case PROP_ACTIVATED:
       g_value_set_boolean (value, self->activated);
       break;
+    case PROP_PUSH_STATE:
+      g_value_set_enum (value, clave_application_get_push_state (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -252,6 +595,8 @@ clave_application_class_init (ClaveApplicationClass *klass)
 
   app_class->startup = clave_application_startup;
   app_class->activate = clave_application_activate;
+  app_class->open = clave_application_open;
+  app_class->handle_local_options = clave_application_handle_local_options;
   app_class->shutdown = clave_application_shutdown;
 
   properties[PROP_ACTIVATED] =
@@ -259,12 +604,26 @@ clave_application_class_init (ClaveApplicationClass *klass)
                           FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  properties[PROP_PUSH_STATE] =
+    g_param_spec_enum ("push-state", NULL, NULL,
+                       CLAVE_TYPE_PUSH_STATE, CLAVE_PUSH_STATE_OFFLINE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
+
+static const GOptionEntry option_entries[] = {
+  { "background", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL,
+    N_("Start without a window, to receive Cl@ve Mobile requests"), NULL },
+  { NULL }
+};
 
 static void
 clave_application_init (ClaveApplication *self)
 {
+  self->requests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) clave_auth_request_info_free);
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
 }
 
 ClaveApplication *
@@ -272,7 +631,7 @@ clave_application_new (void)
 {
   return g_object_new (CLAVE_TYPE_APPLICATION,
                        "application-id", APP_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        NULL);
 }
 
@@ -341,6 +700,7 @@ clave_application_get_device_key_path (ClaveApplication *self)
 gboolean
 clave_application_activate_device (ClaveApplication  *self,
                                    ClaveDeviceKey    *key,
+                                   ClavePushKey      *push_key,
                                    const char        *device_id,
                                    const char        *document_type,
                                    const char        *document_number,
@@ -352,9 +712,20 @@ clave_application_activate_device (ClaveApplication  *self,
 
   if (!clave_device_key_save (key, self->key_path, error))
     return FALSE;
+  /* Without it the device still works, only without push. */
+  if (push_key != NULL && !clave_push_key_save (push_key, self->push_key_path, error))
+    {
+      g_autoptr(GError) wipe_error = NULL;
+
+      if (!clave_device_key_wipe (self->key_path, &wipe_error))
+        g_warning ("Could not erase the device key file: %s", wipe_error->message);
+      return FALSE;
+    }
 
   drop_key (self);
   self->key = g_object_ref (key);
+  if (push_key != NULL)
+    self->push_key = g_object_ref (push_key);
   /* The profile notifies "activated" from here; the key must already be
    * in place so that the handler does not load it from disk (locked). */
   clave_profile_set_activation (self->profile, device_id, document_type, document_number);
@@ -368,14 +739,65 @@ void
 clave_application_forget_device (ClaveApplication *self)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *history_path = NULL;
 
   g_return_if_fail (CLAVE_IS_APPLICATION (self));
 
   drop_key (self);
   if (!clave_device_key_wipe (self->key_path, &error))
     g_warning ("Could not erase the device key file: %s", error->message);
+  g_clear_error (&error);
+  if (!clave_push_key_wipe (self->push_key_path, &error))
+    g_warning ("Could not erase the push key file: %s", error->message);
+  g_clear_error (&error);
+  /* Another person may activate this computer next. */
+  history_path = clave_history_store_default_path ();
+  if (!clave_history_store_delete_file (history_path, &error))
+    g_warning ("Could not erase the request history: %s", error->message);
   clave_profile_clear_activation (self->profile);
   update_activated (self);
+}
+
+ClavePushKey *
+clave_application_get_push_key (ClaveApplication *self)
+{
+  g_return_val_if_fail (CLAVE_IS_APPLICATION (self), NULL);
+
+  return self->activated ? self->push_key : NULL;
+}
+
+ClavePushState
+clave_application_get_push_state (ClaveApplication *self)
+{
+  g_return_val_if_fail (CLAVE_IS_APPLICATION (self), CLAVE_PUSH_STATE_OFFLINE);
+
+  return self->push != NULL ? clave_push_channel_get_state (self->push) : CLAVE_PUSH_STATE_OFFLINE;
+}
+
+const ClaveAuthRequestInfo *
+clave_application_lookup_request (ClaveApplication *self,
+                                  const char       *id)
+{
+  g_return_val_if_fail (CLAVE_IS_APPLICATION (self), NULL);
+
+  return id != NULL ? g_hash_table_lookup (self->requests, id) : NULL;
+}
+
+void
+clave_application_remember_request (ClaveApplication           *self,
+                                    const ClaveAuthRequestInfo *request)
+{
+  g_return_if_fail (CLAVE_IS_APPLICATION (self));
+  g_return_if_fail (request != NULL && request->id != NULL);
+
+  if (g_strcmp0 (request->status, CLAVE_REQUEST_STATUS_PENDING) != 0)
+    {
+      g_hash_table_remove (self->requests, request->id);
+      return;
+    }
+
+  g_hash_table_replace (self->requests, g_strdup (request->id),
+                        clave_auth_request_info_copy (request));
 }
 
 static gboolean

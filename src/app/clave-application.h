@@ -5,6 +5,7 @@
 
 #include "clave-device-key.h"
 #include "clave-profile.h"
+#include "clave-push-channel.h"
 #include "clave-service-client.h"
 #include "clave-token-manager.h"
 
@@ -35,11 +36,22 @@ const char         *clave_application_get_device_key_path (ClaveApplication  *se
  * activation in the profile; nothing changes when saving fails. */
 gboolean            clave_application_activate_device     (ClaveApplication  *self,
                                                            ClaveDeviceKey    *key,
+                                                           ClavePushKey      *push_key,
                                                            const char        *device_id,
                                                            const char        *document_type,
                                                            const char        *document_number,
                                                            GError           **error);
-/* Erases the key file and the activation from the profile. */
+/* The push key (NULL when not activated, or activated without one). */
+ClavePushKey       *clave_application_get_push_key        (ClaveApplication  *self);
+/* The state of the push channel (OFFLINE when there is none). */
+ClavePushState      clave_application_get_push_state      (ClaveApplication  *self);
+/* A pending request the push channel brought (or a claim returned), by
+ * id; NULL when unknown. */
+const ClaveAuthRequestInfo *clave_application_lookup_request (ClaveApplication *self,
+                                                           const char        *id);
+void                clave_application_remember_request    (ClaveApplication  *self,
+                                                           const ClaveAuthRequestInfo *request);
+/* Erases the key files and the activation from the profile. */
 void                clave_application_forget_device       (ClaveApplication  *self);
 /* Restarts the auto-lock countdown of the unlocked key. */
 void                clave_application_key_used            (ClaveApplication  *self);

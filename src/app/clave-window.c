@@ -7,6 +7,8 @@
 
 #include "clave-window.h"
 #include "clave-page.h"
+#include "clave-qr.h"
+#include "clave-request-uri.h"
 #include "clave-unlock-dialog.h"
 #include "pages/clave-activate-method-page.h"
 #include "pages/clave-certificate-page.h"
@@ -15,8 +17,10 @@
 #include "pages/clave-done-page.h"
 #include "pages/clave-home-page.h"
 #include "pages/clave-login-page.h"
+#include "pages/clave-my-requests-page.h"
 #include "pages/clave-my-data-page.h"
 #include "pages/clave-not-registered-page.h"
+#include "pages/clave-request-page.h"
 #include "pages/clave-set-pin-page.h"
 #include "pages/clave-sms-code-page.h"
 
@@ -34,6 +38,7 @@ struct _ClaveWindow
   ClaveLoginPage       *login_page;
   ClaveNotRegisteredPage *not_registered_page;
   ClaveCertificatePage *certificate_page;
+  ClaveRequestPage     *request_page;
 
   GCancellable         *cancellable;
   GPtrArray            *history;        /* page names Back leads to, last first out */
@@ -237,6 +242,9 @@ on_activated_changed (ClaveWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.register", !activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.my-data", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", activated);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.history", activated);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.scan-qr", activated);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.paste-request", activated);
 }
 
 /* Actions */
@@ -305,6 +313,151 @@ retry_action (GtkWidget  *widget,
     retry (data);
   if (destroy != NULL && data != NULL)
     destroy (data);
+}
+
+static void
+history_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  ClaveWindow *self = CLAVE_WINDOW (widget);
+
+  if (g_strcmp0 (clave_window_get_page_name (self), "history") == 0)
+    return;
+
+  clave_window_show_page_after (self, "history", "home");
+}
+
+static void
+scan_response_cb (GtkNativeDialog *chooser,
+                  int              response,
+                  gpointer         user_data)
+{
+  g_autoptr(ClaveWindow) self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT && !self->closed)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      if (file != NULL)
+        clave_window_open_request_file (self, file);
+    }
+
+  g_object_unref (chooser);
+}
+
+static void
+scan_qr_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  ClaveWindow *self = CLAVE_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+  g_autoptr(GtkFileFilter) images = gtk_file_filter_new ();
+
+  chooser = gtk_file_chooser_native_new (_("Open an Image of the QR Code"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  gtk_file_filter_set_name (images, _("Images"));
+  gtk_file_filter_add_pixbuf_formats (images);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), images);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (scan_response_cb), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+paste_text_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(ClaveWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, &error);
+  if (self->closed)
+    return;
+  if (text == NULL)
+    {
+      clave_window_add_toast (self, _("The clipboard holds no QR code and no request link"));
+      return;
+    }
+
+  clave_window_open_request_uri (self, text);
+}
+
+static void
+paste_texture_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(ClaveWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (source), result, &error);
+  if (self->closed)
+    return;
+  if (texture == NULL)
+    {
+      clave_window_add_toast (self, _("The clipboard holds no QR code and no request link"));
+      return;
+    }
+
+  clave_window_open_request_texture (self, texture);
+}
+
+static void
+paste_request_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  ClaveWindow *self = CLAVE_WINDOW (widget);
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (widget);
+  GdkContentFormats *formats = gdk_clipboard_get_formats (clipboard);
+
+  if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE))
+    gdk_clipboard_read_texture_async (clipboard, self->cancellable, paste_texture_cb,
+                                      g_object_ref (self));
+  else
+    gdk_clipboard_read_text_async (clipboard, self->cancellable, paste_text_cb,
+                                   g_object_ref (self));
+}
+
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         ClaveWindow   *self)
+{
+  ClaveApplication *app = clave_window_get_clave_application (self);
+
+  if (app == NULL || !clave_application_get_activated (app))
+    return FALSE;
+
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    {
+      GSList *files = gdk_file_list_get_files (g_value_get_boxed (value));
+
+      if (files == NULL)
+        return FALSE;
+      clave_window_open_request_file (self, files->data);
+      g_slist_free (files);
+      return TRUE;
+    }
+  if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE))
+    {
+      clave_window_open_request_texture (self, g_value_get_object (value));
+      return TRUE;
+    }
+  if (G_VALUE_HOLDS (value, G_TYPE_STRING))
+    {
+      clave_window_open_request_uri (self, g_value_get_string (value));
+      return TRUE;
+    }
+
+  return FALSE;
 }
 
 static void do_sign_out (gpointer user_data);
@@ -526,6 +679,8 @@ clave_window_class_init (ClaveWindowClass *klass)
   g_type_ensure (CLAVE_TYPE_CERTIFICATE_PAGE);
   g_type_ensure (CLAVE_TYPE_CONTACT_PAGE);
   g_type_ensure (CLAVE_TYPE_DIAGNOSTICS_PAGE);
+  g_type_ensure (CLAVE_TYPE_REQUEST_PAGE);
+  g_type_ensure (CLAVE_TYPE_MY_REQUESTS_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/clave-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ClaveWindow, back_button);
@@ -537,6 +692,7 @@ clave_window_class_init (ClaveWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveWindow, login_page);
   gtk_widget_class_bind_template_child (widget_class, ClaveWindow, not_registered_page);
   gtk_widget_class_bind_template_child (widget_class, ClaveWindow, certificate_page);
+  gtk_widget_class_bind_template_child (widget_class, ClaveWindow, request_page);
   gtk_widget_class_bind_template_callback (widget_class, on_visible_page_changed);
 
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
@@ -546,17 +702,31 @@ clave_window_class_init (ClaveWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
   gtk_widget_class_install_action (widget_class, "win.register", NULL, register_action);
   gtk_widget_class_install_action (widget_class, "win.diagnostics", NULL, diagnostics_action);
+  gtk_widget_class_install_action (widget_class, "win.history", NULL, history_action);
+  gtk_widget_class_install_action (widget_class, "win.scan-qr", NULL, scan_qr_action);
+  gtk_widget_class_install_action (widget_class, "win.paste-request", NULL, paste_request_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.back", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK,
+                                       "win.paste-request", NULL);
 }
 
 static void
 clave_window_init (ClaveWindow *self)
 {
+  GtkDropTarget *drop;
+  GType types[] = { GDK_TYPE_FILE_LIST, GDK_TYPE_TEXTURE, G_TYPE_STRING };
+
   self->cancellable = g_cancellable_new ();
   self->history = g_ptr_array_new_with_free_func (g_free);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* An image of a QR code, or a request link, dropped on the window. */
+  drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+  gtk_drop_target_set_gtypes (drop, types, G_N_ELEMENTS (types));
+  g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 }
 
 ClaveWindow *
@@ -1048,6 +1218,16 @@ clave_window_unlock_key_async (ClaveWindow         *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
+  clave_window_unlock_key_full_async (self, FALSE, cancellable, callback, user_data);
+}
+
+void
+clave_window_unlock_key_full_async (ClaveWindow         *self,
+                                    gboolean             always_ask_pin,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
   g_autoptr(GTask) task = NULL;
   ClaveApplication *app;
   ClaveDeviceKey *key;
@@ -1066,7 +1246,7 @@ clave_window_unlock_key_async (ClaveWindow         *self,
       return;
     }
 
-  if (clave_device_key_is_unlocked (key))
+  if (!always_ask_pin && clave_device_key_is_unlocked (key))
     {
       clave_application_key_used (app);
       g_task_return_pointer (task, g_object_ref (key), g_object_unref);
@@ -1100,4 +1280,221 @@ clave_window_device_lost (ClaveWindow *self,
     clave_application_forget_device (app);
 
   clave_window_restart_login (self, explanation);
+}
+
+/* Cl@ve Mobile */
+
+void
+clave_window_show_request (ClaveWindow                *self,
+                           const ClaveAuthRequestInfo *request)
+{
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+  g_return_if_fail (request != NULL);
+
+  /* The channel repeats pending requests on every reconnection. */
+  if (g_strcmp0 (clave_window_get_page_name (self), "request") == 0
+      && g_strcmp0 (clave_request_page_get_request_id (self->request_page), request->id) == 0)
+    return;
+
+  clave_request_page_set_request (self->request_page, request);
+  if (g_strcmp0 (clave_window_get_page_name (self), "request") == 0)
+    {
+      /* Another request replaces the one on screen. */
+      clave_page_hidden (CLAVE_PAGE (self->request_page));
+      clave_page_shown (CLAVE_PAGE (self->request_page));
+      return;
+    }
+
+  clave_window_show_page_after (self, "request", "home");
+}
+
+void
+clave_window_update_request_status (ClaveWindow *self,
+                                    const char  *id,
+                                    const char  *status)
+{
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+
+  clave_request_page_update_status (self->request_page, id, status);
+}
+
+typedef struct
+{
+  ClaveWindow *window;
+  char        *code;
+} ClaimData;
+
+static void
+claim_data_free (ClaimData *data)
+{
+  g_object_unref (data->window);
+  g_free (data->code);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaimData, claim_data_free)
+
+static void
+claim_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(ClaimData) data = user_data;
+  ClaveWindow *self = data->window;
+  g_autoptr(ClaveAuthRequestInfo) request = NULL;
+  g_autoptr(GError) error = NULL;
+  ClaveApplication *app;
+
+  request = clave_service_client_claim_request_finish (CLAVE_SERVICE_CLIENT (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->closed)
+    return;
+  set_busy (self, FALSE);
+
+  if (request == NULL)
+    {
+      if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED))
+        {
+          clave_window_device_lost (self,
+                                    _("This computer is no longer your Cl@ve device: it was signed "
+                                      "out, or another device was activated after it. Log in to "
+                                      "activate it again."));
+          return;
+        }
+      clave_window_show_error (self, error, NULL, NULL, NULL);
+      return;
+    }
+
+  /* The code in the link must be the request's: a link that says
+   * otherwise was not made by the website for this request. */
+  if (data->code != NULL && g_strcmp0 (data->code, request->verification_code) != 0)
+    {
+      clave_window_add_toast (self, _("This link does not match its request. Scan the QR code "
+                                      "the website shows."));
+      return;
+    }
+
+  app = clave_window_get_clave_application (self);
+  if (app != NULL)
+    clave_application_remember_request (app, request);
+  clave_window_show_request (self, request);
+}
+
+void
+clave_window_open_request_uri (ClaveWindow *self,
+                               const char  *uri)
+{
+  ClaveApplication *app;
+  ClaveServiceClient *client;
+  ClavePushKey *push_key;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *device_id = NULL;
+  ClaimData *data;
+
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+  g_return_if_fail (uri != NULL);
+
+  if (!clave_request_uri_parse (uri, &id, &code, &error))
+    {
+      clave_window_add_toast (self, error->message);
+      return;
+    }
+
+  app = clave_window_get_clave_application (self);
+  if (app == NULL || !clave_application_get_activated (app))
+    {
+      clave_window_add_toast (self, _("Log in first: this computer is not your Cl@ve device yet"));
+      return;
+    }
+
+  push_key = clave_application_get_push_key (app);
+  if (push_key == NULL)
+    {
+      clave_window_add_toast (self, _("This computer was activated before Cl@ve Mobile existed. "
+                                      "Sign out and activate it again to use Cl@ve Mobile."));
+      return;
+    }
+
+  client = clave_application_get_client (app, &error);
+  if (client == NULL)
+    {
+      clave_window_show_error (self, error, NULL, NULL, NULL);
+      return;
+    }
+
+  data = g_new0 (ClaimData, 1);
+  data->window = g_object_ref (self);
+  data->code = g_steal_pointer (&code);
+  device_id = clave_profile_dup_device_id (clave_application_get_profile (app));
+  set_busy (self, TRUE);
+  clave_service_client_claim_request_async (client, push_key, device_id, id, self->cancellable,
+                                            claim_cb, data);
+}
+
+void
+clave_window_open_request_texture (ClaveWindow *self,
+                                   GdkTexture  *texture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *pixels = NULL;
+  g_autofree guint8 *gray = NULL;
+  g_autofree char *uri = NULL;
+  int width, height;
+  gsize stride;
+
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+  g_return_if_fail (GDK_IS_TEXTURE (texture));
+
+  width = gdk_texture_get_width (texture);
+  height = gdk_texture_get_height (texture);
+  stride = (gsize) width * 4;
+  /* Premultiplied ARGB in native-endian 32-bit words (cairo's layout). */
+  pixels = g_malloc ((gsize) height * stride);
+  gdk_texture_download (texture, pixels, stride);
+  gray = g_malloc ((gsize) width * height);
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        guint32 argb;
+        guint a, r, g, b;
+
+        memcpy (&argb, pixels + y * stride + (gsize) x * 4, sizeof argb);
+        a = argb >> 24;
+        /* Over white: transparent parts of a screenshot are paper. */
+        r = ((argb >> 16) & 0xff) + 255 - a;
+        g = ((argb >> 8) & 0xff) + 255 - a;
+        b = (argb & 0xff) + 255 - a;
+        gray[(gsize) y * width + x] = (guint8) MIN (255, (77 * r + 150 * g + 29 * b) >> 8);
+      }
+
+  uri = clave_qr_decode_gray (gray, width, height, width, &error);
+  if (uri == NULL)
+    {
+      clave_window_add_toast (self, error->message);
+      return;
+    }
+
+  clave_window_open_request_uri (self, uri);
+}
+
+void
+clave_window_open_request_file (ClaveWindow *self,
+                                GFile       *file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  texture = gdk_texture_new_from_file (file, &error);
+  if (texture == NULL)
+    {
+      clave_window_add_toast (self, _("This file is not an image Clave Desktop can read. Choose "
+                                      "an image of the QR code (PNG or JPEG)."));
+      return;
+    }
+
+  clave_window_open_request_texture (self, texture);
 }

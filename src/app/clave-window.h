@@ -23,7 +23,8 @@ GCancellable         *clave_window_get_cancellable            (ClaveWindow      
 
 /* Navigation between the pages of the stack, by name ("home", "login",
  * "not-registered", "activate-method", "certificate", "contact",
- * "sms-code", "set-pin", "done", "my-data", "diagnostics"). show_page() remembers the current page for Back;
+ * "sms-code", "set-pin", "done", "my-data", "diagnostics", "request",
+ * "history"). show_page() remembers the current page for Back;
  * show_page_after() makes Back lead to @back_to (no Back when NULL). */
 const char           *clave_window_get_page_name              (ClaveWindow           *self);
 void                  clave_window_show_page                  (ClaveWindow           *self,
@@ -114,6 +115,32 @@ void                  clave_window_unlock_key_async           (ClaveWindow      
 ClaveDeviceKey       *clave_window_unlock_key_finish          (ClaveWindow           *self,
                                                                GAsyncResult          *result,
                                                                GError               **error);
+/* Like clave_window_unlock_key_async(); with @always_ask_pin the PIN
+ * dialog shows even when the key is unlocked (to confirm a login). */
+void                  clave_window_unlock_key_full_async      (ClaveWindow           *self,
+                                                               gboolean               always_ask_pin,
+                                                               GCancellable          *cancellable,
+                                                               GAsyncReadyCallback    callback,
+                                                               gpointer               user_data);
+
+/* Cl@ve Mobile: shows the confirmation page for @request (Back leads
+ * home); a "status" event for the request shown updates it. */
+void                  clave_window_show_request               (ClaveWindow           *self,
+                                                               const ClaveAuthRequestInfo *request);
+void                  clave_window_update_request_status      (ClaveWindow           *self,
+                                                               const char            *id,
+                                                               const char            *status);
+/* A clave: request URI (a link, a pasted text, a scanned QR code):
+ * claims the request with the push key and shows it; problems are said
+ * in a toast. */
+void                  clave_window_open_request_uri           (ClaveWindow           *self,
+                                                               const char            *uri);
+/* Decodes the QR code in @texture and opens its request. */
+void                  clave_window_open_request_texture       (ClaveWindow           *self,
+                                                               GdkTexture            *texture);
+void                  clave_window_open_request_file          (ClaveWindow           *self,
+                                                               GFile                 *file);
+
 /* The service no longer knows this device (or its key is gone): forget
  * it here too and explain on the login page. */
 void                  clave_window_device_lost                (ClaveWindow           *self,

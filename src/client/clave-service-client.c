@@ -11,7 +11,9 @@
 #include "clave-crypto.h"
 #include "clave-http-sig.h"
 #include "clave-protocol.h"
+#include "clave-request-uri.h"
 #include "clave-service-client.h"
+#include "clave-service-client-private.h"
 
 /* The URI flags libsoup itself normalises with, so that the string we
  * sign is the URI libsoup sends (default port dropped, path kept as is). */
@@ -400,6 +402,7 @@ typedef struct {
   const char     *what;            /* "POST /v1/identify", for the debug log */
   gint64          attempts_left;   /* from an error body, -1 when absent */
   gboolean        registration;    /* a registration step: messages say so */
+  gboolean        auth_request;    /* on /v1/device/requests/{id}: not_found means the request */
 } Call;
 
 static void
@@ -447,16 +450,37 @@ build_uri (ClaveServiceClient  *self,
 }
 
 static GBytes *
-sign_with_device_key (GBytes    *base,
-                      gpointer   user_data,
-                      GError   **error)
+sign_with_key (GBytes    *base,
+               gpointer   user_data,
+               GError   **error)
 {
+  if (CLAVE_IS_PUSH_KEY (user_data))
+    return clave_push_key_sign (CLAVE_PUSH_KEY (user_data), base, error);
+
   return clave_device_key_sign (CLAVE_DEVICE_KEY (user_data), base, error);
 }
 
+/* Both keys of a device sign through build_message(); only the keyid
+ * tells the service which one it is. */
+static char *
+keyid_for (gpointer    key,
+           const char *device_id)
+{
+  if (CLAVE_IS_PUSH_KEY (key))
+    return g_strconcat (device_id, CLAVE_PUSH_KEYID_SUFFIX, NULL);
+
+  return g_strdup (device_id);
+}
+
+static gboolean
+is_signing_key (gpointer key)
+{
+  return CLAVE_IS_PUSH_KEY (key) || CLAVE_IS_DEVICE_KEY (key);
+}
+
 /* Builds a request. @body NULL sends none; @bearer adds the activation
- * token; @key and @device_id sign the request as docs/protocol.md
- * "Device signatures" says. */
+ * token; @key (a ClaveDeviceKey or a ClavePushKey) and @device_id sign
+ * the request as docs/protocol.md "Device signatures" says. */
 static SoupMessage *
 build_message (ClaveServiceClient  *self,
                const char          *method,
@@ -464,7 +488,7 @@ build_message (ClaveServiceClient  *self,
                const char          *query,
                JsonNode            *body,
                const char          *bearer,
-               ClaveDeviceKey      *key,
+               gpointer             key,
                const char          *device_id,
                GError             **error)
 {
@@ -510,8 +534,10 @@ build_message (ClaveServiceClient  *self,
       g_autofree char *nonce = clave_random_token (16);
       gint64 created = g_get_real_time () / G_USEC_PER_SEC;
 
-      sig = clave_http_sig_sign (method, uri_string, body_bytes, device_id, created, nonce,
-                                 sign_with_device_key, key, error);
+      g_autofree char *keyid = keyid_for (key, device_id);
+
+      sig = clave_http_sig_sign (method, uri_string, body_bytes, keyid, created, nonce,
+                                 sign_with_key, key, error);
       if (sig == NULL)
         return NULL;
 
@@ -596,6 +622,13 @@ error_from_body (guint       status,
                                         "The code is not correct. Check the SMS and try again: %u tries left.",
                                         left),
                            left);
+    }
+  else if (call->auth_request && status == SOUP_STATUS_NOT_FOUND &&
+           g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_PROTOCOL))
+    {
+      g_clear_error (&error);
+      error = g_error_new_literal (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_REQUEST_NOT_FOUND,
+                                   _("This request does not exist. Ask the website for a new one."));
     }
   else if (call->registration &&
            g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_RESEND_LIMIT))
@@ -1106,6 +1139,21 @@ clave_service_client_register_device_async (ClaveServiceClient    *self,
                                             GAsyncReadyCallback    callback,
                                             gpointer               user_data)
 {
+  clave_service_client_register_device_with_push_key_async (self, activation, key, NULL,
+                                                            device_name, cancellable,
+                                                            callback, user_data);
+}
+
+void
+clave_service_client_register_device_with_push_key_async (ClaveServiceClient    *self,
+                                                          const ClaveActivation *activation,
+                                                          ClaveDeviceKey        *key,
+                                                          ClavePushKey          *push_key,
+                                                          const char            *device_name,
+                                                          GCancellable          *cancellable,
+                                                          GAsyncReadyCallback    callback,
+                                                          gpointer               user_data)
+{
   g_autoptr(GTask) task = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) body = NULL;
@@ -1120,6 +1168,7 @@ clave_service_client_register_device_async (ClaveServiceClient    *self,
 
   g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
   g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
+  g_return_if_fail (push_key == NULL || CLAVE_IS_PUSH_KEY (push_key));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
@@ -1154,6 +1203,13 @@ clave_service_client_register_device_async (ClaveServiceClient    *self,
   json_builder_add_string_value (builder, proof_b64);
   json_builder_set_member_name (builder, "name");
   json_builder_add_string_value (builder, device_name);
+  if (push_key != NULL)
+    {
+      g_autofree char *push_key_b64 = bytes_to_b64url (clave_push_key_get_public_key (push_key));
+
+      json_builder_set_member_name (builder, "push_key");
+      json_builder_add_string_value (builder, push_key_b64);
+    }
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
@@ -2010,4 +2066,659 @@ clave_service_client_registration_verify_finish (ClaveServiceClient  *self,
 
   g_propagate_error (error, g_steal_pointer (&local_error));
   return NULL;
+}
+
+/* Cl@ve Móvil */
+
+G_DEFINE_BOXED_TYPE (ClaveAuthRequestInfo, clave_auth_request_info,
+                     clave_auth_request_info_copy, clave_auth_request_info_free)
+
+ClaveAuthRequestInfo *
+clave_auth_request_info_copy (const ClaveAuthRequestInfo *info)
+{
+  ClaveAuthRequestInfo *copy;
+
+  if (info == NULL)
+    return NULL;
+
+  copy = g_new0 (ClaveAuthRequestInfo, 1);
+  copy->id = g_strdup (info->id);
+  copy->type = g_strdup (info->type);
+  copy->status = g_strdup (info->status);
+  copy->organisation = g_strdup (info->organisation);
+  copy->origin = g_strdup (info->origin);
+  copy->verification_code = g_strdup (info->verification_code);
+  copy->created_at = info->created_at;
+  copy->expires_at = info->expires_at;
+
+  return copy;
+}
+
+void
+clave_auth_request_info_free (ClaveAuthRequestInfo *info)
+{
+  if (info == NULL)
+    return;
+
+  g_free (info->id);
+  g_free (info->type);
+  g_free (info->status);
+  g_free (info->organisation);
+  g_free (info->origin);
+  g_free (info->verification_code);
+  g_free (info);
+}
+
+ClaveHistoryEntry *
+clave_history_entry_copy (const ClaveHistoryEntry *entry)
+{
+  ClaveHistoryEntry *copy;
+
+  if (entry == NULL)
+    return NULL;
+
+  copy = g_new0 (ClaveHistoryEntry, 1);
+  copy->seq = entry->seq;
+  copy->id = g_strdup (entry->id);
+  copy->type = g_strdup (entry->type);
+  copy->organisation = g_strdup (entry->organisation);
+  copy->origin = g_strdup (entry->origin);
+  copy->status = g_strdup (entry->status);
+  copy->created_at = entry->created_at;
+  copy->answered_at = entry->answered_at;
+
+  return copy;
+}
+
+void
+clave_history_entry_free (ClaveHistoryEntry *entry)
+{
+  if (entry == NULL)
+    return;
+
+  g_free (entry->id);
+  g_free (entry->type);
+  g_free (entry->organisation);
+  g_free (entry->origin);
+  g_free (entry->status);
+  g_free (entry);
+}
+
+void
+clave_history_page_free (ClaveHistoryPage *page)
+{
+  if (page == NULL)
+    return;
+
+  g_clear_pointer (&page->entries, g_ptr_array_unref);
+  g_free (page->next);
+  g_free (page);
+}
+
+SoupSession *
+_clave_service_client_get_session (ClaveServiceClient *self)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), NULL);
+
+  return self->session;
+}
+
+SoupMessage *
+_clave_service_client_build_signed (ClaveServiceClient  *self,
+                                    const char          *method,
+                                    const char          *path,
+                                    const char          *query,
+                                    gpointer             key,
+                                    const char          *device_id,
+                                    GError             **error)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), NULL);
+  g_return_val_if_fail (is_signing_key (key), NULL);
+
+  if (!is_valid_id (device_id))
+    {
+      g_set_error_literal (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED,
+                           _("This device is not activated in Cl@ve. Activate it to go on."));
+      return NULL;
+    }
+
+  return build_message (self, method, path, query, NULL, NULL, key, device_id, error);
+}
+
+static gboolean
+read_int64 (JsonObject  *object,
+            const char  *name,
+            gboolean     nullable,
+            gint64      *out,
+            GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (nullable && (node == NULL || JSON_NODE_HOLDS_NULL (node)))
+    {
+      *out = 0;
+      return TRUE;
+    }
+
+  node = get_member (object, name, G_TYPE_INT64);
+  if (node == NULL || json_node_get_int (node) < 0)
+    {
+      g_autofree char *what = g_strdup_printf ("“%s” missing or not a time", name);
+
+      g_propagate_error (error, protocol_error (what));
+      return FALSE;
+    }
+
+  *out = json_node_get_int (node);
+  return TRUE;
+}
+
+gboolean
+_clave_auth_request_status_is_known (const char *status)
+{
+  return g_strcmp0 (status, CLAVE_AUTH_REQUEST_PENDING) == 0 ||
+         g_strcmp0 (status, CLAVE_AUTH_REQUEST_CONFIRMED) == 0 ||
+         g_strcmp0 (status, CLAVE_AUTH_REQUEST_REJECTED) == 0 ||
+         g_strcmp0 (status, CLAVE_AUTH_REQUEST_EXPIRED) == 0;
+}
+
+ClaveAuthRequestInfo *
+_clave_auth_request_info_from_json (JsonObject  *object,
+                                    GError     **error)
+{
+  g_autoptr(ClaveAuthRequestInfo) info = g_new0 (ClaveAuthRequestInfo, 1);
+
+  if (!read_id (object, "id", &info->id, error) ||
+      !read_string (object, "type", FALSE, &info->type, error) ||
+      !read_string (object, "status", FALSE, &info->status, error) ||
+      !read_string (object, "organisation", FALSE, &info->organisation, error) ||
+      !read_string (object, "origin", FALSE, &info->origin, error) ||
+      !read_string (object, "verification_code", FALSE, &info->verification_code, error) ||
+      !read_int64 (object, "created_at", FALSE, &info->created_at, error) ||
+      !read_int64 (object, "expires_at", FALSE, &info->expires_at, error))
+    return NULL;
+
+  if (!clave_request_code_is_valid (info->verification_code))
+    {
+      g_propagate_error (error, protocol_error ("“verification_code” is not 3 digits"));
+      return NULL;
+    }
+
+  return g_steal_pointer (&info);
+}
+
+static gboolean
+parse_request_info (JsonObject  *root,
+                    gpointer    *out,
+                    GError     **error)
+{
+  ClaveAuthRequestInfo *info = _clave_auth_request_info_from_json (root, error);
+
+  if (info == NULL)
+    return FALSE;
+
+  *out = info;
+  return TRUE;
+}
+
+static gboolean
+check_signer (GTask      *task,
+              gpointer    key,
+              const char *device_id)
+{
+  if (!is_signing_key (key))
+    {
+      g_task_return_new_error (task, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED,
+                               "%s", _("This device is not activated in Cl@ve. Activate it to go on."));
+      return FALSE;
+    }
+
+  return check_device (task, device_id);
+}
+
+static gboolean
+check_request_id (GTask      *task,
+                  const char *request_id)
+{
+  if (clave_request_id_is_valid (request_id))
+    return TRUE;
+
+  g_task_return_new_error (task, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_REQUEST_NOT_FOUND,
+                           "%s", _("This request does not exist. Ask the website for a new one."));
+  return FALSE;
+}
+
+static char *
+request_path (const char *request_id,
+              const char *suffix)
+{
+  /* check_request_id() allows only [A-Za-z0-9_-]: nothing to escape. */
+  return g_strconcat (CLAVE_PATH_DEVICE_REQUEST_PREFIX, request_id, suffix, NULL);
+}
+
+/* POST /v1/device/requests/{id}/claim */
+
+void
+clave_service_client_claim_request_async (ClaveServiceClient  *self,
+                                          gpointer             key,
+                                          const char          *device_id,
+                                          const char          *request_id,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autofree char *path = NULL;
+  GError *error = NULL;
+  Call *call;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_claim_request_async);
+
+  if (!check_signer (task, key, device_id) || !check_request_id (task, request_id))
+    return;
+
+  body = empty_object ();
+  path = request_path (request_id, CLAVE_DEVICE_REQUEST_SUFFIX_CLAIM);
+  message = build_message (self, "POST", path, NULL, body, NULL, key, device_id, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  call = send_call (self, g_steal_pointer (&task), message, "POST /v1/device/requests/{id}/claim",
+                    parse_request_info, (GDestroyNotify) clave_auth_request_info_free);
+  call->auth_request = TRUE;
+}
+
+ClaveAuthRequestInfo *
+clave_service_client_claim_request_finish (ClaveServiceClient  *self,
+                                           GAsyncResult        *result,
+                                           GError             **error)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* POST /v1/device/requests/{id}/confirm, …/reject */
+
+static gboolean
+parse_answer (JsonObject  *root,
+              gpointer    *out,
+              GError     **error)
+{
+  g_autofree char *status = NULL;
+
+  if (!read_string (root, "status", FALSE, &status, error))
+    return FALSE;
+
+  if (!g_str_equal (status, CLAVE_AUTH_REQUEST_CONFIRMED) &&
+      !g_str_equal (status, CLAVE_AUTH_REQUEST_REJECTED))
+    {
+      g_propagate_error (error, protocol_error ("answer status is neither confirmed nor rejected"));
+      return FALSE;
+    }
+
+  *out = g_steal_pointer (&status);
+  return TRUE;
+}
+
+static void
+answer_request (ClaveServiceClient  *self,
+                ClaveDeviceKey      *key,
+                const char          *device_id,
+                const char          *request_id,
+                const char          *suffix,
+                const char          *what,
+                gpointer             source_tag,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autofree char *path = NULL;
+  GError *error = NULL;
+  Call *call;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+
+  if (!check_signer (task, key, device_id) || !check_request_id (task, request_id))
+    return;
+
+  body = empty_object ();
+  path = request_path (request_id, suffix);
+  message = build_message (self, "POST", path, NULL, body, NULL, key, device_id, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  call = send_call (self, g_steal_pointer (&task), message, what, parse_answer, g_free);
+  call->auth_request = TRUE;
+}
+
+void
+clave_service_client_confirm_request_async (ClaveServiceClient  *self,
+                                            ClaveDeviceKey      *key,
+                                            const char          *device_id,
+                                            const char          *request_id,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data)
+{
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  answer_request (self, key, device_id, request_id, CLAVE_DEVICE_REQUEST_SUFFIX_CONFIRM,
+                  "POST /v1/device/requests/{id}/confirm",
+                  clave_service_client_confirm_request_async,
+                  cancellable, callback, user_data);
+}
+
+static gboolean
+answer_finish (ClaveServiceClient  *self,
+               GAsyncResult        *result,
+               const char          *expected,
+               GError             **error)
+{
+  g_autofree char *status = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (status == NULL)
+    return FALSE;
+
+  if (!g_str_equal (status, expected))
+    {
+      g_propagate_error (error, protocol_error ("answer status differs from the answer given"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+clave_service_client_confirm_request_finish (ClaveServiceClient  *self,
+                                             GAsyncResult        *result,
+                                             GError             **error)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return answer_finish (self, result, CLAVE_AUTH_REQUEST_CONFIRMED, error);
+}
+
+void
+clave_service_client_reject_request_async (ClaveServiceClient  *self,
+                                           ClaveDeviceKey      *key,
+                                           const char          *device_id,
+                                           const char          *request_id,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  answer_request (self, key, device_id, request_id, CLAVE_DEVICE_REQUEST_SUFFIX_REJECT,
+                  "POST /v1/device/requests/{id}/reject",
+                  clave_service_client_reject_request_async,
+                  cancellable, callback, user_data);
+}
+
+gboolean
+clave_service_client_reject_request_finish (ClaveServiceClient  *self,
+                                            GAsyncResult        *result,
+                                            GError             **error)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return answer_finish (self, result, CLAVE_AUTH_REQUEST_REJECTED, error);
+}
+
+/* GET /v1/device/requests?status=pending */
+
+static gboolean
+parse_pending (JsonObject  *root,
+               gpointer    *out,
+               GError     **error)
+{
+  g_autoptr(GPtrArray) requests = g_ptr_array_new_with_free_func ((GDestroyNotify) clave_auth_request_info_free);
+  JsonNode *node = json_object_get_member (root, "requests");
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_propagate_error (error, protocol_error ("“requests” missing or not an array"));
+      return FALSE;
+    }
+
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      ClaveAuthRequestInfo *info;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        {
+          g_propagate_error (error, protocol_error ("“requests” holds a non-object"));
+          return FALSE;
+        }
+
+      info = _clave_auth_request_info_from_json (json_node_get_object (element), error);
+      if (info == NULL)
+        return FALSE;
+      g_ptr_array_add (requests, info);
+    }
+
+  *out = g_steal_pointer (&requests);
+  return TRUE;
+}
+
+void
+clave_service_client_list_pending_async (ClaveServiceClient  *self,
+                                         gpointer             key,
+                                         const char          *device_id,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_list_pending_async);
+
+  if (!check_signer (task, key, device_id))
+    return;
+
+  message = build_message (self, "GET", CLAVE_PATH_DEVICE_REQUESTS, "status=pending",
+                           NULL, NULL, key, device_id, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  send_call (self, g_steal_pointer (&task), message, "GET /v1/device/requests",
+             parse_pending, (GDestroyNotify) g_ptr_array_unref);
+}
+
+GPtrArray *
+clave_service_client_list_pending_finish (ClaveServiceClient  *self,
+                                          GAsyncResult        *result,
+                                          GError             **error)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* GET /v1/device/history */
+
+#define HISTORY_MAX_LIMIT CLAVE_HISTORY_LIMIT_MAX
+
+/* The cursor is opaque: the service may send it as a number or a string,
+ * and it goes back verbatim in "after". */
+static gboolean
+read_cursor (JsonObject  *root,
+             char       **out,
+             GError     **error)
+{
+  JsonNode *node = json_object_get_member (root, "next");
+
+  *out = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+    {
+      *out = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+      return TRUE;
+    }
+
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+      strlen (json_node_get_string (node)) <= ID_MAX_LEN &&
+      is_valid_id (json_node_get_string (node)))
+    {
+      *out = g_strdup (json_node_get_string (node));
+      return TRUE;
+    }
+
+  g_propagate_error (error, protocol_error ("“next” is not a cursor"));
+  return FALSE;
+}
+
+static gboolean
+parse_history (JsonObject  *root,
+               gpointer    *out,
+               GError     **error)
+{
+  g_autoptr(ClaveHistoryPage) page = g_new0 (ClaveHistoryPage, 1);
+  JsonNode *node = json_object_get_member (root, "items");
+  JsonArray *array;
+
+  page->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) clave_history_entry_free);
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_propagate_error (error, protocol_error ("“items” missing or not an array"));
+      return FALSE;
+    }
+
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      g_autoptr(ClaveHistoryEntry) entry = g_new0 (ClaveHistoryEntry, 1);
+      JsonObject *object;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        {
+          g_propagate_error (error, protocol_error ("“items” holds a non-object"));
+          return FALSE;
+        }
+      object = json_node_get_object (element);
+
+      if (!read_int64 (object, "seq", FALSE, &entry->seq, error) ||
+          !read_id (object, "id", &entry->id, error) ||
+          !read_string (object, "type", FALSE, &entry->type, error) ||
+          !read_string (object, "organisation", FALSE, &entry->organisation, error) ||
+          !read_string (object, "origin", FALSE, &entry->origin, error) ||
+          !read_string (object, "status", FALSE, &entry->status, error) ||
+          !read_int64 (object, "created_at", FALSE, &entry->created_at, error) ||
+          !read_int64 (object, "answered_at", TRUE, &entry->answered_at, error))
+        return FALSE;
+
+      g_ptr_array_add (page->entries, g_steal_pointer (&entry));
+    }
+
+  if (!read_cursor (root, &page->next, error) ||
+      !read_bool (root, "more", &page->more, error))
+    return FALSE;
+
+  /* Without a cursor "more" could only fetch the same page forever. */
+  if (page->more && page->next == NULL)
+    {
+      g_propagate_error (error, protocol_error ("“more” without “next”"));
+      return FALSE;
+    }
+
+  *out = g_steal_pointer (&page);
+  return TRUE;
+}
+
+void
+clave_service_client_get_history_async (ClaveServiceClient  *self,
+                                        gpointer             key,
+                                        const char          *device_id,
+                                        const char          *after,
+                                        guint                limit,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autofree char *query = NULL;
+  g_autofree char *escaped = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_get_history_async);
+
+  if (!check_signer (task, key, device_id))
+    return;
+
+  limit = CLAMP (limit, 1, HISTORY_MAX_LIMIT);
+  if (after != NULL && after[0] != '\0')
+    {
+      escaped = g_uri_escape_string (after, NULL, FALSE);
+      query = g_strdup_printf ("after=%s&limit=%u", escaped, limit);
+    }
+  else
+    query = g_strdup_printf ("limit=%u", limit);
+
+  message = build_message (self, "GET", CLAVE_PATH_DEVICE_HISTORY, query,
+                           NULL, NULL, key, device_id, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  send_call (self, g_steal_pointer (&task), message, "GET /v1/device/history",
+             parse_history, (GDestroyNotify) clave_history_page_free);
+}
+
+ClaveHistoryPage *
+clave_service_client_get_history_finish (ClaveServiceClient  *self,
+                                         GAsyncResult        *result,
+                                         GError             **error)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -5,6 +5,8 @@
 
 #include "clave-device-key.h"
 #include "clave-profile.h"
+#include "clave-protocol.h"
+#include "clave-push-key.h"
 #include "clave-service-error.h"
 
 G_BEGIN_DECLS
@@ -226,5 +228,151 @@ ClaveActivation *clave_service_client_registration_verify_finish (ClaveServiceCl
                                                                   GAsyncResult            *result,
                                                                   guint                   *attempts_left,
                                                                   GError                 **error);
+
+/* ---- Cl@ve Móvil (docs/protocol.md "Cl@ve Móvil") ----------------------
+ *
+ * API for the app:
+ *   ClaveAuthRequestInfo (boxed)                     a request as the device sees it
+ *   clave_service_client_register_device_with_push_key_async ()  activation with a push key
+ *   clave_service_client_claim_request_async ()      POST /v1/device/requests/{id}/claim
+ *   clave_service_client_confirm_request_async ()    POST …/confirm (device key, unlocked)
+ *   clave_service_client_reject_request_async ()     POST …/reject (device key, unlocked)
+ *   clave_service_client_list_pending_async ()       GET /v1/device/requests?status=pending
+ *   clave_service_client_get_history_async ()        GET /v1/device/history (one page)
+ *
+ * @key arguments typed gpointer take either a ClavePushKey (signs with
+ * keyid "<device_id>#push") or an unlocked ClaveDeviceKey (keyid
+ * "<device_id>"); the service accepts the push key only for claim, the
+ * pending list, history and the push channel.
+ */
+
+/* Request types and states: the CLAVE_REQUEST_TYPE_* and
+ * CLAVE_REQUEST_STATUS_* names of clave-protocol.h; these aliases stay. */
+#define CLAVE_AUTH_REQUEST_TYPE_QR       CLAVE_REQUEST_TYPE_QR
+#define CLAVE_AUTH_REQUEST_TYPE_PUSH     CLAVE_REQUEST_TYPE_PUSH
+#define CLAVE_AUTH_REQUEST_TYPE_SMS      CLAVE_REQUEST_TYPE_SMS
+#define CLAVE_AUTH_REQUEST_PENDING       CLAVE_REQUEST_STATUS_PENDING
+#define CLAVE_AUTH_REQUEST_CONFIRMED     CLAVE_REQUEST_STATUS_CONFIRMED
+#define CLAVE_AUTH_REQUEST_REJECTED      CLAVE_REQUEST_STATUS_REJECTED
+#define CLAVE_AUTH_REQUEST_EXPIRED       CLAVE_REQUEST_STATUS_EXPIRED
+
+typedef struct {
+  char   *id;                 /* "req_…" */
+  char   *type;               /* "qr" / "push" / "sms" */
+  char   *status;             /* "pending" / "confirmed" / "rejected" / "expired" */
+  char   *organisation;       /* "Agencia Tributaria" */
+  char   *origin;             /* "https://sede.agenciatributaria.gob.es": show it large */
+  char   *verification_code;  /* "123": the person compares it with the website's */
+  gint64  created_at;         /* unix seconds */
+  gint64  expires_at;         /* unix seconds (service clock) */
+} ClaveAuthRequestInfo;
+
+#define CLAVE_TYPE_AUTH_REQUEST_INFO (clave_auth_request_info_get_type ())
+GType                 clave_auth_request_info_get_type (void) G_GNUC_CONST;
+ClaveAuthRequestInfo *clave_auth_request_info_copy     (const ClaveAuthRequestInfo *info);
+void                  clave_auth_request_info_free     (ClaveAuthRequestInfo       *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveAuthRequestInfo, clave_auth_request_info_free)
+
+/* One entry of GET /v1/device/history. */
+typedef struct {
+  gint64  seq;
+  char   *id;
+  char   *type;
+  char   *organisation;
+  char   *origin;
+  char   *status;
+  gint64  created_at;
+  gint64  answered_at;        /* 0 while not answered (null on the wire) */
+} ClaveHistoryEntry;
+
+ClaveHistoryEntry *clave_history_entry_copy (const ClaveHistoryEntry *entry);
+void               clave_history_entry_free (ClaveHistoryEntry       *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveHistoryEntry, clave_history_entry_free)
+
+typedef struct {
+  GPtrArray *entries;   /* ClaveHistoryEntry, in seq order */
+  char      *next;      /* cursor for the next page ("after"), may be NULL */
+  gboolean   more;
+} ClaveHistoryPage;
+
+void clave_history_page_free (ClaveHistoryPage *page);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveHistoryPage, clave_history_page_free)
+
+/* Like clave_service_client_register_device_async(), and also sends
+ * @push_key's public key as "push_key" (may be NULL: then the same as the
+ * plain call). Finish with clave_service_client_register_device_finish(). */
+void     clave_service_client_register_device_with_push_key_async (ClaveServiceClient    *self,
+                                                                   const ClaveActivation *activation,
+                                                                   ClaveDeviceKey        *key,
+                                                                   ClavePushKey          *push_key,
+                                                                   const char            *device_name,
+                                                                   GCancellable          *cancellable,
+                                                                   GAsyncReadyCallback    callback,
+                                                                   gpointer               user_data);
+
+/* POST /v1/device/requests/{id}/claim: binds a QR request to this
+ * device's citizen and returns it (status "pending" unless answered).
+ * Errors: REQUEST_EXPIRED, ALREADY_CLAIMED, NOT_YOUR_REQUEST,
+ * REQUEST_NOT_FOUND. */
+void                  clave_service_client_claim_request_async  (ClaveServiceClient  *self,
+                                                                 gpointer             key,
+                                                                 const char          *device_id,
+                                                                 const char          *request_id,
+                                                                 GCancellable        *cancellable,
+                                                                 GAsyncReadyCallback  callback,
+                                                                 gpointer             user_data);
+ClaveAuthRequestInfo *clave_service_client_claim_request_finish (ClaveServiceClient  *self,
+                                                                 GAsyncResult        *result,
+                                                                 GError             **error);
+
+/* POST /v1/device/requests/{id}/confirm and …/reject, signed with the
+ * unlocked device key. Errors: REQUEST_EXPIRED, ALREADY_ANSWERED,
+ * NOT_YOUR_REQUEST, KEY_NOT_ALLOWED (never with a ClaveDeviceKey). */
+void     clave_service_client_confirm_request_async  (ClaveServiceClient  *self,
+                                                      ClaveDeviceKey      *key,
+                                                      const char          *device_id,
+                                                      const char          *request_id,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+gboolean clave_service_client_confirm_request_finish (ClaveServiceClient  *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
+void     clave_service_client_reject_request_async   (ClaveServiceClient  *self,
+                                                      ClaveDeviceKey      *key,
+                                                      const char          *device_id,
+                                                      const char          *request_id,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+gboolean clave_service_client_reject_request_finish  (ClaveServiceClient  *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
+
+/* GET /v1/device/requests?status=pending: a GPtrArray of
+ * ClaveAuthRequestInfo (free with g_ptr_array_unref). */
+void       clave_service_client_list_pending_async  (ClaveServiceClient  *self,
+                                                     gpointer             key,
+                                                     const char          *device_id,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+GPtrArray *clave_service_client_list_pending_finish (ClaveServiceClient  *self,
+                                                     GAsyncResult        *result,
+                                                     GError             **error);
+
+/* GET /v1/device/history?after=@after&limit=@limit (@after NULL: from the
+ * start; @limit 1..1000). Most callers want clave_history_store_sync_async(). */
+void              clave_service_client_get_history_async  (ClaveServiceClient  *self,
+                                                           gpointer             key,
+                                                           const char          *device_id,
+                                                           const char          *after,
+                                                           guint                limit,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+ClaveHistoryPage *clave_service_client_get_history_finish (ClaveServiceClient  *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
 
 G_END_DECLS

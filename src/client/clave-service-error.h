@@ -42,6 +42,13 @@ typedef enum {
   CLAVE_SERVICE_ERROR_INVALID_EMAIL,
   CLAVE_SERVICE_ERROR_REGISTRATION_EXPIRED, /* invalid_registration, registration_expired */
   CLAVE_SERVICE_ERROR_REGISTRATION_LOCKED,  /* too many wrong codes: start again */
+  /* Cl@ve Móvil (docs/protocol.md "Cl@ve Móvil"). */
+  CLAVE_SERVICE_ERROR_REQUEST_EXPIRED,      /* request_expired: ask the website for a new one */
+  CLAVE_SERVICE_ERROR_ALREADY_ANSWERED,     /* confirmed or rejected before */
+  CLAVE_SERVICE_ERROR_ALREADY_CLAIMED,      /* another device took this QR request */
+  CLAVE_SERVICE_ERROR_NOT_YOUR_REQUEST,     /* bound to another citizen */
+  CLAVE_SERVICE_ERROR_KEY_NOT_ALLOWED,      /* the push key cannot do this: use the device key */
+  CLAVE_SERVICE_ERROR_REQUEST_NOT_FOUND,    /* not_found on a request path: no such request */
 } ClaveServiceError;
 
 #define CLAVE_SERVICE_ERROR (clave_service_error_quark ())

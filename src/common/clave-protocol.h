@@ -13,6 +13,45 @@
 #define CLAVE_PATH_CHALLENGES         "/v1/challenges"
 #define CLAVE_PATH_REGISTRATIONS      "/v1/registrations"  /* POST: start */
 #define CLAVE_PATH_REGISTRATION_PREFIX "/v1/registrations/" /* + {id}/sms, {id}/verify */
+/* Cl@ve Móvil (docs/protocol.md "Cl@ve Móvil"). */
+#define CLAVE_PATH_RP_REQUESTS        "/v1/rp/requests"          /* POST: create */
+#define CLAVE_PATH_RP_REQUEST_PREFIX  "/v1/rp/requests/"         /* + {id}, {id}/sms-pin */
+#define CLAVE_RP_SUFFIX_SMS_PIN       "/sms-pin"
+#define CLAVE_PATH_DEVICE_REQUESTS    "/v1/device/requests"      /* GET ?status=pending */
+#define CLAVE_PATH_DEVICE_REQUEST_PREFIX "/v1/device/requests/"  /* + {id}/claim, {id}/confirm, {id}/reject */
+#define CLAVE_DEVICE_REQUEST_SUFFIX_CLAIM   "/claim"
+#define CLAVE_DEVICE_REQUEST_SUFFIX_CONFIRM "/confirm"
+#define CLAVE_DEVICE_REQUEST_SUFFIX_REJECT  "/reject"
+#define CLAVE_PATH_DEVICE_HISTORY     "/v1/device/history"       /* GET ?after=&limit= */
+#define CLAVE_PATH_DEVICE_PUSH        "/v1/device/push"          /* WebSocket */
+/* The keyid of a device's push key: device id + this suffix. */
+#define CLAVE_PUSH_KEYID_SUFFIX       "#push"
+#define CLAVE_REQUEST_URI_SCHEME      "clave"
+#define CLAVE_REQUEST_URI_PREFIX      "clave:request?"           /* id=…&code=… */
+#define CLAVE_REQUEST_ID_PREFIX       "req_"
+#define CLAVE_RP_ID_PREFIX            "rp_"
+#define CLAVE_RP_KEY_PREFIX           "ck_"
+#define CLAVE_REQUEST_TTL_SECS        300
+#define CLAVE_SMS_REQUEST_TTL_SECS    600
+#define CLAVE_SMS_PIN_DIGITS          8
+#define CLAVE_SMS_PIN_MAX_ATTEMPTS    3
+#define CLAVE_VERIFICATION_CODE_DIGITS 3
+#define CLAVE_RP_WAIT_MAX_SECS        30
+#define CLAVE_HISTORY_LIMIT_DEFAULT   100
+#define CLAVE_HISTORY_LIMIT_MAX       1000
+#define CLAVE_PUSH_PING_SECS          30
+/* Request types, statuses and push events. */
+#define CLAVE_REQUEST_TYPE_QR         "qr"
+#define CLAVE_REQUEST_TYPE_PUSH       "push"
+#define CLAVE_REQUEST_TYPE_SMS        "sms"
+#define CLAVE_REQUEST_STATUS_PENDING  "pending"
+#define CLAVE_REQUEST_STATUS_CONFIRMED "confirmed"
+#define CLAVE_REQUEST_STATUS_REJECTED "rejected"
+#define CLAVE_REQUEST_STATUS_EXPIRED  "expired"
+#define CLAVE_PUSH_EVENT_REQUEST      "request"
+#define CLAVE_PUSH_EVENT_STATUS       "status"
+#define CLAVE_PUSH_EVENT_DEACTIVATED  "deactivated"
+
 /* Suffixes after CLAVE_PATH_ACTIVATIONS + {id}. */
 #define CLAVE_ACTIVATION_SUFFIX_CERTIFICATE "/certificate"
 
@@ -93,6 +132,13 @@
 #define CLAVE_ERR_INVALID_REGISTRATION     "invalid_registration"     /* 401 */
 #define CLAVE_ERR_REGISTRATION_EXPIRED     "registration_expired"     /* 410 */
 #define CLAVE_ERR_REGISTRATION_LOCKED      "registration_locked"      /* 423 */
+#define CLAVE_ERR_INVALID_RP_KEY           "invalid_rp_key"           /* 401 */
+#define CLAVE_ERR_NO_ACTIVE_DEVICE         "no_active_device"         /* 409 */
+#define CLAVE_ERR_REQUEST_EXPIRED          "request_expired"          /* 410 */
+#define CLAVE_ERR_ALREADY_CLAIMED          "already_claimed"          /* 409 */
+#define CLAVE_ERR_ALREADY_ANSWERED         "already_answered"         /* 409 */
+#define CLAVE_ERR_NOT_YOUR_REQUEST         "not_your_request"         /* 403 */
+#define CLAVE_ERR_KEY_NOT_ALLOWED          "key_not_allowed"          /* 403 */
 #define CLAVE_ERR_INTERNAL                 "internal_error"           /* 500 */
 
 /* Enumerated values. */

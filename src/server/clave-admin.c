@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "clave-admin.h"
+#include "clave-crypto.h"
 #include "clave-document.h"
 #include "clave-protocol.h"
 #include "clave-sqlite-store.h"
@@ -735,6 +736,8 @@ cmd_outbox (const char  *state_dir,
   return TRUE;
 }
 
+static gboolean ensure_demo_rp (ClaveStore *store, GError **error);
+
 static gboolean
 cmd_seed_demo (const char  *state_dir,
                int          argc,
@@ -802,9 +805,190 @@ cmd_seed_demo (const char  *state_dir,
       registered++;
     }
 
+  if (!ensure_demo_rp (store, error))
+    return FALSE;
+
   g_string_append_printf (out, "Demo data ready: %u identities, %u registered in Cl@ve\n",
                           (guint) G_N_ELEMENTS (demo_people), registered);
   return TRUE;
+}
+
+#define DEMO_RP_ID     "rp_demo"
+#define DEMO_RP_NAME   "Sede electrónica de demostración"
+/* Relative: the demo website is served by clave-server itself, whose
+ * origin is only known once it listens (see ClaveRelyingParty). */
+#define DEMO_RP_ORIGIN "/demo/"
+
+/* An https origin: scheme, host, optional port; nothing else. */
+static gboolean
+origin_is_valid (const char *origin)
+{
+  g_autoptr(GUri) uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *again = NULL;
+
+  if (uri == NULL || g_strcmp0 (g_uri_get_scheme (uri), "https") != 0 ||
+      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL ||
+      g_uri_get_fragment (uri) != NULL ||
+      (*g_uri_get_path (uri) != '\0' && g_strcmp0 (g_uri_get_path (uri), "/") != 0))
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+cmd_add_rp (const char  *state_dir,
+            int          argc,
+            char       **argv,
+            GString     *out,
+            GError     **error)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *origin = NULL;
+  const GOptionEntry entries[] = {
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Organisation shown to people", "NAME" },
+    { "origin", 0, 0, G_OPTION_ARG_STRING, &origin, "https origin of the website", "URL" },
+    { NULL }
+  };
+  g_autoptr(ClaveStore) store = NULL;
+  g_autofree char *random_id = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *key_hash = NULL;
+  g_autofree char *random_key = NULL;
+  ClaveRelyingParty rp = { 0 };
+
+  if (!parse_command ("add-rp", "", entries, &argc, &argv, error))
+    return FALSE;
+  if (argc > 1)
+    return usage_error (error, "Unexpected argument %s", argv[1]);
+  if (name == NULL || *g_strstrip (name) == '\0' || g_utf8_strlen (name, -1) > 200 ||
+      !g_utf8_validate (name, -1, NULL))
+    return usage_error (error, "--name is required (1 to 200 characters)");
+  if (origin == NULL || !origin_is_valid (origin))
+    return usage_error (error, "--origin must be an https origin, e.g. https://sede.example.es");
+  if (g_str_has_suffix (origin, "/"))
+    origin[strlen (origin) - 1] = '\0';
+
+  store = open_store (state_dir, error);
+  if (store == NULL)
+    return FALSE;
+
+  random_id = clave_random_token (12);
+  random_key = clave_random_token (32);
+  key = g_strconcat (CLAVE_RP_KEY_PREFIX, random_key, NULL);
+  key_hash = clave_sha256_hex (key, strlen (key));
+  rp.id = g_strconcat (CLAVE_RP_ID_PREFIX, random_id, NULL);
+  rp.name = name;
+  rp.origin = origin;
+  rp.key_hash = key_hash;
+  rp.created_at = now_secs ();
+  if (!clave_store_add_relying_party (store, &rp, error))
+    {
+      g_free (rp.id);
+      return FALSE;
+    }
+
+  /* The only time the key exists outside the relying party. */
+  g_string_append_printf (out, "rp_id: %s\napi_key: %s\n"
+                          "Keep the API key: it is shown only once.\n", rp.id, key);
+  g_free (rp.id);
+  explicit_bzero (key, strlen (key));
+  explicit_bzero (random_key, strlen (random_key));
+  return TRUE;
+}
+
+static gboolean
+cmd_list_rps (const char  *state_dir,
+              int          argc,
+              char       **argv,
+              GString     *out,
+              GError     **error)
+{
+  gboolean as_json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print JSON", NULL },
+    { NULL }
+  };
+  g_autoptr(ClaveStore) store = NULL;
+  g_autoptr(GPtrArray) rps = NULL;
+
+  if (!parse_command ("list-rps", "", entries, &argc, &argv, error))
+    return FALSE;
+  if (argc > 1)
+    return usage_error (error, "Unexpected argument %s", argv[1]);
+
+  store = open_store (state_dir, error);
+  if (store == NULL)
+    return FALSE;
+  rps = clave_store_list_relying_parties (store, error);
+  if (rps == NULL)
+    return FALSE;
+
+  if (as_json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < rps->len; i++)
+        {
+          ClaveRelyingParty *rp = g_ptr_array_index (rps, i);
+          g_autofree char *created = format_time (rp->created_at);
+
+          json_builder_begin_object (builder);
+          add_nullable (builder, "id", rp->id);
+          add_nullable (builder, "name", rp->name);
+          add_nullable (builder, "origin", rp->origin);
+          add_nullable (builder, "created_at", created);
+          json_builder_set_member_name (builder, "demo");
+          json_builder_add_boolean_value (builder, rp->demo);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      root = json_builder_get_root (builder);
+      append_json (out, root);
+      return TRUE;
+    }
+
+  if (rps->len == 0)
+    g_string_append (out, "No relying parties\n");
+  for (guint i = 0; i < rps->len; i++)
+    {
+      ClaveRelyingParty *rp = g_ptr_array_index (rps, i);
+      g_autofree char *created = format_time (rp->created_at);
+
+      g_string_append_printf (out, "%s  %s  %s  %s%s\n", rp->id, created, rp->origin, rp->name,
+                              rp->demo ? "  (demo)" : "");
+    }
+  return TRUE;
+}
+
+/* The demo website's relying party, once: its key is random and never
+ * shown (the website calls the service in-process). */
+static gboolean
+ensure_demo_rp (ClaveStore  *store,
+                GError     **error)
+{
+  g_autoptr(GPtrArray) rps = clave_store_list_relying_parties (store, error);
+  g_autofree char *random_key = NULL;
+  g_autofree char *key_hash = NULL;
+  ClaveRelyingParty rp = { 0 };
+
+  if (rps == NULL)
+    return FALSE;
+  for (guint i = 0; i < rps->len; i++)
+    if (((ClaveRelyingParty *) g_ptr_array_index (rps, i))->demo)
+      return TRUE;
+
+  random_key = clave_random_token (32);
+  key_hash = clave_sha256_hex (random_key, strlen (random_key));
+  explicit_bzero (random_key, strlen (random_key));
+  rp.id = (char *) DEMO_RP_ID;
+  rp.name = (char *) DEMO_RP_NAME;
+  rp.origin = (char *) DEMO_RP_ORIGIN;
+  rp.key_hash = key_hash;
+  rp.created_at = now_secs ();
+  rp.demo = TRUE;
+  return clave_store_add_relying_party (store, &rp, error);
 }
 
 typedef gboolean (*CommandFunc) (const char *state_dir, int argc, char **argv, GString *out,
@@ -824,6 +1008,8 @@ static const struct {
   { "show", cmd_show, "show DOCUMENT [--json]" },
   { "outbox", cmd_outbox, "outbox [--json] [--limit N]" },
   { "seed-demo", cmd_seed_demo, "seed-demo" },
+  { "add-rp", cmd_add_rp, "add-rp --name NAME --origin https://..." },
+  { "list-rps", cmd_list_rps, "list-rps [--json]" },
 };
 
 static char *

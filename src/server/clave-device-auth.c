@@ -74,6 +74,16 @@ clave_device_auth_verify (ClaveStore        *store,
                           GBytes            *body,
                           gint64             now)
 {
+  return clave_device_auth_verify_scoped (store, msg, body, now, FALSE);
+}
+
+ClaveDeviceRecord *
+clave_device_auth_verify_scoped (ClaveStore        *store,
+                                 SoupServerMessage *msg,
+                                 GBytes            *body,
+                                 gint64             now,
+                                 gboolean           push_key_allowed)
+{
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   g_autofree char *content_digest = header_list (headers, "Content-Digest");
   g_autofree char *signature_input = header_list (headers, "Signature-Input");
@@ -83,7 +93,10 @@ clave_device_auth_verify (ClaveStore        *store,
   g_autoptr(ClaveDeviceRecord) device = NULL;
   g_auto(gnutls_pubkey_t) key = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *device_id = NULL;
+  GBytes *public_key;
   gboolean fresh = FALSE;
+  gboolean push = FALSE;
 
   if (content_digest == NULL || signature_input == NULL || signature == NULL)
     return fail (msg, CLAVE_ERR_SIGNATURE_REQUIRED,
@@ -99,7 +112,12 @@ clave_device_auth_verify (ClaveStore        *store,
   if (strlen (input->nonce) > MAX_NONCE_LEN || strlen (input->keyid) > MAX_KEYID_LEN)
     return fail (msg, CLAVE_ERR_INVALID_SIGNATURE, "The request signature cannot be used.");
 
-  device = clave_store_get_device (store, input->keyid, &error);
+  /* "<device>#push" names the device's push key (docs/protocol.md "Push
+   * key"). */
+  push = g_str_has_suffix (input->keyid, CLAVE_PUSH_KEYID_SUFFIX);
+  device_id = push ? g_strndup (input->keyid, strlen (input->keyid) - strlen (CLAVE_PUSH_KEYID_SUFFIX))
+                   : g_strdup (input->keyid);
+  device = clave_store_get_device (store, device_id, &error);
   if (device == NULL && error != NULL)
     {
       clave_http_reply_internal (msg, error);
@@ -117,7 +135,10 @@ clave_device_auth_verify (ClaveStore        *store,
     return fail (msg, CLAVE_ERR_STALE_SIGNATURE,
                  "The signature was created more than 5 minutes from now; check the clock.");
 
-  key = clave_pubkey_import_spki (device->public_key, &error);
+  public_key = push ? device->push_key : device->public_key;
+  if (public_key == NULL)
+    return fail (msg, CLAVE_ERR_UNKNOWN_DEVICE, "No device with this key id.");
+  key = clave_pubkey_import_spki (public_key, &error);
   if (key == NULL)
     {
       clave_http_reply_internal (msg, error);
@@ -148,6 +169,15 @@ clave_device_auth_verify (ClaveStore        *store,
     }
   if (!fresh)
     return fail (msg, CLAVE_ERR_REPLAYED_NONCE, "This signature nonce was already used.");
+
+  /* Checked after the signature, so that only the holder of the push key
+   * learns what it may not do. */
+  if (push && !push_key_allowed)
+    {
+      clave_http_reply_error (msg, SOUP_STATUS_FORBIDDEN, CLAVE_ERR_KEY_NOT_ALLOWED,
+                              "The push key may only receive requests; sign with the device key.");
+      return NULL;
+    }
 
   return g_steal_pointer (&device);
 }

@@ -19,4 +19,13 @@ ClaveDeviceRecord *clave_device_auth_verify     (ClaveStore         *store,
                                                  GBytes             *body,
                                                  gint64              now);
 
+/* As clave_device_auth_verify(), also accepting the device's push key
+ * (keyid "<device>#push") when @push_key_allowed; otherwise a request
+ * correctly signed with the push key is answered 403 key_not_allowed. */
+ClaveDeviceRecord *clave_device_auth_verify_scoped (ClaveStore        *store,
+                                                    SoupServerMessage *msg,
+                                                    GBytes            *body,
+                                                    gint64             now,
+                                                    gboolean           push_key_allowed);
+
 G_END_DECLS

@@ -19,6 +19,31 @@
 
 /* 0 when identification may proceed, else the seconds to wait; -1 after
  * answering with an internal error. */
+gint64
+_clave_identify_wait (ClaveServer  *self,
+                      const char   *document,
+                      const char   *address,
+                      gint64        now,
+                      GError      **error)
+{
+  g_autoptr(GArray) by_document = NULL;
+  g_autoptr(GArray) by_address = NULL;
+  gint64 since = now - CLAVE_IDENTIFY_WINDOW_SECS;
+
+  by_document = clave_store_list_identify_failures (self->store, CLAVE_FAILURE_BY_DOCUMENT,
+                                                    document, since, error);
+  if (by_document != NULL)
+    by_address = clave_store_list_identify_failures (self->store, CLAVE_FAILURE_BY_ADDRESS,
+                                                     address, since, error);
+  if (by_address == NULL)
+    return -1;
+
+  return MAX (_clave_window_wait (by_document, CLAVE_IDENTIFY_MAX_PER_DOCUMENT,
+                           CLAVE_IDENTIFY_WINDOW_SECS, now),
+              _clave_window_wait (by_address, CLAVE_IDENTIFY_MAX_PER_ADDRESS,
+                           CLAVE_IDENTIFY_WINDOW_SECS, now));
+}
+
 static gint64
 identify_rate_limit (ClaveServer       *self,
                      SoupServerMessage *msg,
@@ -27,30 +52,16 @@ identify_rate_limit (ClaveServer       *self,
                      gint64             now)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) by_document = NULL;
-  g_autoptr(GArray) by_address = NULL;
-  gint64 since = now - CLAVE_IDENTIFY_WINDOW_SECS;
+  gint64 wait = _clave_identify_wait (self, document, address, now, &error);
 
-  by_document = clave_store_list_identify_failures (self->store, CLAVE_FAILURE_BY_DOCUMENT,
-                                                    document, since, &error);
-  if (by_document != NULL)
-    by_address = clave_store_list_identify_failures (self->store, CLAVE_FAILURE_BY_ADDRESS,
-                                                     address, since, &error);
-  if (by_address == NULL)
-    {
-      clave_http_reply_internal (msg, error);
-      return -1;
-    }
-
-  return MAX (_clave_window_wait (by_document, CLAVE_IDENTIFY_MAX_PER_DOCUMENT,
-                           CLAVE_IDENTIFY_WINDOW_SECS, now),
-              _clave_window_wait (by_address, CLAVE_IDENTIFY_MAX_PER_ADDRESS,
-                           CLAVE_IDENTIFY_WINDOW_SECS, now));
+  if (wait < 0)
+    clave_http_reply_internal (msg, error);
+  return wait;
 }
 
-static gboolean
-contrast_fits (ClaveDocumentType type,
-               ClaveContrastKind kind)
+gboolean
+_clave_contrast_fits (ClaveDocumentType type,
+                      ClaveContrastKind kind)
 {
   if (type == CLAVE_DOCUMENT_TYPE_NIE)
     return kind == CLAVE_CONTRAST_SUPPORT_NUMBER;
@@ -60,9 +71,9 @@ contrast_fits (ClaveDocumentType type,
 /* What the registry says the person must give for @kind, or NULL when
  * that kind cannot identify this record. A permanent DNI's holder gives
  * the issue date: its validity (9999-01-01) is known to everybody. */
-static const char *
-expected_contrast (const ClaveIdentity *identity,
-                   ClaveContrastKind    kind)
+const char *
+_clave_expected_contrast (const ClaveIdentity *identity,
+                          ClaveContrastKind    kind)
 {
   switch (kind)
     {
@@ -178,7 +189,7 @@ _clave_routes_identify (ClaveServer       *self,
     }
 
   kind = clave_contrast_kind_from_string (kind_in);
-  if (kind >= 0 && contrast_fits (type, (ClaveContrastKind) kind))
+  if (kind >= 0 && _clave_contrast_fits (type, (ClaveContrastKind) kind))
     contrast_value = clave_contrast_normalize ((ClaveContrastKind) kind, value_in, NULL);
   if (contrast_value == NULL || g_strcmp0 (contrast_value, value_in) != 0)
     {
@@ -206,7 +217,7 @@ _clave_routes_identify (ClaveServer       *self,
   /* An unknown document and wrong contrast data take the same path, with
    * the same comparison and the same failure record, so neither the
    * answer nor its timing says whether the document exists. */
-  expected = identity != NULL ? expected_contrast (identity, (ClaveContrastKind) kind) : NULL;
+  expected = identity != NULL ? _clave_expected_contrast (identity, (ClaveContrastKind) kind) : NULL;
   match = clave_constant_time_equal (expected != NULL ? expected : "\x01unknown-document",
                                      contrast_value);
   if (identity == NULL || expected == NULL || !match)
@@ -452,9 +463,11 @@ step_register_device (ClaveServer           *self,
                       const char            *public_key_in,
                       const char            *proof_in,
                       const char            *name,
+                      const char            *push_key_in,
                       gint64                 now)
 {
   g_autoptr(GBytes) public_key = NULL;
+  g_autoptr(GBytes) push_key = NULL;
   g_autoptr(GBytes) proof = NULL;
   g_autoptr(GBytes) signed_data = NULL;
   g_autoptr(GError) error = NULL;
@@ -483,6 +496,24 @@ step_register_device (ClaveServer           *self,
       return;
     }
 
+  /* The push key (docs/protocol.md "Push key") is optional; when given it
+   * must be a key of the same kind, distinct from the device key. */
+  if (push_key_in != NULL)
+    {
+      g_auto(gnutls_pubkey_t) push = NULL;
+
+      push_key = clave_base64url_decode (push_key_in, NULL);
+      if (push_key != NULL && g_bytes_get_size (push_key) > 0)
+        push = clave_pubkey_import_spki (push_key, NULL);
+      if (push == NULL || g_bytes_equal (push_key, public_key))
+        {
+          clave_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_PUBLIC_KEY,
+                                  "push_key must be a base64url SubjectPublicKeyInfo of another "
+                                  "ECDSA P-256 key.");
+          return;
+        }
+    }
+
   signed_data = clave_registration_proof_data (record->id);
   proof = clave_base64url_decode (proof_in, NULL);
   if (proof == NULL || g_bytes_get_size (proof) != 64 ||
@@ -498,6 +529,7 @@ step_register_device (ClaveServer           *self,
   device->id = g_strconcat ("dev_", random_id, NULL);
   device->document = g_strdup (record->document);
   device->public_key = g_bytes_ref (public_key);
+  device->push_key = push_key != NULL ? g_bytes_ref (push_key) : NULL;
   device->name = g_strstrip (g_strdup (name));
   device->created_at = now;
 
@@ -512,6 +544,9 @@ step_register_device (ClaveServer           *self,
     }
 
   g_info ("Activated device %s", device->id);
+  /* The citizen's previous device is deactivated: its push channel hears
+   * of it. */
+  _clave_push_check_devices (self, device->document);
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
@@ -531,6 +566,7 @@ _clave_routes_activation (ClaveServer         *self,
   g_autoptr(ClaveActivationRecord) record = NULL;
   g_autoptr(ClaveCertProof) cert_proof = NULL;
   const char *code = NULL, *public_key = NULL, *proof = NULL, *name = NULL;
+  const char *push_key = NULL;
   gint64 now = _clave_server_now ();
 
   /* The body is checked first: it is bounded and cheap, and a malformed
@@ -557,6 +593,9 @@ _clave_routes_activation (ClaveServer         *self,
       if (!clave_http_member_string (msg, body, "public_key", &public_key) ||
           !clave_http_member_string (msg, body, "proof", &proof) ||
           !clave_http_member_string (msg, body, "name", &name))
+        return;
+      if (json_object_has_member (body, "push_key") &&
+          !clave_http_member_string (msg, body, "push_key", &push_key))
         return;
       if (!name_is_acceptable (name))
         {
@@ -587,7 +626,7 @@ _clave_routes_activation (ClaveServer         *self,
       step_verify (self, msg, record, code, now);
       break;
     case CLAVE_ACTIVATION_STEP_DEVICE:
-      step_register_device (self, msg, record, public_key, proof, name, now);
+      step_register_device (self, msg, record, public_key, proof, name, push_key, now);
       break;
     case CLAVE_ACTIVATION_STEP_CERTIFICATE:
       step_certificate (self, msg, record, cert_proof, now);

@@ -9,16 +9,26 @@
 #include "clave-protocol.h"
 #include "clave-server-private.h"
 
-/* The device that signed @msg, or NULL after answering the error. */
-static ClaveDeviceRecord *
-authenticate (ClaveServer       *self,
-              SoupServerMessage *msg)
+ClaveDeviceRecord *
+_clave_device_authenticate (ClaveServer       *self,
+                            SoupServerMessage *msg,
+                            gboolean           push_key_allowed)
 {
   g_autoptr(GBytes) body = NULL;
 
   if (!clave_http_get_body (msg, &body))
     return NULL;
-  return clave_device_auth_verify (self->store, msg, body, _clave_server_now ());
+  return clave_device_auth_verify_scoped (self->store, msg, body, _clave_server_now (),
+                                          push_key_allowed);
+}
+
+/* The device that signed @msg with its device key, or NULL after
+ * answering the error. */
+static ClaveDeviceRecord *
+authenticate (ClaveServer       *self,
+              SoupServerMessage *msg)
+{
+  return _clave_device_authenticate (self, msg, FALSE);
 }
 
 static void
@@ -101,6 +111,7 @@ _clave_routes_delete_device (ClaveServer       *self,
     }
 
   g_info ("Device %s signed out", device->id);
+  _clave_push_check_devices (self, device->document);
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);

@@ -3,8 +3,11 @@
 
 #include "config.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
+#include "clave-demo-site.h"
 #include "clave-http.h"
 #include "clave-limits.h"
 #include "clave-protocol.h"
@@ -171,6 +174,10 @@ handle_request (SoupServer        *soup,
   if (!clave_store_redact_expired_codes (self->store, _clave_server_now (), &error))
     g_warning ("Redacting expired codes failed: %s", error->message);
 
+  /* The demo relying-party website: /demo and below. */
+  if (clave_demo_site_handle (self, msg, path))
+    return;
+
   if (g_str_equal (path, CLAVE_PATH_HEALTH))
     {
       if (!method_is (msg, SOUP_METHOD_GET))
@@ -229,7 +236,7 @@ handle_request (SoupServer        *soup,
       else
         _clave_routes_delete_device (self, msg);
     }
-  else
+  else if (!_clave_routes_mobile (self, msg, path, query))
     {
       clave_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, CLAVE_ERR_NOT_FOUND,
                               "There is nothing at this path.");
@@ -305,9 +312,9 @@ host_is_ours (ClaveServer *self,
 
 /* A request for another name than ours: a signature made for another
  * service, or a client confused by DNS. Refused before its body is read. */
-static gboolean
-check_host (ClaveServer       *self,
-            SoupServerMessage *msg)
+gboolean
+_clave_server_check_host (ClaveServer       *self,
+                          SoupServerMessage *msg)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *value = soup_message_headers_get_one (headers, "Host");
@@ -339,7 +346,7 @@ handle_early (SoupServer        *soup,
 {
   ClaveServer *self = CLAVE_SERVER (user_data);
 
-  if (!check_host (self, msg))
+  if (!_clave_server_check_host (self, msg))
     return;
   clave_http_watch_body (msg);
 }
@@ -349,7 +356,18 @@ on_request_started (SoupServer        *soup,
                     SoupServerMessage *msg,
                     gpointer           user_data)
 {
+  GSocket *socket = soup_server_message_get_socket (msg);
   gint64 now = g_get_monotonic_time ();
+
+  /* Answers are written in pieces (headers, body, TLS records): without
+   * this, Nagle's algorithm holds the last piece until the client's
+   * delayed ACK, some 40 ms per request on an idle keep-alive
+   * connection. */
+  if (socket != NULL && g_object_get_data (G_OBJECT (socket), "clave-nodelay") == NULL)
+    {
+      g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+      g_object_set_data (G_OBJECT (socket), "clave-nodelay", GINT_TO_POINTER (1));
+    }
 
   g_object_set_data_full (G_OBJECT (msg), STARTED_KEY, g_memdup2 (&now, sizeof now), g_free);
 }
@@ -478,6 +496,7 @@ clave_server_new (const ClaveServerConfig  *config,
   g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started), self);
   g_signal_connect (self->soup, "request-finished", G_CALLBACK (on_request_finished), self);
   g_signal_connect (self->soup, "request-aborted", G_CALLBACK (on_request_aborted), self);
+  _clave_auth_requests_init (self);
 
   purge_cb (self);
   self->purge_id = g_timeout_add_seconds (PURGE_INTERVAL_SECS, purge_cb, self);
@@ -541,6 +560,7 @@ clave_server_shutdown (ClaveServer *self)
   g_return_if_fail (CLAVE_IS_SERVER (self));
 
   g_clear_handle_id (&self->purge_id, g_source_remove);
+  _clave_auth_requests_shutdown (self);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   if (self->sms != NULL)
@@ -555,6 +575,10 @@ clave_server_dispose (GObject *object)
   ClaveServer *self = CLAVE_SERVER (object);
 
   g_clear_handle_id (&self->purge_id, g_source_remove);
+  if (self->waiters != NULL)
+    _clave_auth_requests_shutdown (self);
+  g_clear_pointer (&self->waiters, g_hash_table_unref);
+  g_clear_pointer (&self->push_clients, g_hash_table_unref);
   g_clear_object (&self->soup);
   g_clear_object (&self->sms);
   g_clear_object (&self->store);
@@ -571,6 +595,7 @@ clave_server_finalize (GObject *object)
   g_clear_pointer (&self->secret, g_bytes_unref);
   g_clear_pointer (&self->tls, clave_tls_files_free);
   g_clear_pointer (&self->url, g_free);
+  g_clear_pointer (&self->demo_rp_id, g_free);
   g_clear_pointer (&self->host_names, g_ptr_array_unref);
   if (self->trust_list != NULL)
     gnutls_x509_trust_list_deinit (self->trust_list, 1);

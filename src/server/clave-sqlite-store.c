@@ -157,6 +157,41 @@ static const char * const migrations[] = {
   ");"
   "CREATE INDEX registrations_document ON registrations (document, state);"
   "CREATE INDEX registrations_expires_at ON registrations (expires_at);",
+
+  /* 4: Cl@ve Móvil. seq orders a citizen's history: every change of a
+   * request takes the next value of the counter, so incremental sync sees
+   * status changes too. */
+  "CREATE TABLE relying_parties ("
+  "  id         TEXT PRIMARY KEY,"
+  "  name       TEXT NOT NULL,"
+  "  origin     TEXT NOT NULL,"
+  "  key_hash   TEXT NOT NULL UNIQUE,"
+  "  created_at INTEGER NOT NULL,"
+  "  demo       INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE TABLE auth_requests ("
+  "  id                TEXT PRIMARY KEY,"
+  "  rp                TEXT NOT NULL REFERENCES relying_parties (id) ON DELETE CASCADE,"
+  "  type              TEXT NOT NULL,"
+  "  status            TEXT NOT NULL,"
+  "  citizen           TEXT REFERENCES citizens (document) ON DELETE CASCADE,"
+  "  device            TEXT,"
+  "  verification_code TEXT NOT NULL,"
+  "  pin_hmac          TEXT,"
+  "  pin_attempts      INTEGER NOT NULL DEFAULT 0,"
+  "  created_at        INTEGER NOT NULL,"
+  "  expires_at        INTEGER NOT NULL,"
+  "  answered_at       INTEGER,"
+  "  seq               INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX auth_requests_citizen_seq ON auth_requests (citizen, seq);"
+  "CREATE INDEX auth_requests_pending ON auth_requests (expires_at) WHERE status = 'pending';"
+  "CREATE TABLE counters ("
+  "  name  TEXT PRIMARY KEY,"
+  "  value INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "INSERT INTO counters (name, value) VALUES ('auth_request_seq', 0);"
+  "ALTER TABLE devices ADD COLUMN push_key BLOB;",
 };
 
 /* The SQL that differs between the two owners of SMS codes (the statement
@@ -1067,7 +1102,7 @@ clave_sqlite_store_register_device (ClaveStore              *store,
 
   /* One active device per citizen: the previous one stops working now. */
   stmt = prepare (self,
-                  "UPDATE devices SET deactivated_at = ?2, public_key = NULL"
+                  "UPDATE devices SET deactivated_at = ?2, public_key = NULL, push_key = NULL"
                   " WHERE citizen = ?1 AND deactivated_at IS NULL",
                   error);
   if (stmt == NULL)
@@ -1078,8 +1113,8 @@ clave_sqlite_store_register_device (ClaveStore              *store,
     return rollback (self);
 
   stmt = prepare (self,
-                  "INSERT INTO devices (id, citizen, public_key, name, created_at)"
-                  " VALUES (?1, ?2, ?3, ?4, ?5)",
+                  "INSERT INTO devices (id, citizen, public_key, name, created_at, push_key)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                   error);
   if (stmt == NULL)
     return rollback (self);
@@ -1089,6 +1124,11 @@ clave_sqlite_store_register_device (ClaveStore              *store,
                      (int) g_bytes_get_size (device->public_key), SQLITE_TRANSIENT);
   bind_text (stmt, 4, device->name);
   sqlite3_bind_int64 (stmt, 5, device->created_at);
+  if (device->push_key != NULL)
+    sqlite3_bind_blob (stmt, 6, g_bytes_get_data (device->push_key, NULL),
+                       (int) g_bytes_get_size (device->push_key), SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, 6);
   if (!step_done (self, stmt, "insert device", error))
     return rollback (self);
 
@@ -1108,6 +1148,9 @@ device_from_row (sqlite3_stmt *stmt)
   record->name = column_text (stmt, 3);
   record->created_at = sqlite3_column_int64 (stmt, 4);
   record->deactivated_at = sqlite3_column_int64 (stmt, 5);
+  if (sqlite3_column_type (stmt, 6) == SQLITE_BLOB)
+    record->push_key = g_bytes_new (sqlite3_column_blob (stmt, 6),
+                                    (gsize) sqlite3_column_bytes (stmt, 6));
   return record;
 }
 
@@ -1122,7 +1165,7 @@ clave_sqlite_store_get_device (ClaveStore  *store,
   int rc;
 
   stmt = prepare (self,
-                  "SELECT id, citizen, public_key, name, created_at, IFNULL (deactivated_at, 0)"
+                  "SELECT id, citizen, public_key, name, created_at, IFNULL (deactivated_at, 0), push_key"
                   " FROM devices WHERE id = ?1",
                   error);
   if (stmt == NULL)
@@ -1149,7 +1192,7 @@ clave_sqlite_store_list_devices (ClaveStore  *store,
   int rc;
 
   stmt = prepare (self,
-                  "SELECT id, citizen, public_key, name, created_at, IFNULL (deactivated_at, 0)"
+                  "SELECT id, citizen, public_key, name, created_at, IFNULL (deactivated_at, 0), push_key"
                   " FROM devices WHERE citizen = ?1 ORDER BY created_at DESC, rowid DESC",
                   error);
   if (stmt == NULL)
@@ -1179,7 +1222,7 @@ clave_sqlite_store_deactivate_device (ClaveStore  *store,
 
   stmt = prepare (self,
                   "UPDATE devices SET deactivated_at = IFNULL (deactivated_at, ?2),"
-                  "  public_key = NULL"
+                  "  public_key = NULL, push_key = NULL"
                   " WHERE id = ?1",
                   error);
   if (stmt == NULL)
@@ -1677,6 +1720,360 @@ clave_sqlite_store_close (ClaveStore *store)
   close_database (CLAVE_SQLITE_STORE (store));
 }
 
+/* Cl@ve Móvil ----------------------------------------------------------- */
+static gboolean
+clave_sqlite_store_add_relying_party (ClaveStore               *store,
+                                      const ClaveRelyingParty  *rp,
+                                      GError                  **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self,
+                  "INSERT INTO relying_parties (id, name, origin, key_hash, created_at, demo)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, rp->id);
+  bind_text (stmt, 2, rp->name);
+  bind_text (stmt, 3, rp->origin);
+  bind_text (stmt, 4, rp->key_hash);
+  sqlite3_bind_int64 (stmt, 5, rp->created_at);
+  sqlite3_bind_int (stmt, 6, rp->demo ? 1 : 0);
+  return step_done (self, stmt, "add relying party", error);
+}
+
+static GPtrArray *
+clave_sqlite_store_list_relying_parties (ClaveStore  *store,
+                                         GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  g_autoptr(GPtrArray) rps = g_ptr_array_new_with_free_func ((GDestroyNotify) clave_relying_party_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = prepare (self,
+                  "SELECT id, name, origin, key_hash, created_at, demo FROM relying_parties"
+                  " ORDER BY created_at, id",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      ClaveRelyingParty *rp = g_new0 (ClaveRelyingParty, 1);
+
+      rp->id = column_text (stmt, 0);
+      rp->name = column_text (stmt, 1);
+      rp->origin = column_text (stmt, 2);
+      rp->key_hash = column_text (stmt, 3);
+      rp->created_at = sqlite3_column_int64 (stmt, 4);
+      rp->demo = sqlite3_column_int (stmt, 5) != 0;
+      g_ptr_array_add (rps, rp);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self, error, "list relying parties");
+      sqlite3_reset (stmt);
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return g_steal_pointer (&rps);
+}
+
+/* Inside a transaction: the next history sequence number. */
+static gint64
+next_seq (ClaveSqliteStore  *self,
+          GError           **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 value = -1;
+
+  stmt = prepare (self,
+                  "UPDATE counters SET value = value + 1 WHERE name = 'auth_request_seq'"
+                  " RETURNING value",
+                  error);
+  if (stmt == NULL)
+    return -1;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  else
+    set_db_error (self, error, "next seq");
+  sqlite3_reset (stmt);
+  return value;
+}
+
+static gboolean
+clave_sqlite_store_create_auth_request (ClaveStore                    *store,
+                                        const ClaveAuthRequestRecord  *record,
+                                        const char                    *phone,
+                                        const char                    *sms_body,
+                                        const char                    *redacted_body,
+                                        gint64                        *outbox_id,
+                                        GError                       **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+  gint64 seq;
+
+  if (!begin (self, error))
+    return FALSE;
+  seq = next_seq (self, error);
+  if (seq < 0)
+    return rollback (self);
+
+  stmt = prepare (self,
+                  "INSERT INTO auth_requests (id, rp, type, status, citizen, device,"
+                  "  verification_code, pin_hmac, created_at, expires_at, seq)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, record->id);
+  bind_text (stmt, 2, record->rp);
+  bind_text (stmt, 3, record->type);
+  bind_text (stmt, 4, record->status);
+  bind_text (stmt, 5, record->citizen);
+  bind_text (stmt, 6, record->device);
+  bind_text (stmt, 7, record->verification_code);
+  bind_text (stmt, 8, record->pin_hmac);
+  sqlite3_bind_int64 (stmt, 9, record->created_at);
+  sqlite3_bind_int64 (stmt, 10, record->expires_at);
+  sqlite3_bind_int64 (stmt, 11, seq);
+  if (!step_done (self, stmt, "insert auth request", error))
+    return rollback (self);
+
+  if (sms_body != NULL)
+    {
+      /* Counted for the citizen like activation codes, and redacted by the
+       * same rules (the request id stands in the activation column). */
+      stmt = prepare (self,
+                      "INSERT INTO sms_outbox (phone, body, created_at, citizen, activation,"
+                      "  code_expires_at, redacted_body)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                      error);
+      if (stmt == NULL)
+        return rollback (self);
+      bind_text (stmt, 1, phone);
+      bind_text (stmt, 2, sms_body);
+      sqlite3_bind_int64 (stmt, 3, record->created_at);
+      bind_text (stmt, 4, record->citizen);
+      bind_text (stmt, 5, record->id);
+      sqlite3_bind_int64 (stmt, 6, record->expires_at);
+      bind_text (stmt, 7, redacted_body);
+      if (!step_done (self, stmt, "queue sms", error))
+        return rollback (self);
+      if (outbox_id != NULL)
+        *outbox_id = sqlite3_last_insert_rowid (self->db);
+    }
+
+  return commit (self, error);
+}
+
+#define AUTH_REQUEST_COLUMNS \
+  "SELECT r.id, r.rp, r.type, r.status, r.citizen, r.device, r.verification_code," \
+  " r.pin_hmac, r.pin_attempts, r.created_at, r.expires_at, IFNULL (r.answered_at, 0)," \
+  " r.seq, p.name, p.origin FROM auth_requests r JOIN relying_parties p ON p.id = r.rp"
+
+static ClaveAuthRequestRecord *
+auth_request_from_row (sqlite3_stmt *stmt)
+{
+  ClaveAuthRequestRecord *record = g_new0 (ClaveAuthRequestRecord, 1);
+
+  record->id = column_text (stmt, 0);
+  record->rp = column_text (stmt, 1);
+  record->type = column_text (stmt, 2);
+  record->status = column_text (stmt, 3);
+  record->citizen = column_text (stmt, 4);
+  record->device = column_text (stmt, 5);
+  record->verification_code = column_text (stmt, 6);
+  record->pin_hmac = column_text (stmt, 7);
+  record->pin_attempts = (guint) sqlite3_column_int (stmt, 8);
+  record->created_at = sqlite3_column_int64 (stmt, 9);
+  record->expires_at = sqlite3_column_int64 (stmt, 10);
+  record->answered_at = sqlite3_column_int64 (stmt, 11);
+  record->seq = sqlite3_column_int64 (stmt, 12);
+  record->rp_name = column_text (stmt, 13);
+  record->rp_origin = column_text (stmt, 14);
+  return record;
+}
+
+static ClaveAuthRequestRecord *
+clave_sqlite_store_get_auth_request (ClaveStore  *store,
+                                     const char  *id,
+                                     GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  ClaveAuthRequestRecord *record = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = prepare (self, AUTH_REQUEST_COLUMNS " WHERE r.id = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    record = auth_request_from_row (stmt);
+  else if (rc != SQLITE_DONE)
+    set_db_error (self, error, "get auth request");
+  sqlite3_reset (stmt);
+  return record;
+}
+
+static GPtrArray *
+list_auth_requests (ClaveSqliteStore  *self,
+                    const char        *sql,
+                    const char        *text,
+                    gint64             a,
+                    gint64             b,
+                    GError           **error)
+{
+  g_autoptr(GPtrArray) records =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) clave_auth_request_record_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = prepare (self, sql, error);
+  if (stmt == NULL)
+    return NULL;
+  /* ?1 text, ?2 and ?3 integers; a statement that does not use the last
+   * ones just refuses their binding (SQLITE_RANGE). */
+  bind_text (stmt, 1, text);
+  sqlite3_bind_int64 (stmt, 2, a);
+  sqlite3_bind_int64 (stmt, 3, b);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (records, auth_request_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self, error, "list auth requests");
+      sqlite3_reset (stmt);
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return g_steal_pointer (&records);
+}
+
+static GPtrArray *
+clave_sqlite_store_list_pending_auth_requests (ClaveStore  *store,
+                                               const char  *citizen,
+                                               gint64       now,
+                                               GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+
+  return list_auth_requests (self,
+                             AUTH_REQUEST_COLUMNS
+                             " WHERE r.citizen = ?1 AND r.status = 'pending' AND r.expires_at > ?2"
+                             " AND r.type != 'sms' ORDER BY r.created_at, r.seq",
+                             citizen, now, 0, error);
+}
+
+static GPtrArray *
+clave_sqlite_store_list_history (ClaveStore  *store,
+                                 const char  *citizen,
+                                 gint64       after,
+                                 guint        limit,
+                                 GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+
+  return list_auth_requests (self,
+                             AUTH_REQUEST_COLUMNS
+                             " WHERE r.citizen = ?1 AND r.seq > ?2 ORDER BY r.seq LIMIT ?3",
+                             citizen, after, limit, error);
+}
+
+static GPtrArray *
+clave_sqlite_store_list_expired_auth_requests (ClaveStore  *store,
+                                               gint64       now,
+                                               GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+
+  return list_auth_requests (self,
+                             AUTH_REQUEST_COLUMNS
+                             " WHERE r.status = 'pending' AND r.expires_at <= ?2"
+                             " ORDER BY r.expires_at",
+                             NULL, now, 0, error);
+}
+
+static gboolean
+clave_sqlite_store_update_auth_request (ClaveStore  *store,
+                                        const char  *id,
+                                        const char  *status,
+                                        const char  *citizen,
+                                        const char  *device,
+                                        gint64       answered_at,
+                                        gboolean     count_pin_attempt,
+                                        guint        max_pin_attempts,
+                                        gboolean    *changed,
+                                        GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+  gint64 seq;
+
+  *changed = FALSE;
+  if (!begin (self, error))
+    return FALSE;
+  seq = next_seq (self, error);
+  if (seq < 0)
+    return rollback (self);
+
+  /* Only a pending request changes; a claim only binds an unbound one (or
+   * re-binds the same device). A counted PIN attempt rejects the request
+   * at the last one. */
+  stmt = prepare (self,
+                  "UPDATE auth_requests SET"
+                  "  seq = ?2,"
+                  "  pin_attempts = pin_attempts + ?7,"
+                  "  status = CASE WHEN ?7 = 1 AND pin_attempts + 1 >= ?8 THEN 'rejected'"
+                  "                ELSE IFNULL (?3, status) END,"
+                  "  pin_hmac = CASE WHEN ?3 IS NOT NULL OR (?7 = 1 AND pin_attempts + 1 >= ?8)"
+                  "                  THEN NULL ELSE pin_hmac END,"
+                  "  answered_at = CASE WHEN ?3 IS NOT NULL OR (?7 = 1 AND pin_attempts + 1 >= ?8)"
+                  "                     THEN ?6 ELSE answered_at END,"
+                  "  citizen = IFNULL (?4, citizen),"
+                  "  device = IFNULL (?5, device)"
+                  " WHERE id = ?1 AND status = 'pending'"
+                  "  AND (?5 IS NULL OR device IS NULL OR device = ?5)"
+                  "  AND (?4 IS NULL OR citizen IS NULL OR citizen = ?4)",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, id);
+  sqlite3_bind_int64 (stmt, 2, seq);
+  bind_text (stmt, 3, status);
+  bind_text (stmt, 4, citizen);
+  bind_text (stmt, 5, device);
+  sqlite3_bind_int64 (stmt, 6, answered_at);
+  sqlite3_bind_int (stmt, 7, count_pin_attempt ? 1 : 0);
+  sqlite3_bind_int (stmt, 8, (int) max_pin_attempts);
+  if (!step_done (self, stmt, "update auth request", error))
+    return rollback (self);
+  *changed = sqlite3_changes (self->db) > 0;
+  if (!*changed)
+    {
+      rollback (self);
+      return TRUE;
+    }
+
+  /* A PIN that can no longer be used leaves the outbox. */
+  stmt = prepare (self,
+                  "UPDATE sms_outbox SET body = redacted_body, redacted_body = NULL"
+                  " WHERE activation = ?1 AND redacted_body IS NOT NULL"
+                  "  AND (SELECT status FROM auth_requests WHERE id = ?1) != 'pending'",
+                  error);
+  if (stmt == NULL)
+    return rollback (self);
+  bind_text (stmt, 1, id);
+  if (!step_done (self, stmt, "redact pin", error))
+    return rollback (self);
+
+  return commit (self, error);
+}
+
 static void
 clave_sqlite_store_finalize (GObject *object)
 {
@@ -1729,6 +2126,14 @@ clave_sqlite_store_iface_init (ClaveStoreInterface *iface)
   iface->create_registration = clave_sqlite_store_create_registration;
   iface->get_registration = clave_sqlite_store_get_registration;
   iface->complete_registration = clave_sqlite_store_complete_registration;
+  iface->add_relying_party = clave_sqlite_store_add_relying_party;
+  iface->list_relying_parties = clave_sqlite_store_list_relying_parties;
+  iface->create_auth_request = clave_sqlite_store_create_auth_request;
+  iface->get_auth_request = clave_sqlite_store_get_auth_request;
+  iface->list_pending_auth_requests = clave_sqlite_store_list_pending_auth_requests;
+  iface->list_history = clave_sqlite_store_list_history;
+  iface->list_expired_auth_requests = clave_sqlite_store_list_expired_auth_requests;
+  iface->update_auth_request = clave_sqlite_store_update_auth_request;
   iface->close = clave_sqlite_store_close;
 }
 

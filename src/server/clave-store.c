@@ -61,7 +61,38 @@ clave_device_record_free (ClaveDeviceRecord *record)
   g_free (record->id);
   g_free (record->document);
   g_clear_pointer (&record->public_key, g_bytes_unref);
+  g_clear_pointer (&record->push_key, g_bytes_unref);
   g_free (record->name);
+  g_free (record);
+}
+
+void
+clave_relying_party_free (ClaveRelyingParty *rp)
+{
+  if (rp == NULL)
+    return;
+  g_free (rp->id);
+  g_free (rp->name);
+  g_free (rp->origin);
+  g_free (rp->key_hash);
+  g_free (rp);
+}
+
+void
+clave_auth_request_record_free (ClaveAuthRequestRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->id);
+  g_free (record->rp);
+  g_free (record->type);
+  g_free (record->status);
+  g_free (record->citizen);
+  g_free (record->device);
+  g_free (record->verification_code);
+  g_free (record->pin_hmac);
+  g_free (record->rp_name);
+  g_free (record->rp_origin);
   g_free (record);
 }
 
@@ -413,6 +444,85 @@ clave_store_complete_registration (ClaveStore                  *self,
                                    GError                     **error)
 {
   STORE_CALL (complete_registration, FALSE, registration_id, citizen, activation, error);
+}
+
+gboolean
+clave_store_add_relying_party (ClaveStore               *self,
+                               const ClaveRelyingParty  *rp,
+                               GError                  **error)
+{
+  STORE_CALL (add_relying_party, FALSE, rp, error);
+}
+
+GPtrArray *
+clave_store_list_relying_parties (ClaveStore  *self,
+                                  GError     **error)
+{
+  STORE_CALL (list_relying_parties, NULL, error);
+}
+
+gboolean
+clave_store_create_auth_request (ClaveStore                    *self,
+                                 const ClaveAuthRequestRecord  *record,
+                                 const char                    *phone,
+                                 const char                    *sms_body,
+                                 const char                    *redacted_body,
+                                 gint64                        *outbox_id,
+                                 GError                       **error)
+{
+  STORE_CALL (create_auth_request, FALSE, record, phone, sms_body, redacted_body, outbox_id,
+              error);
+}
+
+ClaveAuthRequestRecord *
+clave_store_get_auth_request (ClaveStore  *self,
+                              const char  *id,
+                              GError     **error)
+{
+  STORE_CALL (get_auth_request, NULL, id, error);
+}
+
+GPtrArray *
+clave_store_list_pending_auth_requests (ClaveStore  *self,
+                                        const char  *citizen,
+                                        gint64       now,
+                                        GError     **error)
+{
+  STORE_CALL (list_pending_auth_requests, NULL, citizen, now, error);
+}
+
+GPtrArray *
+clave_store_list_history (ClaveStore  *self,
+                          const char  *citizen,
+                          gint64       after,
+                          guint        limit,
+                          GError     **error)
+{
+  STORE_CALL (list_history, NULL, citizen, after, limit, error);
+}
+
+GPtrArray *
+clave_store_list_expired_auth_requests (ClaveStore  *self,
+                                        gint64       now,
+                                        GError     **error)
+{
+  STORE_CALL (list_expired_auth_requests, NULL, now, error);
+}
+
+gboolean
+clave_store_update_auth_request (ClaveStore  *self,
+                                 const char  *id,
+                                 const char  *status,
+                                 const char  *citizen,
+                                 const char  *device,
+                                 gint64       answered_at,
+                                 gboolean     count_pin_attempt,
+                                 guint        max_pin_attempts,
+                                 gboolean    *changed,
+                                 GError     **error)
+{
+  STORE_CALL (update_auth_request, FALSE, id, status, citizen, device, answered_at,
+              count_pin_attempt, max_pin_attempts, changed, error);
 }
 
 void

@@ -111,7 +111,41 @@ typedef struct {
   char   *name;
   gint64  created_at;
   gint64  deactivated_at;  /* 0 while active */
+  GBytes *push_key;        /* SPKI DER of the push key; NULL without one or
+                            * once deactivated */
 } ClaveDeviceRecord;
+
+/* A relying party (government website) of Cl@ve Móvil. */
+typedef struct {
+  char     *id;            /* "rp_…" */
+  char     *name;
+  /* An https origin; the demo website's is "/demo/", relative to the
+   * service's own origin (unknown when seed-demo runs). */
+  char     *origin;
+  char     *key_hash;      /* SHA-256 hex of the API key */
+  gint64    created_at;
+  gboolean  demo;
+} ClaveRelyingParty;
+
+/* An authentication request of a relying party. */
+typedef struct {
+  char   *id;
+  char   *rp;
+  char   *type;               /* CLAVE_REQUEST_TYPE_* */
+  char   *status;             /* as stored: expiry not applied */
+  char   *citizen;            /* NULL for a QR request until claimed */
+  char   *device;             /* the device that claimed it, or NULL */
+  char   *verification_code;
+  char   *pin_hmac;           /* sms only; NULL once used */
+  guint   pin_attempts;
+  gint64  created_at;
+  gint64  expires_at;
+  gint64  answered_at;        /* 0 while pending */
+  gint64  seq;
+  /* Of the relying party (read only). */
+  char   *rp_name;
+  char   *rp_origin;
+} ClaveAuthRequestRecord;
 
 typedef struct {
   gint64  id;
@@ -136,6 +170,8 @@ void                   clave_activation_record_free (ClaveActivationRecord *reco
 void                   clave_device_record_free     (ClaveDeviceRecord     *record);
 void                   clave_outbox_message_free    (ClaveOutboxMessage    *message);
 void                   clave_registration_record_free (ClaveRegistrationRecord *record);
+void                   clave_relying_party_free     (ClaveRelyingParty     *rp);
+void                   clave_auth_request_record_free (ClaveAuthRequestRecord *record);
 const char            *clave_activation_state_to_string   (ClaveActivationState state);
 int                    clave_activation_state_from_string (const char          *str);
 const char            *clave_registration_state_to_string   (ClaveRegistrationState state);
@@ -147,6 +183,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveActivationRecord, clave_activation_record_fr
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveDeviceRecord, clave_device_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveOutboxMessage, clave_outbox_message_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveRegistrationRecord, clave_registration_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveRelyingParty, clave_relying_party_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveAuthRequestRecord, clave_auth_request_record_free)
 
 #define CLAVE_TYPE_STORE (clave_store_get_type ())
 G_DECLARE_INTERFACE (ClaveStore, clave_store, CLAVE, STORE, GObject)
@@ -278,6 +316,43 @@ struct _ClaveStoreInterface
                                                     const char                  *registration_id,
                                                     const ClaveCitizen          *citizen,
                                                     const ClaveActivationRecord *activation,
+                                                    GError                     **error);
+  gboolean                (*add_relying_party)     (ClaveStore                  *self,
+                                                    const ClaveRelyingParty     *rp,
+                                                    GError                     **error);
+  GPtrArray              *(*list_relying_parties)  (ClaveStore                  *self,
+                                                    GError                     **error);
+  gboolean                (*create_auth_request)   (ClaveStore                  *self,
+                                                    const ClaveAuthRequestRecord *record,
+                                                    const char                  *phone,
+                                                    const char                  *sms_body,
+                                                    const char                  *redacted_body,
+                                                    gint64                      *outbox_id,
+                                                    GError                     **error);
+  ClaveAuthRequestRecord *(*get_auth_request)      (ClaveStore                  *self,
+                                                    const char                  *id,
+                                                    GError                     **error);
+  GPtrArray              *(*list_pending_auth_requests) (ClaveStore             *self,
+                                                    const char                  *citizen,
+                                                    gint64                       now,
+                                                    GError                     **error);
+  GPtrArray              *(*list_history)          (ClaveStore                  *self,
+                                                    const char                  *citizen,
+                                                    gint64                       after,
+                                                    guint                        limit,
+                                                    GError                     **error);
+  GPtrArray              *(*list_expired_auth_requests) (ClaveStore             *self,
+                                                    gint64                       now,
+                                                    GError                     **error);
+  gboolean                (*update_auth_request)   (ClaveStore                  *self,
+                                                    const char                  *id,
+                                                    const char                  *status,
+                                                    const char                  *citizen,
+                                                    const char                  *device,
+                                                    gint64                       answered_at,
+                                                    gboolean                     count_pin_attempt,
+                                                    guint                        max_pin_attempts,
+                                                    gboolean                    *changed,
                                                     GError                     **error);
   void                    (*close)                 (ClaveStore                  *self);
 };
@@ -453,6 +528,58 @@ gboolean               clave_store_complete_registration (ClaveStore            
                                                           const ClaveCitizen          *citizen,
                                                           const ClaveActivationRecord *activation,
                                                           GError                     **error);
+/* Cl@ve Móvil (docs/protocol.md "Cl@ve Móvil"). */
+gboolean    clave_store_add_relying_party   (ClaveStore                   *store,
+                                                    const ClaveRelyingParty      *rp,
+                                                    GError                      **error);
+/* Oldest first (ClaveRelyingParty). */
+GPtrArray  *clave_store_list_relying_parties (ClaveStore                  *store,
+                                                    GError                      **error);
+/* In one transaction: adds @record with the next history seq and, with
+ * @sms_body, queues the SMS (redacted to @redacted_body once the request
+ * is answered or expires). */
+gboolean    clave_store_create_auth_request (ClaveStore                   *store,
+                                                    const ClaveAuthRequestRecord *record,
+                                                    const char                   *phone,
+                                                    const char                   *sms_body,
+                                                    const char                   *redacted_body,
+                                                    gint64                       *outbox_id,
+                                                    GError                      **error);
+ClaveAuthRequestRecord *clave_store_get_auth_request (ClaveStore      *store,
+                                                    const char                   *id,
+                                                    GError                      **error);
+/* The citizen's pending, unexpired qr and push requests, oldest first. */
+GPtrArray  *clave_store_list_pending_auth_requests (ClaveStore            *store,
+                                                    const char                   *citizen,
+                                                    gint64                        now,
+                                                    GError                      **error);
+/* The citizen's requests with seq > @after, by seq, at most @limit. */
+GPtrArray  *clave_store_list_history        (ClaveStore                   *store,
+                                                    const char                   *citizen,
+                                                    gint64                        after,
+                                                    guint                         limit,
+                                                    GError                      **error);
+/* Requests still stored as pending whose expiry is at or before @now. */
+GPtrArray  *clave_store_list_expired_auth_requests (ClaveStore            *store,
+                                                    gint64                        now,
+                                                    GError                      **error);
+/* Changes a pending request in one transaction and gives it the next
+ * seq: @status (NULL: unchanged; non-NULL also sets @answered_at and
+ * forgets the PIN), binds @citizen and @device (NULL: unchanged; refused
+ * when bound to others), or counts a wrong PIN (rejecting it at
+ * @max_pin_attempts). @changed is FALSE when nothing matched (not pending
+ * any more, or bound to another device). */
+gboolean    clave_store_update_auth_request (ClaveStore                   *store,
+                                                    const char                   *id,
+                                                    const char                   *status,
+                                                    const char                   *citizen,
+                                                    const char                   *device,
+                                                    gint64                        answered_at,
+                                                    gboolean                      count_pin_attempt,
+                                                    guint                         max_pin_attempts,
+                                                    gboolean                     *changed,
+                                                    GError                      **error);
+
 void                   clave_store_close                 (ClaveStore                  *self);
 
 G_END_DECLS

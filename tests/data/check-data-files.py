@@ -108,6 +108,19 @@ def check_desktop(path, app_id):
           and os.path.basename(path) == app_id + '.desktop',
           'the desktop file starts clave-desktop with the app icon',
           [f"Exec={entry.get('Exec')} Icon={entry.get('Icon')}"])
+    check('x-scheme-handler/clave' in entry.get('MimeType', '').split(';'),
+          'the desktop file opens clave: links', [f"MimeType={entry.get('MimeType')}"])
+    service = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'data',
+                           app_id + '.service.in')
+    try:
+        with open(service, encoding='utf-8') as f:
+            lines = dict(l.strip().split('=', 1) for l in f if '=' in l)
+    except OSError as e:
+        lines = {'error': str(e)}
+    check(entry.get('DBusActivatable') == 'true' and lines.get('Name') == app_id
+          and lines.get('Exec', '').endswith('/clave-desktop --gapplication-service'),
+          'the app is D-Bus activatable with a matching service file',
+          [f"DBusActivatable={entry.get('DBusActivatable')}", str(lines)])
     spanish = {k: entry.get(k) for k in ('Name[es]', 'GenericName[es]', 'Comment[es]', 'Keywords[es]')}
     check(all(spanish.values()) and spanish['GenericName[es]'] != entry.get('GenericName'),
           'the desktop file carries the Spanish translation', [f'{k}={v}' for k, v in spanish.items()])

@@ -162,6 +162,9 @@ gui_run_with (const GuiOptions *options,
   keys = g_settings_schema_list_keys (schema);
   for (guint i = 0; keys[i] != NULL; i++)
     g_settings_reset (fixture.settings, keys[i]);
+  /* Closing the windows ends each test: no running on in the background
+   * (the tests of that turn it on). */
+  g_settings_set_boolean (fixture.settings, "run-in-background", FALSE);
 
   if (fixture.server != NULL)
     gui_fixture_set_service (&fixture, clave_test_server_get_base_url (fixture.server),

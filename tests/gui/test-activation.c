@@ -47,6 +47,7 @@ run_activate_my_data_sign_out (GuiFixture *fixture)
 {
   g_autofree char *device_id = NULL;
   g_autofree char *key_path = NULL;
+  g_autofree char *push_key_path = NULL;
   GtkWidget *dialog;
   GStatBuf st;
 
@@ -62,6 +63,10 @@ run_activate_my_data_sign_out (GuiFixture *fixture)
    * the device. */
   key_path = clave_device_key_default_path ();
   g_assert_cmpint (g_stat (key_path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  /* So is the push key, for receiving requests without the PIN. */
+  push_key_path = clave_push_key_default_path ();
+  g_assert_cmpint (g_stat (push_key_path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
   g_assert_true (admin_device_active (fixture, device_id));
   {
@@ -122,6 +127,8 @@ run_activate_my_data_sign_out (GuiFixture *fixture)
   gui_wait_for_page (fixture, "login");
   gui_wait_until (gui_find_label (GTK_WIDGET (fixture->window), "Signed out") != NULL);
   g_assert_false (g_file_test (key_path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (push_key_path, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (clave_application_get_push_state (fixture->app), ==, CLAVE_PUSH_STATE_OFFLINE);
   {
     g_autofree char *id = g_settings_get_string (fixture->settings, "device-id");
 

@@ -50,15 +50,18 @@ run_menus_about_shortcuts (GuiFixture *fixture)
   GtkLicense license;
 
   /* The Personal Area, as on the phone, shows only on an activated device. */
-  g_assert_cmpstr (personal_items, ==, "My data in Cl@ve|Log out");
+  g_assert_cmpstr (personal_items, ==, "My data in Cl@ve|My requests for Cl@ve Mobile|Log out");
   g_assert_false (gui_visible (fixture, "personal_area_button"));
   g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (personal)), ==, "Personal Area");
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.my-data", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.history", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.scan-qr", NULL);
   gui_settle (50);
   g_assert_cmpstr (gui_page (fixture), ==, "home");
+  g_assert_null (gui_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG));
 
   g_assert_cmpstr (main_items, ==,
-                   "_Card Readers and Certificates|_Keyboard Shortcuts|_About Clave Desktop");
+                   "_Card Readers and Certificates|_Preferences|_Keyboard Shortcuts|_About Clave Desktop");
   g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (main_menu)), ==, "Main Menu");
 
   g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "about", NULL);

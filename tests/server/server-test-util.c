@@ -618,3 +618,196 @@ test_server_start (const char *const *extra_args)
   g_assert_nonnull (server);
   return server;
 }
+
+/* Cl@ve Móvil ------------------------------------------------------------ */
+
+char *
+test_add_rp (ClaveTestServer  *server,
+             const char       *name,
+             const char       *origin,
+             char            **key)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = clave_test_server_admin (server, &error, "add-rp", "--name", name,
+                                                  "--origin", origin, NULL);
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_no_error (error);
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_true (g_str_has_prefix (lines[0], "rp_id: rp_"));
+  g_assert_true (g_str_has_prefix (lines[1], "api_key: ck_"));
+  *key = g_strdup (lines[1] + strlen ("api_key: "));
+  return g_strdup (lines[0] + strlen ("rp_id: "));
+}
+
+void
+test_mobile_device_free (TestMobileDevice *device)
+{
+  if (device == NULL)
+    return;
+  test_device_free (device->device);
+  test_device_free (device->push);
+  g_free (device);
+}
+
+TestMobileDevice *
+test_mobile_device_activate (ClaveTestServer *server,
+                             SoupSession     *session,
+                             const char      *document,
+                             const char      *kind,
+                             const char      *value,
+                             const char      *phone)
+{
+  const char *base = clave_test_server_get_base_url (server);
+  g_autoptr(TestActivation) activation = NULL;
+  g_autoptr(TestResponse) sms = NULL;
+  g_autoptr(TestResponse) verified = NULL;
+  g_autoptr(TestResponse) registered = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *public_key = NULL;
+  g_autofree char *push_key = NULL;
+  g_autofree char *proof = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *path = NULL;
+  TestMobileDevice *device = g_new0 (TestMobileDevice, 1);
+
+  device->device = test_device_new ();
+  device->push = test_device_new ();
+
+  activation = test_start_activation (session, base, document, kind, value);
+  sms = test_send_sms (session, base, activation);
+  test_assert_status (sms, SOUP_STATUS_OK);
+  code = clave_test_server_last_sms_code (server, phone, &error);
+  g_assert_no_error (error);
+  verified = test_verify_code (session, base, activation, code);
+  test_assert_status (verified, SOUP_STATUS_OK);
+
+  public_key = test_device_public_key (device->device);
+  push_key = test_device_public_key (device->push);
+  proof = test_device_proof (device->device, activation->id);
+  body = g_strdup_printf ("{\"public_key\":\"%s\",\"proof\":\"%s\",\"name\":\"test\","
+                          "\"push_key\":\"%s\"}", public_key, proof, push_key);
+  path = g_strdup_printf ("/v1/activations/%s/device", activation->id);
+  registered = test_post_json (session, base, path, body, activation->token);
+  test_assert_status (registered, SOUP_STATUS_CREATED);
+  device->device->device_id = g_strdup (test_response_string (registered, "device_id"));
+  device->push->device_id = g_strconcat (device->device->device_id, CLAVE_PUSH_KEYID_SUFFIX, NULL);
+  return device;
+}
+
+void
+test_iterate_once (void)
+{
+  if (!g_main_context_iteration (NULL, FALSE))
+    g_usleep (500);
+}
+
+gboolean
+test_iterate_until (gboolean *flag,
+                    guint     timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!*flag && g_get_monotonic_time () < end)
+    test_iterate_once ();
+  return *flag;
+}
+
+static void
+push_on_message (SoupWebsocketConnection *conn,
+                 SoupWebsocketDataType    type,
+                 GBytes                  *message,
+                 gpointer                 user_data)
+{
+  TestPushChannel *channel = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message));
+  JsonNode *node;
+
+  g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
+  node = json_from_string (text, &error);
+  g_assert_no_error (error);
+  g_queue_push_tail (&channel->events, node);
+}
+
+static void
+push_on_closed (SoupWebsocketConnection *conn,
+                gpointer                 user_data)
+{
+  ((TestPushChannel *) user_data)->closed = TRUE;
+}
+
+static void
+push_connected_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  TestPushChannel *channel = user_data;
+
+  channel->conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result,
+                                                         &channel->error);
+  channel->done = TRUE;
+}
+
+TestPushChannel *
+test_push_channel_open (ClaveTestServer *server,
+                        SoupSession     *session,
+                        TestDevice      *signer,
+                        guint           *status)
+{
+  g_autofree char *uri = g_strconcat (clave_test_server_get_base_url (server),
+                                      CLAVE_PATH_DEVICE_PUSH, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autoptr(ClaveHttpSigHeaders) sig = test_device_sign (signer, "GET", uri, "");
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+  TestPushChannel *channel = g_new0 (TestPushChannel, 1);
+
+  soup_message_headers_replace (headers, "Content-Digest", sig->content_digest);
+  soup_message_headers_replace (headers, "Signature-Input", sig->signature_input);
+  soup_message_headers_replace (headers, "Signature", sig->signature);
+  soup_session_websocket_connect_async (session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
+                                        push_connected_cb, channel);
+  g_assert_true (test_iterate_until (&channel->done, 10000));
+  if (status != NULL)
+    *status = soup_message_get_status (msg);
+  if (channel->conn != NULL)
+    {
+      g_signal_connect (channel->conn, "message", G_CALLBACK (push_on_message), channel);
+      g_signal_connect (channel->conn, "closed", G_CALLBACK (push_on_closed), channel);
+    }
+  return channel;
+}
+
+void
+test_push_channel_free (TestPushChannel *channel)
+{
+  if (channel == NULL)
+    return;
+  if (channel->conn != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (channel->conn, channel);
+      if (soup_websocket_connection_get_state (channel->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (channel->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+      g_object_unref (channel->conn);
+    }
+  g_queue_clear_full (&channel->events, (GDestroyNotify) json_node_unref);
+  g_clear_pointer (&channel->last, json_node_unref);
+  g_clear_error (&channel->error);
+  g_free (channel);
+}
+
+JsonObject *
+test_push_channel_next (TestPushChannel *channel,
+                        guint            timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (g_queue_is_empty (&channel->events) && g_get_monotonic_time () < end)
+    test_iterate_once ();
+  if (g_queue_is_empty (&channel->events))
+    return NULL;
+  g_clear_pointer (&channel->last, json_node_unref);
+  channel->last = g_queue_pop_head (&channel->events);
+  return json_node_get_object (channel->last);
+}

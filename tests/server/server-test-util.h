@@ -187,4 +187,54 @@ void            test_activate_device (ClaveTestServer *server,
 /* Starts a server, failing the test when it cannot. */
 ClaveTestServer *test_server_start   (const char *const *extra_args);
 
+/* Cl@ve Móvil. add-rp: the relying party's id; @key its API key. */
+char         *test_add_rp           (ClaveTestServer  *server,
+                                     const char       *name,
+                                     const char       *origin,
+                                     char            **key);
+
+/* A device with its push key (device_id "<device>#push"). */
+typedef struct {
+  TestDevice *device;
+  TestDevice *push;
+} TestMobileDevice;
+
+void              test_mobile_device_free     (TestMobileDevice *device);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestMobileDevice, test_mobile_device_free)
+/* The whole activation, registering a push key too. */
+TestMobileDevice *test_mobile_device_activate (ClaveTestServer *server,
+                                               SoupSession     *session,
+                                               const char      *document,
+                                               const char      *kind,
+                                               const char      *value,
+                                               const char      *phone);
+
+/* One iteration of the thread-default main context (sleeping briefly
+ * when idle). */
+void          test_iterate_once     (void);
+gboolean      test_iterate_until    (gboolean *flag,
+                                     guint     timeout_ms);
+
+/* The device's push channel (WebSocket /v1/device/push). */
+typedef struct {
+  SoupWebsocketConnection *conn;    /* NULL when the upgrade failed */
+  GQueue                   events;  /* JsonNode* not read yet */
+  JsonNode                *last;
+  gboolean                 closed;
+  gboolean                 done;
+  GError                  *error;
+} TestPushChannel;
+
+/* Opens the channel signed by @signer; @status: the upgrade's HTTP status. */
+TestPushChannel *test_push_channel_open (ClaveTestServer *server,
+                                         SoupSession     *session,
+                                         TestDevice      *signer,
+                                         guint           *status);
+void             test_push_channel_free (TestPushChannel *channel);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestPushChannel, test_push_channel_free)
+/* The next event (owned by the channel until the next call), or NULL
+ * after @timeout_ms. */
+JsonObject      *test_push_channel_next (TestPushChannel *channel,
+                                         guint            timeout_ms);
+
 G_END_DECLS

@@ -15,12 +15,59 @@ struct _ClaveHomePage
   /* Template widgets */
   GtkStack  *home_stack;
   GtkLabel  *home_document_label;
+  AdwActionRow *home_push_row;
 
   gulong     activated_id;
+  gulong     push_state_id;
   gpointer   app;                   /* weak, while shown */
 };
 
 G_DEFINE_FINAL_TYPE (ClaveHomePage, clave_home_page, CLAVE_TYPE_PAGE)
+
+static void
+update_push (ClaveHomePage *self)
+{
+  ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
+  const char *title;
+  const char *icon;
+
+  if (app == NULL)
+    return;
+
+  if (clave_application_get_push_key (app) == NULL)
+    {
+      title = _("Not receiving requests");
+      icon = "network-offline-symbolic";
+      adw_action_row_set_subtitle (self->home_push_row,
+                                   _("This computer was activated before Cl@ve Mobile. Sign out "
+                                     "and activate it again to receive login requests."));
+    }
+  else
+    {
+      switch (clave_application_get_push_state (app))
+        {
+        case CLAVE_PUSH_STATE_ONLINE:
+          title = _("Receiving requests");
+          icon = "network-transmit-receive-symbolic";
+          break;
+        case CLAVE_PUSH_STATE_CONNECTING:
+          title = _("Connecting…");
+          icon = "network-idle-symbolic";
+          break;
+        case CLAVE_PUSH_STATE_OFFLINE:
+        default:
+          title = _("Offline, reconnecting…");
+          icon = "network-offline-symbolic";
+          break;
+        }
+      adw_action_row_set_subtitle (self->home_push_row,
+                                   _("Login requests of websites appear here when you log in "
+                                     "with Cl@ve Mobile"));
+    }
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->home_push_row), title);
+  adw_action_row_set_icon_name (self->home_push_row, icon);
+}
 
 static void
 update (ClaveHomePage *self)
@@ -41,6 +88,7 @@ update (ClaveHomePage *self)
   /* Translators: %s is a masked document number such as *****678Z. */
   text = g_strdup_printf (_("Document %s"), masked);
   gtk_label_set_text (self->home_document_label, text);
+  update_push (self);
   gtk_stack_set_visible_child_name (self->home_stack, "activated");
 }
 
@@ -50,6 +98,7 @@ disconnect_app (ClaveHomePage *self)
   if (self->app != NULL)
     {
       g_clear_signal_handler (&self->activated_id, self->app);
+      g_clear_signal_handler (&self->push_state_id, self->app);
       g_clear_weak_pointer (&self->app);
     }
 }
@@ -66,6 +115,8 @@ clave_home_page_shown (ClavePage *page)
       g_set_weak_pointer (&self->app, app);
       self->activated_id = g_signal_connect_swapped (app, "notify::activated",
                                                      G_CALLBACK (update), self);
+      self->push_state_id = g_signal_connect_swapped (app, "notify::push-state",
+                                                      G_CALLBACK (update_push), self);
     }
 
   update (self);
@@ -102,6 +153,7 @@ clave_home_page_class_init (ClaveHomePageClass *klass)
                                                RESOURCE_PREFIX "/pages/clave-home-page.ui");
   gtk_widget_class_bind_template_child (widget_class, ClaveHomePage, home_stack);
   gtk_widget_class_bind_template_child (widget_class, ClaveHomePage, home_document_label);
+  gtk_widget_class_bind_template_child (widget_class, ClaveHomePage, home_push_row);
 }
 
 static void

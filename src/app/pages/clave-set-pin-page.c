@@ -22,6 +22,7 @@ struct _ClaveSetPinPage
   GtkWidget      *pin_spinner;
 
   ClaveDeviceKey *key;            /* generated, waiting for the service */
+  ClavePushKey   *push_key;       /* generated with it */
   gboolean        busy;
 };
 
@@ -132,6 +133,7 @@ report_error (ClaveSetPinPage *self,
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
 
   g_clear_object (&self->key);
+  g_clear_object (&self->push_key);
   set_busy (self, FALSE);
 
   if (window == NULL)
@@ -156,6 +158,7 @@ register_cb (GObject      *source,
 {
   g_autoptr(ClaveSetPinPage) self = user_data;
   g_autoptr(ClaveDeviceKey) key = NULL;
+  g_autoptr(ClavePushKey) push_key = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *device_id = NULL;
   ClaveApplication *app;
@@ -173,13 +176,14 @@ register_cb (GObject      *source,
     }
 
   key = g_steal_pointer (&self->key);
+  push_key = g_steal_pointer (&self->push_key);
   window = clave_page_get_window (CLAVE_PAGE (self));
   app = clave_page_get_application (CLAVE_PAGE (self));
   if (window == NULL || app == NULL || key == NULL)
     return;
 
   type = clave_window_get_activation_document_type (window);
-  if (!clave_application_activate_device (app, key, device_id,
+  if (!clave_application_activate_device (app, key, push_key, device_id,
                                           clave_document_type_to_string (type),
                                           clave_window_get_activation_document (window),
                                           &error))
@@ -226,9 +230,19 @@ register_key (ClaveSetPinPage *self)
 
   /* Translators: the name of this device in Cl@ve; %s is the computer's name. */
   device_name = g_strdup_printf (_("Clave Desktop on %s"), g_get_host_name ());
-  clave_service_client_register_device_async (client, activation, self->key, device_name,
-                                              clave_page_get_cancellable (CLAVE_PAGE (self)),
-                                              register_cb, g_object_ref (self));
+  /* The push key lets the app receive requests without the PIN. */
+  g_clear_object (&self->push_key);
+  self->push_key = clave_push_key_generate (&error);
+  if (self->push_key == NULL)
+    {
+      report_error (self, error);
+      return;
+    }
+
+  clave_service_client_register_device_with_push_key_async (client, activation, self->key,
+                                                            self->push_key, device_name,
+                                                            clave_page_get_cancellable (CLAVE_PAGE (self)),
+                                                            register_cb, g_object_ref (self));
 }
 
 static void
@@ -315,6 +329,7 @@ clave_set_pin_page_hidden (ClavePage *page)
 
   /* No PIN stays in a widget once the person has moved on. */
   g_clear_object (&self->key);
+  g_clear_object (&self->push_key);
   self->busy = FALSE;
   gtk_editable_set_text (self->pin_row, "");
   gtk_editable_set_text (self->pin_repeat_row, "");
@@ -327,6 +342,7 @@ clave_set_pin_page_dispose (GObject *object)
   ClaveSetPinPage *self = CLAVE_SET_PIN_PAGE (object);
 
   g_clear_object (&self->key);
+  g_clear_object (&self->push_key);
 
   clave_page_dispose_template (CLAVE_PAGE (object), CLAVE_TYPE_SET_PIN_PAGE);
 
