@@ -46,6 +46,10 @@ def source_problems(module):
                 problems.append(f"{module['name']}: git source needs a tag and its commit")
         elif kind in ('dir', 'file', 'patch') and 'path' in s:
             pass
+        elif kind == 'script' and s.get('commands') and 'url' not in s:
+            # Generated in the build dir (e.g. an autogen.sh for a git checkout);
+            # fetches nothing, so there is nothing to pin.
+            pass
         else:
             problems.append(f"{module['name']}: unexpected source {s}")
     return problems
@@ -101,6 +105,23 @@ def main():
     check(opensc and pcsc and '--enable-pcsc' in opensc.get('config-opts', [])
           and names.index('opensc') > names.index('pcsc-lite'),
           'OpenSC is built with PC/SC after pcsc-lite', [f'modules: {names}'])
+
+    # clave-server and a test link libqrencode; the app decodes QR codes with
+    # zbar (meson.build). Both must be built before the app module.
+    for dep, what in (('libqrencode', 'QR encoding'), ('zbar', 'QR decoding')):
+        check(dep in names and 'clave-desktop' in names
+              and names.index(dep) < names.index('clave-desktop'),
+              f'{dep} ({what}) is built before the app', [f'modules: {names}'])
+    qr_opts = by_name.get('libqrencode', {}).get('config-opts', [])
+    check('--without-tools' in qr_opts, 'libqrencode builds only the library (no qrencode tool, no libpng)',
+          [f'config-opts: {qr_opts}'])
+    zbar_opts = by_name.get('zbar', {}).get('config-opts', [])
+    zbar_missing = [o for o in ('--disable-video', '--without-imagemagick', '--without-gtk',
+                                '--without-qt', '--without-python', '--without-x')
+                    if o not in zbar_opts]
+    check('zbar' in by_name and not zbar_missing,
+          'zbar builds only the library (no video, ImageMagick, GTK, Qt, Python or X)',
+          [f'missing: {o}' for o in zbar_missing])
 
     app = modules[-1] if modules else {}
     check(app.get('name') == 'clave-desktop' and app.get('buildsystem') == 'meson',
