@@ -289,3 +289,42 @@ _clave_codes_verify (ClaveServer           *self,
                               CLAVE_SMS_CODE_MAX_ATTEMPTS - attempts);
   return FALSE;
 }
+
+gboolean
+_clave_flow_authorize (SoupServerMessage     *msg,
+                       const ClaveFlowState  *state,
+                       const ClaveFlowErrors *errors,
+                       gint64                 now)
+{
+  g_autofree char *token_hash = NULL;
+  g_autofree char *message = NULL;
+  const char *token = clave_http_bearer_token (msg);
+
+  if (token != NULL)
+    token_hash = clave_sha256_hex (token, strlen (token));
+
+  if (state->stored_token_hash == NULL || token_hash == NULL ||
+      !clave_constant_time_equal (token_hash, state->stored_token_hash) || state->closed)
+    {
+      message = g_strdup_printf ("Unknown %s or wrong %s token.", errors->noun, errors->noun);
+      clave_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, errors->invalid_error, message);
+      return FALSE;
+    }
+
+  if (state->locked)
+    {
+      message = g_strdup_printf ("This %s is locked after too many wrong codes; start again.",
+                                 errors->noun);
+      clave_http_reply_error (msg, SOUP_STATUS_LOCKED, errors->locked_error, message);
+      return FALSE;
+    }
+
+  if (now >= state->expires_at)
+    {
+      message = g_strdup_printf ("This %s has expired; start again.", errors->noun);
+      clave_http_reply_error (msg, SOUP_STATUS_GONE, errors->expired_error, message);
+      return FALSE;
+    }
+
+  return TRUE;
+}

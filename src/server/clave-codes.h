@@ -48,6 +48,29 @@ gboolean _clave_codes_check_person_sends  (ClaveServer       *self,
                                            SoupServerMessage *msg,
                                            const char        *document,
                                            gint64             now);
+/* The state of an activation or registration as its bearer-token steps
+ * see it, and the protocol's names for what the flow calls it. */
+typedef struct {
+  const char *stored_token_hash;  /* NULL when the id is unknown */
+  gboolean    closed;             /* used, or replaced by a newer one */
+  gboolean    locked;
+  gint64      expires_at;
+} ClaveFlowState;
+
+typedef struct {
+  const char *invalid_error;      /* 401: unknown, wrong token, closed */
+  const char *locked_error;       /* 423 */
+  const char *expired_error;      /* 410 */
+  const char *noun;               /* "activation", "registration": for messages */
+} ClaveFlowErrors;
+
+/* TRUE when the request's bearer token opens a flow that can still be
+ * used; otherwise answers 401/423/410 with the flow's codes. The token is
+ * compared as a SHA-256 hash in constant time. */
+gboolean _clave_flow_authorize            (SoupServerMessage     *msg,
+                                           const ClaveFlowState  *state,
+                                           const ClaveFlowErrors *errors,
+                                           gint64                 now);
 /* Exactly CLAVE_SMS_CODE_DIGITS ASCII digits. */
 gboolean _clave_codes_is_code             (const char        *code);
 /* Sends a new code to the holder's phone after checking the holder's

@@ -268,10 +268,13 @@ authorize_activation (ClaveServer       *self,
                       const char        *id,
                       gint64             now)
 {
+  static const ClaveFlowErrors errors = {
+    CLAVE_ERR_INVALID_ACTIVATION, CLAVE_ERR_ACTIVATION_LOCKED, CLAVE_ERR_ACTIVATION_EXPIRED,
+    "activation",
+  };
   g_autoptr(ClaveActivationRecord) record = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *token_hash = NULL;
-  const char *token = clave_http_bearer_token (msg);
+  ClaveFlowState state = { NULL, };
 
   record = clave_store_get_activation (self->store, id, &error);
   if (record == NULL && error != NULL)
@@ -279,34 +282,17 @@ authorize_activation (ClaveServer       *self,
       clave_http_reply_internal (msg, error);
       return NULL;
     }
-
-  if (token != NULL)
-    token_hash = clave_sha256_hex (token, strlen (token));
-
-  if (record == NULL || token_hash == NULL ||
-      !clave_constant_time_equal (token_hash, record->token_hash) ||
-      record->state == CLAVE_ACTIVATION_USED || record->state == CLAVE_ACTIVATION_REPLACED)
+  if (record != NULL)
     {
-      clave_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_ACTIVATION,
-                              "Unknown activation or wrong activation token.");
-      return NULL;
+      state.stored_token_hash = record->token_hash;
+      state.closed = record->state == CLAVE_ACTIVATION_USED ||
+                     record->state == CLAVE_ACTIVATION_REPLACED;
+      state.locked = record->state == CLAVE_ACTIVATION_LOCKED;
+      state.expires_at = record->expires_at;
     }
 
-  if (record->state == CLAVE_ACTIVATION_LOCKED)
-    {
-      clave_http_reply_error (msg, SOUP_STATUS_LOCKED, CLAVE_ERR_ACTIVATION_LOCKED,
-                              "This activation is locked after too many wrong codes; "
-                              "start again.");
-      return NULL;
-    }
-
-  if (now >= record->expires_at)
-    {
-      clave_http_reply_error (msg, SOUP_STATUS_GONE, CLAVE_ERR_ACTIVATION_EXPIRED,
-                              "This activation has expired; start again.");
-      return NULL;
-    }
-
+  if (!_clave_flow_authorize (msg, &state, &errors, now))
+    return NULL;
   return g_steal_pointer (&record);
 }
 

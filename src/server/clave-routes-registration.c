@@ -218,10 +218,13 @@ authorize_registration (ClaveServer       *self,
                         const char        *id,
                         gint64             now)
 {
+  static const ClaveFlowErrors errors = {
+    CLAVE_ERR_INVALID_REGISTRATION, CLAVE_ERR_REGISTRATION_LOCKED,
+    CLAVE_ERR_REGISTRATION_EXPIRED, "registration",
+  };
   g_autoptr(ClaveRegistrationRecord) record = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *token_hash = NULL;
-  const char *token = clave_http_bearer_token (msg);
+  ClaveFlowState state = { NULL, };
 
   record = clave_store_get_registration (self->store, id, &error);
   if (record == NULL && error != NULL)
@@ -229,34 +232,17 @@ authorize_registration (ClaveServer       *self,
       clave_http_reply_internal (msg, error);
       return NULL;
     }
-
-  if (token != NULL)
-    token_hash = clave_sha256_hex (token, strlen (token));
-
-  if (record == NULL || token_hash == NULL ||
-      !clave_constant_time_equal (token_hash, record->token_hash) ||
-      record->state == CLAVE_REGISTRATION_USED || record->state == CLAVE_REGISTRATION_REPLACED)
+  if (record != NULL)
     {
-      clave_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_REGISTRATION,
-                              "Unknown registration or wrong registration token.");
-      return NULL;
+      state.stored_token_hash = record->token_hash;
+      state.closed = record->state == CLAVE_REGISTRATION_USED ||
+                     record->state == CLAVE_REGISTRATION_REPLACED;
+      state.locked = record->state == CLAVE_REGISTRATION_LOCKED;
+      state.expires_at = record->expires_at;
     }
 
-  if (record->state == CLAVE_REGISTRATION_LOCKED)
-    {
-      clave_http_reply_error (msg, SOUP_STATUS_LOCKED, CLAVE_ERR_REGISTRATION_LOCKED,
-                              "This registration is locked after too many wrong codes; "
-                              "start again.");
-      return NULL;
-    }
-
-  if (now >= record->expires_at)
-    {
-      clave_http_reply_error (msg, SOUP_STATUS_GONE, CLAVE_ERR_REGISTRATION_EXPIRED,
-                              "This registration has expired; start again.");
-      return NULL;
-    }
-
+  if (!_clave_flow_authorize (msg, &state, &errors, now))
+    return NULL;
   return g_steal_pointer (&record);
 }
 
