@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <libsoup/soup.h>
 
 #include "clave-server.h"
 
@@ -94,6 +95,13 @@ gboolean          clave_auth_requests_submit_sms_pin (ClaveServer  *server,
                                                       const char   *pin,
                                                       guint        *attempts_left,
                                                       GError      **error);
+
+/* Answers @msg with @request as the RP API shows it (docs/protocol.md,
+ * GET /v1/rp/requests/{id}): the one JSON form of a request for a relying
+ * party, the demo website's included. */
+void              clave_auth_request_reply           (SoupServerMessage      *msg,
+                                                      guint                   status,
+                                                      const ClaveAuthRequest *request);
 
 /* The relying party that seed-demo creates for the demo website, or NULL
  * when the store has none (no seed-demo). */

@@ -1082,7 +1082,6 @@ handle_api_request (ClaveDemoSite     *self,
   g_autofree char *cookie = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(ClaveAuthRequest) request = lookup_bound_request (self, msg, id, &cookie, &error);
-  g_autoptr(JsonBuilder) builder = NULL;
 
   if (request == NULL)
     {
@@ -1091,30 +1090,7 @@ handle_api_request (ClaveDemoSite     *self,
       return;
     }
 
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, request->id);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, request->type);
-  json_builder_set_member_name (builder, "status");
-  json_builder_add_string_value (builder, request->status);
-  json_builder_set_member_name (builder, "verification_code");
-  json_builder_add_string_value (builder, request->verification_code);
-  json_builder_set_member_name (builder, "expires_in");
-  json_builder_add_int_value (builder, seconds_left (request));
-  if (request->document != NULL)
-    {
-      json_builder_set_member_name (builder, "document");
-      json_builder_add_string_value (builder, request->document);
-    }
-  if (request->level != NULL)
-    {
-      json_builder_set_member_name (builder, "level");
-      json_builder_add_string_value (builder, request->level);
-    }
-  json_builder_end_object (builder);
-  clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
+  clave_auth_request_reply (msg, SOUP_STATUS_OK, request);
   set_security_headers (msg);
 }
 

@@ -92,10 +92,10 @@ authenticate_rp (ClaveServer       *self,
   return found;
 }
 
-static void
-reply_rp_request (SoupServerMessage      *msg,
-                  guint                   status,
-                  const ClaveAuthRequest *request)
+void
+clave_auth_request_reply (SoupServerMessage      *msg,
+                          guint                   status,
+                          const ClaveAuthRequest *request)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   gint64 left = MAX (0, request->expires_at - _clave_server_now ());
@@ -164,7 +164,7 @@ rp_create (ClaveServer       *self,
       _clave_http_reply_gerror (msg, error);
       return;
     }
-  reply_rp_request (msg, SOUP_STATUS_CREATED, request);
+  clave_auth_request_reply (msg, SOUP_STATUS_CREATED, request);
 }
 
 static void
@@ -180,7 +180,7 @@ rp_reply_current (ClaveServer       *self,
   if (request == NULL)
     _clave_http_reply_gerror (msg, error);
   else
-    reply_rp_request (msg, SOUP_STATUS_OK, request);
+    clave_auth_request_reply (msg, SOUP_STATUS_OK, request);
 }
 
 static void
@@ -292,7 +292,7 @@ rp_get (ClaveServer       *self,
   if (wait == 0 || !g_str_equal (request->status, CLAVE_REQUEST_STATUS_PENDING) ||
       self->n_waiters >= MAX_WAITERS)
     {
-      reply_rp_request (msg, SOUP_STATUS_OK, request);
+      clave_auth_request_reply (msg, SOUP_STATUS_OK, request);
       return;
     }
 
