@@ -16,8 +16,12 @@ packages=(
   gettext desktop-file-utils appstream
   # headless GUI tests: X server and a private session bus
   xvfb xauth dbus-daemon
-  # smartcards: OpenSC's PKCS#11 module and p11-kit; test PKI and SoftHSM2 tokens
-  libp11-kit-dev opensc opensc-pkcs11 gnutls-bin softhsm2
+  # smartcards: OpenSC's PKCS#11 module and p11-kit, reader and card events
+  # from pcscd (libpcsclite); test PKI and SoftHSM2 tokens
+  libp11-kit-dev libpcsclite-dev opensc opensc-pkcs11 gnutls-bin softhsm2
+  # PC/SC card tests: pcscd, vsmartcard's virtual reader, a libcacard card
+  # from NSS databases
+  pcscd vsmartcard-vpcd libcacard-dev libnss3-tools
   # Cl@ve Movil: QR codes on the demo website (libqrencode) and read by the app (zbar)
   libqrencode-dev libzbar-dev
 )

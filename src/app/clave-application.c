@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "clave-application.h"
+#include "clave-diagnose-command.h"
 #include "clave-history-store.h"
 #include "clave-preferences-window.h"
 #include "clave-protocol.h"
@@ -141,13 +142,38 @@ get_window (ClaveApplication *self)
   return NULL;
 }
 
+/* Cards are looked for once the first window is on the screen: loading
+ * OpenSC and reading the cards (threads of their own) would otherwise
+ * compete with drawing it. A card operation asked for earlier loads them
+ * at once. */
+static void
+on_first_frame (GdkFrameClock    *clock,
+                ClaveApplication *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, on_first_frame, self);
+  if (self->token_manager != NULL)
+    clave_token_manager_start (self->token_manager);
+}
+
+static void
+on_window_realize (GtkWidget        *window,
+                   ClaveApplication *self)
+{
+  g_signal_connect_object (gtk_widget_get_frame_clock (window), "after-paint",
+                           G_CALLBACK (on_first_frame), self, 0);
+}
+
 static ClaveWindow *
 present_window (ClaveApplication *self)
 {
   ClaveWindow *window = get_window (self);
 
   if (window == NULL)
-    window = clave_window_new (self);
+    {
+      window = clave_window_new (self);
+      if (self->token_manager != NULL && !clave_token_manager_get_ready (self->token_manager))
+        g_signal_connect_object (window, "realize", G_CALLBACK (on_window_realize), self, 0);
+    }
   gtk_window_present (GTK_WINDOW (window));
 
   return window;
@@ -424,8 +450,8 @@ start_token_manager (ClaveApplication *self)
   g_auto(GStrv) modules = NULL;
 
   modules = g_settings_get_strv (clave_profile_get_settings (self->profile), "pkcs11-modules");
+  /* Started after the first window's first frame (present_window). */
   self->token_manager = clave_token_manager_new ((const char * const *) modules, TRUE, NULL);
-  clave_token_manager_start (self->token_manager);
 }
 
 static void
@@ -500,12 +526,37 @@ clave_application_open (GApplication  *application,
     }
 }
 
+/* --diagnose: the card layer from a terminal. Runs here, in the local
+ * process, before any window or display: support people ask for it where
+ * the window will not do. */
+static int
+run_diagnose (gboolean watch)
+{
+  g_autoptr(ClaveProfile) profile = clave_profile_new (NULL);
+  g_autoptr(ClaveTokenManager) manager = NULL;
+  g_auto(GStrv) modules = NULL;
+
+  modules = g_settings_get_strv (clave_profile_get_settings (profile), "pkcs11-modules");
+  manager = clave_token_manager_new ((const char * const *) modules, TRUE, NULL);
+
+  return watch ? clave_diagnose_command_watch (manager)
+               : clave_diagnose_command_report (manager);
+}
+
 static int
 clave_application_handle_local_options (GApplication *application,
                                         GVariantDict *options)
 {
   ClaveApplication *self = CLAVE_APPLICATION (application);
   g_autoptr(GError) error = NULL;
+
+  if (g_variant_dict_contains (options, "diagnose"))
+    return run_diagnose (g_variant_dict_contains (options, "watch"));
+  if (g_variant_dict_contains (options, "watch"))
+    {
+      g_printerr ("%s\n", _("--watch goes with --diagnose"));
+      return 1;
+    }
 
   if (!g_variant_dict_contains (options, "background"))
     return -1;
@@ -615,6 +666,10 @@ clave_application_class_init (ClaveApplicationClass *klass)
 static const GOptionEntry option_entries[] = {
   { "background", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL,
     N_("Start without a window, to receive Cl@ve Mobile requests"), NULL },
+  { "diagnose", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL,
+    N_("Print what the computer finds of card readers, cards and certificates, and exit (0: a usable certificate, 1: none, 2: the smart card service is not running)"), NULL },
+  { "watch", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL,
+    N_("With --diagnose: print a line each time a reader, card or certificate comes or goes, until interrupted"), NULL },
   { NULL }
 };
 

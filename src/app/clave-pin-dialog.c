@@ -24,12 +24,14 @@ struct _ClavePinDialog
   GtkWidget          *pin_dialog_pad_box;
   GtkSpinner         *pin_dialog_pad_spinner;
   GtkLabel           *pin_dialog_error_label;
+  GtkWidget          *pin_dialog_card_busy_label;
   GtkWidget          *pin_dialog_diagnostics_button;
 
   ClavePinDialogKind  kind;
   ClavePinFlags       flags;
   char               *description;
   gboolean            busy;
+  gboolean            card_busy;
   gboolean            card_problem;
   gboolean            finished;
 };
@@ -112,6 +114,7 @@ update (ClavePinDialog *self)
   gtk_button_set_label (GTK_BUTTON (self->pin_dialog_cancel_button),
                         locked ? _("_Close") : _("_Cancel"));
 
+  gtk_widget_set_visible (self->pin_dialog_card_busy_label, self->busy && self->card_busy);
   gtk_widget_set_visible (self->pin_dialog_diagnostics_button, locked || self->card_problem);
 }
 
@@ -224,6 +227,7 @@ clave_pin_dialog_class_init (ClavePinDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClavePinDialog, pin_dialog_pad_box);
   gtk_widget_class_bind_template_child (widget_class, ClavePinDialog, pin_dialog_pad_spinner);
   gtk_widget_class_bind_template_child (widget_class, ClavePinDialog, pin_dialog_error_label);
+  gtk_widget_class_bind_template_child (widget_class, ClavePinDialog, pin_dialog_card_busy_label);
   gtk_widget_class_bind_template_child (widget_class, ClavePinDialog, pin_dialog_diagnostics_button);
   gtk_widget_class_bind_template_callback (widget_class, on_entry_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_submit_clicked);
@@ -317,6 +321,8 @@ clave_pin_dialog_set_busy (ClavePinDialog *self,
 
   was_busy = self->busy;
   self->busy = busy;
+  if (!busy)
+    self->card_busy = FALSE;
   if (busy && !was_busy)
     {
       /* An entry losing its sensitivity while focused keeps blinking. */
@@ -328,6 +334,16 @@ clave_pin_dialog_set_busy (ClavePinDialog *self,
   update (self);
   if (!busy && was_busy && gtk_widget_get_visible (self->pin_dialog_entry))
     gtk_widget_grab_focus (self->pin_dialog_entry);
+}
+
+void
+clave_pin_dialog_set_card_busy (ClavePinDialog *self,
+                                gboolean        card_busy)
+{
+  g_return_if_fail (CLAVE_IS_PIN_DIALOG (self));
+
+  self->card_busy = card_busy;
+  update (self);
 }
 
 void

@@ -39,6 +39,10 @@ void            clave_pin_dialog_set_busy         (ClavePinDialog     *self,
                                                    gboolean            busy);
 /* @card_problem adds a Diagnostics button next to the message. The
  * field is emptied for the next try. */
+/* While busy: the card has not answered for a while (another program
+ * may hold it). Cleared when the dialog stops being busy. */
+void            clave_pin_dialog_set_card_busy    (ClavePinDialog     *self,
+                                                   gboolean            card_busy);
 void            clave_pin_dialog_set_error        (ClavePinDialog     *self,
                                                    const char         *message,
                                                    gboolean            card_problem);

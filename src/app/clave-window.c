@@ -35,10 +35,6 @@ struct _ClaveWindow
   GtkWidget            *personal_area_button;
   AdwToastOverlay      *toast_overlay;
   GtkStack             *page_stack;
-  ClaveLoginPage       *login_page;
-  ClaveNotRegisteredPage *not_registered_page;
-  ClaveCertificatePage *certificate_page;
-  ClaveRequestPage     *request_page;
 
   GCancellable         *cancellable;
   GPtrArray            *history;        /* page names Back leads to, last first out */
@@ -219,11 +215,61 @@ on_visible_page_changed (ClaveWindow *self)
   clave_page_shown (self->current_page);
 }
 
+/* Pages
+ *
+ * Only the home page is in the window's template. Building every page
+ * when the window opens (a GtkBuilder template each, with long wrapped
+ * texts) took as long as the rest of the start-up; a page is made the
+ * first time it is needed instead. Its widget name is its old template
+ * id, for the tests and the inspector. */
+
+typedef struct {
+  const char *name;
+  const char *id;
+  GType     (*get_type) (void);
+} PageInfo;
+
+static const PageInfo page_infos[] = {
+  { "login", "login_page", clave_login_page_get_type },
+  { "not-registered", "not_registered_page", clave_not_registered_page_get_type },
+  { "activate-method", "activate_method_page", clave_activate_method_page_get_type },
+  { "certificate", "certificate_page", clave_certificate_page_get_type },
+  { "contact", "contact_page", clave_contact_page_get_type },
+  { "sms-code", "sms_code_page", clave_sms_code_page_get_type },
+  { "set-pin", "set_pin_page", clave_set_pin_page_get_type },
+  { "done", "done_page", clave_done_page_get_type },
+  { "my-data", "my_data_page", clave_my_data_page_get_type },
+  { "request", "request_page", clave_request_page_get_type },
+  { "history", "history_page", clave_my_requests_page_get_type },
+  { "diagnostics", "diagnostics_page", clave_diagnostics_page_get_type },
+};
+
+static GtkWidget *
+ensure_page (ClaveWindow *self,
+             const char  *name)
+{
+  GtkWidget *child = gtk_stack_get_child_by_name (self->page_stack, name);
+
+  if (child != NULL)
+    return child;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (page_infos); i++)
+    if (g_str_equal (page_infos[i].name, name))
+      {
+        child = g_object_new (page_infos[i].get_type (), NULL);
+        gtk_widget_set_name (child, page_infos[i].id);
+        gtk_stack_add_named (self->page_stack, child, name);
+        return child;
+      }
+
+  g_return_val_if_reached (NULL);
+}
+
 static void
 switch_to (ClaveWindow *self,
            const char  *name)
 {
-  GtkWidget *child = gtk_stack_get_child_by_name (self->page_stack, name);
+  GtkWidget *child = ensure_page (self, name);
 
   g_return_if_fail (child != NULL);
 
@@ -669,18 +715,6 @@ clave_window_class_init (ClaveWindowClass *klass)
   widget_class->unrealize = clave_window_unrealize;
 
   g_type_ensure (CLAVE_TYPE_HOME_PAGE);
-  g_type_ensure (CLAVE_TYPE_LOGIN_PAGE);
-  g_type_ensure (CLAVE_TYPE_NOT_REGISTERED_PAGE);
-  g_type_ensure (CLAVE_TYPE_ACTIVATE_METHOD_PAGE);
-  g_type_ensure (CLAVE_TYPE_SMS_CODE_PAGE);
-  g_type_ensure (CLAVE_TYPE_SET_PIN_PAGE);
-  g_type_ensure (CLAVE_TYPE_DONE_PAGE);
-  g_type_ensure (CLAVE_TYPE_MY_DATA_PAGE);
-  g_type_ensure (CLAVE_TYPE_CERTIFICATE_PAGE);
-  g_type_ensure (CLAVE_TYPE_CONTACT_PAGE);
-  g_type_ensure (CLAVE_TYPE_DIAGNOSTICS_PAGE);
-  g_type_ensure (CLAVE_TYPE_REQUEST_PAGE);
-  g_type_ensure (CLAVE_TYPE_MY_REQUESTS_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/clave-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ClaveWindow, back_button);
@@ -689,10 +723,6 @@ clave_window_class_init (ClaveWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveWindow, personal_area_button);
   gtk_widget_class_bind_template_child (widget_class, ClaveWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, ClaveWindow, page_stack);
-  gtk_widget_class_bind_template_child (widget_class, ClaveWindow, login_page);
-  gtk_widget_class_bind_template_child (widget_class, ClaveWindow, not_registered_page);
-  gtk_widget_class_bind_template_child (widget_class, ClaveWindow, certificate_page);
-  gtk_widget_class_bind_template_child (widget_class, ClaveWindow, request_page);
   gtk_widget_class_bind_template_callback (widget_class, on_visible_page_changed);
 
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
@@ -835,22 +865,24 @@ clave_window_restart_login (ClaveWindow *self,
   clave_window_end_activation (self);
   clave_window_end_registration (self);
   clave_window_show_page_after (self, "login", "home");
-  clave_login_page_set_notice (self->login_page, notice);
+  clave_login_page_set_notice (CLAVE_LOGIN_PAGE (ensure_page (self, "login")), notice);
 }
 
 void
 clave_window_choose_certificate (ClaveWindow             *self,
-                                 ClaveCertificateMode     mode,
                                  ClaveCertificatePurpose  purpose)
 {
+  ClavePage *page;
+
   g_return_if_fail (CLAVE_IS_WINDOW (self));
 
-  clave_certificate_page_set_mode (self->certificate_page, mode, purpose);
+  page = CLAVE_PAGE (ensure_page (self, "certificate"));
+  clave_certificate_page_set_purpose (CLAVE_CERTIFICATE_PAGE (page), purpose);
   if (g_strcmp0 (clave_window_get_page_name (self), "certificate") == 0)
     {
-      /* Already there (another mode): show it again from the start. */
-      clave_page_hidden (CLAVE_PAGE (self->certificate_page));
-      clave_page_shown (CLAVE_PAGE (self->certificate_page));
+      /* Already there: show it again from the start. */
+      clave_page_hidden (page);
+      clave_page_shown (page);
       update_header (self);
       return;
     }
@@ -864,7 +896,8 @@ clave_window_show_registration (ClaveWindow *self,
 {
   g_return_if_fail (CLAVE_IS_WINDOW (self));
 
-  clave_not_registered_page_set_identified (self->not_registered_page, identified);
+  clave_not_registered_page_set_identified (CLAVE_NOT_REGISTERED_PAGE (ensure_page (self, "not-registered")),
+                                           identified);
   if (identified)
     clave_window_show_page (self, "not-registered");
   else
@@ -1288,20 +1321,23 @@ void
 clave_window_show_request (ClaveWindow                *self,
                            const ClaveAuthRequestInfo *request)
 {
+  ClaveRequestPage *page;
+
   g_return_if_fail (CLAVE_IS_WINDOW (self));
   g_return_if_fail (request != NULL);
 
+  page = CLAVE_REQUEST_PAGE (ensure_page (self, "request"));
   /* The channel repeats pending requests on every reconnection. */
   if (g_strcmp0 (clave_window_get_page_name (self), "request") == 0
-      && g_strcmp0 (clave_request_page_get_request_id (self->request_page), request->id) == 0)
+      && g_strcmp0 (clave_request_page_get_request_id (page), request->id) == 0)
     return;
 
-  clave_request_page_set_request (self->request_page, request);
+  clave_request_page_set_request (page, request);
   if (g_strcmp0 (clave_window_get_page_name (self), "request") == 0)
     {
       /* Another request replaces the one on screen. */
-      clave_page_hidden (CLAVE_PAGE (self->request_page));
-      clave_page_shown (CLAVE_PAGE (self->request_page));
+      clave_page_hidden (CLAVE_PAGE (page));
+      clave_page_shown (CLAVE_PAGE (page));
       return;
     }
 
@@ -1313,9 +1349,14 @@ clave_window_update_request_status (ClaveWindow *self,
                                     const char  *id,
                                     const char  *status)
 {
+  GtkWidget *page;
+
   g_return_if_fail (CLAVE_IS_WINDOW (self));
 
-  clave_request_page_update_status (self->request_page, id, status);
+  /* No page yet: no request was shown. */
+  page = gtk_stack_get_child_by_name (self->page_stack, "request");
+  if (page != NULL)
+    clave_request_page_update_status (CLAVE_REQUEST_PAGE (page), id, status);
 }
 
 typedef struct

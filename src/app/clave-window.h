@@ -42,7 +42,6 @@ void                  clave_window_restart_login              (ClaveWindow      
 /* The certificate page for @mode and @purpose (Back leads to the page
  * shown now). */
 void                  clave_window_choose_certificate         (ClaveWindow           *self,
-                                                               ClaveCertificateMode   mode,
                                                                ClaveCertificatePurpose purpose);
 /* The registration page: after a login that found the person not
  * registered (@identified), or offered from the welcome page. */

@@ -27,7 +27,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveTokenLocation, _clave_token_location_free)
 ClaveCertificate   *_clave_certificate_new_for_token  (const char          *id,
                                                        GPtrArray           *chain,
                                                        ClaveTokenLocation  *location,
-                                                       gboolean             dnie_layout,
                                                        GError             **error);
 ClaveCertificate   *_clave_certificate_new_for_file   (const char          *path,
                                                        const char          *display_name,
@@ -42,8 +41,5 @@ GBytes             *_clave_certificate_get_der         (ClaveCertificate *self);
 int                 _clave_certificate_get_pk_algorithm (ClaveCertificate *self);
 /* keyUsage allows digitalSignature (or has no keyUsage extension). */
 gboolean            _clave_certificate_can_sign        (ClaveCertificate *self);
-/* One line for the diagnostics report: holder, document, issuer,
- * validity, location. */
-char               *_clave_certificate_describe        (ClaveCertificate *self);
 
 G_END_DECLS

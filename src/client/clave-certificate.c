@@ -189,6 +189,11 @@ read_leaf (ClaveCertificate  *self,
                    (ret >= 0 && (usage & GNUTLS_KEY_DIGITAL_SIGNATURE) != 0);
   gnutls_x509_crt_deinit (crt);
 
+  /* A DNIe is known by its certificate (issued by the Dirección General
+   * de la Policía, the bare DNI as serialNumber), whatever card, driver
+   * or file it comes from. */
+  self->dnie = self->identity->dnie_style;
+
   /* "LUCÍA GARCÍA PÉREZ", as a person says their name; the CN puts the
    * surnames first ("GARCÍA PÉREZ, LUCÍA (AUTENTICACIÓN)"). */
   if (self->identity->given_name != NULL && self->identity->given_name[0] != '\0' &&
@@ -215,7 +220,6 @@ ClaveCertificate *
 _clave_certificate_new_for_token (const char          *id,
                                   GPtrArray           *chain,
                                   ClaveTokenLocation  *location,
-                                  gboolean             dnie_layout,
                                   GError             **error)
 {
   g_autoptr(ClaveCertificate) self = g_object_new (CLAVE_TYPE_CERTIFICATE, NULL);
@@ -229,7 +233,6 @@ _clave_certificate_new_for_token (const char          *id,
   if (!read_leaf (self, error))
     return NULL;
 
-  self->dnie = dnie_layout && self->identity->dnie_style;
   return g_steal_pointer (&self);
 }
 
@@ -383,7 +386,7 @@ clave_certificate_get_chain (ClaveCertificate *self)
 }
 
 char *
-_clave_certificate_describe (ClaveCertificate *self)
+clave_certificate_describe (ClaveCertificate *self)
 {
   g_autofree char *from = NULL;
   g_autofree char *until = NULL;

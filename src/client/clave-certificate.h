@@ -30,8 +30,8 @@ const char             *clave_certificate_get_issuer_name     (ClaveCertificate 
 GDateTime              *clave_certificate_get_not_before      (ClaveCertificate *self);
 GDateTime              *clave_certificate_get_not_after       (ClaveCertificate *self);
 gboolean                clave_certificate_is_valid_now        (ClaveCertificate *self);
-/* TRUE for a DNIe authentication certificate (card labels as on a DNIe,
- * issuer of the Dirección General de la Policía). */
+/* TRUE for a DNIe certificate: issued by the Dirección General de la
+ * Policía with the bare DNI as serialNumber, on whatever card or file. */
 gboolean                clave_certificate_is_dnie             (ClaveCertificate *self);
 /* Token label ("DNI electrónico") or file name for display. */
 const char             *clave_certificate_get_location        (ClaveCertificate *self);
@@ -39,5 +39,8 @@ const char             *clave_certificate_get_location        (ClaveCertificate 
  * e.g. the DNIe's CertCAIntermediaDGP, or the CA certificates in the
  * PKCS#12 file). Array of GBytes. */
 GPtrArray              *clave_certificate_get_chain           (ClaveCertificate *self);
+/* One line for the diagnostics: holder, document, issuer, validity,
+ * location. */
+char                   *clave_certificate_describe            (ClaveCertificate *self);
 
 G_END_DECLS

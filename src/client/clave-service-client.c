@@ -14,6 +14,7 @@
 #include "clave-request-uri.h"
 #include "clave-service-client.h"
 #include "clave-service-client-private.h"
+#include "clave-x509.h"
 
 /* The URI flags libsoup itself normalises with, so that the string we
  * sign is the URI libsoup sends (default port dropped, path kept as is). */
@@ -587,6 +588,7 @@ error_from_body (guint       status,
   JsonNode *message_node = NULL;
   JsonNode *attempts_node = NULL;
   JsonNode *retry_node = NULL;
+  JsonNode *issuer_node = NULL;
   GError *error;
 
   if (object != NULL)
@@ -595,6 +597,7 @@ error_from_body (guint       status,
       message_node = get_member (object, "message", G_TYPE_STRING);
       attempts_node = get_member (object, "attempts_left", G_TYPE_INT64);
       retry_node = get_member (object, "retry_after", G_TYPE_INT64);
+      issuer_node = get_member (object, CLAVE_ERR_MEMBER_ISSUER, G_TYPE_STRING);
     }
 
   error = clave_service_error_from_response (status,
@@ -622,6 +625,23 @@ error_from_body (guint       status,
                                         "The code is not correct. Check the SMS and try again: %u tries left.",
                                         left),
                            left);
+    }
+  else if (issuer_node != NULL && code_node != NULL &&
+           g_strcmp0 (json_node_get_string (code_node), CLAVE_ERR_CERTIFICATE_ISSUER_UNKNOWN) == 0)
+    {
+      g_autofree char *issuer = clave_x509_dn_display_name (json_node_get_string (issuer_node));
+
+      /* Which authority: a person can tell the service or their card's
+       * issuer, where "an authority" says nothing. */
+      g_clear_error (&error);
+      error = g_error_new (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_CERTIFICATE_REJECTED,
+                           /* Translators: %s is the name of a certificate authority,
+                            * such as AC DNIE 004. */
+                           _("Cl@ve cannot check this certificate: it does not know “%s”, the "
+                             "authority that issued it. Choose another certificate; if you think "
+                             "this one should work, tell Cl@ve's support the name of that "
+                             "authority."),
+                           issuer);
     }
   else if (call->auth_request && status == SOUP_STATUS_NOT_FOUND &&
            g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_PROTOCOL))

@@ -85,6 +85,8 @@ static const CodeMapping code_mappings[] = {
     N_("The check of your certificate took too long. Try again.") },
   { CLAVE_ERR_CERTIFICATE_UNTRUSTED, CLAVE_SERVICE_ERROR_CERTIFICATE_REJECTED,
     N_("This certificate is not issued by an authority Cl@ve accepts. Use your DNIe or a certificate from an accepted authority such as the FNMT.") },
+  { CLAVE_ERR_CERTIFICATE_ISSUER_UNKNOWN, CLAVE_SERVICE_ERROR_CERTIFICATE_REJECTED,
+    N_("Cl@ve cannot check this certificate: it does not know the authority that issued it. Use your DNIe or a certificate from an accepted authority such as the FNMT.") },
   { CLAVE_ERR_CERTIFICATE_EXPIRED, CLAVE_SERVICE_ERROR_CERTIFICATE_REJECTED,
     N_("This certificate has expired or is not valid yet. Renew it, or use another certificate or your DNIe.") },
   { CLAVE_ERR_CERTIFICATE_NOT_USABLE, CLAVE_SERVICE_ERROR_CERTIFICATE_REJECTED,

@@ -32,20 +32,84 @@ char             **_clave_pkcs11_resolve_modules    (const char * const *extra,
 void               _clave_pkcs11_gnutls_acquire     (const char * const *paths);
 void               _clave_pkcs11_gnutls_release     (void);
 
-/* One scan of the tokens present in @modules: the listed certificates
- * (ClaveCertificate, cards in module and slot order). @previous (may be
- * NULL) is the result of the previous scan: tokens that are still there
- * keep their certificates without reading the card again. */
+/* One scan of the readers and tokens of @modules: the listed
+ * certificates (ClaveCertificate, cards in module and slot order).
+ * @rescan (may be NULL: all) says which modules to ask again; the others
+ * keep what @previous (may be NULL) knew of them. Tokens that are still
+ * there keep their certificates without reading the card again. */
 typedef struct _ClaveTokenScan ClaveTokenScan;
 
 ClaveTokenScan    *_clave_pkcs11_scan               (GPtrArray          *modules,
-                                                     ClaveTokenScan     *previous);
+                                                     ClaveTokenScan     *previous,
+                                                     const gboolean     *rescan);
 GPtrArray         *_clave_token_scan_get_certificates (ClaveTokenScan   *scan);
-gboolean           _clave_token_scan_has_certificates (ClaveTokenScan   *scan);
+/* Reader names (PKCS#11 slot descriptions), and "“label” in “reader”"
+ * for the cards. */
+GStrv              _clave_token_scan_dup_readers    (ClaveTokenScan     *scan);
+GStrv              _clave_token_scan_dup_cards      (ClaveTokenScan     *scan);
 gboolean           _clave_token_scan_equal          (ClaveTokenScan     *a,
                                                      ClaveTokenScan     *b);
 void               _clave_token_scan_free           (ClaveTokenScan     *scan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveTokenScan, _clave_token_scan_free)
+
+/* Which slots of @module hold a token, from C_GetSlotList and
+ * C_GetSlotInfo only (no card I/O with the drivers we know): a string
+ * that changes when a card comes or goes. For modules that get no PC/SC
+ * events. */
+char              *_clave_pkcs11_module_presence    (ClavePkcs11Module  *module);
+/* TRUE for a module that reads cards through pcscd (OpenSC): its cards
+ * change only when pcscd says so. */
+gboolean           _clave_pkcs11_module_has_pcsc_events (ClavePkcs11Module *module);
+
+/* The modules of a token manager, loaded in a thread of their own
+ * (clave-token-backend.c). Threads that use the modules hold a
+ * reference; the last one finalises them. */
+typedef struct _ClaveTokenBackend ClaveTokenBackend;
+
+/* Nothing is loaded until _clave_token_backend_load() or the first
+ * _clave_token_backend_wait(). */
+ClaveTokenBackend *_clave_token_backend_new         (const char * const *extra,
+                                                     gboolean            use_registry);
+/* Starts loading in a thread of its own (once; any thread). */
+void               _clave_token_backend_load        (ClaveTokenBackend  *self);
+ClaveTokenBackend *_clave_token_backend_ref         (ClaveTokenBackend  *self);
+void               _clave_token_backend_unref       (ClaveTokenBackend  *self);
+/* Threads only: waits until the modules are loaded. FALSE if
+ * @cancellable was cancelled first. */
+gboolean           _clave_token_backend_wait        (ClaveTokenBackend  *self,
+                                                     GCancellable       *cancellable);
+gboolean           _clave_token_backend_is_loaded   (ClaveTokenBackend  *self);
+/* Once loaded: */
+GPtrArray         *_clave_token_backend_get_modules (ClaveTokenBackend  *self);
+gboolean           _clave_token_backend_get_opensc_found (ClaveTokenBackend *self);
+gboolean           _clave_token_backend_get_use_registry (ClaveTokenBackend *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveTokenBackend, _clave_token_backend_unref)
+
+/* The watcher (clave-token-watch.c): a thread that follows readers and
+ * cards (pcscd's events for PC/SC drivers, a cheap presence poll for the
+ * others) and hands each change to @callback on the main context of the
+ * caller of _clave_token_watch_start(). */
+typedef struct _ClaveTokenWatch ClaveTokenWatch;
+
+/* What the watcher found: the certificates to list, and for the
+ * diagnostics the readers and cards (_clave_token_scan_dup_*). */
+typedef struct {
+  GPtrArray *certificates;   /* ClaveCertificate */
+  GStrv      readers;
+  GStrv      cards;
+} ClaveTokenSnapshot;
+
+typedef void (*ClaveTokenWatchFunc) (const ClaveTokenSnapshot *snapshot,
+                                     gpointer                  user_data);
+
+ClaveTokenWatch   *_clave_token_watch_start         (ClaveTokenBackend  *backend,
+                                                     ClaveTokenWatchFunc callback,
+                                                     gpointer            user_data);
+/* Never waits for a thread that is inside a driver: asks the thread to
+ * stop, waits for it at most a short while, and leaves it to end on its
+ * own otherwise. @callback is not called after this returns. */
+void               _clave_token_watch_stop          (ClaveTokenWatch    *watch);
 
 /* Card I/O for one certificate (run in a thread). */
 gboolean           _clave_pkcs11_get_pin_flags      (GPtrArray          *modules,
@@ -90,5 +154,6 @@ ClavePinFlags      _clave_pin_flags_from_pkcs11     (gulong              token_f
 GError            *_clave_token_error_wrong_pin     (ClavePinFlags       flags);
 GError            *_clave_token_error_pin_locked    (gboolean            dnie);
 GError            *_clave_token_error_removed       (void);
+GError            *_clave_token_error_refused       (ClavePinFlags       flags);
 
 G_END_DECLS

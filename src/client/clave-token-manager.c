@@ -10,42 +10,24 @@
 #include "clave-crypto.h"
 #include "clave-token-manager-private.h"
 
-/* How often the watcher asks the modules which cards are there. OpenSC
- * answers C_GetSlotList from pcscd's state without card I/O, and cards
- * already seen are not read again, so this is cheap. */
-#define WATCH_INTERVAL_MS 500
-
 G_DEFINE_QUARK (clave-token-error-quark, clave_token_error)
-
-/* The watcher thread's state. Refcounted: queued updates may outlive
- * the thread; @manager is only touched on the manager's main context. */
-typedef struct {
-  gatomicrefcount     ref_count;
-  GMutex              lock;
-  GCond               cond;
-  gboolean            stopping;
-  GThread            *thread;
-  GMainContext       *context;
-  GPtrArray          *modules;
-  ClaveTokenManager  *manager;
-} Watch;
 
 struct _ClaveTokenManager
 {
-  GObject      parent_instance;
+  GObject             parent_instance;
 
-  char       **extra_modules;
-  gboolean     use_registry;
-  char        *soft_cert_dir;
+  char              **extra_modules;
+  gboolean            use_registry;
+  char               *soft_cert_dir;
 
-  char       **module_paths;
-  gboolean     opensc_found;
-  GPtrArray   *modules;         /* ClavePkcs11Module, shared with threads */
-  gboolean     gnutls_acquired;
+  ClaveTokenBackend  *backend;      /* the modules, shared with threads */
+  ClaveTokenWatch    *watch;
+  gboolean            ready;
+  GStrv               readers;
+  GStrv               cards;
 
-  GListStore  *store;           /* cards first, then files */
-  guint        n_token_items;
-  Watch       *watch;
+  GListStore         *store;        /* cards first, then files */
+  guint               n_token_items;
 };
 
 G_DEFINE_FINAL_TYPE (ClaveTokenManager, clave_token_manager, G_TYPE_OBJECT)
@@ -55,6 +37,9 @@ enum {
   PROP_MODULES,
   PROP_USE_REGISTRY,
   PROP_SOFT_CERT_DIR,
+  PROP_READY,
+  PROP_READERS,
+  PROP_CARDS,
   N_PROPS
 };
 
@@ -63,43 +48,8 @@ static GParamSpec *properties[N_PROPS];
 static void set_file_certificates (ClaveTokenManager *self,
                                    GPtrArray         *certificates);
 
-/* Watcher */
-
-static Watch *
-watch_ref (Watch *watch)
-{
-  g_atomic_ref_count_inc (&watch->ref_count);
-  return watch;
-}
-
-static void
-watch_unref (Watch *watch)
-{
-  if (!g_atomic_ref_count_dec (&watch->ref_count))
-    return;
-
-  g_mutex_clear (&watch->lock);
-  g_cond_clear (&watch->cond);
-  g_main_context_unref (watch->context);
-  g_ptr_array_unref (watch->modules);
-  g_free (watch);
-}
-
-typedef struct {
-  Watch     *watch;
-  GPtrArray *certificates;
-} WatchUpdate;
-
-static void
-watch_update_free (WatchUpdate *update)
-{
-  watch_unref (update->watch);
-  g_ptr_array_unref (update->certificates);
-  g_free (update);
-}
-
-/* Replaces the token part of the store with @certificates, touching
- * only the range that changed (one items-changed, none if equal). */
+/* Replaces a section of the store with @certificates, touching only the
+ * range that changed (one items-changed, none if equal). */
 static void
 splice_section (GListStore *store,
                 guint       offset,
@@ -139,68 +89,40 @@ splice_section (GListStore *store,
 }
 
 static void
-set_token_certificates (ClaveTokenManager *self,
-                        GPtrArray         *certificates)
+set_strv (ClaveTokenManager  *self,
+          GStrv              *field,
+          GStrv               value,
+          guint               prop)
 {
+  if (*field != NULL && g_strv_equal ((const char * const *) *field,
+                                      (const char * const *) value))
+    return;
+
+  g_strfreev (*field);
+  *field = g_strdupv (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static void
+on_watch_update (const ClaveTokenSnapshot *snapshot,
+                 gpointer                  user_data)
+{
+  ClaveTokenManager *self = user_data;
   guint n_old = self->n_token_items;
 
-  self->n_token_items = certificates->len;
-  splice_section (self->store, 0, n_old, certificates);
-}
+  g_object_freeze_notify (G_OBJECT (self));
 
-static gboolean
-apply_watch_update (gpointer user_data)
-{
-  WatchUpdate *update = user_data;
-
-  if (update->watch->manager != NULL)
-    set_token_certificates (update->watch->manager, update->certificates);
-
-  return G_SOURCE_REMOVE;
-}
-
-static gpointer
-watch_thread (gpointer user_data)
-{
-  Watch *watch = user_data;
-  g_autoptr(ClaveTokenScan) last = NULL;
-  gboolean first = TRUE;
-
-  g_mutex_lock (&watch->lock);
-  while (!watch->stopping)
+  self->n_token_items = snapshot->certificates->len;
+  splice_section (self->store, 0, n_old, snapshot->certificates);
+  set_strv (self, &self->readers, snapshot->readers, PROP_READERS);
+  set_strv (self, &self->cards, snapshot->cards, PROP_CARDS);
+  if (!self->ready)
     {
-      ClaveTokenScan *scan;
-      gint64 deadline;
-
-      g_mutex_unlock (&watch->lock);
-      scan = _clave_pkcs11_scan (watch->modules, last);
-
-      /* The store starts without cards: the first scan only matters if
-       * it found some. */
-      if (first ? _clave_token_scan_has_certificates (scan)
-                : !_clave_token_scan_equal (scan, last))
-        {
-          WatchUpdate *update = g_new0 (WatchUpdate, 1);
-
-          update->watch = watch_ref (watch);
-          update->certificates = _clave_token_scan_get_certificates (scan);
-          g_main_context_invoke_full (watch->context, G_PRIORITY_DEFAULT, apply_watch_update,
-                                      update, (GDestroyNotify) watch_update_free);
-        }
-      first = FALSE;
-      g_clear_pointer (&last, _clave_token_scan_free);
-      last = scan;
-
-      g_mutex_lock (&watch->lock);
-      deadline = g_get_monotonic_time () + WATCH_INTERVAL_MS * G_TIME_SPAN_MILLISECOND;
-      while (!watch->stopping)
-        if (!g_cond_wait_until (&watch->cond, &watch->lock, deadline))
-          break;
+      self->ready = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
     }
-  g_mutex_unlock (&watch->lock);
 
-  watch_unref (watch);
-  return NULL;
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 /* GObject */
@@ -217,11 +139,12 @@ clave_token_manager_constructed (GObject *object)
     self->soft_cert_dir = g_build_filename (g_get_user_data_dir (), "clave-desktop",
                                             "certificates", NULL);
 
-  self->module_paths = _clave_pkcs11_resolve_modules ((const char * const *) self->extra_modules,
-                                                      self->use_registry, &self->opensc_found);
-  _clave_pkcs11_gnutls_acquire ((const char * const *) self->module_paths);
-  self->gnutls_acquired = TRUE;
-  self->modules = _clave_pkcs11_modules_load ((const char * const *) self->module_paths);
+  /* Loaded in a thread, when first needed (start, or a card
+   * operation): OpenSC's C_Initialize can wait for a card for as long as
+   * another program holds it, and loading the modules competes with
+   * drawing the first window for the processor. */
+  self->backend = _clave_token_backend_new ((const char * const *) self->extra_modules,
+                                            self->use_registry);
 
   files = _clave_pkcs12_list (self->soft_cert_dir);
   set_file_certificates (self, files);
@@ -243,13 +166,12 @@ clave_token_manager_finalize (GObject *object)
   ClaveTokenManager *self = CLAVE_TOKEN_MANAGER (object);
 
   g_clear_object (&self->store);
-  /* Our module handles first, then GnuTLS's: the last release finalises
-   * the modules for good. */
-  g_clear_pointer (&self->modules, g_ptr_array_unref);
-  if (self->gnutls_acquired)
-    _clave_pkcs11_gnutls_release ();
+  /* Finalises the modules, unless a thread is still inside one: then
+   * the last thread to leave does. */
+  g_clear_pointer (&self->backend, _clave_token_backend_unref);
   g_clear_pointer (&self->extra_modules, g_strfreev);
-  g_clear_pointer (&self->module_paths, g_strfreev);
+  g_clear_pointer (&self->readers, g_strfreev);
+  g_clear_pointer (&self->cards, g_strfreev);
   g_clear_pointer (&self->soft_cert_dir, g_free);
 
   G_OBJECT_CLASS (clave_token_manager_parent_class)->finalize (object);
@@ -273,6 +195,15 @@ clave_token_manager_get_property (GObject    *object,
       break;
     case PROP_SOFT_CERT_DIR:
       g_value_set_string (value, self->soft_cert_dir);
+      break;
+    case PROP_READY:
+      g_value_set_boolean (value, self->ready);
+      break;
+    case PROP_READERS:
+      g_value_set_boxed (value, self->readers);
+      break;
+    case PROP_CARDS:
+      g_value_set_boxed (value, self->cards);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -323,6 +254,15 @@ clave_token_manager_class_init (ClaveTokenManagerClass *klass)
   properties[PROP_SOFT_CERT_DIR] =
     g_param_spec_string ("soft-cert-dir", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_READY] =
+    g_param_spec_boolean ("ready", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_READERS] =
+    g_param_spec_boxed ("readers", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CARDS] =
+    g_param_spec_boxed ("cards", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -348,45 +288,42 @@ clave_token_manager_new (const char * const *modules,
 void
 clave_token_manager_start (ClaveTokenManager *self)
 {
-  Watch *watch;
-
   g_return_if_fail (CLAVE_IS_TOKEN_MANAGER (self));
 
-  if (self->watch != NULL)
-    return;
-
-  watch = g_new0 (Watch, 1);
-  g_atomic_ref_count_init (&watch->ref_count);
-  g_mutex_init (&watch->lock);
-  g_cond_init (&watch->cond);
-  watch->context = g_main_context_ref_thread_default ();
-  watch->modules = g_ptr_array_ref (self->modules);
-  watch->manager = self;
-  watch->thread = g_thread_new ("clave-token-watch", watch_thread, watch_ref (watch));
-  self->watch = watch;
+  if (self->watch == NULL)
+    self->watch = _clave_token_watch_start (self->backend, on_watch_update, self);
 }
 
 void
 clave_token_manager_stop (ClaveTokenManager *self)
 {
-  Watch *watch;
-
   g_return_if_fail (CLAVE_IS_TOKEN_MANAGER (self));
 
-  watch = g_steal_pointer (&self->watch);
-  if (watch == NULL)
-    return;
+  g_clear_pointer (&self->watch, _clave_token_watch_stop);
+}
 
-  g_mutex_lock (&watch->lock);
-  watch->stopping = TRUE;
-  g_cond_signal (&watch->cond);
-  g_mutex_unlock (&watch->lock);
+gboolean
+clave_token_manager_get_ready (ClaveTokenManager *self)
+{
+  g_return_val_if_fail (CLAVE_IS_TOKEN_MANAGER (self), FALSE);
 
-  g_thread_join (watch->thread);
-  watch->thread = NULL;
-  /* Updates still queued find no manager and do nothing. */
-  watch->manager = NULL;
-  watch_unref (watch);
+  return self->ready;
+}
+
+const char * const *
+clave_token_manager_get_readers (ClaveTokenManager *self)
+{
+  g_return_val_if_fail (CLAVE_IS_TOKEN_MANAGER (self), NULL);
+
+  return (const char * const *) self->readers;
+}
+
+const char * const *
+clave_token_manager_get_cards (ClaveTokenManager *self)
+{
+  g_return_val_if_fail (CLAVE_IS_TOKEN_MANAGER (self), NULL);
+
+  return (const char * const *) self->cards;
 }
 
 GListModel *
@@ -435,7 +372,14 @@ pin_flags_thread (GTask        *task,
   GError *error = NULL;
   ClavePinFlags flags;
 
-  if (!_clave_pkcs11_get_pin_flags (self->modules, task_data, &flags, &error))
+  if (!_clave_token_backend_wait (self->backend, cancellable))
+    {
+      g_task_return_error_if_cancelled (task);
+      return;
+    }
+
+  if (!_clave_pkcs11_get_pin_flags (_clave_token_backend_get_modules (self->backend), task_data,
+                                    &flags, &error))
     g_task_return_error (task, error);
   else
     g_task_return_int (task, flags);
@@ -524,9 +468,12 @@ sign_thread (GTask        *task,
 
   if (clave_certificate_get_source (data->certificate) == CLAVE_CERTIFICATE_SOURCE_FILE)
     signature = _clave_pkcs12_sign (data->certificate, data->secret, data->data, &error);
-  else
-    signature = _clave_pkcs11_sign (self->modules, data->certificate, data->secret, data->data,
+  else if (_clave_token_backend_wait (self->backend, cancellable))
+    signature = _clave_pkcs11_sign (_clave_token_backend_get_modules (self->backend),
+                                    data->certificate, data->secret, data->data,
                                     &data->pin_flags, &error);
+  else
+    signature = NULL, g_cancellable_set_error_if_cancelled (cancellable, &error);
 
   /* The PIN or password is not needed any more. */
   g_clear_pointer (&data->secret, clave_secret_free);
@@ -839,8 +786,19 @@ diagnose_thread (GTask        *task,
 {
   ClaveTokenManager *self = source_object;
   GPtrArray *files = task_data;
-  ClaveDiagnostics *diagnostics = g_new0 (ClaveDiagnostics, 1);
+  ClaveDiagnostics *diagnostics;
   gboolean any_slot = FALSE, any_token = FALSE, any_module = FALSE;
+  gboolean use_registry = _clave_token_backend_get_use_registry (self->backend);
+  GPtrArray *modules;
+
+  if (!_clave_token_backend_wait (self->backend, cancellable))
+    {
+      g_task_return_error_if_cancelled (task);
+      return;
+    }
+  modules = _clave_token_backend_get_modules (self->backend);
+
+  diagnostics = g_new0 (ClaveDiagnostics, 1);
 
   diagnostics->modules = string_array ();
   diagnostics->readers = string_array ();
@@ -853,16 +811,16 @@ diagnose_thread (GTask        *task,
     g_ptr_array_add (diagnostics->problems,
                      g_strdup (_("The smart card service (pcscd) is not running, so no card reader can be used. Start the smart card service: sudo systemctl start pcscd")));
 
-  if (self->use_registry && !self->opensc_found)
+  if (use_registry && !_clave_token_backend_get_opensc_found (self->backend))
     g_ptr_array_add (diagnostics->problems,
                      g_strdup (_("No smart card driver was found. Install OpenSC (package opensc-pkcs11), then restart Clave Desktop.")));
 
-  _clave_pkcs11_diagnose (self->modules, diagnostics, &any_slot, &any_token);
+  _clave_pkcs11_diagnose (modules, diagnostics, &any_slot, &any_token);
 
-  for (guint i = 0; i < self->modules->len; i++)
-    any_module = any_module || _clave_pkcs11_module_is_loaded (g_ptr_array_index (self->modules, i));
+  for (guint i = 0; i < modules->len; i++)
+    any_module = any_module || _clave_pkcs11_module_is_loaded (g_ptr_array_index (modules, i));
 
-  if (!self->use_registry && self->modules->len == 0)
+  if (!use_registry && modules->len == 0)
     g_ptr_array_add (diagnostics->problems,
                      g_strdup (_("No smart card module is set up. Install OpenSC (package opensc-pkcs11), then restart Clave Desktop.")));
   else if (any_module && !any_slot && diagnostics->pcscd_reachable)
@@ -873,8 +831,13 @@ diagnose_thread (GTask        *task,
                      g_strdup (_("A card reader was found, but there is no card in it. Insert your DNIe or card, chip first.")));
 
   for (guint i = 0; i < files->len; i++)
-    g_ptr_array_add (diagnostics->certificates,
-                     _clave_certificate_describe (g_ptr_array_index (files, i)));
+    {
+      ClaveCertificate *certificate = g_ptr_array_index (files, i);
+
+      g_ptr_array_add (diagnostics->certificates, clave_certificate_describe (certificate));
+      if (clave_certificate_is_valid_now (certificate))
+        diagnostics->n_usable++;
+    }
 
   g_task_return_pointer (task, diagnostics, (GDestroyNotify) clave_diagnostics_free);
 }

@@ -17,6 +17,9 @@ G_BEGIN_DECLS
  * @CLAVE_TOKEN_ERROR_INVALID_FILE: not a PKCS#12 file, or damaged
  * @CLAVE_TOKEN_ERROR_MODULE: a PKCS#11 module could not be loaded
  * @CLAVE_TOKEN_ERROR_FAILED: any other card or crypto failure (message has detail)
+ * @CLAVE_TOKEN_ERROR_REFUSED: the card refused the PIN or the signature without
+ *   saying which (some drivers answer a wrong PIN so); the PIN flags returned
+ *   with it say how many tries are left
  */
 typedef enum {
   CLAVE_TOKEN_ERROR_WRONG_PIN,
@@ -27,6 +30,7 @@ typedef enum {
   CLAVE_TOKEN_ERROR_INVALID_FILE,
   CLAVE_TOKEN_ERROR_MODULE,
   CLAVE_TOKEN_ERROR_FAILED,
+  CLAVE_TOKEN_ERROR_REFUSED,
 } ClaveTokenError;
 
 #define CLAVE_TOKEN_ERROR (clave_token_error_quark ())
@@ -52,10 +56,20 @@ ClaveTokenManager *clave_token_manager_new              (const char * const  *mo
                                                          gboolean             use_registry,
                                                          const char          *soft_cert_dir);
 /* Starts watching readers and cards (a worker thread; changes reach the
- * list model on the thread-default main context of the caller within a
- * second). */
+ * list model on the thread-default main context of the caller). The
+ * modules are loaded in a thread of their own: nothing here, nor in any
+ * other call, waits on the calling thread for a card or driver. */
 void               clave_token_manager_start            (ClaveTokenManager   *self);
+/* Returns at once (within a fraction of a second) even when a driver is
+ * stuck waiting for a card that another program holds. */
 void               clave_token_manager_stop             (ClaveTokenManager   *self);
+/* TRUE once the cards were looked at for the first time after start
+ * ("ready" is notified then). */
+gboolean           clave_token_manager_get_ready        (ClaveTokenManager   *self);
+/* Names of the card readers (PKCS#11 slots), and "“label” in “reader”"
+ * for each card; NULL before ready. Notified as "readers" and "cards". */
+const char * const *clave_token_manager_get_readers     (ClaveTokenManager   *self);
+const char * const *clave_token_manager_get_cards       (ClaveTokenManager   *self);
 /* ClaveCertificate items, cards first, then imported files. Only
  * authentication certificates that name a DNI/NIE are listed (a DNIe's
  * signing certificate is not). */
@@ -114,6 +128,7 @@ typedef struct {
   GPtrArray *cards;               /* char*: token label, model, serial, PIN flags */
   GPtrArray *certificates;        /* char*: holder, document, issuer, validity, location */
   GPtrArray *problems;            /* char*: translated, actionable: "pcscd is not running: …" */
+  guint      n_usable;            /* certificates valid now, on cards and in files */
 } ClaveDiagnostics;
 
 void              clave_diagnostics_free     (ClaveDiagnostics *diagnostics);

@@ -17,10 +17,6 @@
 #include "clave-protocol.h"
 #include "clave-token-manager-private.h"
 
-/* The labels OpenSC gives the objects of a DNIe (and our SoftHSM2 copy). */
-#define DNIE_AUTH_CERT_LABEL  "CertAutenticacion"
-#define DNIE_SUB_CA_LABEL     "CertCAIntermediaDGP"
-
 #define FLATPAK_OPENSC_MODULE "/app/lib/pkcs11/opensc-pkcs11.so"
 
 struct _ClavePkcs11Module
@@ -29,6 +25,7 @@ struct _ClavePkcs11Module
   CK_FUNCTION_LIST  *funcs;   /* NULL when loading failed */
   char              *error;
   CK_INFO            info;
+  gboolean           pcsc_events;  /* a PC/SC driver: rescanned on pcscd's events */
 };
 
 /* p11-kit and PKCS#11 strings are blank-padded, not NUL-terminated. */
@@ -57,6 +54,14 @@ module_free (ClavePkcs11Module *module)
   g_free (module);
 }
 
+static gboolean
+is_opensc_module (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+
+  return g_str_has_prefix (base, "opensc-pkcs11");
+}
+
 GPtrArray *
 _clave_pkcs11_modules_load (const char * const *paths)
 {
@@ -68,6 +73,7 @@ _clave_pkcs11_modules_load (const char * const *paths)
       CK_RV rv;
 
       module->path = g_strdup (paths[i]);
+      module->pcsc_events = is_opensc_module (paths[i]);
       /* Managed by p11-kit: the real module is loaded and initialised once
        * per process and shared with GnuTLS's copy of it. */
       module->funcs = p11_kit_module_load (paths[i], 0);
@@ -107,14 +113,6 @@ gboolean
 _clave_pkcs11_module_is_loaded (ClavePkcs11Module *module)
 {
   return module->funcs != NULL;
-}
-
-static gboolean
-is_opensc_module (const char *path)
-{
-  g_autofree char *base = g_path_get_basename (path);
-
-  return g_str_has_prefix (base, "opensc-pkcs11");
 }
 
 static void
@@ -386,6 +384,21 @@ _clave_token_error_pin_locked (gboolean dnie)
 }
 
 GError *
+_clave_token_error_refused (ClavePinFlags flags)
+{
+  const char *message;
+
+  if (flags & CLAVE_PIN_FLAGS_FINAL_TRY)
+    message = _("The card refused the PIN or the signature. It has one PIN try left: check the PIN before you try again.");
+  else if (flags & CLAVE_PIN_FLAGS_COUNT_LOW)
+    message = _("The card refused the PIN or the signature. It has few PIN tries left: check the PIN before you try again.");
+  else
+    message = _("The card refused the PIN or the signature. Check the PIN and try again; if it keeps failing, open the diagnostics.");
+
+  return g_error_new_literal (CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_REFUSED, message);
+}
+
+GError *
 _clave_token_error_removed (void)
 {
   return g_error_new_literal (CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_TOKEN_REMOVED,
@@ -652,14 +665,22 @@ find_issuer (GPtrArray   *objects,
   return NULL;
 }
 
+/* Lists @leaf if it can prove who the person is: it names a DNI/NIE and
+ * its key may sign (keyUsage digitalSignature). That is decided by the
+ * certificate, never by the labels a driver gives the objects, so that a
+ * DNIe read through any driver, and any card with a Spanish personal
+ * certificate (FNMT, ACCV, Camerfirma, professional cards), is offered.
+ * A DNIe's signing certificate (nonRepudiation only) is for signatures
+ * with legal effect and is not listed. The chain is what the card holds
+ * above the leaf (a DNIe's CertCAIntermediaDGP): the service completes
+ * it from its own intermediates when the card has none. */
 static void
 add_certificate (GPtrArray           *certificates,
                  ClavePkcs11Module   *module,
                  CK_SLOT_ID           slot,
                  const CK_TOKEN_INFO *info,
                  GPtrArray           *objects,
-                 TokenObject         *leaf,
-                 gboolean             dnie)
+                 TokenObject         *leaf)
 {
   g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_autoptr(GError) error = NULL;
@@ -670,39 +691,23 @@ add_certificate (GPtrArray           *certificates,
     return;
 
   g_ptr_array_add (chain, g_bytes_ref (leaf->der));
-  if (dnie)
-    {
-      /* The card's own sub-CA certificate, as the service needs it. */
-      for (guint i = 0; i < objects->len; i++)
-        {
-          TokenObject *object = g_ptr_array_index (objects, i);
-
-          if (g_str_equal (object->label, DNIE_SUB_CA_LABEL))
-            g_ptr_array_add (chain, g_bytes_ref (object->der));
-        }
-    }
-  else
-    {
-      while ((issuer = find_issuer (objects, issuer)) != NULL &&
-             chain->len < CLAVE_PROOF_MAX_CERTIFICATES)
-        g_ptr_array_add (chain, g_bytes_ref (issuer->der));
-    }
+  while ((issuer = find_issuer (objects, issuer)) != NULL &&
+         chain->len < CLAVE_PROOF_MAX_CERTIFICATES)
+    g_ptr_array_add (chain, g_bytes_ref (issuer->der));
 
   certificate = _clave_certificate_new_for_token (leaf->url, g_steal_pointer (&chain),
                                                   location_new (module, slot, info, leaf),
-                                                  dnie, &error);
+                                                  &error);
   if (certificate == NULL)
     {
       g_debug ("Skipping certificate %s: %s", leaf->label, error->message);
       return;
     }
 
-  /* Only authentication certificates that name a DNI/NIE can prove an
-   * identity to Cl@ve. */
   if (clave_certificate_get_document_number (certificate) == NULL ||
       !_clave_certificate_can_sign (certificate))
     {
-      g_debug ("Skipping certificate %s: no DNI/NIE or not for signing", leaf->label);
+      g_debug ("Skipping certificate %s: no DNI/NIE or not for authentication", leaf->label);
       g_object_unref (certificate);
       return;
     }
@@ -717,30 +722,12 @@ list_token_certificates (ClavePkcs11Module   *module,
                          GPtrArray           *certificates)
 {
   g_autoptr(GPtrArray) objects = g_ptr_array_new_with_free_func ((GDestroyNotify) token_object_free);
-  TokenObject *dnie_leaf = NULL;
 
   if (!read_token_objects (module, info, objects))
     return FALSE;
 
   for (guint i = 0; i < objects->len; i++)
-    {
-      TokenObject *object = g_ptr_array_index (objects, i);
-
-      if (g_str_equal (object->label, DNIE_AUTH_CERT_LABEL))
-        dnie_leaf = object;
-    }
-
-  /* A DNIe: only the authentication certificate logs in; its signing
-   * certificate (CertFirmaDigital) is for signatures with legal effect. */
-  if (dnie_leaf != NULL)
-    {
-      add_certificate (certificates, module, slot, info, objects, dnie_leaf, TRUE);
-      return TRUE;
-    }
-
-  for (guint i = 0; i < objects->len; i++)
-    add_certificate (certificates, module, slot, info, objects,
-                     g_ptr_array_index (objects, i), FALSE);
+    add_certificate (certificates, module, slot, info, objects, g_ptr_array_index (objects, i));
 
   return TRUE;
 }
@@ -748,14 +735,18 @@ list_token_certificates (ClavePkcs11Module   *module,
 /* Scans */
 
 typedef struct {
+  guint      module;        /* index in the modules array */
   char      *key;
   char      *label;
+  char      *reader;
   GPtrArray *certificates;  /* ClaveCertificate */
 } ScannedToken;
 
 struct _ClaveTokenScan
 {
-  GPtrArray *tokens;        /* ScannedToken */
+  GPtrArray *tokens;        /* ScannedToken, in module and slot order */
+  GPtrArray *readers;       /* char *: slot descriptions, in module and slot order */
+  GArray    *reader_module; /* guint: the module of each reader */
 };
 
 static void
@@ -763,8 +754,22 @@ scanned_token_free (ScannedToken *token)
 {
   g_free (token->key);
   g_free (token->label);
+  g_free (token->reader);
   g_ptr_array_unref (token->certificates);
   g_free (token);
+}
+
+static ScannedToken *
+scanned_token_copy (const ScannedToken *token)
+{
+  ScannedToken *copy = g_new0 (ScannedToken, 1);
+
+  copy->module = token->module;
+  copy->key = g_strdup (token->key);
+  copy->label = g_strdup (token->label);
+  copy->reader = g_strdup (token->reader);
+  copy->certificates = g_ptr_array_ref (token->certificates);
+  return copy;
 }
 
 static char *
@@ -776,67 +781,166 @@ token_key (ClavePkcs11Module   *module,
                           info->label, info->serialNumber, info->manufacturerID, info->model);
 }
 
-ClaveTokenScan *
-_clave_pkcs11_scan (GPtrArray      *modules,
-                    ClaveTokenScan *previous)
+static ClaveTokenScan *
+scan_new (void)
 {
   ClaveTokenScan *scan = g_new0 (ClaveTokenScan, 1);
 
   scan->tokens = g_ptr_array_new_with_free_func ((GDestroyNotify) scanned_token_free);
+  scan->readers = g_ptr_array_new_with_free_func (g_free);
+  scan->reader_module = g_array_new (FALSE, FALSE, sizeof (guint));
+  return scan;
+}
+
+static ScannedToken *
+find_previous_token (ClaveTokenScan *previous,
+                     const char     *key)
+{
+  for (guint i = 0; previous != NULL && i < previous->tokens->len; i++)
+    {
+      ScannedToken *candidate = g_ptr_array_index (previous->tokens, i);
+
+      if (g_str_equal (candidate->key, key))
+        return candidate;
+    }
+
+  return NULL;
+}
+
+/* Every slot of @module: the reader, and the card in it when there is
+ * one (C_GetTokenInfo: for some drivers, OpenSC's among them, card I/O).
+ * Cards already in @previous keep their certificates without being read
+ * again. */
+static void
+scan_module (ClaveTokenScan    *scan,
+             guint              index,
+             ClavePkcs11Module *module,
+             ClaveTokenScan    *previous)
+{
+  g_autofree CK_SLOT_ID *slots = NULL;
+  CK_ULONG n_slots = 0;
+
+  if (module->funcs == NULL)
+    return;
+
+  slots = get_slots (module->funcs, CK_FALSE, &n_slots);
+  for (CK_ULONG s = 0; s < n_slots; s++)
+    {
+      CK_SLOT_INFO slot_info;
+      CK_TOKEN_INFO info;
+      ScannedToken *token;
+      ScannedToken *old;
+
+      if (module->funcs->C_GetSlotInfo (slots[s], &slot_info) != CKR_OK)
+        continue;
+
+      g_ptr_array_add (scan->readers, space_strdup (slot_info.slotDescription,
+                                                    sizeof slot_info.slotDescription));
+      g_array_append_val (scan->reader_module, index);
+
+      if (!(slot_info.flags & CKF_TOKEN_PRESENT) ||
+          module->funcs->C_GetTokenInfo (slots[s], &info) != CKR_OK ||
+          !(info.flags & CKF_TOKEN_INITIALIZED))
+        continue;
+
+      token = g_new0 (ScannedToken, 1);
+      token->module = index;
+      token->key = token_key (module, slots[s], &info);
+      token->label = space_strdup (info.label, sizeof info.label);
+      token->reader = space_strdup (slot_info.slotDescription, sizeof slot_info.slotDescription);
+
+      old = find_previous_token (previous, token->key);
+      if (old != NULL)
+        {
+          token->certificates = g_ptr_array_ref (old->certificates);
+        }
+      else
+        {
+          token->certificates = g_ptr_array_new_with_free_func (g_object_unref);
+          if (!list_token_certificates (module, slots[s], &info, token->certificates))
+            {
+              /* Pulled out while being read, or not ready yet: try
+               * again on the next scan. */
+              scanned_token_free (token);
+              continue;
+            }
+        }
+
+      g_ptr_array_add (scan->tokens, token);
+    }
+}
+
+/* Copies what @previous knew of module @index. */
+static void
+copy_module (ClaveTokenScan *scan,
+             guint           index,
+             ClaveTokenScan *previous)
+{
+  if (previous == NULL)
+    return;
+
+  for (guint i = 0; i < previous->readers->len; i++)
+    if (g_array_index (previous->reader_module, guint, i) == index)
+      {
+        g_ptr_array_add (scan->readers, g_strdup (g_ptr_array_index (previous->readers, i)));
+        g_array_append_val (scan->reader_module, index);
+      }
+
+  for (guint i = 0; i < previous->tokens->len; i++)
+    {
+      ScannedToken *token = g_ptr_array_index (previous->tokens, i);
+
+      if (token->module == index)
+        g_ptr_array_add (scan->tokens, scanned_token_copy (token));
+    }
+}
+
+ClaveTokenScan *
+_clave_pkcs11_scan (GPtrArray      *modules,
+                    ClaveTokenScan *previous,
+                    const gboolean *rescan)
+{
+  ClaveTokenScan *scan = scan_new ();
 
   for (guint m = 0; m < modules->len; m++)
     {
-      ClavePkcs11Module *module = g_ptr_array_index (modules, m);
-      g_autofree CK_SLOT_ID *slots = NULL;
-      CK_ULONG n_slots = 0;
-
-      if (module->funcs == NULL)
-        continue;
-
-      slots = get_slots (module->funcs, CK_TRUE, &n_slots);
-      for (CK_ULONG s = 0; s < n_slots; s++)
-        {
-          CK_TOKEN_INFO info;
-          ScannedToken *token;
-          ScannedToken *old = NULL;
-
-          if (module->funcs->C_GetTokenInfo (slots[s], &info) != CKR_OK ||
-              !(info.flags & CKF_TOKEN_INITIALIZED))
-            continue;
-
-          token = g_new0 (ScannedToken, 1);
-          token->key = token_key (module, slots[s], &info);
-          token->label = space_strdup (info.label, sizeof info.label);
-
-          for (guint i = 0; previous != NULL && i < previous->tokens->len; i++)
-            {
-              ScannedToken *candidate = g_ptr_array_index (previous->tokens, i);
-
-              if (g_str_equal (candidate->key, token->key))
-                old = candidate;
-            }
-
-          if (old != NULL)
-            {
-              token->certificates = g_ptr_array_ref (old->certificates);
-            }
-          else
-            {
-              token->certificates = g_ptr_array_new_with_free_func (g_object_unref);
-              if (!list_token_certificates (module, slots[s], &info, token->certificates))
-                {
-                  /* Pulled out while being read, or not ready yet: try
-                   * again on the next scan. */
-                  scanned_token_free (token);
-                  continue;
-                }
-            }
-
-          g_ptr_array_add (scan->tokens, token);
-        }
+      if (rescan == NULL || rescan[m] || previous == NULL)
+        scan_module (scan, m, g_ptr_array_index (modules, m), previous);
+      else
+        copy_module (scan, m, previous);
     }
 
   return scan;
+}
+
+char *
+_clave_pkcs11_module_presence (ClavePkcs11Module *module)
+{
+  g_autofree CK_SLOT_ID *slots = NULL;
+  GString *presence = g_string_new (NULL);
+  CK_ULONG n_slots = 0;
+
+  if (module->funcs == NULL)
+    return g_string_free (presence, FALSE);
+
+  slots = get_slots (module->funcs, CK_FALSE, &n_slots);
+  for (CK_ULONG s = 0; s < n_slots; s++)
+    {
+      CK_SLOT_INFO slot_info;
+
+      if (module->funcs->C_GetSlotInfo (slots[s], &slot_info) != CKR_OK)
+        continue;
+      g_string_append_printf (presence, "%lu:%c;", (gulong) slots[s],
+                              (slot_info.flags & CKF_TOKEN_PRESENT) ? 'y' : 'n');
+    }
+
+  return g_string_free (presence, FALSE);
+}
+
+gboolean
+_clave_pkcs11_module_has_pcsc_events (ClavePkcs11Module *module)
+{
+  return module->funcs != NULL && module->pcsc_events;
 }
 
 GPtrArray *
@@ -855,14 +959,34 @@ _clave_token_scan_get_certificates (ClaveTokenScan *scan)
   return certificates;
 }
 
-gboolean
-_clave_token_scan_has_certificates (ClaveTokenScan *scan)
+GStrv
+_clave_token_scan_dup_readers (ClaveTokenScan *scan)
 {
-  for (guint i = 0; i < scan->tokens->len; i++)
-    if (((ScannedToken *) g_ptr_array_index (scan->tokens, i))->certificates->len > 0)
-      return TRUE;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
-  return FALSE;
+  for (guint i = 0; i < scan->readers->len; i++)
+    g_strv_builder_add (builder, g_ptr_array_index (scan->readers, i));
+
+  return g_strv_builder_end (builder);
+}
+
+GStrv
+_clave_token_scan_dup_cards (ClaveTokenScan *scan)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; i < scan->tokens->len; i++)
+    {
+      ScannedToken *token = g_ptr_array_index (scan->tokens, i);
+      g_autofree char *card = NULL;
+
+      /* Translators: a card and the reader it is in, e.g. "“DNI
+       * electrónico” in “Virtual PCD 00 00”" */
+      card = g_strdup_printf (_("“%s” in “%s”"), token->label, token->reader);
+      g_strv_builder_add (builder, card);
+    }
+
+  return g_strv_builder_end (builder);
 }
 
 gboolean
@@ -872,8 +996,12 @@ _clave_token_scan_equal (ClaveTokenScan *a,
   if (a == NULL || b == NULL)
     return a == b;
 
-  if (a->tokens->len != b->tokens->len)
+  if (a->tokens->len != b->tokens->len || a->readers->len != b->readers->len)
     return FALSE;
+
+  for (guint i = 0; i < a->readers->len; i++)
+    if (!g_str_equal (g_ptr_array_index (a->readers, i), g_ptr_array_index (b->readers, i)))
+      return FALSE;
 
   for (guint i = 0; i < a->tokens->len; i++)
     {
@@ -895,6 +1023,8 @@ _clave_token_scan_free (ClaveTokenScan *scan)
     return;
 
   g_ptr_array_unref (scan->tokens);
+  g_ptr_array_unref (scan->readers);
+  g_array_unref (scan->reader_module);
   g_free (scan);
 }
 
@@ -964,16 +1094,129 @@ pin_callback (void         *user_data,
   return 0;
 }
 
-/* Forget the PIN on the card once we are done: the person typed it for
+/* The card's PIN state now, to say how many tries are left after a
+ * failure. FALSE when the card is gone. */
+static gboolean
+reread_flags (ClavePkcs11Module        *module,
+              const ClaveTokenLocation *location,
+              ClavePinFlags            *pin_flags)
+{
+  CK_TOKEN_INFO info;
+  CK_SLOT_ID slot;
+
+  if (!find_token (module, location, &slot, &info))
+    return FALSE;
+
+  *pin_flags = _clave_pin_flags_from_pkcs11 (info.flags) |
+               (*pin_flags & CLAVE_PIN_FLAGS_PROTECTED_PATH);
+  return TRUE;
+}
+
+/* The PIN was refused, or the card failed in a way that may be a refused
+ * PIN: say what the card's counters now say. */
+static GError *
+pin_refused_error (ClavePkcs11Module        *module,
+                   const ClaveTokenLocation *location,
+                   gboolean                  dnie,
+                   gboolean                  certainly_wrong,
+                   ClavePinFlags            *pin_flags)
+{
+  ClavePinFlags before = *pin_flags;
+
+  if (!reread_flags (module, location, pin_flags))
+    return _clave_token_error_removed ();
+  if (*pin_flags & CLAVE_PIN_FLAGS_LOCKED)
+    return _clave_token_error_pin_locked (dnie);
+
+  /* Some drivers (OpenSC's CAC emulation) answer a wrong PIN with
+   * CKR_GENERAL_ERROR: a counter that moved tells it was the PIN. */
+  if (certainly_wrong ||
+      (*pin_flags & (CLAVE_PIN_FLAGS_COUNT_LOW | CLAVE_PIN_FLAGS_FINAL_TRY)) !=
+      (before & (CLAVE_PIN_FLAGS_COUNT_LOW | CLAVE_PIN_FLAGS_FINAL_TRY)))
+    return _clave_token_error_wrong_pin (*pin_flags);
+
+  return _clave_token_error_refused (*pin_flags);
+}
+
+static gboolean
+rv_means_removed (CK_RV rv)
+{
+  return rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT ||
+         rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED ||
+         rv == CKR_SLOT_ID_INVALID || rv == CKR_TOKEN_NOT_RECOGNIZED ||
+         rv == CKR_DEVICE_ERROR;
+}
+
+/* Logs in with @pin (NULL: on the reader's PIN pad) in a session of our
+ * own, which stays open until the signature is made: a token forgets its
+ * login when an application's last session closes. The exact CK_RV tells
+ * a wrong PIN from a pulled card, which GnuTLS's login folds together. */
+static gboolean
+login (ClavePkcs11Module        *module,
+       CK_SLOT_ID                slot,
+       const ClaveTokenLocation *location,
+       const char               *pin,
+       gboolean                  dnie,
+       CK_SESSION_HANDLE        *session,
+       ClavePinFlags            *pin_flags,
+       GError                  **error)
+{
+  CK_RV rv;
+
+  rv = module->funcs->C_OpenSession (slot, CKF_SERIAL_SESSION, NULL, NULL, session);
+  if (rv != CKR_OK)
+    {
+      g_debug ("C_OpenSession: %s", p11_kit_strerror (rv));
+      g_propagate_error (error, rv_means_removed (rv) ? _clave_token_error_removed ()
+                                                      : _clave_token_error_refused (*pin_flags));
+      return FALSE;
+    }
+
+  rv = module->funcs->C_Login (*session, CKU_USER, (CK_UTF8CHAR_PTR) pin,
+                               pin != NULL ? strlen (pin) : 0);
+  if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
+    return TRUE;
+
+  g_debug ("C_Login: %s", p11_kit_strerror (rv));
+  module->funcs->C_CloseSession (*session);
+  *session = CK_INVALID_HANDLE;
+
+  switch (rv)
+    {
+    case CKR_PIN_INCORRECT:
+    case CKR_PIN_INVALID:
+    case CKR_PIN_LEN_RANGE:
+      g_propagate_error (error, pin_refused_error (module, location, dnie, TRUE, pin_flags));
+      break;
+    case CKR_PIN_LOCKED:
+      *pin_flags |= CLAVE_PIN_FLAGS_LOCKED;
+      g_propagate_error (error, _clave_token_error_pin_locked (dnie));
+      break;
+    case CKR_FUNCTION_CANCELED:
+      g_set_error_literal (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_WRONG_PIN,
+                           _("The PIN was not entered on the card reader. Try again, and type "
+                             "the PIN on the reader's keypad."));
+      break;
+    default:
+      if (rv_means_removed (rv))
+        g_propagate_error (error, _clave_token_error_removed ());
+      else
+        g_propagate_error (error, pin_refused_error (module, location, dnie, FALSE, pin_flags));
+      break;
+    }
+
+  return FALSE;
+}
+
+/* Forgets the PIN on the card once we are done: the person typed it for
  * this one signature. */
 static void
-logout_token (ClavePkcs11Module *module,
-              CK_SLOT_ID         slot)
+logout (ClavePkcs11Module *module,
+        CK_SESSION_HANDLE  session)
 {
-  CK_SESSION_HANDLE session;
-
-  if (module->funcs->C_OpenSession (slot, CKF_SERIAL_SESSION, NULL, NULL, &session) != CKR_OK)
+  if (session == CK_INVALID_HANDLE)
     return;
+
   module->funcs->C_Logout (session);
   module->funcs->C_CloseSession (session);
 }
@@ -988,6 +1231,7 @@ _clave_pkcs11_sign (GPtrArray         *modules,
 {
   const ClaveTokenLocation *location = _clave_certificate_get_token_location (certificate);
   gboolean dnie = clave_certificate_is_dnie (certificate);
+  CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
   ClavePkcs11Module *module;
   CK_TOKEN_INFO info;
   CK_SLOT_ID slot;
@@ -1031,6 +1275,10 @@ _clave_pkcs11_sign (GPtrArray         *modules,
   if (!_clave_token_signature_algorithm (certificate, &algorithm, &algorithm_name, error))
     return NULL;
 
+  if ((info.flags & CKF_LOGIN_REQUIRED) &&
+      !login (module, slot, location, pin, dnie, &session, pin_flags, error))
+    return NULL;
+
   input.data = (unsigned char *) g_bytes_get_data (data, &size);
   input.size = (unsigned int) size;
 
@@ -1038,8 +1286,8 @@ _clave_pkcs11_sign (GPtrArray         *modules,
   ret = gnutls_privkey_init (&key);
   if (ret >= 0)
     {
-      /* The PIN function must be in place before the import: finding a
-       * private key object already logs in. */
+      /* Asked only for a key that wants the PIN again for each
+       * signature (CKA_ALWAYS_AUTHENTICATE, as a DNIe's signing key). */
       gnutls_privkey_set_pin_function (key, pin_callback, &request);
       ret = gnutls_privkey_import_pkcs11_url (key, location->key_url);
     }
@@ -1048,7 +1296,7 @@ _clave_pkcs11_sign (GPtrArray         *modules,
   gnutls_privkey_deinit (key);
   g_rw_lock_reader_unlock (&gnutls_lock);
 
-  logout_token (module, slot);
+  logout (module, session);
 
   if (ret >= 0)
     {
@@ -1062,17 +1310,7 @@ _clave_pkcs11_sign (GPtrArray         *modules,
   switch (ret)
     {
     case GNUTLS_E_PKCS11_PIN_ERROR:
-      /* The card's counters moved: say how many tries are left. */
-      if (!find_token (module, location, &slot, &info))
-        {
-          g_propagate_error (error, _clave_token_error_removed ());
-          return NULL;
-        }
-      *pin_flags = _clave_pin_flags_from_pkcs11 (info.flags);
-      if (*pin_flags & CLAVE_PIN_FLAGS_LOCKED)
-        g_propagate_error (error, _clave_token_error_pin_locked (dnie));
-      else
-        g_propagate_error (error, _clave_token_error_wrong_pin (*pin_flags));
+      g_propagate_error (error, pin_refused_error (module, location, dnie, TRUE, pin_flags));
       return NULL;
 
     case GNUTLS_E_PKCS11_PIN_LOCKED:
@@ -1097,9 +1335,14 @@ _clave_pkcs11_sign (GPtrArray         *modules,
       return NULL;
 
     default:
-      g_set_error (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_FAILED,
-                   _("The card could not sign (%s). Try again; if it keeps failing, open the diagnostics."),
-                   gnutls_strerror (ret));
+      /* The card was there and the PIN accepted (or not needed), yet it
+       * did not sign: never "PKCS #11 error". */
+      if (!reread_flags (module, location, pin_flags))
+        g_propagate_error (error, _clave_token_error_removed ());
+      else if (*pin_flags & CLAVE_PIN_FLAGS_LOCKED)
+        g_propagate_error (error, _clave_token_error_pin_locked (dnie));
+      else
+        g_propagate_error (error, _clave_token_error_refused (*pin_flags));
       return NULL;
     }
 }
@@ -1213,11 +1456,16 @@ _clave_pkcs11_diagnose (GPtrArray        *modules,
     }
 
   /* A fresh read of every card, as the report must say what is there now. */
-  scan = _clave_pkcs11_scan (modules, NULL);
+  scan = _clave_pkcs11_scan (modules, NULL, NULL);
   certificates = _clave_token_scan_get_certificates (scan);
   for (guint i = 0; i < certificates->len; i++)
-    g_ptr_array_add (diagnostics->certificates,
-                     _clave_certificate_describe (g_ptr_array_index (certificates, i)));
+    {
+      ClaveCertificate *certificate = g_ptr_array_index (certificates, i);
+
+      g_ptr_array_add (diagnostics->certificates, clave_certificate_describe (certificate));
+      if (clave_certificate_is_valid_now (certificate))
+        diagnostics->n_usable++;
+    }
 
   for (guint i = 0; i < scan->tokens->len; i++)
     {

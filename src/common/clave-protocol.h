@@ -119,6 +119,10 @@
 #define CLAVE_ERR_DEVICE_DEACTIVATED       "device_deactivated"       /* 401 */
 #define CLAVE_ERR_INVALID_CHALLENGE        "invalid_challenge"        /* 401 */
 #define CLAVE_ERR_CERTIFICATE_UNTRUSTED    "certificate_untrusted"    /* 401 */
+#define CLAVE_ERR_CERTIFICATE_ISSUER_UNKNOWN "certificate_issuer_unknown" /* 401 */
+/* The member of certificate_issuer_unknown that names the missing issuer:
+ * its distinguished name as RFC 4514 text. */
+#define CLAVE_ERR_MEMBER_ISSUER            "issuer"
 #define CLAVE_ERR_CERTIFICATE_EXPIRED      "certificate_expired"      /* 401 */
 #define CLAVE_ERR_CERTIFICATE_NOT_USABLE   "certificate_not_usable"   /* 401 */
 #define CLAVE_ERR_INVALID_CERT_SIGNATURE   "invalid_certificate_signature" /* 401 */

@@ -317,3 +317,40 @@ clave_certificate_proof_data (const char *purpose,
                       challenge_id, "\n", challenge, NULL);
   return g_bytes_new_take (text, strlen (text));
 }
+
+char *
+clave_x509_dn_display_name (const char *dn)
+{
+  GString *value;
+  const char *p;
+
+  g_return_val_if_fail (dn != NULL, NULL);
+
+  /* RFC 4514: RDNs separated by unescaped commas, most specific first. */
+  for (p = dn; *p != '\0';)
+    {
+      if (g_ascii_strncasecmp (p, "CN=", 3) == 0)
+        {
+          value = g_string_new (NULL);
+          for (p += 3; *p != '\0' && *p != ',' && *p != '+'; p++)
+            {
+              if (*p == '\\' && p[1] != '\0')
+                p++;
+              g_string_append_c (value, *p);
+            }
+          if (value->len > 0)
+            return g_utf8_make_valid (value->str, -1);
+          g_string_free (value, TRUE);
+          break;
+        }
+
+      /* The next RDN. */
+      for (; *p != '\0' && *p != ','; p++)
+        if (*p == '\\' && p[1] != '\0')
+          p++;
+      if (*p == ',')
+        p++;
+    }
+
+  return g_utf8_make_valid (dn, -1);
+}

@@ -35,6 +35,10 @@ void               clave_x509_identity_free         (ClaveX509Identity       *id
  * givenName + surname when there is no CN. NULL if neither exists. */
 char              *clave_x509_identity_holder_name  (const ClaveX509Identity *identity);
 
+/* "AC DNIE 004" from "CN=AC DNIE 004,OU=DNIE,O=…" (an RFC 4514 DN as
+ * the service names an issuer), or the whole DN when it has no CN. */
+char              *clave_x509_dn_display_name       (const char              *dn);
+
 /* The bytes a certificate proof signs: CLAVE_CERTIFICATE_PROOF_PREFIX +
  * @purpose + "\n" + @challenge_id + "\n" + @challenge (base64url text as
  * the service sent it). @purpose is "activation:<id>" or "registration". */

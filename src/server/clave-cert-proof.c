@@ -7,6 +7,7 @@
 #include <gnutls/x509.h>
 #include <string.h>
 
+#include "clave-cert-path.h"
 #include "clave-cert-proof.h"
 #include "clave-crypto.h"
 #include "clave-http.h"
@@ -284,21 +285,31 @@ signature_verifies (ClaveCertProof *proof,
   return ret >= 0;
 }
 
-/* The verification status of the proof's chain against the anchors. */
+/* The verification status of @path against the anchors. */
 static unsigned int
-verify_chain (ClaveServer    *self,
-              ClaveCertProof *proof,
-              unsigned int    flags)
+verify_chain (ClaveServer  *self,
+              GPtrArray    *path,
+              unsigned int  flags)
 {
-  unsigned int status = 0;
-
   if (self->trust_list == NULL)
     return GNUTLS_CERT_INVALID | GNUTLS_CERT_SIGNER_NOT_FOUND;
-  if (gnutls_x509_trust_list_verify_crt2 (self->trust_list, proof->certificates,
-                                          proof->n_certificates, NULL, 0, flags,
-                                          &status, NULL) < 0)
-    return GNUTLS_CERT_INVALID | GNUTLS_CERT_SIGNER_NOT_FOUND;
-  return status;
+  return clave_cert_path_verify (self->trust_list, path, flags);
+}
+
+static void
+reply_issuer_unknown (SoupServerMessage *msg,
+                      const char        *issuer)
+{
+  g_autofree char *message = g_strdup_printf ("This service does not know \"%s\", the issuer "
+                                              "of a certificate of the chain: send that "
+                                              "issuer's certificate too, or use a certificate "
+                                              "from an accepted authority.", issuer);
+  g_autofree char *logged = g_strescape (issuer, NULL);
+
+  g_info ("Certificate proof refused: %s (%s)", CLAVE_ERR_CERTIFICATE_ISSUER_UNKNOWN, logged);
+  clave_http_reply_error_string (msg, SOUP_STATUS_UNAUTHORIZED,
+                                 CLAVE_ERR_CERTIFICATE_ISSUER_UNKNOWN, message,
+                                 CLAVE_ERR_MEMBER_ISSUER, issuer);
 }
 
 ClaveX509Identity *
@@ -312,6 +323,8 @@ _clave_cert_proof_verify (ClaveServer       *self,
   g_autoptr(GBytes) signed_data = NULL;
   g_autoptr(ClaveX509Identity) identity = NULL;
   g_autofree char *challenge = NULL;
+  g_autofree char *missing_issuer = NULL;
+  g_autoptr(GPtrArray) path = NULL;
   gint64 expires_at = 0;
   unsigned int status;
 
@@ -329,12 +342,23 @@ _clave_cert_proof_verify (ClaveServer       *self,
       return NULL;
     }
 
+  /* A card often lacks its intermediate: the service completes the path
+   * with those it holds, which are never trusted by themselves. */
+  if (self->trust_list != NULL)
+    path = clave_cert_path_build (self->trust_list, self->intermediates, proof->certificates,
+                                  proof->n_certificates, &missing_issuer);
+  if (missing_issuer != NULL)
+    {
+      reply_issuer_unknown (msg, missing_issuer);
+      return NULL;
+    }
+
   /* Twice: GnuTLS stops at the first expired certificate of a path, so
    * the signatures below it would go unchecked. Without the time checks
    * first, to tell a chain that does not lead to an anchor (untrusted)
    * from one that does but is out of its dates (expired). */
-  status = verify_chain (self, proof, GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
-                                      GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS);
+  status = verify_chain (self, path, GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
+                                     GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS);
   if (status != 0)
     {
       g_debug ("Chain verification status 0x%x", status);
@@ -342,7 +366,7 @@ _clave_cert_proof_verify (ClaveServer       *self,
                          "The certificate does not chain to a trusted authority.");
       return NULL;
     }
-  status = verify_chain (self, proof, 0);
+  status = verify_chain (self, path, 0);
   if (status != 0)
     {
       reply_proof_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_EXPIRED,

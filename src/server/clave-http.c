@@ -41,13 +41,15 @@ clave_http_reply_builder (SoupServerMessage *msg,
   set_json_response (msg, status, root);
 }
 
+/* {"error": code, "message": message} and, unless @member is NULL, one
+ * more member whose value @value is taken. */
 static void
 reply_error (SoupServerMessage *msg,
              guint              status,
              const char        *code,
              const char        *message,
              const char        *member,
-             gint64             value)
+             JsonNode          *value)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
@@ -59,18 +61,11 @@ reply_error (SoupServerMessage *msg,
   if (member != NULL)
     {
       json_builder_set_member_name (builder, member);
-      json_builder_add_int_value (builder, value);
+      json_builder_add_value (builder, value);
     }
   json_builder_end_object (builder);
 
   clave_http_reply_builder (msg, status, builder);
-
-  if (g_strcmp0 (member, "retry_after") == 0)
-    {
-      g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, value);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Retry-After", seconds);
-    }
 }
 
 void
@@ -79,7 +74,7 @@ clave_http_reply_error (SoupServerMessage *msg,
                         const char        *code,
                         const char        *message)
 {
-  reply_error (msg, status, code, message, NULL, 0);
+  reply_error (msg, status, code, message, NULL, NULL);
 }
 
 void
@@ -90,7 +85,26 @@ clave_http_reply_error_int (SoupServerMessage *msg,
                             const char        *member,
                             gint64             value)
 {
-  reply_error (msg, status, code, message, member, value);
+  reply_error (msg, status, code, message, member, json_node_init_int (json_node_alloc (), value));
+
+  if (g_strcmp0 (member, "retry_after") == 0)
+    {
+      g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, value);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", seconds);
+    }
+}
+
+void
+clave_http_reply_error_string (SoupServerMessage *msg,
+                               guint              status,
+                               const char        *code,
+                               const char        *message,
+                               const char        *member,
+                               const char        *value)
+{
+  reply_error (msg, status, code, message, member,
+               json_node_init_string (json_node_alloc (), value));
 }
 
 void

@@ -60,6 +60,13 @@ void        clave_http_reply_error_int     (SoupServerMessage  *msg,
                                             const char         *message,
                                             const char         *member,
                                             gint64              value);
+/* As above with one extra string member (valid UTF-8). */
+void        clave_http_reply_error_string  (SoupServerMessage  *msg,
+                                            guint               status,
+                                            const char         *code,
+                                            const char         *message,
+                                            const char         *member,
+                                            const char         *value);
 void        clave_http_reply_internal      (SoupServerMessage  *msg,
                                             const GError       *error);
 

@@ -30,6 +30,9 @@ struct _ClaveServer
    * without the option. */
   gnutls_x509_trust_list_t trust_list;
   guint              n_trust_anchors;
+  /* --intermediates (or the folder beside the anchors): CA certificates
+   * that complete the paths of proofs (gnutls_x509_crt_t); NULL: none. */
+  GPtrArray         *intermediates;
 
   /* Cl@ve Móvil (clave-auth-requests.c, clave-push.c). */
   GHashTable        *push_clients;   /* device id -> ClavePushClient */

@@ -46,6 +46,7 @@ config_copy (const ClaveServerConfig *config)
   copy->sms_resend_interval = config->sms_resend_interval;
   copy->sms_code_ttl = config->sms_code_ttl;
   copy->trust_anchors = g_strdup (config->trust_anchors);
+  copy->intermediates = g_strdup (config->intermediates);
   return copy;
 }
 
@@ -59,6 +60,7 @@ clave_server_config_free (ClaveServerConfig *config)
   g_strfreev (config->hostnames);
   g_free (config->sms_command);
   g_free (config->trust_anchors);
+  g_free (config->intermediates);
   g_free (config);
 }
 
@@ -416,6 +418,65 @@ purge_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* --trust-anchors, and the intermediates that complete paths to them:
+ * --intermediates, or else the folder "intermediates" beside the anchors'
+ * folder when there is one (docs/clave-server.1). */
+static gboolean
+load_certificates (ClaveServer  *self,
+                   GError      **error)
+{
+  const ClaveServerConfig *config = self->config;
+  g_autofree char *beside = NULL;
+  const char *dir = config->intermediates;
+  const char *label = "--intermediates";
+
+  if (config->trust_anchors == NULL)
+    {
+      if (config->intermediates != NULL)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               "--intermediates needs --trust-anchors: intermediate "
+                               "certificates are never trusted by themselves");
+          return FALSE;
+        }
+      g_info ("No --trust-anchors: certificate proofs are refused");
+      return TRUE;
+    }
+
+  self->trust_list = clave_trust_anchors_load (config->trust_anchors, &self->n_trust_anchors,
+                                               error);
+  if (self->trust_list == NULL)
+    return FALSE;
+  g_info ("Loaded %u trust anchor%s from %s: certificate proofs accepted",
+          self->n_trust_anchors, self->n_trust_anchors == 1 ? "" : "s", config->trust_anchors);
+
+  if (dir == NULL)
+    {
+      g_autoptr(GFile) anchors = g_file_new_for_path (config->trust_anchors);
+      g_autoptr(GFile) parent = g_file_get_parent (anchors);
+      g_autoptr(GFile) folder = parent != NULL ? g_file_get_child (parent, "intermediates")
+                                               : NULL;
+
+      if (folder == NULL ||
+          g_file_query_file_type (folder, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_DIRECTORY)
+        {
+          g_info ("No --intermediates and no intermediates folder beside --trust-anchors: "
+                  "proofs must carry their intermediate certificates");
+          return TRUE;
+        }
+      dir = beside = g_file_get_path (folder);
+      label = "Intermediates beside --trust-anchors";
+    }
+
+  self->intermediates = clave_intermediates_load (dir, label, self->trust_list, error);
+  if (self->intermediates == NULL)
+    return FALSE;
+  g_info ("Loaded %u intermediate certificate%s from %s%s: they complete the chains of proofs",
+          self->intermediates->len, self->intermediates->len == 1 ? "" : "s", dir,
+          beside != NULL ? " (beside --trust-anchors)" : "");
+  return TRUE;
+}
+
 ClaveServer *
 clave_server_new (const ClaveServerConfig  *config,
                   GError                  **error)
@@ -469,18 +530,8 @@ clave_server_new (const ClaveServerConfig  *config,
   if (certificate == NULL)
     return NULL;
 
-  if (config->trust_anchors != NULL)
-    {
-      self->trust_list = clave_trust_anchors_load (config->trust_anchors, &self->n_trust_anchors,
-                                                   error);
-      if (self->trust_list == NULL)
-        return NULL;
-      g_info ("Loaded %u trust anchor%s from %s: certificate proofs accepted",
-              self->n_trust_anchors, self->n_trust_anchors == 1 ? "" : "s",
-              config->trust_anchors);
-    }
-  else
-    g_info ("No --trust-anchors: certificate proofs are refused");
+  if (!load_certificates (self, error))
+    return NULL;
 
   self->sms = clave_sms_sender_new (self->store, config->sms_command, error);
   if (self->sms == NULL)
@@ -599,6 +650,7 @@ clave_server_finalize (GObject *object)
   g_clear_pointer (&self->host_names, g_ptr_array_unref);
   if (self->trust_list != NULL)
     gnutls_x509_trust_list_deinit (self->trust_list, 1);
+  g_clear_pointer (&self->intermediates, g_ptr_array_unref);
 
   G_OBJECT_CLASS (clave_server_parent_class)->finalize (object);
 }

@@ -15,6 +15,9 @@ typedef struct {
   guint   sms_resend_interval;   /* seconds */
   guint   sms_code_ttl;          /* seconds */
   char   *trust_anchors;         /* directory of CA certificates; NULL: none */
+  char   *intermediates;         /* directory of intermediate CA certificates;
+                                  * NULL: "intermediates" beside trust_anchors,
+                                  * if there is one */
 } ClaveServerConfig;
 
 ClaveServerConfig *clave_server_config_new  (void);

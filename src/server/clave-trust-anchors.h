@@ -15,4 +15,16 @@ gnutls_x509_trust_list_t clave_trust_anchors_load (const char  *dir,
                                                    guint       *n_loaded,
                                                    GError     **error);
 
+/* Loads the intermediate certificates of @dir (read as above; @label names
+ * the folder in messages): CA certificates that complete the paths of
+ * certificate proofs and are never trusted by themselves. A self-signed
+ * certificate (it would pass for a root) is an error, and so is a folder
+ * without a CA certificate; a certificate that is not a CA is skipped with
+ * a warning, one that does not chain to @anchors is kept with a warning.
+ * Returns the certificates (gnutls_x509_crt_t, freed with the array). */
+GPtrArray               *clave_intermediates_load (const char                *dir,
+                                                   const char                *label,
+                                                   gnutls_x509_trust_list_t   anchors,
+                                                   GError                   **error);
+
 G_END_DECLS

@@ -124,6 +124,7 @@ main (int    argc,
   g_autofree char *log_level = NULL;
   g_autofree char *sms_command = NULL;
   g_autofree char *trust_anchors = NULL;
+  g_autofree char *intermediates = NULL;
   g_auto(GStrv) hostnames = NULL;
   /* Option parsing removes what it reads; a second run needs it all. */
   g_auto(GStrv) original_argv = g_strdupv (argv);
@@ -154,6 +155,10 @@ main (int    argc,
     { "trust-anchors", 0, 0, G_OPTION_ARG_FILENAME, &trust_anchors,
       "Directory of CA certificates (PEM or DER) that certificate and DNIe proofs must "
       "chain to; without it only SMS is offered", "DIR" },
+    { "intermediates", 0, 0, G_OPTION_ARG_FILENAME, &intermediates,
+      "Directory of intermediate CA certificates (PEM or DER) that complete the chains of "
+      "proofs, never trusted by themselves (default: \"intermediates\" beside "
+      "--trust-anchors, if there is one)", "DIR" },
     { "print-ca-path", 0, 0, G_OPTION_ARG_NONE, &print_ca_path,
       "Create the CA if needed, print the path of its PEM file and exit", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
@@ -206,6 +211,7 @@ main (int    argc,
   config->sms_resend_interval = (guint) resend_interval;
   config->sms_code_ttl = (guint) code_ttl;
   config->trust_anchors = g_steal_pointer (&trust_anchors);
+  config->intermediates = g_steal_pointer (&intermediates);
 
   if (print_ca_path)
     {

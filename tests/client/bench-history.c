@@ -228,7 +228,7 @@ main (int argc, char **argv)
   g_clear_object (&store);
   g_clear_object (&empty_model);
   g_clear_object (&empty);
-  client_test_remove_tree (dir);
+  clave_test_remove_tree (dir);
 
   if (worst >= TARGET_MS || rss_full - rss_empty >= TARGET_RSS_MB)
     {

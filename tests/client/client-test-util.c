@@ -203,11 +203,26 @@ client_test_setup_softhsm (const char         *dir,
   return (char **) g_ptr_array_free (g_steal_pointer (&serials), FALSE);
 }
 
-void
-client_test_remove_tree (const char *dir)
-{
-  g_autofree char *quoted = g_shell_quote (dir);
-  g_autofree char *command = g_strdup_printf ("rm -rf %s", quoted);
 
-  g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+GBytes *
+client_test_pem_file_to_der (const char *path)
+{
+  g_autofree char *pem = NULL;
+  g_autoptr(GError) error = NULL;
+  gnutls_x509_crt_t crt = NULL;
+  gnutls_datum_t datum, der = { NULL, 0 };
+  gsize length = 0;
+  GBytes *bytes;
+
+  g_file_get_contents (path, &pem, &length, &error);
+  g_assert_no_error (error);
+  datum.data = (unsigned char *) pem;
+  datum.size = (unsigned int) length;
+  g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_import (crt, &datum, GNUTLS_X509_FMT_PEM), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_DER, &der), ==, 0);
+  bytes = g_bytes_new (der.data, der.size);
+  gnutls_free (der.data);
+  gnutls_x509_crt_deinit (crt);
+  return bytes;
 }

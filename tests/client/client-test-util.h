@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "clave-test-files.h"
+
 G_BEGIN_DECLS
 
 /* A self-signed CA certificate valid for 127.0.0.1 and "localhost", made
@@ -45,7 +47,7 @@ guint16       client_test_closed_port      (void);
 char        **client_test_setup_softhsm    (const char          *dir,
                                             const char * const  *people);
 
-/* Removes @dir and everything in it. */
-void          client_test_remove_tree      (const char    *dir);
+/* The certificate in the PEM file @path, as DER. */
+GBytes       *client_test_pem_file_to_der  (const char    *path);
 
 G_END_DECLS

@@ -917,7 +917,7 @@ test_reconnect_after_restart (void)
   g_free (fixture.info.base_url);
   g_free (fixture.info.ca_file);
   g_free (fixture.info.state_dir);
-  client_test_remove_tree (dir);
+  clave_test_remove_tree (dir);
 }
 
 int

@@ -127,7 +127,7 @@ fixture_tear_down (Fixture       *fixture,
   if (fixture->manager != NULL)
     client_test_assert_finalize (g_steal_pointer (&fixture->manager));
 
-  client_test_remove_tree (fixture->dir);
+  clave_test_remove_tree (fixture->dir);
   g_free (fixture->dir);
   g_free (fixture->state_dir);
   g_free (fixture->cert_dir);
@@ -258,29 +258,6 @@ diagnose (ClaveTokenManager *manager)
   return diagnostics;
 }
 
-static GBytes *
-pem_file_to_der (const char *path)
-{
-  g_autofree char *pem = NULL;
-  g_autoptr(GError) error = NULL;
-  gnutls_x509_crt_t crt = NULL;
-  gnutls_datum_t datum, der = { NULL, 0 };
-  gsize length = 0;
-  GBytes *bytes;
-
-  g_file_get_contents (path, &pem, &length, &error);
-  g_assert_no_error (error);
-  datum.data = (unsigned char *) pem;
-  datum.size = (unsigned int) length;
-  g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
-  g_assert_cmpint (gnutls_x509_crt_import (crt, &datum, GNUTLS_X509_FMT_PEM), ==, 0);
-  g_assert_cmpint (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_DER, &der), ==, 0);
-  bytes = g_bytes_new (der.data, der.size);
-  gnutls_free (der.data);
-  gnutls_x509_crt_deinit (crt);
-  return bytes;
-}
-
 static char *
 pki_path (const char *name)
 {
@@ -372,7 +349,7 @@ test_list_dnie (Fixture       *fixture,
   chain = clave_certificate_get_chain (certificate);
   g_assert_cmpuint (chain->len, ==, 2);
   sub_ca_path = pki_path ("dnie-int.pem");
-  sub_ca = pem_file_to_der (sub_ca_path);
+  sub_ca = client_test_pem_file_to_der (sub_ca_path);
   g_assert_true (g_bytes_equal (g_ptr_array_index (chain, 1), sub_ca));
 }
 
@@ -704,6 +681,33 @@ test_watch (Fixture       *fixture,
   iterate_for (1.2);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
   g_signal_handlers_disconnect_by_func (model, on_items_changed, &changes);
+}
+
+/* The watcher's thread hands its findings to the manager's main context:
+ * the list never changes while that context is not running, even when
+ * nobody iterates it (a GLib shortcut would run the update in the
+ * watcher's thread whenever the main thread happened not to be
+ * iterating). */
+static void
+test_updates_on_main_context (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  GListModel *model;
+
+  if (!have_tokens (fixture))
+    return;
+
+  fixture->manager = new_reader_manager (fixture);
+  model = clave_token_manager_get_certificates (fixture->manager);
+  clave_token_manager_start (fixture->manager);
+
+  /* Time for the thread to find Lucía's card, without iterating. */
+  g_usleep (2 * G_USEC_PER_SEC);
+  g_assert_false (clave_token_manager_get_ready (fixture->manager));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
+
+  g_assert_true (wait_for_n_items (model, 1, 10));
+  g_assert_true (clave_token_manager_get_ready (fixture->manager));
 }
 
 static void
@@ -1052,7 +1056,7 @@ test_other_card (Fixture       *fixture,
   chain = clave_certificate_get_chain (certificate);
   g_assert_cmpuint (chain->len, ==, 2);
   sub_ca_path = pki_path ("fnmt-int.pem");
-  sub_ca = pem_file_to_der (sub_ca_path);
+  sub_ca = client_test_pem_file_to_der (sub_ca_path);
   g_assert_true (g_bytes_equal (g_ptr_array_index (chain, 1), sub_ca));
 
   signature = sign (fixture->manager, certificate, PIN, message, &algorithm, &flags, &error);
@@ -1134,6 +1138,7 @@ main (int   argc,
   ADD ("/token-manager/removed-before-sign", test_removed_before_sign);
   ADD ("/token-manager/removed-during-sign", test_removed_during_sign);
   ADD ("/token-manager/watch", test_watch);
+  ADD ("/token-manager/updates-on-main-context", test_updates_on_main_context);
   g_test_add_func ("/token-manager/pin-flags-mapping", test_pin_flags_mapping);
   ADD ("/token-manager/pkcs12-import", test_pkcs12_import);
   ADD ("/token-manager/pkcs12-errors", test_pkcs12_errors);

@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "clave-test-files.h"
 #include "clave-test-server.h"
 
 #define START_TIMEOUT_MS  (20 * 1000)
@@ -55,28 +56,6 @@ binary_from_env (const char  *variable,
 }
 
 static void
-remove_tree (const char *path)
-{
-  if (path == NULL)
-    return;
-
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-    }
-
-  if (remove (path) != 0 && errno != ENOENT)
-    g_warning ("Cannot remove %s: %s", path, g_strerror (errno));
-}
-
-static void
 clave_test_server_free (ClaveTestServer *self)
 {
   if (self == NULL)
@@ -87,7 +66,7 @@ clave_test_server_free (ClaveTestServer *self)
       g_subprocess_wait (self->process, NULL, NULL);
     }
   g_clear_object (&self->process);
-  remove_tree (self->tmp_dir);
+  clave_test_remove_tree (self->tmp_dir);
   g_free (self->tmp_dir);
   g_free (self->state_dir);
   g_free (self->base_url);

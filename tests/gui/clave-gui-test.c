@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "clave-gui-test.h"
 
 static GTestDBus *test_bus;
@@ -29,6 +31,15 @@ gui_test_init (int    *argc,
                                ? data_dirs : "/usr/local/share:/usr/share");
 
   g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  /* The translations of the build tree, for the tests that look at the
+   * window in Spanish (LANGUAGE=es). */
+  if (g_getenv ("CLAVE_TEST_LOCALEDIR") != NULL)
+    {
+      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("CLAVE_TEST_LOCALEDIR"));
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      textdomain (GETTEXT_PACKAGE);
+    }
 
   /* GtkApplication registers on the session bus; a private one keeps the
    * tests from meeting a running Clave Desktop or a missing bus. */
@@ -272,7 +283,9 @@ static gboolean
 match_id (GtkWidget     *widget,
           gconstpointer  data)
 {
-  return g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), data) == 0;
+  /* Pages made when first shown carry their id as widget name. */
+  return g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), data) == 0
+         || (CLAVE_IS_PAGE (widget) && g_strcmp0 (gtk_widget_get_name (widget), data) == 0);
 }
 
 static gboolean
@@ -493,6 +506,66 @@ gui_screenshot (GtkWidget  *widget,
   g_test_message ("Screenshot: %s", path);
 }
 
+static GtkWidget *
+find_running_transition (GtkWidget *widget)
+{
+  if (GTK_IS_STACK (widget) && gtk_widget_get_mapped (widget) &&
+      gtk_stack_get_transition_running (GTK_STACK (widget)))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_running_transition (child);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+void
+gui_assert_fits_width (GuiFixture *fixture,
+                       int         width)
+{
+  int minimum = 0;
+
+  /* A stack in a transition measures as wide as the child it leaves
+   * was: look once the pages have settled. */
+  gui_settle (100);
+  gui_wait_until (find_running_transition (GTK_WIDGET (fixture->window)) == NULL);
+  gtk_widget_measure (GTK_WIDGET (fixture->window), GTK_ORIENTATION_HORIZONTAL, -1,
+                      &minimum, NULL, NULL, NULL);
+  if (minimum > width)
+    g_error ("The page “%s” needs %d px, more than %d px", gui_page (fixture), minimum, width);
+}
+
+void
+gui_log_in (GuiFixture *fixture,
+            const char *document,
+            const char *date)
+{
+  g_assert_cmpstr (gui_page (fixture), ==, "home");
+  gui_activate (fixture, "home_login_button");
+  gui_wait_for_page (fixture, "login");
+  gui_type (fixture, "login_document_row", document);
+  gui_type (fixture, "login_date_row", date);
+  gui_activate (fixture, "login_continue_button");
+}
+
+void
+gui_set_device_pin_and_finish (GuiFixture *fixture,
+                               const char *pin)
+{
+  gui_type (fixture, "pin_row", pin);
+  gui_type (fixture, "pin_repeat_row", pin);
+  gui_activate (fixture, "pin_activate_button");
+  gui_wait_for_page (fixture, "done");
+  gui_activate (fixture, "done_continue_button");
+  gui_wait_for_page (fixture, "home");
+}
+
 char *
 gui_activate_demo_device (GuiFixture *fixture,
                           const char *pin)
@@ -501,13 +574,7 @@ gui_activate_demo_device (GuiFixture *fixture,
   g_autofree char *code = NULL;
   g_autofree char *device_id = NULL;
 
-  g_assert_cmpstr (gui_page (fixture), ==, "home");
-  gui_activate (fixture, "home_login_button");
-  gui_wait_for_page (fixture, "login");
-
-  gui_type (fixture, "login_document_row", "12345678Z");
-  gui_type (fixture, "login_date_row", "04/05/2031");
-  gui_activate (fixture, "login_continue_button");
+  gui_log_in (fixture, "12345678Z", "04/05/2031");
   gui_wait_for_page (fixture, "activate-method");
 
   gui_activate (fixture, "method_sms_row");

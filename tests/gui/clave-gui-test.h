@@ -108,6 +108,19 @@ void         gui_wait_for_page         (GuiFixture   *fixture,
 void         gui_screenshot            (GtkWidget    *widget,
                                         const char   *name);
 
+/* The window on its current page needs no more than @width pixels (a
+ * phone is 360 px wide). */
+void         gui_assert_fits_width     (GuiFixture   *fixture,
+                                        int           width);
+
+/* From the home page: types @document and @date and presses Continue. */
+void         gui_log_in                (GuiFixture   *fixture,
+                                        const char   *document,
+                                        const char   *date);
+/* On the set-pin page: sets @pin, then Continue on the done page. */
+void         gui_set_device_pin_and_finish (GuiFixture *fixture,
+                                        const char   *pin);
+
 /* Drives login, SMS code and PIN for the demo person 12345678Z up to the
  * "done" page; returns the device id from the profile. */
 char        *gui_activate_demo_device  (GuiFixture   *fixture,

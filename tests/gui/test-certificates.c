@@ -9,7 +9,7 @@
 
 #include <glib/gstdio.h>
 
-#include "clave-gui-test.h"
+#include "gui-cards.h"
 #include "clave-pin-dialog.h"
 #include "pages/clave-certificate-page.h"
 #include "pages/clave-contact-page.h"
@@ -182,75 +182,6 @@ prepare_reader_empty (GuiFixture *fixture)
 
 /* Helpers */
 
-static GtkListBox *
-certificate_list (GuiFixture *fixture)
-{
-  return GTK_LIST_BOX (gui_find (GTK_WIDGET (fixture->window), "certificate_list"));
-}
-
-static guint
-n_certificate_rows (GuiFixture *fixture)
-{
-  guint n = 0;
-
-  while (gtk_list_box_get_row_at_index (certificate_list (fixture), n) != NULL)
-    n++;
-
-  return n;
-}
-
-static AdwActionRow *
-certificate_row (GuiFixture *fixture,
-                 guint       index)
-{
-  GtkListBoxRow *row = gtk_list_box_get_row_at_index (certificate_list (fixture), index);
-
-  g_assert_nonnull (row);
-  return ADW_ACTION_ROW (row);
-}
-
-static const char *
-stack_child (GuiFixture *fixture,
-             const char *id)
-{
-  return gtk_stack_get_visible_child_name (GTK_STACK (gui_find (GTK_WIDGET (fixture->window), id)));
-}
-
-static ClavePinDialog *
-wait_for_pin_dialog (void)
-{
-  gui_wait_until (gui_find_toplevel (CLAVE_TYPE_PIN_DIALOG) != NULL);
-  return CLAVE_PIN_DIALOG (gui_find_toplevel (CLAVE_TYPE_PIN_DIALOG));
-}
-
-static GtkWidget *
-in_dialog (ClavePinDialog *dialog,
-           const char     *id)
-{
-  return gui_find (GTK_WIDGET (dialog), id);
-}
-
-static const char *
-dialog_text (ClavePinDialog *dialog,
-             const char     *id)
-{
-  return gtk_label_get_text (GTK_LABEL (in_dialog (dialog, id)));
-}
-
-/* Types @secret and presses the button once the dialog takes it. */
-static void
-submit_secret (ClavePinDialog *dialog,
-               const char     *secret)
-{
-  GtkWidget *entry = in_dialog (dialog, "pin_dialog_entry");
-  GtkWidget *button = in_dialog (dialog, "pin_dialog_button");
-
-  gui_wait_until (gtk_widget_is_sensitive (entry));
-  gtk_editable_set_text (GTK_EDITABLE (entry), secret);
-  gui_wait_until (gtk_widget_is_sensitive (button));
-  gui_activate_widget (button);
-}
-
 static GtkWidget *
 find_named (GtkWidget  *widget,
             const char *name)
@@ -270,60 +201,12 @@ find_named (GtkWidget  *widget,
   return NULL;
 }
 
-/* The titles of every row under @widget, one a line. */
-static void
-collect_titles (GtkWidget *widget,
-                GString   *out)
-{
-  if (ADW_IS_PREFERENCES_ROW (widget))
-    g_string_append_printf (out, "%s\n", adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)));
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_titles (child, out);
-}
-
-static char *
-titles_of (GuiFixture *fixture,
-           const char *id)
-{
-  GString *out = g_string_new (NULL);
-
-  collect_titles (gui_find (GTK_WIDGET (fixture->window), id), out);
-  return g_string_free (out, FALSE);
-}
-
-static void
-log_in (GuiFixture *fixture,
-        const char *document,
-        const char *date)
-{
-  g_assert_cmpstr (gui_page (fixture), ==, "home");
-  gui_activate (fixture, "home_login_button");
-  gui_wait_for_page (fixture, "login");
-  gui_type (fixture, "login_document_row", document);
-  gui_type (fixture, "login_date_row", date);
-  gui_activate (fixture, "login_continue_button");
-}
-
-static void
-set_device_pin_and_finish (GuiFixture *fixture,
-                           const char *pin)
-{
-  gui_type (fixture, "pin_row", pin);
-  gui_type (fixture, "pin_repeat_row", pin);
-  gui_activate (fixture, "pin_activate_button");
-  gui_wait_for_page (fixture, "done");
-  gui_activate (fixture, "done_continue_button");
-  gui_wait_for_page (fixture, "home");
-}
-
 static void
 open_my_data (GuiFixture *fixture)
 {
   gui_activate (fixture, "home_my_data_row");
   gui_wait_for_page (fixture, "my-data");
-  gui_wait_until (g_strcmp0 (stack_child (fixture, "my_data_stack"), "data") == 0);
+  gui_wait_until (g_strcmp0 (gui_stack_child (fixture, "my_data_stack"), "data") == 0);
 }
 
 /* (a) Activating with the DNIe */
@@ -335,30 +218,36 @@ run_activate_with_dnie (GuiFixture *fixture)
   AdwActionRow *row;
   const char *subtitle;
 
-  log_in (fixture, "12345678Z", "04/05/2031");
+  gui_log_in (fixture, "12345678Z", "04/05/2031");
   gui_wait_for_page (fixture, "activate-method");
 
-  /* The service takes certificates: SMS, certificate and DNIe. */
+  /* The service takes certificates: SMS, and one choice for a DNIe,
+   * another card or a certificate file. */
   g_assert_true (gui_visible (fixture, "method_sms_row"));
   g_assert_true (gui_visible (fixture, "method_certificate_row"));
-  g_assert_true (gui_visible (fixture, "method_dnie_row"));
-  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (gui_find (GTK_WIDGET (fixture->window),
-                                                                          "method_dnie_row"))),
-                   ==, "Needs your DNIe in a card reader, and its PIN");
+  g_assert_null (gui_try_find (GTK_WIDGET (fixture->window), "method_dnie_row"));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (gui_find (GTK_WIDGET (fixture->window),
+                                                                                  "method_certificate_row"))),
+                   ==, "_Certificate or DNIe");
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (gui_find (GTK_WIDGET (fixture->window),
                                                                           "method_certificate_row"))),
-                   ==, "Needs your certificate installed on this computer");
+                   ==, "Your DNIe or another card in a card reader, or a certificate file on this computer");
   gui_screenshot (GTK_WIDGET (fixture->window), "activate-method-certificates");
 
-  gui_activate (fixture, "method_dnie_row");
+  gui_activate (fixture, "method_certificate_row");
   gui_wait_for_page (fixture, "certificate");
-  gui_wait_until (n_certificate_rows (fixture) == 1);
-  g_assert_cmpstr (stack_child (fixture, "certificate_stack"), ==, "list");
-  g_assert_cmpstr (gui_text (fixture, "certificate_heading_label"), ==, "Activate with your DNIe");
-  g_assert_false (gui_visible (fixture, "certificate_import_button"));
+  gui_wait_until (gui_n_certificate_rows (fixture) == 1);
+  g_assert_cmpuint (gui_n_card_rows (fixture), ==, 1);
+  g_assert_cmpstr (gui_stack_child (fixture, "certificate_stack"), ==, "list");
+  g_assert_cmpstr (gui_text (fixture, "certificate_heading_label"), ==,
+                   "Activate with your certificate or DNIe");
+  g_assert_true (gui_visible (fixture, "certificate_cards_group"));
+  g_assert_false (gui_visible (fixture, "certificate_files_group"));
+  /* A certificate file can be added from here too. */
+  g_assert_true (gui_visible (fixture, "certificate_import_button"));
 
   /* Holder, document, issuer, validity, where it is. */
-  row = certificate_row (fixture, 0);
+  row = gui_certificate_row (fixture, 0);
   g_assert_nonnull (strstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), "LUCÍA"));
   subtitle = adw_action_row_get_subtitle (row);
   g_assert_nonnull (strstr (subtitle, "12345678Z"));
@@ -370,29 +259,29 @@ run_activate_with_dnie (GuiFixture *fixture)
   gui_screenshot (GTK_WIDGET (fixture->window), "certificate-page-dnie");
 
   gui_activate_widget (GTK_WIDGET (row));
-  dialog = wait_for_pin_dialog ();
-  gui_wait_until (gtk_widget_is_sensitive (in_dialog (dialog, "pin_dialog_entry")));
-  g_assert_cmpstr (dialog_text (dialog, "pin_dialog_heading_label"), ==, "Enter the PIN of the card");
-  g_assert_false (gtk_widget_get_visible (in_dialog (dialog, "pin_dialog_warning_label")));
-  g_assert_false (gtk_widget_get_visible (in_dialog (dialog, "pin_dialog_pad_box")));
+  dialog = gui_wait_for_pin_dialog ();
+  gui_wait_until (gtk_widget_is_sensitive (gui_in_dialog (dialog, "pin_dialog_entry")));
+  g_assert_cmpstr (gui_dialog_text (dialog, "pin_dialog_heading_label"), ==, "Enter the PIN of the card");
+  g_assert_false (gtk_widget_get_visible (gui_in_dialog (dialog, "pin_dialog_warning_label")));
+  g_assert_false (gtk_widget_get_visible (gui_in_dialog (dialog, "pin_dialog_pad_box")));
   gui_screenshot (GTK_WIDGET (dialog), "pin-dialog-card");
 
   /* A wrong PIN: said in the dialog, which stays for the next try. */
-  submit_secret (dialog, "654321");
-  gui_wait_until (gtk_widget_get_visible (in_dialog (dialog, "pin_dialog_error_label")));
-  g_assert_cmpstr (dialog_text (dialog, "pin_dialog_error_label"), ==,
+  gui_submit_secret (dialog, "654321");
+  gui_wait_until (gtk_widget_get_visible (gui_in_dialog (dialog, "pin_dialog_error_label")));
+  g_assert_cmpstr (gui_dialog_text (dialog, "pin_dialog_error_label"), ==,
                    "The PIN is not correct. Check it and try again.");
   g_assert_true (gui_find_toplevel (CLAVE_TYPE_PIN_DIALOG) == GTK_WIDGET (dialog));
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (in_dialog (dialog, "pin_dialog_entry"))), ==, "");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (gui_in_dialog (dialog, "pin_dialog_entry"))), ==, "");
   g_assert_cmpstr (gui_page (fixture), ==, "certificate");
   gui_screenshot (GTK_WIDGET (dialog), "pin-dialog-wrong-pin");
 
   /* The right one proves who Lucía is: on to the device PIN. */
-  submit_secret (dialog, "123456");
+  gui_submit_secret (dialog, "123456");
   gui_wait_for_page (fixture, "set-pin");
   g_assert_null (gui_find_toplevel (CLAVE_TYPE_PIN_DIALOG));
 
-  set_device_pin_and_finish (fixture, "246810");
+  gui_set_device_pin_and_finish (fixture, "246810");
   g_assert_true (clave_application_get_activated (fixture->app));
   {
     g_autofree char *number = g_settings_get_string (fixture->settings, "document-number");
@@ -442,40 +331,43 @@ run_register_with_certificate (GuiFixture *fixture)
   AdwActionRow *row;
   const char *subtitle;
 
-  log_in (fixture, "87654321X", "30/11/2029");
+  gui_log_in (fixture, "87654321X", "30/11/2029");
   gui_wait_for_page (fixture, "not-registered");
   g_assert_true (gui_visible (fixture, "not_registered_certificate_row"));
-  g_assert_true (gui_visible (fixture, "not_registered_dnie_row"));
+  g_assert_null (gui_try_find (GTK_WIDGET (fixture->window), "not_registered_dnie_row"));
   g_assert_true (gui_visible (fixture, "not_registered_in_person_group"));
   gui_screenshot (GTK_WIDGET (fixture->window), "not-registered-options");
 
   gui_activate (fixture, "not_registered_certificate_row");
   gui_wait_for_page (fixture, "certificate");
-  g_assert_cmpstr (stack_child (fixture, "certificate_stack"), ==, "empty");
+  g_assert_cmpstr (gui_stack_child (fixture, "certificate_stack"), ==, "empty");
   g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (gui_find (GTK_WIDGET (fixture->window),
                                                                          "certificate_empty_status"))),
-                   ==, "No certificate installed");
+                   ==, "Insert your DNIe or card, or import your certificate");
   g_assert_true (gui_visible (fixture, "certificate_empty_import_button"));
   g_assert_true (gui_visible (fixture, "certificate_diagnostics_button"));
   gui_screenshot (GTK_WIDGET (fixture->window), "certificate-page-empty");
 
   /* Import, with a wrong password first. */
   import_file (fixture, "marta-fnmt.p12");
-  dialog = wait_for_pin_dialog ();
-  g_assert_cmpstr (dialog_text (dialog, "pin_dialog_heading_label"), ==,
+  dialog = gui_wait_for_pin_dialog ();
+  g_assert_cmpstr (gui_dialog_text (dialog, "pin_dialog_heading_label"), ==,
                    "Password of the certificate file");
   gui_screenshot (GTK_WIDGET (dialog), "pin-dialog-import");
-  submit_secret (dialog, "not-the-password");
-  gui_wait_until (gtk_widget_get_visible (in_dialog (dialog, "pin_dialog_error_label")));
-  g_assert_cmpstr (dialog_text (dialog, "pin_dialog_error_label"), ==,
+  gui_submit_secret (dialog, "not-the-password");
+  gui_wait_until (gtk_widget_get_visible (gui_in_dialog (dialog, "pin_dialog_error_label")));
+  g_assert_cmpstr (gui_dialog_text (dialog, "pin_dialog_error_label"), ==,
                    "The password is not correct. Check it and try again.");
-  submit_secret (dialog, "clave-test");
+  gui_submit_secret (dialog, "clave-test");
   gui_wait_until (gui_find_toplevel (CLAVE_TYPE_PIN_DIALOG) == NULL);
-  gui_wait_until (n_certificate_rows (fixture) == 1);
-  g_assert_cmpstr (stack_child (fixture, "certificate_stack"), ==, "list");
-  g_assert_cmpstr (gui_text (fixture, "certificate_heading_label"), ==, "Register with your certificate");
+  gui_wait_until (gui_n_certificate_rows (fixture) == 1);
+  g_assert_cmpstr (gui_stack_child (fixture, "certificate_stack"), ==, "list");
+  g_assert_cmpstr (gui_text (fixture, "certificate_heading_label"), ==,
+                   "Register with your certificate or DNIe");
+  g_assert_false (gui_visible (fixture, "certificate_cards_group"));
+  g_assert_true (gui_visible (fixture, "certificate_files_group"));
 
-  row = certificate_row (fixture, 0);
+  row = gui_certificate_row (fixture, 0);
   g_assert_nonnull (strstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), "MARTA"));
   subtitle = adw_action_row_get_subtitle (row);
   g_assert_nonnull (strstr (subtitle, "87654321X"));
@@ -487,10 +379,10 @@ run_register_with_certificate (GuiFixture *fixture)
 
   /* Choose it: its password, then the contact page. */
   gui_activate_widget (GTK_WIDGET (row));
-  dialog = wait_for_pin_dialog ();
-  g_assert_cmpstr (dialog_text (dialog, "pin_dialog_heading_label"), ==,
+  dialog = gui_wait_for_pin_dialog ();
+  g_assert_cmpstr (gui_dialog_text (dialog, "pin_dialog_heading_label"), ==,
                    "Password of the certificate file");
-  submit_secret (dialog, "clave-test");
+  gui_submit_secret (dialog, "clave-test");
   gui_wait_for_page (fixture, "contact");
   g_assert_null (gui_find_toplevel (CLAVE_TYPE_PIN_DIALOG));
   g_assert_nonnull (strstr (gui_text (fixture, "contact_holder_label"), "87654321X"));
@@ -519,7 +411,7 @@ run_register_with_certificate (GuiFixture *fixture)
   gui_activate (fixture, "sms_verify_button");
   gui_wait_for_page (fixture, "set-pin");
 
-  set_device_pin_and_finish (fixture, "135791");
+  gui_set_device_pin_and_finish (fixture, "135791");
   {
     g_autofree char *number = g_settings_get_string (fixture->settings, "document-number");
 
@@ -570,11 +462,11 @@ run_register_refused (GuiFixture *fixture)
 
   /* Marta, with Lucía's phone. */
   import_file (fixture, "marta-fnmt.p12");
-  dialog = wait_for_pin_dialog ();
-  submit_secret (dialog, "clave-test");
-  gui_wait_until (n_certificate_rows (fixture) == 1);
-  gui_activate_widget (GTK_WIDGET (certificate_row (fixture, 0)));
-  submit_secret (wait_for_pin_dialog (), "clave-test");
+  dialog = gui_wait_for_pin_dialog ();
+  gui_submit_secret (dialog, "clave-test");
+  gui_wait_until (gui_n_certificate_rows (fixture) == 1);
+  gui_activate_widget (GTK_WIDGET (gui_certificate_row (fixture, 0)));
+  gui_submit_secret (gui_wait_for_pin_dialog (), "clave-test");
   gui_wait_for_page (fixture, "contact");
   gui_type (fixture, "contact_phone_row", "600 111 789");
   g_assert_cmpstr (gui_text (fixture, "contact_phone_hint"), ==, "The code goes to +34600111789.");
@@ -590,8 +482,8 @@ run_register_refused (GuiFixture *fixture)
   gui_type (fixture, "contact_phone_row", "+34 600 999 000");
   gui_activate (fixture, "contact_continue_button");
   gui_wait_for_page (fixture, "certificate");
-  gui_activate_widget (GTK_WIDGET (certificate_row (fixture, 0)));
-  submit_secret (wait_for_pin_dialog (), "clave-test");
+  gui_activate_widget (GTK_WIDGET (gui_certificate_row (fixture, 0)));
+  gui_submit_secret (gui_wait_for_pin_dialog (), "clave-test");
   gui_wait_for_page (fixture, "sms-code");
   g_assert_cmpstr (gui_text (fixture, "sms_heading_label"), ==, "We sent a code to ******000");
 
@@ -603,16 +495,16 @@ run_register_refused (GuiFixture *fixture)
   gui_activate (fixture, "not_registered_certificate_row");
   gui_wait_for_page (fixture, "certificate");
   import_file (fixture, "lucia-fnmt.p12");
-  submit_secret (wait_for_pin_dialog (), "clave-test");
-  gui_wait_until (n_certificate_rows (fixture) == 2);
+  gui_submit_secret (gui_wait_for_pin_dialog (), "clave-test");
+  gui_wait_until (gui_n_certificate_rows (fixture) == 2);
   for (guint i = 0; i < 2; i++)
     {
-      AdwActionRow *row = certificate_row (fixture, i);
+      AdwActionRow *row = gui_certificate_row (fixture, i);
 
       if (strstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), "LUC") != NULL)
         gui_activate_widget (GTK_WIDGET (row));
     }
-  submit_secret (wait_for_pin_dialog (), "clave-test");
+  gui_submit_secret (gui_wait_for_pin_dialog (), "clave-test");
   gui_wait_for_page (fixture, "contact");
   gui_type (fixture, "contact_phone_row", "+34 600 999 111");
   gui_type (fixture, "contact_email_row", "lucia@example.org");
@@ -628,14 +520,14 @@ run_register_refused (GuiFixture *fixture)
   gui_activate (fixture, "not_registered_certificate_row");
   gui_wait_for_page (fixture, "certificate");
   import_file (fixture, "expired.p12");
-  submit_secret (wait_for_pin_dialog (), "clave-test");
-  gui_wait_until (n_certificate_rows (fixture) == 3);
+  gui_submit_secret (gui_wait_for_pin_dialog (), "clave-test");
+  gui_wait_until (gui_n_certificate_rows (fixture) == 3);
   {
     AdwActionRow *expired = NULL;
 
     for (guint i = 0; i < 3; i++)
-      if (strstr (adw_action_row_get_subtitle (certificate_row (fixture, i)), "Expired on ") != NULL)
-        expired = certificate_row (fixture, i);
+      if (strstr (adw_action_row_get_subtitle (gui_certificate_row (fixture, i)), "Expired on ") != NULL)
+        expired = gui_certificate_row (fixture, i);
     g_assert_nonnull (expired);
     g_assert_false (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (expired)));
     g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (expired), "unusable-certificate"));
@@ -644,7 +536,7 @@ run_register_refused (GuiFixture *fixture)
     gui_activate_widget (find_named (GTK_WIDGET (expired), "certificate-remove-button"));
     gui_wait_until (gui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL);
     gui_activate_widget (gui_find_button (gui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG), "_Remove"));
-    gui_wait_until (n_certificate_rows (fixture) == 2);
+    gui_wait_until (gui_n_certificate_rows (fixture) == 2);
   }
   gui_activate (fixture, "back_button");
   gui_wait_for_page (fixture, "not-registered");
@@ -655,8 +547,8 @@ run_register_refused (GuiFixture *fixture)
   gui_wait_for_page (fixture, "not-registered");
   gui_activate (fixture, "not_registered_certificate_row");
   gui_wait_for_page (fixture, "certificate");
-  g_assert_cmpuint (n_certificate_rows (fixture), ==, 2);
-  gui_activate_widget (find_named (GTK_WIDGET (certificate_row (fixture, 0)),
+  g_assert_cmpuint (gui_n_certificate_rows (fixture), ==, 2);
+  gui_activate_widget (find_named (GTK_WIDGET (gui_certificate_row (fixture, 0)),
                                    "certificate-remove-button"));
   gui_wait_until (gui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL);
   {
@@ -667,7 +559,7 @@ run_register_refused (GuiFixture *fixture)
     gui_screenshot (confirm, "remove-certificate-dialog");
     gui_activate_widget (gui_find_button (confirm, "_Remove"));
   }
-  gui_wait_until (n_certificate_rows (fixture) == 1);
+  gui_wait_until (gui_n_certificate_rows (fixture) == 1);
   gui_wait_until (gui_find_label (GTK_WIDGET (fixture->window), "Certificate removed") != NULL);
 }
 
@@ -698,14 +590,15 @@ run_register_with_dnie (GuiFixture *fixture)
 
   gui_activate (fixture, "home_register_button");
   gui_wait_for_page (fixture, "not-registered");
-  gui_activate (fixture, "not_registered_dnie_row");
+  gui_activate (fixture, "not_registered_certificate_row");
   gui_wait_for_page (fixture, "certificate");
-  gui_wait_until (n_certificate_rows (fixture) == 1);
-  g_assert_cmpstr (gui_text (fixture, "certificate_heading_label"), ==, "Register with your DNIe");
-  g_assert_nonnull (strstr (adw_action_row_get_subtitle (certificate_row (fixture, 0)), "87654321X"));
+  gui_wait_until (gui_n_certificate_rows (fixture) == 1);
+  g_assert_cmpstr (gui_text (fixture, "certificate_heading_label"), ==,
+                   "Register with your certificate or DNIe");
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (gui_certificate_row (fixture, 0)), "87654321X"));
 
-  gui_activate_widget (GTK_WIDGET (certificate_row (fixture, 0)));
-  submit_secret (wait_for_pin_dialog (), "123456");
+  gui_activate_widget (GTK_WIDGET (gui_certificate_row (fixture, 0)));
+  gui_submit_secret (gui_wait_for_pin_dialog (), "123456");
   gui_wait_for_page (fixture, "contact");
   gui_type (fixture, "contact_phone_row", "+34 600 999 222");
   gui_type (fixture, "contact_email_row", "marta@example.org");
@@ -723,7 +616,7 @@ run_register_with_dnie (GuiFixture *fixture)
   gui_activate (fixture, "sms_verify_button");
   gui_wait_for_page (fixture, "set-pin");
 
-  set_device_pin_and_finish (fixture, "975310");
+  gui_set_device_pin_and_finish (fixture, "975310");
   open_my_data (fixture);
   g_assert_cmpstr (gui_text (fixture, "my_data_level_value"), ==, "Advanced");
   g_assert_cmpstr (gui_text (fixture, "my_data_channel_value"), ==, "With an electronic DNI (DNIe)");
@@ -770,11 +663,11 @@ run_diagnostics (GuiFixture *fixture)
   /* From the main menu. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.diagnostics", NULL));
   gui_wait_for_page (fixture, "diagnostics");
-  gui_wait_until (g_strcmp0 (stack_child (fixture, "diagnostics_stack"), "report") == 0);
+  gui_wait_until (g_strcmp0 (gui_stack_child (fixture, "diagnostics_stack"), "report") == 0);
 
-  modules = titles_of (fixture, "diagnostics_modules_group");
-  cards = titles_of (fixture, "diagnostics_cards_group");
-  certificates = titles_of (fixture, "diagnostics_certificates_group");
+  modules = gui_titles_of (fixture, "diagnostics_modules_group");
+  cards = gui_titles_of (fixture, "diagnostics_cards_group");
+  certificates = gui_titles_of (fixture, "diagnostics_certificates_group");
   g_test_message ("Modules:\n%sCards:\n%sCertificates:\n%s", modules, cards, certificates);
   g_assert_nonnull (strstr (modules, "SoftHSM"));
   g_assert_nonnull (strstr (cards, "DNI electrónico"));
@@ -802,7 +695,7 @@ run_diagnostics (GuiFixture *fixture)
 
   /* Refresh looks again. */
   gui_activate (fixture, "diagnostics_refresh_button");
-  gui_wait_until (g_strcmp0 (stack_child (fixture, "diagnostics_stack"), "report") == 0);
+  gui_wait_until (g_strcmp0 (gui_stack_child (fixture, "diagnostics_stack"), "report") == 0);
   g_assert_true (gui_sensitive (fixture, "diagnostics_refresh_button"));
 
   /* Back to where the person was. */
@@ -834,33 +727,33 @@ run_card_inserted (GuiFixture *fixture)
 
   gui_activate (fixture, "home_register_button");
   gui_wait_for_page (fixture, "not-registered");
-  gui_activate (fixture, "not_registered_dnie_row");
+  gui_activate (fixture, "not_registered_certificate_row");
   gui_wait_for_page (fixture, "certificate");
-  g_assert_cmpstr (stack_child (fixture, "certificate_stack"), ==, "empty");
+  g_assert_cmpstr (gui_stack_child (fixture, "certificate_stack"), ==, "empty");
   g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (gui_find (GTK_WIDGET (fixture->window),
                                                                          "certificate_empty_status"))),
-                   ==, "Insert your DNIe in the card reader");
-  g_assert_false (gui_visible (fixture, "certificate_empty_import_button"));
+                   ==, "Insert your DNIe or card, or import your certificate");
+  g_assert_true (gui_visible (fixture, "certificate_empty_import_button"));
   g_assert_true (gui_visible (fixture, "certificate_diagnostics_button"));
   gui_screenshot (GTK_WIDGET (fixture->window), "certificate-page-insert-dnie");
   gui_settle (500);
-  g_assert_cmpuint (n_certificate_rows (fixture), ==, 0);
+  g_assert_cmpuint (gui_n_certificate_rows (fixture), ==, 0);
 
   /* The card goes in; nobody touches the window. */
   reader_set ("absent", NULL);
   inserted_at = g_get_monotonic_time ();
-  gui_wait_until (n_certificate_rows (fixture) == 1);
+  gui_wait_until (gui_n_certificate_rows (fixture) == 1);
   shown_at = g_get_monotonic_time ();
   g_test_message ("The card showed after %" G_GINT64_FORMAT " ms", (shown_at - inserted_at) / 1000);
   g_assert_cmpint (shown_at - inserted_at, <=, 2 * G_USEC_PER_SEC);
-  g_assert_cmpstr (stack_child (fixture, "certificate_stack"), ==, "list");
-  g_assert_cmpstr (gui_text (fixture, "certificate_heading_label"), ==, "Register with your DNIe");
+  g_assert_cmpstr (gui_stack_child (fixture, "certificate_stack"), ==, "list");
+  g_assert_true (gui_visible (fixture, "certificate_cards_group"));
 
   /* And out again. */
   reader_set ("absent", "*\n");
-  gui_wait_until (n_certificate_rows (fixture) == 0);
+  gui_wait_until (gui_n_certificate_rows (fixture) == 0);
   g_assert_cmpint (g_get_monotonic_time () - shown_at, <=, 5 * G_USEC_PER_SEC);
-  g_assert_cmpstr (stack_child (fixture, "certificate_stack"), ==, "empty");
+  g_assert_cmpstr (gui_stack_child (fixture, "certificate_stack"), ==, "empty");
 }
 
 static void
@@ -892,42 +785,42 @@ lucia_serial (void)
 static ClavePinDialog *
 open_dnie_dialog (GuiFixture *fixture)
 {
-  log_in (fixture, "12345678Z", "04/05/2031");
+  gui_log_in (fixture, "12345678Z", "04/05/2031");
   gui_wait_for_page (fixture, "activate-method");
-  gui_activate (fixture, "method_dnie_row");
+  gui_activate (fixture, "method_certificate_row");
   gui_wait_for_page (fixture, "certificate");
-  gui_wait_until (n_certificate_rows (fixture) == 1);
-  gui_activate_widget (GTK_WIDGET (certificate_row (fixture, 0)));
-  return wait_for_pin_dialog ();
+  gui_wait_until (gui_n_certificate_rows (fixture) == 1);
+  gui_activate_widget (GTK_WIDGET (gui_certificate_row (fixture, 0)));
+  return gui_wait_for_pin_dialog ();
 }
 
 static void
 run_dnie_tries (GuiFixture *fixture)
 {
   ClavePinDialog *dialog = open_dnie_dialog (fixture);
-  GtkWidget *warning = in_dialog (dialog, "pin_dialog_warning_label");
-  GtkWidget *error_label = in_dialog (dialog, "pin_dialog_error_label");
+  GtkWidget *warning = gui_in_dialog (dialog, "pin_dialog_warning_label");
+  GtkWidget *error_label = gui_in_dialog (dialog, "pin_dialog_error_label");
 
-  gui_wait_until (gtk_widget_is_sensitive (in_dialog (dialog, "pin_dialog_entry")));
+  gui_wait_until (gtk_widget_is_sensitive (gui_in_dialog (dialog, "pin_dialog_entry")));
   g_assert_false (gtk_widget_get_visible (warning));
 
   /* Each wrong PIN shows what the card says about the tries left. */
-  submit_secret (dialog, "654321");
+  gui_submit_secret (dialog, "654321");
   gui_wait_until (gtk_widget_get_visible (error_label));
-  g_assert_cmpstr (dialog_text (dialog, "pin_dialog_error_label"), ==,
+  g_assert_cmpstr (gui_dialog_text (dialog, "pin_dialog_error_label"), ==,
                    "The PIN is not correct. Check it and try again.");
   g_assert_true (gtk_widget_get_visible (warning));
-  g_assert_true (g_str_has_prefix (dialog_text (dialog, "pin_dialog_warning_label"), "Few tries left."));
+  g_assert_true (g_str_has_prefix (gui_dialog_text (dialog, "pin_dialog_warning_label"), "Few tries left."));
   gui_screenshot (GTK_WIDGET (dialog), "pin-dialog-tries-left");
 
-  submit_secret (dialog, "654321");
-  gui_wait_until (g_strcmp0 (dialog_text (dialog, "pin_dialog_warning_label"),
+  gui_submit_secret (dialog, "654321");
+  gui_wait_until (g_strcmp0 (gui_dialog_text (dialog, "pin_dialog_warning_label"),
                              "Last try: a wrong PIN locks the card.") == 0);
   g_assert_true (gtk_widget_get_visible (error_label));
   gui_screenshot (GTK_WIDGET (dialog), "pin-dialog-last-try");
 
   /* The right PIN, in time. */
-  submit_secret (dialog, "123456");
+  gui_submit_secret (dialog, "123456");
   gui_wait_for_page (fixture, "set-pin");
   g_assert_null (gui_find_toplevel (CLAVE_TYPE_PIN_DIALOG));
 }
@@ -954,29 +847,29 @@ run_dnie_locked_and_removed (GuiFixture *fixture)
   /* A locked card: explained, nothing to type, Diagnostics at hand. */
   reader_set (tries, "0\n");
   dialog = open_dnie_dialog (fixture);
-  gui_wait_until (g_strcmp0 (dialog_text (dialog, "pin_dialog_heading_label"),
+  gui_wait_until (g_strcmp0 (gui_dialog_text (dialog, "pin_dialog_heading_label"),
                              "This card is locked") == 0);
-  g_assert_false (gtk_widget_get_visible (in_dialog (dialog, "pin_dialog_entry")));
-  g_assert_false (gtk_widget_get_visible (in_dialog (dialog, "pin_dialog_button")));
-  g_assert_true (gtk_widget_get_visible (in_dialog (dialog, "pin_dialog_diagnostics_button")));
+  g_assert_false (gtk_widget_get_visible (gui_in_dialog (dialog, "pin_dialog_entry")));
+  g_assert_false (gtk_widget_get_visible (gui_in_dialog (dialog, "pin_dialog_button")));
+  g_assert_true (gtk_widget_get_visible (gui_in_dialog (dialog, "pin_dialog_diagnostics_button")));
   gui_screenshot (GTK_WIDGET (dialog), "pin-dialog-card-locked");
-  gui_activate_widget (in_dialog (dialog, "pin_dialog_cancel_button"));
+  gui_activate_widget (gui_in_dialog (dialog, "pin_dialog_cancel_button"));
   gui_wait_until (gui_find_toplevel (CLAVE_TYPE_PIN_DIALOG) == NULL);
   g_assert_cmpstr (gui_page (fixture), ==, "certificate");
 
   /* Unlocked again, then pulled out at the PIN. */
   reader_set (tries, NULL);
   reader_set ("remove-on-login", "1\n");
-  gui_activate_widget (GTK_WIDGET (certificate_row (fixture, 0)));
-  dialog = wait_for_pin_dialog ();
-  submit_secret (dialog, "123456");
+  gui_activate_widget (GTK_WIDGET (gui_certificate_row (fixture, 0)));
+  dialog = gui_wait_for_pin_dialog ();
+  gui_submit_secret (dialog, "123456");
   gui_wait_until (gui_find_toplevel (CLAVE_TYPE_PIN_DIALOG) == NULL);
   g_assert_true (g_str_has_prefix (gui_text (fixture, "certificate_error_label"),
                                    "The card was removed from the reader."));
   /* The toast has Diagnostics. */
   gui_wait_until (gui_find_button (overlay, "_Diagnostics") != NULL);
-  gui_wait_until (n_certificate_rows (fixture) == 0);
-  g_assert_cmpstr (stack_child (fixture, "certificate_stack"), ==, "empty");
+  gui_wait_until (gui_n_certificate_rows (fixture) == 0);
+  g_assert_cmpstr (gui_stack_child (fixture, "certificate_stack"), ==, "empty");
   g_assert_true (gui_visible (fixture, "certificate_empty_error_label"));
   gui_screenshot (GTK_WIDGET (fixture->window), "certificate-card-removed");
   g_assert_true (gtk_widget_activate_action (gui_find_button (overlay, "_Diagnostics"),
@@ -1004,7 +897,7 @@ run_dnie_pin_pad (GuiFixture *fixture)
   reader_set ("pinpad", "123456");
   dialog = open_dnie_dialog (fixture);
   gui_wait_until (gui_find_toplevel (CLAVE_TYPE_PIN_DIALOG) == NULL
-                  || g_strcmp0 (dialog_text (dialog, "pin_dialog_heading_label"),
+                  || g_strcmp0 (gui_dialog_text (dialog, "pin_dialog_heading_label"),
                                 "Enter your PIN on the card reader") == 0);
   gui_wait_for_page (fixture, "set-pin");
   g_assert_null (gui_find_toplevel (CLAVE_TYPE_PIN_DIALOG));
@@ -1043,36 +936,36 @@ run_pin_dialog_states (GuiFixture *fixture)
   gtk_test_widget_wait_for_draw (GTK_WIDGET (dialog));
 
   clave_pin_dialog_set_flags (dialog, CLAVE_PIN_FLAGS_COUNT_LOW);
-  g_assert_true (gtk_widget_get_visible (in_dialog (dialog, "pin_dialog_warning_label")));
-  g_assert_true (g_str_has_prefix (dialog_text (dialog, "pin_dialog_warning_label"), "Few tries left."));
-  g_assert_true (gtk_widget_get_visible (in_dialog (dialog, "pin_dialog_entry")));
+  g_assert_true (gtk_widget_get_visible (gui_in_dialog (dialog, "pin_dialog_warning_label")));
+  g_assert_true (g_str_has_prefix (gui_dialog_text (dialog, "pin_dialog_warning_label"), "Few tries left."));
+  g_assert_true (gtk_widget_get_visible (gui_in_dialog (dialog, "pin_dialog_entry")));
   gui_screenshot (GTK_WIDGET (dialog), "pin-dialog-count-low");
 
   clave_pin_dialog_set_flags (dialog, CLAVE_PIN_FLAGS_COUNT_LOW | CLAVE_PIN_FLAGS_FINAL_TRY);
-  g_assert_cmpstr (dialog_text (dialog, "pin_dialog_warning_label"), ==,
+  g_assert_cmpstr (gui_dialog_text (dialog, "pin_dialog_warning_label"), ==,
                    "Last try: a wrong PIN locks the card.");
   gui_screenshot (GTK_WIDGET (dialog), "pin-dialog-final-try");
 
   clave_pin_dialog_set_flags (dialog, CLAVE_PIN_FLAGS_PROTECTED_PATH);
-  g_assert_cmpstr (dialog_text (dialog, "pin_dialog_heading_label"), ==,
+  g_assert_cmpstr (gui_dialog_text (dialog, "pin_dialog_heading_label"), ==,
                    "Enter your PIN on the card reader");
-  g_assert_false (gtk_widget_get_visible (in_dialog (dialog, "pin_dialog_entry")));
-  g_assert_false (gtk_widget_get_visible (in_dialog (dialog, "pin_dialog_button")));
-  g_assert_true (gtk_widget_get_visible (in_dialog (dialog, "pin_dialog_pad_box")));
+  g_assert_false (gtk_widget_get_visible (gui_in_dialog (dialog, "pin_dialog_entry")));
+  g_assert_false (gtk_widget_get_visible (gui_in_dialog (dialog, "pin_dialog_button")));
+  g_assert_true (gtk_widget_get_visible (gui_in_dialog (dialog, "pin_dialog_pad_box")));
   gui_screenshot (GTK_WIDGET (dialog), "pin-dialog-pin-pad");
 
   clave_pin_dialog_set_flags (dialog, CLAVE_PIN_FLAGS_LOCKED | CLAVE_PIN_FLAGS_PROTECTED_PATH);
-  g_assert_cmpstr (dialog_text (dialog, "pin_dialog_heading_label"), ==, "This card is locked");
-  g_assert_false (gtk_widget_get_visible (in_dialog (dialog, "pin_dialog_entry")));
-  g_assert_false (gtk_widget_get_visible (in_dialog (dialog, "pin_dialog_pad_box")));
-  g_assert_false (gtk_widget_get_visible (in_dialog (dialog, "pin_dialog_button")));
-  g_assert_true (gtk_widget_get_visible (in_dialog (dialog, "pin_dialog_diagnostics_button")));
-  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (in_dialog (dialog, "pin_dialog_cancel_button"))),
+  g_assert_cmpstr (gui_dialog_text (dialog, "pin_dialog_heading_label"), ==, "This card is locked");
+  g_assert_false (gtk_widget_get_visible (gui_in_dialog (dialog, "pin_dialog_entry")));
+  g_assert_false (gtk_widget_get_visible (gui_in_dialog (dialog, "pin_dialog_pad_box")));
+  g_assert_false (gtk_widget_get_visible (gui_in_dialog (dialog, "pin_dialog_button")));
+  g_assert_true (gtk_widget_get_visible (gui_in_dialog (dialog, "pin_dialog_diagnostics_button")));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (gui_in_dialog (dialog, "pin_dialog_cancel_button"))),
                    ==, "_Close");
   gui_screenshot (GTK_WIDGET (dialog), "pin-dialog-locked");
 
   /* Diagnostics closes the dialog and shows the diagnostics page. */
-  gui_activate_widget (in_dialog (dialog, "pin_dialog_diagnostics_button"));
+  gui_activate_widget (gui_in_dialog (dialog, "pin_dialog_diagnostics_button"));
   gui_wait_until (gui_find_toplevel (CLAVE_TYPE_PIN_DIALOG) == NULL);
   g_assert_true (cancelled);
   gui_wait_for_page (fixture, "diagnostics");

@@ -4,8 +4,10 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <glib/gstdio.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -606,6 +608,55 @@ test_activate_device (ClaveTestServer *server,
   device->device_id = g_strdup (test_response_string (registered, "device_id"));
   g_assert_nonnull (device->device_id);
   g_assert_true (g_str_has_prefix (device->device_id, "dev_"));
+}
+
+char *
+test_server_run_once (GSubprocessLauncher *launcher,
+                      const char          *state_dir,
+                      const char *const   *args,
+                      gboolean             expect_listening)
+{
+  g_autoptr(GSubprocessLauncher) plain = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  char *err = NULL;
+
+  g_assert_nonnull (g_getenv ("CLAVE_SERVER"));
+  g_ptr_array_add (argv, (gpointer) g_getenv ("CLAVE_SERVER"));
+  g_ptr_array_add (argv, (gpointer) "--state-dir");
+  g_ptr_array_add (argv, (gpointer) state_dir);
+  g_ptr_array_add (argv, (gpointer) "--port");
+  g_ptr_array_add (argv, (gpointer) "0");
+  for (guint i = 0; args != NULL && args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  if (launcher == NULL)
+    launcher = plain = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                  G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  if (expect_listening)
+    {
+      g_assert_nonnull (line);
+      g_assert_true (g_str_has_prefix (line, "clave-server listening on https://127.0.0.1:"));
+      g_subprocess_send_signal (process, SIGTERM);
+    }
+  else
+    g_assert_null (line);
+
+  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, expect_listening ? 0 : 1);
+  return err;
 }
 
 ClaveTestServer *

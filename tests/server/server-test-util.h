@@ -6,6 +6,7 @@
 #include <libsoup/soup.h>
 
 #include "clave-http-sig.h"
+#include "clave-test-files.h"
 #include "clave-test-server.h"
 
 G_BEGIN_DECLS
@@ -183,6 +184,16 @@ void            test_activate_device (ClaveTestServer *server,
                                       const char      *kind,
                                       const char      *value,
                                       const char      *phone);
+
+/* Runs "clave-server --state-dir @state_dir --port 0 @args" (@args may be
+ * NULL) through @launcher (NULL: one that pipes stdout and stderr, as a
+ * given one must). With @expect_listening, asserts that it listens, stops
+ * it with SIGTERM and asserts exit status 0; otherwise asserts that it
+ * exits with status 1 without listening. Returns its stderr. */
+char         *test_server_run_once  (GSubprocessLauncher *launcher,
+                                     const char          *state_dir,
+                                     const char *const   *args,
+                                     gboolean             expect_listening);
 
 /* Starts a server, failing the test when it cannot. */
 ClaveTestServer *test_server_start   (const char *const *extra_args);

@@ -503,30 +503,30 @@ test_activate_with_certificate (Fixture       *fixture,
   g_assert_cmpstr (g_strstrip (outbox), ==, "[]");
 }
 
-/* What clients may send: the root along with the chain is fine, the
- * intermediate is needed (the anchors are roots). */
+/* What clients may send: the whole chain, the root along with it, or the
+ * leaf alone (a card without its intermediate) since the fixture server
+ * holds the intermediates of the test PKI (the folder beside its
+ * anchors). An intermediate of another authority is passed over. */
 static void
 test_activate_chain_forms (Fixture       *fixture,
                            gconstpointer  user_data)
 {
   g_autoptr(TestActivation) activation = start_lucia (fixture);
-  g_autoptr(TestResponse) without_intermediate = NULL;
-  g_autoptr(TestResponse) root_only = NULL;
-  g_autoptr(TestResponse) with_root = NULL;
-  const ProofSpec leaf_only = { .leaf = "lucia-dnie-auth" };
-  const ProofSpec leaf_and_root = { .leaf = "lucia-dnie-auth", .intermediate = "dnie-root" };
-  const ProofSpec whole_chain = { .leaf = "lucia-dnie-auth", .intermediate = "dnie-int",
-                                  .root = "dnie-root" };
+  const ProofSpec forms[] = {
+    { .leaf = "lucia-dnie-auth" },
+    { .leaf = "lucia-dnie-auth", .intermediate = "dnie-root" },
+    { .leaf = "lucia-dnie-auth", .intermediate = "dnie-int", .root = "dnie-root" },
+    { .leaf = "lucia-fnmt", .intermediate = "dnie-int" },
+  };
 
-  without_intermediate = prove_activation (fixture, activation, &leaf_only);
-  test_assert_error (without_intermediate, SOUP_STATUS_UNAUTHORIZED,
-                     CLAVE_ERR_CERTIFICATE_UNTRUSTED);
-  root_only = prove_activation (fixture, activation, &leaf_and_root);
-  test_assert_error (root_only, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED);
+  for (gsize i = 0; i < G_N_ELEMENTS (forms); i++)
+    {
+      g_autoptr(TestResponse) proved = prove_activation (fixture, activation, &forms[i]);
 
-  with_root = prove_activation (fixture, activation, &whole_chain);
-  test_assert_status (with_root, SOUP_STATUS_OK);
-  g_assert_cmpstr (test_response_string (with_root, "method"), ==, CLAVE_METHOD_DNIE);
+      g_test_message ("form %" G_GSIZE_FORMAT, i);
+      test_assert_status (proved, SOUP_STATUS_OK);
+      g_assert_true (test_response_bool (proved, "verified"));
+    }
 }
 
 typedef struct {
@@ -541,11 +541,9 @@ static const Rejection activation_rejections[] = {
     SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_EXPIRED },
   { "untrusted-ca", { .leaf = "untrusted", .intermediate = "untrusted-ca" },
     SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED },
+  /* The service knows no certificate of its issuer. */
   { "untrusted-leaf-only", { .leaf = "untrusted" },
-    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED },
-  /* A chain that names the wrong intermediate. */
-  { "wrong-intermediate", { .leaf = "lucia-fnmt", .intermediate = "dnie-int" },
-    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED },
+    SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_ISSUER_UNKNOWN },
   { "another-person", { .leaf = "antonio-fnmt", .intermediate = "fnmt-int" },
     SOUP_STATUS_FORBIDDEN, CLAVE_ERR_IDENTITY_MISMATCH },
   { "another-person-dnie", { .leaf = "marta-dnie-auth", .intermediate = "dnie-int" },
@@ -1299,9 +1297,11 @@ crafted_new_key (void)
   return key;
 }
 
-/* Issues a certificate for @key named @cn (and @serial_number, for a
- * person), signed by @signer_key in the name of @issuer. @eku: raw DER of
- * an extendedKeyUsage extension, or NULL. */
+/* Issues a certificate for @key named @cn, in Spain (or, when it holds an
+ * "=", named by the whole DN @cn), and @serial_number, for a person,
+ * signed by @signer_key in the name of @issuer (NULL: in its own name,
+ * self-signed with @key). @eku: raw DER of an extendedKeyUsage extension,
+ * or NULL. */
 static gnutls_x509_crt_t
 crafted_issue (const char            *cn,
                const char            *serial_number,
@@ -1329,14 +1329,29 @@ crafted_issue (const char            *cn,
   g_assert_cmpint (gnutls_x509_crt_set_serial (crt, serial_bytes, sizeof serial_bytes), ==, 0);
   g_assert_cmpint (gnutls_x509_crt_set_activation_time (crt, (time_t) not_before), ==, 0);
   g_assert_cmpint (gnutls_x509_crt_set_expiration_time (crt, (time_t) not_after), ==, 0);
-  g_assert_cmpint (gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COUNTRY_NAME, 0, "ES", 2),
-                   ==, 0);
-  g_assert_cmpint (gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0, cn,
-                                                  (unsigned int) strlen (cn)), ==, 0);
+  if (strchr (cn, '=') != NULL)
+    g_assert_cmpint (gnutls_x509_crt_set_dn (crt, cn, NULL), ==, 0);
+  else
+    {
+      g_assert_cmpint (gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COUNTRY_NAME, 0,
+                                                      "ES", 2), ==, 0);
+      g_assert_cmpint (gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0, cn,
+                                                      (unsigned int) strlen (cn)), ==, 0);
+    }
   if (serial_number != NULL)
     g_assert_cmpint (gnutls_x509_crt_set_dn_by_oid (crt, "2.5.4.5", 0, serial_number,
                                                     (unsigned int) strlen (serial_number)), ==, 0);
   g_assert_cmpint (gnutls_x509_crt_set_key (crt, key), ==, 0);
+  /* A CA names its key, as real ones do (their children's Authority Key
+   * Identifier is left out: they match by name only). */
+  if (ca)
+    {
+      guchar id[64];
+      size_t id_size = sizeof id;
+
+      g_assert_cmpint (gnutls_x509_crt_get_key_id (crt, 0, id, &id_size), ==, 0);
+      g_assert_cmpint (gnutls_x509_crt_set_subject_key_id (crt, id, id_size), ==, 0);
+    }
   g_assert_cmpint (gnutls_x509_crt_set_basic_constraints (crt, ca, -1), ==, 0);
   g_assert_cmpint (gnutls_x509_crt_set_key_usage (crt, ca ? GNUTLS_KEY_KEY_CERT_SIGN |
                                                             GNUTLS_KEY_CRL_SIGN
@@ -1345,7 +1360,9 @@ crafted_issue (const char            *cn,
   if (eku != NULL)
     g_assert_cmpint (gnutls_x509_crt_set_extension_by_oid (crt, "2.5.29.37", eku, eku_len, 0),
                      ==, 0);
-  g_assert_cmpint (gnutls_x509_crt_sign2 (crt, issuer, signer_key, GNUTLS_DIG_SHA256, 0), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_sign2 (crt, issuer != NULL ? issuer : crt,
+                                         issuer != NULL ? signer_key : key,
+                                         GNUTLS_DIG_SHA256, 0), ==, 0);
   return crt;
 }
 
@@ -1385,16 +1402,7 @@ crafted_clear (void)
 {
   if (crafted_dir == NULL)
     return;
-  for (const char *const *n = (const char *const[]) { "bad-eku", "old-int", "late-leaf",
-                                                        "forged-leaf", NULL }; *n; n++)
-    {
-      g_autofree char *pem = g_strdup_printf ("%s/%s.pem", crafted_dir, *n);
-      g_autofree char *key = g_strdup_printf ("%s/%s.key", crafted_dir, *n);
-
-      g_remove (pem);
-      g_remove (key);
-    }
-  g_rmdir (crafted_dir);
+  clave_test_remove_tree (crafted_dir);
   g_clear_pointer (&crafted_dir, g_free);
 }
 
@@ -1484,6 +1492,441 @@ test_forged_under_expired_intermediate (Fixture       *fixture,
   crafted_clear ();
 }
 
+/* Intermediates the service holds ---------------------------------------- */
+
+#define DNIE_INT_DN "CN=AC DNIE 004,OU=DNIE,O=DIRECCION GENERAL DE LA POLICIA,C=ES"
+#define FNMT_INT_DN "CN=AC FNMT Usuarios,OU=Ceres,O=FNMT-RCM,C=ES"
+#define LUCIA_FNMT_CN "GARCIA PEREZ LUCIA - 12345678Z"
+#define LUCIA_FNMT_SERIAL "IDCES-12345678Z"
+
+static const char * const pki_roots[] = { "dnie-root", "fnmt-root", NULL };
+
+/* A new folder @subdir of @parent (NULL: of a new temporary folder)
+ * holding NAME.pem for each of @names, crafted or of the fixture PKI. */
+static char *
+make_folder (const char        *parent,
+             const char        *subdir,
+             const char *const *names)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = parent == NULL ? g_dir_make_tmp ("clave-folder-XXXXXX", &error) : NULL;
+  char *dir;
+
+  g_assert_no_error (error);
+  dir = g_build_filename (parent != NULL ? parent : tmp, subdir, NULL);
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *file = g_strconcat (names[i], ".pem", NULL);
+      g_autofree char *path = g_build_filename (dir, file, NULL);
+      g_autofree char *pem = NULL;
+      gsize len;
+
+      pem = read_pki_file (file, &len);
+      g_file_set_contents (path, pem, (gssize) len, &error);
+      g_assert_no_error (error);
+    }
+  return dir;
+}
+
+/* Removes a folder of make_folder() with its parent. */
+static void
+remove_folder (const char *dir)
+{
+  g_autofree char *parent = g_path_get_dirname (dir);
+
+  clave_test_remove_tree (parent);
+}
+
+/* Starts the fixture's server with these folders (NULL: the fixture
+ * server's own anchors, or no --intermediates). */
+static void
+fixture_start (Fixture    *fixture,
+               const char *anchors,
+               const char *intermediates)
+{
+  const char *args[5] = { NULL };
+  guint n = 0;
+
+  if (anchors != NULL)
+    {
+      args[n++] = "--trust-anchors";
+      args[n++] = anchors;
+    }
+  if (intermediates != NULL)
+    {
+      args[n++] = "--intermediates";
+      args[n++] = intermediates;
+    }
+  fixture_set_up_with_args (fixture, args);
+}
+
+static void
+assert_issuer_unknown (TestResponse *response,
+                       const char   *issuer,
+                       const char   *common_name)
+{
+  test_assert_error (response, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_ISSUER_UNKNOWN);
+  g_assert_cmpstr (test_response_string (response, CLAVE_ERR_MEMBER_ISSUER), ==, issuer);
+  g_assert_nonnull (strstr (test_response_string (response, "message"), common_name));
+}
+
+/* A proof of Lucía with a fresh activation. */
+static TestResponse *
+prove_lucia (Fixture         *fixture,
+             const ProofSpec *spec)
+{
+  g_autoptr(TestActivation) activation = start_lucia (fixture);
+
+  return prove_activation (fixture, activation, spec);
+}
+
+/* A DNIe-style leaf sent alone, as by a card without its intermediate, is
+ * completed with the intermediate the service holds (--intermediates
+ * here; the fixture server's folder beside its anchors in
+ * /certificates/activate-chain-forms). */
+static void
+test_leaf_alone_completed (void)
+{
+  static const char * const held[] = { "dnie-int", "fnmt-int", NULL };
+  g_autofree char *anchors = make_folder (NULL, "anchors", pki_roots);
+  g_autofree char *intermediates = make_folder (NULL, "held", held);
+  Fixture fixture = { NULL };
+  g_autoptr(TestResponse) proved = NULL;
+  g_autoptr(TestResponse) registered = NULL;
+  const ProofSpec lucia_alone = { .leaf = "lucia-dnie-auth" };
+  const ProofSpec marta_alone = { .leaf = "marta-dnie-auth" };
+
+  fixture_start (&fixture, anchors, intermediates);
+
+  proved = prove_lucia (&fixture, &lucia_alone);
+  test_assert_status (proved, SOUP_STATUS_OK);
+  g_assert_true (test_response_bool (proved, "verified"));
+  g_assert_cmpstr (test_response_string (proved, "method"), ==, CLAVE_METHOD_DNIE);
+
+  registered = register_with (&fixture, &marta_alone, MARTA_PHONE, MARTA_EMAIL);
+  test_assert_status (registered, SOUP_STATUS_CREATED);
+  g_assert_cmpstr (test_response_string (registered, "document"), ==, MARTA_DOC);
+
+  fixture_tear_down (&fixture, NULL);
+  remove_folder (intermediates);
+  remove_folder (anchors);
+}
+
+/* Without intermediates (no --intermediates, nothing beside the anchors)
+ * the same leaf names the issuer the service misses: its root is
+ * trusted, so it is not "untrusted". */
+static void
+test_issuer_unknown (void)
+{
+  g_autofree char *anchors = make_folder (NULL, "anchors", pki_roots);
+  Fixture fixture = { NULL };
+  g_autoptr(TestResponse) alone = NULL;
+  g_autoptr(TestResponse) wrong = NULL;
+  g_autoptr(TestResponse) registration = NULL;
+  g_autoptr(TestResponse) whole = NULL;
+  const ProofSpec lucia_alone = { .leaf = "lucia-dnie-auth" };
+  const ProofSpec marta_alone = { .leaf = "marta-dnie-auth" };
+  const ProofSpec wrong_intermediate = { .leaf = "lucia-fnmt", .intermediate = "dnie-int" };
+
+  fixture_start (&fixture, anchors, NULL);
+
+  alone = prove_lucia (&fixture, &lucia_alone);
+  assert_issuer_unknown (alone, DNIE_INT_DN, "AC DNIE 004");
+  wrong = prove_lucia (&fixture, &wrong_intermediate);
+  assert_issuer_unknown (wrong, FNMT_INT_DN, "AC FNMT Usuarios");
+  registration = register_with (&fixture, &marta_alone, MARTA_PHONE, MARTA_EMAIL);
+  assert_issuer_unknown (registration, DNIE_INT_DN, "AC DNIE 004");
+
+  whole = prove_lucia (&fixture, &lucia_dnie);
+  test_assert_status (whole, SOUP_STATUS_OK);
+
+  fixture_tear_down (&fixture, NULL);
+  remove_folder (anchors);
+}
+
+/* Issues and saves NAME.pem and NAME.key: a certificate named @cn (and
+ * @serial_number, for a person), a CA when @ca, under the certificate
+ * @issuer, crafted or of the fixture PKI, signed with its key (NULL:
+ * self-signed), for a new key or, when @key_of is not NULL, the key of
+ * that certificate. */
+static void
+crafted_save_issued (const char *name,
+                     const char *cn,
+                     const char *serial_number,
+                     const char *issuer,
+                     gboolean    ca,
+                     const char *key_of)
+{
+  gnutls_x509_privkey_t key = key_of != NULL ? crafted_load_key (key_of) : crafted_new_key ();
+  gnutls_x509_crt_t issuer_crt = issuer != NULL ? crafted_load_certificate (issuer) : NULL;
+  gnutls_x509_privkey_t signer_key = issuer != NULL ? crafted_load_key (issuer) : NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gnutls_x509_crt_t crt = crafted_issue (cn, serial_number, key, issuer_crt, signer_key,
+                                         now - 86400, now + 10 * 86400, ca, NULL, 0);
+
+  crafted_save (name, crt, key);
+  gnutls_x509_crt_deinit (crt);
+  if (issuer != NULL)
+    {
+      gnutls_x509_privkey_deinit (signer_key);
+      gnutls_x509_crt_deinit (issuer_crt);
+    }
+  gnutls_x509_privkey_deinit (key);
+}
+
+/* Lucía's FNMT-style leaf under the crafted @issuer. */
+static void
+crafted_save_lucia (const char *name,
+                    const char *issuer)
+{
+  crafted_save_issued (name, LUCIA_FNMT_CN, LUCIA_FNMT_SERIAL, issuer, FALSE, NULL);
+}
+
+static void
+held_finish (Fixture    *fixture,
+             const char *held)
+{
+  fixture_tear_down (fixture, NULL);
+  remove_folder (held);
+  crafted_clear ();
+}
+
+/* What clave-server logs at level warning when it starts with @held as
+ * --intermediates (it is stopped once it listens). */
+static char *
+held_start_warnings (const char *held)
+{
+  g_autofree char *anchors = clave_test_pki_path ("anchors");
+  g_autofree char *state = g_build_filename (crafted_dir, "state", NULL);
+  const char *const args[] = { "--trust-anchors", anchors, "--intermediates", held,
+                               "--log-level", "warning", NULL };
+
+  return test_server_run_once (NULL, state, args, TRUE);
+}
+
+/* The intermediates the service holds lend no trust: a chain completed
+ * with one must still end at an anchor. */
+static void
+test_held_under_foreign_root (void)
+{
+  static const char * const held_names[] = { "foreign-int", NULL };
+  g_autofree char *held = NULL;
+  g_autofree char *warnings = NULL;
+  Fixture fixture = { NULL };
+  g_autoptr(TestResponse) with_root = NULL;
+  g_autoptr(TestResponse) alone = NULL;
+  g_autoptr(TestResponse) pki_foreign = NULL;
+  const ProofSpec leaf_and_root = { .leaf = "foreign-leaf", .intermediate = "foreign-root" };
+  const ProofSpec leaf_alone = { .leaf = "foreign-leaf" };
+  const ProofSpec untrusted_chain = { .leaf = "untrusted", .intermediate = "untrusted-ca" };
+
+  crafted_save_issued ("foreign-root", "AC Raiz Ajena", NULL, NULL, TRUE, NULL);
+  crafted_save_issued ("foreign-int", "AC Ajena Usuarios", NULL, "foreign-root", TRUE, NULL);
+  crafted_save_lucia ("foreign-leaf", "foreign-int");
+  held = make_folder (NULL, "held", held_names);
+
+  /* Held, with a warning: it completes no path. */
+  warnings = held_start_warnings (held);
+  g_assert_nonnull (strstr (warnings, "(CN=AC Ajena Usuarios,C=ES) does not chain to any "
+                                      "trust anchor"));
+
+  fixture_start (&fixture, NULL, held);
+  with_root = prove_lucia (&fixture, &leaf_and_root);
+  test_assert_error (with_root, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED);
+  /* Completed as far as the service can: what it misses is the root. */
+  alone = prove_lucia (&fixture, &leaf_alone);
+  assert_issuer_unknown (alone, "CN=AC Raiz Ajena,C=ES", "AC Raiz Ajena");
+  pki_foreign = prove_lucia (&fixture, &untrusted_chain);
+  test_assert_error (pki_foreign, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED);
+  held_finish (&fixture, held);
+}
+
+/* A certificate that is not a CA, though under a trusted root, completes
+ * no path: the service skips it (with a warning), and a client that sends
+ * it is refused. */
+static void
+test_held_not_ca (void)
+{
+  static const char * const held_names[] = { "fnmt-int", "not-ca", NULL };
+  g_autofree char *held = NULL;
+  g_autofree char *warnings = NULL;
+  Fixture fixture = { NULL };
+  g_autoptr(TestResponse) alone = NULL;
+  g_autoptr(TestResponse) sent = NULL;
+  const ProofSpec leaf_alone = { .leaf = "not-ca-leaf" };
+  const ProofSpec leaf_and_issuer = { .leaf = "not-ca-leaf", .intermediate = "not-ca" };
+
+  crafted_save_issued ("not-ca", "AC Sin Permiso", NULL, "fnmt-root", FALSE, NULL);
+  crafted_save_lucia ("not-ca-leaf", "not-ca");
+  held = make_folder (NULL, "held", held_names);
+
+  warnings = held_start_warnings (held);
+  g_assert_nonnull (strstr (warnings, "(CN=AC Sin Permiso,C=ES) is not a CA certificate"));
+
+  fixture_start (&fixture, NULL, held);
+  alone = prove_lucia (&fixture, &leaf_alone);
+  assert_issuer_unknown (alone, "CN=AC Sin Permiso,C=ES", "AC Sin Permiso");
+  sent = prove_lucia (&fixture, &leaf_and_issuer);
+  test_assert_error (sent, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED);
+  held_finish (&fixture, held);
+}
+
+/* Two CA certificates with the same name under the trusted root, only
+ * one of which signed the leaf: the other completes no path, and when
+ * both are held the one whose signature verifies is taken, whichever
+ * comes first. */
+static void
+test_held_wrong_signature (void)
+{
+  static const char * const impostor_only[] = { "double-1-impostor", NULL };
+  static const char * const both[] = { "double-1-impostor", "double-2-real", NULL };
+  g_autofree char *held_impostor = NULL;
+  g_autofree char *held_both = NULL;
+  Fixture fixture = { NULL };
+  g_autoptr(TestResponse) refused = NULL;
+  g_autoptr(TestResponse) accepted = NULL;
+  const ProofSpec leaf_alone = { .leaf = "double-leaf" };
+
+  crafted_save_issued ("double-2-real", "AC Intermedia Doble", NULL, "fnmt-root", TRUE, NULL);
+  crafted_save_issued ("double-1-impostor", "AC Intermedia Doble", NULL, "fnmt-root", TRUE,
+                       NULL);
+  crafted_save_lucia ("double-leaf", "double-2-real");
+  held_impostor = make_folder (NULL, "held", impostor_only);
+  held_both = make_folder (NULL, "held", both);
+
+  fixture_start (&fixture, NULL, held_impostor);
+  refused = prove_lucia (&fixture, &leaf_alone);
+  test_assert_error (refused, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED);
+  fixture_tear_down (&fixture, NULL);
+
+  fixture_start (&fixture, NULL, held_both);
+  accepted = prove_lucia (&fixture, &leaf_alone);
+  test_assert_status (accepted, SOUP_STATUS_OK);
+  g_assert_cmpstr (test_response_string (accepted, "method"), ==, CLAVE_METHOD_CERTIFICATE);
+  remove_folder (held_impostor);
+  held_finish (&fixture, held_both);
+}
+
+/* A CA certificate with the name of the leaf's issuer but another Subject
+ * Key Identifier than the leaf's Authority Key Identifier (another key of
+ * "AC DNIE 004") is not its issuer: the issuer is still missing. */
+static void
+test_held_other_key_identifier (void)
+{
+  static const char * const held_names[] = { "other-dnie-int", NULL };
+  g_autofree char *held = NULL;
+  Fixture fixture = { NULL };
+  g_autoptr(TestResponse) alone = NULL;
+  const ProofSpec lucia_alone = { .leaf = "lucia-dnie-auth" };
+
+  crafted_save_issued ("other-dnie-int", DNIE_INT_DN, NULL, "fnmt-root", TRUE, NULL);
+  held = make_folder (NULL, "held", held_names);
+
+  fixture_start (&fixture, NULL, held);
+  alone = prove_lucia (&fixture, &lucia_alone);
+  assert_issuer_unknown (alone, DNIE_INT_DN, "AC DNIE 004");
+  held_finish (&fixture, held);
+}
+
+/* Two CA certificates that issued each other: completing a path through
+ * them, at the start and for a proof, ends, and the chain is untrusted
+ * whether the service holds them or the client sends them. */
+static void
+test_held_loop (void)
+{
+  static const char * const held_names[] = { "loop-a", "loop-b", NULL };
+  g_autofree char *held = NULL;
+  Fixture fixture = { NULL };
+  g_autoptr(TestResponse) alone = NULL;
+  g_autoptr(TestResponse) sent = NULL;
+  const ProofSpec leaf_alone = { .leaf = "loop-leaf" };
+  const ProofSpec leaf_and_loop = { .leaf = "loop-leaf", .intermediate = "loop-a",
+                                    .root = "loop-b" };
+
+  /* B's name and key on A before B exists: a self-signed B, thrown away. */
+  crafted_save_issued ("loop-seed", "Bucle B", NULL, NULL, TRUE, NULL);
+  crafted_save_issued ("loop-a", "Bucle A", NULL, "loop-seed", TRUE, NULL);
+  crafted_save_issued ("loop-b", "Bucle B", NULL, "loop-a", TRUE, "loop-seed");
+  crafted_save_lucia ("loop-leaf", "loop-a");
+  held = make_folder (NULL, "held", held_names);
+
+  fixture_start (&fixture, NULL, held);
+  alone = prove_lucia (&fixture, &leaf_alone);
+  test_assert_error (alone, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED);
+  sent = prove_lucia (&fixture, &leaf_and_loop);
+  test_assert_error (sent, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED);
+  assert_still_serving (&fixture);
+  held_finish (&fixture, held);
+}
+
+/* clave-server exits with status 1, saying @needle, when started with
+ * @args. */
+static void
+assert_start_refused (const char *const *args,
+                      const char        *needle)
+{
+  g_autofree char *dir = g_dir_make_tmp ("clave-refused-XXXXXX", NULL);
+  g_autofree char *state = g_build_filename (dir, "state", NULL);
+  g_autofree char *err = test_server_run_once (NULL, state, args, FALSE);
+
+  g_test_message ("%s", err);
+  g_assert_nonnull (strstr (err, needle));
+  clave_test_remove_tree (dir);
+}
+
+static void
+test_intermediates_refused_at_start (void)
+{
+  static const char * const root_and_int[] = { "dnie-int", "dnie-root", NULL };
+  static const char * const leaves[] = { "lucia-dnie-auth", "lucia-fnmt", NULL };
+  static const char * const nothing[] = { NULL };
+  static const char * const fnmt_root[] = { "fnmt-root", NULL };
+  g_autofree char *anchors = clave_test_pki_path ("anchors");
+  g_autofree char *with_root = make_folder (NULL, "held", root_and_int);
+  g_autofree char *without_ca = make_folder (NULL, "held", leaves);
+  g_autofree char *empty = make_folder (NULL, "held", nothing);
+  g_autofree char *own_anchors = make_folder (NULL, "anchors", pki_roots);
+  g_autofree char *parent = g_path_get_dirname (own_anchors);
+  g_autofree char *beside = make_folder (parent, "intermediates", fnmt_root);
+  g_autofree char *missing = g_build_filename (parent, "missing", NULL);
+  g_autofree char *root_message = NULL;
+  g_autofree char *beside_message = NULL;
+
+  /* A root among the intermediates would pass for a trust anchor. */
+  root_message = g_strdup_printf ("--intermediates: %s/dnie-root.pem (CN=AC RAIZ DNIE 2,OU=DNIE,"
+                                  "O=DIRECCION GENERAL DE LA POLICIA,C=ES) is self-signed",
+                                  with_root);
+  assert_start_refused ((const char *[]) { "--trust-anchors", anchors,
+                                           "--intermediates", with_root, NULL },
+                        root_message);
+  /* The folder beside the anchors is read without the option. */
+  beside_message = g_strdup_printf ("Intermediates beside --trust-anchors: %s/fnmt-root.pem "
+                                    "(CN=AC RAIZ FNMT-RCM,OU=AC RAIZ FNMT-RCM,O=FNMT-RCM,C=ES) "
+                                    "is self-signed", beside);
+  assert_start_refused ((const char *[]) { "--trust-anchors", own_anchors, NULL },
+                        beside_message);
+
+  /* A folder given on purpose that completes nothing is a mistake. */
+  assert_start_refused ((const char *[]) { "--trust-anchors", anchors,
+                                           "--intermediates", empty, NULL },
+                        "holds no certificates");
+  assert_start_refused ((const char *[]) { "--trust-anchors", anchors,
+                                           "--intermediates", without_ca, NULL },
+                        "holds no CA certificates");
+  assert_start_refused ((const char *[]) { "--trust-anchors", anchors,
+                                           "--intermediates", missing, NULL },
+                        missing);
+  /* Paths to no anchor would complete nothing. */
+  assert_start_refused ((const char *[]) { "--intermediates", with_root, NULL },
+                        "--intermediates needs --trust-anchors");
+
+  remove_folder (own_anchors);
+  remove_folder (empty);
+  remove_folder (without_ca);
+  remove_folder (with_root);
+}
+
 static void
 add_fixture_test (const char    *path,
                   gconstpointer  data,
@@ -1535,6 +1978,18 @@ main (int    argc,
                                            activation_rejections[i].name, NULL);
       add_fixture_test (path, &activation_rejections[i], test_activation_rejection);
     }
+  g_test_add_func ("/certificates/intermediates/leaf-alone-completed",
+                   test_leaf_alone_completed);
+  g_test_add_func ("/certificates/intermediates/issuer-unknown", test_issuer_unknown);
+  g_test_add_func ("/certificates/intermediates/under-foreign-root",
+                   test_held_under_foreign_root);
+  g_test_add_func ("/certificates/intermediates/not-a-ca", test_held_not_ca);
+  g_test_add_func ("/certificates/intermediates/wrong-signature", test_held_wrong_signature);
+  g_test_add_func ("/certificates/intermediates/other-key-identifier",
+                   test_held_other_key_identifier);
+  g_test_add_func ("/certificates/intermediates/loop", test_held_loop);
+  g_test_add_func ("/certificates/intermediates/refused-at-start",
+                   test_intermediates_refused_at_start);
   add_fixture_test ("/certificates/malformed-eku", NULL, test_malformed_eku);
   add_fixture_test ("/certificates/forged-under-expired-intermediate", NULL,
                     test_forged_under_expired_intermediate);

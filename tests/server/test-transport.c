@@ -75,23 +75,6 @@ test_tls_policy_file (void)
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 }
 
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-    }
-  g_remove (path);
-}
-
 /* Runs clave-server on a new state dir with @env_name set to @env_value
  * ("STATE" in it stands for the state dir; NULL unsets it) and the
  * re-run marker set to @marker_value (NULL unsets it); stops it once it
@@ -105,16 +88,11 @@ run_server_with_env (const char  *env_name,
   g_autofree char *dir = g_dir_make_tmp ("clave-transport-XXXXXX", NULL);
   g_autofree char *state = g_build_filename (dir, "state", NULL);
   g_autofree char *value = NULL;
-  g_autofree char *line = NULL;
   g_autofree char *err = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *server_path = g_getenv ("CLAVE_SERVER");
   g_auto(GStrv) parts = NULL;
+  const char *const args[] = { "--log-level", "debug", NULL };
 
-  g_assert_nonnull (server_path);
   g_assert_nonnull (dir);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
@@ -131,28 +109,9 @@ run_server_with_env (const char  *env_name,
   else
     g_subprocess_launcher_unsetenv (launcher, "CLAVE_SERVER_TLS_POLICY_REEXEC");
 
-  process = g_subprocess_launcher_spawn (launcher, &error, server_path, "--state-dir", state,
-                                         "--port", "0", "--log-level", "debug", NULL);
-  g_assert_no_error (error);
+  err = test_server_run_once (launcher, state, args, expect_listening);
 
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  if (expect_listening)
-    {
-      g_assert_nonnull (line);
-      g_assert_true (g_str_has_prefix (line, "clave-server listening on https://127.0.0.1:"));
-      g_subprocess_send_signal (process, SIGTERM);
-    }
-  else
-    g_assert_null (line);
-
-  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, expect_listening ? 0 : 1);
-
-  remove_tree (dir);
+  clave_test_remove_tree (dir);
   return g_steal_pointer (&err);
 }
 
@@ -187,10 +146,7 @@ test_tls_policy_preset (void)
                                             "gnutls-priority.conf", NULL);
   g_autofree char *err = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
+  const char *const args[] = { "--log-level", "debug", NULL };
 
   /* With the file in place and named, the first run is the only one
    * (a second server on the fixture's state dir, which SQLite allows). */
@@ -198,19 +154,7 @@ test_tls_policy_preset (void)
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv (launcher, "GNUTLS_SYSTEM_PRIORITY_FILE", path, TRUE);
   g_subprocess_launcher_unsetenv (launcher, "CLAVE_SERVER_TLS_POLICY_REEXEC");
-  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("CLAVE_SERVER"),
-                                         "--state-dir", clave_test_server_get_state_dir (server),
-                                         "--port", "0", "--log-level", "debug", NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "clave-server listening on "));
-  g_subprocess_send_signal (process, SIGTERM);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  err = test_server_run_once (launcher, clave_test_server_get_state_dir (server), args, TRUE);
   g_assert_null (strstr (err, "Starting again"));
   g_assert_nonnull (strstr (err, "TLS policy"));
 }

@@ -433,6 +433,30 @@ test_proof_data (void)
                    strlen ("clave-certificate-proof\nregistration\nch_x\ny"));
 }
 
+static void
+test_dn_display_name (void)
+{
+  const struct {
+    const char *dn;
+    const char *name;
+  } cases[] = {
+    { "CN=AC DNIE 004,OU=DNIE,O=DIRECCION GENERAL DE LA POLICIA,C=ES", "AC DNIE 004" },
+    { "OU=Ceres,CN=AC FNMT Usuarios,O=FNMT-RCM,C=ES", "AC FNMT Usuarios" },
+    { "CN=GARCIA PEREZ\\, LUCIA,C=ES", "GARCIA PEREZ, LUCIA" },
+    { "O=Nadie\\, S.A.,C=ES", "O=Nadie\\, S.A.,C=ES" },
+    { "cn=Lower Case+serialNumber=1", "Lower Case" },
+    { "CN=,O=Empty", "CN=,O=Empty" },
+    { "", "" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = clave_x509_dn_display_name (cases[i].dn);
+
+      g_assert_cmpstr (name, ==, cases[i].name);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -449,6 +473,7 @@ main (int   argc,
   g_test_add_func ("/x509/not-a-certificate", test_not_a_certificate);
   g_test_add_func ("/x509/holder-name", test_holder_name);
   g_test_add_func ("/x509/proof-data", test_proof_data);
+  g_test_add_func ("/x509/dn-display-name", test_dn_display_name);
 
   return g_test_run ();
 }

@@ -16,7 +16,6 @@ struct _ClaveActivateMethodPage
   /* Template widgets */
   AdwActionRow *method_sms_row;
   GtkWidget    *method_certificate_row;
-  GtkWidget    *method_dnie_row;
   GtkStack     *method_sms_suffix;
   GtkSpinner   *method_sms_spinner;
   GtkWidget    *method_none_label;
@@ -36,7 +35,6 @@ set_busy (ClaveActivateMethodPage *self,
   gtk_spinner_set_spinning (self->method_sms_spinner, busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->method_sms_row), !busy);
   gtk_widget_set_sensitive (self->method_certificate_row, !busy);
-  gtk_widget_set_sensitive (self->method_dnie_row, !busy);
 }
 
 static void
@@ -135,8 +133,7 @@ on_sms_row_activated (ClaveActivateMethodPage *self)
 }
 
 static void
-choose_certificate (ClaveActivateMethodPage *self,
-                    ClaveCertificateMode     mode)
+on_certificate_row_activated (ClaveActivateMethodPage *self)
 {
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
 
@@ -144,19 +141,7 @@ choose_certificate (ClaveActivateMethodPage *self,
     return;
 
   set_error (self, NULL);
-  clave_window_choose_certificate (window, mode, CLAVE_CERTIFICATE_PURPOSE_ACTIVATION);
-}
-
-static void
-on_certificate_row_activated (ClaveActivateMethodPage *self)
-{
-  choose_certificate (self, CLAVE_CERTIFICATE_MODE_CERTIFICATE);
-}
-
-static void
-on_dnie_row_activated (ClaveActivateMethodPage *self)
-{
-  choose_certificate (self, CLAVE_CERTIFICATE_MODE_DNIE);
+  clave_window_choose_certificate (window, CLAVE_CERTIFICATE_PURPOSE_ACTIVATION);
 }
 
 static void
@@ -190,7 +175,6 @@ clave_activate_method_page_shown (ClavePage *page)
 
   gtk_widget_set_visible (GTK_WIDGET (self->method_sms_row), sms);
   gtk_widget_set_visible (self->method_certificate_row, certificate);
-  gtk_widget_set_visible (self->method_dnie_row, certificate);
   gtk_widget_set_visible (self->method_none_label, !sms && !certificate);
 }
 
@@ -225,12 +209,10 @@ clave_activate_method_page_class_init (ClaveActivateMethodPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveActivateMethodPage, method_sms_suffix);
   gtk_widget_class_bind_template_child (widget_class, ClaveActivateMethodPage, method_sms_spinner);
   gtk_widget_class_bind_template_child (widget_class, ClaveActivateMethodPage, method_certificate_row);
-  gtk_widget_class_bind_template_child (widget_class, ClaveActivateMethodPage, method_dnie_row);
   gtk_widget_class_bind_template_child (widget_class, ClaveActivateMethodPage, method_none_label);
   gtk_widget_class_bind_template_child (widget_class, ClaveActivateMethodPage, method_error_label);
   gtk_widget_class_bind_template_callback (widget_class, on_sms_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_certificate_row_activated);
-  gtk_widget_class_bind_template_callback (widget_class, on_dnie_row_activated);
 }
 
 static void

@@ -22,14 +22,16 @@ struct _ClaveCertificatePage
   GtkLabel                *certificate_empty_error_label;
   GtkLabel                *certificate_heading_label;
   GtkLabel                *certificate_body_label;
-  GtkListBox              *certificate_list;
+  GtkWidget               *certificate_cards_group;
+  GtkListBox              *certificate_card_list;
+  GtkWidget               *certificate_files_group;
+  GtkListBox              *certificate_file_list;
   GtkLabel                *certificate_error_label;
   GtkWidget               *certificate_import_button;
 
-  ClaveCertificateMode     mode;
   ClaveCertificatePurpose  purpose;
-  GtkCustomFilter         *filter;
-  GtkFilterListModel      *model;
+  GtkFilterListModel      *cards;
+  GtkFilterListModel      *files;
   GtkFileChooserNative    *chooser;
 
   /* The certificate in use or the file being imported, while the PIN or
@@ -38,7 +40,13 @@ struct _ClaveCertificatePage
   ClaveCertificate        *chosen;
   GFile                   *import_file;
   GCancellable            *work;
+  guint                    card_busy_id;   /* the card has not answered yet */
 };
+
+/* How long a card may take to say how many PIN tries it has left before
+ * the dialog says it does not answer. A card answers in well under a
+ * second; one that another program holds waits for that program. */
+#define CARD_BUSY_SECONDS 3
 
 G_DEFINE_FINAL_TYPE (ClaveCertificatePage, clave_certificate_page, CLAVE_TYPE_PAGE)
 
@@ -66,6 +74,7 @@ close_dialog (ClaveCertificatePage *self)
 {
   g_autoptr(ClavePinDialog) dialog = g_steal_pointer (&self->dialog);
 
+  g_clear_handle_id (&self->card_busy_id, g_source_remove);
   if (self->work != NULL)
     g_cancellable_cancel (self->work);
   g_clear_object (&self->work);
@@ -112,19 +121,17 @@ has_expired (ClaveCertificate *certificate)
 }
 
 static gboolean
-filter_func (gpointer item,
-             gpointer user_data)
+is_card (gpointer item,
+         gpointer user_data)
 {
-  ClaveCertificatePage *self = user_data;
-  ClaveCertificate *certificate = item;
-  gboolean card = clave_certificate_get_source (certificate) == CLAVE_CERTIFICATE_SOURCE_TOKEN;
+  return clave_certificate_get_source (item) == CLAVE_CERTIFICATE_SOURCE_TOKEN;
+}
 
-  if (self->mode == CLAVE_CERTIFICATE_MODE_DNIE)
-    return card && clave_certificate_is_dnie (certificate);
-
-  /* A DNIe has its own option: the certificate option shows files and
-   * the other cards (an FNMT card, a company card). */
-  return !card || !clave_certificate_is_dnie (certificate);
+static gboolean
+is_file (gpointer item,
+         gpointer user_data)
+{
+  return clave_certificate_get_source (item) == CLAVE_CERTIFICATE_SOURCE_FILE;
 }
 
 /* The certificate the dialog is open for, or NULL when the card with it
@@ -152,66 +159,60 @@ chosen_still_there (ClaveCertificatePage *self)
   return FALSE;
 }
 
+/* One page for every certificate, on a card or in a file: on a desktop a
+ * DNIe is one more card in a reader (the phone app has a page of its own
+ * for it because it reads the DNIe by NFC). */
 static void
 update_view (ClaveCertificatePage *self)
 {
-  guint n_items = self->model != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->model)) : 0;
-  gboolean dnie = self->mode == CLAVE_CERTIFICATE_MODE_DNIE;
+  ClaveTokenManager *manager = get_token_manager (self);
+  guint n_cards = self->cards != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->cards)) : 0;
+  guint n_files = self->files != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->files)) : 0;
   gboolean registration = self->purpose == CLAVE_CERTIFICATE_PURPOSE_REGISTRATION;
-  const char *heading;
-  const char *body;
+  gboolean looking = manager != NULL && !clave_token_manager_get_ready (manager);
 
-  clave_page_set_title (CLAVE_PAGE (self), dnie ? _("DNIe") : _("Electronic Certificate"));
-
-  if (dnie && registration)
+  if (registration)
     {
-      heading = _("Register with your DNIe");
-      body = _("Cl@ve reads your name and document number from your DNIe and registers you at "
-               "the advanced level at once. You need the PIN of your DNIe.");
-    }
-  else if (dnie)
-    {
-      heading = _("Activate with your DNIe");
-      body = _("Choose your DNIe. Cl@ve checks with it that it is really you; you need its PIN.");
-    }
-  else if (registration)
-    {
-      heading = _("Register with your certificate");
-      body = _("Cl@ve reads your name and document number from your electronic certificate and "
-               "registers you at the advanced level at once.");
+      gtk_label_set_text (self->certificate_heading_label,
+                          _("Register with your certificate or DNIe"));
+      gtk_label_set_text (self->certificate_body_label,
+                          _("Cl@ve reads your name and document number from your DNIe or "
+                            "electronic certificate and registers you at the advanced level at "
+                            "once."));
     }
   else
     {
-      heading = _("Activate with your certificate");
-      body = _("Choose your electronic certificate. Cl@ve checks with it that it is really you.");
+      gtk_label_set_text (self->certificate_heading_label,
+                          _("Activate with your certificate or DNIe"));
+      gtk_label_set_text (self->certificate_body_label,
+                          _("Choose your DNIe or electronic certificate. Cl@ve checks with it "
+                            "that it is really you."));
     }
-  gtk_label_set_text (self->certificate_heading_label, heading);
-  gtk_label_set_text (self->certificate_body_label, body);
 
-  if (dnie)
+  if (looking)
     {
-      adw_status_page_set_icon_name (self->certificate_empty_status, "auth-smartcard-symbolic");
       adw_status_page_set_title (self->certificate_empty_status,
-                                 _("Insert your DNIe in the card reader"));
+                                 _("Looking for card readers…"));
       adw_status_page_set_description (self->certificate_empty_status,
-                                       _("Your DNIe shows here as soon as the reader reads it. "
-                                         "If it does not, Diagnostics tells what the computer "
-                                         "finds."));
+                                       _("Your DNIe or card shows here as soon as the reader "
+                                         "reads it."));
     }
   else
     {
-      adw_status_page_set_icon_name (self->certificate_empty_status,
-                                     "application-certificate-symbolic");
-      adw_status_page_set_title (self->certificate_empty_status, _("No certificate installed"));
+      adw_status_page_set_title (self->certificate_empty_status,
+                                 _("Insert your DNIe or card, or import your certificate"));
       adw_status_page_set_description (self->certificate_empty_status,
-                                       _("Import the file of your electronic certificate (.p12 or "
-                                         ".pfx), such as the one the FNMT issues, or insert a card "
-                                         "that holds it."));
+                                       _("Your DNIe or card shows here as soon as the reader "
+                                         "reads it. A certificate file (.p12 or .pfx), such as "
+                                         "the one the FNMT issues, is imported once. If your "
+                                         "card does not show, Diagnostics tells what the "
+                                         "computer finds."));
     }
 
-  gtk_widget_set_visible (self->certificate_empty_import_button, !dnie);
-  gtk_widget_set_visible (self->certificate_import_button, !dnie);
-  gtk_stack_set_visible_child_name (self->certificate_stack, n_items > 0 ? "list" : "empty");
+  gtk_widget_set_visible (self->certificate_cards_group, n_cards > 0);
+  gtk_widget_set_visible (self->certificate_files_group, n_files > 0);
+  gtk_stack_set_visible_child_name (self->certificate_stack,
+                                    n_cards + n_files > 0 ? "list" : "empty");
 }
 
 static void
@@ -357,7 +358,9 @@ create_row (gpointer item,
   icon = gtk_image_new_from_icon_name (card ? "auth-smartcard-symbolic"
                                             : "application-certificate-symbolic");
   gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  card ? _("Card") : _("Certificate file"), -1);
+                                  !card ? _("Certificate file")
+                                  : clave_certificate_is_dnie (certificate) ? _("DNIe")
+                                  : _("Card"), -1);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
 
   g_object_set_data_full (G_OBJECT (row), "certificate", g_object_ref (certificate),
@@ -495,6 +498,18 @@ report_token_error (ClaveCertificatePage *self,
       if ((flags & CLAVE_PIN_FLAGS_LOCKED) == 0)
         clave_pin_dialog_set_error (self->dialog,
                                     _("The PIN is not correct. Check it and try again."), FALSE);
+      return;
+    }
+
+  if (g_error_matches (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_REFUSED))
+    {
+      /* Perhaps a wrong PIN, perhaps not: what the card says now of its
+       * tries, and the card's own words. */
+      clave_pin_dialog_set_flags (self->dialog,
+                                  flags | (clave_pin_dialog_get_flags (self->dialog)
+                                           & CLAVE_PIN_FLAGS_PROTECTED_PATH));
+      if ((flags & CLAVE_PIN_FLAGS_LOCKED) == 0)
+        clave_pin_dialog_set_error (self->dialog, error->message, TRUE);
       return;
     }
 
@@ -720,6 +735,7 @@ pin_flags_cb (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->dialog == NULL)
     return;
 
+  g_clear_handle_id (&self->card_busy_id, g_source_remove);
   if (error != NULL)
     {
       report_token_error (self, error, CLAVE_PIN_FLAGS_NONE);
@@ -743,6 +759,18 @@ open_dialog (ClaveCertificatePage *self,
   self->work = g_cancellable_new ();
   self->dialog = g_object_ref (clave_pin_dialog_new (GTK_WINDOW (window), kind, description));
   g_signal_connect_object (self->dialog, "cancelled", G_CALLBACK (on_dialog_cancelled), self, 0);
+}
+
+static gboolean
+card_busy_cb (gpointer user_data)
+{
+  ClaveCertificatePage *self = user_data;
+
+  self->card_busy_id = 0;
+  if (self->dialog != NULL)
+    clave_pin_dialog_set_card_busy (self->dialog, TRUE);
+
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -774,6 +802,7 @@ use_certificate (ClaveCertificatePage *self,
     {
       /* Tries left, locked, PIN pad: the card says before the PIN is asked. */
       clave_pin_dialog_set_busy (self->dialog, TRUE);
+      self->card_busy_id = g_timeout_add_seconds (CARD_BUSY_SECONDS, card_busy_cb, self);
       clave_token_manager_get_pin_flags_async (manager, certificate, self->work,
                                                pin_flags_cb, g_object_ref (self));
     }
@@ -916,25 +945,40 @@ on_import_clicked (ClaveCertificatePage *self)
 
 /* Page */
 
+static GtkFilterListModel *
+bind_list (ClaveCertificatePage *self,
+           GListModel           *all,
+           GtkCustomFilterFunc   func,
+           GtkListBox           *list)
+{
+  GtkFilterListModel *model;
+
+  model = gtk_filter_list_model_new (g_object_ref (all),
+                                     GTK_FILTER (gtk_custom_filter_new (func, NULL, NULL)));
+  g_signal_connect_object (model, "items-changed", G_CALLBACK (on_items_changed), self,
+                           G_CONNECT_SWAPPED);
+  gtk_list_box_bind_model (list, G_LIST_MODEL (model), create_row, self, NULL);
+  return model;
+}
+
 static void
 ensure_model (ClaveCertificatePage *self)
 {
   ClaveTokenManager *manager;
+  GListModel *all;
 
-  if (self->model != NULL)
+  if (self->cards != NULL)
     return;
 
   manager = get_token_manager (self);
   if (manager == NULL)
     return;
 
-  self->filter = gtk_custom_filter_new (filter_func, self, NULL);
-  self->model = gtk_filter_list_model_new (g_object_ref (clave_token_manager_get_certificates (manager)),
-                                           GTK_FILTER (g_object_ref (self->filter)));
-  g_signal_connect_object (self->model, "items-changed", G_CALLBACK (on_items_changed), self,
+  all = clave_token_manager_get_certificates (manager);
+  self->cards = bind_list (self, all, is_card, self->certificate_card_list);
+  self->files = bind_list (self, all, is_file, self->certificate_file_list);
+  g_signal_connect_object (manager, "notify::ready", G_CALLBACK (update_view), self,
                            G_CONNECT_SWAPPED);
-  gtk_list_box_bind_model (self->certificate_list, G_LIST_MODEL (self->model),
-                           create_row, self, NULL);
 }
 
 static void
@@ -968,12 +1012,16 @@ clave_certificate_page_dispose (GObject *object)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
 
-  if (self->certificate_list != NULL)
-    gtk_list_box_bind_model (self->certificate_list, NULL, NULL, NULL, NULL);
-  if (self->model != NULL)
-    g_signal_handlers_disconnect_by_data (self->model, self);
-  g_clear_object (&self->model);
-  g_clear_object (&self->filter);
+  if (self->certificate_card_list != NULL)
+    gtk_list_box_bind_model (self->certificate_card_list, NULL, NULL, NULL, NULL);
+  if (self->certificate_file_list != NULL)
+    gtk_list_box_bind_model (self->certificate_file_list, NULL, NULL, NULL, NULL);
+  if (self->cards != NULL)
+    g_signal_handlers_disconnect_by_data (self->cards, self);
+  if (self->files != NULL)
+    g_signal_handlers_disconnect_by_data (self->files, self);
+  g_clear_object (&self->cards);
+  g_clear_object (&self->files);
 
   clave_page_dispose_template (CLAVE_PAGE (object), CLAVE_TYPE_CERTIFICATE_PAGE);
 
@@ -999,7 +1047,10 @@ clave_certificate_page_class_init (ClaveCertificatePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_empty_error_label);
   gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_heading_label);
   gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_body_label);
-  gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_list);
+  gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_cards_group);
+  gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_card_list);
+  gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_files_group);
+  gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_file_list);
   gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_error_label);
   gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_import_button);
   gtk_widget_class_bind_template_callback (widget_class, on_import_clicked);
@@ -1012,28 +1063,16 @@ clave_certificate_page_init (ClaveCertificatePage *self)
 }
 
 void
-clave_certificate_page_set_mode (ClaveCertificatePage    *self,
-                                 ClaveCertificateMode     mode,
-                                 ClaveCertificatePurpose  purpose)
+clave_certificate_page_set_purpose (ClaveCertificatePage    *self,
+                                    ClaveCertificatePurpose  purpose)
 {
   g_return_if_fail (CLAVE_IS_CERTIFICATE_PAGE (self));
 
-  if (self->mode != mode || self->purpose != purpose)
+  if (self->purpose != purpose)
     close_dialog (self);
 
-  self->mode = mode;
   self->purpose = purpose;
-  if (self->filter != NULL)
-    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
   update_view (self);
-}
-
-ClaveCertificateMode
-clave_certificate_page_get_mode (ClaveCertificatePage *self)
-{
-  g_return_val_if_fail (CLAVE_IS_CERTIFICATE_PAGE (self), CLAVE_CERTIFICATE_MODE_DNIE);
-
-  return self->mode;
 }
 
 ClaveCertificatePurpose

@@ -6,17 +6,6 @@
 G_BEGIN_DECLS
 
 /**
- * ClaveCertificateMode:
- * @CLAVE_CERTIFICATE_MODE_DNIE: only the certificates of a DNIe in a reader
- * @CLAVE_CERTIFICATE_MODE_CERTIFICATE: imported certificate files and
- *   cards other than the DNIe
- */
-typedef enum {
-  CLAVE_CERTIFICATE_MODE_DNIE,
-  CLAVE_CERTIFICATE_MODE_CERTIFICATE,
-} ClaveCertificateMode;
-
-/**
  * ClaveCertificatePurpose:
  * @CLAVE_CERTIFICATE_PURPOSE_ACTIVATION: prove who you are to activate
  *   this computer (the activation in progress in the window)
@@ -30,10 +19,9 @@ typedef enum {
 #define CLAVE_TYPE_CERTIFICATE_PAGE (clave_certificate_page_get_type ())
 G_DECLARE_FINAL_TYPE (ClaveCertificatePage, clave_certificate_page, CLAVE, CERTIFICATE_PAGE, ClavePage)
 
-void                    clave_certificate_page_set_mode     (ClaveCertificatePage    *self,
-                                                             ClaveCertificateMode     mode,
+/* Cards (a DNIe or another) and imported files, listed together. */
+void                    clave_certificate_page_set_purpose  (ClaveCertificatePage    *self,
                                                              ClaveCertificatePurpose  purpose);
-ClaveCertificateMode    clave_certificate_page_get_mode     (ClaveCertificatePage    *self);
 ClaveCertificatePurpose clave_certificate_page_get_purpose  (ClaveCertificatePage    *self);
 /* What choosing @file in the Import dialog does: asks for its password
  * and imports it. (A native file chooser cannot be driven by a test; this

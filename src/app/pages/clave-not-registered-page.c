@@ -47,25 +47,12 @@ update (ClaveNotRegisteredPage *self)
 }
 
 static void
-choose (ClaveNotRegisteredPage *self,
-        ClaveCertificateMode    mode)
+on_certificate_activated (ClaveNotRegisteredPage *self)
 {
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
 
   if (window != NULL)
-    clave_window_choose_certificate (window, mode, CLAVE_CERTIFICATE_PURPOSE_REGISTRATION);
-}
-
-static void
-on_certificate_activated (ClaveNotRegisteredPage *self)
-{
-  choose (self, CLAVE_CERTIFICATE_MODE_CERTIFICATE);
-}
-
-static void
-on_dnie_activated (ClaveNotRegisteredPage *self)
-{
-  choose (self, CLAVE_CERTIFICATE_MODE_DNIE);
+    clave_window_choose_certificate (window, CLAVE_CERTIFICATE_PURPOSE_REGISTRATION);
 }
 
 static void
@@ -89,7 +76,6 @@ clave_not_registered_page_class_init (ClaveNotRegisteredPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveNotRegisteredPage, not_registered_status);
   gtk_widget_class_bind_template_child (widget_class, ClaveNotRegisteredPage, not_registered_back_button);
   gtk_widget_class_bind_template_callback (widget_class, on_certificate_activated);
-  gtk_widget_class_bind_template_callback (widget_class, on_dnie_activated);
 }
 
 static void
