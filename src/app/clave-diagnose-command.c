@@ -89,6 +89,7 @@ typedef struct {
   GStrv               readers;
   GStrv               cards;
   GStrv               certificates;
+  guint               update_id;
 } WatchData;
 
 static void
@@ -140,14 +141,17 @@ describe_certificates (ClaveTokenManager *manager)
   return g_strv_builder_end (builder);
 }
 
-static void
-update (WatchData *data)
+static gboolean
+update_cb (gpointer user_data)
 {
+  WatchData *data = user_data;
   g_auto(GStrv) certificates = NULL;
+
+  data->update_id = 0;
 
   /* Nothing to say before the cards were looked at. */
   if (!clave_token_manager_get_ready (data->manager))
-    return;
+    return G_SOURCE_REMOVE;
 
   certificates = describe_certificates (data->manager);
   /* Translators: what a line of "clave-desktop --diagnose --watch" is
@@ -156,13 +160,25 @@ update (WatchData *data)
                  _("reader"));
   print_changes (&data->cards, (GStrv) clave_token_manager_get_cards (data->manager), _("card"));
   print_changes (&data->certificates, certificates, _("certificate"));
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Once the manager has taken in the whole change (its list, readers and
+ * cards change one after the other): readers, then cards, then
+ * certificates, in one go. */
+static void
+update (WatchData *data)
+{
+  if (data->update_id == 0)
+    data->update_id = g_idle_add (update_cb, data);
 }
 
 int
 clave_diagnose_command_watch (ClaveTokenManager *manager)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  WatchData data = { manager, NULL, NULL, NULL };
+  WatchData data = { manager, NULL, NULL, NULL, 0 };
   guint sigint, sigterm;
 
   sigint = g_unix_signal_add (SIGINT, on_quit_signal, loop);
@@ -180,6 +196,7 @@ clave_diagnose_command_watch (ClaveTokenManager *manager)
   g_signal_handlers_disconnect_by_data (clave_token_manager_get_certificates (manager), &data);
   g_source_remove (sigint);
   g_source_remove (sigterm);
+  g_clear_handle_id (&data.update_id, g_source_remove);
   /* Does not wait for a card that another program holds. */
   clave_token_manager_stop (manager);
 

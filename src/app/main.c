@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <locale.h>
+
 #include <glib/gi18n.h>
 
 #include "clave-application.h"
@@ -13,8 +15,9 @@ main (int   argc,
 {
   g_autoptr(ClaveApplication) app = NULL;
 
-  /* The desktop's language: gtk_init() calls setlocale() from the
-   * environment; the catalogue is found here. */
+  /* The desktop's language, also for what --diagnose prints before (or
+   * without) gtk_init(); the catalogue is found here. */
+  setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
