@@ -342,14 +342,3 @@ _clave_pcsc_monitor_wait (ClavePcscMonitor *self,
         return CLAVE_PCSC_EVENT_CANCELLED;
     }
 }
-
-GStrv
-_clave_pcsc_monitor_dup_readers (ClavePcscMonitor *self)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-
-  for (guint i = 1; i < self->states->len; i++)
-    g_strv_builder_add (builder, g_array_index (self->states, SCARD_READERSTATE, i).szReader);
-
-  return g_strv_builder_end (builder);
-}

@@ -32,8 +32,6 @@ ClavePcscEvent    _clave_pcsc_monitor_wait    (ClavePcscMonitor *self,
                                                int               timeout_ms);
 /* Any thread: ends the current wait, or the next one. */
 void              _clave_pcsc_monitor_cancel  (ClavePcscMonitor *self);
-/* The names of the readers pcscd listed at the last wait. */
-GStrv             _clave_pcsc_monitor_dup_readers (ClavePcscMonitor *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClavePcscMonitor, _clave_pcsc_monitor_free)
 
