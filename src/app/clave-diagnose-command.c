@@ -11,11 +11,24 @@
 
 /* The report */
 
+/* On the heap: when the person interrupts a report that waits for a card,
+ * the thread answers later, into this, after the command has returned. */
 typedef struct {
   GMainLoop        *loop;
   ClaveDiagnostics *diagnostics;
   GError           *error;
+  gboolean          done;
+  gboolean          abandoned;
 } ReportData;
+
+static void
+report_data_free (ReportData *data)
+{
+  g_clear_pointer (&data->loop, g_main_loop_unref);
+  g_clear_pointer (&data->diagnostics, clave_diagnostics_free);
+  g_clear_error (&data->error);
+  g_free (data);
+}
 
 static void
 diagnose_cb (GObject      *source,
@@ -26,7 +39,11 @@ diagnose_cb (GObject      *source,
 
   data->diagnostics = clave_token_manager_diagnose_finish (CLAVE_TOKEN_MANAGER (source), result,
                                                            &data->error);
-  g_main_loop_quit (data->loop);
+  data->done = TRUE;
+  if (data->abandoned)
+    report_data_free (data);
+  else
+    g_main_loop_quit (data->loop);
 }
 
 static gboolean
@@ -39,46 +56,46 @@ on_quit_signal (gpointer user_data)
 int
 clave_diagnose_command_report (ClaveTokenManager *manager)
 {
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  ReportData *data = g_new0 (ReportData, 1);
   g_autofree char *text = NULL;
-  ReportData data = { loop, NULL, NULL };
   guint sigint, sigterm;
   int status;
 
-  sigint = g_unix_signal_add (SIGINT, on_quit_signal, loop);
-  sigterm = g_unix_signal_add (SIGTERM, on_quit_signal, loop);
-  clave_token_manager_diagnose_async (manager, cancellable, diagnose_cb, &data);
-  g_main_loop_run (loop);
+  data->loop = g_main_loop_new (NULL, FALSE);
+  sigint = g_unix_signal_add (SIGINT, on_quit_signal, data->loop);
+  sigterm = g_unix_signal_add (SIGTERM, on_quit_signal, data->loop);
+  clave_token_manager_diagnose_async (manager, NULL, diagnose_cb, data);
+  g_main_loop_run (data->loop);
   g_source_remove (sigint);
   g_source_remove (sigterm);
 
-  if (data.diagnostics == NULL && data.error == NULL)
+  if (!data->done)
     {
-      /* Interrupted while a card did not answer: leave the thread be. */
-      g_cancellable_cancel (cancellable);
+      /* Interrupted while a card did not answer: the answer, if it ever
+       * comes, frees what it fills. */
+      data->abandoned = TRUE;
       return 130;
     }
 
-  if (data.diagnostics == NULL)
+  if (data->diagnostics == NULL)
     {
-      g_printerr ("%s\n", data.error->message);
-      g_clear_error (&data.error);
+      g_printerr ("%s\n", data->error->message);
+      report_data_free (data);
       return CLAVE_DIAGNOSE_EXIT_NO_SERVICE;
     }
 
-  text = clave_diagnostics_to_text (data.diagnostics);
+  text = clave_diagnostics_to_text (data->diagnostics);
   fputs (text, stdout);
   fflush (stdout);
 
-  if (data.diagnostics->n_usable > 0)
+  if (data->diagnostics->n_usable > 0)
     status = CLAVE_DIAGNOSE_EXIT_USABLE;
-  else if (!data.diagnostics->pcscd_reachable)
+  else if (!data->diagnostics->pcscd_reachable)
     status = CLAVE_DIAGNOSE_EXIT_NO_SERVICE;
   else
     status = CLAVE_DIAGNOSE_EXIT_NONE;
 
-  clave_diagnostics_free (data.diagnostics);
+  report_data_free (data);
   return status;
 }
 

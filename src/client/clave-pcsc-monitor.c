@@ -15,11 +15,13 @@
 /* What matters of a reader's state: a card in it or not, readable or not.
  * SCARD_STATE_INUSE / EXCLUSIVE flip whenever some program (OpenSC in
  * this process too) connects, and pcscd powers idle cards down
- * (UNPOWERED): those are no reason to read the cards again. The upper 16
+ * (UNPOWERED): those are no reason to read the cards again. EXCLUSIVE
+ * is: a card that another program held alone could not be read, and can
+ * be once that program lets go. The upper 16
  * bits count insertions and removals, so that a card pulled out and put
  * back between two waits still counts. */
 #define RELEVANT_STATE (SCARD_STATE_PRESENT | SCARD_STATE_EMPTY | SCARD_STATE_MUTE | \
-                        SCARD_STATE_UNAVAILABLE | SCARD_STATE_UNKNOWN)
+                        SCARD_STATE_UNAVAILABLE | SCARD_STATE_UNKNOWN | SCARD_STATE_EXCLUSIVE)
 
 struct _ClavePcscMonitor
 {
@@ -128,15 +130,55 @@ previous_state (GArray     *states,
   return SCARD_STATE_UNAWARE;
 }
 
+/* The reader names pcscd lists now, or NULL when pcscd went away. */
+static GStrv
+fetch_reader_names (SCARDCONTEXT context)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autofree char *names = NULL;
+  DWORD length = 0;
+  LONG rv = SCARD_S_SUCCESS;
+
+  /* The list can grow between the two calls. */
+  for (int attempt = 0; attempt < 4; attempt++)
+    {
+      rv = SCardListReaders (context, NULL, NULL, &length);
+      if (rv == SCARD_E_NO_READERS_AVAILABLE)
+        return g_strv_builder_end (builder);
+      if (rv != SCARD_S_SUCCESS)
+        break;
+
+      g_clear_pointer (&names, g_free);
+      names = g_malloc0 (length + 1);
+      rv = SCardListReaders (context, NULL, names, &length);
+      if (rv == SCARD_E_INSUFFICIENT_BUFFER)
+        continue;
+      if (rv == SCARD_E_NO_READERS_AVAILABLE)
+        return g_strv_builder_end (builder);
+      break;
+    }
+
+  if (rv != SCARD_S_SUCCESS)
+    {
+      g_debug ("SCardListReaders: %s", pcsc_stringify_error (rv));
+      return NULL;
+    }
+
+  /* A multi-string: names separated by NULs, ending with an empty one. */
+  for (const char *name = names; name != NULL && *name != '\0' && name < names + length;
+       name += strlen (name) + 1)
+    g_strv_builder_add (builder, name);
+
+  return g_strv_builder_end (builder);
+}
+
 /* Lists the readers again, keeping what was known of the ones that are
  * still there. FALSE when pcscd went away. */
 static gboolean
 list_readers (ClavePcscMonitor *self)
 {
   g_autoptr(GArray) old = self->states;
-  g_autofree char *names = NULL;
-  DWORD length = 0;
-  LONG rv;
+  g_auto(GStrv) names = fetch_reader_names (self->context);
 
   self->states = g_array_new (FALSE, TRUE, sizeof (SCARD_READERSTATE));
   add_state (self, PNP_READER,
@@ -144,47 +186,37 @@ list_readers (ClavePcscMonitor *self)
                               ~(DWORD) SCARD_STATE_CHANGED
                           : SCARD_STATE_UNAWARE);
 
-  /* The list can grow between the two calls. */
-  for (int attempt = 0; attempt < 4; attempt++)
-    {
-      rv = SCardListReaders (self->context, NULL, NULL, &length);
-      if (rv == SCARD_E_NO_READERS_AVAILABLE)
-        {
-          length = 0;
-          break;
-        }
-      if (rv != SCARD_S_SUCCESS)
-        goto failed;
-
-      g_clear_pointer (&names, g_free);
-      names = g_malloc0 (length + 1);
-      rv = SCardListReaders (self->context, NULL, names, &length);
-      if (rv == SCARD_E_INSUFFICIENT_BUFFER)
-        continue;
-      if (rv == SCARD_E_NO_READERS_AVAILABLE)
-        {
-          length = 0;
-          break;
-        }
-      if (rv != SCARD_S_SUCCESS)
-        goto failed;
-      break;
-    }
-
-  /* A multi-string: names separated by NULs, ending with an empty one. */
-  for (const char *name = names; name != NULL && length > 0 && *name != '\0';
-       name += strlen (name) + 1)
-    add_state (self, name, previous_state (old, name));
+  for (gsize i = 0; names != NULL && names[i] != NULL; i++)
+    add_state (self, names[i], previous_state (old, names[i]));
 
   for (guint i = 0; i < old->len; i++)
     g_free ((char *) g_array_index (old, SCARD_READERSTATE, i).szReader);
-  return TRUE;
 
-failed:
-  g_debug ("SCardListReaders: %s", pcsc_stringify_error (rv));
-  for (guint i = 0; i < old->len; i++)
-    g_free ((char *) g_array_index (old, SCARD_READERSTATE, i).szReader);
-  return FALSE;
+  return names != NULL;
+}
+
+/* pcsc-lite before 2.1 compares the reader count of its PnP pseudo
+ * reader with the count when SCardGetStatusChange() was called, not
+ * with the caller's: a reader plugged in between two waits (while the
+ * cards were being read) would never be seen. Asking for the list costs
+ * pcscd a message, no card I/O. */
+static gboolean
+readers_changed (ClavePcscMonitor *self,
+                 gboolean         *gone)
+{
+  g_auto(GStrv) names = fetch_reader_names (self->context);
+  guint n = 0;
+
+  *gone = names == NULL;
+  if (names == NULL)
+    return TRUE;
+
+  for (gsize i = 0; names[i] != NULL; i++, n++)
+    if (n + 1 >= self->states->len ||
+        !g_str_equal (names[i], g_array_index (self->states, SCARD_READERSTATE, n + 1).szReader))
+      return TRUE;
+
+  return n + 1 != self->states->len;
 }
 
 static gboolean
@@ -282,7 +314,18 @@ _clave_pcsc_monitor_wait (ClavePcscMonitor *self,
   for (;;)
     {
       DWORD timeout = INFINITE;
+      gboolean gone = FALSE;
       LONG rv;
+
+      if (readers_changed (self, &gone))
+        {
+          if (gone || !list_readers (self))
+            {
+              disconnect (self);
+              return CLAVE_PCSC_EVENT_UNAVAILABLE;
+            }
+          return CLAVE_PCSC_EVENT_CHANGED;
+        }
 
       if (deadline >= 0)
         {

@@ -47,6 +47,10 @@ GPtrArray         *_clave_token_scan_get_certificates (ClaveTokenScan   *scan);
  * for the cards. */
 GStrv              _clave_token_scan_dup_readers    (ClaveTokenScan     *scan);
 GStrv              _clave_token_scan_dup_cards      (ClaveTokenScan     *scan);
+/* TRUE when a card that a reader holds could not be read (another
+ * program holds it alone, it is still being powered, it was pulled out
+ * while being read): worth another look. */
+gboolean           _clave_token_scan_is_incomplete  (ClaveTokenScan     *scan);
 gboolean           _clave_token_scan_equal          (ClaveTokenScan     *a,
                                                      ClaveTokenScan     *b);
 void               _clave_token_scan_free           (ClaveTokenScan     *scan);
@@ -116,11 +120,13 @@ gboolean           _clave_pkcs11_get_pin_flags      (GPtrArray          *modules
                                                      ClaveCertificate   *certificate,
                                                      ClavePinFlags      *flags,
                                                      GError            **error);
+/* Nothing is sent to the card once @cancellable is cancelled. */
 GBytes            *_clave_pkcs11_sign               (GPtrArray          *modules,
                                                      ClaveCertificate   *certificate,
                                                      const char         *pin,
                                                      GBytes             *data,
                                                      ClavePinFlags      *pin_flags,
+                                                     GCancellable       *cancellable,
                                                      GError            **error);
 
 /* Fills the module, reader, card and certificate parts of a report. */

@@ -471,7 +471,7 @@ sign_thread (GTask        *task,
   else if (_clave_token_backend_wait (self->backend, cancellable))
     signature = _clave_pkcs11_sign (_clave_token_backend_get_modules (self->backend),
                                     data->certificate, data->secret, data->data,
-                                    &data->pin_flags, &error);
+                                    &data->pin_flags, cancellable, &error);
   else
     signature = NULL, g_cancellable_set_error_if_cancelled (cancellable, &error);
 

@@ -747,6 +747,7 @@ struct _ClaveTokenScan
   GPtrArray *tokens;        /* ScannedToken, in module and slot order */
   GPtrArray *readers;       /* char *: slot descriptions, in module and slot order */
   GArray    *reader_module; /* guint: the module of each reader */
+  gboolean   incomplete;    /* a card in a reader could not be read */
 };
 
 static void
@@ -838,9 +839,16 @@ scan_module (ClaveTokenScan    *scan,
                                                     sizeof slot_info.slotDescription));
       g_array_append_val (scan->reader_module, index);
 
-      if (!(slot_info.flags & CKF_TOKEN_PRESENT) ||
-          module->funcs->C_GetTokenInfo (slots[s], &info) != CKR_OK ||
-          !(info.flags & CKF_TOKEN_INITIALIZED))
+      if (!(slot_info.flags & CKF_TOKEN_PRESENT))
+        continue;
+      if (module->funcs->C_GetTokenInfo (slots[s], &info) != CKR_OK)
+        {
+          /* Another program holds it alone, or it is still being
+           * powered: worth another look soon. */
+          scan->incomplete = TRUE;
+          continue;
+        }
+      if (!(info.flags & CKF_TOKEN_INITIALIZED))
         continue;
 
       token = g_new0 (ScannedToken, 1);
@@ -860,7 +868,8 @@ scan_module (ClaveTokenScan    *scan,
           if (!list_token_certificates (module, slots[s], &info, token->certificates))
             {
               /* Pulled out while being read, or not ready yet: try
-               * again on the next scan. */
+               * again soon. */
+              scan->incomplete = TRUE;
               scanned_token_free (token);
               continue;
             }
@@ -987,6 +996,12 @@ _clave_token_scan_dup_cards (ClaveTokenScan *scan)
     }
 
   return g_strv_builder_end (builder);
+}
+
+gboolean
+_clave_token_scan_is_incomplete (ClaveTokenScan *scan)
+{
+  return scan->incomplete;
 }
 
 gboolean
@@ -1138,6 +1153,18 @@ pin_refused_error (ClavePkcs11Module        *module,
   return _clave_token_error_refused (*pin_flags);
 }
 
+/* A driver said the card or session is gone: say so only if it is. */
+static GError *
+removed_or_refused (ClavePkcs11Module        *module,
+                    const ClaveTokenLocation *location,
+                    ClavePinFlags            *pin_flags)
+{
+  if (!reread_flags (module, location, pin_flags))
+    return _clave_token_error_removed ();
+
+  return _clave_token_error_refused (*pin_flags);
+}
+
 static gboolean
 rv_means_removed (CK_RV rv)
 {
@@ -1167,14 +1194,21 @@ login (ClavePkcs11Module        *module,
   if (rv != CKR_OK)
     {
       g_debug ("C_OpenSession: %s", p11_kit_strerror (rv));
-      g_propagate_error (error, rv_means_removed (rv) ? _clave_token_error_removed ()
-                                                      : _clave_token_error_refused (*pin_flags));
+      g_propagate_error (error, removed_or_refused (module, location, pin_flags));
       return FALSE;
     }
 
   rv = module->funcs->C_Login (*session, CKU_USER, (CK_UTF8CHAR_PTR) pin,
                                pin != NULL ? strlen (pin) : 0);
-  if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
+  if (rv == CKR_USER_ALREADY_LOGGED_IN)
+    {
+      /* Logged in before (by nothing of ours: card operations take turns):
+       * the PIN typed now must still be the one that is checked. */
+      module->funcs->C_Logout (*session);
+      rv = module->funcs->C_Login (*session, CKU_USER, (CK_UTF8CHAR_PTR) pin,
+                                   pin != NULL ? strlen (pin) : 0);
+    }
+  if (rv == CKR_OK)
     return TRUE;
 
   g_debug ("C_Login: %s", p11_kit_strerror (rv));
@@ -1199,7 +1233,7 @@ login (ClavePkcs11Module        *module,
       break;
     default:
       if (rv_means_removed (rv))
-        g_propagate_error (error, _clave_token_error_removed ());
+        g_propagate_error (error, removed_or_refused (module, location, pin_flags));
       else
         g_propagate_error (error, pin_refused_error (module, location, dnie, FALSE, pin_flags));
       break;
@@ -1221,13 +1255,44 @@ logout (ClavePkcs11Module *module,
   module->funcs->C_CloseSession (session);
 }
 
+/* One card operation at a time, from the login to the logout: a second
+ * one would find the token logged in with the first one's PIN. */
+static GMutex card_operation_lock;
+
+static GBytes *sign_locked (GPtrArray         *modules,
+                            ClaveCertificate  *certificate,
+                            const char        *pin,
+                            GBytes            *data,
+                            ClavePinFlags     *pin_flags,
+                            GCancellable      *cancellable,
+                            GError           **error);
+
 GBytes *
 _clave_pkcs11_sign (GPtrArray         *modules,
                     ClaveCertificate  *certificate,
                     const char        *pin,
                     GBytes            *data,
                     ClavePinFlags     *pin_flags,
+                    GCancellable      *cancellable,
                     GError           **error)
+{
+  GBytes *signature;
+
+  g_mutex_lock (&card_operation_lock);
+  signature = sign_locked (modules, certificate, pin, data, pin_flags, cancellable, error);
+  g_mutex_unlock (&card_operation_lock);
+
+  return signature;
+}
+
+static GBytes *
+sign_locked (GPtrArray         *modules,
+             ClaveCertificate  *certificate,
+             const char        *pin,
+             GBytes            *data,
+             ClavePinFlags     *pin_flags,
+             GCancellable      *cancellable,
+             GError           **error)
 {
   const ClaveTokenLocation *location = _clave_certificate_get_token_location (certificate);
   gboolean dnie = clave_certificate_is_dnie (certificate);
@@ -1273,6 +1338,11 @@ _clave_pkcs11_sign (GPtrArray         *modules,
       return NULL;
     }
   if (!_clave_token_signature_algorithm (certificate, &algorithm, &algorithm_name, error))
+    return NULL;
+
+  /* The card may have kept us waiting (another program held it): the
+   * person may have given up meanwhile, and the PIN is not sent then. */
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
 
   if ((info.flags & CKF_LOGIN_REQUIRED) &&
@@ -1331,7 +1401,7 @@ _clave_pkcs11_sign (GPtrArray         *modules,
     case GNUTLS_E_PKCS11_DEVICE_ERROR:
     case GNUTLS_E_PKCS11_SLOT_ERROR:
     case GNUTLS_E_PKCS11_SESSION_ERROR:
-      g_propagate_error (error, _clave_token_error_removed ());
+      g_propagate_error (error, removed_or_refused (module, location, pin_flags));
       return NULL;
 
     default:

@@ -27,6 +27,10 @@
 #define POLL_INTERVAL_MS    500
 /* How often to try pcscd again when it cannot be reached. */
 #define RETRY_INTERVAL_MS   1000
+/* A card that could not be read (another program held it alone, or it
+ * was still powering up) is looked at again after 0.5, 1, 2, 4, 8 s. */
+#define FIRST_RETRY_MS      500
+#define MAX_RETRIES         5
 /* How long stop waits for the thread to finish before leaving it to end
  * on its own (it is then inside a driver that waits for a card). */
 #define STOP_GRACE_MS       300
@@ -186,6 +190,9 @@ watch_thread (gpointer user_data)
   g_autoptr(GPtrArray) presence = g_ptr_array_new_with_free_func (g_free);
   g_autofree gboolean *rescan = NULL;
   gboolean pcsc = FALSE, polled = FALSE;
+  gboolean pcscd_seen = FALSE;
+  gint64 retry_at = 0;
+  guint retries = 0;
   GPtrArray *modules;
 
   if (!_clave_token_backend_wait (watch->backend, watch->cancellable))
@@ -211,27 +218,53 @@ watch_thread (gpointer user_data)
   /* Listen before looking, so that nothing that happens in between is
    * missed; what pcscd says now is what the scan below sees. */
   if (pcsc)
-    _clave_pcsc_monitor_wait (watch->monitor, 0);
+    pcscd_seen = _clave_pcsc_monitor_wait (watch->monitor, 0) != CLAVE_PCSC_EVENT_UNAVAILABLE;
 
   last = _clave_pkcs11_scan (modules, NULL, NULL);
   /* Always: the first list also tells that the cards were looked at. */
   post (watch, last);
+  if (_clave_token_scan_is_incomplete (last))
+    retry_at = g_get_monotonic_time () + (gint64) (FIRST_RETRY_MS << retries++) *
+                                         G_TIME_SPAN_MILLISECOND;
 
   while (!is_stopping (watch))
     {
       ClavePcscEvent event = CLAVE_PCSC_EVENT_UNAVAILABLE;
       gboolean all = FALSE, any = FALSE;
+      int timeout = polled ? POLL_INTERVAL_MS : -1;
       ClaveTokenScan *scan;
 
+      /* A card that could not be read is looked at again, less and
+       * less often, a few times: then only when something changes. */
+      if (retry_at > 0)
+        {
+          int until = (int) MAX (0, (retry_at - g_get_monotonic_time ()) / G_TIME_SPAN_MILLISECOND);
+
+          timeout = timeout < 0 ? until : MIN (timeout, until);
+        }
+
       if (pcsc)
-        event = _clave_pcsc_monitor_wait (watch->monitor, polled ? POLL_INTERVAL_MS : -1);
+        event = _clave_pcsc_monitor_wait (watch->monitor, timeout);
       if (event == CLAVE_PCSC_EVENT_UNAVAILABLE)
-        sleep_unless_stopped (watch, polled || !pcsc ? POLL_INTERVAL_MS : RETRY_INTERVAL_MS);
+        sleep_unless_stopped (watch, timeout >= 0 ? MIN (timeout, RETRY_INTERVAL_MS)
+                                                  : RETRY_INTERVAL_MS);
       if (is_stopping (watch))
         break;
 
       memset (rescan, 0, sizeof (gboolean) * modules->len);
       if (event == CLAVE_PCSC_EVENT_CHANGED)
+        {
+          all = TRUE;
+          pcscd_seen = TRUE;
+          retries = 0;
+        }
+      else if (event == CLAVE_PCSC_EVENT_UNAVAILABLE && pcscd_seen)
+        {
+          /* pcscd went away, and the readers with it. */
+          all = TRUE;
+          pcscd_seen = FALSE;
+        }
+      if (retry_at > 0 && g_get_monotonic_time () >= retry_at)
         all = TRUE;
       if (polled)
         any = poll_presence (modules, presence, rescan);
@@ -243,6 +276,11 @@ watch_thread (gpointer user_data)
         post (watch, scan);
       _clave_token_scan_free (g_steal_pointer (&last));
       last = scan;
+
+      retry_at = 0;
+      if (_clave_token_scan_is_incomplete (last) && retries < MAX_RETRIES)
+        retry_at = g_get_monotonic_time () +
+                   (gint64) (FIRST_RETRY_MS << retries++) * G_TIME_SPAN_MILLISECOND;
     }
 
 out:
@@ -291,12 +329,18 @@ _clave_token_watch_stop (ClaveTokenWatch *watch)
   g_mutex_unlock (&watch->lock);
 
   g_cancellable_cancel (watch->cancellable);
-  _clave_pcsc_monitor_cancel (watch->monitor);
 
+  /* SCardCancel only ends a wait that has begun: one that begins just
+   * after it would wait on. So it is repeated while stop waits. */
   g_mutex_lock (&watch->lock);
-  while (!watch->finished)
-    if (!g_cond_wait_until (&watch->cond, &watch->lock, deadline))
-      break;
+  while (!watch->finished && g_get_monotonic_time () < deadline)
+    {
+      g_mutex_unlock (&watch->lock);
+      _clave_pcsc_monitor_cancel (watch->monitor);
+      g_mutex_lock (&watch->lock);
+      g_cond_wait_until (&watch->cond, &watch->lock,
+                         MIN (deadline, g_get_monotonic_time () + 50 * G_TIME_SPAN_MILLISECOND));
+    }
   finished = watch->finished;
   g_mutex_unlock (&watch->lock);
 

@@ -494,10 +494,68 @@ test_stop_while_card_held_in_use (Fixture       *fixture,
   release_holder (holder);
 
   /* The question is answered once the card is free. */
+  start = g_get_monotonic_time ();
   while (pending->result == NULL)
-    g_main_context_iteration (NULL, TRUE);
+    {
+      g_assert_cmpfloat (ms_since (start), <, 20000);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
   g_clear_object (&pending->result);
   g_free (pending);
+}
+
+/* A card another program had for itself alone when it was inserted is
+ * read once that program lets go, without taking it out and in. */
+static void
+test_card_held_exclusively (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GSubprocess) holder = NULL;
+  g_autoptr(GError) error = NULL;
+  double ms;
+
+  if (fixture->pcsc == NULL)
+    return;
+
+  insert (fixture, CLAVE_TEST_PCSC_CARD_LUCIA, 0);
+  holder = clave_test_pcsc_hold_card_with_mode (fixture->pcsc, TRUE, &error);
+  g_assert_no_error (error);
+
+  fixture->manager = new_manager (fixture);
+  clave_token_manager_start (fixture->manager);
+  iterate_for (1.5);
+  g_assert_cmpuint (g_list_model_get_n_items (clave_token_manager_get_certificates (fixture->manager)),
+                    ==, 0);
+
+  g_subprocess_send_signal (holder, SIGTERM);
+  g_subprocess_wait (holder, NULL, NULL);
+  ms = wait_for_n_items (fixture->manager, 1, 10);
+  g_test_message ("Card read %.0f ms after the other program let go of it", ms);
+  g_assert_cmpfloat (ms, >=, 0);
+  g_assert_cmpfloat (ms, <=, 2000);
+}
+
+/* pcscd stops (an update, a crash): the readers and cards go with it,
+ * and come back when it does. */
+static void
+test_pcscd_goes_away (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(ClaveCertificate) certificate = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (fixture->pcsc == NULL)
+    return;
+
+  certificate = start_with_card (fixture, CLAVE_TEST_PCSC_CARD_LUCIA, 0);
+  g_clear_pointer (&fixture->pcsc, clave_test_pcsc_stop);
+  g_assert_cmpfloat (wait_for_n_items (fixture->manager, 0, 10), >=, 0);
+
+  fixture->pcsc = clave_test_pcsc_start (&error);
+  g_assert_no_error (error);
+  insert (fixture, CLAVE_TEST_PCSC_CARD_LUCIA, 0);
+  g_assert_cmpfloat (wait_for_n_items (fixture->manager, 1, 10), >=, 0);
 }
 
 int
@@ -515,6 +573,8 @@ main (int   argc,
   ADD ("/token-pcsc/general-error-is-a-refusal", test_general_error_is_a_refusal);
   ADD ("/token-pcsc/no-card-io-while-idle", test_no_card_io_while_idle);
   ADD ("/token-pcsc/insertion-and-removal", test_insertion_and_removal);
+  ADD ("/token-pcsc/card-held-exclusively", test_card_held_exclusively);
+  ADD ("/token-pcsc/pcscd-goes-away", test_pcscd_goes_away);
   ADD ("/token-pcsc/stop-while-card-held-at-start", test_stop_while_card_held_at_start);
   ADD ("/token-pcsc/stop-while-card-held-in-use", test_stop_while_card_held_in_use);
 

@@ -977,6 +977,14 @@ GSubprocess *
 clave_test_pcsc_hold_card (ClaveTestPcsc  *self,
                            GError        **error)
 {
+  return clave_test_pcsc_hold_card_with_mode (self, FALSE, error);
+}
+
+GSubprocess *
+clave_test_pcsc_hold_card_with_mode (ClaveTestPcsc  *self,
+                                     gboolean        exclusive,
+                                     GError        **error)
+{
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) holder = NULL;
   g_autofree char *line = NULL;
@@ -989,7 +997,10 @@ clave_test_pcsc_hold_card (ClaveTestPcsc  *self,
     return NULL;
 
   launcher = launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  holder = g_subprocess_launcher_spawn (launcher, error, path, READER_NAME, NULL);
+  if (exclusive)
+    holder = g_subprocess_launcher_spawn (launcher, error, path, "--exclusive", READER_NAME, NULL);
+  else
+    holder = g_subprocess_launcher_spawn (launcher, error, path, READER_NAME, NULL);
   if (holder == NULL)
     return NULL;
 

@@ -121,6 +121,12 @@ gboolean       clave_test_pcsc_set_pin_tries           (ClaveTestPcsc          *
  * still running. */
 GSubprocess   *clave_test_pcsc_hold_card               (ClaveTestPcsc          *self,
                                                         GError                **error);
+/* With @exclusive, the holder connects with SCARD_SHARE_EXCLUSIVE instead
+ * of a shared connection and a transaction: then nobody else can even
+ * connect to the card (OpenSC's calls fail instead of waiting). */
+GSubprocess   *clave_test_pcsc_hold_card_with_mode     (ClaveTestPcsc          *self,
+                                                        gboolean                exclusive,
+                                                        GError                **error);
 /* PCSCLITE_CSOCK_NAME. */
 const char    *clave_test_pcsc_get_socket              (ClaveTestPcsc          *self);
 /* The PC/SC name of the reader the card goes into. vpcd also adds a second

@@ -266,10 +266,11 @@ run_card_comes_and_goes (GuiFixture *fixture)
   gint64 start;
 
   choose_certificate_or_dnie (fixture);
-  gui_wait_until (g_strcmp0 (gui_stack_child (fixture, "certificate_stack"), "empty") == 0);
-  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (gui_find (GTK_WIDGET (fixture->window),
-                                                                         "certificate_empty_status"))),
-                   ==, "Insert your DNIe or card, or import your certificate");
+  /* "Looking for card readers…" until the cards were looked at. */
+  gui_wait_until (g_strcmp0 (adw_status_page_get_title (ADW_STATUS_PAGE (gui_find (GTK_WIDGET (fixture->window),
+                                                                                   "certificate_empty_status"))),
+                             "Insert your DNIe or card, or import your certificate") == 0);
+  g_assert_cmpstr (gui_stack_child (fixture, "certificate_stack"), ==, "empty");
 
   clave_test_pcsc_insert_card (pcsc, CLAVE_TEST_PCSC_CARD_LUCIA, &error);
   g_assert_no_error (error);
@@ -419,10 +420,11 @@ run_quit_with_card_held (GuiFixture *fixture)
   dialog = gui_wait_for_pin_dialog ();
   g_assert_false (gtk_widget_is_sensitive (gui_in_dialog (dialog, "pin_dialog_entry")));
 
-  /* The window does not freeze: the main loop turns as usual. */
+  /* The window does not freeze: the main loop turns as usual (a frozen
+   * one would take as long as the other program holds the card). */
   start = g_get_monotonic_time ();
   gui_settle (500);
-  g_assert_cmpint (g_get_monotonic_time () - start, <, 1000 * 1000);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2000 * 1000);
   g_assert_false (gtk_widget_is_sensitive (gui_in_dialog (dialog, "pin_dialog_entry")));
 
   /* After a while the dialog says why nothing happens. */
