@@ -180,6 +180,14 @@ _clave_cert_proof_parse (SoupServerMessage *msg,
           reply_malformed (msg, "A certificate is not an X.509 certificate in DER.");
           return NULL;
         }
+      /* Before anything verifies a signature under it. */
+      if (!clave_cert_key_is_bounded (proof->certificates[i]))
+        {
+          reply_malformed (msg, "A certificate has a key this service does not use: RSA "
+                                "over 8192 bits or with an exponent over 2^32, EC on a curve "
+                                "other than P-256, P-384 or P-521, or DSA.");
+          return NULL;
+        }
       if (i == 0)
         proof->leaf_der = g_bytes_ref (der);
     }
@@ -324,8 +332,9 @@ _clave_cert_proof_verify (ClaveServer       *self,
   g_autoptr(ClaveX509Identity) identity = NULL;
   g_autofree char *challenge = NULL;
   g_autofree char *missing_issuer = NULL;
-  g_autoptr(GPtrArray) path = NULL;
+  g_autoptr(GPtrArray) paths = NULL;
   gint64 expires_at = 0;
+  gboolean chains = FALSE, trusted = FALSE;
   unsigned int status;
 
   /* First, whatever follows: a challenge serves one proof, good or bad. */
@@ -345,8 +354,8 @@ _clave_cert_proof_verify (ClaveServer       *self,
   /* A card often lacks its intermediate: the service completes the path
    * with those it holds, which are never trusted by themselves. */
   if (self->trust_list != NULL)
-    path = clave_cert_path_build (self->trust_list, self->intermediates, proof->certificates,
-                                  proof->n_certificates, &missing_issuer);
+    paths = clave_cert_paths_build (self->trust_list, self->intermediates, proof->certificates,
+                                    proof->n_certificates, &missing_issuer);
   if (missing_issuer != NULL)
     {
       reply_issuer_unknown (msg, missing_issuer);
@@ -356,18 +365,29 @@ _clave_cert_proof_verify (ClaveServer       *self,
   /* Twice: GnuTLS stops at the first expired certificate of a path, so
    * the signatures below it would go unchecked. Without the time checks
    * first, to tell a chain that does not lead to an anchor (untrusted)
-   * from one that does but is out of its dates (expired). */
-  status = verify_chain (self, path, GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
-                                     GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS);
-  if (status != 0)
+   * from one that does but is out of its dates (expired). The first path
+   * that passes both is the chain; GnuTLS is the judge of each. */
+  for (guint i = 0; paths != NULL && i < paths->len && !trusted; i++)
     {
-      g_debug ("Chain verification status 0x%x", status);
+      GPtrArray *path = g_ptr_array_index (paths, i);
+
+      status = verify_chain (self, path, GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
+                                         GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS);
+      if (status != 0)
+        {
+          g_debug ("Chain verification status of path %u: 0x%x", i, status);
+          continue;
+        }
+      chains = TRUE;
+      trusted = verify_chain (self, path, 0) == 0;
+    }
+  if (!chains)
+    {
       reply_proof_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED,
                          "The certificate does not chain to a trusted authority.");
       return NULL;
     }
-  status = verify_chain (self, path, 0);
-  if (status != 0)
+  if (!trusted)
     {
       reply_proof_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_EXPIRED,
                          "A certificate of the chain is expired or not yet valid.");

@@ -168,6 +168,7 @@ typedef struct {
   const char        *key;           /* default: the leaf's key */
   const char        *intermediate;  /* NULL: none */
   const char        *root;          /* sent after the intermediate; NULL: none */
+  const char *const *more;          /* sent after those; NULL-terminated, or NULL */
   const char        *algorithm;     /* default: by the key type */
   const char        *signed_purpose;/* default: the purpose used */
   const char        *signed_challenge; /* default: the challenge's value */
@@ -220,6 +221,11 @@ add_proof (JsonBuilder     *builder,
     {
       g_autofree char *root = certificate_base64 (spec->root);
       json_builder_add_string_value (builder, root);
+    }
+  for (guint i = 0; spec->more != NULL && spec->more[i] != NULL; i++)
+    {
+      g_autofree char *more = certificate_base64 (spec->more[i]);
+      json_builder_add_string_value (builder, more);
     }
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "algorithm");
@@ -1860,6 +1866,137 @@ test_held_loop (void)
   held_finish (&fixture, held);
 }
 
+/* A root migration (AC RAIZ DNIE to AC RAIZ DNIE 2): the card carries
+ * its intermediate as the old root issued it, and the service holds the
+ * same intermediate (name and key) as the new, trusted root issued it.
+ * The card's leads to no anchor; the path through the held one is found
+ * all the same. */
+static void
+test_held_cross_certified (void)
+{
+  static const char * const held_names[] = { "cross-new", NULL };
+  static const char * const other_names[] = { "fnmt-int", NULL };
+  g_autofree char *held = NULL;
+  g_autofree char *other = NULL;
+  Fixture fixture = { NULL };
+  g_autoptr(TestResponse) card_chain = NULL;
+  g_autoptr(TestResponse) card_root = NULL;
+  g_autoptr(TestResponse) unheld = NULL;
+  g_autoptr(TestResponse) unheld_root = NULL;
+  const ProofSpec leaf_and_old = { .leaf = "cross-leaf", .intermediate = "cross-old" };
+  const ProofSpec leaf_old_root = { .leaf = "cross-leaf", .intermediate = "cross-old",
+                                    .root = "old-root" };
+
+  crafted_save_issued ("old-root", "AC Raiz Antigua", NULL, NULL, TRUE, NULL);
+  crafted_save_issued ("cross-new", "AC Intermedia Migrada", NULL, "fnmt-root", TRUE, NULL);
+  crafted_save_issued ("cross-old", "AC Intermedia Migrada", NULL, "old-root", TRUE,
+                       "cross-new");
+  crafted_save_lucia ("cross-leaf", "cross-new");
+  held = make_folder (NULL, "held", held_names);
+  other = make_folder (NULL, "held", other_names);
+
+  fixture_start (&fixture, NULL, held);
+  card_chain = prove_lucia (&fixture, &leaf_and_old);
+  test_assert_status (card_chain, SOUP_STATUS_OK);
+  g_assert_true (test_response_bool (card_chain, "verified"));
+  card_root = prove_lucia (&fixture, &leaf_old_root);
+  test_assert_status (card_root, SOUP_STATUS_OK);
+  fixture_tear_down (&fixture, NULL);
+
+  /* Without it, the old root is what the service misses, or distrusts
+   * once the client sends it. */
+  fixture_start (&fixture, NULL, other);
+  unheld = prove_lucia (&fixture, &leaf_and_old);
+  assert_issuer_unknown (unheld, "CN=AC Raiz Antigua,C=ES", "AC Raiz Antigua");
+  unheld_root = prove_lucia (&fixture, &leaf_old_root);
+  test_assert_error (unheld_root, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED);
+  remove_folder (other);
+  held_finish (&fixture, held);
+}
+
+/* Sets @crt's Authority Key Identifier to @issuer's Subject Key
+ * Identifier and signs it again, as @issuer with @signer_key. */
+static void
+crafted_set_authority (gnutls_x509_crt_t     crt,
+                       gnutls_x509_crt_t     issuer,
+                       gnutls_x509_privkey_t signer_key)
+{
+  guchar id[64];
+  size_t id_size = sizeof id;
+  unsigned int critical = 0;
+
+  g_assert_cmpint (gnutls_x509_crt_get_subject_key_id (issuer, id, &id_size, &critical), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_authority_key_id (crt, id, id_size), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_sign2 (crt, issuer, signer_key, GNUTLS_DIG_SHA256, 0), ==, 0);
+}
+
+#define SAME_SUBJECT_HELD 50
+#define SAME_SUBJECT_SENT (CLAVE_PROOF_MAX_CERTIFICATES - 1)
+
+/* Many CA certificates with one subject, of two keys, each kind issued by
+ * the other (their key identifiers tell them apart), grow a tree of paths
+ * with 27 branches at each of 8 steps: the service holds 50, the client
+ * sends 4 more (as many as a proof carries). The search stops at its
+ * bound, and the answer comes in good time. */
+static void
+test_many_same_subject (void)
+{
+  g_autoptr(GPtrArray) held_names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) sent_names = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *held = NULL;
+  gnutls_x509_privkey_t keys[2] = { crafted_new_key (), crafted_new_key () };
+  gnutls_x509_privkey_t leaf_key = crafted_new_key ();
+  gnutls_x509_crt_t own[2], leaf;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  Fixture fixture = { NULL };
+  g_autoptr(TestResponse) refused = NULL;
+  ProofSpec spec = { .leaf = "repeated-leaf" };
+  gint64 start, elapsed;
+
+  /* Self-signed, thrown away: what the others name as their issuer. */
+  for (guint k = 0; k < 2; k++)
+    own[k] = crafted_issue ("AC Repetida", NULL, keys[k], NULL, NULL, now - 86400,
+                            now + 10 * 86400, TRUE, NULL, 0);
+  for (guint i = 0; i < SAME_SUBJECT_HELD + SAME_SUBJECT_SENT; i++)
+    {
+      guint k = i % 2;
+      char *name = g_strdup_printf ("repeated-%02u", i);
+      gnutls_x509_crt_t crt = crafted_issue ("AC Repetida", NULL, keys[k], own[1 - k],
+                                             keys[1 - k], now - 86400, now + 10 * 86400, TRUE,
+                                             NULL, 0);
+
+      crafted_set_authority (crt, own[1 - k], keys[1 - k]);
+      crafted_save (name, crt, NULL);
+      gnutls_x509_crt_deinit (crt);
+      g_ptr_array_add (i < SAME_SUBJECT_HELD ? held_names : sent_names, name);
+    }
+  g_ptr_array_add (held_names, NULL);
+  g_ptr_array_add (sent_names, NULL);
+  spec.more = (const char *const *) sent_names->pdata;
+  leaf = crafted_issue (LUCIA_FNMT_CN, LUCIA_FNMT_SERIAL, leaf_key, own[0], keys[0],
+                        now - 86400, now + 10 * 86400, FALSE, NULL, 0);
+  crafted_save ("repeated-leaf", leaf, leaf_key);
+  held = make_folder (NULL, "held", (const char *const *) held_names->pdata);
+
+  fixture_start (&fixture, NULL, held);
+  start = g_get_monotonic_time ();
+  refused = prove_lucia (&fixture, &spec);
+  elapsed = g_get_monotonic_time () - start;
+  g_test_message ("answered %u in %" G_GINT64_FORMAT " ms", refused->status, elapsed / 1000);
+  test_assert_error (refused, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED);
+  g_assert_cmpint (elapsed, <, 2 * G_USEC_PER_SEC);
+  assert_still_serving (&fixture);
+
+  gnutls_x509_crt_deinit (leaf);
+  for (guint k = 0; k < 2; k++)
+    {
+      gnutls_x509_crt_deinit (own[k]);
+      gnutls_x509_privkey_deinit (keys[k]);
+    }
+  gnutls_x509_privkey_deinit (leaf_key);
+  held_finish (&fixture, held);
+}
+
 /* clave-server exits with status 1, saying @needle, when started with
  * @args. */
 static void
@@ -1927,6 +2064,276 @@ test_intermediates_refused_at_start (void)
   remove_folder (with_root);
 }
 
+/* Hostile keys ----------------------------------------------------------- */
+
+/* A big-endian integer of @len bytes, @top first, odd: a modulus or an
+ * exponent nobody holds the other half of. */
+static GBytes *
+crafted_integer (gsize  len,
+                 guint8 top)
+{
+  guint8 *data = g_malloc (len);
+
+  memset (data, 0xab, len);
+  data[0] = top;
+  data[len - 1] |= 1;
+  return g_bytes_new_take (data, len);
+}
+
+/* A CA certificate named @cn under @issuer, signed with @signer_key, for
+ * the RSA public key (@n, @e). */
+static gnutls_x509_crt_t
+crafted_issue_rsa_raw (const char            *cn,
+                       GBytes                *n,
+                       GBytes                *e,
+                       gnutls_x509_crt_t      issuer,
+                       gnutls_x509_privkey_t  signer_key)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gnutls_x509_crt_t crt = crafted_issue (cn, NULL, signer_key, issuer, signer_key, now - 86400,
+                                         now + 86400, TRUE, NULL, 0);
+  gnutls_pubkey_t key;
+  gnutls_datum_t m, ex;
+  gsize size;
+
+  m.data = (unsigned char *) g_bytes_get_data (n, &size);
+  m.size = (unsigned int) size;
+  ex.data = (unsigned char *) g_bytes_get_data (e, &size);
+  ex.size = (unsigned int) size;
+  g_assert_cmpint (gnutls_pubkey_init (&key), ==, 0);
+  g_assert_cmpint (gnutls_pubkey_import_rsa_raw (key, &m, &ex), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_pubkey (crt, key), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_sign2 (crt, issuer, signer_key, GNUTLS_DIG_SHA256, 0), ==, 0);
+  gnutls_pubkey_deinit (key);
+  return crt;
+}
+
+/* The length of the DER element at @p, whose header length goes to
+ * @header. */
+static gsize
+der_length (const guint8 *p,
+            gsize        *header)
+{
+  gsize len = 0;
+
+  if (p[1] < 0x80)
+    {
+      *header = 2;
+      return p[1];
+    }
+  for (guint i = 0; i < (p[1] & 0x7fu); i++)
+    len = len << 8 | p[2 + i];
+  *header = 2 + (p[1] & 0x7fu);
+  return len;
+}
+
+static void
+der_append_header (GByteArray *out,
+                   guint8      tag,
+                   gsize       len)
+{
+  guint8 byte;
+  guint n = 0;
+
+  g_byte_array_append (out, &tag, 1);
+  if (len < 0x80)
+    {
+      byte = (guint8) len;
+      g_byte_array_append (out, &byte, 1);
+      return;
+    }
+  for (gsize l = len; l != 0; l >>= 8)
+    n++;
+  byte = (guint8) (0x80 | n);
+  g_byte_array_append (out, &byte, 1);
+  for (guint i = n; i > 0; i--)
+    {
+      byte = (guint8) (len >> (8 * (i - 1)));
+      g_byte_array_append (out, &byte, 1);
+    }
+}
+
+/* @crt with its signature replaced by @size bytes of nonsense: what a
+ * signature under an RSA key of @size bytes looks like, which GnuTLS
+ * computes through before it can tell it is wrong. */
+static gnutls_x509_crt_t
+crafted_with_signature_size (gnutls_x509_crt_t crt,
+                             gsize             size)
+{
+  g_autoptr(GByteArray) body = g_byte_array_new ();
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autofree guint8 *signature = g_malloc (size + 1);
+  gnutls_datum_t der = { NULL, 0 }, patched;
+  gnutls_x509_crt_t result;
+  gsize outer, tbs_header, tbs_len, alg_header, alg_len;
+  const guint8 *tbs;
+
+  g_assert_cmpint (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_DER, &der), ==, 0);
+  der_length (der.data, &outer);
+  tbs = der.data + outer;
+  tbs_len = der_length (tbs, &tbs_header);
+  alg_len = der_length (tbs + tbs_header + tbs_len, &alg_header);
+  g_byte_array_append (body, tbs, (guint) (tbs_header + tbs_len + alg_header + alg_len));
+  memset (signature, 0xcd, size + 1);
+  signature[0] = 0x00;   /* no unused bits */
+  signature[1] = 0x01;   /* below any modulus of that size */
+  der_append_header (body, 0x03, size + 1);
+  g_byte_array_append (body, signature, (guint) (size + 1));
+  der_append_header (out, 0x30, body->len);
+  g_byte_array_append (out, body->data, body->len);
+  gnutls_free (der.data);
+
+  patched.data = out->data;
+  patched.size = out->len;
+  g_assert_cmpint (gnutls_x509_crt_init (&result), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_import (result, &patched, GNUTLS_X509_FMT_DER), ==, 0);
+  return result;
+}
+
+/* 32768 bits: four CA certificates with such a modulus and exponent and
+ * a leaf fit in a proof (16 KiB each, 64 KiB the body). */
+#define HUGE_KEY_BYTES 4096
+
+/* An unauthenticated registration whose chain carries RSA keys the client
+ * chose, of 32768 bits with exponents as long: a signature check under one
+ * costs seconds (a review measured 34 s of the service's one thread for
+ * one request). The answer is a refusal, in good time, and the service
+ * serves on. */
+static void
+test_huge_keys (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  static const char * const more[] = { "costly-3", "costly-4", NULL };
+  const ProofSpec spec = { .leaf = "costly-leaf", .intermediate = "costly-1",
+                           .root = "costly-2", .more = more };
+  g_autoptr(GBytes) n = crafted_integer (HUGE_KEY_BYTES, 0xc5);
+  g_autoptr(GBytes) e = crafted_integer (HUGE_KEY_BYTES, 0x7f);
+  g_autoptr(Challenge) challenge = get_challenge (fixture);
+  g_autoptr(TestResponse) refused = NULL;
+  gnutls_x509_privkey_t signer = crafted_new_key ();
+  gnutls_x509_privkey_t leaf_key = crafted_new_key ();
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gnutls_x509_crt_t root, ca, leaf, costly_leaf;
+  gint64 start, elapsed;
+
+  root = crafted_issue ("AC Raiz Costosa", NULL, signer, NULL, NULL, now - 86400, now + 86400,
+                        TRUE, NULL, 0);
+  ca = crafted_issue ("AC Costosa", NULL, signer, root, signer, now - 86400, now + 86400, TRUE,
+                      NULL, 0);
+  for (guint i = 1; i <= 4; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("costly-%u", i);
+      gnutls_x509_crt_t costly = crafted_issue_rsa_raw ("AC Costosa", n, e, root, signer);
+
+      crafted_save (name, costly, NULL);
+      gnutls_x509_crt_deinit (costly);
+    }
+  leaf = crafted_issue (LUCIA_FNMT_CN, LUCIA_FNMT_SERIAL, leaf_key, ca, signer, now - 86400,
+                        now + 86400, FALSE, NULL, 0);
+  costly_leaf = crafted_with_signature_size (leaf, HUGE_KEY_BYTES);
+  crafted_save ("costly-leaf", costly_leaf, leaf_key);
+
+  start = g_get_monotonic_time ();
+  refused = post_registration (fixture, &spec, challenge, MARTA_PHONE, MARTA_EMAIL);
+  elapsed = g_get_monotonic_time () - start;
+  g_test_message ("answered %u in %" G_GINT64_FORMAT " ms: %s", refused->status,
+                  elapsed / 1000, refused->body);
+  g_assert_cmpuint (refused->status, >=, 400);
+  g_assert_cmpuint (refused->status, <, 500);
+  g_assert_cmpint (elapsed, <, 2 * G_USEC_PER_SEC);
+  assert_still_serving (fixture);
+
+  gnutls_x509_crt_deinit (costly_leaf);
+  gnutls_x509_crt_deinit (leaf);
+  gnutls_x509_crt_deinit (ca);
+  gnutls_x509_crt_deinit (root);
+  gnutls_x509_privkey_deinit (leaf_key);
+  gnutls_x509_privkey_deinit (signer);
+  crafted_clear ();
+}
+
+/* The keys a proof's certificates may carry (docs/protocol.md "The proof
+ * object"), each at the edge: one sent along with Lucía's chain, which
+ * needs none of it, is passed over when it is within the limits, and the
+ * proof is 400 invalid_request when it is not. */
+static void
+test_key_limits (Fixture       *fixture,
+                 gconstpointer  user_data)
+{
+  static const guint8 exponent_max[] = { 0x01, 0x00, 0x00, 0x00, 0x00 };  /* 2^32 */
+  static const guint8 exponent_over[] = { 0x01, 0x00, 0x00, 0x00, 0x01 };
+  const struct {
+    const char *name;
+    gboolean    accepted;
+  } cases[] = {
+    { "rsa-8192-bits", TRUE },
+    { "rsa-8193-bits", FALSE },
+    { "rsa-exponent-2^32", TRUE },
+    { "rsa-exponent-over-2^32", FALSE },
+    { "ec-p384", TRUE },
+    { "ec-p224", FALSE },
+    { "dsa", FALSE },
+    { "ed25519", TRUE },
+  };
+  g_autoptr(TestActivation) activation = start_lucia (fixture);
+  g_autoptr(GBytes) n_8192 = crafted_integer (1024, 0x80);
+  g_autoptr(GBytes) n_8193 = crafted_integer (1025, 0x01);
+  g_autoptr(GBytes) n_2048 = crafted_integer (256, 0xc5);
+  g_autoptr(GBytes) e_65537 = crafted_integer (3, 0x01);
+  g_autoptr(GBytes) e_max = g_bytes_new_static (exponent_max, sizeof exponent_max);
+  g_autoptr(GBytes) e_over = g_bytes_new_static (exponent_over, sizeof exponent_over);
+  gnutls_x509_privkey_t signer = crafted_new_key ();
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gnutls_x509_crt_t root, crts[G_N_ELEMENTS (cases)];
+  struct {
+    gnutls_pk_algorithm_t algorithm;
+    unsigned int          bits;
+  } generated[] = {
+    { GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP384R1) },
+    { GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP224R1) },
+    { GNUTLS_PK_DSA, 1024 },
+    { GNUTLS_PK_EDDSA_ED25519, 0 },
+  };
+
+  root = crafted_issue ("AC Claves", NULL, signer, NULL, NULL, now - 86400, now + 86400, TRUE,
+                        NULL, 0);
+  crts[0] = crafted_issue_rsa_raw ("AC Claves 8192", n_8192, e_65537, root, signer);
+  crts[1] = crafted_issue_rsa_raw ("AC Claves 8193", n_8193, e_65537, root, signer);
+  crts[2] = crafted_issue_rsa_raw ("AC Claves e", n_2048, e_max, root, signer);
+  crts[3] = crafted_issue_rsa_raw ("AC Claves e+1", n_2048, e_over, root, signer);
+  for (guint i = 0; i < G_N_ELEMENTS (generated); i++)
+    {
+      gnutls_x509_privkey_t key;
+
+      g_assert_cmpint (gnutls_x509_privkey_init (&key), ==, 0);
+      g_assert_cmpint (gnutls_x509_privkey_generate (key, generated[i].algorithm,
+                                                     generated[i].bits, 0), ==, 0);
+      crts[4 + i] = crafted_issue (cases[4 + i].name, NULL, key, root, signer, now - 86400,
+                                   now + 86400, TRUE, NULL, 0);
+      gnutls_x509_privkey_deinit (key);
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const ProofSpec spec = { .leaf = "lucia-fnmt", .intermediate = "fnmt-int",
+                               .root = cases[i].name };
+      g_autoptr(TestResponse) proved = NULL;
+
+      g_test_message ("%s", cases[i].name);
+      crafted_save (cases[i].name, crts[i], NULL);
+      proved = prove_activation (fixture, activation, &spec);
+      if (cases[i].accepted)
+        test_assert_status (proved, SOUP_STATUS_OK);
+      else
+        test_assert_error (proved, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+      gnutls_x509_crt_deinit (crts[i]);
+    }
+
+  gnutls_x509_crt_deinit (root);
+  gnutls_x509_privkey_deinit (signer);
+  crafted_clear ();
+}
+
 static void
 add_fixture_test (const char    *path,
                   gconstpointer  data,
@@ -1988,9 +2395,13 @@ main (int    argc,
   g_test_add_func ("/certificates/intermediates/other-key-identifier",
                    test_held_other_key_identifier);
   g_test_add_func ("/certificates/intermediates/loop", test_held_loop);
+  g_test_add_func ("/certificates/intermediates/cross-certified", test_held_cross_certified);
+  g_test_add_func ("/certificates/intermediates/many-same-subject", test_many_same_subject);
   g_test_add_func ("/certificates/intermediates/refused-at-start",
                    test_intermediates_refused_at_start);
   add_fixture_test ("/certificates/malformed-eku", NULL, test_malformed_eku);
+  add_fixture_test ("/certificates/huge-keys", NULL, test_huge_keys);
+  add_fixture_test ("/certificates/key-limits", NULL, test_key_limits);
   add_fixture_test ("/certificates/forged-under-expired-intermediate", NULL,
                     test_forged_under_expired_intermediate);
   add_fixture_test ("/certificates/challenge-reuse", NULL, test_challenge_reuse);
