@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "clave-document.h"
+#include "clave-home-device.h"
 #include "clave-home-page.h"
 
 struct _ClaveHomePage
@@ -13,9 +14,9 @@ struct _ClaveHomePage
   ClavePage  parent_instance;
 
   /* Template widgets */
-  GtkStack  *home_stack;
-  GtkLabel  *home_document_label;
-  AdwActionRow *home_push_row;
+  GtkStack        *home_stack;
+
+  ClaveHomeDevice *device;           /* made when first needed */
 
   gulong     activated_id;
   gulong     push_state_id;
@@ -29,18 +30,18 @@ update_push (ClaveHomePage *self)
 {
   ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
   const char *title;
+  const char *subtitle;
   const char *icon;
 
-  if (app == NULL)
+  if (app == NULL || self->device == NULL)
     return;
 
   if (clave_application_get_push_key (app) == NULL)
     {
       title = _("Not receiving requests");
       icon = "network-offline-symbolic";
-      adw_action_row_set_subtitle (self->home_push_row,
-                                   _("This computer was activated before Cl@ve Mobile. Sign out "
-                                     "and activate it again to receive login requests."));
+      subtitle = _("This computer was activated before Cl@ve Mobile. Sign out and activate it "
+                   "again to receive login requests.");
     }
   else
     {
@@ -60,13 +61,10 @@ update_push (ClaveHomePage *self)
           icon = "network-offline-symbolic";
           break;
         }
-      adw_action_row_set_subtitle (self->home_push_row,
-                                   _("Login requests of websites appear here when you log in "
-                                     "with Cl@ve Mobile"));
+      subtitle = _("Login requests of websites appear here when you log in with Cl@ve Mobile");
     }
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->home_push_row), title);
-  adw_action_row_set_icon_name (self->home_push_row, icon);
+  clave_home_device_set_push (self->device, title, subtitle, icon);
 }
 
 static void
@@ -83,11 +81,17 @@ update (ClaveHomePage *self)
       return;
     }
 
+  if (self->device == NULL)
+    {
+      self->device = clave_home_device_new ();
+      gtk_stack_add_named (self->home_stack, GTK_WIDGET (self->device), "activated");
+    }
+
   number = clave_profile_dup_document_number (clave_application_get_profile (app));
   masked = clave_document_mask (number);
   /* Translators: %s is a masked document number such as *****678Z. */
   text = g_strdup_printf (_("Document %s"), masked);
-  gtk_label_set_text (self->home_document_label, text);
+  clave_home_device_set_document (self->device, text);
   update_push (self);
   gtk_stack_set_visible_child_name (self->home_stack, "activated");
 }
@@ -152,8 +156,6 @@ clave_home_page_class_init (ClaveHomePageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/pages/clave-home-page.ui");
   gtk_widget_class_bind_template_child (widget_class, ClaveHomePage, home_stack);
-  gtk_widget_class_bind_template_child (widget_class, ClaveHomePage, home_document_label);
-  gtk_widget_class_bind_template_child (widget_class, ClaveHomePage, home_push_row);
 }
 
 static void
