@@ -919,6 +919,10 @@ _clave_pkcs11_scan (GPtrArray      *modules,
         copy_module (scan, m, previous);
     }
 
+  /* What was left unread before may be in a module not asked again. */
+  if (rescan != NULL && previous != NULL && previous->incomplete)
+    scan->incomplete = TRUE;
+
   return scan;
 }
 
