@@ -25,6 +25,11 @@ struct _ClaveApplication
   ClavePushKey       *push_key;
   ClavePushChannel   *push;
   GHashTable         *requests;        /* id -> ClaveAuthRequestInfo, pending */
+  /* Failed identifications with the citizen's document, as the push
+   * channel told them and the person has not dismissed them. */
+  guint               failures_count;
+  gint64              failures_since;
+  gint64              failures_last;
   guint               auto_lock_id;
   gboolean            activated;
   gboolean            held;            /* running in the background */
@@ -37,6 +42,7 @@ enum {
   PROP_0,
   PROP_ACTIVATED,
   PROP_PUSH_STATE,
+  PROP_FAILED_IDENTIFICATIONS,
   N_PROPS
 };
 
@@ -288,6 +294,41 @@ on_push_deactivated (ClaveApplication *self)
 }
 
 static void
+set_failures (ClaveApplication *self,
+              guint             count,
+              gint64            since,
+              gint64            last)
+{
+  if (self->failures_count == count && self->failures_since == since &&
+      self->failures_last == last)
+    return;
+
+  self->failures_count = count;
+  self->failures_since = since;
+  self->failures_last = last;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FAILED_IDENTIFICATIONS]);
+}
+
+static void
+on_push_failed_identifications (ClaveApplication *self,
+                                guint             count,
+                                gint64            since,
+                                gint64            last)
+{
+  GSettings *settings = clave_profile_get_settings (self->profile);
+  gint64 seen_last = 0;
+  guint seen_count = 0;
+
+  /* Told again on every connection: once dismissed, only a newer failure
+   * brings the notice back. Times are in seconds: a newer one may share
+   * the second of the last one seen, and then makes the count grow. */
+  g_settings_get (settings, "failed-identifications-seen", "(xu)", &seen_last, &seen_count);
+  if (last < seen_last || (last == seen_last && count <= seen_count))
+    return;
+  set_failures (self, count, since, last);
+}
+
+static void
 on_push_state_changed (ClaveApplication *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PUSH_STATE]);
@@ -306,6 +347,7 @@ update_push (ClaveApplication *self)
       g_signal_handlers_disconnect_by_data (self->push, self);
       g_clear_object (&self->push);
       g_hash_table_remove_all (self->requests);
+      set_failures (self, 0, 0, 0);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PUSH_STATE]);
     }
   else if (want && self->push == NULL)
@@ -326,6 +368,8 @@ update_push (ClaveApplication *self)
       g_signal_connect_swapped (self->push, "request", G_CALLBACK (on_push_request), self);
       g_signal_connect_swapped (self->push, "status", G_CALLBACK (on_push_status), self);
       g_signal_connect_swapped (self->push, "deactivated", G_CALLBACK (on_push_deactivated), self);
+      g_signal_connect_swapped (self->push, "failed-identifications",
+                                G_CALLBACK (on_push_failed_identifications), self);
       g_signal_connect_swapped (self->push, "notify::state", G_CALLBACK (on_push_state_changed), self);
       clave_push_channel_start (self->push);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PUSH_STATE]);
@@ -435,8 +479,17 @@ clave_application_about_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (about));
 }
 
+static void
+dismiss_failed_identifications_action (GSimpleAction *action,
+                                       GVariant      *parameter,
+                                       gpointer       user_data)
+{
+  clave_application_dismiss_failed_identifications (CLAVE_APPLICATION (user_data));
+}
+
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = clave_application_quit_action },
+  { .name = "dismiss-failed-identifications", .activate = dismiss_failed_identifications_action },
   { .name = "about", .activate = clave_application_about_action },
   { .name = "show-request", .activate = show_request_action, .parameter_type = "s" },
   { .name = "preferences", .activate = preferences_action },
@@ -630,6 +683,9 @@ clave_application_get_property (GObject    *object,
     case PROP_PUSH_STATE:
       g_value_set_enum (value, clave_application_get_push_state (self));
       break;
+    case PROP_FAILED_IDENTIFICATIONS:
+      g_value_set_uint (value, self->failures_count);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -658,6 +714,11 @@ clave_application_class_init (ClaveApplicationClass *klass)
   properties[PROP_PUSH_STATE] =
     g_param_spec_enum ("push-state", NULL, NULL,
                        CLAVE_TYPE_PUSH_STATE, CLAVE_PUSH_STATE_OFFLINE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_FAILED_IDENTIFICATIONS] =
+    g_param_spec_uint ("failed-identifications", NULL, NULL,
+                       0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -836,6 +897,32 @@ clave_application_lookup_request (ClaveApplication *self,
   g_return_val_if_fail (CLAVE_IS_APPLICATION (self), NULL);
 
   return id != NULL ? g_hash_table_lookup (self->requests, id) : NULL;
+}
+
+guint
+clave_application_get_failed_identifications (ClaveApplication *self,
+                                              gint64           *since)
+{
+  g_return_val_if_fail (CLAVE_IS_APPLICATION (self), 0);
+
+  if (since != NULL)
+    *since = self->failures_since;
+  return self->failures_count;
+}
+
+void
+clave_application_dismiss_failed_identifications (ClaveApplication *self)
+{
+  GSettings *settings;
+
+  g_return_if_fail (CLAVE_IS_APPLICATION (self));
+
+  if (self->failures_count == 0)
+    return;
+  settings = clave_profile_get_settings (self->profile);
+  g_settings_set (settings, "failed-identifications-seen", "(xu)", self->failures_last,
+                  self->failures_count);
+  set_failures (self, 0, 0, 0);
 }
 
 void

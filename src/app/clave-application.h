@@ -51,6 +51,16 @@ const ClaveAuthRequestInfo *clave_application_lookup_request (ClaveApplication *
                                                            const char        *id);
 void                clave_application_remember_request    (ClaveApplication  *self,
                                                            const ClaveAuthRequestInfo *request);
+/* Failed identifications with the citizen's document in the last day, as
+ * the service told them (docs/protocol.md "Push channel") and the person
+ * has not dismissed them: their number, 0 when there is nothing to show
+ * (property "failed-identifications"), and in @since when the first was
+ * (seconds since the epoch). */
+guint               clave_application_get_failed_identifications (ClaveApplication *self,
+                                                           gint64            *since);
+/* The person has seen them (action app.dismiss-failed-identifications):
+ * they stay hidden until a newer one. */
+void                clave_application_dismiss_failed_identifications (ClaveApplication *self);
 /* Erases the key files and the activation from the profile. */
 void                clave_application_forget_device       (ClaveApplication  *self);
 /* Restarts the auto-lock countdown of the unlocked key. */

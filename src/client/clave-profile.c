@@ -246,6 +246,8 @@ clave_profile_clear_activation (ClaveProfile *self)
   g_settings_reset (self->settings, "device-id");
   g_settings_reset (self->settings, "document-type");
   g_settings_reset (self->settings, "document-number");
+  /* Another person may activate this computer next. */
+  g_settings_reset (self->settings, "failed-identifications-seen");
 }
 
 /**

@@ -19,5 +19,12 @@ void  _clave_push_channel_set_backoff    (ClavePushChannel  *self,
                                           guint              max_ms);
 /* Connection attempts made since start() (for tests of the backoff). */
 guint _clave_push_channel_get_attempts   (ClavePushChannel  *self);
+/* What the channel does with a frame the service sent (@type a
+ * SoupWebsocketDataType): the connection's "message" handler, callable
+ * without a connection so that tests and tests/fuzz/fuzz-push-frame.c can
+ * feed it frames. */
+void  _clave_push_channel_handle_message (ClavePushChannel  *self,
+                                          int                type,
+                                          GBytes            *message);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include "clave-protocol.h"
 #include "clave-push-channel.h"
 #include "clave-push-channel-private.h"
+#include "clave-json.h"
 #include "clave-service-client-private.h"
 
 #define BACKOFF_MIN_MS 1000
@@ -59,6 +60,7 @@ enum {
   SIGNAL_REQUEST,
   SIGNAL_STATUS,
   SIGNAL_DEACTIVATED,
+  SIGNAL_FAILED_IDENTIFICATIONS,
   N_SIGNALS
 };
 
@@ -189,6 +191,36 @@ become_deactivated (ClavePushChannel *self)
   g_signal_emit (self, signals[SIGNAL_DEACTIVATED], 0);
 }
 
+/* A whole number member, or -1 when it is missing or not one. */
+static gint64
+int_member (JsonObject *object,
+            const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return -1;
+  return json_node_get_int (node);
+}
+
+static void
+handle_failed_identifications (ClavePushChannel *self,
+                               JsonObject       *object)
+{
+  gint64 count = int_member (object, "count");
+  gint64 since = int_member (object, "since");
+  gint64 last = int_member (object, "last");
+
+  if (count <= 0 || count > G_MAXUINT || since <= 0 || last < since)
+    {
+      g_debug ("Push channel: bad failed_identifications event");
+      return;
+    }
+
+  g_signal_emit (self, signals[SIGNAL_FAILED_IDENTIFICATIONS], 0, (guint) count, since, last);
+}
+
 static void
 handle_event (ClavePushChannel *self,
               JsonObject       *object)
@@ -231,17 +263,17 @@ handle_event (ClavePushChannel *self,
     }
   else if (g_strcmp0 (event, CLAVE_PUSH_EVENT_DEACTIVATED) == 0)
     become_deactivated (self);
+  else if (g_strcmp0 (event, CLAVE_PUSH_EVENT_FAILED_IDENTIFICATIONS) == 0)
+    handle_failed_identifications (self, object);
   else
     g_debug ("Push channel: ignoring event “%s”", event ? event : "(none)");
 }
 
-static void
-on_message (SoupWebsocketConnection *connection,
-            int                      type,
-            GBytes                  *message,
-            gpointer                 user_data)
+void
+_clave_push_channel_handle_message (ClavePushChannel *self,
+                                    int               type,
+                                    GBytes           *message)
 {
-  ClavePushChannel *self = user_data;
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GObject) guard = NULL;
@@ -252,9 +284,13 @@ on_message (SoupWebsocketConnection *connection,
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     return;
 
+  /* Strict JSON only (clave-json.h): json-glib alone would act on the
+   * last of several values in a frame (leaking the others) and hand on
+   * strings that are not UTF-8 from escaped lone surrogates. */
   data = g_bytes_get_data (message, &length);
-  parser = json_parser_new ();
-  if (data == NULL || !json_parser_load_from_data (parser, data, (gssize) length, &error))
+  parser = json_parser_new_immutable ();
+  if (data == NULL || !clave_json_is_strict (data, length) ||
+      !json_parser_load_from_data (parser, data, (gssize) length, &error))
     {
       g_debug ("Push channel: frame is not JSON");
       return;
@@ -267,6 +303,15 @@ on_message (SoupWebsocketConnection *connection,
   /* A handler may drop the last reference to the channel. */
   guard = g_object_ref (G_OBJECT (self));
   handle_event (self, json_node_get_object (root));
+}
+
+static void
+on_message (SoupWebsocketConnection *connection,
+            int                      type,
+            GBytes                  *message,
+            gpointer                 user_data)
+{
+  _clave_push_channel_handle_message (user_data, type, message);
 }
 
 static void
@@ -527,6 +572,10 @@ clave_push_channel_class_init (ClavePushChannelClass *klass)
   signals[SIGNAL_DEACTIVATED] =
     g_signal_new ("deactivated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_FAILED_IDENTIFICATIONS] =
+    g_signal_new ("failed-identifications", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  G_TYPE_UINT, G_TYPE_INT64, G_TYPE_INT64);
 }
 
 static void

@@ -15,6 +15,12 @@
  *   signal "status"      (ClavePushChannel *, const char *id, const char *status)
  *   signal "deactivated" (ClavePushChannel *)        the device was deactivated: the channel
  *                                                     stops for good; wipe keys, go to activation
+ *   signal "failed-identifications" (ClavePushChannel *, guint count, gint64 since, gint64 last)
+ *                                                     @count identifications with the citizen's
+ *                                                     document failed in the last day, the first
+ *                                                     at @since and the newest at @last (seconds
+ *                                                     since the epoch): tell the person. Comes on
+ *                                                     connect and with each new failure.
  *
  * Reconnects after network loss or a service restart with exponential
  * backoff from 1 s to 60 s with jitter; the backoff resets once a

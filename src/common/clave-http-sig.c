@@ -830,6 +830,17 @@ clave_http_sig_parse (const char  *signature_input,
           input->created = param->value.integer;
           have_created = TRUE;
         }
+      else if (strcmp (param->key, "expires") == 0)
+        {
+          if (input->has_expires || param->value.type != SF_INTEGER || param->value.integer < 0)
+            {
+              g_set_error_literal (error, CLAVE_HTTP_SIG_ERROR, CLAVE_HTTP_SIG_ERROR_MALFORMED,
+                                   "Parameter expires may appear once, as a non-negative integer");
+              return NULL;
+            }
+          input->expires = param->value.integer;
+          input->has_expires = TRUE;
+        }
       else if (strcmp (param->key, "nonce") == 0)
         {
           if (!take_string_param (param, &input->nonce, error))
@@ -845,8 +856,8 @@ clave_http_sig_parse (const char  *signature_input,
           if (!take_string_param (param, &input->alg, error))
             return NULL;
         }
-      /* Other parameters (expires, tag...) are covered by the signature
-       * through the serialized parameters; we have no use for them. */
+      /* Other parameters (tag...) are covered by the signature through
+       * the serialized parameters; we have no use for them. */
     }
 
   if (!have_created || input->nonce == NULL || input->keyid == NULL || input->alg == NULL

@@ -61,6 +61,8 @@ ClaveHttpSigHeaders *clave_http_sig_sign (const char           *method,
 typedef struct {
   char    *params;      /* serialized inner list + params, exactly as received */
   gint64   created;
+  gint64   expires;     /* when has_expires: the signer's "not after this" */
+  gboolean has_expires;
   char    *nonce;
   char    *keyid;
   char    *alg;
@@ -73,14 +75,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveHttpSigInput, clave_http_sig_input_free)
 /* Parses the "clave" member of Signature-Input and Signature (RFC 8941
  * dictionaries). Requires the covered components to be exactly
  * "@method" "@target-uri" "content-digest" and created, nonce, keyid and alg
- * to be present; alg must be ecdsa-p256-sha256. */
+ * to be present; alg must be ecdsa-p256-sha256. expires is optional, a
+ * non-negative integer, once; other parameters are ignored. */
 ClaveHttpSigInput *clave_http_sig_parse (const char  *signature_input,
                                          const char  *signature,
                                          GError     **error);
 
 /* Checks that @content_digest matches @body, rebuilds the signature base
- * and verifies it under @key. Time window and nonce reuse are the caller's
- * (the server's) to check with input->created and input->nonce. */
+ * and verifies it under @key. Time window, expiry and nonce reuse are the
+ * caller's (the server's) to check with input->created, input->expires
+ * and input->nonce. */
 gboolean clave_http_sig_verify (const ClaveHttpSigInput *input,
                                 gnutls_pubkey_t          key,
                                 const char              *method,

@@ -51,6 +51,11 @@
 #define CLAVE_PUSH_EVENT_REQUEST      "request"
 #define CLAVE_PUSH_EVENT_STATUS       "status"
 #define CLAVE_PUSH_EVENT_DEACTIVATED  "deactivated"
+/* Identifications with the device's document failed lately (from
+ * CLAVE_PUSH_FAILURES_NOTICE_MIN within CLAVE_PUSH_FAILURES_WINDOW_SECS). */
+#define CLAVE_PUSH_EVENT_FAILED_IDENTIFICATIONS "failed_identifications"
+#define CLAVE_PUSH_FAILURES_NOTICE_MIN 3
+#define CLAVE_PUSH_FAILURES_WINDOW_SECS (24 * 60 * 60)
 
 /* Suffixes after CLAVE_PATH_ACTIVATIONS + {id}. */
 #define CLAVE_ACTIVATION_SUFFIX_CERTIFICATE "/certificate"

@@ -13,10 +13,14 @@
 #include "clave-limits.h"
 #include "clave-protocol.h"
 #include "clave-server-private.h"
+#include "clave-sqlite-store.h"
+#include "clave-state.h"
 
 /* How often pending requests past their expiry are marked expired (with
  * their events); reads apply expiry at once anyway. */
 #define SWEEP_INTERVAL_SECS 2
+/* Past requests deleted at most per sweep. */
+#define RETENTION_PURGE_MAX_ROWS 2000
 #define REDACTED_PIN "••••••••"
 
 static const struct {
@@ -35,9 +39,65 @@ static const struct {
   [CLAVE_HTTP_ERROR_INVALID_CODE]          = { CLAVE_ERR_INVALID_CODE, 401 },
   [CLAVE_HTTP_ERROR_INVALID_RP_KEY]        = { CLAVE_ERR_INVALID_RP_KEY, 401 },
   [CLAVE_HTTP_ERROR_INTERNAL]              = { CLAVE_ERR_INTERNAL, 500 },
+  [CLAVE_HTTP_ERROR_NOT_YOUR_REQUEST]      = { CLAVE_ERR_NOT_YOUR_REQUEST, 403 },
 };
 
-G_DEFINE_QUARK (clave-http-error-quark, clave_http_error)
+/* What an error carries beyond its code: the wait of too_many_attempts.
+ * (The NULL checks are for -Wnull-dereference: the getter that
+ * G_DEFINE_EXTENDED_ERROR writes may return NULL, for another domain.) */
+typedef struct {
+  gint64 retry_after;
+} ClaveHttpErrorPrivate;
+
+static void
+clave_http_error_private_init (ClaveHttpErrorPrivate *priv)
+{
+  if (priv != NULL)
+    priv->retry_after = 0;
+}
+
+static void
+clave_http_error_private_copy (const ClaveHttpErrorPrivate *src,
+                               ClaveHttpErrorPrivate       *dest)
+{
+  if (src != NULL && dest != NULL)
+    dest->retry_after = src->retry_after;
+}
+
+static void
+clave_http_error_private_clear (ClaveHttpErrorPrivate *priv)
+{
+}
+
+G_DEFINE_EXTENDED_ERROR (ClaveHttpError, clave_http_error)
+
+gint64
+clave_http_error_get_retry_after (const GError *error)
+{
+  ClaveHttpErrorPrivate *priv;
+
+  if (!g_error_matches (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_TOO_MANY_ATTEMPTS))
+    return 0;
+  priv = clave_http_error_get_private (error);
+  return priv != NULL ? priv->retry_after : 0;
+}
+
+void
+_clave_http_error_set_too_many (GError     **error,
+                                gint64       retry_after,
+                                const char  *message)
+{
+  GError *too_many;
+  ClaveHttpErrorPrivate *priv;
+
+  if (error == NULL)
+    return;
+  too_many = g_error_new_literal (CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_TOO_MANY_ATTEMPTS, message);
+  priv = clave_http_error_get_private (too_many);
+  if (priv != NULL)
+    priv->retry_after = retry_after;
+  g_propagate_error (error, too_many);
+}
 
 const char *
 clave_http_error_get_name (const GError *error)
@@ -66,16 +126,21 @@ _clave_http_reply_gerror (SoupServerMessage *msg,
       clave_http_reply_internal (msg, error);
       return;
     }
+  if (clave_http_error_get_retry_after (error) > 0)
+    {
+      _clave_reply_too_many (msg, error->message, clave_http_error_get_retry_after (error));
+      return;
+    }
   clave_http_reply_error (msg, clave_http_error_get_status (error),
                           clave_http_error_get_name (error), error->message);
 }
 
-static gboolean
-internal_error (GError       **error,
-                const GError  *cause)
+gboolean
+_clave_http_error_internal (GError       **error,
+                            const GError  *cause)
 {
   /* The detail goes to the log, never to a client. */
-  g_warning ("Cl@ve Móvil: %s", cause != NULL ? cause->message : "unknown error");
+  g_warning ("Internal error: %s", cause != NULL ? cause->message : "unknown error");
   g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_INTERNAL,
                        "Internal error; see the service log.");
   return FALSE;
@@ -176,7 +241,7 @@ _clave_auth_requests_load (ClaveServer  *self,
   record = clave_store_get_auth_request (self->store, id, &local_error);
   if (record == NULL && local_error != NULL)
     {
-      internal_error (error, local_error);
+      _clave_http_error_internal (error, local_error);
       return NULL;
     }
   if (record == NULL)
@@ -193,7 +258,7 @@ _clave_auth_requests_load (ClaveServer  *self,
       record = clave_store_get_auth_request (self->store, id, &local_error);
       if (record == NULL)
         {
-          internal_error (error, local_error);
+          _clave_http_error_internal (error, local_error);
           return NULL;
         }
     }
@@ -205,25 +270,19 @@ find_rp (ClaveServer  *self,
          const char   *rp_id,
          GError      **error)
 {
-  g_autoptr(GPtrArray) rps = NULL;
   g_autoptr(GError) local_error = NULL;
+  ClaveRelyingParty *rp;
 
-  rps = clave_store_list_relying_parties (self->store, &local_error);
-  if (rps == NULL)
+  rp = clave_store_get_relying_party (self->store, rp_id, &local_error);
+  if (rp == NULL && local_error != NULL)
     {
-      internal_error (error, local_error);
+      _clave_http_error_internal (error, local_error);
       return NULL;
     }
-  for (guint i = 0; i < rps->len; i++)
-    {
-      ClaveRelyingParty *rp = g_ptr_array_index (rps, i);
-
-      if (g_strcmp0 (rp->id, rp_id) == 0)
-        return g_ptr_array_steal_index (rps, i);
-    }
-  g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_INVALID_RP_KEY,
-                       "Unknown relying party.");
-  return NULL;
+  if (rp == NULL)
+    g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_INVALID_RP_KEY,
+                         "Unknown relying party.");
+  return rp;
 }
 
 /* Whose identification @document and the contrast data are, with the
@@ -233,20 +292,13 @@ identify (ClaveServer  *self,
           const char   *document_in,
           const char   *kind_in,
           const char   *value_in,
-          const char   *address,
+          const char   *source,
           gint64        now,
           GError      **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(ClaveIdentity) identity = NULL;
   g_autoptr(ClaveCitizen) citizen = NULL;
-  g_autofree char *document = NULL;
-  g_autofree char *contrast_value = NULL;
-  const char *expected;
-  ClaveDocumentType type;
-  gint64 wait;
-  gboolean match;
-  int kind;
 
   if (document_in == NULL || kind_in == NULL || value_in == NULL)
     {
@@ -255,67 +307,14 @@ identify (ClaveServer  *self,
       return NULL;
     }
 
-  type = clave_document_validate (document_in, &document, NULL);
-  if (type == CLAVE_DOCUMENT_TYPE_UNKNOWN || g_strcmp0 (document, document_in) != 0)
-    {
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_INVALID_DOCUMENT,
-                           "The document must be a DNI or NIE, upper case, with the right "
-                           "control letter.");
-      return NULL;
-    }
+  identity = _clave_identify (self, document_in, kind_in, value_in, source, now, error);
+  if (identity == NULL)
+    return NULL;
 
-  kind = clave_contrast_kind_from_string (kind_in);
-  if (kind >= 0 && _clave_contrast_fits (type, (ClaveContrastKind) kind))
-    contrast_value = clave_contrast_normalize ((ClaveContrastKind) kind, value_in, NULL);
-  if (contrast_value == NULL || g_strcmp0 (contrast_value, value_in) != 0)
-    {
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_INVALID_CONTRAST,
-                           "The contrast data do not fit the document or are malformed.");
-      return NULL;
-    }
-
-  wait = _clave_identify_wait (self, document, address, now, &local_error);
-  if (wait < 0)
-    {
-      internal_error (error, local_error);
-      return NULL;
-    }
-  if (wait > 0)
-    {
-      g_set_error (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_TOO_MANY_ATTEMPTS,
-                   "Too many failed identifications; try again in %" G_GINT64_FORMAT " seconds.",
-                   wait);
-      return NULL;
-    }
-
-  identity = clave_store_get_identity (self->store, document, &local_error);
-  if (identity == NULL && local_error != NULL)
-    {
-      internal_error (error, local_error);
-      return NULL;
-    }
-
-  /* The same comparison and failure record whether or not the document
-   * exists, as in POST /v1/identify. */
-  expected = identity != NULL ? _clave_expected_contrast (identity, (ClaveContrastKind) kind) : NULL;
-  match = clave_constant_time_equal (expected != NULL ? expected : "\x01unknown-document",
-                                     contrast_value);
-  if (identity == NULL || expected == NULL || !match)
-    {
-      if (!clave_store_add_identify_failure (self->store, document, address, now, &local_error))
-        {
-          internal_error (error, local_error);
-          return NULL;
-        }
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_IDENTIFICATION_FAILED,
-                           "The document number or the contrast data are not correct.");
-      return NULL;
-    }
-
-  citizen = clave_store_get_citizen (self->store, document, &local_error);
+  citizen = clave_store_get_citizen (self->store, identity->document, &local_error);
   if (citizen == NULL && local_error != NULL)
     {
-      internal_error (error, local_error);
+      _clave_http_error_internal (error, local_error);
       return NULL;
     }
   if (citizen == NULL)
@@ -337,7 +336,7 @@ has_active_device (ClaveServer  *self,
 
   devices = clave_store_list_devices (self->store, document, &local_error);
   if (devices == NULL)
-    return internal_error (error, local_error);
+    return _clave_http_error_internal (error, local_error);
   for (guint i = 0; i < devices->len; i++)
     {
       ClaveDeviceRecord *device = g_ptr_array_index (devices, i);
@@ -365,16 +364,15 @@ check_person_sends (ClaveServer  *self,
   sends = clave_store_list_sms_sends (self->store, document, now - CLAVE_SMS_SENDS_DAY_SECS,
                                       &local_error);
   if (sends == NULL)
-    return internal_error (error, local_error);
+    return _clave_http_error_internal (error, local_error);
   wait = MAX (_clave_window_wait (sends, CLAVE_SMS_SENDS_MAX_PER_HOUR,
                                   CLAVE_SMS_SENDS_HOUR_SECS, now),
               _clave_window_wait (sends, CLAVE_SMS_SENDS_MAX_PER_DAY,
                                   CLAVE_SMS_SENDS_DAY_SECS, now));
   if (wait > 0)
     {
-      g_set_error (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_TOO_MANY_ATTEMPTS,
-                   "Too many SMS to this person; try again in %" G_GINT64_FORMAT " seconds.",
-                   wait);
+      _clave_http_error_set_too_many (error, wait, "Too many SMS to this person; wait and try "
+                                      "again.");
       return FALSE;
     }
   return TRUE;
@@ -421,7 +419,7 @@ request_from_record (ClaveServer                  *self,
       citizen = clave_store_get_citizen (self->store, record->citizen, &local_error);
       if (citizen == NULL && local_error != NULL)
         {
-          internal_error (error, local_error);
+          _clave_http_error_internal (error, local_error);
           return NULL;
         }
       request->document = g_strdup (record->citizen);
@@ -447,6 +445,7 @@ clave_auth_requests_create (ClaveServer  *server,
   g_autofree char *random_id = NULL;
   g_autofree char *sms_text = NULL;
   g_autofree char *redacted = NULL;
+  g_autofree char *source = NULL;
   char *pin = NULL;
   gint64 now = _clave_server_now ();
   gint64 outbox_id = 0;
@@ -469,8 +468,12 @@ clave_auth_requests_create (ClaveServer  *server,
 
   if (!g_str_equal (type, CLAVE_REQUEST_TYPE_QR))
     {
-      citizen = identify (server, document, contrast_kind, contrast_value,
-                          client_address != NULL ? client_address : "", now, error);
+      /* The service counts failures against whom it can see: the person's
+       * address when it serves the website itself, else the relying
+       * party, which answers for its website's users. */
+      source = client_address != NULL ? _clave_identify_source_for_address (client_address)
+                                      : _clave_identify_source_for_rp (rp->id);
+      citizen = identify (server, document, contrast_kind, contrast_value, source, now, error);
       if (citizen == NULL)
         return NULL;
       if (g_str_equal (type, CLAVE_REQUEST_TYPE_PUSH) &&
@@ -513,7 +516,7 @@ clave_auth_requests_create (ClaveServer  *server,
     {
       if (sms_text != NULL)
         explicit_bzero (sms_text, strlen (sms_text));
-      internal_error (error, local_error);
+      _clave_http_error_internal (error, local_error);
       return NULL;
     }
 
@@ -619,7 +622,7 @@ clave_auth_requests_submit_sms_pin (ClaveServer  *server,
       if (!clave_store_update_auth_request (server->store, record->id,
                                                    CLAVE_REQUEST_STATUS_CONFIRMED, NULL, NULL,
                                                    now, FALSE, 0, &changed, &local_error))
-        return internal_error (error, local_error);
+        return _clave_http_error_internal (error, local_error);
       if (!changed)
         {
           g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_ALREADY_ANSWERED,
@@ -633,7 +636,7 @@ clave_auth_requests_submit_sms_pin (ClaveServer  *server,
   if (!clave_store_update_auth_request (server->store, record->id, NULL, NULL, NULL, now,
                                                TRUE, CLAVE_SMS_PIN_MAX_ATTEMPTS, &changed,
                                                &local_error))
-    return internal_error (error, local_error);
+    return _clave_http_error_internal (error, local_error);
   if (!changed)
     {
       g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_ALREADY_ANSWERED,
@@ -654,7 +657,7 @@ clave_auth_requests_submit_sms_pin (ClaveServer  *server,
 const char *
 clave_server_get_demo_rp_id (ClaveServer *server)
 {
-  g_autoptr(GPtrArray) rps = NULL;
+  g_autoptr(ClaveRelyingParty) rp = NULL;
   g_autoptr(GError) error = NULL;
 
   g_return_val_if_fail (CLAVE_IS_SERVER (server), NULL);
@@ -662,26 +665,35 @@ clave_server_get_demo_rp_id (ClaveServer *server)
   /* seed-demo may run while the server does: look again until found. */
   if (server->demo_rp_id != NULL)
     return server->demo_rp_id;
-  rps = clave_store_list_relying_parties (server->store, &error);
-  if (rps == NULL)
+  rp = clave_store_get_demo_relying_party (server->store, &error);
+  if (rp == NULL && error != NULL)
     {
-      g_warning ("Listing relying parties failed: %s", error->message);
+      g_warning ("Looking for the demo relying party failed: %s", error->message);
       return NULL;
     }
-  for (guint i = 0; i < rps->len; i++)
-    {
-      ClaveRelyingParty *rp = g_ptr_array_index (rps, i);
-
-      if (rp->demo)
-        {
-          server->demo_rp_id = g_strdup (rp->id);
-          break;
-        }
-    }
+  if (rp != NULL)
+    server->demo_rp_id = g_strdup (rp->id);
   return server->demo_rp_id;
 }
 
 /* Events ---------------------------------------------------------------- */
+
+void
+_clave_auth_requests_changed_to (ClaveServer *self,
+                                 const char  *id,
+                                 const char  *citizen,
+                                 const char  *status)
+{
+  g_autoptr(GPtrArray) waiters = NULL;
+  g_autofree char *key = NULL;
+
+  if (g_hash_table_steal_extended (self->waiters, id, (gpointer *) &key, (gpointer *) &waiters))
+    for (guint i = 0; i < waiters->len; i++)
+      _clave_rp_waiter_wake (self, g_ptr_array_index (waiters, i));
+
+  if (citizen != NULL && !g_str_equal (status, CLAVE_REQUEST_STATUS_PENDING))
+    _clave_push_send_status (self, citizen, id, status);
+}
 
 void
 _clave_auth_requests_changed (ClaveServer *self,
@@ -689,8 +701,6 @@ _clave_auth_requests_changed (ClaveServer *self,
 {
   g_autoptr(ClaveAuthRequestRecord) record = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) waiters = NULL;
-  g_autofree char *key = NULL;
 
   record = clave_store_get_auth_request (self->store, id, &error);
   if (record == NULL)
@@ -699,16 +709,34 @@ _clave_auth_requests_changed (ClaveServer *self,
         g_warning ("Reading %s failed: %s", id, error->message);
       return;
     }
+  _clave_auth_requests_changed_to (self, record->id, record->citizen,
+                                   _clave_auth_request_status (record, _clave_server_now ()));
+}
 
-  if (g_hash_table_steal_extended (self->waiters, id, (gpointer *) &key, (gpointer *) &waiters))
-    for (guint i = 0; i < waiters->len; i++)
-      _clave_rp_waiter_wake (self, g_ptr_array_index (waiters, i));
+/* Past requests leave after the retention (docs/clave-server.1
+ * --request-retention-days), a bounded number a sweep so that a backlog
+ * (the first start with this option on a large database, or a shorter
+ * retention) never holds the main loop for long: at 2,000 a sweep, 86
+ * million a day. When none are due this is one read of an index. */
+static void
+purge_past_requests (ClaveServer *self,
+                     gint64       now)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 retention = (gint64) self->config->request_retention_days * 24 * 60 * 60;
+  guint purged = 0;
 
-  if (record->citizen != NULL &&
-      !g_str_equal (_clave_auth_request_status (record, _clave_server_now ()),
-                    CLAVE_REQUEST_STATUS_PENDING))
-    _clave_push_send_status (self, record->citizen, record->id,
-                             _clave_auth_request_status (record, _clave_server_now ()));
+  if (retention <= 0)
+    return;
+  if (!clave_store_purge_auth_requests (self->store, now - retention,
+                                        RETENTION_PURGE_MAX_ROWS, &purged, &error))
+    {
+      g_warning ("Deleting past requests failed: %s", error->message);
+      return;
+    }
+  if (purged > 0)
+    g_info ("Deleted %u requests older than %u days", purged,
+            self->config->request_retention_days);
 }
 
 static gboolean
@@ -718,6 +746,8 @@ sweep_cb (gpointer user_data)
   g_autoptr(GPtrArray) expired = NULL;
   g_autoptr(GError) error = NULL;
   gint64 now = _clave_server_now ();
+
+  purge_past_requests (self, now);
 
   expired = clave_store_list_expired_auth_requests (self->store, now, &error);
   if (expired == NULL)
@@ -735,13 +765,37 @@ sweep_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+ClaveAnswerQueue *
+_clave_answer_queue (ClaveServer  *self,
+                     GError      **error)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(ClaveStore) store = NULL;
+
+  if (self->answers != NULL)
+    return self->answers;
+  path = clave_state_db_path (self->config->state_dir);
+  store = clave_sqlite_store_new (path, error);
+  if (store == NULL)
+    return NULL;
+  self->answers = clave_answer_queue_new (store);
+  return self->answers;
+}
+
 void
 _clave_auth_requests_init (ClaveServer *self)
 {
+  g_autoptr(GError) error = NULL;
+
   self->waiters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_ptr_array_unref);
   self->sweep_id = g_timeout_add_seconds (SWEEP_INTERVAL_SECS, sweep_cb, self);
   _clave_push_init (self);
+  /* Opened now so that a database it cannot open shows in the log at
+   * start (each answer tries again). */
+  if (_clave_answer_queue (self, &error) == NULL)
+    g_warning ("Cannot open the database for devices' answers: %s", error->message);
+  purge_past_requests (self, _clave_server_now ());
 }
 
 void
@@ -764,4 +818,17 @@ _clave_auth_requests_shutdown (ClaveServer *self)
       g_hash_table_remove_all (self->waiters);
     }
   _clave_push_shutdown (self);
+  if (self->answers != NULL)
+    {
+      guint64 answers = 0, commits = 0;
+
+      /* What is queued is committed (and its callbacks run if the main
+       * loop does). */
+      clave_answer_queue_close (self->answers);
+      clave_answer_queue_get_stats (self->answers, &answers, &commits);
+      g_debug ("Devices' answers: %" G_GUINT64_FORMAT " in %" G_GUINT64_FORMAT " commits",
+               answers, commits);
+      g_clear_object (&self->answers);
+    }
+  g_clear_object (&self->device_keys);
 }

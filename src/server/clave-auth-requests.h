@@ -36,6 +36,7 @@ typedef enum {
   CLAVE_HTTP_ERROR_INVALID_CODE,           /* 401 invalid_code */
   CLAVE_HTTP_ERROR_INVALID_RP_KEY,         /* 401 invalid_rp_key */
   CLAVE_HTTP_ERROR_INTERNAL,               /* 500 internal_error */
+  CLAVE_HTTP_ERROR_NOT_YOUR_REQUEST,       /* 403 not_your_request */
 } ClaveHttpError;
 
 #define CLAVE_HTTP_ERROR (clave_http_error_quark ())
@@ -45,6 +46,9 @@ GQuark      clave_http_error_quark      (void);
 const char *clave_http_error_get_name   (const GError *error);
 /* The HTTP status for @error (500 for errors of other domains). */
 guint       clave_http_error_get_status (const GError *error);
+/* For TOO_MANY_ATTEMPTS: the seconds to wait before trying again (the
+ * answer's retry_after); 0 for other errors. */
+gint64      clave_http_error_get_retry_after (const GError *error);
 
 /* One request as a relying party sees it. Strings are owned by the
  * struct; members that do not apply are NULL. */
@@ -68,8 +72,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveAuthRequest, clave_auth_request_free)
 /* Creates a request of relying party @rp_id. @type is "qr", "push" or
  * "sms"; push and sms need @document, @contrast_kind and @contrast_value
  * (the wire forms, as in POST /v1/identify), qr ignores them (pass NULL).
- * @client_address is the address the identification rate limits count
- * (the browser's for the demo website). Push needs an active device
+ * The identification limits count failures against @client_address, the
+ * person's own address when the service sees it (the browser's, for the
+ * demo website), or, when it is NULL, against the relying party (its own
+ * API, called from the website's server). Push needs an active device
  * (NO_ACTIVE_DEVICE); sms sends the PIN to the citizen's phone. */
 ClaveAuthRequest *clave_auth_requests_create         (ClaveServer  *server,
                                                       const char   *rp_id,

@@ -7,6 +7,7 @@
 
 #include "clave-crypto.h"
 #include "clave-device-auth.h"
+#include "clave-device-keys.h"
 #include "clave-http-sig.h"
 #include "clave-http.h"
 #include "clave-limits.h"
@@ -59,7 +60,8 @@ header_list (SoupMessageHeaders *headers,
   return value != NULL && *value != '\0' ? g_strdup (value) : NULL;
 }
 
-static ClaveDeviceRecord *
+/* Answers 401 @code; NULL, for the caller to return. */
+static gpointer
 fail (SoupServerMessage *msg,
       const char        *code,
       const char        *message)
@@ -84,26 +86,66 @@ clave_device_auth_verify_scoped (ClaveStore        *store,
                                  gint64             now,
                                  gboolean           push_key_allowed)
 {
+  return clave_device_auth_verify_full (store, NULL, msg, body, now, push_key_allowed, NULL);
+}
+
+struct _ClaveDeviceAuthCheck
+{
+  ClaveHttpSigInput *input;
+  ClaveDeviceRecord *device;
+  ClaveDeviceKey    *key;
+  gboolean           push;
+  gint64             now;
+  /* What the signature covers. */
+  char              *method;
+  char              *target_uri;
+  char              *content_digest;
+  GBytes            *body;
+  /* The outcome of the check (clave_device_auth_check_run()). */
+  gboolean           ran;
+  GError            *error;
+};
+
+void
+clave_device_auth_check_free (ClaveDeviceAuthCheck *check)
+{
+  if (check == NULL)
+    return;
+  g_clear_pointer (&check->input, clave_http_sig_input_free);
+  g_clear_pointer (&check->device, clave_device_record_free);
+  g_clear_pointer (&check->key, clave_device_key_unref);
+  g_free (check->method);
+  g_free (check->target_uri);
+  g_free (check->content_digest);
+  g_clear_pointer (&check->body, g_bytes_unref);
+  g_clear_error (&check->error);
+  g_free (check);
+}
+
+ClaveDeviceAuthCheck *
+clave_device_auth_check_new (ClaveStore        *store,
+                             ClaveDeviceKeys   *keys,
+                             SoupServerMessage *msg,
+                             GBytes            *body,
+                             gint64             now)
+{
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  g_autofree char *content_digest = header_list (headers, "Content-Digest");
   g_autofree char *signature_input = header_list (headers, "Signature-Input");
   g_autofree char *signature = header_list (headers, "Signature");
-  g_autofree char *target_uri = NULL;
-  g_autoptr(ClaveHttpSigInput) input = NULL;
-  g_autoptr(ClaveDeviceRecord) device = NULL;
-  g_auto(gnutls_pubkey_t) key = NULL;
+  g_autoptr(ClaveDeviceAuthCheck) check = g_new0 (ClaveDeviceAuthCheck, 1);
   g_autoptr(GError) error = NULL;
   g_autofree char *device_id = NULL;
+  ClaveHttpSigInput *input;
+  ClaveDeviceRecord *device;
   GBytes *public_key;
-  gboolean fresh = FALSE;
-  gboolean push = FALSE;
 
-  if (content_digest == NULL || signature_input == NULL || signature == NULL)
+  check->content_digest = header_list (headers, "Content-Digest");
+  if (check->content_digest == NULL || signature_input == NULL || signature == NULL)
     return fail (msg, CLAVE_ERR_SIGNATURE_REQUIRED,
                  "This request must be signed by the device (Signature, Signature-Input, "
                  "Content-Digest).");
 
-  input = clave_http_sig_parse (signature_input, signature, &error);
+  input = check->input = clave_http_sig_parse (signature_input, signature, &error);
   if (input == NULL)
     {
       g_debug ("Unusable signature: %s", error->message);
@@ -114,10 +156,11 @@ clave_device_auth_verify_scoped (ClaveStore        *store,
 
   /* "<device>#push" names the device's push key (docs/protocol.md "Push
    * key"). */
-  push = g_str_has_suffix (input->keyid, CLAVE_PUSH_KEYID_SUFFIX);
-  device_id = push ? g_strndup (input->keyid, strlen (input->keyid) - strlen (CLAVE_PUSH_KEYID_SUFFIX))
-                   : g_strdup (input->keyid);
-  device = clave_store_get_device (store, device_id, &error);
+  check->push = g_str_has_suffix (input->keyid, CLAVE_PUSH_KEYID_SUFFIX);
+  device_id = check->push ? g_strndup (input->keyid,
+                                       strlen (input->keyid) - strlen (CLAVE_PUSH_KEYID_SUFFIX))
+                          : g_strdup (input->keyid);
+  device = check->device = clave_store_get_device (store, device_id, &error);
   if (device == NULL && error != NULL)
     {
       clave_http_reply_internal (msg, error);
@@ -128,29 +171,98 @@ clave_device_auth_verify_scoped (ClaveStore        *store,
   /* Checked before the clock, so that a replaced device learns what
    * happened even when its clock is off. */
   if (device->deactivated_at != 0 || device->public_key == NULL)
-    return fail (msg, CLAVE_ERR_DEVICE_DEACTIVATED, "This device is no longer active.");
+    {
+      if (keys != NULL)
+        clave_device_keys_forget (keys, device->id);
+      return fail (msg, CLAVE_ERR_DEVICE_DEACTIVATED, "This device is no longer active.");
+    }
 
   if (input->created < now - CLAVE_SIGNATURE_WINDOW_SECS ||
       input->created > now + CLAVE_SIGNATURE_WINDOW_SECS)
     return fail (msg, CLAVE_ERR_STALE_SIGNATURE,
                  "The signature was created more than 5 minutes from now; check the clock.");
+  /* The signer may shorten the window (RFC 9421 section 2.3). */
+  if (input->has_expires && input->expires < now)
+    return fail (msg, CLAVE_ERR_STALE_SIGNATURE,
+                 "The signature has expired (its expires parameter is in the past).");
 
-  public_key = push ? device->push_key : device->public_key;
+  public_key = check->push ? device->push_key : device->public_key;
   if (public_key == NULL)
     return fail (msg, CLAVE_ERR_UNKNOWN_DEVICE, "No device with this key id.");
-  key = clave_pubkey_import_spki (public_key, &error);
-  if (key == NULL)
+  check->key = keys != NULL ? clave_device_keys_lookup (keys, input->keyid, public_key, &error)
+                            : clave_device_key_new (public_key, &error);
+  if (check->key == NULL)
     {
       clave_http_reply_internal (msg, error);
       return NULL;
     }
 
-  target_uri = clave_device_auth_target_uri (msg);
-  if (!clave_http_sig_verify (input, key, soup_server_message_get_method (msg), target_uri,
-                              content_digest, body, &error))
+  check->now = now;
+  check->method = g_strdup (soup_server_message_get_method (msg));
+  check->target_uri = clave_device_auth_target_uri (msg);
+  check->body = body != NULL ? g_bytes_ref (body) : NULL;
+  return g_steal_pointer (&check);
+}
+
+void
+clave_device_auth_check_run (ClaveDeviceAuthCheck *check)
+{
+  g_return_if_fail (check != NULL && !check->ran);
+
+  clave_http_sig_verify (check->input, clave_device_key_get_pubkey (check->key), check->method,
+                         check->target_uri, check->content_digest, check->body, &check->error);
+  check->ran = TRUE;
+}
+
+static void
+run_in_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  clave_device_auth_check_run (task_data);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+clave_device_auth_check_run_async (ClaveDeviceAuthCheck *check,
+                                   GCancellable         *cancellable,
+                                   GAsyncReadyCallback   callback,
+                                   gpointer              user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, clave_device_auth_check_run_async);
+  /* The caller keeps @check until the callback. */
+  g_task_set_task_data (task, check, NULL);
+  g_task_run_in_thread (task, run_in_thread);
+}
+
+gboolean
+clave_device_auth_check_run_finish (GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+ClaveDeviceRecord *
+clave_device_auth_check_finish (ClaveDeviceAuthCheck  *check,
+                                ClaveStore            *store,
+                                SoupServerMessage     *msg,
+                                gboolean               push_key_allowed,
+                                char                 **nonce)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean fresh = FALSE;
+
+  g_return_val_if_fail (check != NULL && check->ran, NULL);
+
+  if (check->error != NULL)
     {
-      g_debug ("Signature of %s rejected: %s", device->id, error->message);
-      if (g_error_matches (error, CLAVE_HTTP_SIG_ERROR, CLAVE_HTTP_SIG_ERROR_DIGEST_MISMATCH))
+      g_debug ("Signature of %s rejected: %s", check->device->id, check->error->message);
+      if (g_error_matches (check->error, CLAVE_HTTP_SIG_ERROR,
+                           CLAVE_HTTP_SIG_ERROR_DIGEST_MISMATCH))
         {
           clave_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_DIGEST_MISMATCH,
                                   "Content-Digest does not match the body.");
@@ -159,10 +271,19 @@ clave_device_auth_verify_scoped (ClaveStore        *store,
       return fail (msg, CLAVE_ERR_INVALID_SIGNATURE, "The request signature does not verify.");
     }
 
+  /* The caller spends it with its change, in one transaction. */
+  if (nonce != NULL && !check->push)
+    {
+      *nonce = g_strdup (check->input->nonce);
+      return g_steal_pointer (&check->device);
+    }
+  if (nonce != NULL)
+    *nonce = NULL;
+
   /* Only a verified signature may spend a nonce, or anyone could burn
    * them. */
-  if (!clave_store_use_nonce (store, device->id, input->nonce, now, CLAVE_NONCE_KEEP_SECS,
-                              &fresh, &error))
+  if (!clave_store_use_nonce (store, check->device->id, check->input->nonce, check->now,
+                              CLAVE_NONCE_KEEP_SECS, &fresh, &error))
     {
       clave_http_reply_internal (msg, error);
       return NULL;
@@ -172,12 +293,30 @@ clave_device_auth_verify_scoped (ClaveStore        *store,
 
   /* Checked after the signature, so that only the holder of the push key
    * learns what it may not do. */
-  if (push && !push_key_allowed)
+  if (check->push && !push_key_allowed)
     {
       clave_http_reply_error (msg, SOUP_STATUS_FORBIDDEN, CLAVE_ERR_KEY_NOT_ALLOWED,
                               "The push key may only receive requests; sign with the device key.");
       return NULL;
     }
 
-  return g_steal_pointer (&device);
+  return g_steal_pointer (&check->device);
+}
+
+ClaveDeviceRecord *
+clave_device_auth_verify_full (ClaveStore         *store,
+                               ClaveDeviceKeys    *keys,
+                               SoupServerMessage  *msg,
+                               GBytes             *body,
+                               gint64              now,
+                               gboolean            push_key_allowed,
+                               char              **nonce)
+{
+  g_autoptr(ClaveDeviceAuthCheck) check = clave_device_auth_check_new (store, keys, msg, body,
+                                                                       now);
+
+  if (check == NULL)
+    return NULL;
+  clave_device_auth_check_run (check);
+  return clave_device_auth_check_finish (check, store, msg, push_key_allowed, nonce);
 }

@@ -6,10 +6,14 @@
 #include <string.h>
 
 #include "clave-http.h"
+#include "clave-json.h"
 #include "clave-protocol.h"
 
 #define BODY_TOO_LARGE_KEY "clave-body-too-large"
 #define BODY_SEEN_KEY      "clave-body-seen"
+#define STARTED_KEY        "clave-started-us"
+/* Content-Length digits that surely fit in a gint64. */
+#define MAX_LENGTH_DIGITS  18
 
 static void
 set_json_response (SoupServerMessage *msg,
@@ -196,49 +200,6 @@ content_type_is_json (SoupServerMessage *msg)
   return charset == NULL || g_ascii_strcasecmp (charset, "utf-8") == 0;
 }
 
-/* json-glib parses recursively; a body of 64 KiB of brackets would use
- * the whole stack. Requests of this protocol nest two levels deep. */
-#define MAX_JSON_DEPTH 32
-
-/* What json-glib gets wrong, found before it parses: nesting deeper than
- * MAX_JSON_DEPTH, and the escape \u0000, which json-glib would turn into
- * a C string cut short at the NUL ("12345678Z\u0000junk" would read as
- * "12345678Z"). */
-static gboolean
-json_prescan_ok (const char *data,
-                 gsize       len)
-{
-  gboolean in_string = FALSE;
-  guint depth = 0;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            {
-              if (len - i > 5 && memcmp (data + i + 1, "u0000", 5) == 0)
-                return FALSE;
-              i++;
-            }
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > MAX_JSON_DEPTH)
-            return FALSE;
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-    }
-  return TRUE;
-}
-
 JsonObject *
 clave_http_read_json_object (SoupServerMessage  *msg,
                              GBytes            **out_body)
@@ -271,8 +232,7 @@ clave_http_read_json_object (SoupServerMessage  *msg,
 
   /* json-glib wants text: embedded NULs or broken UTF-8 are not JSON. */
   parser = json_parser_new_immutable ();
-  if (!g_utf8_validate (data, (gssize) len, NULL) ||
-      !json_prescan_ok (data, len) ||
+  if (!clave_json_is_strict (data, len) ||
       !json_parser_load_from_data (parser, data, (gssize) len, NULL))
     {
       clave_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_JSON,
@@ -348,4 +308,81 @@ clave_http_member_object (SoupServerMessage  *msg,
 
   *value = json_node_get_object (node);
   return TRUE;
+}
+
+static gboolean
+is_decimal_length (const char *value)
+{
+  gsize len = strlen (value);
+
+  if (len == 0 || len > MAX_LENGTH_DIGITS)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isdigit (value[i]))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+clave_http_check_framing (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  guint lengths = 0, hosts = 0, transfer_encodings = 0;
+  gboolean length_ok = TRUE;
+
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      if (g_ascii_strcasecmp (name, "Content-Length") == 0)
+        {
+          lengths++;
+          length_ok = length_ok && is_decimal_length (value);
+        }
+      else if (g_ascii_strcasecmp (name, "Host") == 0)
+        hosts++;
+      else if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
+        transfer_encodings++;
+    }
+
+  /* Where two readers of these headers could disagree on where the
+   * request ends or whom it is for (RFC 9112 sections 3.2 and 6.3),
+   * nothing of it is read. libsoup takes "-1" for "until the end of the
+   * connection" and "+5" for 5. */
+  if (lengths <= 1 && length_ok && hosts <= 1 && (lengths == 0 || transfer_encodings == 0))
+    return TRUE;
+
+  clave_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST,
+                          "The request has more than one Host or Content-Length header, a "
+                          "Content-Length that is not a number, or both Content-Length and "
+                          "Transfer-Encoding.");
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Connection", "close");
+  return FALSE;
+}
+
+void
+clave_http_note_request_start (SoupServerMessage *msg)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_object_set_data_full (G_OBJECT (msg), STARTED_KEY, g_memdup2 (&now, sizeof now), g_free);
+}
+
+void
+clave_http_log_request (SoupServerMessage *msg,
+                        const char        *outcome)
+{
+  const gint64 *started = g_object_get_data (G_OBJECT (msg), STARTED_KEY);
+  GUri *uri = soup_server_message_get_uri (msg);
+  double ms = started != NULL ? (double) (g_get_monotonic_time () - *started) / 1000.0 : 0.0;
+
+  /* Method, path, status and time only: bodies, queries and headers hold
+   * tokens, codes and personal data. */
+  g_info ("%s %s %u %.1f ms%s%s",
+          soup_server_message_get_method (msg) != NULL ? soup_server_message_get_method (msg) : "-",
+          uri != NULL ? g_uri_get_path (uri) : "-",
+          soup_server_message_get_status (msg), ms,
+          outcome != NULL ? " " : "", outcome != NULL ? outcome : "");
 }

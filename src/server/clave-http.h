@@ -18,6 +18,18 @@ G_BEGIN_DECLS
  * not kept in memory past the cap. */
 void        clave_http_watch_body          (SoupServerMessage  *msg);
 
+/* Early handler part: FALSE (400 invalid_request answered, and the
+ * connection closed after it) when the request's framing is ambiguous:
+ * Content-Length repeated, not a plain number, or beside
+ * Transfer-Encoding; Host repeated. */
+gboolean    clave_http_check_framing       (SoupServerMessage  *msg);
+
+/* The request's first byte came (the time its log line shows). */
+void        clave_http_note_request_start  (SoupServerMessage  *msg);
+/* One info line: method, path, status, time and @outcome (may be NULL). */
+void        clave_http_log_request         (SoupServerMessage  *msg,
+                                            const char         *outcome);
+
 /* The request body (never NULL); FALSE (413 body_too_large) when it is
  * over the cap. */
 gboolean    clave_http_get_body            (SoupServerMessage  *msg,

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "clave-http.h"
+#include "clave-limits.h"
 #include "clave-protocol.h"
 #include "clave-server-private.h"
 
@@ -117,6 +118,60 @@ _clave_push_send_status (ClaveServer *self,
     send_builder (g_ptr_array_index (clients, i), builder);
 }
 
+/* The failed_identifications event for @citizen, or NULL while there
+ * are too few failures to be worth telling. */
+static JsonBuilder *
+failures_event (ClaveServer *self,
+                const char  *citizen,
+                gint64       now)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(GError) error = NULL;
+  guint count = 0;
+  gint64 first = 0, last = 0;
+
+  if (!_clave_identify_recent_failures (self, citizen, now, &count, &first, &last, &error))
+    {
+      g_warning ("Counting failed identifications failed: %s", error->message);
+      return NULL;
+    }
+  if (count < CLAVE_PUSH_FAILURES_NOTICE_MIN)
+    return NULL;
+
+  /* Numbers and times only: where they came from would tell the citizen
+   * nothing they could act on, and a stolen push key nothing either. */
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "event");
+  json_builder_add_string_value (builder, CLAVE_PUSH_EVENT_FAILED_IDENTIFICATIONS);
+  json_builder_set_member_name (builder, "count");
+  json_builder_add_int_value (builder, count);
+  json_builder_set_member_name (builder, "since");
+  json_builder_add_int_value (builder, first);
+  json_builder_set_member_name (builder, "last");
+  json_builder_add_int_value (builder, last);
+  json_builder_end_object (builder);
+  return g_steal_pointer (&builder);
+}
+
+void
+_clave_push_send_failures (ClaveServer *self,
+                           const char  *citizen,
+                           gint64       now)
+{
+  g_autoptr(GPtrArray) clients = clients_of (self, citizen);
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  /* Most documents that fail have no device listening: no query. */
+  if (clients->len == 0)
+    return;
+  builder = failures_event (self, citizen, now);
+  if (builder == NULL)
+    return;
+  for (guint i = 0; i < clients->len; i++)
+    send_builder (g_ptr_array_index (clients, i), builder);
+}
+
 void
 _clave_push_check_devices (ClaveServer *self,
                            const char  *citizen)
@@ -184,6 +239,14 @@ handle_push_upgrade (SoupServer        *soup,
   device = _clave_device_authenticate (self, msg, TRUE);
   if (device == NULL)
     return;
+  /* Where the citizen's device is, the citizen is: the identification
+   * backstop spares this source for this document. */
+  {
+    g_autofree char *source =
+      _clave_identify_source_for_address (soup_server_message_get_remote_host (msg));
+
+    _clave_identify_note_known_source (self, device->document, source, _clave_server_now ());
+  }
   g_object_set_data_full (G_OBJECT (msg), DEVICE_KEY, g_strdup (device->id), g_free);
   g_object_set_data_full (G_OBJECT (msg), CITIZEN_KEY, g_strdup (device->document), g_free);
 }
@@ -228,6 +291,14 @@ handle_push_websocket (SoupServer              *soup,
     }
   for (guint i = 0; i < pending->len; i++)
     send_request (client, g_ptr_array_index (pending, i), now);
+
+  /* Failures while the device was offline are told on reconnect too. */
+  {
+    g_autoptr(JsonBuilder) failures = failures_event (self, citizen, now);
+
+    if (failures != NULL)
+      send_builder (client, failures);
+  }
 }
 
 static void

@@ -17,84 +17,6 @@
 
 /* Step 1: POST /v1/identify ------------------------------------------------ */
 
-/* 0 when identification may proceed, else the seconds to wait; -1 after
- * answering with an internal error. */
-gint64
-_clave_identify_wait (ClaveServer  *self,
-                      const char   *document,
-                      const char   *address,
-                      gint64        now,
-                      GError      **error)
-{
-  g_autoptr(GArray) by_document = NULL;
-  g_autoptr(GArray) by_address = NULL;
-  gint64 since = now - CLAVE_IDENTIFY_WINDOW_SECS;
-
-  by_document = clave_store_list_identify_failures (self->store, CLAVE_FAILURE_BY_DOCUMENT,
-                                                    document, since, error);
-  if (by_document != NULL)
-    by_address = clave_store_list_identify_failures (self->store, CLAVE_FAILURE_BY_ADDRESS,
-                                                     address, since, error);
-  if (by_address == NULL)
-    return -1;
-
-  return MAX (_clave_window_wait (by_document, CLAVE_IDENTIFY_MAX_PER_DOCUMENT,
-                           CLAVE_IDENTIFY_WINDOW_SECS, now),
-              _clave_window_wait (by_address, CLAVE_IDENTIFY_MAX_PER_ADDRESS,
-                           CLAVE_IDENTIFY_WINDOW_SECS, now));
-}
-
-static gint64
-identify_rate_limit (ClaveServer       *self,
-                     SoupServerMessage *msg,
-                     const char        *document,
-                     const char        *address,
-                     gint64             now)
-{
-  g_autoptr(GError) error = NULL;
-  gint64 wait = _clave_identify_wait (self, document, address, now, &error);
-
-  if (wait < 0)
-    clave_http_reply_internal (msg, error);
-  return wait;
-}
-
-gboolean
-_clave_contrast_fits (ClaveDocumentType type,
-                      ClaveContrastKind kind)
-{
-  if (type == CLAVE_DOCUMENT_TYPE_NIE)
-    return kind == CLAVE_CONTRAST_SUPPORT_NUMBER;
-  return kind == CLAVE_CONTRAST_VALIDITY_DATE || kind == CLAVE_CONTRAST_ISSUE_DATE;
-}
-
-/* What the registry says the person must give for @kind, or NULL when
- * that kind cannot identify this record. A permanent DNI's holder gives
- * the issue date: its validity (9999-01-01) is known to everybody. */
-const char *
-_clave_expected_contrast (const ClaveIdentity *identity,
-                          ClaveContrastKind    kind)
-{
-  switch (kind)
-    {
-    case CLAVE_CONTRAST_VALIDITY_DATE:
-      return identity->permanent ? NULL : identity->validity_date;
-    case CLAVE_CONTRAST_ISSUE_DATE:
-      return identity->permanent ? identity->issue_date : NULL;
-    case CLAVE_CONTRAST_SUPPORT_NUMBER:
-      return identity->support_number;
-    default:
-      return NULL;
-    }
-}
-
-static void
-reply_identification_failed (SoupServerMessage *msg)
-{
-  clave_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_IDENTIFICATION_FAILED,
-                          "The document number or the contrast data are not correct.");
-}
-
 static void
 reply_activation (ClaveServer        *self,
                   SoupServerMessage  *msg,
@@ -157,16 +79,10 @@ _clave_routes_identify (ClaveServer       *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(ClaveIdentity) identity = NULL;
   g_autoptr(ClaveCitizen) citizen = NULL;
-  g_autofree char *document = NULL;
-  g_autofree char *contrast_value = NULL;
+  g_autofree char *source = NULL;
   JsonObject *contrast;
-  const char *document_in, *kind_in, *value_in, *expected;
-  const char *address = soup_server_message_get_remote_host (msg);
-  ClaveDocumentType type;
+  const char *document_in, *kind_in, *value_in;
   gint64 now = _clave_server_now ();
-  gint64 wait;
-  gboolean match;
-  int kind;
 
   body = clave_http_read_json_object (msg, NULL);
   if (body == NULL)
@@ -177,62 +93,15 @@ _clave_routes_identify (ClaveServer       *self,
       !clave_http_member_string (msg, contrast, "value", &value_in))
     return;
 
-  /* The wire form is the normalised one: clients normalise what people
-   * type, the service checks it is exactly that. */
-  type = clave_document_validate (document_in, &document, NULL);
-  if (type == CLAVE_DOCUMENT_TYPE_UNKNOWN || g_strcmp0 (document, document_in) != 0)
+  source = _clave_identify_source_for_address (soup_server_message_get_remote_host (msg));
+  identity = _clave_identify (self, document_in, kind_in, value_in, source, now, &error);
+  if (identity == NULL)
     {
-      clave_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_DOCUMENT,
-                              "The document must be a DNI or NIE, upper case, with the right "
-                              "control letter.");
+      _clave_http_reply_gerror (msg, error);
       return;
     }
 
-  kind = clave_contrast_kind_from_string (kind_in);
-  if (kind >= 0 && _clave_contrast_fits (type, (ClaveContrastKind) kind))
-    contrast_value = clave_contrast_normalize ((ClaveContrastKind) kind, value_in, NULL);
-  if (contrast_value == NULL || g_strcmp0 (contrast_value, value_in) != 0)
-    {
-      clave_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_CONTRAST,
-                              "The contrast data do not fit the document or are malformed.");
-      return;
-    }
-
-  wait = identify_rate_limit (self, msg, document, address != NULL ? address : "", now);
-  if (wait < 0)
-    return;
-  if (wait > 0)
-    {
-      _clave_reply_too_many (msg, "Too many failed identifications; wait and try again.", wait);
-      return;
-    }
-
-  identity = clave_store_get_identity (self->store, document, &error);
-  if (identity == NULL && error != NULL)
-    {
-      clave_http_reply_internal (msg, error);
-      return;
-    }
-
-  /* An unknown document and wrong contrast data take the same path, with
-   * the same comparison and the same failure record, so neither the
-   * answer nor its timing says whether the document exists. */
-  expected = identity != NULL ? _clave_expected_contrast (identity, (ClaveContrastKind) kind) : NULL;
-  match = clave_constant_time_equal (expected != NULL ? expected : "\x01unknown-document",
-                                     contrast_value);
-  if (identity == NULL || expected == NULL || !match)
-    {
-      if (!clave_store_add_identify_failure (self->store, document,
-                                             address != NULL ? address : "", now, &error))
-        {
-          clave_http_reply_internal (msg, error);
-          return;
-        }
-      reply_identification_failed (msg);
-      return;
-    }
-
-  citizen = clave_store_get_citizen (self->store, document, &error);
+  citizen = clave_store_get_citizen (self->store, identity->document, &error);
   if (citizen == NULL && error != NULL)
     {
       clave_http_reply_internal (msg, error);

@@ -9,6 +9,18 @@
 #include "clave-protocol.h"
 #include "clave-server-private.h"
 
+/* Enough for the devices that sign within a few minutes on a busy
+ * service; a key is 91 bytes of DER and a parsed key a few hundred. */
+#define DEVICE_KEYS_MAX 4096
+
+ClaveDeviceKeys *
+_clave_device_keys (ClaveServer *self)
+{
+  if (self->device_keys == NULL)
+    self->device_keys = clave_device_keys_new (DEVICE_KEYS_MAX);
+  return self->device_keys;
+}
+
 ClaveDeviceRecord *
 _clave_device_authenticate (ClaveServer       *self,
                             SoupServerMessage *msg,
@@ -18,8 +30,20 @@ _clave_device_authenticate (ClaveServer       *self,
 
   if (!clave_http_get_body (msg, &body))
     return NULL;
-  return clave_device_auth_verify_scoped (self->store, msg, body, _clave_server_now (),
-                                          push_key_allowed);
+  return clave_device_auth_verify_full (self->store, _clave_device_keys (self), msg, body,
+                                        _clave_server_now (), push_key_allowed, NULL);
+}
+
+ClaveDeviceAuthCheck *
+_clave_device_auth_check_new (ClaveServer       *self,
+                              SoupServerMessage *msg)
+{
+  g_autoptr(GBytes) body = NULL;
+
+  if (!clave_http_get_body (msg, &body))
+    return NULL;
+  return clave_device_auth_check_new (self->store, _clave_device_keys (self), msg, body,
+                                      _clave_server_now ());
 }
 
 /* The device that signed @msg with its device key, or NULL after
@@ -110,6 +134,7 @@ _clave_routes_delete_device (ClaveServer       *self,
       return;
     }
 
+  clave_device_keys_forget (_clave_device_keys (self), device->id);
   g_info ("Device %s signed out", device->id);
   _clave_push_check_devices (self, device->document);
 

@@ -49,6 +49,20 @@ reply_not_found (SoupServerMessage *msg)
                           "There is no such request.");
 }
 
+/* {"status": @status}, 200. */
+static void
+reply_status (SoupServerMessage *msg,
+              const char        *status)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, status);
+  json_builder_end_object (builder);
+  clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
+}
+
 /* Relying parties ------------------------------------------------------- */
 
 /* The relying party whose API key is the bearer token, or NULL after
@@ -57,11 +71,10 @@ static char *
 authenticate_rp (ClaveServer       *self,
                  SoupServerMessage *msg)
 {
-  g_autoptr(GPtrArray) rps = NULL;
+  g_autoptr(ClaveRelyingParty) rp = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *hash = NULL;
   const char *token = clave_http_bearer_token (msg);
-  char *found = NULL;
 
   if (token == NULL || !g_str_has_prefix (token, CLAVE_RP_KEY_PREFIX) || strlen (token) > 128)
     {
@@ -70,26 +83,24 @@ authenticate_rp (ClaveServer       *self,
       return NULL;
     }
 
-  rps = clave_store_list_relying_parties (self->store, &error);
-  if (rps == NULL)
+  /* Found through the unique index on the hash, then compared in
+   * constant time: what the lookup's timing could tell is how much of a
+   * stored SHA-256 the hash of a guess shares, which brings no key
+   * nearer (docs/security.md, "Cl@ve Móvil"). */
+  hash = clave_sha256_hex (token, strlen (token));
+  rp = clave_store_get_relying_party_by_key_hash (self->store, hash, &error);
+  if (rp == NULL && error != NULL)
     {
       clave_http_reply_internal (msg, error);
       return NULL;
     }
-
-  /* Every stored hash is compared, in constant time, whichever matches. */
-  hash = clave_sha256_hex (token, strlen (token));
-  for (guint i = 0; i < rps->len; i++)
+  if (rp == NULL || !clave_constant_time_equal (hash, rp->key_hash))
     {
-      ClaveRelyingParty *rp = g_ptr_array_index (rps, i);
-
-      if (clave_constant_time_equal (hash, rp->key_hash) && found == NULL)
-        found = g_strdup (rp->id);
+      clave_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_RP_KEY,
+                              "This API key does not belong to any relying party.");
+      return NULL;
     }
-  if (found == NULL)
-    clave_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_RP_KEY,
-                            "This API key does not belong to any relying party.");
-  return found;
+  return g_steal_pointer (&rp->id);
 }
 
 void
@@ -137,7 +148,6 @@ rp_create (ClaveServer       *self,
   g_autoptr(ClaveAuthRequest) request = NULL;
   g_autofree char *rp_id = NULL;
   const char *type, *document = NULL, *kind = NULL, *value = NULL;
-  const char *address = soup_server_message_get_remote_host (msg);
   JsonObject *contrast;
 
   body = clave_http_read_json_object (msg, NULL);
@@ -157,8 +167,9 @@ rp_create (ClaveServer       *self,
         return;
     }
 
-  request = clave_auth_requests_create (self, rp_id, type, document, kind, value,
-                                        address != NULL ? address : "", &error);
+  /* The peer is the website's server, not the person: failures count
+   * against the relying party. */
+  request = clave_auth_requests_create (self, rp_id, type, document, kind, value, NULL, &error);
   if (request == NULL)
     {
       _clave_http_reply_gerror (msg, error);
@@ -330,7 +341,6 @@ rp_sms_pin (ClaveServer       *self,
 {
   g_autoptr(JsonObject) body = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
   g_autofree char *rp_id = NULL;
   const char *pin;
   guint attempts_left = 0;
@@ -354,12 +364,7 @@ rp_sms_pin (ClaveServer       *self,
       return;
     }
 
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "status");
-  json_builder_add_string_value (builder, CLAVE_REQUEST_STATUS_CONFIRMED);
-  json_builder_end_object (builder);
-  clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
+  reply_status (msg, CLAVE_REQUEST_STATUS_CONFIRMED);
 }
 
 /* Devices --------------------------------------------------------------- */
@@ -405,31 +410,46 @@ device_list (ClaveServer       *self,
   clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
 }
 
-typedef enum {
-  DEVICE_CLAIM,
-  DEVICE_CONFIRM,
-  DEVICE_REJECT,
-} DeviceAction;
+/* Whether @record can still be claimed or answered. */
+static gboolean
+check_pending (const ClaveAuthRequestRecord  *record,
+               gint64                         now,
+               GError                       **error)
+{
+  const char *status = _clave_auth_request_status (record, now);
+
+  if (g_str_equal (status, CLAVE_REQUEST_STATUS_EXPIRED))
+    {
+      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_REQUEST_EXPIRED,
+                           "The request expired.");
+      return FALSE;
+    }
+  if (!g_str_equal (status, CLAVE_REQUEST_STATUS_PENDING))
+    {
+      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_ALREADY_ANSWERED,
+                           "The request was already answered.");
+      return FALSE;
+    }
+  return TRUE;
+}
 
 static void
-device_act (ClaveServer       *self,
-            SoupServerMessage *msg,
-            const char        *id,
-            DeviceAction       action)
+device_claim (ClaveServer       *self,
+              SoupServerMessage *msg,
+              const char        *id)
 {
   g_autoptr(ClaveDeviceRecord) device = NULL;
   g_autoptr(ClaveAuthRequestRecord) record = NULL;
   g_autoptr(JsonObject) body = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
-  const char *status;
   gint64 now = _clave_server_now ();
   gboolean changed = FALSE;
 
   body = clave_http_read_json_object (msg, NULL);
   if (body == NULL)
     return;
-  device = _clave_device_authenticate (self, msg, action == DEVICE_CLAIM);
+  device = _clave_device_authenticate (self, msg, TRUE);
   if (device == NULL)
     return;
 
@@ -439,102 +459,210 @@ device_act (ClaveServer       *self,
       _clave_http_reply_gerror (msg, error);
       return;
     }
-  status = _clave_auth_request_status (record, now);
 
-  if (action == DEVICE_CLAIM)
+  /* Push and SMS requests of others do not exist for this device; a QR
+   * request bound elsewhere was claimed by someone else. */
+  if (!g_str_equal (record->type, CLAVE_REQUEST_TYPE_QR) &&
+      g_strcmp0 (record->citizen, device->document) != 0)
     {
-      /* Push and SMS requests of others do not exist for this device; a
-       * QR request bound elsewhere was claimed by someone else. */
-      if (!g_str_equal (record->type, CLAVE_REQUEST_TYPE_QR) &&
-          g_strcmp0 (record->citizen, device->document) != 0)
+      reply_not_found (msg);
+      return;
+    }
+  if (g_str_equal (record->type, CLAVE_REQUEST_TYPE_QR) &&
+      ((record->citizen != NULL && !g_str_equal (record->citizen, device->document)) ||
+       (record->device != NULL && !g_str_equal (record->device, device->id))))
+    {
+      clave_http_reply_error (msg, SOUP_STATUS_CONFLICT, CLAVE_ERR_ALREADY_CLAIMED,
+                              "Another device already claimed this request.");
+      return;
+    }
+  if (!check_pending (record, now, &error))
+    {
+      _clave_http_reply_gerror (msg, error);
+      return;
+    }
+
+  if (record->device == NULL && g_str_equal (record->type, CLAVE_REQUEST_TYPE_QR))
+    {
+      if (!clave_store_update_auth_request (self->store, id, NULL, device->document,
+                                            device->id, now, FALSE, 0, &changed, &error))
         {
-          reply_not_found (msg);
+          clave_http_reply_internal (msg, error);
           return;
         }
-      if (g_str_equal (record->type, CLAVE_REQUEST_TYPE_QR) &&
-          ((record->citizen != NULL && !g_str_equal (record->citizen, device->document)) ||
-           (record->device != NULL && !g_str_equal (record->device, device->id))))
+      if (!changed)
         {
           clave_http_reply_error (msg, SOUP_STATUS_CONFLICT, CLAVE_ERR_ALREADY_CLAIMED,
                                   "Another device already claimed this request.");
           return;
         }
-    }
-  else if (g_strcmp0 (record->citizen, device->document) != 0 ||
-           g_str_equal (record->type, CLAVE_REQUEST_TYPE_SMS))
-    {
-      clave_http_reply_error (msg, SOUP_STATUS_FORBIDDEN, CLAVE_ERR_NOT_YOUR_REQUEST,
-                              "This request is not for this device.");
-      return;
-    }
-
-  if (g_str_equal (status, CLAVE_REQUEST_STATUS_EXPIRED))
-    {
-      clave_http_reply_error (msg, SOUP_STATUS_GONE, CLAVE_ERR_REQUEST_EXPIRED,
-                              "The request expired.");
-      return;
-    }
-  if (!g_str_equal (status, CLAVE_REQUEST_STATUS_PENDING))
-    {
-      clave_http_reply_error (msg, SOUP_STATUS_CONFLICT, CLAVE_ERR_ALREADY_ANSWERED,
-                              "The request was already answered.");
-      return;
-    }
-
-  if (action == DEVICE_CLAIM)
-    {
-      if (record->device == NULL &&
-          g_str_equal (record->type, CLAVE_REQUEST_TYPE_QR))
+      g_clear_pointer (&record, clave_auth_request_record_free);
+      record = _clave_auth_requests_load (self, id, &error);
+      if (record == NULL)
         {
-          if (!clave_store_update_auth_request (self->store, id, NULL, device->document,
-                                                       device->id, now, FALSE, 0, &changed,
-                                                       &error))
-            {
-              clave_http_reply_internal (msg, error);
-              return;
-            }
-          if (!changed)
-            {
-              clave_http_reply_error (msg, SOUP_STATUS_CONFLICT, CLAVE_ERR_ALREADY_CLAIMED,
-                                      "Another device already claimed this request.");
-              return;
-            }
-          g_clear_pointer (&record, clave_auth_request_record_free);
-          record = _clave_auth_requests_load (self, id, &error);
-          if (record == NULL)
-            {
-              _clave_http_reply_gerror (msg, error);
-              return;
-            }
+          _clave_http_reply_gerror (msg, error);
+          return;
         }
-      builder = json_builder_new ();
-      _clave_auth_request_add_object (self, builder, record, now);
-      clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
-      return;
     }
-
-  status = action == DEVICE_CONFIRM ? CLAVE_REQUEST_STATUS_CONFIRMED : CLAVE_REQUEST_STATUS_REJECTED;
-  if (!clave_store_update_auth_request (self->store, id, status, device->document,
-                                               NULL, now, FALSE, 0, &changed, &error))
-    {
-      clave_http_reply_internal (msg, error);
-      return;
-    }
-  if (!changed)
-    {
-      clave_http_reply_error (msg, SOUP_STATUS_CONFLICT, CLAVE_ERR_ALREADY_ANSWERED,
-                              "The request was already answered.");
-      return;
-    }
-  g_info ("Device %s answered %s: %s", device->id, id, status);
-  _clave_auth_requests_changed (self, id);
-
   builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "status");
-  json_builder_add_string_value (builder, status);
-  json_builder_end_object (builder);
+  _clave_auth_request_add_object (self, builder, record, now);
   clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
+}
+
+/* A device's confirm or reject, while its signature is checked in a
+ * thread and then while the answer queue stores it. */
+typedef struct {
+  ClaveServer          *server;
+  SoupServerMessage    *msg;
+  ClaveDeviceAuthCheck *check;
+  char                 *request_id;
+  char                 *citizen;
+  char                 *device_id;
+  const char           *status;
+  /* The error to answer with once the nonce is spent, or NULL. */
+  GError               *refusal;
+} Answering;
+
+static void
+answering_free (Answering *answering)
+{
+  g_object_unref (answering->server);
+  g_object_unref (answering->msg);
+  g_clear_pointer (&answering->check, clave_device_auth_check_free);
+  g_free (answering->request_id);
+  g_free (answering->citizen);
+  g_free (answering->device_id);
+  g_clear_error (&answering->refusal);
+  g_free (answering);
+}
+
+/* Answers and lets libsoup send it. */
+static void
+answering_done (Answering *answering)
+{
+  soup_server_message_unpause (answering->msg);
+  answering_free (answering);
+}
+
+/* Runs once the answer, or the nonce alone, is durably committed. */
+static void
+answered_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Answering *answering = user_data;
+  SoupServerMessage *msg = answering->msg;
+  g_autoptr(GError) error = NULL;
+  int outcome;
+
+  outcome = clave_answer_queue_submit_finish (CLAVE_ANSWER_QUEUE (source), result, &error);
+  if (outcome < 0)
+    clave_http_reply_internal (msg, error);
+  else if (outcome == CLAVE_AUTH_ANSWER_REPLAYED)
+    clave_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_REPLAYED_NONCE,
+                            "This signature nonce was already used.");
+  else if (answering->refusal != NULL)
+    _clave_http_reply_gerror (msg, answering->refusal);
+  else if (outcome == CLAVE_AUTH_ANSWER_NOT_PENDING)
+    clave_http_reply_error (msg, SOUP_STATUS_CONFLICT, CLAVE_ERR_ALREADY_ANSWERED,
+                            "The request was already answered.");
+  else
+    {
+      g_info ("Device %s answered %s: %s", answering->device_id, answering->request_id,
+              answering->status);
+      _clave_auth_requests_changed_to (answering->server, answering->request_id,
+                                       answering->citizen, answering->status);
+      reply_status (msg, answering->status);
+    }
+  answering_done (answering);
+}
+
+/* The signature verified (or not): the answer goes to the queue. */
+static void
+verified_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Answering *answering = user_data;
+  ClaveServer *self = answering->server;
+  g_autoptr(ClaveDeviceRecord) device = NULL;
+  g_autoptr(ClaveAuthRequestRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *nonce = NULL;
+  ClaveAnswerQueue *queue;
+  ClaveAuthAnswer answer = { 0 };
+  gint64 now = _clave_server_now ();
+
+  clave_device_auth_check_run_finish (result, NULL);
+  device = clave_device_auth_check_finish (answering->check, self->store, answering->msg, FALSE,
+                                           &nonce);
+  if (device == NULL)
+    {
+      answering_done (answering);
+      return;
+    }
+  queue = _clave_answer_queue (self, &error);
+  if (queue == NULL)
+    {
+      clave_http_reply_internal (answering->msg, error);
+      answering_done (answering);
+      return;
+    }
+  answering->citizen = g_strdup (device->document);
+  answering->device_id = g_strdup (device->id);
+
+  /* A refused answer spends its nonce all the same, as every signature
+   * that verified does, and is answered once that is stored. SMS
+   * requests are answered by the relying party only. */
+  record = _clave_auth_requests_load (self, answering->request_id, &answering->refusal);
+  if (record != NULL &&
+      (g_strcmp0 (record->citizen, device->document) != 0 ||
+       g_str_equal (record->type, CLAVE_REQUEST_TYPE_SMS)))
+    g_set_error_literal (&answering->refusal, CLAVE_HTTP_ERROR,
+                         CLAVE_HTTP_ERROR_NOT_YOUR_REQUEST,
+                         "This request is not for this device.");
+  else if (record != NULL)
+    check_pending (record, now, &answering->refusal);
+
+  answer.request_id = answering->refusal == NULL ? answering->request_id : NULL;
+  answer.status = answering->status;
+  answer.citizen = device->document;
+  answer.device_id = device->id;
+  answer.nonce = nonce;
+  answer.now = now;
+  clave_answer_queue_submit_async (queue, &answer, NULL, answered_cb, answering);
+}
+
+/* Confirm or reject. The signature is checked in a thread (an ECDSA
+ * verification costs more than the rest of the request), and the answer
+ * and the nonce of its signature are stored in one transaction by the
+ * answer queue, which commits the answers of many devices at once; the
+ * reply waits for that commit. */
+static void
+device_answer (ClaveServer       *self,
+               SoupServerMessage *msg,
+               const char        *id,
+               const char        *status)
+{
+  g_autoptr(JsonObject) body = NULL;
+  ClaveDeviceAuthCheck *check;
+  Answering *answering;
+
+  body = clave_http_read_json_object (msg, NULL);
+  if (body == NULL)
+    return;
+  check = _clave_device_auth_check_new (self, msg);
+  if (check == NULL)
+    return;
+
+  answering = g_new0 (Answering, 1);
+  answering->server = g_object_ref (self);
+  answering->msg = g_object_ref (msg);
+  answering->check = check;
+  answering->request_id = g_strdup (id);
+  answering->status = status;
+  soup_server_message_pause (msg);
+  clave_device_auth_check_run_async (check, NULL, verified_cb, answering);
 }
 
 static void
@@ -688,23 +816,23 @@ _clave_routes_mobile (ClaveServer       *self,
     }
   if (g_str_has_prefix (path, CLAVE_PATH_DEVICE_REQUEST_PREFIX))
     {
-      DeviceAction action;
+      const char *status = NULL;
 
       id = path_id (path, CLAVE_PATH_DEVICE_REQUEST_PREFIX, &suffix);
       if (id == NULL)
         return FALSE;
-      if (g_str_equal (suffix, CLAVE_DEVICE_REQUEST_SUFFIX_CLAIM))
-        action = DEVICE_CLAIM;
-      else if (g_str_equal (suffix, CLAVE_DEVICE_REQUEST_SUFFIX_CONFIRM))
-        action = DEVICE_CONFIRM;
+      if (g_str_equal (suffix, CLAVE_DEVICE_REQUEST_SUFFIX_CONFIRM))
+        status = CLAVE_REQUEST_STATUS_CONFIRMED;
       else if (g_str_equal (suffix, CLAVE_DEVICE_REQUEST_SUFFIX_REJECT))
-        action = DEVICE_REJECT;
-      else
+        status = CLAVE_REQUEST_STATUS_REJECTED;
+      else if (!g_str_equal (suffix, CLAVE_DEVICE_REQUEST_SUFFIX_CLAIM))
         return FALSE;
       if (!method_is (msg, SOUP_METHOD_POST))
         reply_method_not_allowed (msg, "POST");
+      else if (status == NULL)
+        device_claim (self, msg, id);
       else
-        device_act (self, msg, id, action);
+        device_answer (self, msg, id, status);
       return TRUE;
     }
   if (g_str_equal (path, CLAVE_PATH_DEVICE_HISTORY))

@@ -3,8 +3,6 @@
 
 #include "config.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
 
 #include "clave-demo-site.h"
@@ -17,7 +15,6 @@
 #include "clave-trust-anchors.h"
 
 #define PURGE_INTERVAL_SECS 600
-#define STARTED_KEY "clave-started-us"
 
 G_DEFINE_FINAL_TYPE (ClaveServer, clave_server, G_TYPE_OBJECT)
 
@@ -30,6 +27,13 @@ clave_server_config_new (void)
   config->port = 8443;
   config->sms_resend_interval = CLAVE_SMS_RESEND_INTERVAL_DEFAULT;
   config->sms_code_ttl = CLAVE_SMS_CODE_TTL_SECS;
+  config->handshake_timeout = CLAVE_TRANSPORT_HANDSHAKE_TIMEOUT_DEFAULT;
+  config->header_timeout = CLAVE_TRANSPORT_HEADER_TIMEOUT_DEFAULT;
+  config->body_timeout = CLAVE_TRANSPORT_BODY_TIMEOUT_DEFAULT;
+  config->idle_timeout = CLAVE_TRANSPORT_IDLE_TIMEOUT_DEFAULT;
+  config->max_connections = CLAVE_TRANSPORT_MAX_CONNECTIONS_DEFAULT;
+  config->max_connections_per_address = CLAVE_TRANSPORT_MAX_PER_ADDRESS_DEFAULT;
+  config->request_retention_days = CLAVE_REQUEST_RETENTION_DAYS_DEFAULT;
   return config;
 }
 
@@ -47,6 +51,13 @@ config_copy (const ClaveServerConfig *config)
   copy->sms_code_ttl = config->sms_code_ttl;
   copy->trust_anchors = g_strdup (config->trust_anchors);
   copy->intermediates = g_strdup (config->intermediates);
+  copy->handshake_timeout = config->handshake_timeout;
+  copy->header_timeout = config->header_timeout;
+  copy->body_timeout = config->body_timeout;
+  copy->idle_timeout = config->idle_timeout;
+  copy->max_connections = config->max_connections;
+  copy->max_connections_per_address = config->max_connections_per_address;
+  copy->request_retention_days = config->request_retention_days;
   return copy;
 }
 
@@ -313,7 +324,9 @@ host_is_ours (ClaveServer *self,
 }
 
 /* A request for another name than ours: a signature made for another
- * service, or a client confused by DNS. Refused before its body is read. */
+ * service, or a client confused by DNS. Refused before its body is read,
+ * as is a request whose framing or Host is ambiguous, which both early
+ * handlers check first through here. */
 gboolean
 _clave_server_check_host (ClaveServer       *self,
                           SoupServerMessage *msg)
@@ -321,6 +334,9 @@ _clave_server_check_host (ClaveServer       *self,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *value = soup_message_headers_get_one (headers, "Host");
   g_autofree char *host = NULL;
+
+  if (!clave_http_check_framing (msg))
+    return FALSE;
 
   /* Without a Host header (HTTP/1.0) libsoup names the local address. */
   if (value == NULL || *value == '\0')
@@ -354,49 +370,11 @@ handle_early (SoupServer        *soup,
 }
 
 static void
-on_request_started (SoupServer        *soup,
-                    SoupServerMessage *msg,
-                    gpointer           user_data)
-{
-  GSocket *socket = soup_server_message_get_socket (msg);
-  gint64 now = g_get_monotonic_time ();
-
-  /* Answers are written in pieces (headers, body, TLS records): without
-   * this, Nagle's algorithm holds the last piece until the client's
-   * delayed ACK, some 40 ms per request on an idle keep-alive
-   * connection. */
-  if (socket != NULL && g_object_get_data (G_OBJECT (socket), "clave-nodelay") == NULL)
-    {
-      g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-      g_object_set_data (G_OBJECT (socket), "clave-nodelay", GINT_TO_POINTER (1));
-    }
-
-  g_object_set_data_full (G_OBJECT (msg), STARTED_KEY, g_memdup2 (&now, sizeof now), g_free);
-}
-
-static void
-log_request (SoupServerMessage *msg,
-             const char        *outcome)
-{
-  const gint64 *started = g_object_get_data (G_OBJECT (msg), STARTED_KEY);
-  GUri *uri = soup_server_message_get_uri (msg);
-  double ms = started != NULL ? (double) (g_get_monotonic_time () - *started) / 1000.0 : 0.0;
-
-  /* Method, path, status and time only: bodies, queries and headers hold
-   * tokens, codes and personal data. */
-  g_info ("%s %s %u %.1f ms%s%s",
-          soup_server_message_get_method (msg) != NULL ? soup_server_message_get_method (msg) : "-",
-          uri != NULL ? g_uri_get_path (uri) : "-",
-          soup_server_message_get_status (msg), ms,
-          outcome != NULL ? " " : "", outcome != NULL ? outcome : "");
-}
-
-static void
 on_request_finished (SoupServer        *soup,
                      SoupServerMessage *msg,
                      gpointer           user_data)
 {
-  log_request (msg, NULL);
+  clave_http_log_request (msg, NULL);
 }
 
 static void
@@ -404,7 +382,7 @@ on_request_aborted (SoupServer        *soup,
                     SoupServerMessage *msg,
                     gpointer           user_data)
 {
-  log_request (msg, "(aborted)");
+  clave_http_log_request (msg, "(aborted)");
 }
 
 static gboolean
@@ -486,14 +464,27 @@ clave_server_new (const ClaveServerConfig  *config,
   g_autofree char *db_path = NULL;
   g_autofree char *server_header = NULL;
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autoptr(GError) local_error = NULL;
   static const char * const fixed_names[] = { "localhost", "127.0.0.1", "::1" };
+  ClaveTransportLimits limits = {
+    .handshake_timeout = config->handshake_timeout,
+    .header_timeout = config->header_timeout,
+    .body_timeout = config->body_timeout,
+    .idle_timeout = config->idle_timeout,
+    .max_connections = config->max_connections,
+    .max_connections_per_address = config->max_connections_per_address,
+  };
 
   g_return_val_if_fail (config != NULL && config->state_dir != NULL, NULL);
 
   self = g_object_new (CLAVE_TYPE_SERVER, NULL);
   self->config = config_copy (config);
 
-  if (!clave_state_dir_prepare (config->state_dir, error))
+  /* A state directory the service cannot write would let it start and
+   * then answer 500 to every request that writes: better not to start,
+   * and say why. */
+  if (!clave_state_dir_prepare (config->state_dir, error) ||
+      !clave_state_check_writable (config->state_dir, error))
     return NULL;
 
   self->secret = clave_state_load_secret (config->state_dir, error);
@@ -504,6 +495,15 @@ clave_server_new (const ClaveServerConfig  *config,
   self->store = clave_sqlite_store_new (db_path, error);
   if (self->store == NULL)
     return NULL;
+  /* The purge is a write: SQLite opens a database it cannot write (a
+   * read-only file, a journal it cannot create) read-only, silently. */
+  if (!clave_store_purge (self->store, _clave_server_now (), &local_error))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_READ_ONLY,
+                   "Cannot write the database %s (%s): the state directory and its files "
+                   "must be writable by the service", db_path, local_error->message);
+      return NULL;
+    }
 
   /* The listening address is a name clients use too (unless it is a
    * wildcard). */
@@ -538,18 +538,15 @@ clave_server_new (const ClaveServerConfig  *config,
     return NULL;
 
   server_header = g_strdup_printf ("clave-server/%s", PACKAGE_VERSION);
-  self->soup = g_object_new (SOUP_TYPE_SERVER,
-                             "tls-certificate", certificate,
-                             "server-header", server_header,
-                             NULL);
+  /* No TLS certificate and no listener: the transport does both. */
+  self->soup = g_object_new (SOUP_TYPE_SERVER, "server-header", server_header, NULL);
   soup_server_add_early_handler (self->soup, NULL, handle_early, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
-  g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started), self);
   g_signal_connect (self->soup, "request-finished", G_CALLBACK (on_request_finished), self);
   g_signal_connect (self->soup, "request-aborted", G_CALLBACK (on_request_aborted), self);
+  self->transport = clave_transport_new (self->soup, certificate, &limits);
   _clave_auth_requests_init (self);
 
-  purge_cb (self);
   self->purge_id = g_timeout_add_seconds (PURGE_INTERVAL_SECS, purge_cb, self);
 
   return g_steal_pointer (&self);
@@ -561,8 +558,7 @@ clave_server_listen (ClaveServer  *self,
 {
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GInetAddress) inet = NULL;
-  GSList *uris;
-  int port = -1;
+  guint port;
 
   g_return_val_if_fail (CLAVE_IS_SERVER (self), FALSE);
 
@@ -575,18 +571,14 @@ clave_server_listen (ClaveServer  *self,
     }
   address = g_inet_socket_address_new (inet, (guint16) self->config->port);
 
-  if (!soup_server_listen (self->soup, address, SOUP_SERVER_LISTEN_HTTPS, error))
+  if (!clave_transport_listen (self->transport, G_INET_SOCKET_ADDRESS (address), error))
     return FALSE;
-
-  uris = soup_server_get_uris (self->soup);
-  if (uris != NULL)
-    port = g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  port = g_inet_socket_address_get_port (clave_transport_get_address (self->transport));
 
   if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
-    self->url = g_strdup_printf ("https://[%s]:%d", self->config->address, port);
+    self->url = g_strdup_printf ("https://[%s]:%u", self->config->address, port);
   else
-    self->url = g_strdup_printf ("https://%s:%d", self->config->address, port);
+    self->url = g_strdup_printf ("https://%s:%u", self->config->address, port);
 
   return TRUE;
 }
@@ -612,6 +604,8 @@ clave_server_shutdown (ClaveServer *self)
 
   g_clear_handle_id (&self->purge_id, g_source_remove);
   _clave_auth_requests_shutdown (self);
+  if (self->transport != NULL)
+    clave_transport_shutdown (self->transport);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   if (self->sms != NULL)
@@ -630,6 +624,7 @@ clave_server_dispose (GObject *object)
     _clave_auth_requests_shutdown (self);
   g_clear_pointer (&self->waiters, g_hash_table_unref);
   g_clear_pointer (&self->push_clients, g_hash_table_unref);
+  g_clear_object (&self->transport);
   g_clear_object (&self->soup);
   g_clear_object (&self->sms);
   g_clear_object (&self->store);

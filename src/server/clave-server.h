@@ -18,6 +18,16 @@ typedef struct {
   char   *intermediates;         /* directory of intermediate CA certificates;
                                   * NULL: "intermediates" beside trust_anchors,
                                   * if there is one */
+  /* Timeouts (seconds) and caps of connections (clave-transport.h). */
+  guint   handshake_timeout;
+  guint   header_timeout;
+  guint   body_timeout;
+  guint   idle_timeout;
+  guint   max_connections;
+  guint   max_connections_per_address;
+  /* Days past requests of relying parties are kept (docs/clave-server.1
+   * --request-retention-days). */
+  guint   request_retention_days;
 } ClaveServerConfig;
 
 ClaveServerConfig *clave_server_config_new  (void);

@@ -17,7 +17,26 @@ struct _ClaveSqliteStore
   /* SQL text -> sqlite3_stmt*, prepared once and reused. */
   GHashTable *statements;
   int         schema_version;
+  /* Busy waiting (busy_wait()): the write generation last seen, and when
+   * the current wait began. */
+  guint       seen_generation;
+  gint64      busy_since;
 };
+
+/* The service writes through two connections, the main loop's and the
+ * answer queue's (clave-answer-queue.c), so one often waits for the
+ * other's commit. SQLite's own busy handler sleeps 1, 2, 5, 10… ms
+ * between tries, which would stall the main loop for longer than the
+ * commit it waits for: instead, every write transaction of this process
+ * bumps this generation when it ends, and a waiting connection tries
+ * again as soon as it changes (and every millisecond anyway, for other
+ * processes such as clave-admin). */
+static GMutex write_mutex;
+static GCond  write_cond;
+static guint  write_generation;
+
+#define BUSY_TIMEOUT_USEC  (5 * G_USEC_PER_SEC)
+#define BUSY_POLL_USEC     1000
 
 static void clave_sqlite_store_iface_init (ClaveStoreInterface *iface);
 
@@ -192,6 +211,33 @@ static const char * const migrations[] = {
   ") WITHOUT ROWID;"
   "INSERT INTO counters (name, value) VALUES ('auth_request_seq', 0);"
   "ALTER TABLE devices ADD COLUMN push_key BLOB;",
+
+  /* 5: identification limits per source (docs/security.md
+   * "Identification limits"). A failure's source is a client address (an
+   * IPv6 one by its /64) or "rp:<id>" for a relying party; failures stay
+   * a day, for the per-document backstop (the index on the renamed
+   * column keeps its old name). known_sources: where a person identified
+   * with the right contrast data or connected their device from, keyed by
+   * an HMAC of document and source under the service's secret, so that
+   * no address is kept in clear for the 30 days a row lives. */
+  "ALTER TABLE identify_failures RENAME COLUMN address TO source;"
+  "CREATE TABLE known_sources ("
+  "  key       TEXT PRIMARY KEY,"
+  "  last_seen INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX known_sources_last_seen ON known_sources (last_seen);",
+
+  /* 6: speed at scale (issue 8). A citizen's pending requests are read
+   * without going through their past ones (a partial index holds only
+   * pending rows, in the order of the list); past requests leave by
+   * their creation time after the retention (--request-retention-days);
+   * the demo website's relying party is found without reading the
+   * others. Relying parties by id and by key hash already have the
+   * unique indexes of their constraints. */
+  "CREATE INDEX auth_requests_citizen_pending ON auth_requests (citizen, created_at, seq)"
+  " WHERE status = 'pending';"
+  "CREATE INDEX auth_requests_created_at ON auth_requests (created_at);"
+  "CREATE INDEX relying_parties_demo ON relying_parties (created_at, id) WHERE demo = 1;",
 };
 
 /* The SQL that differs between the two owners of SMS codes (the statement
@@ -243,6 +289,47 @@ static const FlowSql flow_sql[] = {
   },
 };
 
+/* A write transaction of this process ended (committed, rolled back, or
+ * a statement outside a transaction finished). */
+static void
+write_ended (ClaveSqliteStore *self)
+{
+  if (self->db == NULL || !sqlite3_get_autocommit (self->db))
+    return;
+  g_mutex_lock (&write_mutex);
+  g_atomic_int_inc (&write_generation);
+  g_cond_broadcast (&write_cond);
+  g_mutex_unlock (&write_mutex);
+}
+
+/* Before a statement that may wait for the write lock. */
+static void
+note_generation (ClaveSqliteStore *self)
+{
+  self->seen_generation = g_atomic_int_get (&write_generation);
+}
+
+static int
+busy_wait (void *data,
+           int   count)
+{
+  ClaveSqliteStore *self = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (count == 0)
+    self->busy_since = now;
+  if (now - self->busy_since >= BUSY_TIMEOUT_USEC)
+    return 0;
+
+  g_mutex_lock (&write_mutex);
+  while ((guint) g_atomic_int_get (&write_generation) == self->seen_generation &&
+         g_cond_wait_until (&write_cond, &write_mutex, now + BUSY_POLL_USEC))
+    ;
+  self->seen_generation = g_atomic_int_get (&write_generation);
+  g_mutex_unlock (&write_mutex);
+  return 1;
+}
+
 static gboolean
 set_db_error (ClaveSqliteStore  *self,
               GError           **error,
@@ -275,13 +362,16 @@ exec (ClaveSqliteStore  *self,
       return FALSE;
     }
 
+  note_generation (self);
   if (sqlite3_exec (self->db, sql, NULL, NULL, &message) != SQLITE_OK)
     {
       g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_FAILED,
                    "%s", message != NULL ? message : sqlite3_errmsg (self->db));
       sqlite3_free (message);
+      write_ended (self);
       return FALSE;
     }
+  write_ended (self);
   return TRUE;
 }
 
@@ -299,6 +389,7 @@ prepare (ClaveSqliteStore  *self,
       return NULL;
     }
 
+  note_generation (self);
   stmt = g_hash_table_lookup (self->statements, sql);
   if (stmt != NULL)
     {
@@ -348,9 +439,33 @@ step_done (ClaveSqliteStore  *self,
     {
       set_db_error (self, error, what);
       sqlite3_reset (stmt);
+      write_ended (self);
       return FALSE;
     }
   sqlite3_reset (stmt);
+  write_ended (self);
+  return TRUE;
+}
+
+/* Whether @sql, a query with ?1 = @value, finds a row. */
+static gboolean
+any_row (ClaveSqliteStore  *self,
+         const char        *sql,
+         gint64             value,
+         gboolean          *found,
+         GError           **error)
+{
+  sqlite3_stmt *stmt = prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, value);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_db_error (self, error, "look up");
+  *found = rc == SQLITE_ROW;
   return TRUE;
 }
 
@@ -472,7 +587,7 @@ open_database (ClaveSqliteStore  *self,
     }
 
   sqlite3_extended_result_codes (self->db, 1);
-  sqlite3_busy_timeout (self->db, 5000);
+  sqlite3_busy_handler (self->db, busy_wait, self);
 
   /* synchronous=FULL: a write the service acknowledged survives a power
    * cut, not only a crash. */
@@ -508,6 +623,13 @@ clave_sqlite_store_get_schema_version (ClaveSqliteStore *self)
 {
   g_return_val_if_fail (CLAVE_IS_SQLITE_STORE (self), -1);
   return self->schema_version;
+}
+
+struct sqlite3 *
+clave_sqlite_store_get_db (ClaveSqliteStore *self)
+{
+  g_return_val_if_fail (CLAVE_IS_SQLITE_STORE (self), NULL);
+  return self->db;
 }
 
 /* Identities and citizens ------------------------------------------------ */
@@ -666,7 +788,7 @@ clave_sqlite_store_get_citizen (ClaveStore  *store,
 static gboolean
 clave_sqlite_store_add_identify_failure (ClaveStore  *store,
                                          const char  *document,
-                                         const char  *address,
+                                         const char  *source,
                                          gint64       now,
                                          GError     **error)
 {
@@ -674,27 +796,28 @@ clave_sqlite_store_add_identify_failure (ClaveStore  *store,
   sqlite3_stmt *stmt;
 
   stmt = prepare (self,
-                  "INSERT INTO identify_failures (document, address, created_at)"
+                  "INSERT INTO identify_failures (document, source, created_at)"
                   " VALUES (?1, ?2, ?3)",
                   error);
   if (stmt == NULL)
     return FALSE;
 
   bind_text (stmt, 1, document);
-  bind_text (stmt, 2, address);
+  bind_text (stmt, 2, source);
   sqlite3_bind_int64 (stmt, 3, now);
   return step_done (self, stmt, "add identify failure", error);
 }
 
-/* Runs @sql, a query of one time column with parameters ?1 = @value and
- * ?2 = @since, into an array of gint64. */
+/* Runs @sql, a query of one time column with parameters ?1 = @value,
+ * ?2 = @since and, if not NULL, ?3 = @value2, into an array of gint64. */
 static GArray *
-list_times (ClaveSqliteStore  *self,
-            const char        *sql,
-            const char        *value,
-            gint64             since,
-            const char        *what,
-            GError           **error)
+list_times_full (ClaveSqliteStore  *self,
+                 const char        *sql,
+                 const char        *value,
+                 gint64             since,
+                 const char        *value2,
+                 const char        *what,
+                 GError           **error)
 {
   g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
   sqlite3_stmt *stmt;
@@ -706,6 +829,8 @@ list_times (ClaveSqliteStore  *self,
 
   bind_text (stmt, 1, value);
   sqlite3_bind_int64 (stmt, 2, since);
+  if (value2 != NULL)
+    bind_text (stmt, 3, value2);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gint64 t = sqlite3_column_int64 (stmt, 0);
@@ -722,23 +847,91 @@ list_times (ClaveSqliteStore  *self,
 }
 
 static GArray *
-clave_sqlite_store_list_identify_failures (ClaveStore       *store,
-                                           ClaveFailureKey   key,
-                                           const char       *value,
-                                           gint64            since,
-                                           GError          **error)
+list_times (ClaveSqliteStore  *self,
+            const char        *sql,
+            const char        *value,
+            gint64             since,
+            const char        *what,
+            GError           **error)
+{
+  return list_times_full (self, sql, value, since, NULL, what, error);
+}
+
+static GArray *
+clave_sqlite_store_list_identify_failures (ClaveStore  *store,
+                                           const char  *document,
+                                           const char  *source,
+                                           gint64       since,
+                                           GError     **error)
 {
   ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
 
-  if (key == CLAVE_FAILURE_BY_DOCUMENT)
+  if (document != NULL && source != NULL)
+    return list_times_full (self,
+                            "SELECT created_at FROM identify_failures"
+                            " WHERE document = ?1 AND created_at >= ?2 AND source = ?3"
+                            " ORDER BY created_at",
+                            document, since, source, "list identify failures", error);
+  if (document != NULL)
     return list_times (self,
                        "SELECT created_at FROM identify_failures"
                        " WHERE document = ?1 AND created_at >= ?2 ORDER BY created_at",
-                       value, since, "list identify failures", error);
+                       document, since, "list identify failures", error);
   return list_times (self,
                      "SELECT created_at FROM identify_failures"
-                     " WHERE address = ?1 AND created_at >= ?2 ORDER BY created_at",
-                     value, since, "list identify failures", error);
+                     " WHERE source = ?1 AND created_at >= ?2 ORDER BY created_at",
+                     source, since, "list identify failures", error);
+}
+
+static gboolean
+clave_sqlite_store_touch_known_source (ClaveStore  *store,
+                                       const char  *key,
+                                       gint64       now,
+                                       GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self,
+                  "INSERT INTO known_sources (key, last_seen) VALUES (?1, ?2)"
+                  " ON CONFLICT (key) DO UPDATE"
+                  " SET last_seen = MAX (last_seen, excluded.last_seen)",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, key);
+  sqlite3_bind_int64 (stmt, 2, now);
+  return step_done (self, stmt, "touch known source", error);
+}
+
+static gboolean
+clave_sqlite_store_get_known_source (ClaveStore  *store,
+                                     const char  *key,
+                                     gint64      *last_seen,
+                                     GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *last_seen = 0;
+  stmt = prepare (self, "SELECT last_seen FROM known_sources WHERE key = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_text (stmt, 1, key);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *last_seen = sqlite3_column_int64 (stmt, 0);
+  else if (rc != SQLITE_DONE)
+    {
+      set_db_error (self, error, "get known source");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
 }
 
 /* Activations ------------------------------------------------------------ */
@@ -1234,6 +1427,48 @@ clave_sqlite_store_deactivate_device (ClaveStore  *store,
          check_changed (self, "deactivate device", error);
 }
 
+/* Inside a transaction: forgets the nonces of signatures that can no
+ * longer be accepted. */
+static gboolean
+purge_nonces (ClaveSqliteStore  *self,
+              gint64             before,
+              GError           **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "DELETE FROM nonces WHERE created_at < ?1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, before);
+  return step_done (self, stmt, "purge nonces", error);
+}
+
+/* Inside a transaction: remembers @nonce; @fresh is FALSE when it was
+ * there already. */
+static gboolean
+insert_nonce (ClaveSqliteStore  *self,
+              const char        *device_id,
+              const char        *nonce,
+              gint64             now,
+              gboolean          *fresh,
+              GError           **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self,
+                  "INSERT INTO nonces (device, nonce, created_at) VALUES (?1, ?2, ?3)"
+                  " ON CONFLICT DO NOTHING",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, device_id);
+  bind_text (stmt, 2, nonce);
+  sqlite3_bind_int64 (stmt, 3, now);
+  if (!step_done (self, stmt, "use nonce", error))
+    return FALSE;
+  *fresh = sqlite3_changes (self->db) == 1;
+  return TRUE;
+}
+
 static gboolean
 clave_sqlite_store_use_nonce (ClaveStore  *store,
                               const char  *device_id,
@@ -1244,31 +1479,12 @@ clave_sqlite_store_use_nonce (ClaveStore  *store,
                               GError     **error)
 {
   ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
-  sqlite3_stmt *stmt;
 
   if (!begin (self, error))
     return FALSE;
-
-  stmt = prepare (self, "DELETE FROM nonces WHERE created_at < ?1", error);
-  if (stmt == NULL)
+  if (!purge_nonces (self, now - keep_secs, error) ||
+      !insert_nonce (self, device_id, nonce, now, fresh, error))
     return rollback (self);
-  sqlite3_bind_int64 (stmt, 1, now - keep_secs);
-  if (!step_done (self, stmt, "purge nonces", error))
-    return rollback (self);
-
-  stmt = prepare (self,
-                  "INSERT INTO nonces (device, nonce, created_at) VALUES (?1, ?2, ?3)"
-                  " ON CONFLICT DO NOTHING",
-                  error);
-  if (stmt == NULL)
-    return rollback (self);
-  bind_text (stmt, 1, device_id);
-  bind_text (stmt, 2, nonce);
-  sqlite3_bind_int64 (stmt, 3, now);
-  if (!step_done (self, stmt, "use nonce", error))
-    return rollback (self);
-
-  *fresh = sqlite3_changes (self->db) == 1;
   return commit (self, error);
 }
 
@@ -1345,7 +1561,18 @@ clave_sqlite_store_redact_expired_codes (ClaveStore  *store,
                                          gint64       now,
                                          GError     **error)
 {
-  return redact_expired (CLAVE_SQLITE_STORE (store), now, error);
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  gboolean found = FALSE;
+
+  /* Called before every request: an UPDATE takes the write lock even
+   * when it matches nothing, and would wait for the answer queue's
+   * commit; reading first (the same partial index) does not. */
+  if (!any_row (self,
+                "SELECT 1 FROM sms_outbox"
+                " WHERE redacted_body IS NOT NULL AND code_expires_at <= ?1 LIMIT 1",
+                now, &found, error))
+    return FALSE;
+  return !found || redact_expired (self, now, error);
 }
 
 static gboolean
@@ -1359,11 +1586,19 @@ clave_sqlite_store_purge (ClaveStore  *store,
   if (!begin (self, error))
     return FALSE;
 
+  /* Kept as long as they count towards the per-document backstop. */
   stmt = prepare (self, "DELETE FROM identify_failures WHERE created_at < ?1", error);
   if (stmt == NULL)
     return rollback (self);
-  sqlite3_bind_int64 (stmt, 1, now - CLAVE_IDENTIFY_WINDOW_SECS);
+  sqlite3_bind_int64 (stmt, 1, now - CLAVE_IDENTIFY_BACKSTOP_WINDOW_SECS);
   if (!step_done (self, stmt, "purge identify failures", error))
+    return rollback (self);
+
+  stmt = prepare (self, "DELETE FROM known_sources WHERE last_seen < ?1", error);
+  if (stmt == NULL)
+    return rollback (self);
+  sqlite3_bind_int64 (stmt, 1, now - CLAVE_KNOWN_SOURCE_KEEP_SECS);
+  if (!step_done (self, stmt, "purge known sources", error))
     return rollback (self);
 
   stmt = prepare (self, "DELETE FROM wrong_codes WHERE created_at < ?1", error);
@@ -1373,11 +1608,7 @@ clave_sqlite_store_purge (ClaveStore  *store,
   if (!step_done (self, stmt, "purge wrong codes", error))
     return rollback (self);
 
-  stmt = prepare (self, "DELETE FROM nonces WHERE created_at < ?1", error);
-  if (stmt == NULL)
-    return rollback (self);
-  sqlite3_bind_int64 (stmt, 1, now - CLAVE_NONCE_KEEP_SECS);
-  if (!step_done (self, stmt, "purge nonces", error))
+  if (!purge_nonces (self, now - CLAVE_NONCE_KEEP_SECS, error))
     return rollback (self);
 
   if (!redact_expired (self, now, error))
@@ -1744,6 +1975,75 @@ clave_sqlite_store_add_relying_party (ClaveStore               *store,
   return step_done (self, stmt, "add relying party", error);
 }
 
+#define RELYING_PARTY_COLUMNS \
+  "SELECT id, name, origin, key_hash, created_at, demo FROM relying_parties"
+
+static ClaveRelyingParty *
+relying_party_from_row (sqlite3_stmt *stmt)
+{
+  ClaveRelyingParty *rp = g_new0 (ClaveRelyingParty, 1);
+
+  rp->id = column_text (stmt, 0);
+  rp->name = column_text (stmt, 1);
+  rp->origin = column_text (stmt, 2);
+  rp->key_hash = column_text (stmt, 3);
+  rp->created_at = sqlite3_column_int64 (stmt, 4);
+  rp->demo = sqlite3_column_int (stmt, 5) != 0;
+  return rp;
+}
+
+/* The one relying party @sql (with ?1 = @value, if not NULL) finds. */
+static ClaveRelyingParty *
+get_relying_party (ClaveSqliteStore  *self,
+                   const char        *sql,
+                   const char        *value,
+                   GError           **error)
+{
+  ClaveRelyingParty *rp = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = prepare (self, sql, error);
+  if (stmt == NULL)
+    return NULL;
+  if (value != NULL)
+    bind_text (stmt, 1, value);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    rp = relying_party_from_row (stmt);
+  else if (rc != SQLITE_DONE)
+    set_db_error (self, error, "get relying party");
+  sqlite3_reset (stmt);
+  return rp;
+}
+
+static ClaveRelyingParty *
+clave_sqlite_store_get_relying_party (ClaveStore  *store,
+                                      const char  *id,
+                                      GError     **error)
+{
+  return get_relying_party (CLAVE_SQLITE_STORE (store), RELYING_PARTY_COLUMNS " WHERE id = ?1",
+                            id, error);
+}
+
+static ClaveRelyingParty *
+clave_sqlite_store_get_relying_party_by_key_hash (ClaveStore  *store,
+                                                  const char  *key_hash,
+                                                  GError     **error)
+{
+  return get_relying_party (CLAVE_SQLITE_STORE (store),
+                            RELYING_PARTY_COLUMNS " WHERE key_hash = ?1", key_hash, error);
+}
+
+static ClaveRelyingParty *
+clave_sqlite_store_get_demo_relying_party (ClaveStore  *store,
+                                           GError     **error)
+{
+  return get_relying_party (CLAVE_SQLITE_STORE (store),
+                            RELYING_PARTY_COLUMNS " WHERE demo = 1 ORDER BY created_at, id LIMIT 1",
+                            NULL, error);
+}
+
 static GPtrArray *
 clave_sqlite_store_list_relying_parties (ClaveStore  *store,
                                          GError     **error)
@@ -1753,24 +2053,11 @@ clave_sqlite_store_list_relying_parties (ClaveStore  *store,
   sqlite3_stmt *stmt;
   int rc;
 
-  stmt = prepare (self,
-                  "SELECT id, name, origin, key_hash, created_at, demo FROM relying_parties"
-                  " ORDER BY created_at, id",
-                  error);
+  stmt = prepare (self, RELYING_PARTY_COLUMNS " ORDER BY created_at, id", error);
   if (stmt == NULL)
     return NULL;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      ClaveRelyingParty *rp = g_new0 (ClaveRelyingParty, 1);
-
-      rp->id = column_text (stmt, 0);
-      rp->name = column_text (stmt, 1);
-      rp->origin = column_text (stmt, 2);
-      rp->key_hash = column_text (stmt, 3);
-      rp->created_at = sqlite3_column_int64 (stmt, 4);
-      rp->demo = sqlite3_column_int (stmt, 5) != 0;
-      g_ptr_array_add (rps, rp);
-    }
+    g_ptr_array_add (rps, relying_party_from_row (stmt));
   if (rc != SQLITE_DONE)
     {
       set_db_error (self, error, "list relying parties");
@@ -1998,35 +2285,31 @@ clave_sqlite_store_list_expired_auth_requests (ClaveStore  *store,
                              NULL, now, 0, error);
 }
 
+/* Inside a transaction: the change of clave_store_update_auth_request(),
+ * with the next history seq when something changed (@changed). */
 static gboolean
-clave_sqlite_store_update_auth_request (ClaveStore  *store,
-                                        const char  *id,
-                                        const char  *status,
-                                        const char  *citizen,
-                                        const char  *device,
-                                        gint64       answered_at,
-                                        gboolean     count_pin_attempt,
-                                        guint        max_pin_attempts,
-                                        gboolean    *changed,
-                                        GError     **error)
+change_auth_request (ClaveSqliteStore  *self,
+                     const char        *id,
+                     const char        *status,
+                     const char        *citizen,
+                     const char        *device,
+                     gint64             answered_at,
+                     gboolean           count_pin_attempt,
+                     guint              max_pin_attempts,
+                     gboolean          *changed,
+                     GError           **error)
 {
-  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
   sqlite3_stmt *stmt;
-  gint64 seq;
 
   *changed = FALSE;
-  if (!begin (self, error))
-    return FALSE;
-  seq = next_seq (self, error);
-  if (seq < 0)
-    return rollback (self);
 
   /* Only a pending request changes; a claim only binds an unbound one (or
    * re-binds the same device). A counted PIN attempt rejects the request
-   * at the last one. */
+   * at the last one. The seq is the counter's next value, taken below
+   * only when a row changed. */
   stmt = prepare (self,
                   "UPDATE auth_requests SET"
-                  "  seq = ?2,"
+                  "  seq = (SELECT value + 1 FROM counters WHERE name = 'auth_request_seq'),"
                   "  pin_attempts = pin_attempts + ?7,"
                   "  status = CASE WHEN ?7 = 1 AND pin_attempts + 1 >= ?8 THEN 'rejected'"
                   "                ELSE IFNULL (?3, status) END,"
@@ -2041,9 +2324,8 @@ clave_sqlite_store_update_auth_request (ClaveStore  *store,
                   "  AND (?4 IS NULL OR citizen IS NULL OR citizen = ?4)",
                   error);
   if (stmt == NULL)
-    return rollback (self);
+    return FALSE;
   bind_text (stmt, 1, id);
-  sqlite3_bind_int64 (stmt, 2, seq);
   bind_text (stmt, 3, status);
   bind_text (stmt, 4, citizen);
   bind_text (stmt, 5, device);
@@ -2051,13 +2333,13 @@ clave_sqlite_store_update_auth_request (ClaveStore  *store,
   sqlite3_bind_int (stmt, 7, count_pin_attempt ? 1 : 0);
   sqlite3_bind_int (stmt, 8, (int) max_pin_attempts);
   if (!step_done (self, stmt, "update auth request", error))
-    return rollback (self);
-  *changed = sqlite3_changes (self->db) > 0;
-  if (!*changed)
-    {
-      rollback (self);
-      return TRUE;
-    }
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    return TRUE;
+  *changed = TRUE;
+
+  if (next_seq (self, error) < 0)
+    return FALSE;
 
   /* A PIN that can no longer be used leaves the outbox. */
   stmt = prepare (self,
@@ -2066,12 +2348,143 @@ clave_sqlite_store_update_auth_request (ClaveStore  *store,
                   "  AND (SELECT status FROM auth_requests WHERE id = ?1) != 'pending'",
                   error);
   if (stmt == NULL)
-    return rollback (self);
+    return FALSE;
   bind_text (stmt, 1, id);
-  if (!step_done (self, stmt, "redact pin", error))
-    return rollback (self);
+  return step_done (self, stmt, "redact pin", error);
+}
 
+static gboolean
+clave_sqlite_store_update_auth_request (ClaveStore  *store,
+                                        const char  *id,
+                                        const char  *status,
+                                        const char  *citizen,
+                                        const char  *device,
+                                        gint64       answered_at,
+                                        gboolean     count_pin_attempt,
+                                        guint        max_pin_attempts,
+                                        gboolean    *changed,
+                                        GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+
+  if (!begin (self, error))
+    return FALSE;
+  if (!change_auth_request (self, id, status, citizen, device, answered_at, count_pin_attempt,
+                            max_pin_attempts, changed, error))
+    {
+      *changed = FALSE;
+      return rollback (self);
+    }
+  if (!*changed)
+    {
+      rollback (self);
+      return TRUE;
+    }
   return commit (self, error);
+}
+
+/* Inside the transaction of clave_store_answer_auth_requests(): one
+ * answer, all of it or nothing (a savepoint). FALSE only when even the
+ * savepoint cannot be undone: the transaction is then lost. */
+static gboolean
+answer_one (ClaveSqliteStore *self,
+            ClaveAuthAnswer  *answer)
+{
+  gboolean fresh = FALSE;
+  gboolean changed = FALSE;
+
+  if (!exec (self, "SAVEPOINT answer", &answer->error))
+    return FALSE;
+
+  if (insert_nonce (self, answer->device_id, answer->nonce, answer->now, &fresh,
+                    &answer->error) &&
+      (!fresh || answer->request_id == NULL ||
+       change_auth_request (self, answer->request_id, answer->status, answer->citizen, NULL,
+                            answer->now, FALSE, 0, &changed, &answer->error)))
+    {
+      answer->result = !fresh ? CLAVE_AUTH_ANSWER_REPLAYED
+                       : changed || answer->request_id == NULL ? CLAVE_AUTH_ANSWER_DONE
+                       : CLAVE_AUTH_ANSWER_NOT_PENDING;
+      return exec (self, "RELEASE answer", NULL);
+    }
+
+  answer->result = CLAVE_AUTH_ANSWER_FAILED;
+  return exec (self, "ROLLBACK TO answer", NULL) && exec (self, "RELEASE answer", NULL);
+}
+
+static gboolean
+clave_sqlite_store_answer_auth_requests (ClaveStore       *store,
+                                         ClaveAuthAnswer  *answers,
+                                         guint             n_answers,
+                                         GError          **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  gboolean ok = TRUE;
+
+  for (guint i = 0; i < n_answers; i++)
+    {
+      answers[i].result = CLAVE_AUTH_ANSWER_FAILED;
+      answers[i].error = NULL;
+    }
+  if (n_answers == 0)
+    return TRUE;
+
+  if (!begin (self, error))
+    return FALSE;
+  if (!purge_nonces (self, answers[0].now - CLAVE_NONCE_KEEP_SECS, error))
+    return rollback (self);
+  for (guint i = 0; ok && i < n_answers; i++)
+    ok = answer_one (self, &answers[i]);
+  if (!ok)
+    g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_FAILED,
+                 "answer auth requests: %s", sqlite3_errmsg (self->db));
+  if (!ok || !commit (self, error))
+    {
+      rollback (self);
+      for (guint i = 0; i < n_answers; i++)
+        {
+          answers[i].result = CLAVE_AUTH_ANSWER_FAILED;
+          g_clear_error (&answers[i].error);
+        }
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+clave_sqlite_store_purge_auth_requests (ClaveStore  *store,
+                                        gint64       created_before,
+                                        guint        max_rows,
+                                        guint       *purged,
+                                        GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+  gboolean found = FALSE;
+
+  *purged = 0;
+  /* Called every few seconds: looking first takes no write lock. */
+  if (!any_row (self, "SELECT 1 FROM auth_requests WHERE created_at < ?1 LIMIT 1",
+                created_before, &found, error))
+    return FALSE;
+  if (!found)
+    return TRUE;
+
+  /* Oldest first, a bounded number at a time: the main loop waits for
+   * this statement (secure_delete overwrites every row it deletes). */
+  stmt = prepare (self,
+                  "DELETE FROM auth_requests WHERE rowid IN"
+                  " (SELECT rowid FROM auth_requests WHERE created_at < ?1"
+                  "  ORDER BY created_at LIMIT ?2)",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, created_before);
+  sqlite3_bind_int64 (stmt, 2, max_rows);
+  if (!step_done (self, stmt, "purge auth requests", error))
+    return FALSE;
+  *purged = (guint) sqlite3_changes (self->db);
+  return TRUE;
 }
 
 static void
@@ -2103,6 +2516,8 @@ clave_sqlite_store_iface_init (ClaveStoreInterface *iface)
   iface->get_citizen = clave_sqlite_store_get_citizen;
   iface->add_identify_failure = clave_sqlite_store_add_identify_failure;
   iface->list_identify_failures = clave_sqlite_store_list_identify_failures;
+  iface->touch_known_source = clave_sqlite_store_touch_known_source;
+  iface->get_known_source = clave_sqlite_store_get_known_source;
   iface->create_activation = clave_sqlite_store_create_activation;
   iface->get_activation = clave_sqlite_store_get_activation;
   iface->store_code = clave_sqlite_store_store_code;
@@ -2134,6 +2549,11 @@ clave_sqlite_store_iface_init (ClaveStoreInterface *iface)
   iface->list_history = clave_sqlite_store_list_history;
   iface->list_expired_auth_requests = clave_sqlite_store_list_expired_auth_requests;
   iface->update_auth_request = clave_sqlite_store_update_auth_request;
+  iface->get_relying_party = clave_sqlite_store_get_relying_party;
+  iface->get_relying_party_by_key_hash = clave_sqlite_store_get_relying_party_by_key_hash;
+  iface->get_demo_relying_party = clave_sqlite_store_get_demo_relying_party;
+  iface->answer_auth_requests = clave_sqlite_store_answer_auth_requests;
+  iface->purge_auth_requests = clave_sqlite_store_purge_auth_requests;
   iface->close = clave_sqlite_store_close;
 }
 

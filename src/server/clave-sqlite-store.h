@@ -14,5 +14,8 @@ ClaveStore *clave_sqlite_store_new                (const char        *path,
                                                    GError           **error);
 /* The schema version the file has after opening (PRAGMA user_version). */
 int         clave_sqlite_store_get_schema_version (ClaveSqliteStore  *self);
+/* The connection, for tests that look at what its statements did
+ * (sqlite3_next_stmt(), sqlite3_stmt_status()). Never write with it. */
+struct sqlite3 *clave_sqlite_store_get_db         (ClaveSqliteStore  *self);
 
 G_END_DECLS

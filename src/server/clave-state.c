@@ -4,9 +4,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "clave-crypto.h"
 #include "clave-state.h"
@@ -41,6 +43,38 @@ clave_state_dir_prepare (const char  *dir,
       return FALSE;
     }
 
+  return TRUE;
+}
+
+gboolean
+clave_state_check_writable (const char  *dir,
+                            GError     **error)
+{
+  g_autofree char *path = g_build_filename (dir, ".clave-write-check-XXXXXX", NULL);
+  static const char probe[] = "clave-server";
+  int saved_errno = 0;
+  int fd;
+
+  fd = g_mkstemp_full (path, O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0)
+    saved_errno = errno;
+  else
+    {
+      errno = 0;
+      if (write (fd, probe, sizeof probe) != (ssize_t) sizeof probe || fsync (fd) != 0)
+        saved_errno = errno != 0 ? errno : EIO;
+      if (close (fd) != 0 && saved_errno == 0)
+        saved_errno = errno;
+      g_unlink (path);
+    }
+
+  if (saved_errno != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   "Cannot write in the state directory %s (%s): it must be writable by the "
+                   "service", dir, g_strerror (saved_errno));
+      return FALSE;
+    }
   return TRUE;
 }
 

@@ -19,6 +19,11 @@ G_BEGIN_DECLS
 /* Creates @dir (and parents) if needed and makes it 0700. */
 gboolean  clave_state_dir_prepare  (const char  *dir,
                                     GError     **error);
+/* Creates, writes, syncs and removes a file in @dir: FALSE, with a
+ * message saying so, when the directory cannot be written (permissions,
+ * a read-only or full file system). */
+gboolean  clave_state_check_writable (const char  *dir,
+                                      GError     **error);
 char     *clave_state_db_path      (const char  *dir);
 /* Reads STATE_DIR/secret.key, creating it (0600) on first use. */
 GBytes   *clave_state_load_secret  (const char  *dir,

@@ -213,21 +213,41 @@ clave_store_get_citizen (ClaveStore  *self,
 gboolean
 clave_store_add_identify_failure (ClaveStore  *self,
                                   const char  *document,
-                                  const char  *address,
+                                  const char  *source,
                                   gint64       now,
                                   GError     **error)
 {
-  STORE_CALL (add_identify_failure, FALSE, document, address, now, error);
+  STORE_CALL (add_identify_failure, FALSE, document, source, now, error);
 }
 
 GArray *
-clave_store_list_identify_failures (ClaveStore       *self,
-                                    ClaveFailureKey   key,
-                                    const char       *value,
-                                    gint64            since,
-                                    GError          **error)
+clave_store_list_identify_failures (ClaveStore  *self,
+                                    const char  *document,
+                                    const char  *source,
+                                    gint64       since,
+                                    GError     **error)
 {
-  STORE_CALL (list_identify_failures, NULL, key, value, since, error);
+  g_return_val_if_fail (document != NULL || source != NULL, NULL);
+
+  STORE_CALL (list_identify_failures, NULL, document, source, since, error);
+}
+
+gboolean
+clave_store_touch_known_source (ClaveStore  *self,
+                                const char  *key,
+                                gint64       now,
+                                GError     **error)
+{
+  STORE_CALL (touch_known_source, FALSE, key, now, error);
+}
+
+gboolean
+clave_store_get_known_source (ClaveStore  *self,
+                              const char  *key,
+                              gint64      *last_seen,
+                              GError     **error)
+{
+  STORE_CALL (get_known_source, FALSE, key, last_seen, error);
 }
 
 gboolean
@@ -523,6 +543,48 @@ clave_store_update_auth_request (ClaveStore  *self,
 {
   STORE_CALL (update_auth_request, FALSE, id, status, citizen, device, answered_at,
               count_pin_attempt, max_pin_attempts, changed, error);
+}
+
+ClaveRelyingParty *
+clave_store_get_relying_party (ClaveStore  *self,
+                               const char  *id,
+                               GError     **error)
+{
+  STORE_CALL (get_relying_party, NULL, id, error);
+}
+
+ClaveRelyingParty *
+clave_store_get_relying_party_by_key_hash (ClaveStore  *self,
+                                           const char  *key_hash,
+                                           GError     **error)
+{
+  STORE_CALL (get_relying_party_by_key_hash, NULL, key_hash, error);
+}
+
+ClaveRelyingParty *
+clave_store_get_demo_relying_party (ClaveStore  *self,
+                                    GError     **error)
+{
+  STORE_CALL (get_demo_relying_party, NULL, error);
+}
+
+gboolean
+clave_store_answer_auth_requests (ClaveStore       *self,
+                                  ClaveAuthAnswer  *answers,
+                                  guint             n_answers,
+                                  GError          **error)
+{
+  STORE_CALL (answer_auth_requests, FALSE, answers, n_answers, error);
+}
+
+gboolean
+clave_store_purge_auth_requests (ClaveStore  *self,
+                                 gint64       created_before,
+                                 guint        max_rows,
+                                 guint       *purged,
+                                 GError     **error)
+{
+  STORE_CALL (purge_auth_requests, FALSE, created_before, max_rows, purged, error);
 }
 
 void

@@ -147,6 +147,35 @@ typedef struct {
   char   *rp_origin;
 } ClaveAuthRequestRecord;
 
+/* What became of one answer of clave_store_answer_auth_requests(). */
+typedef enum {
+  /* The nonce is spent and the request answered, both committed. */
+  CLAVE_AUTH_ANSWER_DONE,
+  /* The nonce was used already: nothing changed. */
+  CLAVE_AUTH_ANSWER_REPLAYED,
+  /* The nonce is spent; the request was no longer pending (or is bound
+   * to another citizen), so it kept its answer. */
+  CLAVE_AUTH_ANSWER_NOT_PENDING,
+  /* The database refused this answer: nothing of it changed. */
+  CLAVE_AUTH_ANSWER_FAILED,
+} ClaveAuthAnswerResult;
+
+/* A device's answer to an authentication request, with the nonce of its
+ * signature (docs/protocol.md "Device signatures"): the two are stored
+ * together or not at all. */
+typedef struct {
+  /* NULL: only the nonce is spent (a refused answer: its signature
+   * verified, so its nonce is used all the same). */
+  const char            *request_id;
+  const char            *status;       /* CLAVE_REQUEST_STATUS_CONFIRMED or _REJECTED */
+  const char            *citizen;      /* the device's citizen */
+  const char            *device_id;
+  const char            *nonce;
+  gint64                 now;
+  ClaveAuthAnswerResult  result;       /* out */
+  GError                *error;        /* out: why FAILED; the caller frees it */
+} ClaveAuthAnswer;
+
 typedef struct {
   gint64  id;
   char   *phone;
@@ -158,11 +187,6 @@ typedef struct {
 #define CLAVE_OUTBOX_QUEUED    "queued"
 #define CLAVE_OUTBOX_DELIVERED "delivered"
 #define CLAVE_OUTBOX_FAILED    "failed"
-
-typedef enum {
-  CLAVE_FAILURE_BY_DOCUMENT,
-  CLAVE_FAILURE_BY_ADDRESS,
-} ClaveFailureKey;
 
 void                   clave_identity_free          (ClaveIdentity         *identity);
 void                   clave_citizen_free           (ClaveCitizen          *citizen);
@@ -209,13 +233,21 @@ struct _ClaveStoreInterface
                                                     GError                     **error);
   gboolean                (*add_identify_failure)  (ClaveStore                  *self,
                                                     const char                  *document,
-                                                    const char                  *address,
+                                                    const char                  *source,
                                                     gint64                       now,
                                                     GError                     **error);
   GArray                 *(*list_identify_failures)(ClaveStore                  *self,
-                                                    ClaveFailureKey              key,
-                                                    const char                  *value,
+                                                    const char                  *document,
+                                                    const char                  *source,
                                                     gint64                       since,
+                                                    GError                     **error);
+  gboolean                (*touch_known_source)    (ClaveStore                  *self,
+                                                    const char                  *key,
+                                                    gint64                       now,
+                                                    GError                     **error);
+  gboolean                (*get_known_source)      (ClaveStore                  *self,
+                                                    const char                  *key,
+                                                    gint64                      *last_seen,
                                                     GError                     **error);
   gboolean                (*create_activation)     (ClaveStore                  *self,
                                                     const ClaveActivationRecord *record,
@@ -354,6 +386,23 @@ struct _ClaveStoreInterface
                                                     guint                        max_pin_attempts,
                                                     gboolean                    *changed,
                                                     GError                     **error);
+  ClaveRelyingParty      *(*get_relying_party)     (ClaveStore                  *self,
+                                                    const char                  *id,
+                                                    GError                     **error);
+  ClaveRelyingParty      *(*get_relying_party_by_key_hash) (ClaveStore          *self,
+                                                    const char                  *key_hash,
+                                                    GError                     **error);
+  ClaveRelyingParty      *(*get_demo_relying_party) (ClaveStore                 *self,
+                                                    GError                     **error);
+  gboolean                (*answer_auth_requests)  (ClaveStore                  *self,
+                                                    ClaveAuthAnswer             *answers,
+                                                    guint                        n_answers,
+                                                    GError                     **error);
+  gboolean                (*purge_auth_requests)   (ClaveStore                  *self,
+                                                    gint64                       created_before,
+                                                    guint                        max_rows,
+                                                    guint                       *purged,
+                                                    GError                     **error);
   void                    (*close)                 (ClaveStore                  *self);
 };
 
@@ -372,16 +421,31 @@ gboolean               clave_store_put_citizen           (ClaveStore            
 ClaveCitizen          *clave_store_get_citizen           (ClaveStore                  *self,
                                                           const char                  *document,
                                                           GError                     **error);
+/* A failed identification of @document from @source (a client address
+ * or a relying party, see clave-identify.c). */
 gboolean               clave_store_add_identify_failure  (ClaveStore                  *self,
                                                           const char                  *document,
-                                                          const char                  *address,
+                                                          const char                  *source,
                                                           gint64                       now,
                                                           GError                     **error);
-/* Times (gint64 seconds, ascending) of failures at or after @since. */
+/* Times (gint64 seconds, ascending) of failures at or after @since of
+ * @document, from @source, or both; NULL matches any (not both NULL). */
 GArray                *clave_store_list_identify_failures (ClaveStore                 *self,
-                                                          ClaveFailureKey              key,
-                                                          const char                  *value,
+                                                          const char                  *document,
+                                                          const char                  *source,
                                                           gint64                       since,
+                                                          GError                     **error);
+/* Notes that @key (an opaque digest of a document and a source) was seen
+ * at @now. */
+gboolean               clave_store_touch_known_source    (ClaveStore                  *self,
+                                                          const char                  *key,
+                                                          gint64                       now,
+                                                          GError                     **error);
+/* When @key was last seen: 0 when never, or so long ago that the row was
+ * purged. */
+gboolean               clave_store_get_known_source      (ClaveStore                  *self,
+                                                          const char                  *key,
+                                                          gint64                      *last_seen,
                                                           GError                     **error);
 /* In one transaction: adds @record and replaces (CLAVE_ACTIVATION_REPLACED)
  * the citizen's earlier pending or verified activations, whose codes are
@@ -535,6 +599,19 @@ gboolean    clave_store_add_relying_party   (ClaveStore                   *store
 /* Oldest first (ClaveRelyingParty). */
 GPtrArray  *clave_store_list_relying_parties (ClaveStore                  *store,
                                                     GError                      **error);
+/* The relying party with this id, through its primary key. */
+ClaveRelyingParty *clave_store_get_relying_party (ClaveStore              *store,
+                                                  const char              *id,
+                                                  GError                 **error);
+/* The relying party whose API key has the SHA-256 @key_hash (hex),
+ * through the unique index on the hash: no scan, however many there are.
+ * The caller still compares the hash it gets in constant time. */
+ClaveRelyingParty *clave_store_get_relying_party_by_key_hash (ClaveStore  *store,
+                                                  const char              *key_hash,
+                                                  GError                 **error);
+/* The demo website's relying party (clave-admin seed-demo), if any. */
+ClaveRelyingParty *clave_store_get_demo_relying_party (ClaveStore         *store,
+                                                  GError                 **error);
 /* In one transaction: adds @record with the next history seq and, with
  * @sms_body, queues the SMS (redacted to @redacted_body once the request
  * is answered or expires). */
@@ -578,6 +655,25 @@ gboolean    clave_store_update_auth_request (ClaveStore                   *store
                                                     gboolean                      count_pin_attempt,
                                                     guint                         max_pin_attempts,
                                                     gboolean                     *changed,
+                                                    GError                      **error);
+
+/* In one transaction (one commit, so one sync of the log for all of
+ * them): for each answer, spends its nonce and answers its request, or
+ * changes neither; sets each answer's result (and error, when FAILED).
+ * FALSE when the transaction failed: then nothing of any answer was
+ * stored. */
+gboolean    clave_store_answer_auth_requests (ClaveStore                  *store,
+                                                    ClaveAuthAnswer              *answers,
+                                                    guint                         n_answers,
+                                                    GError                      **error);
+/* Deletes at most @max_rows requests created before @created_before
+ * (the retention, docs/clave-server.1 --request-retention-days), oldest
+ * first; @purged: how many. A request is never deleted while it can still
+ * be answered: the retention is far longer than any request lives. */
+gboolean    clave_store_purge_auth_requests (ClaveStore                   *store,
+                                                    gint64                        created_before,
+                                                    guint                         max_rows,
+                                                    guint                        *purged,
                                                     GError                      **error);
 
 void                   clave_store_close                 (ClaveStore                  *self);

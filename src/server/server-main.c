@@ -17,24 +17,36 @@
 #include "clave-server.h"
 #include "clave-state.h"
 #include "clave-tls.h"
+#include "clave-transport.h"
 
 /* The SMS text states the TTL; more than a day makes no sense for a code
  * and would let the number grow to six digits, like the code. */
 #define MAX_SMS_CODE_TTL      86400
 #define MAX_RESEND_INTERVAL   3600
 
-/* TLS 1.2 or later (docs/protocol.md "Transport"). glib-networking gives
- * no way to choose the versions of a server connection, but GnuTLS
- * applies the [overrides] of its system-wide configuration file to every
- * session; it reads that file, named by GNUTLS_SYSTEM_PRIORITY_FILE, when
- * the library loads. So clave-server writes its own file and, unless it
- * was already started with it, runs itself again with the variable set. */
+/* TLS 1.2 or later, and only AEAD cipher suites (docs/protocol.md
+ * "Transport"). glib-networking gives no way to choose the versions or
+ * suites of a server connection, but GnuTLS applies the [overrides] of
+ * its system-wide configuration file to every session; it reads that
+ * file, named by GNUTLS_SYSTEM_PRIORITY_FILE, when the library loads. So
+ * clave-server writes its own file and, unless it was already started
+ * with it, runs itself again with the variable set. Without SHA-1 as a
+ * MAC and without the CBC ciphers, GnuTLS's NORMAL keeps GCM, CCM and
+ * ChaCha20-Poly1305 (TLS 1.2 CBC is the Lucky Thirteen family and has
+ * nothing a client of this service needs). */
 #define TLS_POLICY_FILE_NAME  "gnutls-priority.conf"
 #define TLS_POLICY                                                           \
-  "# Written by clave-server (docs/security.md): TLS 1.2 or later.\n"       \
+  "# Written by clave-server (docs/security.md): TLS 1.2 or later, AEAD\n" \
+  "# cipher suites only.\n"                                                 \
   "[overrides]\n"                                                            \
   "disabled-version = tls1.0\n"                                              \
-  "disabled-version = tls1.1\n"
+  "disabled-version = tls1.1\n"                                              \
+  "tls-disabled-mac = sha1\n"                                                \
+  "tls-disabled-cipher = aes-128-cbc\n"                                      \
+  "tls-disabled-cipher = aes-256-cbc\n"                                      \
+  "tls-disabled-cipher = camellia-128-cbc\n"                                 \
+  "tls-disabled-cipher = camellia-256-cbc\n"                                 \
+  "tls-disabled-cipher = 3des-cbc\n"
 #define GNUTLS_PRIORITY_FILE_ENV "GNUTLS_SYSTEM_PRIORITY_FILE"
 /* Set in the environment of the second run only: it must not run itself
  * a third time. */
@@ -55,6 +67,23 @@ fail (const char *message)
 {
   g_printerr ("clave-server: %s\n", message);
   return 1;
+}
+
+/* Checks one option of seconds or a count, in [@min, @max]. */
+static gboolean
+option_in_range (const char *name,
+                 int         value,
+                 int         min,
+                 int         max,
+                 guint      *out)
+{
+  if (value < min || value > max)
+    {
+      g_printerr ("clave-server: %s must be between %d and %d\n", name, min, max);
+      return FALSE;
+    }
+  *out = (guint) value;
+  return TRUE;
 }
 
 /* Returns TRUE when GnuTLS runs with the TLS policy; otherwise replaces
@@ -131,6 +160,13 @@ main (int    argc,
   int port = 8443;
   int resend_interval = CLAVE_SMS_RESEND_INTERVAL_DEFAULT;
   int code_ttl = CLAVE_SMS_CODE_TTL_SECS;
+  int handshake_timeout = CLAVE_TRANSPORT_HANDSHAKE_TIMEOUT_DEFAULT;
+  int header_timeout = CLAVE_TRANSPORT_HEADER_TIMEOUT_DEFAULT;
+  int body_timeout = CLAVE_TRANSPORT_BODY_TIMEOUT_DEFAULT;
+  int idle_timeout = CLAVE_TRANSPORT_IDLE_TIMEOUT_DEFAULT;
+  int max_connections = CLAVE_TRANSPORT_MAX_CONNECTIONS_DEFAULT;
+  int max_per_address = CLAVE_TRANSPORT_MAX_PER_ADDRESS_DEFAULT;
+  int retention_days = CLAVE_REQUEST_RETENTION_DAYS_DEFAULT;
   gboolean print_ca_path = FALSE;
   gboolean version = FALSE;
   GLogLevelFlags threshold = G_LOG_LEVEL_INFO;
@@ -159,6 +195,22 @@ main (int    argc,
       "Directory of intermediate CA certificates (PEM or DER) that complete the chains of "
       "proofs, never trusted by themselves (default: \"intermediates\" beside "
       "--trust-anchors, if there is one)", "DIR" },
+    { "handshake-timeout", 0, 0, G_OPTION_ARG_INT, &handshake_timeout,
+      "Seconds a client has to finish the TLS handshake (default 10)", "SECS" },
+    { "header-timeout", 0, 0, G_OPTION_ARG_INT, &header_timeout,
+      "Seconds a client has to send a whole request head (default 10)", "SECS" },
+    { "body-timeout", 0, 0, G_OPTION_ARG_INT, &body_timeout,
+      "Seconds a client has to send a whole request body (default 30)", "SECS" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
+      "Seconds a connection may wait for its next request (default 60)", "SECS" },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
+      "Connections open at once, in all (default 1024)", "N" },
+    { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_per_address,
+      "Connections open at once from one client address, an IPv6 /64 counting as one "
+      "(default 64)", "N" },
+    { "request-retention-days", 0, 0, G_OPTION_ARG_INT, &retention_days,
+      "Days answered and expired requests of relying parties are kept, then deleted "
+      "(default 180)", "DAYS" },
     { "print-ca-path", 0, 0, G_OPTION_ARG_NONE, &print_ca_path,
       "Create the CA if needed, print the path of its PEM file and exit", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
@@ -195,6 +247,22 @@ main (int    argc,
     return fail ("--sms-resend-interval must be between 0 and 3600");
   if (code_ttl < 1 || code_ttl > MAX_SMS_CODE_TTL)
     return fail ("--sms-code-ttl must be between 1 and 86400");
+  if (!option_in_range ("--handshake-timeout", handshake_timeout, 1,
+                        CLAVE_TRANSPORT_TIMEOUT_MAX, &config->handshake_timeout) ||
+      !option_in_range ("--header-timeout", header_timeout, 1, CLAVE_TRANSPORT_TIMEOUT_MAX,
+                        &config->header_timeout) ||
+      !option_in_range ("--body-timeout", body_timeout, 1, CLAVE_TRANSPORT_TIMEOUT_MAX,
+                        &config->body_timeout) ||
+      !option_in_range ("--idle-timeout", idle_timeout, 1, CLAVE_TRANSPORT_TIMEOUT_MAX,
+                        &config->idle_timeout) ||
+      !option_in_range ("--max-connections", max_connections, 1,
+                        CLAVE_TRANSPORT_CONNECTIONS_MAX, &config->max_connections) ||
+      !option_in_range ("--max-connections-per-address", max_per_address, 1,
+                        CLAVE_TRANSPORT_CONNECTIONS_MAX, &config->max_connections_per_address) ||
+      !option_in_range ("--request-retention-days", retention_days,
+                        CLAVE_REQUEST_RETENTION_DAYS_MIN, CLAVE_REQUEST_RETENTION_DAYS_MAX,
+                        &config->request_retention_days))
+    return 1;
 
   clave_log_init (threshold);
 

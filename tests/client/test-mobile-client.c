@@ -767,6 +767,83 @@ test_push_channel_unknown_device (Fixture       *fixture,
   watch_clear (&watch);
 }
 
+/* Issue 8: the person hears of failed identifications with their
+ * document. */
+
+typedef struct {
+  guint  count;
+  gint64 since;
+  gint64 last;
+} Failures;
+
+static void
+on_failed_identifications (ClavePushChannel *channel,
+                           guint             count,
+                           gint64            since,
+                           gint64            last,
+                           Failures         *failures)
+{
+  failures->count = count;
+  failures->since = since;
+  failures->last = last;
+}
+
+static gboolean
+has_failures (gpointer data)
+{
+  return ((Failures *) data)->count > 0;
+}
+
+static void
+identify_wrongly (Device *device)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean registered = FALSE;
+
+  clave_service_client_identify_async (device->client, CLAVE_TEST_LUCIA_DOCUMENT, "validity_date",
+                                       "2030-01-01", NULL, client_test_store_result, &result);
+  client_test_wait_result (&result);
+  g_assert_false (clave_service_client_identify_finish (device->client, result, &registered, NULL,
+                                                        &error));
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_IDENTIFICATION_FAILED);
+}
+
+static void
+test_push_channel_failed_identifications (Fixture       *fixture,
+                                          gconstpointer  data)
+{
+  Device *lucia = fixture->lucia;
+  g_autoptr(ClavePushChannel) channel = clave_push_channel_new (lucia->client, lucia->push_key,
+                                                               lucia->device_id);
+  gint64 before = g_get_real_time () / G_USEC_PER_SEC;
+  Failures failures = { 0 };
+
+  g_signal_connect (channel, "failed-identifications", G_CALLBACK (on_failed_identifications),
+                    &failures);
+  clave_push_channel_start (channel);
+  wait_for (is_online, channel, "the push channel to be online");
+
+  for (guint i = 0; i < CLAVE_PUSH_FAILURES_NOTICE_MIN; i++)
+    identify_wrongly (lucia);
+  wait_for (has_failures, &failures, "the failed identifications");
+  g_assert_cmpuint (failures.count, ==, CLAVE_PUSH_FAILURES_NOTICE_MIN);
+  g_assert_cmpint (failures.since, >=, before);
+  g_assert_cmpint (failures.last, >=, failures.since);
+  g_assert_cmpint (clave_push_channel_get_state (channel), ==, CLAVE_PUSH_STATE_ONLINE);
+
+  /* Told again on reconnect, with the newest count. */
+  clave_push_channel_stop (channel);
+  identify_wrongly (lucia);
+  failures.count = 0;
+  clave_push_channel_start (channel);
+  wait_for (has_failures, &failures, "the failed identifications after reconnecting");
+  g_assert_cmpuint (failures.count, ==, CLAVE_PUSH_FAILURES_NOTICE_MIN + 1);
+
+  g_signal_handlers_disconnect_by_data (channel, &failures);
+  clave_push_channel_stop (channel);
+}
+
 /* Backoff against a port nothing listens on. */
 
 static gboolean
@@ -934,6 +1011,7 @@ main (int argc, char **argv)
   ADD ("history-sync", test_history_sync);
   ADD ("push-channel", test_push_channel);
   ADD ("push-channel-unknown-device", test_push_channel_unknown_device);
+  ADD ("push-channel-failed-identifications", test_push_channel_failed_identifications);
 #undef ADD
   g_test_add_func ("/mobile-client/backoff-delays", test_backoff_delays);
   g_test_add_func ("/mobile-client/backoff-closed-port", test_backoff_closed_port);

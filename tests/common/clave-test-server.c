@@ -27,6 +27,7 @@ struct _ClaveTestServer
   char        *base_url;
   char        *ca_file;
   char        *admin_path;
+  char        *log_path;
   GSubprocess *process;
 };
 
@@ -72,6 +73,7 @@ clave_test_server_free (ClaveTestServer *self)
   g_free (self->base_url);
   g_free (self->ca_file);
   g_free (self->admin_path);
+  g_free (self->log_path);
   g_free (self);
 }
 
@@ -261,6 +263,11 @@ clave_test_server_start_with_flags (const char *const    *extra_args,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  if (flags & CLAVE_TEST_SERVER_LOG_TO_FILE)
+    {
+      self->log_path = g_build_filename (self->tmp_dir, "server.log", NULL);
+      g_subprocess_launcher_set_stderr_file_path (launcher, self->log_path);
+    }
   self->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
                                                 error);
   if (self->process == NULL)
@@ -386,6 +393,27 @@ clave_test_server_is_running (ClaveTestServer *self)
   /* GSubprocess reaps the child from GLib's worker thread, so this turns
    * NULL without anyone iterating a main loop. */
   return self->process != NULL && g_subprocess_get_identifier (self->process) != NULL;
+}
+
+GPid
+clave_test_server_get_pid (ClaveTestServer *self)
+{
+  const char *id;
+
+  g_return_val_if_fail (self != NULL, 0);
+  id = g_subprocess_get_identifier (self->process);
+  return id != NULL ? (GPid) g_ascii_strtoll (id, NULL, 10) : 0;
+}
+
+char *
+clave_test_server_read_log (ClaveTestServer *self)
+{
+  char *contents = NULL;
+
+  g_return_val_if_fail (self != NULL && self->log_path != NULL, NULL);
+  if (!g_file_get_contents (self->log_path, &contents, NULL, NULL))
+    return g_strdup ("");
+  return contents;
 }
 
 void

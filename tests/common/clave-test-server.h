@@ -30,6 +30,9 @@ typedef enum {
   /* Start without --trust-anchors: identify offers ["sms"] only and every
    * certificate proof is certificate_untrusted. */
   CLAVE_TEST_SERVER_NO_TRUST_ANCHORS   = 1 << 0,
+  /* The server's log (stderr) goes to a file that
+   * clave_test_server_read_log() returns, not to the test's stderr. */
+  CLAVE_TEST_SERVER_LOG_TO_FILE        = 1 << 1,
 } ClaveTestServerFlags;
 
 /* Starts the server with "--state-dir DIR --port 0 --address 127.0.0.1"
@@ -67,6 +70,11 @@ char            *clave_test_server_last_sms_code  (ClaveTestServer    *self,
                                                    const char         *phone,
                                                    GError            **error);
 gboolean         clave_test_server_is_running     (ClaveTestServer    *self);
+/* The server's process id (the same after it runs itself again for its
+ * TLS policy). */
+GPid             clave_test_server_get_pid        (ClaveTestServer    *self);
+/* What the server logged so far (CLAVE_TEST_SERVER_LOG_TO_FILE only). */
+char            *clave_test_server_read_log       (ClaveTestServer    *self);
 /* SIGTERM, waits (up to 20 s, then SIGKILL), asserts that the server
  * exited with status 0, removes the state dir and frees @self. */
 void             clave_test_server_stop           (ClaveTestServer    *self);

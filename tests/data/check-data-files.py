@@ -91,6 +91,13 @@ def check_unit(path):
     wrong = [f'{k}={service(k)} (want {v!r})' for k, v in wanted.items() if service(k)[-1:] != [v]]
     check(not wrong, 'clave-server.service is hardened (dynamic user, read-only system, no caps)',
           wrong)
+    # --max-connections' default (1024) plus CLAVE_TRANSPORT_RESERVED_FDS (64),
+    # src/server/clave-transport.h: the unit's system-call filter forbids
+    # setrlimit(), so the service cannot raise its own limit.
+    limit = service('LimitNOFILE')[-1:]
+    check(limit and limit[0].isdigit() and int(limit[0]) >= 1024 + 64,
+          'clave-server.service allows the descriptors of its connections (LimitNOFILE)',
+          [f'LimitNOFILE={limit}'])
 
 
 def check_desktop(path, app_id):

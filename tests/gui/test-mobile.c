@@ -761,6 +761,96 @@ run_expiry (GuiFixture *fixture)
   g_assert_cmpstr (request_outcome (fixture), ==, "rejected");
 }
 
+/* Issue 8: somebody fails to log in with the person's document, from
+ * another address; the home page of their device says so, and what to
+ * do. */
+static SoupSession *
+stranger_session (GuiFixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsDatabase) database = NULL;
+  g_autoptr(GSocketAddress) local = g_inet_socket_address_new_from_string ("127.0.0.2", 0);
+
+  database = g_tls_file_database_new (clave_test_server_get_ca_file (fixture->server), &error);
+  g_assert_no_error (error);
+  return soup_session_new_with_options ("tls-database", database, "timeout", 30,
+                                        "local-address", local, NULL);
+}
+
+static void
+fail_identify (GuiFixture  *fixture,
+               SoupSession *session)
+{
+  g_autofree char *url = g_strconcat (clave_test_server_get_base_url (fixture->server),
+                                      "/v1/identify", NULL);
+  g_autoptr(SoupMessage) message = soup_message_new ("POST", url);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *json = "{\"document\":\"12345678Z\","
+                     "\"contrast\":{\"kind\":\"validity_date\",\"value\":\"2030-01-01\"}}";
+
+  body = g_bytes_new_static (json, strlen (json));
+  soup_message_set_request_body_from_bytes (message, "application/json", body);
+  answer = soup_session_send_and_read (session, message, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (message), ==, 401);
+}
+
+static void
+run_failed_logins (GuiFixture *fixture)
+{
+  g_autoptr(SoupSession) stranger = NULL;
+  GtkWidget *row;
+
+  activate (fixture);
+  stranger = stranger_session (fixture);
+  g_assert_false (gui_visible (fixture, "home_failures_group"));
+
+  /* Two might be the person's own typing: nothing. */
+  fail_identify (fixture, stranger);
+  fail_identify (fixture, stranger);
+  gui_settle (500);
+  g_assert_false (gui_visible (fixture, "home_failures_group"));
+
+  /* The third is shown: how many and since when, and what to do. */
+  fail_identify (fixture, stranger);
+  gui_wait_until (gui_visible (fixture, "home_failures_group"));
+  g_assert_true (g_str_has_prefix (gui_text (fixture, "home_failures_row"),
+                                   "3 failed attempts to log in with your document since "));
+  row = gui_find (GTK_WIDGET (fixture->window), "home_failures_row");
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                                   "If it was not you, there is nothing you need to do"));
+  g_assert_null (strstr (gui_text (fixture, "home_failures_row"), "127.0.0.2"));
+  gui_assert_fits_width (fixture, 360);
+  gui_screenshot (GTK_WIDGET (fixture->window), "home-failed-logins");
+
+  /* Dismissed, it stays away (also when the channel reconnects)… */
+  gui_activate (fixture, "home_failures_dismiss_button");
+  gui_wait_until (!gui_visible (fixture, "home_failures_group"));
+  {
+    gint64 seen_last = 0;
+    guint seen_count = 0;
+
+    g_settings_get (fixture->settings, "failed-identifications-seen", "(xu)", &seen_last,
+                    &seen_count);
+    g_assert_cmpint (seen_last, >, 0);
+    g_assert_cmpuint (seen_count, ==, 3);
+  }
+  g_assert_cmpuint (clave_application_get_failed_identifications (fixture->app, NULL), ==, 0);
+
+  /* …until a newer failure. */
+  fail_identify (fixture, stranger);
+  gui_wait_until (gui_visible (fixture, "home_failures_group"));
+  g_assert_true (g_str_has_prefix (gui_text (fixture, "home_failures_row"), "4 failed attempts"));
+}
+
+static void
+test_failed_logins (void)
+{
+  gui_run (TRUE, run_failed_logins);
+}
+
 static void
 test_expiry (void)
 {
@@ -789,6 +879,7 @@ main (int   argc,
   g_test_add_func ("/gui/mobile/expiry", test_expiry);
   g_test_add_func ("/gui/mobile/background", test_background);
   g_test_add_func ("/gui/mobile/push-latency", test_latency);
+  g_test_add_func ("/gui/mobile/failed-logins", test_failed_logins);
 
   ret = g_test_run ();
   g_clear_pointer (&notifications, g_ptr_array_unref);

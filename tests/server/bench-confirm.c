@@ -1,251 +1,282 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "clave-protocol.h"
+#include "load-util.h"
 #include "server-test-util.h"
 
 /* Benchmarks of the service on loopback (meson benchmark):
- * - confirmations per second against clave-server over HTTPS, one client
- *   on one keep-alive TLS connection, each request signed by the device
- *   key; and, in the same run, the same signed POSTs against a bare
- *   libsoup HTTPS handler (same certificate, answers 200 {}), for the
- *   ratio. The client is a minimal HTTP/1.1 writer over GIO's TLS (one
- *   write per request): libsoup's synchronous client, used by the tests,
- *   costs several times what the service does and would hide it;
+ *
+ * - confirmations per second against clave-server over HTTPS, each
+ *   request signed by the device key, on several keep-alive connections
+ *   at once (one client thread each), against a bare handler in a
+ *   process of its own (bench-bare-server) that does the same work
+ *   besides the application: the same transport, certificate and TLS
+ *   policy, the body read whole, an answer of the same size. Every
+ *   request is built and signed before the clock starts, so that the
+ *   client spends its time on TLS and HTTP only, and its CPU time is
+ *   reported: a client that used two whole cores would be measuring
+ *   itself. The two run interleaved (clave-server first in even rounds,
+ *   the bare handler first in odd ones), CLAVE_BENCH_RUNS rounds (at
+ *   least 3), and each round gives one ratio; min, median and max are
+ *   reported, with the load average before and after. clave-server keeps
+ *   synchronous=FULL: an answer is on disk before its 200.
  * - push latency: from the relying party's create call to the device's
  *   WebSocket receiving the event, p50/p95 over 100 requests.
- * CLAVE_BENCH_N sets the number of confirmations (default 2000). */
+ *
+ * Environment: CLAVE_BENCH_N confirmations a run (default 4000),
+ * CLAVE_BENCH_CONNECTIONS (default 16), CLAVE_BENCH_RUNS (default 3),
+ * CLAVE_BENCH_BARE=libsoup to let libsoup listen in the bare handler
+ * (keep-alive of its own, no timers) instead of clave-server's
+ * transport. CLAVE_SERVER may name another build of clave-server (the
+ * requests are put in its database directly, so any schema since
+ * version 4 does).
+ *
+ *   meson test -C BUILD --benchmark bench-confirm -v */
 
 #define LATENCY_SAMPLES 100
 
+/* The client threads start together. */
 typedef struct {
-  GMainContext *context;
-  GMainLoop    *loop;
-  SoupServer   *soup;
-  char         *base;
-  GMutex        lock;
-  GCond         ready;
-  const char   *cert_file;
-  const char   *key_file;
-} Bare;
+  GMutex lock;
+  GCond  cond;
+  guint  ready;
+  gboolean go;
+} StartLine;
 
-/* As clave-server does for its sockets (on_request_started). */
-static void
-bare_started (SoupServer        *soup,
-              SoupServerMessage *msg,
-              gpointer           user_data)
-{
-  GSocket *socket = soup_server_message_get_socket (msg);
+typedef struct {
+  guint16      port;
+  const char  *ca_file;
+  GPtrArray   *requests;      /* char*: this connection's */
+  StartLine   *start;
+  guint        failures;
+  char        *first_failure;
+} Client;
 
-  if (socket != NULL)
-    g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-}
-
-/* The client too: a request is written in pieces as well. */
-static void
-client_network_event (SoupMessage        *msg,
-                      GSocketClientEvent  event,
-                      GIOStream          *connection,
-                      gpointer            user_data)
-{
-  if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION (connection))
-    g_socket_set_option (g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection)),
-                         IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-}
-
-static void
-client_request_queued (SoupSession *session,
-                       SoupMessage *msg,
-                       gpointer     user_data)
-{
-  g_signal_connect (msg, "network-event", G_CALLBACK (client_network_event), NULL);
-}
-
-static void
-bare_handler (SoupServer        *soup,
-              SoupServerMessage *msg,
-              const char        *path,
-              GHashTable        *query,
-              gpointer           user_data)
-{
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, "{}", 2);
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-}
+typedef struct {
+  double secs;
+  double client_cpu;          /* seconds */
+  double server_cpu;          /* seconds */
+  guint  n;
+} RunResult;
 
 static gpointer
-bare_thread (gpointer user_data)
+client_thread (gpointer user_data)
 {
-  Bare *bare = user_data;
+  Client *client = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GTlsCertificate) certificate = NULL;
-  g_autoptr(GInetAddress) inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (inet, 0);
-  GSList *uris;
+  g_autoptr(LoadConn) conn = load_conn_open (client->port, client->ca_file, &error);
 
-  g_main_context_push_thread_default (bare->context);
-  certificate = g_tls_certificate_new_from_files (bare->cert_file, bare->key_file, &error);
   g_assert_no_error (error);
-  bare->soup = g_object_new (SOUP_TYPE_SERVER, "tls-certificate", certificate, NULL);
-  soup_server_add_handler (bare->soup, NULL, bare_handler, NULL, NULL);
-  g_signal_connect (bare->soup, "request-started", G_CALLBACK (bare_started), NULL);
-  soup_server_listen (bare->soup, address, SOUP_SERVER_LISTEN_HTTPS, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (bare->soup);
-  g_mutex_lock (&bare->lock);
-  bare->base = g_strdup_printf ("https://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_cond_signal (&bare->ready);
-  g_mutex_unlock (&bare->lock);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_mutex_lock (&client->start->lock);
+  client->start->ready++;
+  g_cond_broadcast (&client->start->cond);
+  while (!client->start->go)
+    g_cond_wait (&client->start->cond, &client->start->lock);
+  g_mutex_unlock (&client->start->lock);
 
-  g_main_loop_run (bare->loop);
-  soup_server_disconnect (bare->soup);
-  g_clear_object (&bare->soup);
-  g_main_context_pop_thread_default (bare->context);
+  for (guint i = 0; i < client->requests->len; i++)
+    {
+      const char *request = g_ptr_array_index (client->requests, i);
+      g_autofree char *body = NULL;
+      guint status = 0;
+
+      if (!load_conn_exchange (conn, request, strlen (request), &status, &body, &error))
+        g_error ("request failed: %s", error->message);
+      if (status != SOUP_STATUS_OK && client->failures++ == 0)
+        client->first_failure = g_strdup_printf ("%u %s", status, body);
+    }
   return NULL;
 }
 
+/* Sends @requests over @connections connections at once. */
+static RunResult
+run_requests (guint16      port,
+              const char  *ca_file,
+              GPtrArray   *requests,
+              guint        connections,
+              GPid         server_pid)
+{
+  g_autofree Client *clients = g_new0 (Client, connections);
+  g_autofree GThread **threads = g_new0 (GThread *, connections);
+  StartLine start = { 0 };
+  RunResult result = { 0 };
+  double cpu_before, server_before;
+  gint64 started;
 
-/* A minimal keep-alive HTTP/1.1 client over TLS. */
+  g_mutex_init (&start.lock);
+  g_cond_init (&start.cond);
+  for (guint c = 0; c < connections; c++)
+    {
+      clients[c].port = port;
+      clients[c].ca_file = ca_file;
+      clients[c].start = &start;
+      clients[c].requests = g_ptr_array_new ();
+    }
+  for (guint i = 0; i < requests->len; i++)
+    g_ptr_array_add (clients[i % connections].requests, g_ptr_array_index (requests, i));
+  for (guint c = 0; c < connections; c++)
+    threads[c] = g_thread_new ("bench-client", client_thread, &clients[c]);
+
+  /* Connected and shaken hands: the clock starts. */
+  g_mutex_lock (&start.lock);
+  while (start.ready < connections)
+    g_cond_wait (&start.cond, &start.lock);
+  cpu_before = load_self_cpu_secs ();
+  server_before = load_proc_cpu_secs (server_pid);
+  started = g_get_monotonic_time ();
+  start.go = TRUE;
+  g_cond_broadcast (&start.cond);
+  g_mutex_unlock (&start.lock);
+
+  for (guint c = 0; c < connections; c++)
+    g_thread_join (threads[c]);
+  result.secs = (double) (g_get_monotonic_time () - started) / G_USEC_PER_SEC;
+  result.client_cpu = load_self_cpu_secs () - cpu_before;
+  result.server_cpu = load_proc_cpu_secs (server_pid) - server_before;
+  result.n = requests->len;
+
+  for (guint c = 0; c < connections; c++)
+    {
+      if (clients[c].failures > 0)
+        g_error ("%u answers were not 200, the first: %s", clients[c].failures,
+                 clients[c].first_failure);
+      g_ptr_array_unref (clients[c].requests);
+    }
+  g_mutex_clear (&start.lock);
+  g_cond_clear (&start.cond);
+  return result;
+}
+
+/* @n pending push requests of @citizen, put in the database directly:
+ * through the API each would cost a commit of its own, minutes for a
+ * long run. */
+static GPtrArray *
+insert_pending (ClaveTestServer *server,
+                const char      *rp_id,
+                const char      *citizen,
+                guint            round,
+                guint            n)
+{
+  g_autofree char *path = test_server_db_path (server);
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  sqlite3 *db = test_db_open (path);
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                       "INSERT INTO auth_requests (id, rp, type, status, citizen,"
+                                       "  verification_code, created_at, expires_at, seq)"
+                                       " VALUES (?1, ?2, 'push', 'pending', ?3, '123', ?4,"
+                                       "  ?4 + 300, (SELECT value FROM counters"
+                                       "             WHERE name = 'auth_request_seq') + ?5)",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  for (guint i = 0; i < n; i++)
+    {
+      char *id = g_strdup_printf ("req_bench%u_%06u", round, i);
+
+      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, rp_id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 3, citizen, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 4, now);
+      sqlite3_bind_int64 (stmt, 5, i + 1);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+      sqlite3_reset (stmt);
+      g_ptr_array_add (ids, id);
+    }
+  sqlite3_finalize (stmt);
+  {
+    g_autofree char *bump = g_strdup_printf ("UPDATE counters SET value = value + %u"
+                                             " WHERE name = 'auth_request_seq'", n);
+
+    g_assert_cmpint (sqlite3_exec (db, bump, NULL, NULL, NULL), ==, SQLITE_OK);
+  }
+  g_assert_cmpint (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  return ids;
+}
+
+/* The bare handler: bench-bare-server, beside this program. */
 typedef struct {
-  GSocketClient    *client;
-  GIOStream        *conn;
-  GDataInputStream *in;
-  GTlsDatabase     *database;
-  char             *authority;   /* "127.0.0.1:PORT" */
-} RawClient;
+  GSubprocess *process;
+  guint16      port;
+} Bare;
 
 static void
-raw_event (GSocketClient      *client,
-           GSocketClientEvent  event,
-           GSocketConnectable *connectable,
-           GIOStream          *connection,
-           gpointer            user_data)
+bare_start (Bare            *bare,
+            ClaveTestServer *server)
 {
-  RawClient *raw = user_data;
+  const char *state_dir = clave_test_server_get_state_dir (server);
+  g_autofree char *cert = g_build_filename (state_dir, "tls", "server.pem", NULL);
+  g_autofree char *key = g_build_filename (state_dir, "tls", "server-key.pem", NULL);
+  g_autofree char *policy = g_build_filename (state_dir, "tls", "gnutls-priority.conf", NULL);
+  g_autofree char *program = g_test_build_filename (G_TEST_BUILT, "server",
+                                                    "bench-bare-server", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  const char *libsoup = g_strcmp0 (g_getenv ("CLAVE_BENCH_BARE"), "libsoup") == 0 ? "--libsoup"
+                                                                                   : NULL;
 
-  if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION (connection))
-    g_socket_set_option (g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection)),
-                         IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  else if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING)
-    g_tls_connection_set_database (G_TLS_CONNECTION (connection), raw->database);
+  /* The TLS policy clave-server runs under (docs/security.md). */
+  g_assert_true (g_file_test (policy, G_FILE_TEST_EXISTS));
+  g_subprocess_launcher_setenv (launcher, "GNUTLS_SYSTEM_PRIORITY_FILE", policy, TRUE);
+  bare->process = g_subprocess_launcher_spawn (launcher, &error, program, cert, key, libsoup,
+                                               NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bare->process));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "bare listening on https://127.0.0.1:"));
+  bare->port = (guint16) g_ascii_strtoull (strrchr (line, ':') + 1, NULL, 10);
 }
 
-static RawClient *
-raw_connect (const char *base,
-             const char *ca_file)
+static void
+bare_stop (Bare *bare)
 {
   g_autoptr(GError) error = NULL;
-  RawClient *raw = g_new0 (RawClient, 1);
 
-  g_assert_true (g_str_has_prefix (base, "https://"));
-  raw->authority = g_strdup (base + strlen ("https://"));
-  raw->database = g_tls_file_database_new (ca_file, &error);
+  g_subprocess_send_signal (bare->process, SIGTERM);
+  g_subprocess_wait_check (bare->process, NULL, &error);
   g_assert_no_error (error);
-  raw->client = g_socket_client_new ();
-  g_socket_client_set_tls (raw->client, TRUE);
-  g_signal_connect (raw->client, "event", G_CALLBACK (raw_event), raw);
-  raw->conn = G_IO_STREAM (g_socket_client_connect_to_host (raw->client, raw->authority, 443,
-                                                            NULL, &error));
-  g_assert_no_error (error);
-  raw->in = g_data_input_stream_new (g_io_stream_get_input_stream (raw->conn));
-  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (raw->in), FALSE);
-  return raw;
+  g_clear_object (&bare->process);
 }
 
-static void
-raw_free (RawClient *raw)
+static GPid
+bare_pid (Bare *bare)
 {
-  g_clear_object (&raw->in);
-  g_io_stream_close (raw->conn, NULL, NULL);
-  g_clear_object (&raw->conn);
-  g_clear_object (&raw->client);
-  g_clear_object (&raw->database);
-  g_free (raw->authority);
-  g_free (raw);
+  return (GPid) g_ascii_strtoll (g_subprocess_get_identifier (bare->process), NULL, 10);
 }
 
-/* POSTs {} to @path signed by @device; the status. */
 static guint
-raw_post (RawClient  *raw,
-          TestDevice *device,
-          const char *path)
+env_uint (const char *name,
+          guint       fallback,
+          guint       min)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *target = g_strconcat ("https://", raw->authority, path, NULL);
-  g_autoptr(ClaveHttpSigHeaders) sig = test_device_sign (device, "POST", target, "{}");
-  g_autofree char *request = NULL;
-  g_autofree char *status_line = NULL;
-  g_autofree char *body = NULL;
-  gsize length = 0, read = 0;
-  guint status = 0;
+  const char *value = g_getenv (name);
 
-  request = g_strdup_printf ("POST %s HTTP/1.1\r\nHost: %s\r\n"
-                             "Content-Type: application/json\r\nContent-Length: 2\r\n"
-                             "Content-Digest: %s\r\nSignature-Input: %s\r\nSignature: %s\r\n"
-                             "\r\n{}", path, raw->authority, sig->content_digest,
-                             sig->signature_input, sig->signature);
-  g_output_stream_write_all (g_io_stream_get_output_stream (raw->conn), request, strlen (request),
-                             NULL, NULL, &error);
-  g_assert_no_error (error);
-
-  status_line = g_data_input_stream_read_line (raw->in, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (status_line);
-  g_assert_cmpint (sscanf (status_line, "HTTP/1.1 %u", &status), ==, 1);
-  for (;;)
-    {
-      g_autofree char *line = g_data_input_stream_read_line (raw->in, NULL, NULL, &error);
-
-      g_assert_no_error (error);
-      g_assert_nonnull (line);
-      g_strchomp (line);
-      if (*line == '\0')
-        break;
-      if (g_ascii_strncasecmp (line, "Content-Length:", 15) == 0)
-        length = (gsize) g_ascii_strtoull (line + 15, NULL, 10);
-    }
-  body = g_malloc (length + 1);
-  g_input_stream_read_all (G_INPUT_STREAM (raw->in), body, length, &read, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (read, ==, length);
-  return status;
+  return MAX (value != NULL ? (guint) g_ascii_strtoull (value, NULL, 10) : fallback, min);
 }
 
-static double
-run_confirms (const char   *base,
-              const char   *ca_file,
-              TestDevice   *device,
-              GPtrArray    *ids,
-              guint         expected_status)
+/* "min m, median d, max x" of @values (sorted in place), with
+ * @decimals digits after the point and @unit after each. */
+static char *
+spread (GArray     *values,
+        int         decimals,
+        const char *unit)
 {
-  RawClient *raw = raw_connect (base, ca_file);
-  gint64 started = g_get_monotonic_time ();
-  double secs;
-
-  for (guint i = 0; i < ids->len; i++)
-    {
-      g_autofree char *path = g_strconcat (CLAVE_PATH_DEVICE_REQUEST_PREFIX,
-                                           (const char *) g_ptr_array_index (ids, i),
-                                           CLAVE_DEVICE_REQUEST_SUFFIX_CONFIRM, NULL);
-
-      g_assert_cmpuint (raw_post (raw, device, path), ==, expected_status);
-    }
-  secs = (double) (g_get_monotonic_time () - started) / G_USEC_PER_SEC;
-  raw_free (raw);
-  return secs;
-}
-
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y ? 1 : 0;
+  return g_strdup_printf ("min %.*f%s, median %.*f%s, max %.*f%s",
+                          decimals, load_percentile (values, 0), unit,
+                          decimals, load_percentile (values, 0.5), unit,
+                          decimals, load_percentile (values, 1), unit);
 }
 
 #define LUCIA_PUSH "{\"type\":\"push\",\"document\":\"" LUCIA_DOC "\",\"contrast\":" \
@@ -264,82 +295,21 @@ create_push (SoupSession *session,
 }
 
 static void
-bench_confirm (void)
+bench_push_latency (ClaveTestServer  *server,
+                    SoupSession      *session,
+                    TestMobileDevice *lucia,
+                    const char       *rp_key)
 {
-  g_autoptr(SoupSession) session = NULL;
-  g_autoptr(SoupSession) push_session = NULL;
-  g_autoptr(TestMobileDevice) lucia = NULL;
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(SoupSession) push_session = test_session_new (server);
   g_autoptr(TestPushChannel) channel = NULL;
-  g_autofree char *rp_key = NULL;
-  g_autofree char *rp_id = NULL;
-  g_autofree char *cert_file = NULL;
-  g_autofree char *key_file = NULL;
   g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (double));
-  const char *n_env = g_getenv ("CLAVE_BENCH_N");
-  guint n = n_env != NULL ? (guint) g_ascii_strtoull (n_env, NULL, 10) : 2000;
-  ClaveTestServer *server;
-  const char *base;
-  double clave_secs, bare_secs, p50, p95;
-  GThread *thread;
-  Bare bare = { NULL };
+  const char *base = clave_test_server_get_base_url (server);
 
-  g_assert_cmpuint (n, >, 0);
-  server = test_server_start (NULL);
-  base = clave_test_server_get_base_url (server);
-  session = test_session_new (server);
-  g_signal_connect (session, "request-queued", G_CALLBACK (client_request_queued), NULL);
-  rp_id = test_add_rp (server, "Agencia Tributaria", "https://sede.agenciatributaria.gob.es",
-                       &rp_key);
-  lucia = test_mobile_device_activate (server, session, LUCIA_DOC, "validity_date",
-                                       LUCIA_VALIDITY, LUCIA_PHONE);
-
-  for (guint i = 0; i < n; i++)
-    g_ptr_array_add (ids, create_push (session, base, rp_key));
-
-  clave_secs = run_confirms (base, clave_test_server_get_ca_file (server), lucia->device, ids,
-                             SOUP_STATUS_OK);
-
-  /* The bare handler: same certificate, same client, same signed POSTs. */
-  cert_file = g_build_filename (clave_test_server_get_state_dir (server), "tls", "server.pem",
-                                NULL);
-  key_file = g_build_filename (clave_test_server_get_state_dir (server), "tls",
-                               "server-key.pem", NULL);
-  bare.cert_file = cert_file;
-  bare.key_file = key_file;
-  bare.context = g_main_context_new ();
-  bare.loop = g_main_loop_new (bare.context, FALSE);
-  g_mutex_init (&bare.lock);
-  g_cond_init (&bare.ready);
-  g_mutex_lock (&bare.lock);
-  thread = g_thread_new ("bare-https", bare_thread, &bare);
-  while (bare.base == NULL)
-    g_cond_wait (&bare.ready, &bare.lock);
-  g_mutex_unlock (&bare.lock);
-
-  bare_secs = run_confirms (bare.base, clave_test_server_get_ca_file (server), lucia->device, ids,
-                            SOUP_STATUS_OK);
-
-  g_main_loop_quit (bare.loop);
-  g_thread_join (thread);
-  g_main_loop_unref (bare.loop);
-  g_main_context_unref (bare.context);
-  g_mutex_clear (&bare.lock);
-  g_cond_clear (&bare.ready);
-  g_free (bare.base);
-
-  g_test_message ("confirmations: %u in %.2f s: %.0f/s (clave-server, HTTPS, signed)", n,
-                  clave_secs, n / clave_secs);
-  g_test_message ("bare libsoup HTTPS handler: %u in %.2f s: %.0f/s", n, bare_secs,
-                  n / bare_secs);
-  g_test_message ("ratio clave-server / bare: %.3f (the bare handler is %.0fx faster; each "
-                  "confirmation is two fsync'd SQLite commits: nonce and answer)",
-                  bare_secs / clave_secs, clave_secs / bare_secs);
-
-  /* Push latency. */
-  push_session = test_session_new (server);
   channel = test_push_channel_open (server, push_session, lucia->push, NULL);
   g_assert_no_error (channel->error);
+  /* The requests of the confirmation runs come first. */
+  while (test_push_channel_next (channel, 200) != NULL)
+    ;
   for (guint i = 0; i < LATENCY_SAMPLES; i++)
     {
       gint64 started = g_get_monotonic_time ();
@@ -354,14 +324,121 @@ bench_confirm (void)
                                                       "id"), ==, id);
       g_array_append_val (latencies, ms);
     }
-  g_array_sort (latencies, compare_doubles);
-  p50 = g_array_index (latencies, double, LATENCY_SAMPLES / 2);
-  p95 = g_array_index (latencies, double, (LATENCY_SAMPLES * 95) / 100);
   g_test_message ("push latency (RP create -> device WebSocket event), %u requests: "
-                  "p50 %.1f ms, p95 %.1f ms", LATENCY_SAMPLES, p50, p95);
+                  "p50 %.1f ms, p95 %.1f ms", LATENCY_SAMPLES, load_percentile (latencies, 0.5),
+                  load_percentile (latencies, 0.95));
+}
 
-  g_clear_pointer (&channel, test_push_channel_free);
-  g_clear_object (&push_session);
+static void
+report_run (const char      *what,
+            guint            round,
+            const RunResult *run)
+{
+  g_test_message ("round %u %-12s %u in %.2f s: %6.0f/s; client CPU %.2f s (%.2f cores), "
+                  "server CPU %.2f s (%.2f cores)", round, what, run->n, run->secs,
+                  run->n / run->secs, run->client_cpu, run->client_cpu / run->secs,
+                  run->server_cpu, run->server_cpu / run->secs);
+}
+
+static void
+bench_confirm (void)
+{
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(TestMobileDevice) lucia = NULL;
+  g_autofree char *rp_key = NULL;
+  g_autofree char *rp_id = NULL;
+  g_autofree char *authority = NULL;
+  g_autofree char *load_before = NULL;
+  g_autofree char *load_after = NULL;
+  g_autofree char *clave_spread = NULL, *bare_spread = NULL, *ratio_spread = NULL;
+  g_autofree char *client_spread = NULL;
+  g_autoptr(GArray) clave_rates = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) bare_rates = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) ratios = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) client_cores = g_array_new (FALSE, FALSE, sizeof (double));
+  guint n = env_uint ("CLAVE_BENCH_N", 4000, 1);
+  guint connections = env_uint ("CLAVE_BENCH_CONNECTIONS", 16, 1);
+  guint runs = env_uint ("CLAVE_BENCH_RUNS", 3, 3);
+  ClaveTestServer *server;
+  const char *ca_file;
+  guint16 port;
+  Bare bare = { NULL };
+
+  server = test_server_start (NULL);
+  ca_file = clave_test_server_get_ca_file (server);
+  authority = test_server_authority (server);
+  port = (guint16) g_ascii_strtoull (strrchr (authority, ':') + 1, NULL, 10);
+  session = test_session_new (server);
+  rp_id = test_add_rp (server, "Agencia Tributaria", "https://sede.agenciatributaria.gob.es",
+                       &rp_key);
+  lucia = test_mobile_device_activate (server, session, LUCIA_DOC, "validity_date",
+                                       LUCIA_VALIDITY, LUCIA_PHONE);
+  bare_start (&bare, server);
+
+  load_before = load_loadavg ();
+  g_test_message ("%u confirmations a run on %u connections, %u rounds; bare handler: %s; "
+                  "load average before: %s", n, connections, runs,
+                  g_getenv ("CLAVE_BENCH_BARE") != NULL ? g_getenv ("CLAVE_BENCH_BARE")
+                                                        : "clave-server's transport",
+                  load_before);
+
+  for (guint round = 0; round < runs; round++)
+    {
+      g_autoptr(GPtrArray) ids = insert_pending (server, rp_id, LUCIA_DOC, round, n);
+      g_autoptr(GPtrArray) requests = g_ptr_array_new_with_free_func (g_free);
+      RunResult clave = { 0 }, plain = { 0 };
+      double rate;
+
+      for (guint i = 0; i < ids->len; i++)
+        {
+          g_autofree char *path = g_strconcat (CLAVE_PATH_DEVICE_REQUEST_PREFIX,
+                                               (const char *) g_ptr_array_index (ids, i),
+                                               CLAVE_DEVICE_REQUEST_SUFFIX_CONFIRM, NULL);
+
+          g_ptr_array_add (requests, load_signed_request (authority, lucia->device, "POST",
+                                                          path, "{}"));
+        }
+
+      /* Interleaved: neither always runs on a warmer or a busier
+       * machine. */
+      for (guint turn = 0; turn < 2; turn++)
+        {
+          if ((turn == 0) == (round % 2 == 0))
+            clave = run_requests (port, ca_file, requests, connections,
+                                  clave_test_server_get_pid (server));
+          else
+            plain = run_requests (bare.port, ca_file, requests, connections, bare_pid (&bare));
+        }
+      report_run ("clave-server", round, &clave);
+      report_run ("bare", round, &plain);
+
+      rate = clave.n / clave.secs;
+      g_array_append_val (clave_rates, rate);
+      rate = plain.n / plain.secs;
+      g_array_append_val (bare_rates, rate);
+      rate = (clave.n / clave.secs) / (plain.n / plain.secs);
+      g_array_append_val (ratios, rate);
+      rate = clave.client_cpu / clave.secs;
+      g_array_append_val (client_cores, rate);
+      rate = plain.client_cpu / plain.secs;
+      g_array_append_val (client_cores, rate);
+    }
+  load_after = load_loadavg ();
+
+  clave_spread = spread (clave_rates, 0, "/s");
+  bare_spread = spread (bare_rates, 0, "/s");
+  ratio_spread = spread (ratios, 3, "");
+  client_spread = spread (client_cores, 2, "");
+  g_test_message ("confirmations (clave-server, HTTPS, signed, synchronous=FULL): %s",
+                  clave_spread);
+  g_test_message ("bare handler: %s", bare_spread);
+  g_test_message ("ratio clave-server / bare, per round: %s", ratio_spread);
+  g_test_message ("client CPU, cores busy during a run: %s", client_spread);
+  g_test_message ("load average before: %s; after: %s", load_before, load_after);
+
+  bare_stop (&bare);
+  bench_push_latency (server, session, lucia, rp_key);
+
   g_clear_object (&session);
   clave_test_server_stop (server);
 }

@@ -6,7 +6,9 @@
 #include <arpa/inet.h>
 #include <glib/gstdio.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -22,6 +24,7 @@ test_response_free (TestResponse *response)
 {
   if (response == NULL)
     return;
+  g_clear_pointer (&response->headers, soup_message_headers_unref);
   g_free (response->body);
   g_clear_pointer (&response->json, json_node_unref);
   g_clear_object (&response->msg);
@@ -84,6 +87,8 @@ const char *
 test_response_header (TestResponse *response,
                       const char   *name)
 {
+  if (response->msg == NULL)
+    return soup_message_headers_get_one (response->headers, name);
   return soup_message_headers_get_one (soup_message_get_response_headers (response->msg), name);
 }
 
@@ -107,61 +112,92 @@ server_port (ClaveTestServer *server)
   return (guint16) port;
 }
 
-typedef struct {
+struct _TestTls
+{
   int                               fd;
   gnutls_session_t                  session;
   gnutls_certificate_credentials_t  credentials;
-} TestTls;
+  /* Received and not yet read as an answer (answers may come together). */
+  GString                          *received;
+};
 
-static void
+void
 test_tls_free (TestTls *tls)
 {
+  if (tls == NULL)
+    return;
   if (tls->session != NULL)
     gnutls_deinit (tls->session);
   if (tls->credentials != NULL)
     gnutls_certificate_free_credentials (tls->credentials);
   if (tls->fd >= 0)
     close (tls->fd);
+  g_string_free (tls->received, TRUE);
   g_free (tls);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestTls, test_tls_free)
-
-/* Connects and shakes hands; the result is in @ret. */
-static TestTls *
-tls_connect (ClaveTestServer *server,
-             const char      *priority,
-             int             *ret)
+TestTls *
+test_tls_open (ClaveTestServer      *server,
+               const TestTlsOptions *options,
+               int                  *ret)
 {
+  static const TestTlsOptions defaults = { NULL };
   g_autoptr(TestTls) tls = g_new0 (TestTls, 1);
   struct sockaddr_in address = { .sin_family = AF_INET };
   const char *err_pos = NULL;
   unsigned int status = 0;
 
+  if (options == NULL)
+    options = &defaults;
+  tls->received = g_string_new (NULL);
   address.sin_port = htons (server_port (server));
   address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
   tls->fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   g_assert_cmpint (tls->fd, >=, 0);
+  if (options->bind_address != NULL)
+    {
+      struct sockaddr_in source = { .sin_family = AF_INET };
+
+      g_assert_cmpint (inet_pton (AF_INET, options->bind_address, &source.sin_addr), ==, 1);
+      g_assert_cmpint (bind (tls->fd, (struct sockaddr *) &source, sizeof source), ==, 0);
+    }
   g_assert_cmpint (connect (tls->fd, (struct sockaddr *) &address, sizeof address), ==, 0);
+  *ret = 0;
+  if (options->tcp_only)
+    return g_steal_pointer (&tls);
 
   g_assert_cmpint (gnutls_certificate_allocate_credentials (&tls->credentials), ==, 0);
-  g_assert_cmpint (gnutls_certificate_set_x509_trust_file (tls->credentials,
-                                                           clave_test_server_get_ca_file (server),
-                                                           GNUTLS_X509_FMT_PEM), ==, 1);
+  if (!options->no_verify)
+    g_assert_cmpint (gnutls_certificate_set_x509_trust_file (tls->credentials,
+                                                             clave_test_server_get_ca_file (server),
+                                                             GNUTLS_X509_FMT_PEM), ==, 1);
   g_assert_cmpint (gnutls_init (&tls->session, GNUTLS_CLIENT), ==, 0);
-  g_assert_cmpint (gnutls_priority_set_direct (tls->session, priority, &err_pos), ==, 0);
+  g_assert_cmpint (gnutls_priority_set_direct (tls->session,
+                                               options->priority != NULL ? options->priority
+                                                                         : "NORMAL",
+                                               &err_pos), ==, 0);
   g_assert_cmpint (gnutls_credentials_set (tls->session, GNUTLS_CRD_CERTIFICATE,
                                            tls->credentials), ==, 0);
-  gnutls_session_set_verify_cert (tls->session, "127.0.0.1", 0);
+  if (!options->no_verify)
+    gnutls_session_set_verify_cert (tls->session, "127.0.0.1", 0);
   gnutls_transport_set_int (tls->session, tls->fd);
   gnutls_handshake_set_timeout (tls->session, 20 * 1000);
   gnutls_record_set_timeout (tls->session, 30 * 1000);
+
+  if (options->hello_only)
+    {
+      /* The first step of the handshake writes the ClientHello, then
+       * would wait for the server's answer. */
+      g_assert_cmpint (fcntl (tls->fd, F_SETFL, fcntl (tls->fd, F_GETFL) | O_NONBLOCK), ==, 0);
+      *ret = gnutls_handshake (tls->session);
+      return g_steal_pointer (&tls);
+    }
 
   do
     *ret = gnutls_handshake (tls->session);
   while (*ret < 0 && gnutls_error_is_fatal (*ret) == 0);
 
-  if (*ret == 0)
+  if (*ret == 0 && !options->no_verify)
     {
       /* The handshake verified the chain; say so if it did not. */
       status = gnutls_session_get_verify_cert_status (tls->session);
@@ -175,10 +211,11 @@ test_tls_handshake (ClaveTestServer   *server,
                     const char        *priority,
                     gnutls_protocol_t *version)
 {
+  TestTlsOptions options = { .priority = priority };
   g_autoptr(TestTls) tls = NULL;
   int ret = 0;
 
-  tls = tls_connect (server, priority, &ret);
+  tls = test_tls_open (server, &options, &ret);
   if (ret == 0 && version != NULL)
     *version = gnutls_protocol_get_version (tls->session);
   if (ret == 0)
@@ -188,75 +225,203 @@ test_tls_handshake (ClaveTestServer   *server,
   return ret;
 }
 
-TestResponse *
-test_raw_request (ClaveTestServer *server,
-                  const char      *request)
+gboolean
+test_tls_send (TestTls    *tls,
+               const char *data,
+               gsize       len)
 {
-  g_autoptr(TestTls) tls = NULL;
-  g_autoptr(GString) answer = g_string_new (NULL);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  TestResponse *response;
-  gsize len = strlen (request), sent = 0;
-  const char *end_of_headers;
-  guint64 status = 0;
-  int ret = 0;
-
-  tls = tls_connect (server, "NORMAL", &ret);
-  g_assert_cmpint (ret, ==, 0);
+  gsize sent = 0;
 
   while (sent < len)
     {
-      ssize_t n = gnutls_record_send (tls->session, request + sent, len - sent);
+      ssize_t n = tls->session != NULL ? gnutls_record_send (tls->session, data + sent, len - sent)
+                                       : send (tls->fd, data + sent, len - sent, MSG_NOSIGNAL);
 
-      if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+      if (tls->session != NULL && (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED))
         continue;
-      g_assert_cmpint (n, >, 0);
+      if (n <= 0)
+        return FALSE;
       sent += (gsize) n;
     }
+  return TRUE;
+}
 
-  for (;;)
+/* Appends what comes within @timeout_ms to tls->received: 1 when
+ * something came, 0 when the server closed the connection (or reset it),
+ * -1 when the time ran out. */
+static int
+tls_receive (TestTls *tls,
+             guint    timeout_ms)
+{
+  char buffer[16384];
+  ssize_t n;
+
+  if (tls->session != NULL)
     {
-      char buffer[4096];
-      ssize_t n = gnutls_record_recv (tls->session, buffer, sizeof buffer);
+      gnutls_record_set_timeout (tls->session, MAX (timeout_ms, 1));
+      do
+        n = gnutls_record_recv (tls->session, buffer, sizeof buffer);
+      while (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED);
+      if (n == GNUTLS_E_TIMEDOUT)
+        return -1;
+    }
+  else
+    {
+      struct pollfd pfd = { .fd = tls->fd, .events = POLLIN };
 
-      if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
-        continue;
-      /* The server may close without a close_notify. */
-      if (n == 0 || n == GNUTLS_E_PREMATURE_TERMINATION)
-        break;
-      g_assert_cmpint (n, >, 0);
-      g_string_append_len (answer, buffer, n);
+      if (poll (&pfd, 1, (int) timeout_ms) == 0)
+        return -1;
+      n = recv (tls->fd, buffer, sizeof buffer, 0);
     }
 
-  g_assert_true (g_str_has_prefix (answer->str, "HTTP/1.1 "));
-  status = g_ascii_strtoull (answer->str + strlen ("HTTP/1.1 "), NULL, 10);
+  if (n <= 0)
+    return 0;
+  g_string_append_len (tls->received, buffer, n);
+  return 1;
+}
+
+/* An answer as it came over the wire. */
+static TestResponse *
+response_from_text (const char *text,
+                    gsize       len)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  const char *end_of_headers;
+  guint64 status = 0;
+  TestResponse *response;
+
+  /* libsoup answers what it cannot parse as HTTP/1.0. */
+  g_assert_true (g_str_has_prefix (text, "HTTP/1.1 ") || g_str_has_prefix (text, "HTTP/1.0 "));
+  status = g_ascii_strtoull (text + strlen ("HTTP/1.1 "), NULL, 10);
   g_assert_cmpuint (status, >=, 100);
   g_assert_cmpuint (status, <=, 599);
-  end_of_headers = strstr (answer->str, "\r\n\r\n");
+  end_of_headers = strstr (text, "\r\n\r\n");
   g_assert_nonnull (end_of_headers);
 
   response = g_new0 (TestResponse, 1);
   response->status = (guint) status;
-  response->body = g_strdup (end_of_headers + 4);
+  response->headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+  g_assert_true (soup_headers_parse_response (text, (int) (end_of_headers + 4 - text),
+                                              response->headers, NULL, NULL, NULL));
+  response->body = g_strndup (end_of_headers + 4, len - (gsize) (end_of_headers + 4 - text));
   if (*response->body != '\0' && json_parser_load_from_data (parser, response->body, -1, NULL))
     response->json = json_node_copy (json_parser_get_root (parser));
   return response;
 }
 
+TestResponse *
+test_tls_read_response (TestTls *tls,
+                        guint    timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  const char *end_of_headers;
+  g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+  gsize head_len, total;
+  TestResponse *response;
+
+  while ((end_of_headers = strstr (tls->received->str, "\r\n\r\n")) == NULL)
+    {
+      gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
+
+      if (left <= 0 || tls_receive (tls, (guint) left) <= 0)
+        return NULL;
+    }
+
+  head_len = (gsize) (end_of_headers + 4 - tls->received->str);
+  g_assert_true (soup_headers_parse_response (tls->received->str, (int) head_len, headers, NULL,
+                                              NULL, NULL));
+  g_assert_cmpint (soup_message_headers_get_encoding (headers), ==, SOUP_ENCODING_CONTENT_LENGTH);
+  total = head_len + (gsize) soup_message_headers_get_content_length (headers);
+  while (tls->received->len < total)
+    {
+      gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
+
+      if (left <= 0 || tls_receive (tls, (guint) left) <= 0)
+        return NULL;
+    }
+
+  response = response_from_text (tls->received->str, total);
+  g_string_erase (tls->received, 0, (gssize) total);
+  return response;
+}
+
+gboolean
+test_tls_wait_closed (TestTls *tls,
+                      guint    timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
+      int got;
+
+      if (left <= 0)
+        return FALSE;
+      got = tls_receive (tls, (guint) left);
+      if (got == 0)
+        return TRUE;
+      if (got < 0)
+        return FALSE;
+    }
+}
+
+void
+test_tls_close (TestTls  *tls,
+                gboolean  bye)
+{
+  if (bye && tls->session != NULL)
+    gnutls_bye (tls->session, GNUTLS_SHUT_WR);
+  close (tls->fd);
+  tls->fd = -1;
+}
+
+TestResponse *
+test_raw_request (ClaveTestServer *server,
+                  const char      *request)
+{
+  g_autoptr(TestTls) tls = NULL;
+  int ret = 0;
+
+  tls = test_tls_open (server, NULL, &ret);
+  g_assert_cmpint (ret, ==, 0);
+  g_assert_true (test_tls_send (tls, request, strlen (request)));
+
+  /* Up to the end of the connection (the server may close without a
+   * close_notify). */
+  while (tls_receive (tls, 30 * 1000) > 0)
+    ;
+  return response_from_text (tls->received->str, tls->received->len);
+}
+
 SoupSession *
-test_session_new (ClaveTestServer *server)
+test_session_new_from (ClaveTestServer *server,
+                       const char      *local_address)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GTlsDatabase) database = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
 
   database = g_tls_file_database_new (clave_test_server_get_ca_file (server), &error);
   g_assert_no_error (error);
+  if (local_address != NULL)
+    {
+      local = g_inet_socket_address_new_from_string (local_address, 0);
+      g_assert_nonnull (local);
+    }
 
   return g_object_new (SOUP_TYPE_SESSION,
                        "tls-database", database,
                        "timeout", 30,
                        "user-agent", "clave-server-tests",
+                       "local-address", local,
                        NULL);
+}
+
+SoupSession *
+test_session_new (ClaveTestServer *server)
+{
+  return test_session_new_from (server, NULL);
 }
 
 TestResponse *
@@ -441,6 +606,31 @@ test_device_request (SoupSession           *session,
                              nonce, sign_with_device,
                              options->signer != NULL ? options->signer : device, &error);
   g_assert_no_error (error);
+  if (options->has_expires)
+    {
+      /* clave_http_sig_sign() has no expires: sign the longer parameters
+       * here. */
+      g_autofree char *params = clave_http_sig_params (
+        g_get_real_time () / G_USEC_PER_SEC + options->created_offset, nonce,
+        options->keyid != NULL ? options->keyid : device->device_id);
+      g_autofree char *with_expires = g_strdup_printf (
+        "%s;expires=%" G_GINT64_FORMAT, params,
+        g_get_real_time () / G_USEC_PER_SEC + options->expires_offset);
+      g_autofree char *base = clave_http_sig_base (method, target_uri, sig->content_digest,
+                                                   with_expires);
+      g_autoptr(GBytes) base_bytes = g_bytes_new (base, strlen (base));
+      g_autoptr(GBytes) raw = sign_with_device (base_bytes,
+                                                options->signer != NULL ? options->signer
+                                                                        : device, &error);
+      g_autofree char *raw_b64 = NULL;
+
+      g_assert_no_error (error);
+      raw_b64 = g_base64_encode (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
+      g_free (sig->signature_input);
+      sig->signature_input = g_strconcat (CLAVE_HTTP_SIG_LABEL "=", with_expires, NULL);
+      g_free (sig->signature);
+      sig->signature = g_strdup_printf (CLAVE_HTTP_SIG_LABEL "=:%s:", raw_b64);
+    }
 
   if (!options->no_digest)
     {
@@ -861,4 +1051,32 @@ test_push_channel_next (TestPushChannel *channel,
   g_clear_pointer (&channel->last, json_node_unref);
   channel->last = g_queue_pop_head (&channel->events);
   return json_node_get_object (channel->last);
+}
+
+char *
+test_server_db_path (ClaveTestServer *server)
+{
+  return g_build_filename (clave_test_server_get_state_dir (server), "clave.db", NULL);
+}
+
+sqlite3 *
+test_db_open (const char *path)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 10000);
+  return db;
+}
+
+void
+test_db_exec (const char *path,
+              const char *sql)
+{
+  sqlite3 *db = test_db_open (path);
+  char *message = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
 }

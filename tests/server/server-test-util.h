@@ -4,6 +4,7 @@
 #include <gnutls/abstract.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+#include <sqlite3.h>
 
 #include "clave-http-sig.h"
 #include "clave-test-files.h"
@@ -30,6 +31,7 @@ typedef struct {
   char       *body;
   JsonNode   *json;      /* NULL when the body is not JSON */
   SoupMessage *msg;      /* for the response headers */
+  SoupMessageHeaders *headers;  /* those of an answer read off the wire */
 } TestResponse;
 
 void          test_response_free    (TestResponse *response);
@@ -66,16 +68,55 @@ const char   *test_response_header  (TestResponse *response,
     g_assert_cmpuint (r__->status, ==, (status_));                            \
   } G_STMT_END
 
-/* A TLS handshake with the test server made with GnuTLS directly, under
- * the GnuTLS @priority string; returns 0 or the GnuTLS error, and the
- * negotiated @version when it succeeded. */
+/* A connection to the test server made with GnuTLS directly, so that a
+ * test sends exactly the bytes it means (libsoup would fix the Host
+ * header and the URI, and never stops half-way). */
+typedef struct _TestTls TestTls;
+
+typedef struct {
+  const char *priority;       /* GnuTLS priority string; NULL: "NORMAL" */
+  const char *bind_address;   /* the client's IPv4 address; NULL: any */
+  gboolean    tcp_only;       /* connect, no TLS at all */
+  gboolean    hello_only;     /* send the ClientHello and stop there */
+  gboolean    no_verify;      /* trust the server's certificate unchecked
+                               * (thousands of connections) */
+} TestTlsOptions;
+
+/* Connects (@options may be NULL) and shakes hands: @ret is 0 or the
+ * GnuTLS error (GNUTLS_E_AGAIN with hello_only). Unless no_verify,
+ * asserts that the chain verifies when the handshake succeeds. */
+TestTls      *test_tls_open         (ClaveTestServer      *server,
+                                     const TestTlsOptions *options,
+                                     int                  *ret);
+void          test_tls_free         (TestTls              *tls);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestTls, test_tls_free)
+/* FALSE when the connection fails. */
+gboolean      test_tls_send         (TestTls              *tls,
+                                     const char           *data,
+                                     gsize                 len);
+/* The next answer (its Content-Length body included), or NULL when the
+ * server closes the connection or @timeout_ms pass first. Answers that
+ * came together are read one by one. Its msg is NULL; its headers are
+ * in headers. */
+TestResponse *test_tls_read_response (TestTls             *tls,
+                                      guint                timeout_ms);
+/* TRUE when the server closes (or resets) the connection within
+ * @timeout_ms; what it sends meanwhile is kept for
+ * test_tls_read_response(). */
+gboolean      test_tls_wait_closed  (TestTls              *tls,
+                                     guint                 timeout_ms);
+/* Closes the socket, after a TLS close_notify when @bye. */
+void          test_tls_close        (TestTls              *tls,
+                                     gboolean              bye);
+
+/* A TLS handshake under the GnuTLS @priority string; returns 0 or the
+ * GnuTLS error, and the negotiated @version when it succeeded. */
 int           test_tls_handshake    (ClaveTestServer   *server,
                                      const char        *priority,
                                      gnutls_protocol_t *version);
 /* Sends @request (a whole HTTP/1.1 request, which should ask for
- * "Connection: close") over TLS, as written: libsoup would fix the Host
- * header and the URI. Reads the answer up to the end of the connection;
- * the answer's msg is NULL. */
+ * "Connection: close") over TLS, as written, and reads the answer up to
+ * the end of the connection. */
 TestResponse *test_raw_request      (ClaveTestServer   *server,
                                      const char        *request);
 /* "127.0.0.1:PORT" of the test server. */
@@ -83,6 +124,11 @@ char         *test_server_authority (ClaveTestServer   *server);
 
 /* A session that trusts the test server's CA. */
 SoupSession  *test_session_new      (ClaveTestServer *server);
+/* The same, its connections made from @local_address, another loopback
+ * address such as "127.0.0.2" (all of 127/8 is loopback on Linux): the
+ * server sees another client address. */
+SoupSession  *test_session_new_from (ClaveTestServer *server,
+                                     const char      *local_address);
 
 /* A raw request. @headers: NULL-terminated name, value pairs. A @body
  * with @len -1 is a C string; @chunked sends it without Content-Length. */
@@ -133,6 +179,8 @@ typedef struct {
   TestDevice *signer;         /* default: device */
   gboolean    no_digest;      /* leave out Content-Digest */
   gboolean    no_signature;   /* leave out Signature and Signature-Input */
+  gboolean    has_expires;    /* add ;expires=now+expires_offset */
+  gint64      expires_offset;
 } TestSignOptions;
 
 TestResponse *test_device_request   (SoupSession           *session,
@@ -197,6 +245,14 @@ char         *test_server_run_once  (GSubprocessLauncher *launcher,
 
 /* Starts a server, failing the test when it cannot. */
 ClaveTestServer *test_server_start   (const char *const *extra_args);
+
+/* The database of a service (STATE_DIR/clave.db), for tests that age or
+ * add rows behind its back: opened read-write, waiting up to 10 s for
+ * the service's locks; any failure fails the test. */
+char         *test_server_db_path   (ClaveTestServer  *server);
+sqlite3      *test_db_open          (const char       *path);
+void          test_db_exec          (const char       *path,
+                                     const char       *sql);
 
 /* Cl@ve Móvil. add-rp: the relying party's id; @key its API key. */
 char         *test_add_rp           (ClaveTestServer  *server,

@@ -66,6 +66,22 @@ test_stale_signature (void)
 }
 
 static void
+test_expired_signature (void)
+{
+  TestSignOptions expired = { .has_expires = TRUE, .expires_offset = -10 };
+  TestSignOptions unexpired = { .has_expires = TRUE, .expires_offset = 60 };
+  g_autoptr(TestResponse) old = NULL;
+  g_autoptr(TestResponse) fresh = NULL;
+
+  /* Created now, but its signer said it expired ten seconds ago. */
+  old = test_device_request (session, BASE, device, "GET", CLAVE_PATH_ME, NULL, &expired);
+  test_assert_error (old, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_STALE_SIGNATURE);
+
+  fresh = test_device_request (session, BASE, device, "GET", CLAVE_PATH_ME, NULL, &unexpired);
+  test_assert_status (fresh, SOUP_STATUS_OK);
+}
+
+static void
 test_tampered_body (void)
 {
   TestSignOptions options = { .signed_body = "{\"keep\": true}" };
@@ -289,6 +305,7 @@ main (int    argc,
   g_test_add_func ("/device-auth/signed-request", test_signed_request);
   g_test_add_func ("/device-auth/replayed-nonce", test_replayed_nonce);
   g_test_add_func ("/device-auth/stale-signature", test_stale_signature);
+  g_test_add_func ("/device-auth/expired-signature", test_expired_signature);
   g_test_add_func ("/device-auth/tampered-body", test_tampered_body);
   g_test_add_func ("/device-auth/other-key", test_other_key);
   g_test_add_func ("/device-auth/unknown-device", test_unknown_device);

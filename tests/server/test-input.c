@@ -24,6 +24,20 @@ post_identify (const char *content_type,
                        FALSE, NULL);
 }
 
+/* Each of @bodies is 400 invalid_json. */
+static void
+assert_invalid_json (const char * const *bodies,
+                     gsize               n_bodies)
+{
+  for (gsize i = 0; i < n_bodies; i++)
+    {
+      g_autoptr(TestResponse) response = post_identify ("application/json", bodies[i], -1);
+
+      g_test_message ("body: %s", bodies[i]);
+      test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_JSON);
+    }
+}
+
 static void
 test_malformed_json (void)
 {
@@ -31,11 +45,7 @@ test_malformed_json (void)
     "{", "{\"document\": }", "not json at all", "{\"document\": \"12345678Z\",}", "\"\\u12\"",
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
-    {
-      g_autoptr(TestResponse) response = post_identify ("application/json", bodies[i], -1);
-      test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_JSON);
-    }
+  assert_invalid_json (bodies, G_N_ELEMENTS (bodies));
 }
 
 static void
@@ -74,13 +84,7 @@ test_escaped_nul (void)
   };
   g_autoptr(TestResponse) escaped_backslash = NULL;
 
-  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
-    {
-      g_autoptr(TestResponse) response = post_identify ("application/json", refused[i], -1);
-
-      g_test_message ("body: %s", refused[i]);
-      test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_JSON);
-    }
+  assert_invalid_json (refused, G_N_ELEMENTS (refused));
 
   /* An escaped backslash followed by "u0000" is plain text, not a NUL. */
   escaped_backslash = post_identify ("application/json",
@@ -234,6 +238,179 @@ test_body_too_large (void)
   test_assert_status (after, SOUP_STATUS_OK);
 }
 
+/* Sends @request on a connection of its own and reads the answer, which
+ * must come while the declared body never does. */
+static TestResponse *
+answer_without_body (const char *request)
+{
+  g_autoptr(TestTls) tls = NULL;
+  TestResponse *response;
+  int ret = 0;
+
+  tls = test_tls_open (server, NULL, &ret);
+  g_assert_cmpint (ret, ==, 0);
+  g_assert_true (test_tls_send (tls, request, strlen (request)));
+  response = test_tls_read_response (tls, 5000);
+  g_assert_nonnull (response);
+  /* Nothing more is read from a request whose body was not. */
+  g_assert_cmpstr (test_response_header (response, "Connection"), ==, "close");
+  g_assert_true (test_tls_wait_closed (tls, 5000));
+  return response;
+}
+
+static void
+test_too_large_before_body (void)
+{
+  g_autoptr(TestResponse) response = NULL;
+
+  /* libsoup alone waited for the ten million bytes before answering. */
+  response = answer_without_body ("POST " CLAVE_PATH_IDENTIFY " HTTP/1.1\r\n"
+                                  "Host: 127.0.0.1\r\n"
+                                  "Content-Type: application/json\r\n"
+                                  "Content-Length: 10000000\r\n"
+                                  "\r\n");
+  test_assert_error (response, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, CLAVE_ERR_BODY_TOO_LARGE);
+}
+
+static void
+test_ambiguous_framing (void)
+{
+  /* Headers that two readers could take two ways: where the body ends,
+   * or which host the request is for. */
+  static const char * const headers[] = {
+    "Host: 127.0.0.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n",
+    "Host: 127.0.0.1\r\nContent-Length: 5\r\nContent-Length: 60\r\n",
+    "Host: 127.0.0.1\r\nContent-Length: -1\r\n",
+    "Host: 127.0.0.1\r\nContent-Length: +5\r\n",
+    "Host: 127.0.0.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+    "Host: 127.0.0.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n",
+    "Host: 127.0.0.1\r\nHost: clave.example.org\r\nContent-Length: 100\r\n",
+  };
+  g_autoptr(TestResponse) get = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (headers); i++)
+    {
+      g_autofree char *request = g_strconcat ("POST " CLAVE_PATH_IDENTIFY " HTTP/1.1\r\n",
+                                              headers[i],
+                                              "Content-Type: application/json\r\n\r\n", NULL);
+      g_autoptr(TestResponse) response = NULL;
+
+      g_test_message ("headers: %s", headers[i]);
+      response = answer_without_body (request);
+      test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+    }
+
+  /* A repeated Host without a body too. */
+  get = answer_without_body ("GET " CLAVE_PATH_HEALTH " HTTP/1.1\r\n"
+                             "Host: 127.0.0.1\r\nHost: 127.0.0.1\r\n\r\n");
+  test_assert_error (get, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+}
+
+static void
+test_strict_json (void)
+{
+  /* JSON that json-glib reads, its own way, and others would read
+   * another way or refuse. */
+  static const char * const refused[] = {
+    "{}{}",
+    "{} x",
+    "{}\n{\"document\": \"87654321X\"}",
+    "{\"document\": \"12345678Z\", \"document\": \"87654321X\"}",
+    "{\"document\": \"12345678Z\", \"\\u0064ocument\": \"87654321X\"}",
+    "{\"contrast\": {\"kind\": \"validity_date\", \"kind\": \"issue_date\"}}",
+    "{\"a\": 1, \"b\": 2, \"c\": 3, \"d\": 4, \"e\": 5, \"f\": 6, \"g\": 7, \"h\": 8, "
+    "\"i\": 9, \"j\": 10, \"\\u0061\": 11}",
+    "{\"a\": 1, \"b\": 2, \"c\": 3, \"d\": 4, \"e\": 5, \"f\": 6, \"g\": 7, \"h\": 8, "
+    "\"i\": 9, \"j\": 10, \"i\": 11}",
+    "/* a comment */ {}",
+    "{} // a comment",
+    "{\"a\": \"\\ud800\"}",
+    "{\"a\": \"\\udc00\\ud800\"}",
+    "{'a': 1}",
+    "{\"a\": 01}",
+    "{\"a\": 1.}",
+    "{\"a\": .5}",
+    "{\"a\": 1e}",
+    "{\"a\": +1}",
+    "{\"a\": tru}",
+    "{\"a\": nul}",
+    "{\"a\": [1, ]}",
+    "{\"a\": \"tab\there\"}",
+    "{\"a\": \"\\x41\"}",
+    "{\"a\" 1}",
+    "{a: 1}",
+  };
+  g_autoptr(TestResponse) accepted = NULL;
+
+  assert_invalid_json (refused, G_N_ELEMENTS (refused));
+
+  /* Every form of JSON, names repeated in different objects only. */
+  accepted = post_identify ("application/json",
+                            " {\"document\": \"87654321X\", \"contrast\": {\"kind\": "
+                            "\"validity_date\", \"value\": \"2029-11-30\"}, \"x\": "
+                            "{\"kind\": [1, -0.5e+3, 0, 2E-2, true, false, null, {}, []]}, "
+                            "\"y\": \"\\ud83d\\ude00 \\\" \\\\ \\/ \\b\\f\\n\\r\\t "
+                            "\\u00e9\"}\r\n", -1);
+  test_assert_status (accepted, SOUP_STATUS_OK);
+  g_assert_false (test_response_bool (accepted, "registered"));
+}
+
+static void
+test_large_json (void)
+{
+  g_autoptr(GString) body = g_string_new ("{\"document\": \"87654321X\", \"contrast\": "
+                                          "{\"kind\": \"validity_date\", \"value\": "
+                                          "\"2029-11-30\"}");
+  g_autoptr(TestResponse) response = NULL;
+  gint64 start;
+
+  /* 64 KiB of distinct members: the strict check stays cheap. */
+  for (guint i = 0; body->len < CLAVE_MAX_BODY - 32; i++)
+    g_string_append_printf (body, ", \"m%u\": %u", i, i);
+  g_string_append_c (body, '}');
+  g_assert_cmpuint (body->len, <=, CLAVE_MAX_BODY);
+
+  start = g_get_monotonic_time ();
+  response = post_identify ("application/json", body->str, (gssize) body->len);
+  g_test_message ("%" G_GSIZE_FORMAT " bytes answered in %.1f ms", body->len,
+                  (double) (g_get_monotonic_time () - start) / 1000.0);
+  test_assert_status (response, SOUP_STATUS_OK);
+}
+
+static void
+test_hsts (void)
+{
+  static const char * const paths[] = { CLAVE_PATH_HEALTH, "/v1/nowhere", CLAVE_PATH_IDENTIFY,
+                                        "/demo/" };
+  g_autoptr(TestResponse) invalid_json = NULL;
+  g_autoptr(TestResponse) early = NULL;
+  g_autoptr(TestResponse) unparsable = NULL;
+
+  /* Every answer: routes, errors, the demo website... */
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(TestResponse) response = test_request (session, BASE, "GET", paths[i], NULL, NULL,
+                                                       0, FALSE, NULL);
+
+      g_test_message ("GET %s: %u", paths[i], response->status);
+      g_assert_cmpstr (test_response_header (response, "Strict-Transport-Security"), ==,
+                       "max-age=31536000");
+    }
+  invalid_json = post_identify ("application/json", "{", -1);
+  g_assert_cmpstr (test_response_header (invalid_json, "Strict-Transport-Security"), ==,
+                   "max-age=31536000");
+
+  /* ...answers before the body, and libsoup's own to what is not HTTP. */
+  early = answer_without_body ("POST " CLAVE_PATH_IDENTIFY " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                               "Content-Length: 70000\r\n\r\n");
+  g_assert_cmpstr (test_response_header (early, "Strict-Transport-Security"), ==,
+                   "max-age=31536000");
+  unparsable = test_raw_request (server, "NOT HTTP AT ALL\r\n\r\n");
+  test_assert_status (unparsable, SOUP_STATUS_BAD_REQUEST);
+  g_assert_cmpstr (test_response_header (unparsable, "Strict-Transport-Security"), ==,
+                   "max-age=31536000");
+}
+
 static void
 test_content_type (void)
 {
@@ -370,6 +547,11 @@ main (int    argc,
   g_test_add_func ("/input/invalid-document", test_invalid_document);
   g_test_add_func ("/input/invalid-contrast", test_invalid_contrast);
   g_test_add_func ("/input/body-too-large", test_body_too_large);
+  g_test_add_func ("/input/too-large-before-body", test_too_large_before_body);
+  g_test_add_func ("/input/ambiguous-framing", test_ambiguous_framing);
+  g_test_add_func ("/input/strict-json", test_strict_json);
+  g_test_add_func ("/input/large-json", test_large_json);
+  g_test_add_func ("/input/hsts", test_hsts);
   g_test_add_func ("/input/content-type", test_content_type);
   g_test_add_func ("/input/unknown-path", test_unknown_path);
   g_test_add_func ("/input/wrong-method", test_wrong_method);

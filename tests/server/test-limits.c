@@ -188,7 +188,7 @@ test_rate_limit (void)
   g_autoptr(TestResponse) unknown_limited = NULL;
   gint64 retry;
 
-  /* Five failures for one document... */
+  /* Five failures for one document from one address... */
   for (int i = 0; i < 5; i++)
     {
       g_autoptr(TestResponse) wrong = test_identify (session, base, LUCIA_DOC, "validity_date",
@@ -196,7 +196,8 @@ test_rate_limit (void)
       test_assert_error (wrong, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_IDENTIFICATION_FAILED);
     }
 
-  /* ...lock that document, even for the right contrast data. */
+  /* ...stop that address for that document, even with the right contrast
+   * data (test_stranger_cannot_lock_out: only that address). */
   limited = test_identify (session, base, LUCIA_DOC, "validity_date", "2030-01-01");
   test_assert_error (limited, 429, CLAVE_ERR_TOO_MANY_ATTEMPTS);
   retry = test_response_int (limited, "retry_after");
@@ -595,6 +596,273 @@ test_wrong_codes_per_citizen (void)
   clave_test_server_stop (server);
 }
 
+#define WRONG_VALIDITY "2030-01-01"
+#define AEAT_NAME       "Agencia Tributaria"
+#define AEAT_ORIGIN     "https://sede.agenciatributaria.gob.es"
+#define SS_NAME         "Seguridad Social"
+#define SS_ORIGIN       "https://sede.seg-social.gob.es"
+
+/* @times wrong identifications of the DNI @document from @session, each
+ * answered as such. */
+static void
+fail_identify (SoupSession *session,
+               const char  *base,
+               const char  *document,
+               guint        times)
+{
+  for (guint i = 0; i < times; i++)
+    {
+      g_autoptr(TestResponse) wrong = test_identify (session, base, document, "validity_date",
+                                                     WRONG_VALIDITY);
+
+      test_assert_error (wrong, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_IDENTIFICATION_FAILED);
+    }
+}
+
+/* A relying party's push or sms request for the DNI @document. */
+static TestResponse *
+rp_request (SoupSession *session,
+            const char  *base,
+            const char  *key,
+            const char  *type,
+            const char  *document,
+            const char  *validity)
+{
+  g_autofree char *json = g_strdup_printf ("{\"type\": \"%s\", \"document\": \"%s\", "
+                                           "\"contrast\": {\"kind\": \"validity_date\", "
+                                           "\"value\": \"%s\"}}", type, document, validity);
+
+  return test_post_json (session, base, CLAVE_PATH_RP_REQUESTS, json, key);
+}
+
+/* Issue 8: five wrong contrast data from anywhere used to lock the
+ * citizen out of everything for 15 minutes. */
+static void
+test_stranger_cannot_lock_out (void)
+{
+  ClaveTestServer *server = test_server_start (NULL);
+  const char *base = clave_test_server_get_base_url (server);
+  g_autoptr(SoupSession) lucia = test_session_new (server);
+  g_autoptr(SoupSession) stranger = test_session_new_from (server, "127.0.0.2");
+  g_autoptr(SoupSession) website = test_session_new_from (server, "127.0.0.3");
+  g_autoptr(TestMobileDevice) device = NULL;
+  g_autoptr(TestResponse) stranger_right = NULL;
+  g_autoptr(TestResponse) stranger_other = NULL;
+  g_autoptr(TestActivation) activation = NULL;
+  g_autoptr(TestResponse) push = NULL;
+  g_autoptr(TestResponse) sms = NULL;
+  g_autoptr(TestResponse) me = NULL;
+  g_autofree char *rp_key = NULL;
+  g_autofree char *rp_id = test_add_rp (server, AEAT_NAME, AEAT_ORIGIN, &rp_key);
+  gint64 retry;
+
+  device = test_mobile_device_activate (server, lucia, LUCIA_DOC, "validity_date", LUCIA_VALIDITY,
+                                        LUCIA_PHONE);
+
+  /* Somebody who knows Lucía's DNI number guesses its validity date from
+   * another address, past the limit... */
+  fail_identify (stranger, base, LUCIA_DOC, 5);
+
+  /* ...and is stopped there, even with the right date; for other
+   * documents that address keeps its own, wider limit. */
+  stranger_right = test_identify (stranger, base, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  retry = assert_too_many (stranger_right);
+  g_assert_cmpint (retry, <=, 15 * 60);
+  stranger_other = test_identify (stranger, base, ANTONIO_DOC, "issue_date", ANTONIO_ISSUE);
+  test_assert_status (stranger_other, SOUP_STATUS_OK);
+
+  /* Lucía is not: she identifies from her own address, */
+  activation = test_start_activation (lucia, base, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  g_assert_nonnull (activation);
+
+  /* websites reach her with push and SMS requests, */
+  push = rp_request (website, base, rp_key, CLAVE_REQUEST_TYPE_PUSH, LUCIA_DOC, LUCIA_VALIDITY);
+  test_assert_status (push, SOUP_STATUS_CREATED);
+  sms = rp_request (website, base, rp_key, CLAVE_REQUEST_TYPE_SMS, LUCIA_DOC, LUCIA_VALIDITY);
+  test_assert_status (sms, SOUP_STATUS_CREATED);
+
+  /* and what her device signs never looks at these counters. */
+  me = test_device_request (lucia, base, device->device, "GET", CLAVE_PATH_ME, NULL, NULL);
+  test_assert_status (me, SOUP_STATUS_OK);
+
+  clave_test_server_stop (server);
+}
+
+/* Moves every failed identification @seconds into the past, as if they
+ * had happened then. */
+static void
+age_identify_failures (ClaveTestServer *server,
+                       gint64           seconds)
+{
+  g_autofree char *path = g_build_filename (clave_test_server_get_state_dir (server), "clave.db",
+                                            NULL);
+  g_autofree char *sql = g_strdup_printf ("UPDATE identify_failures"
+                                          " SET created_at = created_at - %" G_GINT64_FORMAT,
+                                          seconds);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+}
+
+static void
+test_backstop (void)
+{
+  ClaveTestServer *server = test_server_start (NULL);
+  const char *base = clave_test_server_get_base_url (server);
+  g_autoptr(SoupSession) lucia = test_session_new (server);
+  g_autoptr(SoupSession) lucia_elsewhere = test_session_new_from (server, "127.0.0.9");
+  g_autoptr(SoupSession) website = test_session_new_from (server, "127.0.0.3");
+  g_autoptr(SoupSession) fresh = test_session_new_from (server, "127.0.0.20");
+  g_autoptr(SoupSession) fresher = test_session_new_from (server, "127.0.0.21");
+  g_autoptr(TestMobileDevice) device = NULL;
+  g_autoptr(TestPushChannel) channel = NULL;
+  g_autoptr(TestResponse) known_push = NULL;
+  g_autoptr(TestResponse) paced = NULL;
+  g_autoptr(TestResponse) paced_wrong = NULL;
+  g_autoptr(TestResponse) new_rp = NULL;
+  g_autoptr(TestResponse) device_address = NULL;
+  g_autoptr(TestResponse) again_known_push = NULL;
+  g_autoptr(TestResponse) other_document = NULL;
+  g_autoptr(TestResponse) after_pace = NULL;
+  g_autoptr(TestResponse) paced_again = NULL;
+  g_autoptr(TestActivation) activation = NULL;
+  g_autofree char *aeat_key = NULL;
+  g_autofree char *ss_key = NULL;
+  g_autofree char *aeat_id = test_add_rp (server, AEAT_NAME, AEAT_ORIGIN, &aeat_key);
+  g_autofree char *ss_id = test_add_rp (server, SS_NAME, SS_ORIGIN, &ss_key);
+  guint status = 0;
+  gint64 retry;
+
+  /* Where Lucía is known from: her own address (she activated from it),
+   * a website she logged in to, and the network her device connects
+   * from. */
+  device = test_mobile_device_activate (server, lucia, LUCIA_DOC, "validity_date", LUCIA_VALIDITY,
+                                        LUCIA_PHONE);
+  known_push = rp_request (website, base, aeat_key, CLAVE_REQUEST_TYPE_PUSH, LUCIA_DOC,
+                           LUCIA_VALIDITY);
+  test_assert_status (known_push, SOUP_STATUS_CREATED);
+  channel = test_push_channel_open (server, lucia_elsewhere, device->push, &status);
+  g_assert_nonnull (channel->conn);
+
+  /* Guessers on five addresses, four tries each: none reaches the limit
+   * of its address or of its address and the document... */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *address = g_strdup_printf ("127.0.0.%u", 10 + i);
+      g_autoptr(SoupSession) guesser = test_session_new_from (server, address);
+
+      fail_identify (guesser, base, LUCIA_DOC, 4);
+    }
+
+  /* ...but twenty failures in a day slow down every new source for the
+   * document, even with the right data: */
+  paced = test_identify (fresh, base, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  retry = assert_too_many (paced);
+  g_assert_cmpint (retry, <=, 5 * 60);
+  paced_wrong = test_identify (fresh, base, LUCIA_DOC, "validity_date", WRONG_VALIDITY);
+  assert_too_many (paced_wrong);
+  new_rp = rp_request (website, base, ss_key, CLAVE_REQUEST_TYPE_PUSH, LUCIA_DOC, LUCIA_VALIDITY);
+  retry = assert_too_many (new_rp);
+  g_assert_cmpint (retry, <=, 5 * 60);
+
+  /* The sources Lucía is known from are not slowed down... */
+  activation = test_start_activation (lucia, base, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  g_assert_nonnull (activation);
+  device_address = test_identify (lucia_elsewhere, base, LUCIA_DOC, "validity_date",
+                                  LUCIA_VALIDITY);
+  test_assert_status (device_address, SOUP_STATUS_OK);
+  again_known_push = rp_request (website, base, aeat_key, CLAVE_REQUEST_TYPE_PUSH, LUCIA_DOC,
+                                 LUCIA_VALIDITY);
+  test_assert_status (again_known_push, SOUP_STATUS_CREATED);
+
+  /* ...nor other documents. */
+  other_document = test_identify (fresh, base, ANTONIO_DOC, "issue_date", ANTONIO_ISSUE);
+  test_assert_status (other_document, SOUP_STATUS_OK);
+
+  /* Slowed, not locked: once the pace has passed a new source may fail
+   * once, and the others wait for the next pace. */
+  age_identify_failures (server, 5 * 60 + 1);
+  after_pace = test_identify (fresh, base, LUCIA_DOC, "validity_date", WRONG_VALIDITY);
+  test_assert_error (after_pace, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_IDENTIFICATION_FAILED);
+  paced_again = test_identify (fresher, base, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  retry = assert_too_many (paced_again);
+  g_assert_cmpint (retry, >, 5 * 60 - 60);
+
+  clave_test_server_stop (server);
+}
+
+/* Guesses through a relying party's API count against its key: the
+ * address the service sees is the website's server, shared by all its
+ * users. */
+static void
+test_relying_party_limits (void)
+{
+  ClaveTestServer *server = test_server_start (NULL);
+  const char *base = clave_test_server_get_base_url (server);
+  g_autoptr(SoupSession) lucia = test_session_new (server);
+  g_autoptr(SoupSession) website = test_session_new_from (server, "127.0.0.3");
+  g_autoptr(TestMobileDevice) device = NULL;
+  g_autoptr(TestResponse) pair_limited = NULL;
+  g_autoptr(TestResponse) other_rp = NULL;
+  g_autoptr(TestResponse) same_address = NULL;
+  g_autoptr(TestResponse) key_limited = NULL;
+  g_autoptr(TestResponse) other_rp_sms = NULL;
+  g_autofree char *aeat_key = NULL;
+  g_autofree char *ss_key = NULL;
+  g_autofree char *aeat_id = test_add_rp (server, AEAT_NAME, AEAT_ORIGIN, &aeat_key);
+  g_autofree char *ss_id = test_add_rp (server, SS_NAME, SS_ORIGIN, &ss_key);
+  gint64 retry;
+
+  device = test_mobile_device_activate (server, lucia, LUCIA_DOC, "validity_date", LUCIA_VALIDITY,
+                                        LUCIA_PHONE);
+
+  /* Five wrong dates for Lucía through one website stop that website for
+   * her (its 429 says how long)... */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(TestResponse) wrong = rp_request (website, base, aeat_key,
+                                                  CLAVE_REQUEST_TYPE_PUSH, LUCIA_DOC,
+                                                  WRONG_VALIDITY);
+
+      test_assert_error (wrong, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_IDENTIFICATION_FAILED);
+    }
+  pair_limited = rp_request (website, base, aeat_key, CLAVE_REQUEST_TYPE_PUSH, LUCIA_DOC,
+                             LUCIA_VALIDITY);
+  retry = assert_too_many (pair_limited);
+  g_assert_cmpint (retry, <=, 15 * 60);
+
+  /* ...not another website on the same server, nor people who identify
+   * from that server's address themselves. */
+  other_rp = rp_request (website, base, ss_key, CLAVE_REQUEST_TYPE_PUSH, LUCIA_DOC,
+                         LUCIA_VALIDITY);
+  test_assert_status (other_rp, SOUP_STATUS_CREATED);
+  same_address = test_identify (website, base, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  test_assert_status (same_address, SOUP_STATUS_OK);
+
+  /* A website answers for all its users together: 100 failures in 15
+   * minutes, whatever the documents, stop its key. */
+  for (guint i = 0; i < 95; i++)
+    {
+      g_autofree char *document = unknown_dni (33333300 + i);
+      g_autoptr(TestResponse) wrong = rp_request (website, base, aeat_key,
+                                                  CLAVE_REQUEST_TYPE_SMS, document,
+                                                  WRONG_VALIDITY);
+
+      test_assert_error (wrong, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_IDENTIFICATION_FAILED);
+    }
+  key_limited = rp_request (website, base, aeat_key, CLAVE_REQUEST_TYPE_SMS, MARTA_DOC,
+                            MARTA_VALIDITY);
+  assert_too_many (key_limited);
+  other_rp_sms = rp_request (website, base, ss_key, CLAVE_REQUEST_TYPE_SMS, LUCIA_DOC,
+                             LUCIA_VALIDITY);
+  test_assert_status (other_rp_sms, SOUP_STATUS_CREATED);
+
+  clave_test_server_stop (server);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -604,6 +872,9 @@ main (int    argc,
   g_test_add_func ("/limits/code-expired", test_code_expired);
   g_test_add_func ("/limits/resend-limit", test_resend_limit);
   g_test_add_func ("/limits/rate-limit", test_rate_limit);
+  g_test_add_func ("/limits/stranger-cannot-lock-out", test_stranger_cannot_lock_out);
+  g_test_add_func ("/limits/backstop", test_backstop);
+  g_test_add_func ("/limits/relying-party-limits", test_relying_party_limits);
   g_test_add_func ("/limits/sms-command", test_sms_command);
   g_test_add_func ("/limits/sms-command-fails", test_sms_command_fails);
   g_test_add_func ("/limits/new-activation-replaces-old", test_new_activation_replaces_old);

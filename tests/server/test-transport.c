@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clave-protocol.h"
 #include "server-test-util.h"
@@ -59,6 +60,27 @@ test_modern_tls_accepted (void)
 }
 
 static void
+test_cbc_refused (void)
+{
+  /* The TLS 1.2 CBC suites with HMAC-SHA1 (GnuTLS's NORMAL has them),
+   * and CBC with SHA-256 for good measure. */
+  static const char * const cbc[] = {
+    "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-CBC:+AES-256-CBC:-MAC-ALL:+SHA1",
+    "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-CBC:+AES-256-CBC:-MAC-ALL:+SHA256",
+  };
+  static const char * const aead[] = {
+    "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM",
+    "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM",
+    "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+CHACHA20-POLY1305",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cbc); i++)
+    g_assert_cmpint (test_tls_handshake (server, cbc[i], NULL), <, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (aead); i++)
+    g_assert_cmpint (test_tls_handshake (server, aead[i], NULL), ==, 0);
+}
+
+static void
 test_tls_policy_file (void)
 {
   g_autofree char *path = g_build_filename (clave_test_server_get_state_dir (server), "tls",
@@ -70,7 +92,10 @@ test_tls_policy_file (void)
   g_file_get_contents (path, &contents, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (contents, "[overrides]\ndisabled-version = tls1.0\n"
-                                      "disabled-version = tls1.1\n"));
+                                      "disabled-version = tls1.1\n"
+                                      "tls-disabled-mac = sha1\n"
+                                      "tls-disabled-cipher = aes-128-cbc\n"
+                                      "tls-disabled-cipher = aes-256-cbc\n"));
   g_assert_cmpint (g_stat (path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 }
@@ -231,6 +256,72 @@ test_misdirected_request (void)
 }
 
 static void
+test_misdirected_before_body (void)
+{
+  g_autofree char *authority = test_server_authority (server);
+  g_autofree char *request = NULL;
+  g_autoptr(TestTls) tls = NULL;
+  g_autoptr(TestResponse) response = NULL;
+  int ret = 0;
+
+  /* A body declared and never sent: the answer may not wait for it. */
+  request = g_strdup_printf ("POST " CLAVE_PATH_IDENTIFY " HTTP/1.1\r\n"
+                             "Host: clave.example.org%s\r\n"
+                             "Content-Type: application/json\r\n"
+                             "Content-Length: 10000000\r\n"
+                             "\r\n", strrchr (authority, ':'));
+  tls = test_tls_open (server, NULL, &ret);
+  g_assert_cmpint (ret, ==, 0);
+  g_assert_true (test_tls_send (tls, request, strlen (request)));
+  response = test_tls_read_response (tls, 5000);
+  g_assert_nonnull (response);
+  test_assert_error (response, 421, CLAVE_ERR_MISDIRECTED_REQUEST);
+  g_assert_true (test_tls_wait_closed (tls, 5000));
+}
+
+/* A state directory clave-server cannot write stops it at start. The
+ * tests run as root in CI, and permissions do not stop root: the case
+ * that fails for everyone is a database whose shared-memory file
+ * (clave.db-shm) cannot be made, here because a folder has its name;
+ * SQLite then opens the database read-only, which the service used to
+ * find out at its first write, answering 500. */
+static void
+test_state_not_writable (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("clave-transport-XXXXXX", NULL);
+  g_autofree char *state = g_build_filename (dir, "state", NULL);
+  g_autofree char *shm = g_build_filename (state, "clave.db-shm", NULL);
+  g_autofree char *err = NULL;
+  g_autoptr(GSubprocess) admin = NULL;
+  g_autoptr(GError) error = NULL;
+
+  admin = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, g_getenv ("CLAVE_ADMIN"),
+                            "--state-dir", state, "seed-demo", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (admin, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir (shm, 0700), ==, 0);
+
+  err = test_server_run_once (NULL, state, NULL, FALSE);
+  g_assert_nonnull (strstr (err, "Cannot write the database"));
+  g_assert_nonnull (strstr (err, "must be writable by the service"));
+
+  /* Without root, a folder without write permission is enough. */
+  if (getuid () != 0)
+    {
+      g_autofree char *err_mode = NULL;
+
+      g_assert_cmpint (g_rmdir (shm), ==, 0);
+      g_assert_cmpint (g_chmod (state, 0500), ==, 0);
+      err_mode = test_server_run_once (NULL, state, NULL, FALSE);
+      g_assert_nonnull (strstr (err_mode, "Cannot write in the state directory"));
+      g_chmod (state, 0700);
+    }
+
+  clave_test_remove_tree (dir);
+}
+
+static void
 test_libsoup_client_unaffected (void)
 {
   g_autoptr(TestResponse) response = test_request (session, clave_test_server_get_base_url (server),
@@ -250,12 +341,15 @@ main (int    argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/transport/old-tls-refused", test_old_tls_refused);
+  g_test_add_func ("/transport/cbc-refused", test_cbc_refused);
   g_test_add_func ("/transport/modern-tls-accepted", test_modern_tls_accepted);
   g_test_add_func ("/transport/tls-policy-file", test_tls_policy_file);
   g_test_add_func ("/transport/tls-policy-start", test_tls_policy_start);
   g_test_add_func ("/transport/tls-policy-preset", test_tls_policy_preset);
   g_test_add_func ("/transport/host-names-accepted", test_host_names_accepted);
   g_test_add_func ("/transport/misdirected-request", test_misdirected_request);
+  g_test_add_func ("/transport/misdirected-before-body", test_misdirected_before_body);
+  g_test_add_func ("/transport/state-not-writable", test_state_not_writable);
   g_test_add_func ("/transport/libsoup-client-unaffected", test_libsoup_client_unaffected);
 
   server = test_server_start (args);

@@ -486,6 +486,11 @@ test_malformed (Fixture       *fixture,
     { "clave=" COMPONENTS PARAMS ";created=2", GOOD_SIG, CLAVE_HTTP_SIG_ERROR_MALFORMED },
     { "clave=" COMPONENTS PARAMS ";nonce=\"m\"", GOOD_SIG, CLAVE_HTTP_SIG_ERROR_MALFORMED },
     { "clave=" COMPONENTS PARAMS ";keyid=\"j\"", GOOD_SIG, CLAVE_HTTP_SIG_ERROR_MALFORMED },
+    { "clave=" COMPONENTS PARAMS ";expires=2;expires=3", GOOD_SIG, CLAVE_HTTP_SIG_ERROR_MALFORMED },
+    { "clave=" COMPONENTS PARAMS ";expires=\"2\"", GOOD_SIG, CLAVE_HTTP_SIG_ERROR_MALFORMED },
+    { "clave=" COMPONENTS PARAMS ";expires=2.5", GOOD_SIG, CLAVE_HTTP_SIG_ERROR_MALFORMED },
+    { "clave=" COMPONENTS PARAMS ";expires=-2", GOOD_SIG, CLAVE_HTTP_SIG_ERROR_MALFORMED },
+    { "clave=" COMPONENTS PARAMS ";expires", GOOD_SIG, CLAVE_HTTP_SIG_ERROR_MALFORMED },
     /* wrong algorithm */
     { "clave=" COMPONENTS ";created=1;nonce=\"n\";keyid=\"k\";alg=\"rsa-pss-sha512\"", GOOD_SIG, CLAVE_HTTP_SIG_ERROR_UNSUPPORTED_ALG },
     { "clave=" COMPONENTS ";created=1;nonce=\"n\";keyid=\"k\";alg=\"ECDSA-P256-SHA256\"", GOOD_SIG, CLAVE_HTTP_SIG_ERROR_UNSUPPORTED_ALG },
@@ -523,6 +528,51 @@ test_malformed (Fixture       *fixture,
     g_assert_cmpint (check (fixture, si, sig, "GET", URI, EMPTY_DIGEST, NULL), ==,
                      CLAVE_HTTP_SIG_ERROR_MISSING_COMPONENT);
   }
+}
+
+/* expires (RFC 9421 section 2.3) is read, and covered like every
+ * parameter: the server refuses a signature past it (stale_signature). */
+static void
+test_expires (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(GBytes) body = g_bytes_new_static ("{}", 2);
+  g_autofree char *digest = clave_content_digest (body);
+  g_autofree char *plain = clave_http_sig_params (CREATED, NONCE, KEYID);
+  g_autofree char *params = g_strconcat (plain, ";expires=1732870060", NULL);
+  g_autofree char *base = clave_http_sig_base ("POST", URI, digest, params);
+  g_autoptr(GBytes) base_bytes = g_bytes_new (base, strlen (base));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = clave_ecdsa_sign (fixture->key, base_bytes, &error);
+  g_autofree char *raw_b64 = NULL;
+  g_autofree char *signature = NULL;
+  g_autofree char *signature_input = g_strconcat ("clave=", params, NULL);
+  g_autofree char *plain_input = g_strconcat ("clave=", plain, NULL);
+  g_autofree char *stretched = NULL;
+  g_autoptr(ClaveHttpSigInput) input = NULL;
+  g_autoptr(ClaveHttpSigInput) without = NULL;
+
+  g_assert_no_error (error);
+  raw_b64 = g_base64_encode (g_bytes_get_data (raw, NULL), 64);
+  signature = g_strdup_printf ("clave=:%s:", raw_b64);
+
+  input = clave_http_sig_parse (signature_input, signature, &error);
+  g_assert_no_error (error);
+  g_assert_true (input->has_expires);
+  g_assert_cmpint (input->expires, ==, G_GINT64_CONSTANT (1732870060));
+  g_assert_cmpint (input->created, ==, CREATED);
+  g_assert_cmpint (check (fixture, signature_input, signature, "POST", URI, digest, body), ==, -1);
+
+  /* The signature covers expires: another value, or none, breaks it. */
+  stretched = g_strconcat ("clave=", plain, ";expires=1999999999", NULL);
+  g_assert_cmpint (check (fixture, stretched, signature, "POST", URI, digest, body), ==,
+                   CLAVE_HTTP_SIG_ERROR_BAD_SIGNATURE);
+  g_assert_cmpint (check (fixture, plain_input, signature, "POST", URI, digest, body), ==,
+                   CLAVE_HTTP_SIG_ERROR_BAD_SIGNATURE);
+
+  without = clave_http_sig_parse (plain_input, signature, &error);
+  g_assert_no_error (error);
+  g_assert_false (without->has_expires);
 }
 
 static void
@@ -701,6 +751,7 @@ main (int   argc,
   g_test_add ("/http-sig/tolerant-parsing", Fixture, NULL, fixture_set_up, test_tolerant_parsing, fixture_tear_down);
   g_test_add ("/http-sig/malformed", Fixture, NULL, fixture_set_up, test_malformed, fixture_tear_down);
   g_test_add ("/http-sig/hostile", Fixture, NULL, fixture_set_up, test_hostile, fixture_tear_down);
+  g_test_add ("/http-sig/expires", Fixture, NULL, fixture_set_up, test_expires, fixture_tear_down);
   g_test_add_func ("/http-sig/rfc9421-b24", test_rfc9421_b24);
   g_test_add_func ("/http-sig/rfc9421-key", test_rfc9421_key);
 

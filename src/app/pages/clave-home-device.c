@@ -12,6 +12,8 @@ struct _ClaveHomeDevice
   /* Template widgets */
   GtkLabel     *home_document_label;
   AdwActionRow *home_push_row;
+  GtkWidget    *home_failures_group;
+  AdwActionRow *home_failures_row;
 };
 
 G_DEFINE_FINAL_TYPE (ClaveHomeDevice, clave_home_device, ADW_TYPE_BIN)
@@ -36,6 +38,8 @@ clave_home_device_class_init (ClaveHomeDeviceClass *klass)
                                                RESOURCE_PREFIX "/pages/clave-home-device.ui");
   gtk_widget_class_bind_template_child (widget_class, ClaveHomeDevice, home_document_label);
   gtk_widget_class_bind_template_child (widget_class, ClaveHomeDevice, home_push_row);
+  gtk_widget_class_bind_template_child (widget_class, ClaveHomeDevice, home_failures_group);
+  gtk_widget_class_bind_template_child (widget_class, ClaveHomeDevice, home_failures_row);
 }
 
 static void
@@ -70,4 +74,15 @@ clave_home_device_set_push (ClaveHomeDevice *self,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->home_push_row), title);
   adw_action_row_set_subtitle (self->home_push_row, subtitle);
   adw_action_row_set_icon_name (self->home_push_row, icon_name);
+}
+
+void
+clave_home_device_set_failures (ClaveHomeDevice *self,
+                                const char      *title)
+{
+  g_return_if_fail (CLAVE_IS_HOME_DEVICE (self));
+
+  if (title != NULL)
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->home_failures_row), title);
+  gtk_widget_set_visible (self->home_failures_group, title != NULL);
 }

@@ -20,6 +20,7 @@ struct _ClaveHomePage
 
   gulong     activated_id;
   gulong     push_state_id;
+  gulong     failures_id;
   gpointer   app;                   /* weak, while shown */
 };
 
@@ -68,6 +69,40 @@ update_push (ClaveHomePage *self)
 }
 
 static void
+update_failures (ClaveHomePage *self)
+{
+  ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
+  g_autoptr(GDateTime) first = NULL;
+  g_autofree char *when = NULL;
+  g_autofree char *title = NULL;
+  gint64 since = 0;
+  guint count;
+
+  if (app == NULL || self->device == NULL)
+    return;
+
+  count = clave_application_get_failed_identifications (app, &since);
+  first = count > 0 ? g_date_time_new_from_unix_local (since) : NULL;
+  if (first == NULL)
+    {
+      clave_home_device_set_failures (self->device, NULL);
+      return;
+    }
+
+  /* Translators: date and time, as "My requests" shows them (see
+   * g_date_time_format()). */
+  when = g_date_time_format (first, _("%d/%m/%Y %H:%M"));
+  /* Translators: %u is a number of attempts, %s a date and time such as
+   * "17/03/2026 09:41". Someone typed the person's document number with
+   * wrong data (validity date…), maybe the person themselves. */
+  title = g_strdup_printf (ngettext ("%u failed attempt to log in with your document since %s",
+                                     "%u failed attempts to log in with your document since %s",
+                                     count),
+                           count, when);
+  clave_home_device_set_failures (self->device, title);
+}
+
+static void
 update (ClaveHomePage *self)
 {
   ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
@@ -93,6 +128,7 @@ update (ClaveHomePage *self)
   text = g_strdup_printf (_("Document %s"), masked);
   clave_home_device_set_document (self->device, text);
   update_push (self);
+  update_failures (self);
   gtk_stack_set_visible_child_name (self->home_stack, "activated");
 }
 
@@ -103,6 +139,7 @@ disconnect_app (ClaveHomePage *self)
     {
       g_clear_signal_handler (&self->activated_id, self->app);
       g_clear_signal_handler (&self->push_state_id, self->app);
+      g_clear_signal_handler (&self->failures_id, self->app);
       g_clear_weak_pointer (&self->app);
     }
 }
@@ -121,6 +158,8 @@ clave_home_page_shown (ClavePage *page)
                                                      G_CALLBACK (update), self);
       self->push_state_id = g_signal_connect_swapped (app, "notify::push-state",
                                                       G_CALLBACK (update_push), self);
+      self->failures_id = g_signal_connect_swapped (app, "notify::failed-identifications",
+                                                    G_CALLBACK (update_failures), self);
     }
 
   update (self);

@@ -1,0 +1,1047 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-server"
+
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "clave-http.h"
+#include "clave-request-stream.h"
+#include "clave-transport.h"
+
+/* Why clave-server does not let libsoup listen.
+ *
+ * libsoup 3.2 (Debian 12) never closes a keep-alive connection that the
+ * client closes between two requests: after an answer it makes the
+ * connection's next message without a completion callback, so when that
+ * message ends on the client's end of stream nothing disconnects it. The
+ * socket stays in CLOSE-WAIT for ever; at the descriptor limit the
+ * service stops answering without a word (upstream commit d20c6601,
+ * "server: do not leak idle connections closed by the client", fixed it
+ * in 3.3.0). libsoup 3.2 also gives a connection unlimited time for the
+ * TLS handshake and for a request, and has no cap on connections.
+ *
+ * So the transport is ours. A listening socket of our own; per
+ * connection our own GTlsServerConnection, with a handshake timeout; and
+ * every request handed to libsoup with soup_server_accept_iostream() on a
+ * ClaveRequestStream of its own. A SoupServer with no listener of its own
+ * disconnects after each request, every libsoup version alike, so libsoup
+ * only ever sees a connection's first message, which it ends correctly,
+ * and never the keep-alive state that leaks: the stream's "released" is
+ * libsoup letting go, and keep-alive is ours to decide (as libsoup would:
+ * HTTP/1.1 unless either side said "Connection: close"). Bytes read past
+ * a request stay in the stream for the next one (pipelining). Each
+ * connection has one timer for the phase it is in (handshake, waiting
+ * for a request, head, body) and a failed stream wakes libsoup when it
+ * runs out; caps on connections, in all and per address, refuse a
+ * connection before its handshake.
+ *
+ * The stream is a GTlsConnection of its own (its handshake done, its
+ * properties the real one's), so that libsoup still builds https URIs
+ * and redirects. libsoup's keep-alive would need a listener of its own in
+ * the SoupServer, and brings back the leak.
+ *
+ * libmicrohttpd (in Debian) has all of this built in, but every route
+ * speaks SoupServerMessage and the push channel is libsoup's WebSocket:
+ * moving would rewrite the service for what this file does in a few
+ * hundred lines. A request per libsoup connection costs some objects and
+ * a main loop turn more than libsoup's keep-alive: measured on loopback,
+ * 3,000 GETs on one connection took 0.19 ms each against 0.14 ms with
+ * libsoup's own listener, where a new TLS handshake costs about 1 ms.
+ *
+ * One more thing libsoup 3.2 cannot do is answer before reading the
+ * body: a status set by an early handler (413, 421, 400) still waits for
+ * every declared byte. Such a request's connection is taken from libsoup
+ * (soup_server_message_steal_connection), the answer written here, and
+ * the connection closed after a short lingering read, so that a client
+ * still sending gets the answer rather than a reset. */
+
+#define CONNECTION_KEY        "clave-transport-connection"
+#define HSTS_VALUE            "max-age=31536000"
+/* Accepts per wake-up of the listening socket, so that a flood of
+ * connections does not starve the requests in progress. */
+#define ACCEPT_BATCH          32
+#define LISTEN_BACKLOG        1024
+/* Out of descriptors: wait this long before accepting again, and warn at
+ * most this often. */
+#define ACCEPT_PAUSE_MS       1000
+#define ACCEPT_WARN_US        (60 * G_USEC_PER_SEC)
+/* After an answer before the body: time to write it and read what the
+ * client still sends, and how much of that to read. */
+#define EARLY_ANSWER_MS       2000
+#define LINGER_MAX_BYTES      (1024 * 1024)
+/* A polite close (TLS close_notify) that takes longer becomes abrupt. */
+#define CLOSE_NOTIFY_MS       2000
+
+typedef enum {
+  CONN_HANDSHAKE,      /* --handshake-timeout */
+  CONN_WAITING,        /* no byte of the next request: --header-timeout
+                        * for the first, --idle-timeout after one */
+  CONN_HEAD,           /* --header-timeout */
+  CONN_BODY,           /* --body-timeout */
+  CONN_HANDLING,       /* the routes answer: long polls, the push channel */
+  CONN_EARLY_ANSWER,   /* answered before the body: writing, lingering */
+  CONN_CLOSING,
+} ConnState;
+
+typedef struct {
+  ClaveTransport     *transport;   /* not a reference: it ends every connection */
+  ConnState           state;
+  GSocket            *socket;
+  GIOStream          *tcp;
+  GTlsConnection     *tls;
+  GSocketAddress     *local;
+  GSocketAddress     *remote;
+  char               *address;     /* for the log */
+  char               *bucket;      /* what --max-connections-per-address counts */
+  GCancellable       *cancellable; /* handshake, early answer, close */
+  GSource            *timer;
+  GSource            *step;
+  GSource            *drain;
+  ClaveRequestStream *stream;      /* weak: the stream libsoup has */
+  SoupServerMessage  *msg;         /* weak: its message */
+  GIOStream          *stolen;      /* libsoup's stream, for an early answer */
+  GBytes             *answer;      /* the early answer */
+  GBytes             *pending;     /* the start of the next request */
+  gsize               drained;
+  guint               n_requests;
+  /* TLS operations running in GLib's threads (handshake, close_notify,
+   * writes): the socket may only be shut down, not closed, under them. */
+  guint               in_thread;
+  gboolean            reusable;    /* the last answer lets another request come */
+  gboolean            abrupt;      /* no close_notify: the client is gone or stalled */
+  gboolean            finished;
+} ClaveConnection;
+
+struct _ClaveTransport
+{
+  GObject               parent_instance;
+
+  SoupServer           *soup;
+  GTlsCertificate      *certificate;
+  ClaveTransportLimits  limits;
+  guint                 max_connections;   /* limits' total cap, fit to RLIMIT_NOFILE */
+  GSocket              *listener;
+  GInetSocketAddress   *address;
+  GSource              *accept_source;
+  GSource              *accept_pause;
+  gint64                last_accept_warning;
+  GHashTable           *connections;       /* ClaveConnection* (a reference each) */
+  GHashTable           *per_bucket;        /* bucket -> GUINT count */
+  ClaveConnection      *accepting;         /* during soup_server_accept_iostream () */
+  gboolean              shut_down;
+};
+
+G_DEFINE_FINAL_TYPE (ClaveTransport, clave_transport, G_TYPE_OBJECT)
+
+static void conn_close (ClaveConnection *conn);
+static void conn_serve (ClaveConnection *conn);
+
+/* Connections ----------------------------------------------------------- */
+
+static void
+conn_clear (ClaveConnection *conn)
+{
+  g_clear_weak_pointer (&conn->stream);
+  g_clear_weak_pointer (&conn->msg);
+  g_clear_object (&conn->socket);
+  g_clear_object (&conn->tcp);
+  g_clear_object (&conn->tls);
+  g_clear_object (&conn->local);
+  g_clear_object (&conn->remote);
+  g_clear_object (&conn->cancellable);
+  g_clear_object (&conn->stolen);
+  g_clear_pointer (&conn->answer, g_bytes_unref);
+  g_clear_pointer (&conn->pending, g_bytes_unref);
+  g_free (conn->address);
+  g_free (conn->bucket);
+}
+
+static ClaveConnection *
+conn_ref (ClaveConnection *conn)
+{
+  return g_rc_box_acquire (conn);
+}
+
+static void
+conn_unref (ClaveConnection *conn)
+{
+  g_rc_box_release_full (conn, (GDestroyNotify) conn_clear);
+}
+
+static void
+conn_unref_closure (gpointer  data,
+                    GClosure *closure)
+{
+  conn_unref (data);
+}
+
+static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+/* Attaches @source with @func called with a reference to @conn. */
+static GSource *
+conn_attach (ClaveConnection *conn,
+             GSource         *source,
+             GSourceFunc      func)
+{
+  g_source_set_callback (source, func, conn_ref (conn), (GDestroyNotify) conn_unref);
+  g_source_attach (source, NULL);
+  return source;
+}
+
+static gboolean on_timer (gpointer user_data);
+
+static void
+conn_set_timer (ClaveConnection *conn,
+                guint            ms)
+{
+  clear_source (&conn->timer);
+  if (ms > 0)
+    conn->timer = conn_attach (conn, g_timeout_source_new (ms), on_timer);
+}
+
+/* What --max-connections-per-address counts: an IPv4 address, or the /64
+ * of an IPv6 one (anyone with one IPv6 address has a /64 of them). */
+static char *
+address_bucket (GInetAddress *address)
+{
+  const guint8 *bytes = g_inet_address_to_bytes (address);
+  g_autoptr(GInetAddress) prefix = NULL;
+  g_autofree char *text = NULL;
+  guint8 masked[16] = { 0 };
+
+  if (g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV6)
+    return g_inet_address_to_string (address);
+
+  /* ::ffff:a.b.c.d is an IPv4 client of a dual-stack socket. */
+  if (memcmp (bytes, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+    return g_strdup_printf ("%u.%u.%u.%u", bytes[12], bytes[13], bytes[14], bytes[15]);
+
+  memcpy (masked, bytes, 8);
+  prefix = g_inet_address_new_from_bytes (masked, G_SOCKET_FAMILY_IPV6);
+  text = g_inet_address_to_string (prefix);
+  return g_strconcat (text, "/64", NULL);
+}
+
+static guint
+bucket_count (ClaveTransport *self,
+              const char     *bucket)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->per_bucket, bucket));
+}
+
+/* Closes the socket and forgets the connection. */
+static void
+conn_finish (ClaveConnection *conn)
+{
+  ClaveTransport *self = conn->transport;
+  guint count;
+
+  if (conn->finished)
+    return;
+  conn->finished = TRUE;
+  conn->state = CONN_CLOSING;
+
+  clear_source (&conn->timer);
+  clear_source (&conn->step);
+  clear_source (&conn->drain);
+  g_cancellable_cancel (conn->cancellable);
+  if (conn->stream != NULL)
+    {
+      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
+                                                     "The connection was closed");
+
+      clave_request_stream_fail (conn->stream, error);
+    }
+  /* Closed here rather than when the last reference to the TLS
+   * connection goes, which can be much later; under a thread that uses
+   * it, shut down first (the thread sees the end at once) and closed
+   * when the thread is done. */
+  if (conn->in_thread > 0)
+    g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
+  else
+    g_socket_close (conn->socket, NULL);
+  g_clear_object (&conn->stolen);
+
+  count = bucket_count (self, conn->bucket);
+  if (count <= 1)
+    g_hash_table_remove (self->per_bucket, conn->bucket);
+  else
+    g_hash_table_insert (self->per_bucket, g_strdup (conn->bucket), GUINT_TO_POINTER (count - 1));
+  g_hash_table_remove (self->connections, conn);
+}
+
+/* At the end of a threaded TLS operation. */
+static void
+conn_thread_done (ClaveConnection *conn)
+{
+  g_assert (conn->in_thread > 0);
+  conn->in_thread--;
+  if (conn->finished && conn->in_thread == 0)
+    g_socket_close (conn->socket, NULL);
+}
+
+static void
+closed_politely (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  ClaveConnection *conn = user_data;
+
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+  conn_thread_done (conn);
+  conn_finish (conn);
+  conn_unref (conn);
+}
+
+/* Ends the connection; with a TLS close_notify unless conn->abrupt. */
+static void
+conn_close (ClaveConnection *conn)
+{
+  if (conn->state == CONN_CLOSING)
+    return;
+  conn->state = CONN_CLOSING;
+  clear_source (&conn->step);
+
+  if (conn->abrupt || conn->tls == NULL || conn->stream != NULL)
+    {
+      conn_finish (conn);
+      return;
+    }
+
+  conn_set_timer (conn, CLOSE_NOTIFY_MS);
+  conn->in_thread++;
+  g_io_stream_close_async (G_IO_STREAM (conn->tls), G_PRIORITY_DEFAULT, conn->cancellable,
+                           closed_politely, conn_ref (conn));
+}
+
+/* Ends the request libsoup is reading (it sees @message as a read error
+ * and lets go of the stream, which closes the connection), or the
+ * connection itself when libsoup has none. */
+static void
+conn_kill (ClaveConnection *conn,
+           gboolean         abrupt,
+           const char      *message)
+{
+  conn->reusable = FALSE;
+  conn->abrupt = conn->abrupt || abrupt;
+  clear_source (&conn->timer);
+  if (conn->stream != NULL)
+    {
+      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, message);
+
+      clave_request_stream_fail (conn->stream, error);
+    }
+  else
+    conn_close (conn);
+}
+
+static gboolean
+on_timer (gpointer user_data)
+{
+  ClaveConnection *conn = user_data;
+  const ClaveTransportLimits *limits = &conn->transport->limits;
+
+  g_clear_pointer (&conn->timer, g_source_unref);
+
+  switch (conn->state)
+    {
+    case CONN_HANDSHAKE:
+      g_info ("Closed the connection from %s: no TLS handshake within %u s "
+              "(--handshake-timeout)", conn->address, limits->handshake_timeout);
+      conn_finish (conn);
+      break;
+    case CONN_WAITING:
+      if (conn->n_requests > 0)
+        {
+          g_debug ("Closed the idle connection from %s (--idle-timeout)", conn->address);
+          conn_kill (conn, FALSE, "The connection was idle too long");
+        }
+      else
+        {
+          g_info ("Closed the connection from %s: no request within %u s (--header-timeout)",
+                  conn->address, limits->header_timeout);
+          conn_kill (conn, TRUE, "No request came in time");
+        }
+      break;
+    case CONN_HEAD:
+      g_info ("Closed the connection from %s: no complete request head within %u s "
+              "(--header-timeout)", conn->address, limits->header_timeout);
+      conn_kill (conn, TRUE, "The request head did not come in time");
+      break;
+    case CONN_BODY:
+      g_info ("Closed the connection from %s: no complete request body within %u s "
+              "(--body-timeout)", conn->address, limits->body_timeout);
+      conn_kill (conn, TRUE, "The request body did not come in time");
+      break;
+    case CONN_EARLY_ANSWER:
+    case CONN_CLOSING:
+      conn_finish (conn);
+      break;
+    case CONN_HANDLING:
+      break;
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Requests ---------------------------------------------------------------- */
+
+static void
+add_hsts (SoupServerMessage *msg)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Strict-Transport-Security", HSTS_VALUE);
+}
+
+/* Whether the connection may carry another request after @msg's answer:
+ * what libsoup's soup_server_message_is_keepalive() says, which is not
+ * public. */
+static gboolean
+answer_keeps_connection (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+
+  if (soup_message_headers_get_encoding (response) == SOUP_ENCODING_EOF)
+    return FALSE;
+  if (soup_server_message_get_http_version (msg) == SOUP_HTTP_1_0)
+    return soup_message_headers_header_contains (response, "Connection", "Keep-Alive");
+  return !soup_message_headers_header_contains (request, "Connection", "close") &&
+         !soup_message_headers_header_contains (response, "Connection", "close");
+}
+
+static ClaveConnection *
+conn_of (SoupServerMessage *msg)
+{
+  return g_object_get_data (G_OBJECT (msg), CONNECTION_KEY);
+}
+
+static void
+on_first_data (ClaveRequestStream *stream,
+               ClaveConnection    *conn)
+{
+  if (conn->state != CONN_WAITING)
+    return;
+  conn->state = CONN_HEAD;
+  /* The first request's head counts from the end of the handshake. */
+  if (conn->n_requests > 0)
+    conn_set_timer (conn, conn->transport->limits.header_timeout * 1000);
+  if (conn->msg != NULL)
+    clave_http_note_request_start (conn->msg);
+}
+
+static gboolean
+after_request (gpointer user_data)
+{
+  ClaveConnection *conn = user_data;
+
+  g_clear_pointer (&conn->step, g_source_unref);
+  if (conn->transport->shut_down || !conn->reusable)
+    conn_close (conn);
+  else
+    conn_serve (conn);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_released (ClaveRequestStream *stream,
+             ClaveConnection    *conn)
+{
+  g_clear_pointer (&conn->pending, g_bytes_unref);
+  conn->pending = clave_request_stream_steal_pending (stream);
+  if (clave_request_stream_base_ended (stream))
+    {
+      conn->reusable = FALSE;
+      conn->abrupt = TRUE;
+    }
+  g_clear_weak_pointer (&conn->stream);
+
+  if (conn->state == CONN_EARLY_ANSWER || conn->state == CONN_CLOSING || conn->step != NULL)
+    return;
+  /* libsoup is still unwinding (this comes from its disconnect): go on
+   * from the main loop, as soon as a request would be. */
+  conn->step = g_idle_source_new ();
+  g_source_set_priority (conn->step, G_PRIORITY_DEFAULT);
+  conn_attach (conn, conn->step, after_request);
+}
+
+static GBytes *
+serialize_answer (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_response_body (msg));
+  GString *out = g_string_new (NULL);
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  guint status = soup_server_message_get_status (msg);
+
+  g_string_append_printf (out, "HTTP/1.1 %u %s\r\n", status, soup_status_get_phrase (status));
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      if (g_ascii_strcasecmp (name, "Content-Length") == 0 ||
+          g_ascii_strcasecmp (name, "Transfer-Encoding") == 0 ||
+          g_ascii_strcasecmp (name, "Connection") == 0)
+        continue;
+      g_string_append_printf (out, "%s: %s\r\n", name, value);
+    }
+  g_string_append_printf (out, "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                               "Connection: close\r\n\r\n", g_bytes_get_size (body));
+  g_string_append_len (out, g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body));
+  return g_string_free_to_bytes (out);
+}
+
+static gboolean
+on_drain (GSocket      *socket,
+          GIOCondition  condition,
+          gpointer      user_data)
+{
+  ClaveConnection *conn = user_data;
+  char buffer[16384];
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = g_socket_receive_with_blocking (socket, buffer, sizeof buffer, FALSE, NULL,
+                                                 &error);
+
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return G_SOURCE_CONTINUE;
+      if (n <= 0)
+        break;
+      conn->drained += (gsize) n;
+      if (conn->drained > LINGER_MAX_BYTES)
+        break;
+    }
+
+  g_clear_pointer (&conn->drain, g_source_unref);
+  conn_finish (conn);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+early_answer_written (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  ClaveConnection *conn = user_data;
+  gboolean written = g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL,
+                                                       NULL);
+
+  conn_thread_done (conn);
+  if (written && !conn->finished)
+    {
+      /* Read (and drop) what the client still sends until it has the
+       * answer and stops, so that closing with unread bytes does not
+       * reset the connection under the answer. */
+      g_socket_shutdown (conn->socket, FALSE, TRUE, NULL);
+      conn->drain = g_socket_create_source (conn->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      g_source_set_callback (conn->drain, G_SOURCE_FUNC (on_drain), conn_ref (conn),
+                             (GDestroyNotify) conn_unref);
+      g_source_attach (conn->drain, NULL);
+    }
+  else
+    conn_finish (conn);
+  conn_unref (conn);
+}
+
+/* @msg has its answer before its body was read (413, 421, 400): take the
+ * connection from libsoup, which would read the whole body first, write
+ * the answer and close. */
+static void
+answer_early (ClaveConnection   *conn,
+              SoupServerMessage *msg)
+{
+  GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (conn->tls));
+
+  conn->state = CONN_EARLY_ANSWER;
+  conn->reusable = FALSE;
+  conn_set_timer (conn, EARLY_ANSWER_MS);
+  conn->answer = serialize_answer (msg);
+  clave_http_log_request (msg, "(before its body)");
+
+  /* libsoup lets go of the stream here; "released" finds the early
+   * answer under way. */
+  conn->stolen = soup_server_message_steal_connection (msg);
+
+  conn->in_thread++;
+  g_output_stream_write_all_async (output, g_bytes_get_data (conn->answer, NULL),
+                                   g_bytes_get_size (conn->answer), G_PRIORITY_DEFAULT,
+                                   conn->cancellable, early_answer_written, conn_ref (conn));
+}
+
+static void
+on_got_headers (SoupServerMessage *msg,
+                ClaveConnection   *conn)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+  gboolean has_body = encoding == SOUP_ENCODING_CHUNKED ||
+                      (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+                       soup_message_headers_get_content_length (headers) != 0);
+
+  if (conn->state != CONN_HEAD)
+    return;
+
+  if (soup_server_message_get_status (msg) != 0 && has_body)
+    {
+      answer_early (conn, msg);
+      return;
+    }
+
+  conn->state = CONN_BODY;
+  conn_set_timer (conn, conn->transport->limits.body_timeout * 1000);
+  /* A body of known length is read to its end and no further; chunks are
+   * read line by line. */
+  if (conn->stream != NULL)
+    clave_request_stream_set_line_reads (conn->stream, encoding == SOUP_ENCODING_CHUNKED);
+}
+
+static void
+on_got_body (SoupServerMessage *msg,
+             ClaveConnection   *conn)
+{
+  if (conn->state != CONN_BODY)
+    return;
+  conn->state = CONN_HANDLING;
+  clear_source (&conn->timer);
+  if (conn->stream != NULL)
+    clave_request_stream_set_line_reads (conn->stream, FALSE);
+  /* A "100 Continue" cleared the headers set when the request started. */
+  add_hsts (msg);
+}
+
+static void
+on_request_started (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    ClaveTransport    *self)
+{
+  ClaveConnection *conn = self->accepting;
+
+  add_hsts (msg);
+
+  /* Every connection comes through conn_serve(), one request each. */
+  if (conn == NULL || conn->msg != NULL)
+    {
+      g_debug ("A request outside of the transport's requests");
+      return;
+    }
+
+  g_object_set_data_full (G_OBJECT (msg), CONNECTION_KEY, conn_ref (conn),
+                          (GDestroyNotify) conn_unref);
+  g_set_weak_pointer (&conn->msg, msg);
+  /* After libsoup's own handler of these, which runs the early
+   * handlers. */
+  g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers), conn);
+  g_signal_connect (msg, "got-body", G_CALLBACK (on_got_body), conn);
+}
+
+/* The answer is out (@finished) or the request failed: whether the
+ * connection can take another. */
+static void
+request_ended (SoupServerMessage *msg,
+               gboolean           finished)
+{
+  ClaveConnection *conn = conn_of (msg);
+
+  if (conn == NULL)
+    return;
+  conn->n_requests++;
+  conn->reusable = finished && conn->state == CONN_HANDLING && answer_keeps_connection (msg);
+}
+
+static void
+on_request_finished (SoupServer        *soup,
+                     SoupServerMessage *msg,
+                     ClaveTransport    *self)
+{
+  request_ended (msg, TRUE);
+}
+
+static void
+on_request_aborted (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    ClaveTransport    *self)
+{
+  request_ended (msg, FALSE);
+}
+
+/* Hands the connection's next request to libsoup. */
+static void
+conn_serve (ClaveConnection *conn)
+{
+  ClaveTransport *self = conn->transport;
+  g_autoptr(ClaveRequestStream) stream = NULL;
+  g_autoptr(GBytes) pending = g_steal_pointer (&conn->pending);
+  guint timeout = conn->n_requests == 0 ? self->limits.header_timeout
+                                        : self->limits.idle_timeout;
+
+  conn->state = CONN_WAITING;
+  conn->reusable = FALSE;
+  g_clear_weak_pointer (&conn->msg);
+  conn_set_timer (conn, timeout * 1000);
+
+  stream = clave_request_stream_new (conn->tls, pending);
+  clave_request_stream_set_line_reads (stream, TRUE);
+  g_signal_connect_data (stream, "first-data", G_CALLBACK (on_first_data), conn_ref (conn),
+                         conn_unref_closure, 0);
+  g_signal_connect_data (stream, "released", G_CALLBACK (on_released), conn_ref (conn),
+                         conn_unref_closure, 0);
+  g_set_weak_pointer (&conn->stream, stream);
+
+  /* libsoup may read, answer and let go of a request already buffered
+   * before this returns. */
+  self->accepting = conn;
+  soup_server_accept_iostream (self->soup, G_IO_STREAM (stream), conn->local, conn->remote,
+                               NULL);
+  self->accepting = NULL;
+}
+
+static void
+handshake_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ClaveConnection *conn = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean done = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error);
+
+  conn_thread_done (conn);
+  if (conn->state == CONN_HANDSHAKE)
+    {
+      if (done)
+        conn_serve (conn);
+      else
+        {
+          g_debug ("TLS handshake with %s failed: %s", conn->address, error->message);
+          conn->abrupt = TRUE;
+          conn_close (conn);
+        }
+    }
+  conn_unref (conn);
+}
+
+/* Accepting ------------------------------------------------------------- */
+
+static void
+admit (ClaveTransport *self,
+       GSocket        *socket)
+{
+  static const char * const protocols[] = { "http/1.1", "http/1.0", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, &error);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *bucket = NULL;
+  g_autoptr(GIOStream) tls = NULL;
+  ClaveConnection *conn;
+  guint from_bucket;
+
+  if (remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote) ||
+      (local = g_socket_get_local_address (socket, &error)) == NULL)
+    {
+      g_debug ("Dropped a connection: %s", error != NULL ? error->message : "not IP");
+      g_socket_close (socket, NULL);
+      return;
+    }
+
+  address = g_inet_address_to_string (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  bucket = address_bucket (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  from_bucket = bucket_count (self, bucket);
+
+  if (g_hash_table_size (self->connections) >= self->max_connections)
+    {
+      g_info ("Refused a connection from %s: %u connections open (--max-connections)",
+              address, g_hash_table_size (self->connections));
+      g_socket_close (socket, NULL);
+      return;
+    }
+  if (from_bucket >= self->limits.max_connections_per_address)
+    {
+      g_info ("Refused a connection from %s: %u connections open from %s "
+              "(--max-connections-per-address)", address, from_bucket, bucket);
+      g_socket_close (socket, NULL);
+      return;
+    }
+
+  /* Answers go out in pieces (headers, body, TLS records): without this,
+   * Nagle's algorithm holds the last one until the client's delayed ACK,
+   * some 40 ms a request. */
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+
+  conn = g_rc_box_new0 (ClaveConnection);
+  conn->transport = self;
+  conn->state = CONN_HANDSHAKE;
+  conn->socket = g_object_ref (socket);
+  conn->tcp = G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
+  conn->local = g_steal_pointer (&local);
+  conn->remote = g_steal_pointer (&remote);
+  conn->address = g_steal_pointer (&address);
+  conn->bucket = g_strdup (bucket);
+  conn->cancellable = g_cancellable_new ();
+  g_hash_table_add (self->connections, conn);
+  g_hash_table_insert (self->per_bucket, g_steal_pointer (&bucket),
+                       GUINT_TO_POINTER (from_bucket + 1));
+
+  /* As libsoup's own server makes them. "database" NULL: clients show
+   * no certificates, and without it GLib's TLS backend would load the
+   * system's trusted CAs for every connection (some 10 ms each). A client
+   * may end without close_notify. */
+  tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
+                        NULL, &error,
+                        "base-io-stream", conn->tcp,
+                        "certificate", self->certificate,
+                        "database", NULL,
+                        "authentication-mode", G_TLS_AUTHENTICATION_NONE,
+                        "require-close-notify", FALSE,
+                        "advertised-protocols", protocols,
+                        NULL);
+  if (tls == NULL)
+    {
+      g_warning ("Cannot start TLS with %s: %s", conn->address, error->message);
+      conn->abrupt = TRUE;
+      conn_close (conn);
+      return;
+    }
+  conn->tls = G_TLS_CONNECTION (g_steal_pointer (&tls));
+
+  conn_set_timer (conn, self->limits.handshake_timeout * 1000);
+  conn->in_thread++;
+  g_tls_connection_handshake_async (conn->tls, G_PRIORITY_DEFAULT, conn->cancellable,
+                                    handshake_done, conn_ref (conn));
+}
+
+static gboolean on_incoming (GSocket *listener, GIOCondition condition, gpointer user_data);
+
+static void
+watch_listener (ClaveTransport *self)
+{
+  self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
+  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_incoming), self, NULL);
+  g_source_attach (self->accept_source, NULL);
+}
+
+static gboolean
+resume_accepting (gpointer user_data)
+{
+  ClaveTransport *self = user_data;
+
+  g_clear_pointer (&self->accept_pause, g_source_unref);
+  watch_listener (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_incoming (GSocket      *listener,
+             GIOCondition  condition,
+             gpointer      user_data)
+{
+  ClaveTransport *self = user_data;
+
+  for (guint i = 0; i < ACCEPT_BATCH; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) socket = g_socket_accept (listener, NULL, &error);
+
+      if (socket != NULL)
+        {
+          admit (self, socket);
+          continue;
+        }
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        break;
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES) ||
+          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+        {
+          gint64 now = g_get_monotonic_time ();
+
+          /* The socket stays readable: wait rather than spin. */
+          if (now - self->last_accept_warning > ACCEPT_WARN_US)
+            {
+              g_warning ("Cannot accept connections (%s) with %u open; raise the limit of "
+                         "open files (LimitNOFILE) or lower --max-connections",
+                         error->message, g_hash_table_size (self->connections));
+              self->last_accept_warning = now;
+            }
+          g_clear_pointer (&self->accept_source, g_source_unref);
+          self->accept_pause = g_timeout_source_new (ACCEPT_PAUSE_MS);
+          g_source_set_callback (self->accept_pause, resume_accepting, self, NULL);
+          g_source_attach (self->accept_pause, NULL);
+          return G_SOURCE_REMOVE;
+        }
+      /* A client that reset before we accepted it, and the like. */
+      g_debug ("Accepting a connection failed: %s", error->message);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* The caps are only worth something if the descriptors are there: a
+ * service out of them stops accepting anyone. */
+static void
+fit_descriptor_limit (ClaveTransport *self)
+{
+  struct rlimit limit;
+  rlim_t needed = (rlim_t) self->limits.max_connections + CLAVE_TRANSPORT_RESERVED_FDS;
+
+  self->max_connections = self->limits.max_connections;
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= needed)
+    return;
+
+  if (limit.rlim_max == RLIM_INFINITY || limit.rlim_max >= needed)
+    limit.rlim_cur = needed;
+  else
+    limit.rlim_cur = limit.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+    getrlimit (RLIMIT_NOFILE, &limit);
+  if (limit.rlim_cur >= needed)
+    return;
+
+  self->max_connections = limit.rlim_cur > 2 * CLAVE_TRANSPORT_RESERVED_FDS
+                            ? (guint) (limit.rlim_cur - CLAVE_TRANSPORT_RESERVED_FDS)
+                            : (guint) MAX (limit.rlim_cur / 2, 1);
+  g_warning ("The limit of open files (%lu) is too low for --max-connections %u: "
+             "accepting at most %u connections; raise LimitNOFILE",
+             (unsigned long) limit.rlim_cur, self->limits.max_connections,
+             self->max_connections);
+}
+
+gboolean
+clave_transport_listen (ClaveTransport      *self,
+                        GInetSocketAddress  *address,
+                        GError             **error)
+{
+  GSocketFamily family;
+  g_autoptr(GSocket) listener = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_return_val_if_fail (CLAVE_IS_TRANSPORT (self), FALSE);
+  g_return_val_if_fail (self->listener == NULL, FALSE);
+
+  fit_descriptor_limit (self);
+
+  family = g_socket_address_get_family (G_SOCKET_ADDRESS (address));
+  listener = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (listener == NULL)
+    return FALSE;
+  /* An IPv6 address means IPv6 only, as with libsoup's listeners. */
+  if (family == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (listener, IPPROTO_IPV6, IPV6_V6ONLY, 1, NULL);
+  g_socket_set_blocking (listener, FALSE);
+  g_socket_set_listen_backlog (listener, LISTEN_BACKLOG);
+  if (!g_socket_bind (listener, G_SOCKET_ADDRESS (address), TRUE, error) ||
+      !g_socket_listen (listener, error))
+    return FALSE;
+
+  bound = g_socket_get_local_address (listener, error);
+  if (bound == NULL)
+    return FALSE;
+
+  self->listener = g_steal_pointer (&listener);
+  self->address = G_INET_SOCKET_ADDRESS (g_steal_pointer (&bound));
+  watch_listener (self);
+  return TRUE;
+}
+
+GInetSocketAddress *
+clave_transport_get_address (ClaveTransport *self)
+{
+  g_return_val_if_fail (CLAVE_IS_TRANSPORT (self), NULL);
+  return self->address;
+}
+
+void
+clave_transport_shutdown (ClaveTransport *self)
+{
+  g_autoptr(GList) connections = NULL;
+
+  g_return_if_fail (CLAVE_IS_TRANSPORT (self));
+
+  self->shut_down = TRUE;
+  clear_source (&self->accept_source);
+  clear_source (&self->accept_pause);
+  if (self->listener != NULL)
+    g_socket_close (self->listener, NULL);
+
+  connections = g_hash_table_get_keys (self->connections);
+  for (GList *l = connections; l != NULL; l = l->next)
+    conn_finish (l->data);
+}
+
+static void
+clave_transport_dispose (GObject *object)
+{
+  ClaveTransport *self = CLAVE_TRANSPORT (object);
+
+  if (!self->shut_down)
+    clave_transport_shutdown (self);
+  if (self->soup != NULL)
+    g_signal_handlers_disconnect_by_data (self->soup, self);
+  g_clear_object (&self->soup);
+  g_clear_object (&self->certificate);
+  g_clear_object (&self->listener);
+  g_clear_object (&self->address);
+
+  G_OBJECT_CLASS (clave_transport_parent_class)->dispose (object);
+}
+
+static void
+clave_transport_finalize (GObject *object)
+{
+  ClaveTransport *self = CLAVE_TRANSPORT (object);
+
+  g_clear_pointer (&self->connections, g_hash_table_unref);
+  g_clear_pointer (&self->per_bucket, g_hash_table_unref);
+
+  G_OBJECT_CLASS (clave_transport_parent_class)->finalize (object);
+}
+
+static void
+clave_transport_class_init (ClaveTransportClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = clave_transport_dispose;
+  object_class->finalize = clave_transport_finalize;
+}
+
+static void
+clave_transport_init (ClaveTransport *self)
+{
+  self->connections = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) conn_unref, NULL);
+  self->per_bucket = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+ClaveTransport *
+clave_transport_new (SoupServer                 *soup,
+                     GTlsCertificate            *certificate,
+                     const ClaveTransportLimits *limits)
+{
+  ClaveTransport *self;
+
+  g_return_val_if_fail (SOUP_IS_SERVER (soup), NULL);
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
+  g_return_val_if_fail (limits != NULL, NULL);
+
+  self = g_object_new (CLAVE_TYPE_TRANSPORT, NULL);
+  self->soup = g_object_ref (soup);
+  self->certificate = g_object_ref (certificate);
+  self->limits = *limits;
+  self->max_connections = limits->max_connections;
+
+  g_signal_connect (soup, "request-started", G_CALLBACK (on_request_started), self);
+  g_signal_connect (soup, "request-finished", G_CALLBACK (on_request_finished), self);
+  g_signal_connect (soup, "request-aborted", G_CALLBACK (on_request_aborted), self);
+  return self;
+}

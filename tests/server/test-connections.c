@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-test"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "clave-protocol.h"
+#include "server-test-util.h"
+
+/* Connections (docs/protocol.md "Connections"): whatever a client does
+ * with a connection, the server's end goes too; each phase of a
+ * connection has its timeout; connections are capped in all and per
+ * client address. Each test starts the server it needs, with timeouts of
+ * a second or two so that it runs fast. */
+
+#define HEALTH_REQUEST \
+  "GET " CLAVE_PATH_HEALTH " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+/* Time for an answer or a close that should come at once, generous for
+ * a loaded machine under ASan. */
+#define PROMPT_MS 5000
+
+static ClaveTestServer *
+start_server (ClaveTestServerFlags  flags,
+              const char           *first_arg,
+              ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  ClaveTestServer *server;
+  va_list ap;
+
+  va_start (ap, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+
+  server = clave_test_server_start_with_flags ((const char * const *) args->pdata, flags, &error);
+  g_assert_no_error (error);
+  return server;
+}
+
+static guint
+count_descriptors (ClaveTestServer *server)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/fd",
+                                           (int) clave_test_server_get_pid (server));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = g_dir_open (path, 0, &error);
+  guint count = 0;
+
+  g_assert_no_error (error);
+  while (g_dir_read_name (dir) != NULL)
+    count++;
+  return count;
+}
+
+/* Waits (up to @timeout_ms) for the server's descriptors to come back to
+ * @expected; returns the last count. */
+static guint
+wait_for_descriptors (ClaveTestServer *server,
+                      guint            expected,
+                      guint            timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  guint count;
+
+  while ((count = count_descriptors (server)) != expected && g_get_monotonic_time () < deadline)
+    g_usleep (50 * 1000);
+  return count;
+}
+
+/* The server's descriptors once they stop changing. */
+static guint
+settled_descriptors (ClaveTestServer *server)
+{
+  guint count = count_descriptors (server);
+
+  for (guint i = 0; i < 50; i++)
+    {
+      guint again;
+
+      g_usleep (200 * 1000);
+      again = count_descriptors (server);
+      if (again == count)
+        break;
+      count = again;
+    }
+  return count;
+}
+
+static double
+seconds_since (gint64 start)
+{
+  return (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+}
+
+static TestTls *
+open_tls (ClaveTestServer *server)
+{
+  TestTls *tls;
+  int ret = 0;
+
+  tls = test_tls_open (server, NULL, &ret);
+  g_assert_cmpint (ret, ==, 0);
+  return tls;
+}
+
+static void
+assert_health (TestTls *tls)
+{
+  g_autoptr(TestResponse) response = NULL;
+
+  g_assert_true (test_tls_send (tls, HEALTH_REQUEST, strlen (HEALTH_REQUEST)));
+  response = test_tls_read_response (tls, PROMPT_MS);
+  g_assert_nonnull (response);
+  test_assert_status (response, SOUP_STATUS_OK);
+}
+
+static gboolean
+log_contains (ClaveTestServer *server,
+              const char      *text)
+{
+  g_autofree char *log = clave_test_server_read_log (server);
+
+  if (strstr (log, text) != NULL)
+    return TRUE;
+  g_test_message ("\"%s\" is not in the server's log:\n%s", text, log);
+  return FALSE;
+}
+
+/* Every way a client can leave ------------------------------------------ */
+
+typedef enum {
+  LEAVE_AFTER_ANSWER,        /* keep-alive request answered, socket closed */
+  LEAVE_AFTER_ANSWER_BYE,    /* the same, with a TLS close_notify */
+  LEAVE_MID_HEAD,
+  LEAVE_MID_BODY,
+  LEAVE_MID_HANDSHAKE,       /* after the ClientHello */
+  LEAVE_SILENT,              /* connected, sent nothing */
+  N_WAYS_TO_LEAVE
+} WayToLeave;
+
+static void
+connect_and_leave (ClaveTestServer *server,
+                   WayToLeave       way)
+{
+  static const char mid_head[] = "GET " CLAVE_PATH_HEALTH " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Tr";
+  static const char mid_body[] = "POST " CLAVE_PATH_IDENTIFY " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                 "Content-Type: application/json\r\nContent-Length: 60\r\n\r\n"
+                                 "{\"document\": \"1234";
+  TestTlsOptions options = {
+    .tcp_only = way == LEAVE_SILENT,
+    .hello_only = way == LEAVE_MID_HANDSHAKE,
+    .no_verify = TRUE,
+  };
+  g_autoptr(TestTls) tls = NULL;
+  int ret = 0;
+
+  tls = test_tls_open (server, &options, &ret);
+  switch (way)
+    {
+    case LEAVE_AFTER_ANSWER:
+    case LEAVE_AFTER_ANSWER_BYE:
+      g_assert_cmpint (ret, ==, 0);
+      assert_health (tls);
+      test_tls_close (tls, way == LEAVE_AFTER_ANSWER_BYE);
+      break;
+    case LEAVE_MID_HEAD:
+      g_assert_cmpint (ret, ==, 0);
+      g_assert_true (test_tls_send (tls, mid_head, strlen (mid_head)));
+      break;
+    case LEAVE_MID_BODY:
+      g_assert_cmpint (ret, ==, 0);
+      g_assert_true (test_tls_send (tls, mid_body, strlen (mid_body)));
+      break;
+    case LEAVE_MID_HANDSHAKE:
+    case LEAVE_SILENT:
+    case N_WAYS_TO_LEAVE:
+      break;
+    }
+}
+
+typedef struct {
+  ClaveTestServer *server;
+  guint            first;
+  guint            count;
+} Leaver;
+
+static gpointer
+leaver_thread (gpointer data)
+{
+  Leaver *leaver = data;
+
+  for (guint i = leaver->first; i < leaver->first + leaver->count; i++)
+    connect_and_leave (leaver->server, i % N_WAYS_TO_LEAVE);
+  return NULL;
+}
+
+#define N_CONNECTIONS 5000
+#define N_THREADS     8
+
+static void
+test_closed_by_clients (void)
+{
+  ClaveTestServer *server = NULL;
+  GThread *threads[N_THREADS];
+  Leaver leavers[N_THREADS];
+  guint before, after;
+  gint64 start;
+
+  /* The caps (tested below) would refuse some of the clients whose end
+   * the server has not seen yet; 5,000 lines of log would say nothing. */
+  server = start_server (CLAVE_TEST_SERVER_DEFAULT, "--max-connections", "8192",
+                         "--max-connections-per-address", "8192", "--log-level", "warning",
+                         NULL);
+
+  /* Once each way first, so that what the server opens once for good
+   * (the database's journal, GLib's threads) is there before counting. */
+  for (guint way = 0; way < N_WAYS_TO_LEAVE; way++)
+    connect_and_leave (server, way);
+  before = settled_descriptors (server);
+
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < N_THREADS; i++)
+    {
+      leavers[i] = (Leaver) { server, i * (N_CONNECTIONS / N_THREADS), N_CONNECTIONS / N_THREADS };
+      threads[i] = g_thread_new ("leaver", leaver_thread, &leavers[i]);
+    }
+  for (guint i = 0; i < N_THREADS; i++)
+    g_thread_join (threads[i]);
+  g_test_message ("%d connections in %.1f s, %u descriptors open right after", N_CONNECTIONS,
+                  seconds_since (start), count_descriptors (server));
+
+  /* libsoup 3.2 on its own kept every keep-alive connection the client
+   * closed (CLOSE-WAIT) for ever. */
+  start = g_get_monotonic_time ();
+  after = wait_for_descriptors (server, before, 10 * 1000);
+  g_test_message ("descriptors: %u before, %u after (%.1f s later)", before, after,
+                  seconds_since (start));
+  g_assert_cmpuint (after, ==, before);
+
+  {
+    g_autoptr(TestTls) tls = open_tls (server);
+
+    assert_health (tls);
+  }
+  clave_test_server_stop (server);
+}
+
+/* Keep-alive ---------------------------------------------------------------- */
+
+static void
+test_keep_alive (void)
+{
+  ClaveTestServer *server = start_server (CLAVE_TEST_SERVER_DEFAULT, NULL);
+  g_autoptr(TestTls) tls = open_tls (server);
+  g_autoptr(TestResponse) first = NULL;
+  g_autoptr(TestResponse) second = NULL;
+  g_autoptr(TestResponse) last = NULL;
+  static const char pipelined[] =
+    HEALTH_REQUEST
+    "POST " CLAVE_PATH_IDENTIFY " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n[]"
+    "GET /v1/nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+
+  /* One request after the other on one connection... */
+  assert_health (tls);
+  assert_health (tls);
+
+  /* ...and three sent at once, answered in order; the last one ends the
+   * connection. */
+  g_assert_true (test_tls_send (tls, pipelined, strlen (pipelined)));
+  first = test_tls_read_response (tls, PROMPT_MS);
+  g_assert_nonnull (first);
+  test_assert_status (first, SOUP_STATUS_OK);
+  second = test_tls_read_response (tls, PROMPT_MS);
+  g_assert_nonnull (second);
+  test_assert_error (second, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+  last = test_tls_read_response (tls, PROMPT_MS);
+  g_assert_nonnull (last);
+  test_assert_error (last, SOUP_STATUS_NOT_FOUND, CLAVE_ERR_NOT_FOUND);
+  g_assert_true (test_tls_wait_closed (tls, PROMPT_MS));
+
+  clave_test_server_stop (server);
+}
+
+/* Timeouts ------------------------------------------------------------------ */
+
+static void
+test_handshake_timeout (void)
+{
+  ClaveTestServer *server = start_server (CLAVE_TEST_SERVER_LOG_TO_FILE,
+                                          "--handshake-timeout", "1", NULL);
+  TestTlsOptions options = { .tcp_only = TRUE };
+  g_autoptr(TestTls) silent = NULL;
+  gint64 start = g_get_monotonic_time ();
+  int ret = 0;
+
+  /* Connected, and not a byte: libsoup 3.2 waited for ever. */
+  silent = test_tls_open (server, &options, &ret);
+  g_assert_true (test_tls_wait_closed (silent, PROMPT_MS));
+  g_test_message ("closed after %.2f s", seconds_since (start));
+  g_assert_cmpfloat (seconds_since (start), >=, 0.9);
+  g_assert_true (log_contains (server, "Closed the connection from 127.0.0.1: no TLS handshake "
+                                       "within 1 s (--handshake-timeout)"));
+
+  clave_test_server_stop (server);
+}
+
+static void
+test_header_timeout (void)
+{
+  ClaveTestServer *server = start_server (CLAVE_TEST_SERVER_LOG_TO_FILE,
+                                          "--header-timeout", "1", NULL);
+  g_autoptr(TestTls) idle = NULL;
+  g_autoptr(TestTls) slow = NULL;
+  gint64 start = g_get_monotonic_time ();
+  static const char request_line[] = "GET " CLAVE_PATH_HEALTH " HTTP/1.1\r\n";
+  guint lines = 0;
+
+  /* A connection that never sends a request... */
+  idle = open_tls (server);
+  g_assert_true (test_tls_wait_closed (idle, PROMPT_MS));
+  g_assert_cmpfloat (seconds_since (start), >=, 0.9);
+  g_assert_true (log_contains (server, "no request within 1 s (--header-timeout)"));
+
+  /* ...and one that sends its head a line at a time, never ending it
+   * (slowloris): the whole head must come within the timeout. */
+  slow = open_tls (server);
+  start = g_get_monotonic_time ();
+  g_assert_true (test_tls_send (slow, request_line, strlen (request_line)));
+  while (seconds_since (start) < PROMPT_MS / 1000.0)
+    {
+      if (test_tls_wait_closed (slow, 200) ||
+          !test_tls_send (slow, "X-Slow: 1\r\n", strlen ("X-Slow: 1\r\n")))
+        break;
+      lines++;
+    }
+  g_test_message ("slow head closed after %.2f s and %u lines", seconds_since (start), lines);
+  g_assert_cmpfloat (seconds_since (start), <, PROMPT_MS / 1000.0);
+  g_assert_cmpuint (lines, >=, 3);
+  g_assert_true (log_contains (server, "no complete request head within 1 s (--header-timeout)"));
+
+  clave_test_server_stop (server);
+}
+
+static void
+test_body_timeout (void)
+{
+  ClaveTestServer *server = start_server (CLAVE_TEST_SERVER_LOG_TO_FILE, "--header-timeout", "1",
+                                          "--body-timeout", "2", NULL);
+  g_autoptr(TestTls) tls = open_tls (server);
+  static const char head[] = "POST " CLAVE_PATH_IDENTIFY " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Content-Type: application/json\r\nContent-Length: 40\r\n\r\n{";
+  gint64 start = g_get_monotonic_time ();
+
+  /* The head at once, then a body that stops after its first byte: the
+   * body's own timeout ends it, not the head's. */
+  g_assert_true (test_tls_send (tls, head, strlen (head)));
+  g_assert_true (test_tls_wait_closed (tls, PROMPT_MS));
+  g_test_message ("closed after %.2f s", seconds_since (start));
+  g_assert_cmpfloat (seconds_since (start), >=, 1.9);
+  g_assert_true (log_contains (server, "no complete request body within 2 s (--body-timeout)"));
+
+  clave_test_server_stop (server);
+}
+
+static void
+test_idle_timeout (void)
+{
+  ClaveTestServer *server = start_server (CLAVE_TEST_SERVER_DEFAULT, "--idle-timeout", "2", NULL);
+  g_autoptr(TestTls) tls = open_tls (server);
+  gint64 start;
+
+  /* Requests within the timeout keep the connection... */
+  assert_health (tls);
+  g_usleep (G_USEC_PER_SEC / 2);
+  assert_health (tls);
+
+  /* ...and it ends two seconds after the last answer. */
+  start = g_get_monotonic_time ();
+  g_assert_true (test_tls_wait_closed (tls, PROMPT_MS));
+  g_test_message ("closed after %.2f s", seconds_since (start));
+  g_assert_cmpfloat (seconds_since (start), >=, 1.9);
+
+  clave_test_server_stop (server);
+}
+
+/* Caps -------------------------------------------------------------------- */
+
+/* TRUE when a new connection from @bind_address shakes hands; a refused
+ * one is closed at once, so this never waits for a timeout. */
+static gboolean
+handshake_from (ClaveTestServer *server,
+                const char      *bind_address)
+{
+  TestTlsOptions options = { .bind_address = bind_address };
+  g_autoptr(TestTls) tls = NULL;
+  gint64 start = g_get_monotonic_time ();
+  int ret = 0;
+
+  tls = test_tls_open (server, &options, &ret);
+  g_assert_cmpfloat (seconds_since (start), <, PROMPT_MS / 1000.0);
+  return ret == 0;
+}
+
+static void
+test_max_connections (void)
+{
+  ClaveTestServer *server = start_server (CLAVE_TEST_SERVER_LOG_TO_FILE,
+                                          "--max-connections", "3", NULL);
+  TestTls *open[3];
+  gint64 deadline;
+  gboolean admitted = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (open); i++)
+    open[i] = open_tls (server);
+
+  g_assert_false (handshake_from (server, NULL));
+  g_assert_false (handshake_from (server, "127.0.0.2"));
+  g_assert_true (log_contains (server, "Refused a connection from 127.0.0.1: 3 connections open "
+                                       "(--max-connections)"));
+
+  /* The connections in place still work, and one that goes makes room. */
+  assert_health (open[0]);
+  test_tls_close (open[1], TRUE);
+  deadline = g_get_monotonic_time () + PROMPT_MS * 1000;
+  while (!admitted && g_get_monotonic_time () < deadline)
+    admitted = handshake_from (server, NULL);
+  g_assert_true (admitted);
+
+  for (guint i = 0; i < G_N_ELEMENTS (open); i++)
+    test_tls_free (open[i]);
+  clave_test_server_stop (server);
+}
+
+static void
+test_max_per_address (void)
+{
+  ClaveTestServer *server = start_server (CLAVE_TEST_SERVER_LOG_TO_FILE,
+                                          "--max-connections-per-address", "2", NULL);
+  g_autoptr(TestTls) first = open_tls (server);
+  g_autoptr(TestTls) second = open_tls (server);
+
+  g_assert_false (handshake_from (server, NULL));
+  g_assert_true (log_contains (server, "Refused a connection from 127.0.0.1: 2 connections open "
+                                       "from 127.0.0.1 (--max-connections-per-address)"));
+  /* Another address has its own count. */
+  g_assert_true (handshake_from (server, "127.0.0.2"));
+  assert_health (first);
+
+  clave_test_server_stop (server);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/connections/closed-by-clients", test_closed_by_clients);
+  g_test_add_func ("/connections/keep-alive", test_keep_alive);
+  g_test_add_func ("/connections/handshake-timeout", test_handshake_timeout);
+  g_test_add_func ("/connections/header-timeout", test_header_timeout);
+  g_test_add_func ("/connections/body-timeout", test_body_timeout);
+  g_test_add_func ("/connections/idle-timeout", test_idle_timeout);
+  g_test_add_func ("/connections/max-connections", test_max_connections);
+  g_test_add_func ("/connections/max-per-address", test_max_per_address);
+
+  return g_test_run ();
+}
