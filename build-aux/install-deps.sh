@@ -7,6 +7,9 @@ set -euo pipefail
 packages=(
   # toolchain
   gcc libc6-dev meson ninja-build pkg-config python3
+  # fuzzing (tests/fuzz): clang with libFuzzer and the sanitizer runtimes;
+  # llvm-symbolizer, so that a crash report names files and lines
+  clang libclang-rt-14-dev llvm
   # libraries (floors in meson.build)
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev
   libjson-glib-dev libgnutls28-dev libsqlite3-dev

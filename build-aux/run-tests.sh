@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The README's test command (and CI's, through .ci/run): installs what is
 # needed, builds with warnings as errors and runs the whole suite under Xvfb,
-# then builds and runs it again with AddressSanitizer and UBSan.
+# then builds and runs it again with AddressSanitizer and UBSan, then runs
+# every fuzz target a short while under libFuzzer (clang, build-fuzz;
+# CLAVE_FUZZ_SECONDS each, default 15; docs/fuzzing.md).
 # Works from any directory; safe to run again (build dirs are reused).
 set -euo pipefail
 
@@ -69,15 +71,39 @@ run_suite() {
   return $rc
 }
 
+# Configures build-fuzz with clang and -Dfuzzing=true and runs each fuzz
+# target for a short time from its seeds (build-aux/run-fuzzers.sh): a
+# crash, a leak or a broken property fails the step and leaves the input in
+# build-fuzz/fuzz-artifacts/. Its "Ok:"/"Fail:" count targets.
+run_fuzzing () {
+  local dir=build-fuzz t0=$SECONDS rc=0
+  local options=(-Dfuzzing=true -Db_lundef=false)
+  echo
+  echo "=== fuzzing: $dir (clang, libFuzzer, ${CLAVE_FUZZ_SECONDS:-15} s a target)"
+  if [ -f "$dir/build.ninja" ]; then
+    CC=clang meson setup --reconfigure "$dir" "${options[@]}" ||
+      CC=clang meson setup --wipe "$dir" "${options[@]}" || return 1
+  else
+    rm -rf "$dir"
+    CC=clang meson setup "$dir" "${options[@]}" || return 1
+  fi
+  # Two at a time: CI has two cores.
+  bash build-aux/run-fuzzers.sh --build "$dir" --time "${CLAVE_FUZZ_SECONDS:-15}" --jobs 2 2>&1 |
+    tee "$logdir/fuzzing.log" || rc=$?
+  echo "=== fuzzing: $([ $rc -eq 0 ] && echo passed || echo FAILED) in $((SECONDS - t0)) s"
+  return $rc
+}
+
 start_xvfb
 
 failed=()
 run_suite plain build 1 -Dwerror=true -Db_sanitize=none -Db_lundef=true || failed+=(plain)
 run_suite sanitizers build-asan 3 -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
   || failed+=(sanitizers)
+run_fuzzing || failed+=(fuzzing)
 
 echo
-for name in plain sanitizers; do
+for name in plain sanitizers fuzzing; do
   if [ -f "$logdir/$name.log" ]; then
     echo "--- $name: meson's summary"
     sed -n '/^Ok:/,/^Timeout:/p' "$logdir/$name.log"
@@ -87,10 +113,11 @@ echo "run-tests: finished in $((SECONDS - started)) s"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "run-tests: FAILED: ${failed[*]}"
 fi
-# The plain closing line CI reads: test programs of both runs, added up.
-# A run that did not get as far as testing counts as one failure.
+# The plain closing line CI reads: test programs of both runs and fuzz
+# targets of the fuzzing step, added up. A run that did not get as far as
+# testing counts as one failure.
 passed=0 bad=0
-for name in plain sanitizers; do
+for name in plain sanitizers fuzzing; do
   if [ -f "$logdir/$name.log" ] && grep -q '^Ok:' "$logdir/$name.log"; then
     passed=$((passed + $(awk '/^Ok:/ {print $2}' "$logdir/$name.log")))
     bad=$((bad + $(awk '/^(Fail|Unexpected Pass|Timeout):/ {n += $NF} END {print n + 0}' "$logdir/$name.log")))

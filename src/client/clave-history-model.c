@@ -188,7 +188,9 @@ clave_history_parse_day (const char *text,
     {
       g_autoptr(GDateTime) next = g_date_time_add_days (day, 1);
 
-      *out = g_date_time_to_unix (next);
+      /* The day after 9999-12-31 is past what GDateTime holds: no bound
+       * is what "up to the last day there is" means. */
+      *out = next != NULL ? g_date_time_to_unix (next) : 0;
     }
   else
     *out = g_date_time_to_unix (day);

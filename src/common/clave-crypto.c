@@ -641,6 +641,16 @@ clave_privkey_import_pkcs8 (GBytes   *der,
       return NULL;
     }
 
+  /* PKCS#8 carries the public point beside the scalar, and GnuTLS takes
+   * it as it is: a point that is not the scalar's would make every
+   * signature fail under the key the service knows. */
+  if (gnutls_privkey_verify_params (key) < 0)
+    {
+      g_set_error_literal (error, CLAVE_CRYPTO_ERROR, CLAVE_CRYPTO_ERROR_INVALID_DATA,
+                           "The private key's public point is not its own");
+      return NULL;
+    }
+
   return g_steal_pointer (&key);
 }
 

@@ -339,7 +339,11 @@ clave_x509_dn_display_name (const char *dn)
               g_string_append_c (value, *p);
             }
           if (value->len > 0)
-            return g_utf8_make_valid (value->str, -1);
+            {
+              g_autofree char *text = g_string_free (value, FALSE);
+
+              return g_utf8_make_valid (text, -1);
+            }
           g_string_free (value, TRUE);
           break;
         }
