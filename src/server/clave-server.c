@@ -31,6 +31,7 @@ clave_server_config_new (void)
   config->header_timeout = CLAVE_TRANSPORT_HEADER_TIMEOUT_DEFAULT;
   config->body_timeout = CLAVE_TRANSPORT_BODY_TIMEOUT_DEFAULT;
   config->idle_timeout = CLAVE_TRANSPORT_IDLE_TIMEOUT_DEFAULT;
+  config->send_timeout = CLAVE_TRANSPORT_SEND_TIMEOUT_DEFAULT;
   config->max_connections = CLAVE_TRANSPORT_MAX_CONNECTIONS_DEFAULT;
   config->max_connections_per_address = CLAVE_TRANSPORT_MAX_PER_ADDRESS_DEFAULT;
   config->request_retention_days = CLAVE_REQUEST_RETENTION_DAYS_DEFAULT;
@@ -55,6 +56,7 @@ config_copy (const ClaveServerConfig *config)
   copy->header_timeout = config->header_timeout;
   copy->body_timeout = config->body_timeout;
   copy->idle_timeout = config->idle_timeout;
+  copy->send_timeout = config->send_timeout;
   copy->max_connections = config->max_connections;
   copy->max_connections_per_address = config->max_connections_per_address;
   copy->request_retention_days = config->request_retention_days;
@@ -471,6 +473,7 @@ clave_server_new (const ClaveServerConfig  *config,
     .header_timeout = config->header_timeout,
     .body_timeout = config->body_timeout,
     .idle_timeout = config->idle_timeout,
+    .send_timeout = config->send_timeout,
     .max_connections = config->max_connections,
     .max_connections_per_address = config->max_connections_per_address,
   };

@@ -23,6 +23,7 @@ typedef struct {
   guint   header_timeout;
   guint   body_timeout;
   guint   idle_timeout;
+  guint   send_timeout;
   guint   max_connections;
   guint   max_connections_per_address;
   /* Days past requests of relying parties are kept (docs/clave-server.1

@@ -780,6 +780,20 @@ admit (ClaveTransport *self,
    * Nagle's algorithm holds the last one until the client's delayed ACK,
    * some 40 ms a request. */
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  /* --send-timeout: a client that stops reading (its window closed, our
+   * answer unsent) or that vanished (our bytes never acknowledged) has the
+   * connection aborted by the kernel after this long, whatever phase it is
+   * in: a long poll or the push channel, as well as an answer half
+   * written. The write then fails and the connection ends as any other.
+   * Idle connections are not concerned: they have nothing in flight. */
+  if (!g_socket_set_option (socket, IPPROTO_TCP, TCP_USER_TIMEOUT,
+                            (int) MIN (self->limits.send_timeout, G_MAXINT / 1000) * 1000,
+                            &error))
+    {
+      g_warning ("Could not set the send timeout of a connection from %s: %s",
+                 address, error->message);
+      g_clear_error (&error);
+    }
 
   conn = g_rc_box_new0 (ClaveConnection);
   conn->transport = self;

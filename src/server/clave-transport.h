@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 #define CLAVE_TRANSPORT_HEADER_TIMEOUT_DEFAULT        10
 #define CLAVE_TRANSPORT_BODY_TIMEOUT_DEFAULT          30
 #define CLAVE_TRANSPORT_IDLE_TIMEOUT_DEFAULT          60
+#define CLAVE_TRANSPORT_SEND_TIMEOUT_DEFAULT          30
 #define CLAVE_TRANSPORT_MAX_CONNECTIONS_DEFAULT       1024
 #define CLAVE_TRANSPORT_MAX_PER_ADDRESS_DEFAULT       64
 /* The bounds clave-server accepts for them. */
@@ -28,6 +29,8 @@ typedef struct {
   guint header_timeout;                /* seconds for a whole request head */
   guint body_timeout;                  /* seconds for a whole request body */
   guint idle_timeout;                  /* seconds between two requests */
+  guint send_timeout;                  /* seconds an answer may wait for a client that does
+                                        * not read it (TCP_USER_TIMEOUT) */
   guint max_connections;               /* open at once, in all */
   guint max_connections_per_address;   /* open at once from one address (IPv6: one /64) */
 } ClaveTransportLimits;

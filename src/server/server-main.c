@@ -164,6 +164,7 @@ main (int    argc,
   int header_timeout = CLAVE_TRANSPORT_HEADER_TIMEOUT_DEFAULT;
   int body_timeout = CLAVE_TRANSPORT_BODY_TIMEOUT_DEFAULT;
   int idle_timeout = CLAVE_TRANSPORT_IDLE_TIMEOUT_DEFAULT;
+  int send_timeout = CLAVE_TRANSPORT_SEND_TIMEOUT_DEFAULT;
   int max_connections = CLAVE_TRANSPORT_MAX_CONNECTIONS_DEFAULT;
   int max_per_address = CLAVE_TRANSPORT_MAX_PER_ADDRESS_DEFAULT;
   int retention_days = CLAVE_REQUEST_RETENTION_DAYS_DEFAULT;
@@ -203,6 +204,8 @@ main (int    argc,
       "Seconds a client has to send a whole request body (default 30)", "SECS" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
       "Seconds a connection may wait for its next request (default 60)", "SECS" },
+    { "send-timeout", 0, 0, G_OPTION_ARG_INT, &send_timeout,
+      "Seconds an answer may wait for a client that does not read it (default 30)", "SECS" },
     { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
       "Connections open at once, in all (default 1024)", "N" },
     { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_per_address,
@@ -255,6 +258,8 @@ main (int    argc,
                         &config->body_timeout) ||
       !option_in_range ("--idle-timeout", idle_timeout, 1, CLAVE_TRANSPORT_TIMEOUT_MAX,
                         &config->idle_timeout) ||
+      !option_in_range ("--send-timeout", send_timeout, 1, CLAVE_TRANSPORT_TIMEOUT_MAX,
+                        &config->send_timeout) ||
       !option_in_range ("--max-connections", max_connections, 1,
                         CLAVE_TRANSPORT_CONNECTIONS_MAX, &config->max_connections) ||
       !option_in_range ("--max-connections-per-address", max_per_address, 1,

@@ -161,6 +161,10 @@ test_tls_open (ClaveTestServer      *server,
       g_assert_cmpint (inet_pton (AF_INET, options->bind_address, &source.sin_addr), ==, 1);
       g_assert_cmpint (bind (tls->fd, (struct sockaddr *) &source, sizeof source), ==, 0);
     }
+  /* Before connect(): the window the client offers is set then. */
+  if (options->rcvbuf > 0)
+    g_assert_cmpint (setsockopt (tls->fd, SOL_SOCKET, SO_RCVBUF, &options->rcvbuf,
+                                 sizeof options->rcvbuf), ==, 0);
   g_assert_cmpint (connect (tls->fd, (struct sockaddr *) &address, sizeof address), ==, 0);
   *ret = 0;
   if (options->tcp_only)
@@ -244,6 +248,40 @@ test_tls_send (TestTls    *tls,
       sent += (gsize) n;
     }
   return TRUE;
+}
+
+guint
+test_tls_send_until_stalled (TestTls    *tls,
+                             const char *data,
+                             gsize       len,
+                             guint       stall_ms)
+{
+  gsize sent = 0;
+  guint copies = 0;
+
+  g_assert_nonnull (tls->session);
+  g_assert_cmpint (fcntl (tls->fd, F_SETFL, fcntl (tls->fd, F_GETFL) | O_NONBLOCK), ==, 0);
+  for (;;)
+    {
+      /* After GNUTLS_E_AGAIN, GnuTLS wants the same call again. */
+      ssize_t n = gnutls_record_send (tls->session, data + sent, len - sent);
+
+      if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+        {
+          struct pollfd pfd = { .fd = tls->fd, .events = POLLOUT };
+
+          if (poll (&pfd, 1, (int) stall_ms) == 0)
+            return copies;
+          continue;
+        }
+      g_assert_cmpint (n, >, 0);
+      sent += (gsize) n;
+      if (sent == len)
+        {
+          sent = 0;
+          copies++;
+        }
+    }
 }
 
 /* Appends what comes within @timeout_ms to tls->received: 1 when

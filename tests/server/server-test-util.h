@@ -80,6 +80,7 @@ typedef struct {
   gboolean    hello_only;     /* send the ClientHello and stop there */
   gboolean    no_verify;      /* trust the server's certificate unchecked
                                * (thousands of connections) */
+  int         rcvbuf;         /* the client socket's SO_RCVBUF; 0: the system's */
 } TestTlsOptions;
 
 /* Connects (@options may be NULL) and shakes hands: @ret is 0 or the
@@ -94,6 +95,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestTls, test_tls_free)
 gboolean      test_tls_send         (TestTls              *tls,
                                      const char           *data,
                                      gsize                 len);
+/* Sends @data again and again, without reading, until the server has
+ * taken nothing for @stall_ms; returns how many whole copies went out.
+ * The socket stays non-blocking: only close or free it afterwards. */
+guint         test_tls_send_until_stalled (TestTls          *tls,
+                                           const char       *data,
+                                           gsize             len,
+                                           guint             stall_ms);
 /* The next answer (its Content-Length body included), or NULL when the
  * server closes the connection or @timeout_ms pass first. Answers that
  * came together are read one by one. Its msg is NULL; its headers are

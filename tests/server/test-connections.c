@@ -388,6 +388,62 @@ test_idle_timeout (void)
   clave_test_server_stop (server);
 }
 
+/* A client that asks and never reads: its 4 KiB window closes, the
+ * server's send buffer fills, the server's write of an answer waits, and
+ * the server stops reading requests; the client sends until nothing more
+ * goes out for a second. */
+static TestTls *
+open_stalled_reader (ClaveTestServer *server)
+{
+  TestTlsOptions options = { .rcvbuf = 4096 };
+  g_autoptr(TestTls) tls = NULL;
+  guint copies;
+  int ret = 0;
+
+  tls = test_tls_open (server, &options, &ret);
+  g_assert_cmpint (ret, ==, 0);
+  copies = test_tls_send_until_stalled (tls, HEALTH_REQUEST, strlen (HEALTH_REQUEST), 1000);
+  g_test_message ("the server stopped taking requests after %u", copies);
+  return g_steal_pointer (&tls);
+}
+
+static void
+test_send_timeout (void)
+{
+  ClaveTestServer *server = start_server (CLAVE_TEST_SERVER_DEFAULT, "--send-timeout", "1",
+                                          "--idle-timeout", "1", NULL);
+  ClaveTestServer *patient = start_server (CLAVE_TEST_SERVER_DEFAULT, "--idle-timeout", "1",
+                                           NULL);
+  guint before = settled_descriptors (server);
+  guint patient_before = settled_descriptors (patient);
+  g_autoptr(TestTls) stalled = NULL;
+  g_autoptr(TestTls) patient_stalled = NULL;
+  gint64 start;
+  guint count;
+
+  /* With the default of 30 s, a server stuck writing to a stalled reader
+   * still holds its connection 4 s on, the idle timeout of a second
+   * notwithstanding (an answer is being written: the connection is not
+   * idle)... */
+  patient_stalled = open_stalled_reader (patient);
+  g_usleep (4 * G_USEC_PER_SEC);
+  g_assert_cmpuint (count_descriptors (patient), >, patient_before);
+
+  /* ...and with --send-timeout 1, the kernel aborts the connection a
+   * second or so after the answers stopped going out, the server's write
+   * fails, and the server lets go of the connection, although the client
+   * never closed it. */
+  start = g_get_monotonic_time ();
+  stalled = open_stalled_reader (server);
+  count = wait_for_descriptors (server, before, 10000);
+  g_test_message ("descriptors: %u before, %u %.1f s after a stalled reader's first request",
+                  before, count, seconds_since (start));
+  g_assert_cmpuint (count, ==, before);
+
+  clave_test_server_stop (patient);
+  clave_test_server_stop (server);
+}
+
 /* Caps -------------------------------------------------------------------- */
 
 /* TRUE when a new connection from @bind_address shakes hands; a refused
@@ -466,6 +522,7 @@ main (int    argc,
   g_test_add_func ("/connections/header-timeout", test_header_timeout);
   g_test_add_func ("/connections/body-timeout", test_body_timeout);
   g_test_add_func ("/connections/idle-timeout", test_idle_timeout);
+  g_test_add_func ("/connections/send-timeout", test_send_timeout);
   g_test_add_func ("/connections/max-connections", test_max_connections);
   g_test_add_func ("/connections/max-per-address", test_max_per_address);
 
