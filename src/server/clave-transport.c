@@ -76,6 +76,12 @@
 #define LINGER_MAX_BYTES      (1024 * 1024)
 /* A polite close (TLS close_notify) that takes longer becomes abrupt. */
 #define CLOSE_NOTIFY_MS       2000
+/* Connections refused or cut off by a timeout are logged one by one up to
+ * this many a minute; past that they are counted, and the count logged
+ * with the first of the next minute (or at shutdown): a flood must not
+ * flood the log too. */
+#define NOTICE_WINDOW_US      (60 * G_USEC_PER_SEC)
+#define NOTICES_PER_WINDOW    20
 
 typedef enum {
   CONN_HANDSHAKE,      /* --handshake-timeout */
@@ -130,6 +136,9 @@ struct _ClaveTransport
   GSource              *accept_source;
   GSource              *accept_pause;
   gint64                last_accept_warning;
+  gint64                notice_window;     /* when the current minute of notices began */
+  guint                 notices;           /* logged in it */
+  guint                 notices_dropped;   /* not logged in it */
   GHashTable           *connections;       /* ClaveConnection* (a reference each) */
   GHashTable           *per_bucket;        /* bucket -> GUINT count */
   ClaveConnection      *accepting;         /* during soup_server_accept_iostream () */
@@ -140,6 +149,52 @@ G_DEFINE_FINAL_TYPE (ClaveTransport, clave_transport, G_TYPE_OBJECT)
 
 static void conn_close (ClaveConnection *conn);
 static void conn_serve (ClaveConnection *conn);
+
+/* Notices --------------------------------------------------------------- */
+
+static void
+notices_flush (ClaveTransport *self)
+{
+  if (self->notices_dropped > 0)
+    g_info ("%u more connections were refused or closed by a timeout in a minute "
+            "(at most %u a minute are logged one by one)",
+            self->notices_dropped, NOTICES_PER_WINDOW);
+  self->notices_dropped = 0;
+}
+
+/* A connection refused or closed by a timeout, at level info, within the
+ * rate above. */
+static void notice (ClaveTransport *self,
+                    const char     *format,
+                    ...) G_GNUC_PRINTF (2, 3);
+
+static void
+notice (ClaveTransport *self,
+        const char     *format,
+        ...)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_autofree char *text = NULL;
+  va_list ap;
+
+  if (now - self->notice_window >= NOTICE_WINDOW_US)
+    {
+      notices_flush (self);
+      self->notice_window = now;
+      self->notices = 0;
+    }
+  if (self->notices >= NOTICES_PER_WINDOW)
+    {
+      self->notices_dropped++;
+      return;
+    }
+  self->notices++;
+
+  va_start (ap, format);
+  text = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_info ("%s", text);
+}
 
 /* Connections ----------------------------------------------------------- */
 
@@ -358,7 +413,8 @@ on_timer (gpointer user_data)
   switch (conn->state)
     {
     case CONN_HANDSHAKE:
-      g_info ("Closed the connection from %s: no TLS handshake within %u s "
+      notice (conn->transport,
+              "Closed the connection from %s: no TLS handshake within %u s "
               "(--handshake-timeout)", conn->address, limits->handshake_timeout);
       conn_finish (conn);
       break;
@@ -370,18 +426,21 @@ on_timer (gpointer user_data)
         }
       else
         {
-          g_info ("Closed the connection from %s: no request within %u s (--header-timeout)",
+          notice (conn->transport,
+                  "Closed the connection from %s: no request within %u s (--header-timeout)",
                   conn->address, limits->header_timeout);
           conn_kill (conn, TRUE, "No request came in time");
         }
       break;
     case CONN_HEAD:
-      g_info ("Closed the connection from %s: no complete request head within %u s "
+      notice (conn->transport,
+              "Closed the connection from %s: no complete request head within %u s "
               "(--header-timeout)", conn->address, limits->header_timeout);
       conn_kill (conn, TRUE, "The request head did not come in time");
       break;
     case CONN_BODY:
-      g_info ("Closed the connection from %s: no complete request body within %u s "
+      notice (conn->transport,
+              "Closed the connection from %s: no complete request body within %u s "
               "(--body-timeout)", conn->address, limits->body_timeout);
       conn_kill (conn, TRUE, "The request body did not come in time");
       break;
@@ -763,14 +822,14 @@ admit (ClaveTransport *self,
 
   if (g_hash_table_size (self->connections) >= self->max_connections)
     {
-      g_info ("Refused a connection from %s: %u connections open (--max-connections)",
+      notice (self, "Refused a connection from %s: %u connections open (--max-connections)",
               address, g_hash_table_size (self->connections));
       g_socket_close (socket, NULL);
       return;
     }
   if (from_bucket >= self->limits.max_connections_per_address)
     {
-      g_info ("Refused a connection from %s: %u connections open from %s "
+      notice (self, "Refused a connection from %s: %u connections open from %s "
               "(--max-connections-per-address)", address, from_bucket, bucket);
       g_socket_close (socket, NULL);
       return;
@@ -983,6 +1042,7 @@ clave_transport_shutdown (ClaveTransport *self)
   g_return_if_fail (CLAVE_IS_TRANSPORT (self));
 
   self->shut_down = TRUE;
+  notices_flush (self);
   clear_source (&self->accept_source);
   clear_source (&self->accept_pause);
   if (self->listener != NULL)

@@ -29,6 +29,7 @@ struct _ClaveTestServer
   char        *admin_path;
   char        *log_path;
   GSubprocess *process;
+  gboolean     terminated;
 };
 
 static void
@@ -417,12 +418,13 @@ clave_test_server_read_log (ClaveTestServer *self)
 }
 
 void
-clave_test_server_stop (ClaveTestServer *self)
+clave_test_server_terminate (ClaveTestServer *self)
 {
   gint64 deadline;
   gboolean exited;
 
-  if (self == NULL)
+  g_return_if_fail (self != NULL);
+  if (self->terminated)
     return;
 
   g_assert_nonnull (self->process);
@@ -442,6 +444,15 @@ clave_test_server_stop (ClaveTestServer *self)
   g_assert_true (exited);
   g_assert_true (g_subprocess_get_if_exited (self->process));
   g_assert_cmpint (g_subprocess_get_exit_status (self->process), ==, 0);
+  self->terminated = TRUE;
+}
 
+void
+clave_test_server_stop (ClaveTestServer *self)
+{
+  if (self == NULL)
+    return;
+
+  clave_test_server_terminate (self);
   clave_test_server_free (self);
 }

@@ -75,8 +75,11 @@ gboolean         clave_test_server_is_running     (ClaveTestServer    *self);
 GPid             clave_test_server_get_pid        (ClaveTestServer    *self);
 /* What the server logged so far (CLAVE_TEST_SERVER_LOG_TO_FILE only). */
 char            *clave_test_server_read_log       (ClaveTestServer    *self);
-/* SIGTERM, waits (up to 20 s, then SIGKILL), asserts that the server
- * exited with status 0, removes the state dir and frees @self. */
+/* SIGTERM, waits (up to 20 s, then SIGKILL) and asserts that the server
+ * exited with status 0; its log can still be read. Once only. */
+void             clave_test_server_terminate      (ClaveTestServer    *self);
+/* Terminates the server if it still runs, removes the state dir and
+ * frees @self. */
 void             clave_test_server_stop           (ClaveTestServer    *self);
 
 G_END_DECLS

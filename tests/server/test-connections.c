@@ -510,6 +510,39 @@ test_max_per_address (void)
   clave_test_server_stop (server);
 }
 
+static guint
+count_lines_with (const char *text,
+                  const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (text, needle); p != NULL; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+/* A flood of refused connections is logged one by one up to 20 a minute,
+ * then counted, and the count logged (here, at shutdown). */
+static void
+test_refusals_logged_within_limits (void)
+{
+  ClaveTestServer *server = start_server (CLAVE_TEST_SERVER_LOG_TO_FILE,
+                                          "--max-connections-per-address", "1", NULL);
+  g_autoptr(TestTls) first = open_tls (server);
+  g_autofree char *log = NULL;
+
+  for (guint i = 0; i < 50; i++)
+    g_assert_false (handshake_from (server, NULL));
+  assert_health (first);
+  clave_test_server_terminate (server);
+
+  log = clave_test_server_read_log (server);
+  g_assert_cmpuint (count_lines_with (log, "Refused a connection from"), ==, 20);
+  g_assert_nonnull (strstr (log, "30 more connections were refused or closed by a timeout in a "
+                                 "minute (at most 20 a minute are logged one by one)"));
+  clave_test_server_stop (server);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -523,6 +556,8 @@ main (int    argc,
   g_test_add_func ("/connections/body-timeout", test_body_timeout);
   g_test_add_func ("/connections/idle-timeout", test_idle_timeout);
   g_test_add_func ("/connections/send-timeout", test_send_timeout);
+  g_test_add_func ("/connections/refusals-logged-within-limits",
+                   test_refusals_logged_within_limits);
   g_test_add_func ("/connections/max-connections", test_max_connections);
   g_test_add_func ("/connections/max-per-address", test_max_per_address);
 
