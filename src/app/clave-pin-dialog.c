@@ -173,6 +173,18 @@ clave_pin_dialog_close_request (GtkWindow *window)
 static void
 clave_pin_dialog_dispose (GObject *object)
 {
+  ClavePinDialog *self = CLAVE_PIN_DIALOG (object);
+
+  /* Destroyed without a close request (the application quits, or its
+   * window goes): what it was for is cancelled all the same, and a PIN
+   * typed so far does not stay in memory. */
+  if (!self->finished)
+    {
+      self->finished = TRUE;
+      gtk_editable_set_text (GTK_EDITABLE (self->pin_dialog_entry), "");
+      g_signal_emit (self, signals[SIGNAL_CANCELLED], 0);
+    }
+
   gtk_widget_dispose_template (GTK_WIDGET (object), CLAVE_TYPE_PIN_DIALOG);
 
   G_OBJECT_CLASS (clave_pin_dialog_parent_class)->dispose (object);

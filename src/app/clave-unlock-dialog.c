@@ -232,6 +232,20 @@ clave_unlock_dialog_dispose (GObject *object)
   g_cancellable_cancel (self->unlock_cancellable);
   g_clear_handle_id (&self->wait_id, g_source_remove);
 
+  /* Destroyed without a close request (the application quits, or the
+   * window it belongs to goes): whoever asked still gets an answer, and
+   * the handler on their cancellable, which points here, goes. */
+  if (self->task != NULL)
+    {
+      g_autoptr(GTask) task = g_steal_pointer (&self->task);
+
+      if (self->cancelled_id != 0)
+        g_cancellable_disconnect (g_task_get_cancellable (task), self->cancelled_id);
+      self->cancelled_id = 0;
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "The window closed before the PIN was given");
+    }
+
   gtk_widget_dispose_template (GTK_WIDGET (self), CLAVE_TYPE_UNLOCK_DIALOG);
 
   G_OBJECT_CLASS (clave_unlock_dialog_parent_class)->dispose (object);

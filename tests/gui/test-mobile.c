@@ -391,6 +391,43 @@ test_mobile (void)
   gui_run (TRUE, run_mobile);
 }
 
+/* Issue 9: quitting (Ctrl+Q, from the dialog as the shortcut does) while
+ * the PIN dialog of a confirmation is open aborted: the dialog was
+ * destroyed without a close request and still held its task. */
+static void
+run_quit_while_confirming (GuiFixture *fixture)
+{
+  RelyingParty rp = { NULL, };
+  g_autoptr(JsonObject) qr = NULL;
+  g_autoptr(GFile) link = NULL;
+  g_auto(GStrv) accels = NULL;
+  GtkWidget *dialog;
+
+  activate (fixture);
+  relying_party_init (&rp, fixture);
+  qr = rp_call (&rp, "POST", "/v1/rp/requests", "{\"type\":\"qr\"}", 201);
+  link = g_file_new_for_uri (json_object_get_string_member (qr, "uri"));
+  g_application_open (G_APPLICATION (fixture->app), &link, 1, "");
+  gui_wait_until (request_shown (fixture,
+                                 json_object_get_string_member (qr, "verification_code")));
+  gui_activate (fixture, "request_confirm_button");
+  dialog = wait_for_unlock_dialog ();
+
+  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (fixture->app), "app.quit");
+  g_assert_true (g_strv_contains ((const char * const *) accels, "<Control>q"));
+  g_assert_true (gtk_widget_activate_action (dialog, "app.quit", NULL));
+  gui_settle (100);
+  g_assert_null (gtk_application_get_windows (GTK_APPLICATION (fixture->app)));
+
+  relying_party_clear (&rp);
+}
+
+static void
+test_quit_while_confirming (void)
+{
+  gui_run (TRUE, run_quit_while_confirming);
+}
+
 /* A QR code of @text as a texture: black modules, 8 pixels each, with
  * the quiet zone around. */
 static GdkTexture *
@@ -874,6 +911,7 @@ main (int   argc,
   notifications_start ();
 
   g_test_add_func ("/gui/mobile/qr-push-sms-history", test_mobile);
+  g_test_add_func ("/gui/mobile/quit-while-confirming", test_quit_while_confirming);
   g_test_add_func ("/gui/mobile/scan", test_scan);
   g_test_add_func ("/gui/mobile/autostart", test_autostart);
   g_test_add_func ("/gui/mobile/expiry", test_expiry);
