@@ -160,16 +160,31 @@ identify_wait (ClaveServer  *self,
   /* The backstop against many sources guessing one document: it slows
    * them to one failure per pace between them. It cannot tell the
    * citizen on a new network from a stranger, so that waits too; the
-   * sources the citizen is known to use do not. */
+   * sources the citizen is known to use do not. A source that failed for
+   * the document in the last hour gets none of the paced slots: else one
+   * stranger failing once a pace, told by Retry-After when the next slot
+   * opens, would take every slot and keep each new source of the citizen
+   * waiting for as long as they liked. */
   if (!_clave_identify_recent_failures (self, document, now, &count, &first, &last, error))
     return -1;
-  pace = last + CLAVE_IDENTIFY_BACKSTOP_PACE_SECS - now;
-  if (count >= CLAVE_IDENTIFY_BACKSTOP_FAILURES && pace > wait)
+  if (count >= CLAVE_IDENTIFY_BACKSTOP_FAILURES)
     {
+      g_autoptr(GArray) own = NULL;
+
       if (!is_known_source (self, document, source, now, &known, error))
         return -1;
-      if (!known)
-        wait = pace;
+      if (known)
+        return wait;
+
+      pace = last + CLAVE_IDENTIFY_BACKSTOP_PACE_SECS - now;
+      wait = MAX (wait, pace);
+      own = clave_store_list_identify_failures (self->store, document, source,
+                                                now - CLAVE_IDENTIFY_BACKSTOP_SOURCE_SECS, error);
+      if (own == NULL)
+        return -1;
+      if (own->len > 0)
+        wait = MAX (wait, g_array_index (own, gint64, own->len - 1) +
+                          CLAVE_IDENTIFY_BACKSTOP_SOURCE_SECS - now);
     }
   return wait;
 }

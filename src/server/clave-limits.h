@@ -23,6 +23,10 @@
 #define CLAVE_IDENTIFY_BACKSTOP_WINDOW_SECS (24 * 60 * 60)
 #define CLAVE_IDENTIFY_BACKSTOP_FAILURES    20
 #define CLAVE_IDENTIFY_BACKSTOP_PACE_SECS   (5 * 60)
+/* While the backstop holds, a source that failed for the document within
+ * this time takes none of its paced slots: one stranger alone cannot
+ * keep every new source out by failing once a pace. */
+#define CLAVE_IDENTIFY_BACKSTOP_SOURCE_SECS (60 * 60)
 /* A source is known for a document this long after it identified the
  * document rightly or the citizen's device connected from it. */
 #define CLAVE_KNOWN_SOURCE_KEEP_SECS        (30 * 24 * 60 * 60)

@@ -794,6 +794,63 @@ test_backstop (void)
   clave_test_server_stop (server);
 }
 
+/* One stranger alone cannot hold the backstop's slots: having made the
+ * twenty failures, it gets no paced slot for an hour after its last one,
+ * so the citizen's new sources get through as soon as the pace allows.
+ * (Before: the stranger failed once every 5 minutes, Retry-After telling
+ * it when, and the citizen on any new network always got 429.) */
+static void
+test_backstop_one_stranger (void)
+{
+  ClaveTestServer *server = test_server_start (NULL);
+  const char *base = clave_test_server_get_base_url (server);
+  g_autoptr(SoupSession) stranger = test_session_new_from (server, "127.0.0.30");
+  g_autoptr(SoupSession) library = test_session_new_from (server, "127.0.0.31");
+  g_autoptr(SoupSession) hotel = test_session_new_from (server, "127.0.0.32");
+  g_autoptr(TestResponse) no_slot = NULL;
+  g_autoptr(TestResponse) at_library = NULL;
+  g_autoptr(TestResponse) slot = NULL;
+  g_autoptr(TestResponse) paced = NULL;
+  g_autoptr(TestResponse) no_slot_again = NULL;
+  g_autoptr(TestResponse) at_hotel = NULL;
+  gint64 retry;
+
+  /* Twenty failures from one address, as its own limits allow: five
+   * every quarter of an hour. */
+  for (guint round = 0; round < 4; round++)
+    {
+      fail_identify (stranger, base, LUCIA_DOC, 5);
+      age_identify_failures (server, 15 * 60 + 1);
+    }
+
+  /* The pace has passed, but not for the stranger... */
+  no_slot = test_identify (stranger, base, LUCIA_DOC, "validity_date", WRONG_VALIDITY);
+  retry = assert_too_many (no_slot);
+  g_assert_cmpint (retry, >, 5 * 60);
+  g_assert_cmpint (retry, <=, 60 * 60);
+
+  /* ...so Lucía, at a library's computer, gets in at once. */
+  at_library = test_identify (library, base, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  test_assert_status (at_library, SOUP_STATUS_OK);
+
+  /* An hour after its last failure the stranger may take a slot again;
+   * a new source then waits for the pace, and no longer than that. */
+  age_identify_failures (server, 60 * 60);
+  slot = test_identify (stranger, base, LUCIA_DOC, "validity_date", WRONG_VALIDITY);
+  test_assert_error (slot, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_IDENTIFICATION_FAILED);
+  paced = test_identify (hotel, base, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  retry = assert_too_many (paced);
+  g_assert_cmpint (retry, <=, 5 * 60);
+
+  age_identify_failures (server, 5 * 60 + 1);
+  no_slot_again = test_identify (stranger, base, LUCIA_DOC, "validity_date", WRONG_VALIDITY);
+  assert_too_many (no_slot_again);
+  at_hotel = test_identify (hotel, base, LUCIA_DOC, "validity_date", LUCIA_VALIDITY);
+  test_assert_status (at_hotel, SOUP_STATUS_OK);
+
+  clave_test_server_stop (server);
+}
+
 /* Guesses through a relying party's API count against its key: the
  * address the service sees is the website's server, shared by all its
  * users. */
@@ -874,6 +931,7 @@ main (int    argc,
   g_test_add_func ("/limits/rate-limit", test_rate_limit);
   g_test_add_func ("/limits/stranger-cannot-lock-out", test_stranger_cannot_lock_out);
   g_test_add_func ("/limits/backstop", test_backstop);
+  g_test_add_func ("/limits/backstop-one-stranger", test_backstop_one_stranger);
   g_test_add_func ("/limits/relying-party-limits", test_relying_party_limits);
   g_test_add_func ("/limits/sms-command", test_sms_command);
   g_test_add_func ("/limits/sms-command-fails", test_sms_command_fails);
