@@ -14,8 +14,10 @@ G_DECLARE_FINAL_TYPE (ClaveAnswerQueue, clave_answer_queue, CLAVE, ANSWER_QUEUE,
  * their own with group commit: the answers that arrive while one commit
  * syncs the log to disk wait, and go together into the next transaction
  * (clave_store_answer_auth_requests()), so that a sync serves all of
- * them instead of one each. The main loop never waits for the disk; an
- * answer's callback runs (on the context that submitted it) only once
+ * them instead of one each. The main loop never waits for these commits
+ * on their behalf (its own writes still sync, and may wait for the
+ * queue's commit to end: clave-sqlite-store.c busy_wait(), up to 5 s,
+ * after which that one request fails); an answer's callback runs (on the context that submitted it) only once
  * its transaction is durably committed, so an acknowledged answer is
  * never lost, synchronous=FULL notwithstanding.
  *

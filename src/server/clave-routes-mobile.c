@@ -561,6 +561,9 @@ answered_cb (GObject      *source,
   else if (outcome == CLAVE_AUTH_ANSWER_REPLAYED)
     clave_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_REPLAYED_NONCE,
                             "This signature nonce was already used.");
+  else if (outcome == CLAVE_AUTH_ANSWER_DEVICE_GONE)
+    clave_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_DEVICE_DEACTIVATED,
+                            "This device is no longer active.");
   else if (answering->refusal != NULL)
     _clave_http_reply_gerror (msg, answering->refusal);
   else if (outcome == CLAVE_AUTH_ANSWER_NOT_PENDING)

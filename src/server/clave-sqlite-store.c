@@ -2386,15 +2386,54 @@ clave_sqlite_store_update_auth_request (ClaveStore  *store,
 /* Inside the transaction of clave_store_answer_auth_requests(): one
  * answer, all of it or nothing (a savepoint). FALSE only when even the
  * savepoint cannot be undone: the transaction is then lost. */
+/* Inside a transaction: whether the device @id is still active. */
+static gboolean
+device_is_active (ClaveSqliteStore  *self,
+                  const char        *id,
+                  gboolean          *active,
+                  GError           **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+                                "SELECT 1 FROM devices WHERE id = ?1"
+                                " AND deactivated_at IS NULL AND public_key IS NOT NULL",
+                                error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_db_error (self, error, "look up device");
+  *active = rc == SQLITE_ROW;
+  return TRUE;
+}
+
 static gboolean
 answer_one (ClaveSqliteStore *self,
             ClaveAuthAnswer  *answer)
 {
   gboolean fresh = FALSE;
   gboolean changed = FALSE;
+  gboolean active = FALSE;
 
   if (!exec (self, "SAVEPOINT answer", &answer->error))
     return FALSE;
+
+  /* The signature was checked against the device before the answer
+   * queued (clave-device-auth.c); a device deactivated since (a stolen
+   * one, just replaced) answers nothing. */
+  if (device_is_active (self, answer->device_id, &active, &answer->error) && !active)
+    {
+      answer->result = CLAVE_AUTH_ANSWER_DEVICE_GONE;
+      return exec (self, "RELEASE answer", NULL);
+    }
+  if (answer->error != NULL)
+    {
+      answer->result = CLAVE_AUTH_ANSWER_FAILED;
+      return exec (self, "ROLLBACK TO answer", NULL) && exec (self, "RELEASE answer", NULL);
+    }
 
   if (insert_nonce (self, answer->device_id, answer->nonce, answer->now, &fresh,
                     &answer->error) &&

@@ -156,6 +156,9 @@ typedef enum {
   /* The nonce is spent; the request was no longer pending (or is bound
    * to another citizen), so it kept its answer. */
   CLAVE_AUTH_ANSWER_NOT_PENDING,
+  /* The device was deactivated after its signature was checked:
+   * nothing changed, not even the nonce. */
+  CLAVE_AUTH_ANSWER_DEVICE_GONE,
   /* The database refused this answer: nothing of it changed. */
   CLAVE_AUTH_ANSWER_FAILED,
 } ClaveAuthAnswerResult;

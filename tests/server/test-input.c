@@ -304,6 +304,29 @@ test_ambiguous_framing (void)
   get = answer_without_body ("GET " CLAVE_PATH_HEALTH " HTTP/1.1\r\n"
                              "Host: 127.0.0.1\r\nHost: 127.0.0.1\r\n\r\n");
   test_assert_error (get, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+
+  /* A transfer coding other than chunked: libsoup answers 501 itself, as
+   * RFC 9112 section 6.1 asks, before any handler of ours sees the
+   * request (docs/protocol.md), reads nothing of the body and closes. */
+  for (guint i = 0; i < 2; i++)
+    {
+      static const char * const codings[] = { "gzip", "gzip, chunked" };
+      g_autofree char *request = g_strdup_printf ("POST " CLAVE_PATH_IDENTIFY " HTTP/1.1\r\n"
+                                                  "Host: 127.0.0.1\r\n"
+                                                  "Transfer-Encoding: %s\r\n\r\n",
+                                                  codings[i]);
+      g_autoptr(TestTls) tls = NULL;
+      g_autoptr(TestResponse) response = NULL;
+      int ret = 0;
+
+      tls = test_tls_open (server, NULL, &ret);
+      g_assert_cmpint (ret, ==, 0);
+      g_assert_true (test_tls_send (tls, request, strlen (request)));
+      response = test_tls_read_response (tls, 5000);
+      g_assert_nonnull (response);
+      g_assert_cmpuint (response->status, ==, SOUP_STATUS_NOT_IMPLEMENTED);
+      g_assert_true (test_tls_wait_closed (tls, 5000));
+    }
 }
 
 static void

@@ -412,6 +412,28 @@ test_answers (Fixture       *fixture,
   g_assert_cmpstr (status_of (fixture, "req_c"), ==, CLAVE_REQUEST_STATUS_CONFIRMED);
 }
 
+/* A device deactivated after its signature was checked, before its
+ * answer's transaction (a stolen device, just replaced by its owner),
+ * answers nothing: the request stays pending and the nonce unspent. */
+static void
+test_answer_device_gone (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  ClaveAuthAnswer answer = answer_for ("req_a", "n_gone");
+
+  add_pending (fixture, "req_a", NOW);
+  g_assert_true (clave_store_deactivate_device (fixture->store, DEVICE, NOW + 5, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (clave_store_answer_auth_requests (fixture->store, &answer, 1, &error));
+  g_assert_no_error (error);
+  g_assert_null (answer.error);
+  g_assert_cmpint (answer.result, ==, CLAVE_AUTH_ANSWER_DEVICE_GONE);
+  g_assert_cmpstr (status_of (fixture, "req_a"), ==, CLAVE_REQUEST_STATUS_PENDING);
+  g_assert_false (nonce_used (fixture, "n_gone"));
+}
+
 /* The process dies (_exit, from a SQL function a trigger calls) in the
  * middle of the answer's transaction: after the nonce is written, or
  * after the answer is. Whoever opens the database next finds neither. */
@@ -517,6 +539,7 @@ main (int   argc,
   ADD ("/store/pending-by-index", test_pending_by_index);
   ADD ("/store/retention-purge", test_retention_purge);
   ADD ("/store/answers", test_answers);
+  ADD ("/store/answer-device-gone", test_answer_device_gone);
   ADD ("/store/answer-crash", test_answer_crash);
 #undef ADD
 
