@@ -17,9 +17,10 @@ G_DECLARE_FINAL_TYPE (ClaveAnswerQueue, clave_answer_queue, CLAVE, ANSWER_QUEUE,
  * them instead of one each. The main loop never waits for these commits
  * on their behalf (its own writes still sync, and may wait for the
  * queue's commit to end: clave-sqlite-store.c busy_wait(), up to 5 s,
- * after which that one request fails); an answer's callback runs (on the context that submitted it) only once
- * its transaction is durably committed, so an acknowledged answer is
- * never lost, synchronous=FULL notwithstanding.
+ * after which that one request fails); an answer's callback runs (on
+ * the context that submitted it) only once its transaction is durably
+ * committed, so an acknowledged answer is never lost, synchronous=FULL
+ * notwithstanding.
  *
  * @store is the thread's own connection to the database (a second one:
  * SQLite connections are not shared between threads here); from now on
