@@ -29,6 +29,10 @@ struct _ClaveMyRequestsPage
   GtkWidget         *history_unlock_button;
 
   GSettings         *settings;
+  /* "history": the sort menu's action. Inserted at init, before the
+   * menu's popover exists: a group inserted once the popover's items had
+   * looked for their action left them greyed out (GTK 4.8). */
+  GSimpleActionGroup *actions;
   ClaveHistoryStore *store;
   ClaveHistoryModel *model;
   gboolean           loading_settings;
@@ -504,15 +508,13 @@ clave_my_requests_page_shown (ClavePage *page)
 
   if (app != NULL && self->settings == NULL)
     {
-      g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
       g_autoptr(GAction) sort = NULL;
 
       self->settings = g_object_ref (clave_profile_get_settings (clave_application_get_profile (app)));
       g_signal_connect_object (self->settings, "changed", G_CALLBACK (on_settings_changed), self,
                                G_CONNECT_SWAPPED);
       sort = g_settings_create_action (self->settings, "history-sort");
-      g_action_map_add_action (G_ACTION_MAP (group), sort);
-      gtk_widget_insert_action_group (GTK_WIDGET (self), "history", G_ACTION_GROUP (group));
+      g_action_map_add_action (G_ACTION_MAP (self->actions), sort);
     }
 
   gtk_stack_set_visible_child_name (self->history_stack, "locked");
@@ -547,6 +549,7 @@ clave_my_requests_page_dispose (GObject *object)
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_object (&self->settings);
+  g_clear_object (&self->actions);
 
   clave_page_dispose_template (CLAVE_PAGE (object), CLAVE_TYPE_MY_REQUESTS_PAGE);
 
@@ -585,6 +588,8 @@ clave_my_requests_page_init (ClaveMyRequestsPage *self)
 {
   GtkListItemFactory *factory;
 
+  self->actions = g_simple_action_group_new ();
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "history", G_ACTION_GROUP (self->actions));
   gtk_widget_init_template (GTK_WIDGET (self));
 
   factory = gtk_signal_list_item_factory_new ();
