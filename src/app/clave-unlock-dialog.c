@@ -16,6 +16,9 @@ struct _ClaveUnlockDialog
   GtkWidget      *unlock_button;
   GtkWidget      *unlock_spinner;
   GtkLabel       *unlock_error_label;
+  GtkLabel       *unlock_heading_label;
+  GtkLabel       *unlock_body_label;
+  GtkLabel       *unlock_button_label;
 
   ClaveDeviceKey *key;
   GTask          *task;           /* owned until the dialog finishes */
@@ -281,6 +284,9 @@ clave_unlock_dialog_class_init (ClaveUnlockDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveUnlockDialog, unlock_button);
   gtk_widget_class_bind_template_child (widget_class, ClaveUnlockDialog, unlock_spinner);
   gtk_widget_class_bind_template_child (widget_class, ClaveUnlockDialog, unlock_error_label);
+  gtk_widget_class_bind_template_child (widget_class, ClaveUnlockDialog, unlock_heading_label);
+  gtk_widget_class_bind_template_child (widget_class, ClaveUnlockDialog, unlock_body_label);
+  gtk_widget_class_bind_template_child (widget_class, ClaveUnlockDialog, unlock_button_label);
   gtk_widget_class_bind_template_callback (widget_class, on_unlock_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_pin_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
@@ -314,9 +320,10 @@ on_task_cancelled (GCancellable      *cancellable,
 }
 
 void
-clave_unlock_dialog_run_async (GtkWindow           *parent,
-                               ClaveDeviceKey      *key,
-                               GCancellable        *cancellable,
+clave_unlock_dialog_run_async (GtkWindow               *parent,
+                               ClaveDeviceKey          *key,
+                               const ClaveUnlockPrompt *prompt,
+                               GCancellable            *cancellable,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
@@ -339,6 +346,14 @@ clave_unlock_dialog_run_async (GtkWindow           *parent,
                        NULL);
   self->key = g_object_ref (key);
   self->task = g_steal_pointer (&task);
+  if (prompt != NULL && prompt->title != NULL)
+    gtk_window_set_title (GTK_WINDOW (self), prompt->title);
+  if (prompt != NULL && prompt->heading != NULL)
+    gtk_label_set_text (self->unlock_heading_label, prompt->heading);
+  if (prompt != NULL && prompt->body != NULL)
+    gtk_label_set_text (self->unlock_body_label, prompt->body);
+  if (prompt != NULL && prompt->button != NULL)
+    gtk_label_set_text_with_mnemonic (self->unlock_button_label, prompt->button);
   if (cancellable != NULL)
     self->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (on_task_cancelled),
                                                 self, NULL);
@@ -348,6 +363,9 @@ clave_unlock_dialog_run_async (GtkWindow           *parent,
   update_sensitivity (self);
 
   gtk_window_present (GTK_WINDOW (self));
+  /* A PIN typed at once goes where it belongs (the first focusable
+   * widget, Cancel, had the focus). */
+  gtk_widget_grab_focus (self->unlock_pin_entry);
 }
 
 gboolean

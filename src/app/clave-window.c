@@ -1251,12 +1251,13 @@ clave_window_unlock_key_async (ClaveWindow         *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  clave_window_unlock_key_full_async (self, FALSE, cancellable, callback, user_data);
+  clave_window_unlock_key_full_async (self, FALSE, NULL, cancellable, callback, user_data);
 }
 
 void
-clave_window_unlock_key_full_async (ClaveWindow         *self,
-                                    gboolean             always_ask_pin,
+clave_window_unlock_key_full_async (ClaveWindow             *self,
+                                    gboolean                 always_ask_pin,
+                                    const ClaveUnlockPrompt *prompt,
                                     GCancellable        *cancellable,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
@@ -1286,7 +1287,7 @@ clave_window_unlock_key_full_async (ClaveWindow         *self,
       return;
     }
 
-  clave_unlock_dialog_run_async (GTK_WINDOW (self), key, cancellable,
+  clave_unlock_dialog_run_async (GTK_WINDOW (self), key, prompt, cancellable,
                                  unlock_dialog_cb, g_steal_pointer (&task));
 }
 

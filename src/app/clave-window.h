@@ -7,6 +7,7 @@
 #include "clave-document.h"
 #include "clave-service-client.h"
 #include "clave-token-manager.h"
+#include "clave-unlock-dialog.h"
 #include "pages/clave-certificate-page.h"
 
 G_BEGIN_DECLS
@@ -115,9 +116,11 @@ ClaveDeviceKey       *clave_window_unlock_key_finish          (ClaveWindow      
                                                                GAsyncResult          *result,
                                                                GError               **error);
 /* Like clave_window_unlock_key_async(); with @always_ask_pin the PIN
- * dialog shows even when the key is unlocked (to confirm a login). */
+ * dialog shows even when the key is unlocked (to confirm a login), and
+ * @prompt (may be NULL) says what the PIN is asked for. */
 void                  clave_window_unlock_key_full_async      (ClaveWindow           *self,
                                                                gboolean               always_ask_pin,
+                                                               const ClaveUnlockPrompt *prompt,
                                                                GCancellable          *cancellable,
                                                                GAsyncReadyCallback    callback,
                                                                gpointer               user_data);

@@ -285,9 +285,35 @@ run_mobile (GuiFixture *fixture)
                                       "Time left to answer: 5:"));
   gui_screenshot (GTK_WIDGET (fixture->window), "request");
 
-  /* Confirming asks for the PIN even though the key is unlocked. */
+  /* Rejecting is not destructive: no red. */
+  g_assert_false (gtk_widget_has_css_class (gui_find (GTK_WIDGET (fixture->window),
+                                                      "request_reject_button"),
+                                            "destructive-action"));
+
+  /* Confirming asks for the PIN even though the key is unlocked, in a
+   * dialog that says what it approves and where, with the code, the PIN
+   * field ready for typing. */
   gui_activate (fixture, "request_confirm_button");
-  gui_screenshot (wait_for_unlock_dialog (), "request-pin");
+  {
+    GtkWidget *dialog = wait_for_unlock_dialog ();
+    GtkWidget *focus;
+    g_autofree char *body = g_strdup_printf ("Website: %s\nVerification code: %s\n"
+                                             "The website must show the same code.",
+                                             ORIGIN, code);
+
+    g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (dialog)), ==, "Log In to " ORGANISATION);
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (gui_find (dialog, "unlock_body_label"))), ==,
+                     body);
+    g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (gui_find (dialog, "unlock_button_label"))),
+                     ==, "_Confirm");
+    gui_wait_until (gtk_window_is_active (GTK_WINDOW (dialog)) ||
+                    gtk_root_get_focus (GTK_ROOT (dialog)) != NULL);
+    focus = gtk_root_get_focus (GTK_ROOT (dialog));
+    g_assert_nonnull (focus);
+    g_assert_true (focus == gui_find (dialog, "unlock_pin_entry") ||
+                   gtk_widget_is_ancestor (focus, gui_find (dialog, "unlock_pin_entry")));
+    gui_screenshot (dialog, "request-pin");
+  }
   type_pin (PIN);
   gui_wait_until (g_strcmp0 (request_outcome (fixture), "confirmed") == 0);
   g_assert_true (gui_visible (fixture, "request_confirmed_status"));

@@ -488,7 +488,7 @@ ask_pin (ClaveMyRequestsPage *self)
   gtk_widget_set_sensitive (self->history_unlock_button, FALSE);
   /* The list says where and when the person logged in: the PIN first,
    * every time the page opens. */
-  clave_window_unlock_key_full_async (window, TRUE, clave_page_get_cancellable (CLAVE_PAGE (self)),
+  clave_window_unlock_key_full_async (window, TRUE, NULL, clave_page_get_cancellable (CLAVE_PAGE (self)),
                                       unlocked_cb, g_object_ref (self));
 }
 

@@ -272,6 +272,10 @@ start_answer (ClaveRequestPage *self,
               gboolean          confirm)
 {
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+  ClaveUnlockPrompt prompt = { NULL, };
+  g_autofree char *title = NULL;
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
 
   if (window == NULL || self->request == NULL || self->busy)
     return;
@@ -279,9 +283,22 @@ start_answer (ClaveRequestPage *self,
   show_message (self, NULL);
   set_busy (self, TRUE);
   self->confirming = confirm;
+  /* The dialog says what the PIN approves, and repeats the site and the
+   * code to check against the website before typing it. */
+  title = g_strdup_printf (confirm ? _("Log In to %s") : _("Reject Login to %s"),
+                          self->request->organisation);
+  heading = g_strdup_printf (confirm ? _("Enter your device PIN to log in to %s")
+                                     : _("Enter your device PIN to reject the login to %s"),
+                             self->request->organisation);
+  body = g_strdup_printf (_("Website: %s\nVerification code: %s\nThe website must show the same code."),
+                          self->request->origin, self->request->verification_code);
+  prompt.title = title;
+  prompt.heading = heading;
+  prompt.body = body;
+  prompt.button = confirm ? _("_Confirm") : _("_Reject");
   /* Confirming logs the person in somewhere: the PIN is asked every time,
    * even when the key is still unlocked. Rejecting needs the key only. */
-  clave_window_unlock_key_full_async (window, confirm,
+  clave_window_unlock_key_full_async (window, confirm, &prompt,
                                       clave_page_get_cancellable (CLAVE_PAGE (self)),
                                       unlocked_cb, g_object_ref (self));
 }
