@@ -117,4 +117,6 @@ EOF
 echo "Demo website (Sede electrónica de demostración): $url/demo/"
 if command -v xdg-open >/dev/null 2>&1; then xdg-open "$url/demo/" >/dev/null 2>&1 || true; fi
 
-"$app" "$@"
+# The app speaks the desktop's language from the build tree too: its
+# catalogues are the build's (po/), not installed ones.
+CLAVE_DESKTOP_LOCALEDIR="$builddir/po" "$app" "$@"

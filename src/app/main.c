@@ -18,7 +18,10 @@ main (int   argc,
   /* The desktop's language, also for what --diagnose prints before (or
    * without) gtk_init(); the catalogue is found here. */
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* Run from the build tree (build-aux/run-demo.sh), the catalogues are
+   * the build's, not yet installed: CLAVE_DESKTOP_LOCALEDIR names them. */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("CLAVE_DESKTOP_LOCALEDIR") != NULL
+                                   ? g_getenv ("CLAVE_DESKTOP_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
