@@ -460,19 +460,29 @@ clave_application_about_action (GSimpleAction *action,
 {
   ClaveApplication *self = user_data;
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_autofree char *host = clave_profile_dup_service_host (clave_application_get_profile (self));
+  g_autofree char *connected = g_strdup_printf (_("Connected to the Cl@ve service at %s."), host);
+  g_autofree char *comments = NULL;
   GtkWidget *about;
+
+  /* Its icon wears the colours of Spain: say plainly whose it is not. */
+  comments = g_strconcat (_("Use this computer as your Cl@ve device."), "\n\n",
+                          _("An independent program, not an app of the Government of Spain, "
+                            "which runs Cl@ve."), "\n\n",
+                          connected, NULL);
 
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
                         "application-name", _("Clave Desktop"),
                         "application-icon", APP_ID,
                         "version", PACKAGE_VERSION,
-                        "developer-name", _("Clave Desktop developers"),
+                        /* On the first page of About, under the flag. */
+                        "developer-name", _("Independent developers, not the Government of Spain"),
                         "license-type", GTK_LICENSE_GPL_3_0,
                         "website", "https://github.com/clavedesktop/clave-desktop",
                         "issue-url", "https://github.com/clavedesktop/clave-desktop/issues",
                         /* Translators: your names, one per line. */
                         "translator-credits", _("translator-credits"),
-                        "comments", _("Use this computer as your Cl@ve device."),
+                        "comments", comments,
                         "transient-for", parent,
                         "modal", TRUE,
                         NULL);

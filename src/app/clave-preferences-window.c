@@ -16,6 +16,7 @@ struct _ClavePreferencesWindow
   GtkWidget            *preferences_background_switch;
   GtkWidget            *preferences_autostart_switch;
   GtkWidget            *preferences_autostart_row;
+  AdwActionRow         *preferences_service_row;
 };
 
 G_DEFINE_FINAL_TYPE (ClavePreferencesWindow, clave_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -38,6 +39,8 @@ clave_preferences_window_class_init (ClavePreferencesWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/clave-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ClavePreferencesWindow,
+                                        preferences_service_row);
   gtk_widget_class_bind_template_child (widget_class, ClavePreferencesWindow,
                                         preferences_background_switch);
   gtk_widget_class_bind_template_child (widget_class, ClavePreferencesWindow,
@@ -74,6 +77,11 @@ clave_preferences_window_new (ClaveApplication *application)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "autostart", self->preferences_autostart_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  {
+    g_autofree char *host = clave_profile_dup_service_host (clave_application_get_profile (application));
+
+    adw_action_row_set_subtitle (self->preferences_service_row, host);
+  }
 
   return self;
 }

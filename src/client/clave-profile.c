@@ -178,6 +178,23 @@ clave_profile_dup_service_url (ClaveProfile *self)
 }
 
 char *
+clave_profile_dup_service_host (ClaveProfile *self)
+{
+  g_autofree char *url = NULL;
+  g_autoptr(GUri) uri = NULL;
+
+  g_return_val_if_fail (CLAVE_IS_PROFILE (self), NULL);
+
+  url = clave_profile_dup_service_url (self);
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    return g_steal_pointer (&url);
+  if (g_uri_get_port (uri) > 0 && g_uri_get_port (uri) != 443)
+    return g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
+  return g_strdup (g_uri_get_host (uri));
+}
+
+char *
 clave_profile_dup_ca_file (ClaveProfile *self)
 {
   g_return_val_if_fail (CLAVE_IS_PROFILE (self), NULL);

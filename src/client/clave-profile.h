@@ -15,6 +15,9 @@ ClaveProfile *clave_profile_new                  (GSettings    *settings);
 GSettings    *clave_profile_get_settings         (ClaveProfile *self);
 char         *clave_profile_dup_service_url      (ClaveProfile *self);
 char         *clave_profile_dup_ca_file          (ClaveProfile *self);
+/* The service's host (and port, when not 443) as people read it, from
+ * its URL; the URL itself when it does not parse. */
+char         *clave_profile_dup_service_host     (ClaveProfile *self);
 /* Activated means a device id in the profile (the key file is checked by
  * the caller). "activated" is a read-only property, notified on change. */
 gboolean      clave_profile_get_activated        (ClaveProfile *self);

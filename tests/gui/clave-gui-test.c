@@ -453,6 +453,51 @@ gui_activate_widget (GtkWidget *widget)
   g_assert_true (gtk_widget_activate (widget));
 }
 
+/* The item of @popover (a GtkPopoverMenu of a menu model) shown as
+ * @label, or NULL. */
+static GtkWidget *
+find_menu_item (GtkWidget  *popover,
+                const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (popover); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (g_strcmp0 (G_OBJECT_TYPE_NAME (child), "GtkModelButton") == 0)
+        {
+          g_autofree char *text = NULL;
+
+          g_object_get (child, "text", &text, NULL);
+          if (g_strcmp0 (text, label) == 0)
+            return child;
+        }
+      if ((found = find_menu_item (child, label)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+void
+gui_choose_menu_item (GuiFixture *fixture,
+                      const char *button_id,
+                      const char *label)
+{
+  GtkMenuButton *button = GTK_MENU_BUTTON (gui_find (GTK_WIDGET (fixture->window), button_id));
+  GtkWidget *popover;
+  GtkWidget *item;
+
+  gui_activate_widget (GTK_WIDGET (button));
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (button));
+  g_assert_nonnull (popover);
+  gui_wait_until (gtk_widget_get_mapped (popover));
+  item = find_menu_item (popover, label);
+  g_assert_nonnull (item);
+  g_assert_true (gtk_widget_is_sensitive (item));
+  gui_activate_widget (item);
+  gui_wait_until (!gtk_widget_get_mapped (popover));
+}
+
 void
 gui_activate (GuiFixture *fixture,
               const char *id)

@@ -83,6 +83,12 @@ void         gui_type                  (GuiFixture   *fixture,
 void         gui_activate              (GuiFixture   *fixture,
                                         const char   *id);
 void         gui_activate_widget       (GtkWidget    *widget);
+/* Opens the menu of the GtkMenuButton @button_id and clicks its item
+ * @label (as shown, without mnemonic underscores), as a person would:
+ * the item must be there and sensitive. */
+void         gui_choose_menu_item      (GuiFixture   *fixture,
+                                        const char   *button_id,
+                                        const char   *label);
 
 /* Runs the main loop until @cond holds, or fails the test after
  * GUI_TIMEOUT_SECS naming the condition. */

@@ -4,7 +4,10 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "clave-gui-test.h"
+#include "clave-preferences-window.h"
 
 /* Labels of the items of @model, in order, as one string. */
 static char *
@@ -47,7 +50,10 @@ run_menus_about_shortcuts (GuiFixture *fixture)
   g_autofree char *name = NULL;
   g_autofree char *version = NULL;
   g_autofree char *developer = NULL;
+  g_autofree char *comments = NULL;
   GtkLicense license;
+
+  gui_fixture_set_service (fixture, "https://clave.invalid:9", NULL);
 
   /* The Personal Area, as on the phone, shows only on an activated device. */
   g_assert_cmpstr (personal_items, ==, "My data in Cl@ve|My requests for Cl@ve Mobile|Log out");
@@ -64,7 +70,22 @@ run_menus_about_shortcuts (GuiFixture *fixture)
                    "_Card Readers and Certificates|_Preferences|_Keyboard Shortcuts|_About Clave Desktop");
   g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (main_menu)), ==, "Main Menu");
 
-  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "about", NULL);
+  /* Preferences and About, from the menu, say that the app is not the
+   * government's and which service it talks to. */
+  gui_choose_menu_item (fixture, "main_menu_button", "Preferences");
+  gui_wait_until (gui_find_toplevel (CLAVE_TYPE_PREFERENCES_WINDOW) != NULL);
+  {
+    GtkWidget *preferences = gui_find_toplevel (CLAVE_TYPE_PREFERENCES_WINDOW);
+    GtkWidget *row = gui_find (preferences, "preferences_service_row");
+
+    g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "clave.invalid:9");
+    gui_screenshot (preferences, "preferences");
+    gtk_window_close (GTK_WINDOW (preferences));
+    gui_wait_until (gui_find_toplevel (CLAVE_TYPE_PREFERENCES_WINDOW) == NULL);
+  }
+  g_assert_true (gui_visible (fixture, "home_unofficial_label"));
+
+  gui_choose_menu_item (fixture, "main_menu_button", "About Clave Desktop");
   gui_wait_until (gui_find_toplevel (ADW_TYPE_ABOUT_WINDOW) != NULL);
   about = gui_find_toplevel (ADW_TYPE_ABOUT_WINDOW);
   g_object_get (about,
@@ -72,10 +93,13 @@ run_menus_about_shortcuts (GuiFixture *fixture)
                 "version", &version,
                 "developer-name", &developer,
                 "license-type", &license,
+                "comments", &comments,
                 NULL);
+  g_assert_nonnull (strstr (comments, "not an app of the Government of Spain"));
+  g_assert_nonnull (strstr (comments, "Connected to the Cl@ve service at clave.invalid:9."));
   g_assert_cmpstr (name, ==, "Clave Desktop");
   g_assert_cmpstr (version, ==, PACKAGE_VERSION);
-  g_assert_cmpstr (developer, ==, "Clave Desktop developers");
+  g_assert_cmpstr (developer, ==, "Independent developers, not the Government of Spain");
   g_assert_cmpint (license, ==, GTK_LICENSE_GPL_3_0);
   gui_screenshot (about, "about");
   gtk_window_close (GTK_WINDOW (about));
