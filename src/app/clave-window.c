@@ -41,6 +41,7 @@ struct _ClaveWindow
   ClavePage            *current_page;
   guint                 busy;
   gboolean              closed;
+  gboolean              deactivating;   /* the person deactivates this computer */
 
   AdwToast             *toast;          /* the toast on screen, if any */
   gint64                toast_settled_at; /* when the last one has finished sliding in */
@@ -516,6 +517,7 @@ sign_out_done_cb (GObject      *source,
   g_autoptr(ClaveWindow) self = user_data;
   g_autoptr(GError) error = NULL;
   ClaveApplication *app;
+  ClaveLoginPage *login;
 
   if (!clave_service_client_deactivate_finish (CLAVE_SERVICE_CLIENT (source), result, &error)
       && !g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED))
@@ -524,19 +526,24 @@ sign_out_done_cb (GObject      *source,
         return;
 
       set_busy (self, FALSE);
+      self->deactivating = FALSE;
       clave_window_show_error (self, error, do_sign_out, g_object_ref (self), g_object_unref);
       return;
     }
 
   set_busy (self, FALSE);
+  self->deactivating = FALSE;
 
   /* Deactivated on the service (now, or earlier by a newer activation):
-   * either way nothing is left for this computer to sign. */
+   * either way nothing is left for this computer to sign. The login page
+   * starts empty, and says what happened where it does not cover its
+   * button (a toast would). */
   app = clave_window_get_clave_application (self);
   clave_application_forget_device (app);
-  clave_window_end_activation (self);
-  clave_window_show_page_after (self, "login", "home");
-  clave_window_add_toast (self, _("Signed out"));
+  login = CLAVE_LOGIN_PAGE (ensure_page (self, "login"));
+  clave_login_page_clear (login);
+  clave_window_restart_login (self, _("This computer is no longer your Cl@ve device: its key "
+                                      "was erased. To use it again, log in and activate it."));
 }
 
 static void
@@ -554,6 +561,7 @@ sign_out_unlocked_cb (GObject      *source,
   key = clave_window_unlock_key_finish (self, result, &error);
   if (key == NULL)
     {
+      self->deactivating = FALSE;
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
           || g_error_matches (error, CLAVE_DEVICE_KEY_ERROR, CLAVE_DEVICE_KEY_ERROR_WIPED))
         {
@@ -570,6 +578,7 @@ sign_out_unlocked_cb (GObject      *source,
   client = clave_application_get_client (app, &error);
   if (client == NULL)
     {
+      self->deactivating = FALSE;
       set_busy (self, FALSE);
       clave_window_show_error (self, error, do_sign_out, g_object_ref (self), g_object_unref);
       return;
@@ -590,6 +599,9 @@ do_sign_out (gpointer user_data)
     return;
 
   set_busy (self, TRUE);
+  /* The service tells the push channel first: that is this deactivation,
+   * not another device's (clave_window_device_lost()). */
+  self->deactivating = TRUE;
   clave_window_unlock_key_async (self, self->cancellable, sign_out_unlocked_cb, g_object_ref (self));
 }
 
@@ -609,13 +621,15 @@ sign_out_action (GtkWidget  *widget,
   GtkWidget *dialog;
 
   dialog = adw_message_dialog_new (GTK_WINDOW (self),
-                                   _("Sign out of Cl@ve on this computer?"),
-                                   _("This computer will stop being your Cl@ve device and its key "
-                                     "will be erased. To use Clave Desktop again you will have to "
-                                     "log in with your DNI or NIE and activate this computer again."));
+                                   _("Deactivate this computer?"),
+                                   _("This computer will stop being your Cl@ve device: the key that "
+                                     "proves it is yours is erased from it, and the Cl@ve service "
+                                     "forgets it. Your registration in Cl@ve stays as it is. To use "
+                                     "Clave Desktop again, log in with your DNI or NIE and activate "
+                                     "this computer again."));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
-                                    "sign-out", _("_Sign Out"),
+                                    "sign-out", _("_Deactivate"),
                                     NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "sign-out",
                                               ADW_RESPONSE_DESTRUCTIVE);
@@ -1309,6 +1323,11 @@ clave_window_device_lost (ClaveWindow *self,
 
   g_return_if_fail (CLAVE_IS_WINDOW (self));
 
+  /* The person is deactivating this computer: sign_out_done_cb() ends
+   * it, without the words for a device replaced elsewhere. */
+  if (self->deactivating)
+    return;
+
   app = clave_window_get_clave_application (self);
   if (app != NULL)
     clave_application_forget_device (app);
@@ -1397,9 +1416,9 @@ claim_cb (GObject      *source,
       if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED))
         {
           clave_window_device_lost (self,
-                                    _("This computer is no longer your Cl@ve device: it was signed "
-                                      "out, or another device was activated after it. Log in to "
-                                      "activate it again."));
+                                    _("This computer is no longer your Cl@ve device: it was "
+                                      "deactivated, or another device was activated after it. Log "
+                                      "in to activate it again."));
           return;
         }
       clave_window_show_error (self, error, NULL, NULL, NULL);
@@ -1454,7 +1473,7 @@ clave_window_open_request_uri (ClaveWindow *self,
   if (push_key == NULL)
     {
       clave_window_add_toast (self, _("This computer was activated before Cl@ve Mobile existed. "
-                                      "Sign out and activate it again to use Cl@ve Mobile."));
+                                      "Deactivate it and activate it again to use Cl@ve Mobile."));
       return;
     }
 

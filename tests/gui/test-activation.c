@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <json-glib/json-glib.h>
 #include <glib/gstdio.h>
 
@@ -115,17 +117,31 @@ run_activate_my_data_sign_out (GuiFixture *fixture)
   gui_activate (fixture, "back_button");
   gui_wait_for_page (fixture, "home");
 
-  /* Sign out, confirmed in the dialog. */
+  /* Deactivate this computer, confirmed in the dialog, which says what is
+   * erased. */
   gui_activate (fixture, "home_sign_out_row");
   gui_wait_until (gui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL);
   dialog = gui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
-                   "Sign out of Cl@ve on this computer?");
+                   "Deactivate this computer?");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
+                            "the key that proves it is yours is erased from it"));
   gui_screenshot (dialog, "sign-out-dialog");
-  gui_activate_widget (gui_find_button (dialog, "_Sign Out"));
+  gui_activate_widget (gui_find_button (dialog, "_Deactivate"));
 
+  /* The login page, emptied, says what happened, in words for this and
+   * not for a device replaced elsewhere, and no toast covers its button. */
   gui_wait_for_page (fixture, "login");
-  gui_wait_until (gui_find_label (GTK_WIDGET (fixture->window), "Signed out") != NULL);
+  g_assert_cmpstr (gui_text (fixture, "login_notice_label"), ==,
+                   "This computer is no longer your Cl@ve device: its key was erased. To use it "
+                   "again, log in and activate it.");
+  gui_settle (500);
+  g_assert_cmpstr (gui_text (fixture, "login_notice_label"), ==,
+                   "This computer is no longer your Cl@ve device: its key was erased. To use it "
+                   "again, log in and activate it.");
+  g_assert_cmpstr (gui_text (fixture, "login_document_row"), ==, "");
+  g_assert_cmpstr (gui_text (fixture, "login_date_row"), ==, "");
+  g_assert_null (gui_find_label (GTK_WIDGET (fixture->window), "Signed out"));
   g_assert_false (g_file_test (key_path, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (push_key_path, G_FILE_TEST_EXISTS));
   g_assert_cmpint (clave_application_get_push_state (fixture->app), ==, CLAVE_PUSH_STATE_OFFLINE);
@@ -204,7 +220,7 @@ run_unlock_dialog (GuiFixture *fixture)
   gui_wait_for_page (fixture, "home");
   g_assert_true (clave_application_get_activated (fixture->app));
 
-  /* Signing out while the service cannot be reached changes nothing. */
+  /* Deactivating while the service cannot be reached changes nothing. */
   {
     g_autofree char *url = gui_closed_port_url ();
     g_autofree char *key_path = clave_device_key_default_path ();
@@ -215,7 +231,7 @@ run_unlock_dialog (GuiFixture *fixture)
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.sign-out", NULL));
     gui_wait_until (gui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL);
     confirm = gui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
-    gui_activate_widget (gui_find_button (confirm, "_Sign Out"));
+    gui_activate_widget (gui_find_button (confirm, "_Deactivate"));
 
     /* The key is locked: the PIN first. */
     gui_wait_until (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) != NULL);

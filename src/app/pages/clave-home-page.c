@@ -41,8 +41,8 @@ update_push (ClaveHomePage *self)
     {
       title = _("Not receiving requests");
       icon = "network-offline-symbolic";
-      subtitle = _("This computer was activated before Cl@ve Mobile. Sign out and activate it "
-                   "again to receive login requests.");
+      subtitle = _("This computer was activated before Cl@ve Mobile. Deactivate it and "
+                   "activate it again to receive login requests.");
     }
   else
     {

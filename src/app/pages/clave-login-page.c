@@ -515,6 +515,21 @@ clave_login_page_init (ClaveLoginPage *self)
 }
 
 void
+clave_login_page_clear (ClaveLoginPage *self)
+{
+  g_return_if_fail (CLAVE_IS_LOGIN_PAGE (self));
+
+  gtk_editable_set_text (self->login_document_row, "");
+  gtk_editable_set_text (GTK_EDITABLE (self->login_date_row), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->login_support_row), "");
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (self->login_permanent_check), FALSE);
+  set_message (self->login_error_label, NULL);
+  self->document_touched = FALSE;
+  self->contrast_touched = FALSE;
+  validate (self);
+}
+
+void
 clave_login_page_set_notice (ClaveLoginPage *self,
                              const char     *notice)
 {

@@ -9,6 +9,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ClaveLoginPage, clave_login_page, CLAVE, LOGIN_PAGE, ClavePage)
 
 /* A message above the form saying why the person is here again. */
+/* Empties the form: document, contrast data, "permanent". */
+void clave_login_page_clear      (ClaveLoginPage *self);
 void clave_login_page_set_notice (ClaveLoginPage *self,
                                   const char     *notice);
 

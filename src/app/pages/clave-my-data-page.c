@@ -127,9 +127,9 @@ show_error (ClaveMyDataPage *self,
     {
       if (window != NULL)
         clave_window_device_lost (window,
-                                  _("This computer is no longer your Cl@ve device: it was signed "
-                                    "out, or another device was activated after it. Log in to "
-                                    "activate it again."));
+                                  _("This computer is no longer your Cl@ve device: it was "
+                                    "deactivated, or another device was activated after it. Log "
+                                    "in to activate it again."));
       return;
     }
 
