@@ -42,6 +42,11 @@ struct _ClaveWindow
   guint                 busy;
   gboolean              closed;
   gboolean              deactivating;   /* the person deactivates this computer */
+  /* Requests that came while another was on screen (ClaveAuthRequestInfo*,
+   * oldest first): shown one after another, never over one being
+   * answered. */
+  GQueue                queued_requests;
+  guint                 next_request_id;
 
   AdwToast             *toast;          /* the toast on screen, if any */
   gint64                toast_settled_at; /* when the last one has finished sliding in */
@@ -186,6 +191,22 @@ update_header (ClaveWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", self->history->len > 0);
 }
 
+static gboolean
+show_next_request (gpointer user_data)
+{
+  ClaveWindow *self = user_data;
+  g_autoptr(ClaveAuthRequestInfo) next = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  self->next_request_id = 0;
+  /* Those that expired while they waited are in My requests. */
+  while ((next = g_queue_pop_head (&self->queued_requests)) != NULL && next->expires_at <= now)
+    g_clear_pointer (&next, clave_auth_request_info_free);
+  if (next != NULL && !self->closed)
+    clave_window_show_request (self, next);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_visible_page_changed (ClaveWindow *self)
 {
@@ -214,6 +235,12 @@ on_visible_page_changed (ClaveWindow *self)
   self->current_page = g_object_ref (CLAVE_PAGE (child));
   update_header (self);
   clave_page_shown (self->current_page);
+
+  /* The person left a request: the next one waiting, if any. */
+  if (previous != NULL && CLAVE_IS_REQUEST_PAGE (previous) &&
+      !CLAVE_IS_REQUEST_PAGE (self->current_page) && self->queued_requests.length > 0 &&
+      self->next_request_id == 0)
+    self->next_request_id = g_idle_add (show_next_request, self);
 }
 
 /* Pages
@@ -714,6 +741,8 @@ clave_window_finalize (GObject *object)
   clave_window_end_registration (self);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->history, g_ptr_array_unref);
+  g_queue_clear_full (&self->queued_requests, (GDestroyNotify) clave_auth_request_info_free);
+  g_clear_handle_id (&self->next_request_id, g_source_remove);
 
   G_OBJECT_CLASS (clave_window_parent_class)->finalize (object);
 }
@@ -1352,15 +1381,28 @@ clave_window_show_request (ClaveWindow                *self,
       && g_strcmp0 (clave_request_page_get_request_id (page), request->id) == 0)
     return;
 
+  /* Another request is on screen, being read or answered (its answer
+   * on its way): this one waits its turn, so that nothing the person is
+   * doing is taken from them, above all not an answer being sent. One
+   * whose outcome shows makes way. */
+  if (g_strcmp0 (clave_window_get_page_name (self), "request") == 0 &&
+      clave_request_page_is_open (page))
+    {
+      for (GList *l = self->queued_requests.head; l != NULL; l = l->next)
+        if (g_strcmp0 (((ClaveAuthRequestInfo *) l->data)->id, request->id) == 0)
+          return;
+      g_queue_push_tail (&self->queued_requests, clave_auth_request_info_copy (request));
+      return;
+    }
+
   clave_request_page_set_request (page, request);
   if (g_strcmp0 (clave_window_get_page_name (self), "request") == 0)
     {
-      /* Another request replaces the one on screen. */
+      /* It replaces an outcome on screen. */
       clave_page_hidden (CLAVE_PAGE (page));
       clave_page_shown (CLAVE_PAGE (page));
       return;
     }
-
   clave_window_show_page_after (self, "request", "home");
 }
 
@@ -1372,6 +1414,16 @@ clave_window_update_request_status (ClaveWindow *self,
   GtkWidget *page;
 
   g_return_if_fail (CLAVE_IS_WINDOW (self));
+
+  /* A waiting request answered elsewhere, or expired, no longer waits. */
+  if (g_strcmp0 (status, CLAVE_AUTH_REQUEST_PENDING) != 0)
+    for (GList *l = self->queued_requests.head; l != NULL; l = l->next)
+      if (g_strcmp0 (((ClaveAuthRequestInfo *) l->data)->id, id) == 0)
+        {
+          clave_auth_request_info_free (l->data);
+          g_queue_delete_link (&self->queued_requests, l);
+          break;
+        }
 
   /* No page yet: no request was shown. */
   page = gtk_stack_get_child_by_name (self->page_stack, "request");

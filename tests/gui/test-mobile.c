@@ -500,6 +500,61 @@ test_quit_while_confirming (void)
   gui_run (TRUE, run_quit_while_confirming);
 }
 
+#define LUCIA_PUSH "{\"type\":\"push\",\"document\":\"12345678Z\"," \
+                   "\"contrast\":{\"kind\":\"validity_date\",\"value\":\"2031-05-04\"}}"
+
+/* Issue 9: a push for another request that came while the person was
+ * confirming one re-showed the request page and cancelled the
+ * confirmation in flight: the answer was lost. The second request now
+ * waits until the person leaves the first. */
+static void
+run_request_while_confirming (GuiFixture *fixture)
+{
+  RelyingParty rp = { NULL, };
+  g_autoptr(JsonObject) first = NULL;
+  g_autoptr(JsonObject) second = NULL;
+  g_autofree char *status = NULL;
+  const char *first_code;
+  const char *second_code;
+
+  activate (fixture);
+  relying_party_init (&rp, fixture);
+  first = rp_call (&rp, "POST", "/v1/rp/requests", LUCIA_PUSH, 201);
+  first_code = json_object_get_string_member (first, "verification_code");
+  gui_wait_until (request_shown (fixture, first_code));
+
+  /* Confirming: the PIN dialog is open when the second request comes. */
+  gui_activate (fixture, "request_confirm_button");
+  wait_for_unlock_dialog ();
+  second = rp_call (&rp, "POST", "/v1/rp/requests", LUCIA_PUSH, 201);
+  second_code = json_object_get_string_member (second, "verification_code");
+  gui_settle (1000);
+  g_assert_nonnull (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG));
+  g_assert_cmpstr (gui_text (fixture, "request_code_label"), ==, first_code);
+
+  /* The first one's answer goes through... */
+  type_pin (PIN);
+  gui_wait_until (g_strcmp0 (request_outcome (fixture), "confirmed") == 0);
+  status = rp_status (&rp, json_object_get_string_member (first, "id"));
+  g_assert_cmpstr (status, ==, "confirmed");
+  g_clear_pointer (&status, g_free);
+  g_assert_cmpstr (gui_text (fixture, "request_code_label"), ==, first_code);
+
+  /* ...and once the person leaves it, the second one shows. */
+  gui_activate (fixture, "request_confirmed_button");
+  gui_wait_until (request_shown (fixture, second_code));
+  status = rp_status (&rp, json_object_get_string_member (second, "id"));
+  g_assert_cmpstr (status, ==, "pending");
+
+  relying_party_clear (&rp);
+}
+
+static void
+test_request_while_confirming (void)
+{
+  gui_run (TRUE, run_request_while_confirming);
+}
+
 /* A QR code of @text as a texture: black modules, 8 pixels each, with
  * the quiet zone around. */
 static GdkTexture *
@@ -984,6 +1039,7 @@ main (int   argc,
 
   g_test_add_func ("/gui/mobile/qr-push-sms-history", test_mobile);
   g_test_add_func ("/gui/mobile/quit-while-confirming", test_quit_while_confirming);
+  g_test_add_func ("/gui/mobile/request-while-confirming", test_request_while_confirming);
   g_test_add_func ("/gui/mobile/scan", test_scan);
   g_test_add_func ("/gui/mobile/autostart", test_autostart);
   g_test_add_func ("/gui/mobile/expiry", test_expiry);

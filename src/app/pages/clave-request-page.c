@@ -420,6 +420,16 @@ clave_request_page_get_request_id (ClaveRequestPage *self)
   return self->request != NULL ? self->request->id : NULL;
 }
 
+gboolean
+clave_request_page_is_open (ClaveRequestPage *self)
+{
+  g_return_val_if_fail (CLAVE_IS_REQUEST_PAGE (self), FALSE);
+
+  return self->request != NULL &&
+         (self->busy ||
+          g_strcmp0 (gtk_stack_get_visible_child_name (self->request_stack), "request") == 0);
+}
+
 void
 clave_request_page_update_status (ClaveRequestPage *self,
                                   const char       *id,
