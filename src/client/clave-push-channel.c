@@ -17,7 +17,10 @@
  * the backoff from the bottom again. A server that accepts and drops at
  * once keeps backing off. */
 #define HEALTHY_CONNECTION_US (10 * G_USEC_PER_SEC)
-#define MAX_FRAME_SIZE (64 * 1024)
+/* The service's events are a few hundred bytes; a request object is the
+ * largest. The cap is that of the service's request bodies
+ * (CLAVE_MAX_BODY), on every frame and on every message. */
+#define MAX_FRAME_SIZE CLAVE_MAX_BODY
 
 struct _ClavePushChannel
 {
@@ -221,11 +224,26 @@ handle_failed_identifications (ClavePushChannel *self,
   g_signal_emit (self, signals[SIGNAL_FAILED_IDENTIFICATIONS], 0, (guint) count, since, last);
 }
 
+/* A string member, or NULL when it is missing or not a string (json-glib's
+ * _with_default readers warn, and abort under G_DEBUG=fatal-criticals,
+ * on a member of another type: {"event": {}} from a broken service). */
+static const char *
+string_member (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
 static void
 handle_event (ClavePushChannel *self,
               JsonObject       *object)
 {
-  const char *event = json_object_get_string_member_with_default (object, "event", NULL);
+  const char *event = string_member (object, "event");
 
   if (g_strcmp0 (event, CLAVE_PUSH_EVENT_REQUEST) == 0)
     {
@@ -250,8 +268,8 @@ handle_event (ClavePushChannel *self,
     }
   else if (g_strcmp0 (event, CLAVE_PUSH_EVENT_STATUS) == 0)
     {
-      const char *id = json_object_get_string_member_with_default (object, "id", NULL);
-      const char *status = json_object_get_string_member_with_default (object, "status", NULL);
+      const char *id = string_member (object, "id");
+      const char *status = string_member (object, "status");
 
       if (id == NULL || !_clave_auth_request_status_is_known (status))
         {
@@ -311,7 +329,23 @@ on_message (SoupWebsocketConnection *connection,
             GBytes                  *message,
             gpointer                 user_data)
 {
-  _clave_push_channel_handle_message (user_data, type, message);
+  ClavePushChannel *self = user_data;
+
+  /* libsoup refuses a frame over max-incoming-payload-size, but the 3.2
+   * of Debian 12 puts together a message sent in fragments of any number
+   * before it hands it on. One over the cap is not parsed: the channel
+   * closes as after any broken connection, and on_closed() reconnects
+   * with the backoff. */
+  if (g_bytes_get_size (message) > MAX_FRAME_SIZE)
+    {
+      g_debug ("Push channel: a message of %" G_GSIZE_FORMAT " bytes, over the cap: closing",
+               g_bytes_get_size (message));
+      g_signal_handlers_disconnect_by_func (connection, on_message, self);
+      soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_TOO_BIG, NULL);
+      return;
+    }
+
+  _clave_push_channel_handle_message (self, type, message);
 }
 
 static void
@@ -420,6 +454,10 @@ on_connected (GObject      *source,
 
   self->connection = g_steal_pointer (&connection);
   soup_websocket_connection_set_max_incoming_payload_size (self->connection, MAX_FRAME_SIZE);
+  /* A newer libsoup (3.8) caps whole messages too, while they arrive. */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (self->connection),
+                                    "max-total-message-size") != NULL)
+    g_object_set (self->connection, "max-total-message-size", (guint64) MAX_FRAME_SIZE, NULL);
   g_signal_connect (self->connection, "message", G_CALLBACK (on_message), self);
   g_signal_connect (self->connection, "closed", G_CALLBACK (on_closed), self);
 

@@ -404,12 +404,21 @@ typedef struct {
   gint64          attempts_left;   /* from an error body, -1 when absent */
   gboolean        registration;    /* a registration step: messages say so */
   gboolean        auth_request;    /* on /v1/device/requests/{id}: not_found means the request */
+
+  /* Reading the answer (on_response(), read_more()). */
+  GInputStream   *stream;
+  GByteArray     *body;            /* received bytes, then room for the read under way */
+  gsize           received;
+  GError         *failure;         /* the call's error, returned once the stream is closed */
 } Call;
 
 static void
 call_free (Call *call)
 {
   g_clear_object (&call->message);
+  g_clear_object (&call->stream);
+  g_clear_pointer (&call->body, g_byte_array_unref);
+  g_clear_error (&call->failure);
   g_free (call);
 }
 
@@ -689,12 +698,27 @@ error_from_body (guint       status,
   return error;
 }
 
-static void
-on_response (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+/* Answers are read here rather than with soup_session_send_and_read(),
+ * which takes whatever the server sends: at most
+ * CLAVE_CLIENT_MAX_RESPONSE_BODY bytes (clave-service-client-private.h
+ * says why that many), READ_CHUNK at a time. */
+#define READ_CHUNK (64 * 1024)
+/* libsoup 3.2 reads the end of a chunked body (the empty trailer line)
+ * into the caller's buffer and fails a read of fewer than two bytes
+ * there: the last read asks for a little more than the byte past the cap. */
+#define READ_MIN 16
+
+static GError *
+body_too_large_error (void)
 {
-  g_autoptr(GTask) task = user_data;
+  return g_error_new_literal (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_PROTOCOL,
+                              _("The Cl@ve service gave an answer larger than Clave Desktop accepts. Check the service address or update Clave Desktop."));
+}
+
+/* Takes @task: the body is read (or given up) and its stream closed. */
+static void
+finish_response (GTask *task)
+{
   Call *call = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
@@ -702,37 +726,152 @@ on_response (GObject      *source,
   gpointer parsed = NULL;
   guint status;
 
-  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  if (bytes == NULL)
+  if (call->failure != NULL)
     {
-      g_debug ("%s failed: %s", call->what, error->message);
-      g_task_return_error (task, clave_service_error_from_transport (error));
+      g_task_return_error (task, g_steal_pointer (&call->failure));
+      g_object_unref (task);
       return;
     }
 
+  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&call->body));
   status = soup_message_get_status (call->message);
-  g_debug ("%s: %u", call->what, status);
   object = parse_body (bytes);
 
   if (status < 200 || status >= 300)
+    g_task_return_error (task, error_from_body (status, object, call));
+  else if (object == NULL)
+    g_task_return_error (task, protocol_error ("success without a JSON object"));
+  else if (!call->parse (object, &parsed, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, parsed, call->result_free);
+
+  g_object_unref (task);
+}
+
+static void
+on_body_closed (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  /* Whatever the body held was read by now: a failure here changes
+   * nothing of the answer. */
+  if (!g_input_stream_close_finish (G_INPUT_STREAM (source), result, &error))
+    g_debug ("%s: closing the answer failed: %s", call->what, error->message);
+
+  finish_response (task);
+}
+
+/* Stops reading the answer; with @failure (taken) the call fails with it.
+ * The stream is closed before the call returns: after a whole body the
+ * connection goes back to the session's pool, after part of one libsoup
+ * drops it without reading the rest. */
+static void
+stop_reading (GTask  *task,
+              GError *failure)
+{
+  Call *call = g_task_get_task_data (task);
+
+  g_clear_error (&call->failure);
+  call->failure = failure;
+  g_input_stream_close_async (call->stream, G_PRIORITY_DEFAULT, NULL, on_body_closed, task);
+}
+
+static void on_body_read (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data);
+
+/* One read more, up to the byte past the cap (READ_MIN aside): enough to
+ * tell a body of just the cap (then the end of the stream) from a larger
+ * one. */
+static void
+read_more (GTask *task)
+{
+  Call *call = g_task_get_task_data (task);
+  gsize want = MIN (READ_CHUNK, (gsize) CLAVE_CLIENT_MAX_RESPONSE_BODY + 1 - call->received);
+
+  want = MAX (want, READ_MIN);
+
+  g_byte_array_set_size (call->body, (guint) (call->received + want));
+  g_input_stream_read_async (call->stream, call->body->data + call->received, want,
+                             G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                             on_body_read, task);
+}
+
+static void
+on_body_read (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  Call *call = g_task_get_task_data (task);
+  GError *error = NULL;
+  gssize n;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  if (n > 0)
+    call->received += (gsize) n;
+  g_byte_array_set_size (call->body, (guint) call->received);
+
+  if (n < 0)
     {
-      g_task_return_error (task, error_from_body (status, object, call));
+      g_debug ("%s failed while reading the answer: %s", call->what, error->message);
+      stop_reading (task, clave_service_error_from_transport (error));
+      g_error_free (error);
+    }
+  else if (n == 0)
+    stop_reading (task, NULL);
+  else if (call->received > CLAVE_CLIENT_MAX_RESPONSE_BODY)
+    {
+      g_debug ("%s: answer over %u bytes, not read further", call->what,
+               (guint) CLAVE_CLIENT_MAX_RESPONSE_BODY);
+      stop_reading (task, body_too_large_error ());
+    }
+  else
+    read_more (task);
+}
+
+static void
+on_response (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GTask *task = user_data;
+  Call *call = g_task_get_task_data (task);
+  SoupMessageHeaders *headers;
+  GError *error = NULL;
+
+  call->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (call->stream == NULL)
+    {
+      g_debug ("%s failed: %s", call->what, error->message);
+      g_task_return_error (task, clave_service_error_from_transport (error));
+      g_error_free (error);
+      g_object_unref (task);
       return;
     }
 
-  if (object == NULL)
+  g_debug ("%s: %u", call->what, soup_message_get_status (call->message));
+  call->body = g_byte_array_new ();
+
+  /* A body announced larger than the cap is refused before any of it is
+   * read; one without a length (chunked, or up to the end of the
+   * connection) is read up to the cap and refused past it. */
+  headers = soup_message_get_response_headers (call->message);
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (headers) > CLAVE_CLIENT_MAX_RESPONSE_BODY)
     {
-      g_task_return_error (task, protocol_error ("success without a JSON object"));
+      g_debug ("%s: answer of %" G_GOFFSET_FORMAT " bytes refused", call->what,
+               soup_message_headers_get_content_length (headers));
+      stop_reading (task, body_too_large_error ());
       return;
     }
 
-  if (!call->parse (object, &parsed, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  g_task_return_pointer (task, parsed, call->result_free);
+  read_more (task);
 }
 
 /* Takes @task. Returns the call, owned by the task, for extra settings
@@ -754,9 +893,8 @@ send_call (ClaveServiceClient *self,
   call->attempts_left = -1;
   g_task_set_task_data (task, call, (GDestroyNotify) call_free);
 
-  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task),
-                                    on_response, task);
+  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT,
+                           g_task_get_cancellable (task), on_response, task);
   return call;
 }
 
