@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* POLLRDHUP (Linux): the client closed its end. */
+#define _GNU_SOURCE
 #define G_LOG_DOMAIN "clave-server"
 
 #include "config.h"
@@ -6,8 +8,10 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include "clave-http.h"
 #include "clave-request-stream.h"
@@ -37,8 +41,31 @@
  * a request stay in the stream for the next one (pipelining). Each
  * connection has one timer for the phase it is in (handshake, waiting
  * for a request, head, body) and a failed stream wakes libsoup when it
- * runs out; caps on connections, in all and per address, refuse a
- * connection before its handshake.
+ * runs out; caps on connections per address (and per IPv6 /48) refuse a
+ * connection before its handshake, and so does the cap in all when no
+ * connection can make room (below).
+ *
+ * The handshake itself is glib-networking's, and glib-networking 2.74
+ * runs it in GLib's shared pool of GTask threads (10, growing by about
+ * one thread every 100 ms or more while all are busy), blocking a thread
+ * on every read from the client until the handshake ends. The device
+ * signature checks run in the same pool. So a handshake starts only once
+ * the client's whole first TLS record (its ClientHello) has arrived,
+ * watched from the main loop with a peek at the socket: a client that
+ * sends nothing, or a few bytes, costs a descriptor and no thread, until
+ * --handshake-timeout. And only so many handshakes run at once, in all
+ * and per address; the others wait their turn, their timer running.
+ * While some wait, a handshake that keeps its thread for 3 s (a client
+ * that stalls after its ClientHello) loses it, and its address goes after
+ * the others for a minute.
+ *
+ * At the cap on connections, a newcomer takes the place of the oldest
+ * connection that has not started a request (in its handshake, or
+ * waiting for its first request), else of the one idle longest between
+ * two requests; only when every connection is in a request is it
+ * refused. Holding connections open without a request then keeps no one
+ * out; holding them in a request costs a handshake and a request head
+ * trickled out within --header-timeout.
  *
  * The stream is a GTlsConnection of its own (its handshake done, its
  * properties the real one's), so that libsoup still builds https URIs
@@ -76,15 +103,57 @@
 #define LINGER_MAX_BYTES      (1024 * 1024)
 /* A polite close (TLS close_notify) that takes longer becomes abrupt. */
 #define CLOSE_NOTIFY_MS       2000
-/* Connections refused or cut off by a timeout are logged one by one up to
- * this many a minute; past that they are counted, and the count logged
- * with the first of the next minute (or at shutdown): a flood must not
- * flood the log too. */
+/* Connections refused, closed to make room, or cut off by a timeout are
+ * logged one by one up to this many a minute; past that they are
+ * counted, and the count logged with the first of the next minute (or at
+ * shutdown): a flood must not flood the log too. */
 #define NOTICE_WINDOW_US      (60 * G_USEC_PER_SEC)
 #define NOTICES_PER_WINDOW    20
+/* Handshakes running in GLib's GTask threads at once, in all and from
+ * one address (what --max-connections-per-address counts). The pool has
+ * 10 threads before it starts growing, slowly; 6 leave 4 at all times
+ * for the device signature checks (clave_device_auth_check_run_async()),
+ * the TLS close_notify of closing connections and GLib's own tasks,
+ * whatever clients do. A handshake holds its thread from the ClientHello
+ * to the client's last flight, one round trip (TLS 1.3) or two (TLS 1.2)
+ * and a millisecond or two of work: 6 at once are some hundreds of
+ * handshakes a second with clients 20 ms away, some tens with clients on
+ * a slow mobile link 300 ms away; one address (a NAT) has 2 at once. */
+#define HANDSHAKES_AT_ONCE    6
+#define HANDSHAKES_PER_BUCKET 2
+/* A client that stalls mid-handshake (after its ClientHello) would hold
+ * its turn until --handshake-timeout: three addresses, two stalled
+ * handshakes each, would keep every other client from shaking hands. So
+ * while handshakes wait for a turn, one that has had its thread this long
+ * loses it, and its connection is closed: some ten round trips of a slow
+ * mobile link. */
+#define HANDSHAKE_TURN_MS     3000
+/* An address (IPv6: its /64, and its /48) whose handshake stalled in its
+ * thread (lost its turn, or reached --handshake-timeout there) has its
+ * handshakes start after everyone else's for this long: the few
+ * addresses of one attacker stall the others once, not over and over. */
+#define STALLED_MEMORY_US     (60 * G_USEC_PER_SEC)
+/* Marks of stalled addresses past which the expired ones are dropped. */
+#define STALLED_MARKS_KEPT    256
+/* The first TLS record: a 5-byte header (content type, version, length)
+ * and at most 2^14 bytes (RFC 8446 section 5.1); a ClientHello comes in a
+ * handshake record (22), its first byte the message type (1). */
+#define TLS_RECORD_HEADER     5
+#define TLS_RECORD_MAX        16384
+#define TLS_HANDSHAKE         22
+#define TLS_CLIENT_HELLO      1
+/* Should the system refuse SO_RCVLOWAT, a part of a first record is
+ * looked at again this often rather than on every wake-up. */
+#define HELLO_POLL_MS         100
+/* IPv6: besides the /64 that --max-connections-per-address counts, a /48
+ * (what one site or customer is usually given: 65,536 /64s) may have
+ * this many times as many connections, so that one site cannot take
+ * them all by spreading over its /64s. */
+#define SITE_FACTOR           4
 
 typedef enum {
-  CONN_HANDSHAKE,      /* --handshake-timeout */
+  CONN_HANDSHAKE,      /* --handshake-timeout: waiting for the whole first
+                        * record, for a turn, then in a thread */
   CONN_WAITING,        /* no byte of the next request: --header-timeout
                         * for the first, --idle-timeout after one */
   CONN_HEAD,           /* --header-timeout */
@@ -104,7 +173,17 @@ typedef struct {
   GSocketAddress     *remote;
   char               *address;     /* for the log */
   char               *bucket;      /* what --max-connections-per-address counts */
+  char               *site;        /* IPv6: its /48, counted too (SITE_FACTOR) */
   GCancellable       *cancellable; /* handshake, early answer, close */
+  GSource            *hello;       /* waiting for the whole first TLS record */
+  int                 hello_lowat; /* SO_RCVLOWAT meanwhile; 0: never set (1) */
+  GList               turn;        /* its link in turn_in */
+  gint64              turn_start;  /* when its handshake got a thread */
+  GQueue             *turn_in;     /* the transport's waiting or running
+                                    * handshakes, or NULL */
+  GList               place;       /* its link in place_in */
+  GQueue             *place_in;    /* the transport's fresh or idle
+                                    * connections, or NULL */
   GSource            *timer;
   GSource            *step;
   GSource            *drain;
@@ -123,6 +202,13 @@ typedef struct {
   gboolean            finished;
 } ClaveConnection;
 
+/* Counts per --max-connections-per-address bucket (and per IPv6 /48). */
+typedef struct {
+  guint connections;
+  guint handshakes;    /* running in threads */
+  guint waiting;       /* handshakes waiting for a turn */
+} BucketCount;
+
 struct _ClaveTransport
 {
   GObject               parent_instance;
@@ -140,7 +226,15 @@ struct _ClaveTransport
   guint                 notices;           /* logged in it */
   guint                 notices_dropped;   /* not logged in it */
   GHashTable           *connections;       /* ClaveConnection* (a reference each) */
-  GHashTable           *per_bucket;        /* bucket -> GUINT count */
+  GHashTable           *per_bucket;        /* bucket or site -> BucketCount */
+  guint                 handshakes;        /* running in threads */
+  GQueue                waiting;           /* handshakes waiting for a turn, first come
+                                            * first */
+  GQueue                running;           /* handshakes in threads, oldest first */
+  GSource              *turns_check;       /* the next end of a turn (HANDSHAKE_TURN_MS) */
+  GHashTable           *stalled;           /* bucket or site -> gint64 end of the mark */
+  GQueue                fresh;             /* no request started yet, oldest first */
+  GQueue                idle;              /* between two requests, idle longest first */
   ClaveConnection      *accepting;         /* during soup_server_accept_iostream () */
   gboolean              shut_down;
 };
@@ -149,6 +243,8 @@ G_DEFINE_FINAL_TYPE (ClaveTransport, clave_transport, G_TYPE_OBJECT)
 
 static void conn_close (ClaveConnection *conn);
 static void conn_serve (ClaveConnection *conn);
+static void handshakes_next (ClaveTransport *self);
+static void mark_stalled (ClaveTransport *self, ClaveConnection *conn);
 
 /* Notices --------------------------------------------------------------- */
 
@@ -156,14 +252,14 @@ static void
 notices_flush (ClaveTransport *self)
 {
   if (self->notices_dropped > 0)
-    g_info ("%u more connections were refused or closed by a timeout in a minute "
+    g_info ("%u more connections were refused or cut off in a minute "
             "(at most %u a minute are logged one by one)",
             self->notices_dropped, NOTICES_PER_WINDOW);
   self->notices_dropped = 0;
 }
 
-/* A connection refused or closed by a timeout, at level info, within the
- * rate above. */
+/* A connection refused, closed to make room or by a timeout, at level
+ * info, within the rate above. */
 static void notice (ClaveTransport *self,
                     const char     *format,
                     ...) G_GNUC_PRINTF (2, 3);
@@ -214,6 +310,7 @@ conn_clear (ClaveConnection *conn)
   g_clear_pointer (&conn->pending, g_bytes_unref);
   g_free (conn->address);
   g_free (conn->bucket);
+  g_free (conn->site);
 }
 
 static ClaveConnection *
@@ -266,34 +363,142 @@ conn_set_timer (ClaveConnection *conn,
     conn->timer = conn_attach (conn, g_timeout_source_new (ms), on_timer);
 }
 
+static gboolean
+is_ipv6 (GInetAddress *address)
+{
+  /* ::ffff:a.b.c.d is an IPv4 client of a dual-stack socket. */
+  return g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6 &&
+         memcmp (g_inet_address_to_bytes (address), "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) != 0;
+}
+
+/* "prefix/bits" of an IPv6 address. */
+static char *
+ipv6_prefix (GInetAddress *address,
+             guint         bits)
+{
+  g_autoptr(GInetAddress) prefix = NULL;
+  g_autofree char *text = NULL;
+  guint8 masked[16] = { 0 };
+
+  memcpy (masked, g_inet_address_to_bytes (address), bits / 8);
+  prefix = g_inet_address_new_from_bytes (masked, G_SOCKET_FAMILY_IPV6);
+  text = g_inet_address_to_string (prefix);
+  return g_strdup_printf ("%s/%u", text, bits);
+}
+
 /* What --max-connections-per-address counts: an IPv4 address, or the /64
  * of an IPv6 one (anyone with one IPv6 address has a /64 of them). */
 static char *
 address_bucket (GInetAddress *address)
 {
   const guint8 *bytes = g_inet_address_to_bytes (address);
-  g_autoptr(GInetAddress) prefix = NULL;
-  g_autofree char *text = NULL;
-  guint8 masked[16] = { 0 };
 
   if (g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV6)
     return g_inet_address_to_string (address);
-
-  /* ::ffff:a.b.c.d is an IPv4 client of a dual-stack socket. */
-  if (memcmp (bytes, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+  if (!is_ipv6 (address))
     return g_strdup_printf ("%u.%u.%u.%u", bytes[12], bytes[13], bytes[14], bytes[15]);
+  return ipv6_prefix (address, 64);
+}
 
-  memcpy (masked, bytes, 8);
-  prefix = g_inet_address_new_from_bytes (masked, G_SOCKET_FAMILY_IPV6);
-  text = g_inet_address_to_string (prefix);
-  return g_strconcat (text, "/64", NULL);
+/* The /48 of an IPv6 address, counted too (SITE_FACTOR); NULL for IPv4. */
+static char *
+address_site (GInetAddress *address)
+{
+  return is_ipv6 (address) ? ipv6_prefix (address, 48) : NULL;
+}
+
+static BucketCount *
+bucket_lookup (ClaveTransport *self,
+               const char     *bucket)
+{
+  return bucket != NULL ? g_hash_table_lookup (self->per_bucket, bucket) : NULL;
+}
+
+/* The counts of a bucket that has some: a connection's own bucket and
+ * site while it is counted, or its bucket while its handshake holds a
+ * turn. */
+static BucketCount *
+bucket_get (ClaveTransport *self,
+            const char     *bucket)
+{
+  BucketCount *count = g_hash_table_lookup (self->per_bucket, bucket);
+
+  if (G_UNLIKELY (count == NULL))
+    g_error ("No count of connections from %s", bucket);
+  return count;
 }
 
 static guint
-bucket_count (ClaveTransport *self,
-              const char     *bucket)
+bucket_connections (ClaveTransport *self,
+                    const char     *bucket)
 {
-  return GPOINTER_TO_UINT (g_hash_table_lookup (self->per_bucket, bucket));
+  BucketCount *count = bucket_lookup (self, bucket);
+
+  return count != NULL ? count->connections : 0;
+}
+
+static BucketCount *
+bucket_ensure (ClaveTransport *self,
+               const char     *bucket)
+{
+  BucketCount *count = bucket_lookup (self, bucket);
+
+  if (count == NULL)
+    {
+      count = g_new0 (BucketCount, 1);
+      g_hash_table_insert (self->per_bucket, g_strdup (bucket), count);
+    }
+  return count;
+}
+
+/* Forgets @bucket once nothing of it is counted. */
+static void
+bucket_release (ClaveTransport *self,
+                const char     *bucket)
+{
+  BucketCount *count = bucket_lookup (self, bucket);
+
+  if (count != NULL && count->connections == 0 && count->handshakes == 0)
+    g_hash_table_remove (self->per_bucket, bucket);
+}
+
+/* A connection's @link in one of the transport's queues, *@in (NULL:
+ * none). */
+static void
+queue_leave (GQueue **in,
+             GList   *link)
+{
+  if (*in == NULL)
+    return;
+  g_queue_unlink (*in, link);
+  *in = NULL;
+}
+
+static void
+queue_join (GQueue          **in,
+            GList            *link,
+            GQueue           *queue,
+            ClaveConnection  *conn)
+{
+  queue_leave (in, link);
+  link->data = conn;
+  g_queue_push_tail_link (queue, link);
+  *in = queue;
+}
+
+/* Where a newcomer at the cap may take @conn's place: it has started no
+ * request (@idle FALSE), or it is between two (@idle TRUE); or neither. */
+static void
+conn_set_evictable (ClaveConnection *conn,
+                    gboolean         evictable,
+                    gboolean         idle)
+{
+  ClaveTransport *self = conn->transport;
+
+  if (!evictable)
+    queue_leave (&conn->place_in, &conn->place);
+  else
+    queue_join (&conn->place_in, &conn->place, idle ? &self->idle : &self->fresh, conn);
 }
 
 /* Closes the socket and forgets the connection. */
@@ -301,13 +506,22 @@ static void
 conn_finish (ClaveConnection *conn)
 {
   ClaveTransport *self = conn->transport;
-  guint count;
+  BucketCount *count;
 
   if (conn->finished)
     return;
   conn->finished = TRUE;
   conn->state = CONN_CLOSING;
 
+  conn_set_evictable (conn, FALSE, FALSE);
+  /* A handshake waiting for its turn goes; one in a thread keeps its
+   * turn until the thread is done (handshake_done()). */
+  if (conn->turn_in == &self->waiting)
+    {
+      queue_leave (&conn->turn_in, &conn->turn);
+      bucket_get (self, conn->bucket)->waiting--;
+    }
+  clear_source (&conn->hello);
   clear_source (&conn->timer);
   clear_source (&conn->step);
   clear_source (&conn->drain);
@@ -329,11 +543,15 @@ conn_finish (ClaveConnection *conn)
     g_socket_close (conn->socket, NULL);
   g_clear_object (&conn->stolen);
 
-  count = bucket_count (self, conn->bucket);
-  if (count <= 1)
-    g_hash_table_remove (self->per_bucket, conn->bucket);
-  else
-    g_hash_table_insert (self->per_bucket, g_strdup (conn->bucket), GUINT_TO_POINTER (count - 1));
+  count = bucket_get (self, conn->bucket);
+  count->connections--;
+  bucket_release (self, conn->bucket);
+  if (conn->site != NULL)
+    {
+      count = bucket_get (self, conn->site);
+      count->connections--;
+      bucket_release (self, conn->site);
+    }
   g_hash_table_remove (self->connections, conn);
 }
 
@@ -367,6 +585,7 @@ conn_close (ClaveConnection *conn)
   if (conn->state == CONN_CLOSING)
     return;
   conn->state = CONN_CLOSING;
+  conn_set_evictable (conn, FALSE, FALSE);
   clear_source (&conn->step);
 
   if (conn->abrupt || conn->tls == NULL || conn->stream != NULL)
@@ -413,9 +632,14 @@ on_timer (gpointer user_data)
   switch (conn->state)
     {
     case CONN_HANDSHAKE:
+      if (conn->turn_in == &conn->transport->running)
+        mark_stalled (conn->transport, conn);
       notice (conn->transport,
               "Closed the connection from %s: no TLS handshake within %u s "
-              "(--handshake-timeout)", conn->address, limits->handshake_timeout);
+              "(--handshake-timeout)%s", conn->address, limits->handshake_timeout,
+              conn->hello != NULL ? ", its ClientHello incomplete"
+              : conn->turn_in == &conn->transport->waiting ? ", waiting for a turn among the "
+                                                             "handshakes at once" : "");
       conn_finish (conn);
       break;
     case CONN_WAITING:
@@ -493,6 +717,7 @@ on_first_data (ClaveRequestStream *stream,
   if (conn->state != CONN_WAITING)
     return;
   conn->state = CONN_HEAD;
+  conn_set_evictable (conn, FALSE, FALSE);
   /* The first request's head counts from the end of the handshake. */
   if (conn->n_requests > 0)
     conn_set_timer (conn, conn->transport->limits.header_timeout * 1000);
@@ -718,6 +943,9 @@ request_ended (SoupServerMessage *msg,
     return;
   conn->n_requests++;
   conn->reusable = finished && conn->state == CONN_HANDLING && answer_keeps_connection (msg);
+  /* Idle from the end of the answer on (conn_serve() soon after). */
+  if (conn->reusable)
+    conn_set_evictable (conn, TRUE, TRUE);
 }
 
 static void
@@ -750,6 +978,10 @@ conn_serve (ClaveConnection *conn)
   conn->reusable = FALSE;
   g_clear_weak_pointer (&conn->msg);
   conn_set_timer (conn, timeout * 1000);
+  /* Idle between two requests: the newest at the end. A first request
+   * keeps its place among the fresh connections (since the accept). */
+  if (conn->n_requests > 0)
+    conn_set_evictable (conn, TRUE, TRUE);
 
   stream = clave_request_stream_new (conn->tls, pending);
   clave_request_stream_set_line_reads (stream, TRUE);
@@ -767,16 +999,73 @@ conn_serve (ClaveConnection *conn)
   self->accepting = NULL;
 }
 
+/* Handshakes -------------------------------------------------------------- */
+
+/* @conn's handshake stalled in its thread (STALLED_MEMORY_US). */
+static void
+mark_stalled (ClaveTransport  *self,
+              ClaveConnection *conn)
+{
+  const char *keys[] = { conn->bucket, conn->site };
+  gint64 now = g_get_monotonic_time ();
+
+  if (g_hash_table_size (self->stalled) >= STALLED_MARKS_KEPT)
+    {
+      GHashTableIter iter;
+      gpointer end;
+
+      g_hash_table_iter_init (&iter, self->stalled);
+      while (g_hash_table_iter_next (&iter, NULL, &end))
+        if (*(gint64 *) end <= now)
+          g_hash_table_iter_remove (&iter);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (keys[i] != NULL)
+      g_hash_table_insert (self->stalled, g_strdup (keys[i]),
+                           g_memdup2 (&(gint64) { now + STALLED_MEMORY_US }, sizeof (gint64)));
+}
+
+static gboolean
+is_stalled (ClaveTransport  *self,
+            ClaveConnection *conn,
+            gint64           now)
+{
+  const char *keys[] = { conn->bucket, conn->site };
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      gint64 *end = keys[i] != NULL ? g_hash_table_lookup (self->stalled, keys[i]) : NULL;
+
+      if (end != NULL && *end > now)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 handshake_done (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
   ClaveConnection *conn = user_data;
+  ClaveTransport *self = conn->transport;
   g_autoptr(GError) error = NULL;
   gboolean done = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error);
 
   conn_thread_done (conn);
+  /* NULL once the transport shut down, which forgot the handshakes in
+   * threads. */
+  if (self == NULL)
+    {
+      conn_unref (conn);
+      return;
+    }
+
+  queue_leave (&conn->turn_in, &conn->turn);
+  self->handshakes--;
+  bucket_get (self, conn->bucket)->handshakes--;
+  bucket_release (self, conn->bucket);
+
   if (conn->state == CONN_HANDSHAKE)
     {
       if (done)
@@ -788,24 +1077,311 @@ handshake_done (GObject      *source,
           conn_close (conn);
         }
     }
+  handshakes_next (self);
   conn_unref (conn);
 }
 
+static void
+handshake_start (ClaveConnection *conn)
+{
+  ClaveTransport *self = conn->transport;
+
+  bucket_get (self, conn->bucket)->waiting--;
+  queue_join (&conn->turn_in, &conn->turn, &self->running, conn);
+  conn->turn_start = g_get_monotonic_time ();
+  self->handshakes++;
+  bucket_get (self, conn->bucket)->handshakes++;
+  conn->in_thread++;
+  g_tls_connection_handshake_async (conn->tls, G_PRIORITY_DEFAULT, conn->cancellable,
+                                    handshake_done, conn_ref (conn));
+}
+
+static gboolean on_turns_check (gpointer user_data);
+
+/* While handshakes wait for a turn, those that keep them waiting (any,
+ * when every turn is taken; else those of an address whose handshakes
+ * wait for its own turns) and have had theirs for HANDSHAKE_TURN_MS lose
+ * it, as many as wait: their connections are closed, their threads end at
+ * once, and handshake_done() starts the next. Otherwise wakes up when the
+ * first of those turns runs out. */
+static void
+handshakes_check_turns (ClaveTransport *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 first_end = G_MAXINT64;
+  guint waiting = self->waiting.length;
+  gboolean all_taken = self->handshakes >= HANDSHAKES_AT_ONCE;
+
+  clear_source (&self->turns_check);
+  if (self->shut_down)
+    return;
+
+  /* conn_finish() leaves a running handshake in the list. */
+  for (GList *l = self->running.head; l != NULL && waiting > 0; l = l->next)
+    {
+      ClaveConnection *conn = l->data;
+      gint64 end = conn->turn_start + HANDSHAKE_TURN_MS * 1000;
+
+      if (conn->finished || (!all_taken && bucket_get (self, conn->bucket)->waiting == 0))
+        continue;
+      if (end > now)
+        {
+          first_end = MIN (first_end, end);
+          continue;
+        }
+      notice (self, "Closed the connection from %s: its TLS handshake took over %u s while "
+              "others waited for a turn", conn->address, HANDSHAKE_TURN_MS / 1000);
+      mark_stalled (self, conn);
+      conn->abrupt = TRUE;
+      conn_finish (conn);
+      waiting--;
+    }
+
+  if (waiting > 0 && first_end != G_MAXINT64)
+    {
+      self->turns_check = g_timeout_source_new ((guint) ((first_end - now) / 1000) + 1);
+      g_source_set_callback (self->turns_check, on_turns_check, self, NULL);
+      g_source_attach (self->turns_check, NULL);
+    }
+}
+
+static gboolean
+on_turns_check (gpointer user_data)
+{
+  ClaveTransport *self = user_data;
+
+  g_clear_pointer (&self->turns_check, g_source_unref);
+  handshakes_check_turns (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Starts waiting handshakes while there are turns, first come first
+ * within each rank: first those from an address with none running, then
+ * from one with some, then the same from addresses that stalled lately. */
+static void
+handshakes_next (ClaveTransport *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  while (!self->shut_down && self->handshakes < HANDSHAKES_AT_ONCE)
+    {
+      ClaveConnection *next = NULL;
+      guint best = G_MAXUINT;
+
+      for (GList *l = self->waiting.head; l != NULL && best > 0; l = l->next)
+        {
+          ClaveConnection *conn = l->data;
+          guint running = bucket_get (self, conn->bucket)->handshakes;
+          guint rank;
+
+          if (running >= HANDSHAKES_PER_BUCKET)
+            continue;
+          rank = (running > 0 ? 1 : 0) + (is_stalled (self, conn, now) ? 2 : 0);
+          if (rank < best)
+            {
+              best = rank;
+              next = conn;
+            }
+        }
+      if (next == NULL)
+        break;
+      handshake_start (next);
+    }
+  handshakes_check_turns (self);
+}
+
+/* The ClientHello is here: the TLS connection, and the handshake when its
+ * turn comes. */
+static void
+conn_handshake (ClaveConnection *conn)
+{
+  static const char * const protocols[] = { "http/1.1", "http/1.0", NULL };
+  ClaveTransport *self = conn->transport;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GIOStream) tls = NULL;
+
+  /* As libsoup's own server makes them. "database" NULL: clients show
+   * no certificates, and without it GLib's TLS backend would load the
+   * system's trusted CAs for every connection (some 10 ms each). A client
+   * may end without close_notify. */
+  tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
+                        NULL, &error,
+                        "base-io-stream", conn->tcp,
+                        "certificate", self->certificate,
+                        "database", NULL,
+                        "authentication-mode", G_TLS_AUTHENTICATION_NONE,
+                        "require-close-notify", FALSE,
+                        "advertised-protocols", protocols,
+                        NULL);
+  if (tls == NULL)
+    {
+      g_warning ("Cannot start TLS with %s: %s", conn->address, error->message);
+      conn->abrupt = TRUE;
+      conn_close (conn);
+      return;
+    }
+  conn->tls = G_TLS_CONNECTION (g_steal_pointer (&tls));
+
+  queue_join (&conn->turn_in, &conn->turn, &self->waiting, conn);
+  bucket_get (self, conn->bucket)->waiting++;
+  handshakes_next (self);
+}
+
+/* Whether the client has gone (closed or reset its end). */
+static gboolean
+peer_gone (GSocket *socket)
+{
+  struct pollfd pfd = { .fd = g_socket_get_fd (socket), .events = POLLIN | POLLRDHUP };
+
+  return poll (&pfd, 1, 0) > 0 &&
+         (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
+/* FALSE when the system refuses. */
+static gboolean
+set_lowat (ClaveConnection *conn,
+           int              lowat)
+{
+  if (conn->hello_lowat == lowat)
+    return TRUE;
+  if (setsockopt (g_socket_get_fd (conn->socket), SOL_SOCKET, SO_RCVLOWAT, &lowat,
+                  sizeof lowat) != 0)
+    {
+      g_debug ("Cannot set SO_RCVLOWAT on the connection from %s: %s", conn->address,
+               g_strerror (errno));
+      return FALSE;
+    }
+  conn->hello_lowat = lowat;
+  return TRUE;
+}
+
+static gboolean on_hello (GSocket *socket, GIOCondition condition, gpointer user_data);
+
+static void
+hello_watch (ClaveConnection *conn)
+{
+  conn->hello = g_socket_create_source (conn->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (conn->hello, G_SOURCE_FUNC (on_hello), conn_ref (conn),
+                         (GDestroyNotify) conn_unref);
+  g_source_attach (conn->hello, NULL);
+}
+
+static gboolean
+on_hello_later (gpointer user_data)
+{
+  ClaveConnection *conn = user_data;
+
+  g_clear_pointer (&conn->hello, g_source_unref);
+  hello_watch (conn);
+  return G_SOURCE_REMOVE;
+}
+
+/* The socket has bytes, or the client left: a peek at what came, without
+ * taking it (the handshake reads it). The whole first record there, the
+ * handshake may start; part of it, the socket is readable again only once
+ * the rest is there (SO_RCVLOWAT), so that a client that sends a byte at a
+ * time wakes the service once. */
+static gboolean
+on_hello (GSocket      *socket,
+          GIOCondition  condition,
+          gpointer      user_data)
+{
+  ClaveConnection *conn = user_data;
+  guint8 record[TLS_RECORD_HEADER + TLS_RECORD_MAX];
+  gsize needed = TLS_RECORD_HEADER;
+  gssize n;
+
+  n = recv (g_socket_get_fd (socket), record, sizeof record, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return G_SOURCE_CONTINUE;
+
+  if (n >= TLS_RECORD_HEADER)
+    {
+      gsize length = (gsize) record[3] << 8 | record[4];
+
+      if (record[0] != TLS_HANDSHAKE || record[1] != 3 || length == 0 ||
+          length > TLS_RECORD_MAX || (n > TLS_RECORD_HEADER && record[5] != TLS_CLIENT_HELLO))
+        {
+          notice (conn->transport, "Closed the connection from %s: its first bytes are not a "
+                  "TLS ClientHello", conn->address);
+          g_clear_pointer (&conn->hello, g_source_unref);
+          conn->abrupt = TRUE;
+          conn_finish (conn);
+          return G_SOURCE_REMOVE;
+        }
+      needed += length;
+    }
+
+  if (n > 0 && (gsize) n >= needed)
+    {
+      g_clear_pointer (&conn->hello, g_source_unref);
+      if (conn->hello_lowat > 1)
+        set_lowat (conn, 1);
+      conn_handshake (conn);
+      return G_SOURCE_REMOVE;
+    }
+
+  if (n <= 0 || peer_gone (socket))
+    {
+      g_debug ("The connection from %s ended before its ClientHello", conn->address);
+      g_clear_pointer (&conn->hello, g_source_unref);
+      conn->abrupt = TRUE;
+      conn_finish (conn);
+      return G_SOURCE_REMOVE;
+    }
+
+  if (!set_lowat (conn, (int) needed))
+    {
+      /* The socket stays readable: look again a little later. */
+      g_clear_pointer (&conn->hello, g_source_unref);
+      conn->hello = conn_attach (conn, g_timeout_source_new (HELLO_POLL_MS), on_hello_later);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
 /* Accepting ------------------------------------------------------------- */
+
+/* At the cap on connections: closes the oldest connection that has not
+ * started a request, else the one idle longest between two requests, to
+ * make room for one from @address. FALSE when there is none. */
+static gboolean
+make_room (ClaveTransport *self,
+           const char     *address)
+{
+  gboolean idle = self->fresh.head == NULL;
+  GList *oldest = idle ? self->idle.head : self->fresh.head;
+  ClaveConnection *conn;
+
+  if (oldest == NULL)
+    return FALSE;
+  conn = oldest->data;
+  if (idle)
+    notice (self, "Closed the idle connection from %s to make room for one from %s: "
+            "%u connections open (--max-connections)", conn->address, address,
+            g_hash_table_size (self->connections));
+  else
+    notice (self, "Closed the connection from %s (no request yet) to make room for one "
+            "from %s: %u connections open (--max-connections)", conn->address, address,
+            g_hash_table_size (self->connections));
+  conn->abrupt = TRUE;
+  conn_finish (conn);
+  return TRUE;
+}
 
 static void
 admit (ClaveTransport *self,
        GSocket        *socket)
 {
-  static const char * const protocols[] = { "http/1.1", "http/1.0", NULL };
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, &error);
   g_autoptr(GSocketAddress) local = NULL;
   g_autofree char *address = NULL;
   g_autofree char *bucket = NULL;
-  g_autoptr(GIOStream) tls = NULL;
+  g_autofree char *site = NULL;
+  GInetAddress *inet;
   ClaveConnection *conn;
-  guint from_bucket;
+  guint from_bucket, from_site;
 
   if (remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote) ||
       (local = g_socket_get_local_address (socket, &error)) == NULL)
@@ -815,22 +1391,32 @@ admit (ClaveTransport *self,
       return;
     }
 
-  address = g_inet_address_to_string (
-    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
-  bucket = address_bucket (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
-  from_bucket = bucket_count (self, bucket);
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
+  address = g_inet_address_to_string (inet);
+  bucket = address_bucket (inet);
+  site = address_site (inet);
+  from_bucket = bucket_connections (self, bucket);
+  from_site = bucket_connections (self, site);
 
-  if (g_hash_table_size (self->connections) >= self->max_connections)
-    {
-      notice (self, "Refused a connection from %s: %u connections open (--max-connections)",
-              address, g_hash_table_size (self->connections));
-      g_socket_close (socket, NULL);
-      return;
-    }
   if (from_bucket >= self->limits.max_connections_per_address)
     {
       notice (self, "Refused a connection from %s: %u connections open from %s "
               "(--max-connections-per-address)", address, from_bucket, bucket);
+      g_socket_close (socket, NULL);
+      return;
+    }
+  if (site != NULL && from_site >= self->limits.max_connections_per_address * SITE_FACTOR)
+    {
+      notice (self, "Refused a connection from %s: %u connections open from %s "
+              "(%u × --max-connections-per-address)", address, from_site, site, SITE_FACTOR);
+      g_socket_close (socket, NULL);
+      return;
+    }
+  if (g_hash_table_size (self->connections) >= self->max_connections &&
+      !make_room (self, address))
+    {
+      notice (self, "Refused a connection from %s: %u connections open (--max-connections)",
+              address, g_hash_table_size (self->connections));
       g_socket_close (socket, NULL);
       return;
     }
@@ -862,38 +1448,19 @@ admit (ClaveTransport *self,
   conn->local = g_steal_pointer (&local);
   conn->remote = g_steal_pointer (&remote);
   conn->address = g_steal_pointer (&address);
-  conn->bucket = g_strdup (bucket);
+  conn->bucket = g_steal_pointer (&bucket);
+  conn->site = g_steal_pointer (&site);
   conn->cancellable = g_cancellable_new ();
   g_hash_table_add (self->connections, conn);
-  g_hash_table_insert (self->per_bucket, g_steal_pointer (&bucket),
-                       GUINT_TO_POINTER (from_bucket + 1));
+  bucket_ensure (self, conn->bucket)->connections++;
+  if (conn->site != NULL)
+    bucket_ensure (self, conn->site)->connections++;
+  conn_set_evictable (conn, TRUE, FALSE);
 
-  /* As libsoup's own server makes them. "database" NULL: clients show
-   * no certificates, and without it GLib's TLS backend would load the
-   * system's trusted CAs for every connection (some 10 ms each). A client
-   * may end without close_notify. */
-  tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
-                        NULL, &error,
-                        "base-io-stream", conn->tcp,
-                        "certificate", self->certificate,
-                        "database", NULL,
-                        "authentication-mode", G_TLS_AUTHENTICATION_NONE,
-                        "require-close-notify", FALSE,
-                        "advertised-protocols", protocols,
-                        NULL);
-  if (tls == NULL)
-    {
-      g_warning ("Cannot start TLS with %s: %s", conn->address, error->message);
-      conn->abrupt = TRUE;
-      conn_close (conn);
-      return;
-    }
-  conn->tls = G_TLS_CONNECTION (g_steal_pointer (&tls));
-
+  /* The handshake timeout runs from now: waiting for the ClientHello, for
+   * a turn, and in a thread. */
   conn_set_timer (conn, self->limits.handshake_timeout * 1000);
-  conn->in_thread++;
-  g_tls_connection_handshake_async (conn->tls, G_PRIORITY_DEFAULT, conn->cancellable,
-                                    handshake_done, conn_ref (conn));
+  hello_watch (conn);
 }
 
 static gboolean on_incoming (GSocket *listener, GIOCondition condition, gpointer user_data);
@@ -1043,6 +1610,7 @@ clave_transport_shutdown (ClaveTransport *self)
 
   self->shut_down = TRUE;
   notices_flush (self);
+  clear_source (&self->turns_check);
   clear_source (&self->accept_source);
   clear_source (&self->accept_pause);
   if (self->listener != NULL)
@@ -1051,6 +1619,18 @@ clave_transport_shutdown (ClaveTransport *self)
   connections = g_hash_table_get_keys (self->connections);
   for (GList *l = connections; l != NULL; l = l->next)
     conn_finish (l->data);
+
+  /* Handshakes still in threads end on their own (their sockets are shut
+   * down), without the transport, which may be gone by then. */
+  while (self->running.head != NULL)
+    {
+      ClaveConnection *conn = self->running.head->data;
+
+      queue_leave (&conn->turn_in, &conn->turn);
+      conn->transport = NULL;
+    }
+  self->handshakes = 0;
+  g_hash_table_remove_all (self->per_bucket);
 }
 
 static void
@@ -1077,6 +1657,7 @@ clave_transport_finalize (GObject *object)
 
   g_clear_pointer (&self->connections, g_hash_table_unref);
   g_clear_pointer (&self->per_bucket, g_hash_table_unref);
+  g_clear_pointer (&self->stalled, g_hash_table_unref);
 
   G_OBJECT_CLASS (clave_transport_parent_class)->finalize (object);
 }
@@ -1094,7 +1675,8 @@ static void
 clave_transport_init (ClaveTransport *self)
 {
   self->connections = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) conn_unref, NULL);
-  self->per_bucket = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->per_bucket = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->stalled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 ClaveTransport *

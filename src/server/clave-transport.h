@@ -31,8 +31,11 @@ typedef struct {
   guint idle_timeout;                  /* seconds between two requests */
   guint send_timeout;                  /* seconds an answer may wait for a client that does
                                         * not read it (TCP_USER_TIMEOUT) */
-  guint max_connections;               /* open at once, in all */
-  guint max_connections_per_address;   /* open at once from one address (IPv6: one /64) */
+  guint max_connections;               /* open at once, in all: at the cap, a newcomer
+                                        * takes the place of a connection with no
+                                        * request under way, if there is one */
+  guint max_connections_per_address;   /* open at once from one address (IPv6: one /64;
+                                        * a /48 has four times as many) */
 } ClaveTransportLimits;
 
 #define CLAVE_TYPE_TRANSPORT (clave_transport_get_type ())

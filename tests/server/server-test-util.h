@@ -113,10 +113,25 @@ TestResponse *test_tls_read_response (TestTls             *tls,
  * test_tls_read_response(). */
 gboolean      test_tls_wait_closed  (TestTls              *tls,
                                      guint                 timeout_ms);
+/* TRUE once @text, and the end of the head ("\r\n\r\n") that holds it,
+ * are among the bytes received (and not yet read as an answer) within
+ * @timeout_ms; what came up to the end of that head is dropped. For an
+ * informational answer such as "HTTP/1.1 100 Continue", which
+ * test_tls_read_response() does not take. FALSE when the server closes
+ * the connection or the time runs out. */
+gboolean      test_tls_wait_for     (TestTls              *tls,
+                                     const char           *text,
+                                     guint                 timeout_ms);
 /* Closes the socket, after a TLS close_notify when @bye. */
 void          test_tls_close        (TestTls              *tls,
                                      gboolean              bye);
 
+/* A client's first flight alone, the ClientHello under the GnuTLS
+ * @priority string (NULL: "NORMAL"), made without a connection: sent on a
+ * tcp_only connection, it is a client that stalls right after its
+ * ClientHello whatever the server answers (hello_only, which goes on
+ * when the server's answer is already there, may not). */
+GBytes       *test_tls_client_hello (const char           *priority);
 /* A TLS handshake under the GnuTLS @priority string; returns 0 or the
  * GnuTLS error, and the negotiated @version when it succeeded. */
 int           test_tls_handshake    (ClaveTestServer   *server,
