@@ -4,14 +4,24 @@
 /* A GListModel of ClaveHistoryItem over a ClaveHistoryStore query that
  * never loads every row: n_items comes from COUNT(*) with the filter,
  * get_item() fetches the 200-row page holding the position and keeps a
- * few pages (LRU). It follows the store: after a sync or clear it emits
+ * few pages (LRU). A page is read from the sort keys of the neighbouring
+ * cached page (keyset paging: the same cost at row 900,000 as at row
+ * 200); a jump far from every cached page finds its place from the count
+ * table. It follows the store: after a sync or clear it emits
  * items-changed (0, old, new).
+ *
+ * A read that fails (the file busy, an I/O error) is not an empty list:
+ * the model empties and :error says why, until the next refresh. A page
+ * that fails inside get_item() gives empty items (id "") at once, and
+ * the items-changed and notify::error from an idle: not under the view
+ * that asked. Rows that vanished since the count give empty items too.
  *
  * API for the app:
  *   clave_history_model_new (store, filter)     filter may be NULL (everything, newest first)
  *   clave_history_model_set_filter ()           change filter and/or sort (copied)
  *   clave_history_model_get_filter ()
- *   clave_history_model_refresh ()              re-count and drop cached pages
+ *   clave_history_model_refresh ()              re-count, drop cached pages, try again after an error
+ *   clave_history_model_get_error ()            why the list could not be read, or NULL (:error)
  */
 
 #include <gio/gio.h>
@@ -23,7 +33,8 @@ G_BEGIN_DECLS
 typedef struct _ClaveHistoryStore ClaveHistoryStore;
 
 /* Sort orders; history-sort in GSettings holds the nick (see
- * clave_history_sort_to_string). Ties go newest first. */
+ * clave_history_sort_to_string). Ties go newest first, then in a fixed
+ * order (the date sorts by id). */
 typedef enum {
   CLAVE_HISTORY_SORT_DATE_DESC,     /* "date-desc" (default) */
   CLAVE_HISTORY_SORT_DATE_ASC,      /* "date-asc" */
@@ -71,5 +82,6 @@ void                      clave_history_model_set_filter (ClaveHistoryModel     
                                                           const ClaveHistoryFilter *filter);
 const ClaveHistoryFilter *clave_history_model_get_filter (ClaveHistoryModel        *self);
 void                      clave_history_model_refresh    (ClaveHistoryModel        *self);
+const GError             *clave_history_model_get_error  (ClaveHistoryModel        *self);
 
 G_END_DECLS

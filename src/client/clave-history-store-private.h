@@ -14,6 +14,14 @@ G_BEGIN_DECLS
 
 sqlite3  *_clave_history_store_get_db      (ClaveHistoryStore       *self);
 
+/* The GIOErrorEnum for a SQLite result code: G_IO_ERROR_BUSY for a file
+ * another connection holds, G_IO_ERROR_FAILED for most. */
+GIOErrorEnum _clave_history_store_error_code (int                   result);
+/* The connection's last failure as a read error ("The list saved on this
+ * computer could not be read (…)."). */
+void      _clave_history_store_set_read_error (ClaveHistoryStore *self,
+                                               GError           **error);
+
 /* COUNT(*) results by query key, dropped whenever rows change, so that
  * toggling back to a filter or only changing the sort costs nothing. */
 gboolean  _clave_history_store_lookup_count (ClaveHistoryStore      *self,
@@ -37,5 +45,10 @@ gboolean  _clave_history_store_commit      (ClaveHistoryStore       *self,
  * in index order (tests set 0 to check the index walks). */
 void      _clave_history_model_set_few_rows (ClaveHistoryModel      *self,
                                              guint                   few_rows);
+/* Rows from either end within which a jump is read with OFFSET from that
+ * end rather than found from the count table (tests set 0 to check the
+ * seek). */
+void      _clave_history_model_set_seek_distance (ClaveHistoryModel *self,
+                                                  guint              rows);
 
 G_END_DECLS

@@ -49,7 +49,10 @@ static guint signals[N_SIGNALS];
  * one index. Every sort has an index in its own order ending in
  * created_at DESC (the tie-breaker), so the first screen is an index walk;
  * every index also carries the other filter columns, so a filtered walk
- * reads the table only for the rows it returns.
+ * reads the table only for the rows it returns. The model's sort keys
+ * (sort_specs in clave-history-model.c) are these columns in this order
+ * and the rowid after them, so that the next page is a range of the
+ * index: change them together.
  *
  * history_counts keeps the number of rows per (time bucket of 2^21 s,
  * about 24 days, status, type, organisation), kept by triggers, so that
@@ -102,14 +105,54 @@ static const char schema[] =
   "   AND type = old.type AND organisation = old.organisation;"
   " END;";
 
+GIOErrorEnum
+_clave_history_store_error_code (int result)
+{
+  switch (result & 0xff)
+    {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return G_IO_ERROR_BUSY;
+    case SQLITE_FULL:
+      return G_IO_ERROR_NO_SPACE;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return G_IO_ERROR_PERMISSION_DENIED;
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      return G_IO_ERROR_INVALID_DATA;
+    case SQLITE_INTERRUPT:
+      return G_IO_ERROR_CANCELLED;
+    default:
+      return G_IO_ERROR_FAILED;
+    }
+}
+
 static void
 set_sqlite_error (GError     **error,
                   sqlite3     *db,
                   const char  *what)
 {
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+  g_set_error (error, G_IO_ERROR,
+               db != NULL ? _clave_history_store_error_code (sqlite3_errcode (db)) : G_IO_ERROR_FAILED,
                _("Cannot use the list of your requests (%s): %s"),
                what, db != NULL ? sqlite3_errmsg (db) : "out of memory");
+}
+
+/* For the reads of the store and of ClaveHistoryModel: what the page
+ * shows under "Your requests could not be read". */
+void
+_clave_history_store_set_read_error (ClaveHistoryStore  *self,
+                                     GError            **error)
+{
+  sqlite3 *db = self->db;
+
+  /* Translators: %s is SQLite's own words, e.g. "database is locked". */
+  g_set_error (error, G_IO_ERROR,
+               db != NULL ? _clave_history_store_error_code (sqlite3_errcode (db)) : G_IO_ERROR_CLOSED,
+               _("The list saved on this computer could not be read (%s)."),
+               db != NULL ? sqlite3_errmsg (db) : "closed");
 }
 
 static gboolean
@@ -180,13 +223,20 @@ open_db (ClaveHistoryStore  *self,
 
   sqlite3_busy_timeout (self->db, 2000);
 
+  /* A version that cannot be read is not version 0 (a new file): a busy
+   * or unreadable file is an error, not one to build afresh. */
   if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
     {
       set_sqlite_error (error, self->db, "schema");
       return FALSE;
     }
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    version = sqlite3_column_int (stmt, 0);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      set_sqlite_error (error, self->db, "schema");
+      sqlite3_finalize (stmt);
+      return FALSE;
+    }
+  version = sqlite3_column_int (stmt, 0);
   sqlite3_finalize (stmt);
 
   if (version != 0 && version != SCHEMA_VERSION)
@@ -278,6 +328,15 @@ clave_history_store_open (const char  *path,
 
   if (!open_db (self, &local_error))
     {
+      /* Another connection holds the file (a second instance, a sync
+       * being written): it is sound, and removing it would pull it from
+       * under that connection. */
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_BUSY))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+
       /* Only a cache: start again from an empty one, the next sync
        * fills it. */
       g_debug ("Replacing the history cache %s: %s", path, local_error->message);
@@ -484,58 +543,121 @@ clave_history_store_upsert (ClaveHistoryStore  *self,
   return _clave_history_store_commit (self, error);
 }
 
+gboolean
+clave_history_store_lookup_cursor (ClaveHistoryStore  *self,
+                                   char              **cursor,
+                                   GError            **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int result;
+
+  g_return_val_if_fail (CLAVE_IS_HISTORY_STORE (self), FALSE);
+  g_return_val_if_fail (cursor != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *cursor = NULL;
+  if (sqlite3_prepare_v2 (self->db, "SELECT value FROM meta WHERE key = 'cursor'",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      _clave_history_store_set_read_error (self, error);
+      return FALSE;
+    }
+
+  result = sqlite3_step (stmt);
+  if (result == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    *cursor = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  else if (result != SQLITE_ROW && result != SQLITE_DONE)
+    _clave_history_store_set_read_error (self, error);
+  sqlite3_finalize (stmt);
+
+  return result == SQLITE_ROW || result == SQLITE_DONE;
+}
+
 char *
 clave_history_store_dup_cursor (ClaveHistoryStore *self)
 {
-  sqlite3_stmt *stmt = NULL;
+  g_autoptr(GError) error = NULL;
   char *cursor = NULL;
 
   g_return_val_if_fail (CLAVE_IS_HISTORY_STORE (self), NULL);
 
-  if (sqlite3_prepare_v2 (self->db, "SELECT value FROM meta WHERE key = 'cursor'",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    return NULL;
+  if (!clave_history_store_lookup_cursor (self, &cursor, &error))
+    g_warning ("%s", error->message);
+  return cursor;
+}
 
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
-    cursor = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+gboolean
+clave_history_store_count_rows (ClaveHistoryStore  *self,
+                                guint              *count,
+                                GError            **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  g_return_val_if_fail (CLAVE_IS_HISTORY_STORE (self), FALSE);
+  g_return_val_if_fail (count != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *count = 0;
+  if (sqlite3_prepare_v2 (self->db, "SELECT COUNT(*) FROM history", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      _clave_history_store_set_read_error (self, error);
+      return FALSE;
+    }
+
+  /* COUNT(*) always gives a row: no row is a failure. */
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      _clave_history_store_set_read_error (self, error);
+      sqlite3_finalize (stmt);
+      return FALSE;
+    }
+  *count = (guint) CLAMP (sqlite3_column_int64 (stmt, 0), 0, (gint64) G_MAXUINT);
   sqlite3_finalize (stmt);
 
-  return cursor;
+  return TRUE;
 }
 
 guint
 clave_history_store_count (ClaveHistoryStore *self)
 {
-  sqlite3_stmt *stmt = NULL;
+  g_autoptr(GError) error = NULL;
   guint count = 0;
 
   g_return_val_if_fail (CLAVE_IS_HISTORY_STORE (self), 0);
 
-  if (sqlite3_prepare_v2 (self->db, "SELECT COUNT(*) FROM history", -1, &stmt, NULL) != SQLITE_OK)
-    return 0;
-
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    count = (guint) sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-
+  if (!clave_history_store_count_rows (self, &count, &error))
+    g_warning ("%s", error->message);
   return count;
 }
 
 GStrv
-clave_history_store_list_organisations (ClaveHistoryStore *self)
+clave_history_store_list_organisations (ClaveHistoryStore  *self,
+                                        GError            **error)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   sqlite3_stmt *stmt = NULL;
+  int result;
 
   g_return_val_if_fail (CLAVE_IS_HISTORY_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (sqlite3_prepare_v2 (self->db, "SELECT name FROM organisations ORDER BY name COLLATE NOCASE",
-                          -1, &stmt, NULL) == SQLITE_OK)
+                          -1, &stmt, NULL) != SQLITE_OK)
     {
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
-      sqlite3_finalize (stmt);
+      _clave_history_store_set_read_error (self, error);
+      return NULL;
     }
+
+  while ((result = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
+  if (result != SQLITE_DONE)
+    {
+      /* Part of the names would make a filter match less than it does. */
+      _clave_history_store_set_read_error (self, error);
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
+  sqlite3_finalize (stmt);
 
   return g_strv_builder_end (builder);
 }
@@ -656,7 +778,17 @@ sync_next (GTask *task)
 {
   ClaveHistoryStore *self = g_task_get_source_object (task);
   SyncData *data = g_task_get_task_data (task);
-  g_autofree char *cursor = clave_history_store_dup_cursor (self);
+  g_autofree char *cursor = NULL;
+  GError *error = NULL;
+
+  /* Without the cursor the sync would start over from the first request:
+   * a cursor that cannot be read fails the sync instead. */
+  if (!clave_history_store_lookup_cursor (self, &cursor, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
 
   clave_service_client_get_history_async (data->client, data->key, data->device_id, cursor,
                                           SYNC_PAGE_LIMIT, g_task_get_cancellable (task),

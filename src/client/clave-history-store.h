@@ -7,6 +7,9 @@
  * by request id, read through ClaveHistoryModel (paged, never loads
  * every row). The page opens offline from this cache.
  *
+ * Every read that fails (the file busy, an I/O error) is an error, never
+ * "no rows": the page must not say "no requests" when it could not look.
+ *
  * API for the app:
  *   clave_history_store_default_path ()
  *   clave_history_store_open (path, error)          creates the file and schema
@@ -33,7 +36,8 @@ G_DECLARE_FINAL_TYPE (ClaveHistoryStore, clave_history_store, CLAVE, HISTORY_STO
 
 char              *clave_history_store_default_path (void);
 /* Opens (or creates) the cache. A file that is not a usable database is
- * replaced: it is only a cache. */
+ * replaced: it is only a cache. One that another connection holds is
+ * G_IO_ERROR_BUSY and stays as it is. */
 ClaveHistoryStore *clave_history_store_open         (const char         *path,
                                                      GError            **error);
 const char        *clave_history_store_get_path     (ClaveHistoryStore  *self);
@@ -45,12 +49,24 @@ gboolean           clave_history_store_upsert       (ClaveHistoryStore  *self,
                                                      GPtrArray          *entries,
                                                      const char         *cursor,
                                                      GError            **error);
-/* The sync cursor ("after" of the next history call), or NULL. */
+/* The sync cursor ("after" of the next history call) in @cursor, NULL
+ * when there is none yet. FALSE with @error when it cannot be read (the
+ * file is busy or damaged): not the same as no cursor. */
+gboolean           clave_history_store_lookup_cursor (ClaveHistoryStore *self,
+                                                      char             **cursor,
+                                                      GError           **error);
+/* Rows in the cache; FALSE with @error when they cannot be counted. */
+gboolean           clave_history_store_count_rows   (ClaveHistoryStore  *self,
+                                                     guint              *count,
+                                                     GError            **error);
+/* For tests and logs: as above, a failure being a warning and giving
+ * NULL or 0. */
 char              *clave_history_store_dup_cursor   (ClaveHistoryStore  *self);
-/* Rows in the cache. */
 guint              clave_history_store_count        (ClaveHistoryStore  *self);
-/* Distinct organisation names, sorted, for a filter's suggestions. */
-GStrv              clave_history_store_list_organisations (ClaveHistoryStore *self);
+/* Distinct organisation names, sorted, for a filter's suggestions; NULL
+ * with @error when they cannot be read. */
+GStrv              clave_history_store_list_organisations (ClaveHistoryStore  *self,
+                                                           GError            **error);
 gboolean           clave_history_store_clear        (ClaveHistoryStore  *self,
                                                      GError            **error);
 gboolean           clave_history_store_delete_file  (const char         *path,

@@ -9,10 +9,12 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <qrencode.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include "clave-gui-test.h"
 #include "clave-history-item.h"
+#include "clave-history-store.h"
 #include "clave-my-requests-page.h"
 #include "clave-request-page.h"
 #include "clave-unlock-dialog.h"
@@ -194,53 +196,6 @@ item_type (GListModel *model,
   return type;
 }
 
-/* The item of @popover (a GtkPopoverMenu of a menu model) whose label is
- * @label, or NULL. */
-static GtkWidget *
-menu_item (GtkWidget  *popover,
-           const char *label)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (popover); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (g_strcmp0 (G_OBJECT_TYPE_NAME (child), "GtkModelButton") == 0)
-        {
-          g_autofree char *text = NULL;
-
-          g_object_get (child, "text", &text, NULL);
-          if (g_strcmp0 (text, label) == 0)
-            return child;
-        }
-      if ((found = menu_item (child, label)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-/* Opens the menu of the menu button @button_name and clicks the item
- * @label, as a person would; the item must be sensitive. */
-static void
-choose_menu_item (GuiFixture *fixture,
-                  const char *button_name,
-                  const char *label)
-{
-  GtkMenuButton *button = GTK_MENU_BUTTON (gui_find (GTK_WIDGET (fixture->window), button_name));
-  GtkWidget *popover;
-  GtkWidget *item;
-
-  gui_activate_widget (GTK_WIDGET (button));
-  popover = GTK_WIDGET (gtk_menu_button_get_popover (button));
-  g_assert_nonnull (popover);
-  gui_wait_until (gtk_widget_get_mapped (popover));
-  item = menu_item (popover, label);
-  g_assert_nonnull (item);
-  g_assert_true (gtk_widget_is_sensitive (item));
-  gui_activate_widget (item);
-  gui_wait_until (!gtk_widget_get_mapped (popover));
-}
-
 static gboolean
 setting_is_set (GSettings  *settings,
                 const char *key)
@@ -248,6 +203,46 @@ setting_is_set (GSettings  *settings,
   g_autofree char *value = g_settings_get_string (settings, key);
 
   return *value != '\0';
+}
+
+/* Issue 9: a cache that cannot be read (here its table gone from under
+ * the app) is said to be so, not shown as "No requests yet"; "Try Again"
+ * reads it again, once it can be read. */
+static void
+check_history_read_error (GuiFixture *fixture,
+                          GListModel *model)
+{
+  g_autofree char *path = clave_history_store_default_path ();
+  AdwStatusPage *status;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "ALTER TABLE history RENAME TO history_away", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+
+  /* Another sort: the count is the one it remembers, the rows it reads
+   * for the list fail. */
+  g_settings_set_string (fixture->settings, "history-sort", "date-asc");
+  gui_wait_until (gui_visible (fixture, "history_error_status")
+                  && g_list_model_get_n_items (model) == 0);
+  g_assert_false (gui_visible (fixture, "history_empty_status"));
+  status = ADW_STATUS_PAGE (gui_find (GTK_WIDGET (fixture->window), "history_error_status"));
+  g_assert_cmpstr (adw_status_page_get_title (status), ==, "Your requests could not be read");
+  g_assert_nonnull (strstr (adw_status_page_get_description (status), "no such table"));
+  gui_screenshot (GTK_WIDGET (fixture->window), "history-read-error");
+
+  g_assert_cmpint (sqlite3_exec (db, "ALTER TABLE history_away RENAME TO history", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_close (db);
+  gui_activate (fixture, "history_retry_button");
+  gui_wait_until (g_list_model_get_n_items (model) == 3 && gui_visible (fixture, "history_list"));
+  gui_settle (200);
+  g_assert_true (gui_visible (fixture, "history_list"));
+  g_assert_null (clave_history_model_get_error (CLAVE_HISTORY_MODEL (model)));
+  g_assert_nonnull (item_type (model, 2));
+
+  g_settings_set_string (fixture->settings, "history-sort", "status");
+  gui_wait_until (g_strcmp0 (item_type (model, 2), "push") == 0);
 }
 
 static void
@@ -406,10 +401,10 @@ run_mobile (GuiFixture *fixture)
 
   /* The sort menu: by type, then by status, reorders the rows (chosen
    * in the menu: its items were once all greyed out). */
-  choose_menu_item (fixture, "history_sort_button", "Type");
+  gui_choose_menu_item (fixture, "history_sort_button", "Type");
   gui_wait_until (g_strcmp0 (item_type (model, 0), "push") == 0);
   g_assert_cmpstr (item_type (model, 2), ==, "sms");
-  choose_menu_item (fixture, "history_sort_button", "Status");
+  gui_choose_menu_item (fixture, "history_sort_button", "Status");
   gui_wait_until (g_strcmp0 (item_type (model, 2), "push") == 0);
   {
     g_autofree char *kept = g_settings_get_string (fixture->settings, "history-sort");
@@ -434,6 +429,7 @@ run_mobile (GuiFixture *fixture)
   gui_type (fixture, "history_to_entry", "");
   gui_type (fixture, "history_from_entry", "");
   gui_wait_until (g_list_model_get_n_items (model) == 3);
+  check_history_read_error (fixture, model);
 
   /* Without the service: the home page says so, and the history opens
    * from the copy on this computer. */

@@ -26,6 +26,7 @@ struct _ClaveMyRequestsPage
   GtkEditable       *history_to_entry;
   GtkLabel          *history_sync_label;
   AdwStatusPage     *history_empty_status;
+  AdwStatusPage     *history_error_status;
   GtkWidget         *history_unlock_button;
 
   GSettings         *settings;
@@ -65,10 +66,20 @@ static void
 update_empty (ClaveMyRequestsPage *self)
 {
   const ClaveHistoryFilter *filter;
+  const GError *error;
   gboolean filtered;
 
   if (self->model == NULL)
     return;
+
+  /* The list could not be read: not "no requests", which would be false. */
+  error = clave_history_model_get_error (self->model);
+  if (error != NULL)
+    {
+      adw_status_page_set_description (self->history_error_status, error->message);
+      gtk_stack_set_visible_child_name (self->history_list_stack, "error");
+      return;
+    }
 
   if (g_list_model_get_n_items (G_LIST_MODEL (self->model)) > 0)
     {
@@ -332,6 +343,18 @@ bind_row (GtkSignalListItemFactory *factory,
   if (item == NULL)
     return;
 
+  /* A row the model could not read, for the moment before the list
+   * gives way to the error: nothing rather than 1970. */
+  if (*clave_history_item_get_id (item) == '\0')
+    {
+      gtk_label_set_text (GTK_LABEL (organisation), "");
+      gtk_widget_set_tooltip_text (organisation, NULL);
+      gtk_label_set_text (GTK_LABEL (details), "");
+      gtk_label_set_text (GTK_LABEL (status), "");
+      gtk_image_clear (GTK_IMAGE (icon));
+      return;
+    }
+
   created = g_date_time_new_from_unix_local (clave_history_item_get_created_at (item));
   /* Translators: date and time of a request, see g_date_time_format(). */
   when = created != NULL ? g_date_time_format (created, _("%d/%m/%Y %H:%M")) : g_strdup ("");
@@ -362,6 +385,14 @@ bind_row (GtkSignalListItemFactory *factory,
 static void
 on_items_changed (ClaveMyRequestsPage *self)
 {
+  update_empty (self);
+}
+
+static void
+on_retry_clicked (ClaveMyRequestsPage *self)
+{
+  if (self->model != NULL)
+    clave_history_model_refresh (self->model);
   update_empty (self);
 }
 
@@ -421,6 +452,8 @@ show_list (ClaveMyRequestsPage *self,
   g_clear_object (&self->model);
   self->model = clave_history_model_new (self->store, NULL);
   g_signal_connect_object (self->model, "items-changed", G_CALLBACK (on_items_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->model, "notify::error", G_CALLBACK (on_items_changed), self,
                            G_CONNECT_SWAPPED);
   load_settings (self);
   apply_filter (self);
@@ -579,8 +612,10 @@ clave_my_requests_page_class_init (ClaveMyRequestsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveMyRequestsPage, history_to_entry);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyRequestsPage, history_sync_label);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyRequestsPage, history_empty_status);
+  gtk_widget_class_bind_template_child (widget_class, ClaveMyRequestsPage, history_error_status);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyRequestsPage, history_unlock_button);
   gtk_widget_class_bind_template_callback (widget_class, on_unlock_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_retry_clicked);
 }
 
 static void
