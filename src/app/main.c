@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <signal.h>
 
 #include <glib/gi18n.h>
 
@@ -18,6 +19,10 @@ main (int   argc,
   /* The desktop's language, also for what --diagnose prints before (or
    * without) gtk_init(); the catalogue is found here. */
   setlocale (LC_ALL, "");
+  /* libpcsclite writes to pcscd's socket with write(): a smart card
+   * service that restarts or drops a client would otherwise kill the app
+   * with SIGPIPE instead of failing that one call with EPIPE. */
+  signal (SIGPIPE, SIG_IGN);
   /* Run from the build tree (build-aux/run-demo.sh), the catalogues are
    * the build's, not yet installed: CLAVE_DESKTOP_LOCALEDIR names them. */
   bindtextdomain (GETTEXT_PACKAGE, g_getenv ("CLAVE_DESKTOP_LOCALEDIR") != NULL

@@ -124,6 +124,12 @@ run_report (const char  *socket,
   g_subprocess_wait (process, NULL, NULL);
   g_test_message ("%s", report.out);
   *out = report.out;
+  /* Seen once in CI: the program ended by a signal after its report. Say
+   * which, rather than only that it did not exit. */
+  if (g_subprocess_get_if_signaled (process))
+    g_error ("clave-desktop --diagnose ended by signal %d (%s)",
+             g_subprocess_get_term_sig (process),
+             g_strsignal (g_subprocess_get_term_sig (process)));
   return g_subprocess_get_exit_status (process);
 }
 
