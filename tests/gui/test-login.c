@@ -61,9 +61,16 @@ run_validation (GuiFixture *fixture)
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (
                      gui_find (GTK_WIDGET (fixture->window), "login_date_row"))),
                    ==, "_Issue date (dd/mm/yyyy)");
+  /* The validity date typed is not the issue date asked now (issue 9:
+   * it stayed in the field). */
+  g_assert_cmpstr (gui_text (fixture, "login_date_row"), ==, "");
+  g_assert_false (gui_visible (fixture, "login_contrast_hint") &&
+                  gtk_widget_has_css_class (gui_find (GTK_WIDGET (fixture->window),
+                                                      "login_contrast_hint"), "error"));
   gui_type (fixture, "login_date_row", "10/03/2015");
   g_assert_true (gui_sensitive (fixture, "login_continue_button"));
   gui_activate (fixture, "login_permanent_check");
+  g_assert_cmpstr (gui_text (fixture, "login_date_row"), ==, "");
 
   /* A NIE asks for the support number and shows it padded. */
   gui_type (fixture, "login_document_row", "X1234567L");

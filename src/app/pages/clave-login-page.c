@@ -338,6 +338,18 @@ on_field_changed (ClaveLoginPage *self)
   validate (self);
 }
 
+/* The date field now asks for the other date (validity or issue): the
+ * one typed was for the question it no longer asks. */
+static void
+on_permanent_toggled (ClaveLoginPage *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->login_date_row), "");
+  self->contrast_touched = FALSE;
+  on_field_changed (self);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self->login_date_row)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->login_date_row));
+}
+
 static void
 on_document_focus_leave (ClaveLoginPage *self)
 {
@@ -498,6 +510,7 @@ clave_login_page_class_init (ClaveLoginPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveLoginPage, login_continue_button);
   gtk_widget_class_bind_template_child (widget_class, ClaveLoginPage, login_spinner);
   gtk_widget_class_bind_template_callback (widget_class, on_field_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_permanent_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_document_focus_leave);
   gtk_widget_class_bind_template_callback (widget_class, on_contrast_focus_leave);
   gtk_widget_class_bind_template_callback (widget_class, on_document_activated);
