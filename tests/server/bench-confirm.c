@@ -21,11 +21,15 @@
  *   request is built and signed before the clock starts, so that the
  *   client spends its time on TLS and HTTP only, and its CPU time is
  *   reported: a client that used two whole cores would be measuring
- *   itself. The two run interleaved (clave-server first in even rounds,
- *   the bare handler first in odd ones), CLAVE_BENCH_RUNS rounds (at
- *   least 3), and each round gives one ratio; min, median and max are
- *   reported, with the load average before and after. clave-server keeps
- *   synchronous=FULL: an answer is on disk before its 200.
+ *   itself. A second bare handler (--verify) also checks one ECDSA
+ *   P-256 signature a request in a worker thread: the floor the
+ *   protocol's cryptography sets, and the ratio against it says what
+ *   the rest of the service costs. The three run interleaved, in an
+ *   order that turns each round, CLAVE_BENCH_RUNS rounds (at least 3),
+ *   and each round gives one ratio against each bare handler; min,
+ *   median and max are reported, with the load average before and
+ *   after. clave-server keeps synchronous=FULL: an answer is on disk
+ *   before its 200.
  * - push latency: from the relying party's create call to the device's
  *   WebSocket receiving the event, p50/p95 over 100 requests.
  *
@@ -210,7 +214,8 @@ typedef struct {
 
 static void
 bare_start (Bare            *bare,
-            ClaveTestServer *server)
+            ClaveTestServer *server,
+            gboolean         verify)
 {
   const char *state_dir = clave_test_server_get_state_dir (server);
   g_autofree char *cert = g_build_filename (state_dir, "tls", "server.pem", NULL);
@@ -224,12 +229,21 @@ bare_start (Bare            *bare,
   g_autofree char *line = NULL;
   const char *libsoup = g_strcmp0 (g_getenv ("CLAVE_BENCH_BARE"), "libsoup") == 0 ? "--libsoup"
                                                                                    : NULL;
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
 
   /* The TLS policy clave-server runs under (docs/security.md). */
   g_assert_true (g_file_test (policy, G_FILE_TEST_EXISTS));
   g_subprocess_launcher_setenv (launcher, "GNUTLS_SYSTEM_PRIORITY_FILE", policy, TRUE);
-  bare->process = g_subprocess_launcher_spawn (launcher, &error, program, cert, key, libsoup,
-                                               NULL);
+  g_ptr_array_add (args, program);
+  g_ptr_array_add (args, cert);
+  g_ptr_array_add (args, key);
+  if (libsoup != NULL)
+    g_ptr_array_add (args, (char *) libsoup);
+  if (verify)
+    g_ptr_array_add (args, "--verify");
+  g_ptr_array_add (args, NULL);
+  bare->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata,
+                                                &error);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bare->process));
   line = g_data_input_stream_read_line (out, NULL, NULL, &error);
@@ -351,10 +365,13 @@ bench_confirm (void)
   g_autofree char *load_before = NULL;
   g_autofree char *load_after = NULL;
   g_autofree char *clave_spread = NULL, *bare_spread = NULL, *ratio_spread = NULL;
+  g_autofree char *verify_spread = NULL, *verify_ratio_spread = NULL;
   g_autofree char *client_spread = NULL;
   g_autoptr(GArray) clave_rates = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) bare_rates = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) verify_rates = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) ratios = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) verify_ratios = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) client_cores = g_array_new (FALSE, FALSE, sizeof (double));
   guint n = env_uint ("CLAVE_BENCH_N", 4000, 1);
   guint connections = env_uint ("CLAVE_BENCH_CONNECTIONS", 16, 1);
@@ -362,7 +379,7 @@ bench_confirm (void)
   ClaveTestServer *server;
   const char *ca_file;
   guint16 port;
-  Bare bare = { NULL };
+  Bare bare = { NULL }, bare_verify = { NULL };
 
   server = test_server_start (NULL);
   ca_file = clave_test_server_get_ca_file (server);
@@ -373,7 +390,8 @@ bench_confirm (void)
                        &rp_key);
   lucia = test_mobile_device_activate (server, session, LUCIA_DOC, "validity_date",
                                        LUCIA_VALIDITY, LUCIA_PHONE);
-  bare_start (&bare, server);
+  bare_start (&bare, server, FALSE);
+  bare_start (&bare_verify, server, TRUE);
 
   load_before = load_loadavg ();
   g_test_message ("%u confirmations a run on %u connections, %u rounds; bare handler: %s; "
@@ -386,7 +404,7 @@ bench_confirm (void)
     {
       g_autoptr(GPtrArray) ids = insert_pending (server, rp_id, LUCIA_DOC, round, n);
       g_autoptr(GPtrArray) requests = g_ptr_array_new_with_free_func (g_free);
-      RunResult clave = { 0 }, plain = { 0 };
+      RunResult clave = { 0 }, plain = { 0 }, verify = { 0 };
       double rate;
 
       for (guint i = 0; i < ids->len; i++)
@@ -399,43 +417,64 @@ bench_confirm (void)
                                                           path, "{}"));
         }
 
-      /* Interleaved: neither always runs on a warmer or a busier
-       * machine. */
-      for (guint turn = 0; turn < 2; turn++)
+      /* Interleaved, the order turning each round: none always runs on
+       * a warmer or a busier machine. */
+      for (guint turn = 0; turn < 3; turn++)
         {
-          if ((turn == 0) == (round % 2 == 0))
-            clave = run_requests (port, ca_file, requests, connections,
-                                  clave_test_server_get_pid (server));
-          else
-            plain = run_requests (bare.port, ca_file, requests, connections, bare_pid (&bare));
+          switch ((turn + round) % 3)
+            {
+            case 0:
+              clave = run_requests (port, ca_file, requests, connections,
+                                    clave_test_server_get_pid (server));
+              break;
+            case 1:
+              plain = run_requests (bare.port, ca_file, requests, connections, bare_pid (&bare));
+              break;
+            default:
+              verify = run_requests (bare_verify.port, ca_file, requests, connections,
+                                     bare_pid (&bare_verify));
+              break;
+            }
         }
       report_run ("clave-server", round, &clave);
       report_run ("bare", round, &plain);
+      report_run ("bare+verify", round, &verify);
 
       rate = clave.n / clave.secs;
       g_array_append_val (clave_rates, rate);
       rate = plain.n / plain.secs;
       g_array_append_val (bare_rates, rate);
+      rate = verify.n / verify.secs;
+      g_array_append_val (verify_rates, rate);
       rate = (clave.n / clave.secs) / (plain.n / plain.secs);
       g_array_append_val (ratios, rate);
+      rate = (clave.n / clave.secs) / (verify.n / verify.secs);
+      g_array_append_val (verify_ratios, rate);
       rate = clave.client_cpu / clave.secs;
       g_array_append_val (client_cores, rate);
       rate = plain.client_cpu / plain.secs;
+      g_array_append_val (client_cores, rate);
+      rate = verify.client_cpu / verify.secs;
       g_array_append_val (client_cores, rate);
     }
   load_after = load_loadavg ();
 
   clave_spread = spread (clave_rates, 0, "/s");
   bare_spread = spread (bare_rates, 0, "/s");
+  verify_spread = spread (verify_rates, 0, "/s");
   ratio_spread = spread (ratios, 3, "");
+  verify_ratio_spread = spread (verify_ratios, 3, "");
   client_spread = spread (client_cores, 2, "");
   g_test_message ("confirmations (clave-server, HTTPS, signed, synchronous=FULL): %s",
                   clave_spread);
   g_test_message ("bare handler: %s", bare_spread);
+  g_test_message ("bare handler checking one P-256 signature a request: %s", verify_spread);
   g_test_message ("ratio clave-server / bare, per round: %s", ratio_spread);
+  g_test_message ("ratio clave-server / bare+verify, per round: %s", verify_ratio_spread);
   g_test_message ("client CPU, cores busy during a run: %s", client_spread);
   g_test_message ("load average before: %s; after: %s", load_before, load_after);
 
+  bare_stop (&bare_verify);
   bare_stop (&bare);
   bench_push_latency (server, session, lucia, rp_key);
 
