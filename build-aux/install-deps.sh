@@ -27,6 +27,8 @@ packages=(
   pcscd vsmartcard-vpcd libcacard-dev libnss3-tools
   # Cl@ve Movil: QR codes on the demo website (libqrencode) and read by the app (zbar)
   libqrencode-dev libzbar-dev
+  # the demo website's script, run by test-demo-site
+  nodejs
 )
 
 missing=()

@@ -611,8 +611,8 @@ render_request (ClaveDemoSite          *self,
   if (!pending)
     {
       append_outcome (page, request);
-      g_string_append (page, "<p class=\"back\"><a class=\"button secondary\" href=\"/demo/\">"
-                             "Volver al inicio</a></p>\n");
+      g_string_append (page, "<p class=\"back\" id=\"back\"><a class=\"button secondary\" "
+                             "href=\"/demo/\">Volver al inicio</a></p>\n");
       page_end (page);
       return page;
     }
@@ -639,7 +639,8 @@ render_request (ClaveDemoSite          *self,
                    request->verification_code);
       append_countdown (page, request);
       html_append (page,
-                   "<a class=\"button\" id=\"open-in-app\" href=\"%s\">Abrir en Clave Desktop</a>"
+                   "<a class=\"button\" id=\"open-in-app\" data-while-pending "
+                   "href=\"%s\">Abrir en Clave Desktop</a>"
                    "<ol class=\"steps\"><li>Abra Clave Desktop y elija «Escanear código QR», o "
                    "pulse «Abrir en Clave Desktop» si la aplicación está en este equipo.</li>"
                    "<li>Compruebe la dirección de esta sede y el código de verificación.</li>"
@@ -687,8 +688,16 @@ render_request (ClaveDemoSite          *self,
       append_status (page, request, "Esperando la confirmación en Clave Desktop…");
     }
 
-  g_string_append (page, "<p class=\"back\"><a class=\"button secondary\" href=\"/demo/\">"
-                         "Cancelar y volver al inicio</a></p>\n");
+  /* Once the request is answered, app.js drops what only a pending
+   * request can use (data-while-pending) and shows the way back
+   * (data-when-answered), as the server's own view of an answered request
+   * does. */
+  g_string_append (page, "<p class=\"back\" id=\"cancel\" data-while-pending>"
+                         "<a class=\"button secondary\" href=\"/demo/\">"
+                         "Cancelar y volver al inicio</a></p>\n"
+                         "<p class=\"back\" id=\"back\" data-when-answered hidden>"
+                         "<a class=\"button secondary\" href=\"/demo/\">"
+                         "Volver al inicio</a></p>\n");
   page_end (page);
   return page;
 }

@@ -5,6 +5,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #if __has_include(<zbar.h>)
 #include <zbar.h>
@@ -596,6 +599,134 @@ test_bad_input (void)
   test_assert_status (binary, SOUP_STATUS_BAD_REQUEST);
 }
 
+/* The buttons of an answered request: no "Abrir en Clave Desktop", no
+ * "Cancelar", the way back instead. */
+static void
+assert_answered_page (Browser    *browser,
+                      const char *id,
+                      const char *title)
+{
+  g_autofree char *path = g_strconcat ("/demo/requests/", id, NULL);
+  g_autoptr(TestResponse) page = browser_get (browser, path);
+
+  test_assert_status (page, SOUP_STATUS_OK);
+  assert_contains (page->body, title);
+  g_assert_null (strstr (page->body, "Abrir en Clave Desktop"));
+  g_assert_null (strstr (page->body, "id=\"open-in-app\""));
+  g_assert_null (strstr (page->body, "Cancelar"));
+  assert_contains (page->body, "Volver al inicio</a>");
+}
+
+/* What app.js leaves on @html once its poll answers @status, run by
+ * demo-page-script.js under Node; NULL (test skipped) without Node. */
+static char *
+run_page_script (const char *html,
+                 const char *status)
+{
+  g_autofree char *node = g_find_program_in_path ("node");
+  g_autofree char *runner = g_test_build_filename (G_TEST_DIST, "server", "demo-page-script.js", NULL);
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "..", "src", "server", "demo",
+                                                   "app.js", NULL);
+  g_autofree char *page_path = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int fd, wait_status = 0;
+
+  if (node == NULL)
+    node = g_find_program_in_path ("nodejs");
+  if (node == NULL)
+    return NULL;
+
+  fd = g_file_open_tmp ("demo-page-XXXXXX.html", &page_path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_file_set_contents (page_path, html, -1, &error);
+  g_assert_no_error (error);
+
+  {
+    const char *argv[] = { node, runner, script, page_path, status, NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                  &wait_status, &error);
+  }
+  g_assert_no_error (error);
+  g_unlink (page_path);
+  if (!g_spawn_check_wait_status (wait_status, NULL))
+    g_error ("demo-page-script.js: %s", err);
+
+  return g_steal_pointer (&out);
+}
+
+static void
+test_answered_buttons (void)
+{
+  g_autoptr(Browser) browser = browser_new ();
+  g_autoptr(TestResponse) qr = browser_post (browser, "/demo/qr", TRUE, NULL);
+  g_autoptr(TestResponse) push = NULL;
+  g_autoptr(TestResponse) claim = NULL;
+  g_autoptr(TestResponse) confirm = NULL;
+  g_autoptr(TestResponse) reject = NULL;
+  g_autofree char *qr_id = NULL;
+  g_autofree char *push_id = NULL;
+  const char *statuses[] = { "confirmed", "rejected", "expired" };
+
+  /* Pending: both, marked as such for the script; the way back hidden. */
+  test_assert_status (qr, SOUP_STATUS_OK);
+  qr_id = extract (qr->body, "data-request-id=\"", "\"");
+  g_assert_nonnull (qr_id);
+  assert_contains (qr->body, "id=\"open-in-app\"");
+  assert_contains (qr->body, "id=\"open-in-app\" data-while-pending href=");
+  assert_contains (qr->body, "<p class=\"back\" id=\"cancel\" data-while-pending>");
+  assert_contains (qr->body, "Cancelar y volver al inicio");
+  assert_contains (qr->body, "<p class=\"back\" id=\"back\" data-when-answered hidden>");
+
+  /* The page open in the browser, updated by its script. */
+  for (gsize i = 0; i < G_N_ELEMENTS (statuses); i++)
+    {
+      g_autofree char *left = run_page_script (qr->body, statuses[i]);
+
+      if (left == NULL)
+        {
+          g_test_message ("Node not found: the page script is not run");
+          break;
+        }
+      g_test_message ("%s:\n%s", statuses[i], left);
+      assert_contains (left, "open-in-app removed\n");
+      assert_contains (left, "cancel removed\n");
+      assert_contains (left, "back shown\n");
+      assert_contains (left, "status-title ");
+    }
+  {
+    g_autofree char *left = run_page_script (qr->body, "pending");
+
+    if (left != NULL)
+      {
+        assert_contains (left, "open-in-app shown\n");
+        assert_contains (left, "cancel shown\n");
+        assert_contains (left, "back hidden\n");
+      }
+  }
+
+  /* The server's own view of the answered request (a QR request is
+   * claimed by the device that scanned it first). */
+  claim = device_answer (qr_id, CLAVE_DEVICE_REQUEST_SUFFIX_CLAIM);
+  test_assert_status (claim, SOUP_STATUS_OK);
+  confirm = device_answer (qr_id, CLAVE_DEVICE_REQUEST_SUFFIX_CONFIRM);
+  test_assert_status (confirm, SOUP_STATUS_OK);
+  assert_answered_page (browser, qr_id, "Autenticación completada");
+
+  push = browser_post (browser, "/demo/push", TRUE, "document", LUCIA_DOC, "kind",
+                       "validity_date", "contrast", LUCIA_VALIDITY, NULL);
+  test_assert_status (push, SOUP_STATUS_OK);
+  push_id = extract (push->body, "data-request-id=\"", "\"");
+  g_assert_nonnull (push_id);
+  assert_contains (push->body, "Cancelar y volver al inicio");
+  reject = device_answer (push_id, CLAVE_DEVICE_REQUEST_SUFFIX_REJECT);
+  test_assert_status (reject, SOUP_STATUS_OK);
+  assert_answered_page (browser, push_id, "Solicitud rechazada");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -611,6 +742,7 @@ main (int    argc,
   g_test_add_func ("/demo-site/sms-flow", test_sms_flow);
   g_test_add_func ("/demo-site/csrf", test_csrf);
   g_test_add_func ("/demo-site/bad-input", test_bad_input);
+  g_test_add_func ("/demo-site/answered-buttons", test_answered_buttons);
 
   server = test_server_start (NULL);
   session = test_session_new (server);

@@ -39,11 +39,19 @@
     }
   }
 
+  // Answered (or gone): what only a pending request can use goes (the
+  // "Abrir en Clave Desktop" button, "Cancelar"), the way back shows.
   function finish() {
     finished = true;
     window.clearInterval(timer);
     if (request)
       request.classList.add('done');
+    document.querySelectorAll('[data-while-pending]').forEach(function (element) {
+      element.remove();
+    });
+    document.querySelectorAll('[data-when-answered]').forEach(function (element) {
+      element.hidden = false;
+    });
   }
 
   function tick() {
