@@ -31,6 +31,12 @@ struct _ClaveApplication
   gint64              failures_since;
   gint64              failures_last;
   guint               auto_lock_id;
+  /* "My requests" opens without the PIN until then (monotonic time; 0:
+   * locked), see clave_application_pin_verified(). */
+  gint64              history_until;
+  guint               background_check_id;
+  GDBusConnection    *screensaver_bus;
+  guint               screensaver_ids[2];
   gboolean            activated;
   gboolean            held;            /* running in the background */
   gboolean            background_start; /* --background: no window at first */
@@ -43,6 +49,7 @@ enum {
   PROP_ACTIVATED,
   PROP_PUSH_STATE,
   PROP_FAILED_IDENTIFICATIONS,
+  PROP_HISTORY_UNLOCKED,
   N_PROPS
 };
 
@@ -212,8 +219,9 @@ send_request_notification (ClaveApplication           *self,
 static gboolean
 is_in_front (ClaveApplication *self)
 {
+  /* A hidden window can stay "active" until the display says otherwise. */
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
-    if (gtk_window_is_active (l->data))
+    if (gtk_window_is_active (l->data) && gtk_widget_get_mapped (l->data))
       return TRUE;
 
   return FALSE;
@@ -507,6 +515,121 @@ static const GActionEntry app_actions[] = {
 
 /* The DNIe goes through OpenSC, which p11-kit's registry names; the
  * profile can add other modules (a SoftHSM2 token in the tests). */
+/* "My requests" after the PIN. The person typed the device PIN a
+ * moment ago (to confirm a login or to open the list): the list opens
+ * without it again for "history-unlocked-minutes" (Preferences), and
+ * locks at once when the screen locks or no window of the app is in
+ * front (another app, the window closed to the background). */
+
+static gboolean
+background_check_cb (gpointer user_data)
+{
+  ClaveApplication *self = user_data;
+
+  self->background_check_id = 0;
+  if (!is_in_front (self))
+    {
+      g_debug ("No window in front: My requests locks");
+      clave_application_lock_history (self);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Going from the window to one of its dialogs leaves no window active
+ * for a moment: in the background means so for half a second. */
+static void
+on_window_focus_changed (ClaveApplication *self)
+{
+  if (self->history_until == 0)
+    return;
+  g_clear_handle_id (&self->background_check_id, g_source_remove);
+  self->background_check_id = g_timeout_add (500, background_check_cb, self);
+}
+
+static void
+on_window_added (ClaveApplication *self,
+                 GtkWindow        *window)
+{
+  g_signal_connect_object (window, "notify::is-active", G_CALLBACK (on_window_focus_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (window, "notify::visible", G_CALLBACK (on_window_focus_changed),
+                           self, G_CONNECT_SWAPPED);
+}
+
+static void
+screen_locked (ClaveApplication *self)
+{
+  g_debug ("The screen locked: the device key and My requests lock");
+  clave_application_lock_key (self);
+  clave_application_lock_history (self);
+}
+
+/* org.gnome.ScreenSaver and org.freedesktop.ScreenSaver say
+ * ActiveChanged(true) when the screen locks. Any sender is taken: the
+ * signal can only lock. */
+static void
+on_screensaver_signal (GDBusConnection *connection,
+                       const char      *sender_name,
+                       const char      *object_path,
+                       const char      *interface_name,
+                       const char      *signal_name,
+                       GVariant        *parameters,
+                       gpointer         user_data)
+{
+  gboolean active = FALSE;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(b)")))
+    return;
+  g_variant_get (parameters, "(b)", &active);
+  if (active)
+    screen_locked (user_data);
+}
+
+/* GTK's own view of it (through the Inhibit portal inside Flatpak). */
+static void
+on_screensaver_active_changed (ClaveApplication *self)
+{
+  gboolean active = FALSE;
+
+  g_object_get (self, "screensaver-active", &active, NULL);
+  if (active)
+    screen_locked (self);
+}
+
+static void
+start_history_watch (ClaveApplication *self)
+{
+  static const char * const interfaces[] = { "org.gnome.ScreenSaver",
+                                             "org.freedesktop.ScreenSaver" };
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (self));
+
+  g_signal_connect (self, "window-added", G_CALLBACK (on_window_added), NULL);
+  g_signal_connect_swapped (self, "window-removed", G_CALLBACK (on_window_focus_changed), self);
+  g_signal_connect (self, "notify::screensaver-active",
+                    G_CALLBACK (on_screensaver_active_changed), NULL);
+  if (bus != NULL)
+    self->screensaver_bus = g_object_ref (bus);
+  for (guint i = 0; bus != NULL && i < G_N_ELEMENTS (interfaces); i++)
+    self->screensaver_ids[i] =
+      g_dbus_connection_signal_subscribe (bus, NULL, interfaces[i], "ActiveChanged", NULL, NULL,
+                                          G_DBUS_SIGNAL_FLAGS_NONE, on_screensaver_signal,
+                                          self, NULL);
+}
+
+static void
+stop_history_watch (ClaveApplication *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (self->screensaver_ids); i++)
+    {
+      if (self->screensaver_ids[i] != 0)
+        g_dbus_connection_signal_unsubscribe (self->screensaver_bus, self->screensaver_ids[i]);
+      self->screensaver_ids[i] = 0;
+    }
+  g_clear_object (&self->screensaver_bus);
+  g_clear_handle_id (&self->background_check_id, g_source_remove);
+  self->history_until = 0;
+}
+
 static void
 start_token_manager (ClaveApplication *self)
 {
@@ -545,11 +668,15 @@ clave_application_startup (GApplication *application)
   g_signal_connect_object (settings, "changed::autostart",
                            G_CALLBACK (on_autostart_changed), self, G_CONNECT_SWAPPED);
 
+  g_signal_connect_object (settings, "changed::history-unlocked-minutes",
+                           G_CALLBACK (clave_application_lock_history), self, G_CONNECT_SWAPPED);
+
   self->key_path = clave_device_key_default_path ();
   self->push_key_path = clave_push_key_default_path ();
   load_device (self);
   update_activated (self);
 
+  start_history_watch (self);
   start_token_manager (self);
 }
 
@@ -642,6 +769,7 @@ clave_application_shutdown (GApplication *application)
 {
   ClaveApplication *self = CLAVE_APPLICATION (application);
 
+  stop_history_watch (self);
   drop_key (self);
   if (self->push != NULL)
     {
@@ -660,6 +788,7 @@ clave_application_dispose (GObject *object)
 {
   ClaveApplication *self = CLAVE_APPLICATION (object);
 
+  stop_history_watch (self);
   drop_key (self);
   if (self->push != NULL)
     {
@@ -696,6 +825,9 @@ clave_application_get_property (GObject    *object,
     case PROP_FAILED_IDENTIFICATIONS:
       g_value_set_uint (value, self->failures_count);
       break;
+    case PROP_HISTORY_UNLOCKED:
+      g_value_set_boolean (value, clave_application_get_history_unlocked (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -730,6 +862,16 @@ clave_application_class_init (ClaveApplicationClass *klass)
     g_param_spec_uint ("failed-identifications", NULL, NULL,
                        0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /* Whether "My requests" opens without asking the PIN. Notified when
+   * it locks because the screen locked, the app went to the background
+   * or the setting changed (the list in view then locks too); when its
+   * minutes are up it ends without a notification: the list in view
+   * stays open, the next visit asks. */
+  properties[PROP_HISTORY_UNLOCKED] =
+    g_param_spec_boolean ("history-unlocked", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -985,4 +1127,47 @@ clave_application_lock_key (ClaveApplication *self)
   stop_auto_lock (self);
   if (self->key != NULL)
     clave_device_key_lock (self->key);
+}
+
+void
+clave_application_pin_verified (ClaveApplication *self)
+{
+  guint minutes;
+  gboolean was_unlocked;
+
+  g_return_if_fail (CLAVE_IS_APPLICATION (self));
+
+  minutes = g_settings_get_uint (clave_profile_get_settings (self->profile),
+                                 "history-unlocked-minutes");
+  if (minutes == 0)
+    {
+      clave_application_lock_history (self);
+      return;
+    }
+
+  was_unlocked = clave_application_get_history_unlocked (self);
+  self->history_until = g_get_monotonic_time () + (gint64) minutes * 60 * G_USEC_PER_SEC;
+  if (!was_unlocked)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY_UNLOCKED]);
+}
+
+gboolean
+clave_application_get_history_unlocked (ClaveApplication *self)
+{
+  g_return_val_if_fail (CLAVE_IS_APPLICATION (self), FALSE);
+
+  return self->history_until != 0 && g_get_monotonic_time () < self->history_until
+         && self->key != NULL && clave_device_key_is_unlocked (self->key);
+}
+
+void
+clave_application_lock_history (ClaveApplication *self)
+{
+  g_return_if_fail (CLAVE_IS_APPLICATION (self));
+
+  g_clear_handle_id (&self->background_check_id, g_source_remove);
+  if (self->history_until == 0)
+    return;
+  self->history_until = 0;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY_UNLOCKED]);
 }

@@ -66,5 +66,12 @@ void                clave_application_forget_device       (ClaveApplication  *se
 /* Restarts the auto-lock countdown of the unlocked key. */
 void                clave_application_key_used            (ClaveApplication  *self);
 void                clave_application_lock_key            (ClaveApplication  *self);
+/* The person typed the device PIN: "My requests" opens without it for
+ * the minutes the Preferences say ("history-unlocked-minutes"), unless
+ * the screen locks or the app goes to the background first (property
+ * "history-unlocked", notified when one of those locks it). */
+void                clave_application_pin_verified        (ClaveApplication  *self);
+gboolean            clave_application_get_history_unlocked (ClaveApplication *self);
+void                clave_application_lock_history        (ClaveApplication  *self);
 
 G_END_DECLS

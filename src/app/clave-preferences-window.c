@@ -16,10 +16,42 @@ struct _ClavePreferencesWindow
   GtkWidget            *preferences_background_switch;
   GtkWidget            *preferences_autostart_switch;
   GtkWidget            *preferences_autostart_row;
+  AdwComboRow          *preferences_history_row;
   AdwActionRow         *preferences_service_row;
 };
 
 G_DEFINE_FINAL_TYPE (ClavePreferencesWindow, clave_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+/* "history-unlocked-minutes" for each item of "Keep My requests open". */
+static const guint history_minutes[] = { 0, 1, 2, 5 };
+
+static gboolean
+history_minutes_to_item (GValue   *value,
+                         GVariant *variant,
+                         gpointer  user_data)
+{
+  guint minutes = g_variant_get_uint32 (variant);
+  guint item = 0;
+
+  /* A value set by hand between two items shows the shorter one. */
+  for (guint i = 0; i < G_N_ELEMENTS (history_minutes); i++)
+    if (history_minutes[i] <= minutes)
+      item = i;
+  g_value_set_uint (value, item);
+  return TRUE;
+}
+
+static GVariant *
+history_item_to_minutes (const GValue       *value,
+                         const GVariantType *expected_type,
+                         gpointer            user_data)
+{
+  guint item = g_value_get_uint (value);
+
+  if (item >= G_N_ELEMENTS (history_minutes))
+    return NULL;
+  return g_variant_new_uint32 (history_minutes[item]);
+}
 
 static void
 clave_preferences_window_dispose (GObject *object)
@@ -47,6 +79,8 @@ clave_preferences_window_class_init (ClavePreferencesWindowClass *klass)
                                         preferences_autostart_switch);
   gtk_widget_class_bind_template_child (widget_class, ClavePreferencesWindow,
                                         preferences_autostart_row);
+  gtk_widget_class_bind_template_child (widget_class, ClavePreferencesWindow,
+                                        preferences_history_row);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
@@ -77,6 +111,10 @@ clave_preferences_window_new (ClaveApplication *application)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "autostart", self->preferences_autostart_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (settings, "history-unlocked-minutes",
+                                self->preferences_history_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT, history_minutes_to_item,
+                                history_item_to_minutes, NULL, NULL);
   {
     g_autofree char *host = clave_profile_dup_service_host (clave_application_get_profile (application));
 

@@ -10,6 +10,7 @@
 #include "clave-qr.h"
 #include "clave-request-uri.h"
 #include "clave-unlock-dialog.h"
+#include "clave-accessible-names.h"
 #include "pages/clave-activate-method-page.h"
 #include "pages/clave-certificate-page.h"
 #include "pages/clave-contact-page.h"
@@ -759,6 +760,9 @@ clave_window_class_init (ClaveWindowClass *klass)
 
   g_type_ensure (CLAVE_TYPE_HOME_PAGE);
 
+  /* Once for the process, as class_init runs: every window's widgets. */
+  clave_accessible_names_install ();
+
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/clave-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ClaveWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, ClaveWindow, window_title);
@@ -1285,6 +1289,7 @@ unlock_dialog_cb (GObject      *source,
     }
 
   clave_application_key_used (app);
+  clave_application_pin_verified (app);
   g_task_return_pointer (task, g_object_ref (key), g_object_unref);
 }
 

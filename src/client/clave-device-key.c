@@ -18,6 +18,7 @@
 #include "clave-protocol.h"
 #include "clave-device-key.h"
 #include "clave-device-key-private.h"
+#include "clave-device-pin.h"
 
 #define KEY_FILE_VERSION      1
 #define KEY_FILE_KDF          "pbkdf2-sha256"
@@ -507,6 +508,7 @@ _clave_device_key_generate_with_iterations_async (const char          *pin,
                                                   gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  ClaveDevicePinStrength strength;
   GenerateData *data;
 
   g_return_if_fail (iterations > 0);
@@ -518,6 +520,17 @@ _clave_device_key_generate_with_iterations_async (const char          *pin,
   if (!clave_device_key_pin_is_acceptable (pin))
     {
       g_task_return_error (task, weak_pin_error ());
+      return;
+    }
+
+  /* A new PIN must also be hard to guess; unlocking takes any old one. */
+  strength = clave_device_pin_check_strength (pin);
+  if (strength != CLAVE_DEVICE_PIN_STRENGTH_OK)
+    {
+      g_autofree char *reason = clave_device_pin_strength_describe (strength);
+
+      g_task_return_new_error (task, CLAVE_DEVICE_KEY_ERROR, CLAVE_DEVICE_KEY_ERROR_WEAK_PIN,
+                               "%s", reason);
       return;
     }
 

@@ -21,7 +21,8 @@ char            *clave_device_key_default_path      (void);
 gboolean         clave_device_key_pin_is_acceptable (const char          *pin);
 
 /* Generates an ECDSA P-256 key and seals it under @pin (PBKDF2 runs in a
- * thread). The key comes back unlocked and not yet saved. */
+ * thread). The key comes back unlocked and not yet saved. WEAK_PIN when
+ * clave_device_pin_check_strength() refuses @pin. */
 void             clave_device_key_generate_async    (const char          *pin,
                                                      GCancellable        *cancellable,
                                                      GAsyncReadyCallback  callback,

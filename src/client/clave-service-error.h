@@ -73,7 +73,8 @@ GError *clave_service_error_from_transport (const GError *error);
  * @CLAVE_DEVICE_KEY_ERROR_WIPED: too many wrong PINs, the key was erased
  * @CLAVE_DEVICE_KEY_ERROR_LOCKED: operation needs the key unlocked
  * @CLAVE_DEVICE_KEY_ERROR_CORRUPT: the key file cannot be read
- * @CLAVE_DEVICE_KEY_ERROR_WEAK_PIN: fewer than 6 digits, or not digits
+ * @CLAVE_DEVICE_KEY_ERROR_WEAK_PIN: fewer than 6 digits, not digits, or easy to
+ *   guess (clave_device_pin_check_strength())
  */
 typedef enum {
   CLAVE_DEVICE_KEY_ERROR_NOT_FOUND,

@@ -130,6 +130,10 @@ GBytes            *_clave_pkcs11_sign               (GPtrArray          *modules
                                                      GError            **error);
 
 /* Fills the module, reader, card and certificate parts of a report. */
+/* Adds a ClaveDiagnosticsEntry to reader_entries or card_entries. */
+void               _clave_diagnostics_add_entry     (GPtrArray          *entries,
+                                                     const char         *title,
+                                                     const char         *subtitle);
 void               _clave_pkcs11_diagnose           (GPtrArray          *modules,
                                                      ClaveDiagnostics   *diagnostics,
                                                      gboolean           *any_slot,

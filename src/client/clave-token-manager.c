@@ -694,7 +694,30 @@ clave_diagnostics_free (ClaveDiagnostics *diagnostics)
   g_clear_pointer (&diagnostics->cards, g_ptr_array_unref);
   g_clear_pointer (&diagnostics->certificates, g_ptr_array_unref);
   g_clear_pointer (&diagnostics->problems, g_ptr_array_unref);
+  g_clear_pointer (&diagnostics->reader_entries, g_ptr_array_unref);
+  g_clear_pointer (&diagnostics->card_entries, g_ptr_array_unref);
+  g_clear_pointer (&diagnostics->certificate_objects, g_ptr_array_unref);
   g_free (diagnostics);
+}
+
+static void
+diagnostics_entry_free (ClaveDiagnosticsEntry *entry)
+{
+  g_free (entry->title);
+  g_free (entry->subtitle);
+  g_free (entry);
+}
+
+void
+_clave_diagnostics_add_entry (GPtrArray  *entries,
+                              const char *title,
+                              const char *subtitle)
+{
+  ClaveDiagnosticsEntry *entry = g_new0 (ClaveDiagnosticsEntry, 1);
+
+  entry->title = g_strdup (title);
+  entry->subtitle = g_strdup (subtitle);
+  g_ptr_array_add (entries, entry);
 }
 
 static void
@@ -805,6 +828,9 @@ diagnose_thread (GTask        *task,
   diagnostics->cards = string_array ();
   diagnostics->certificates = string_array ();
   diagnostics->problems = string_array ();
+  diagnostics->reader_entries = g_ptr_array_new_with_free_func ((GDestroyNotify) diagnostics_entry_free);
+  diagnostics->card_entries = g_ptr_array_new_with_free_func ((GDestroyNotify) diagnostics_entry_free);
+  diagnostics->certificate_objects = g_ptr_array_new_with_free_func (g_object_unref);
 
   diagnostics->pcscd_reachable = check_pcscd (&diagnostics->pcscd_detail);
   if (!diagnostics->pcscd_reachable)
@@ -835,6 +861,7 @@ diagnose_thread (GTask        *task,
       ClaveCertificate *certificate = g_ptr_array_index (files, i);
 
       g_ptr_array_add (diagnostics->certificates, clave_certificate_describe (certificate));
+      g_ptr_array_add (diagnostics->certificate_objects, g_object_ref (certificate));
       if (clave_certificate_is_valid_now (certificate))
         diagnostics->n_usable++;
     }

@@ -119,7 +119,16 @@ gboolean           clave_token_manager_remove           (ClaveTokenManager   *se
                                                          ClaveCertificate    *certificate,
                                                          GError             **error);
 
-/* Diagnostics: what is there and what is missing. */
+/* What the diagnostics page shows in plain words: a reader with whether
+ * a card is in it, a card with the state of its PIN. */
+typedef struct {
+  char *title;                    /* the reader's name, the card's label */
+  char *subtitle;                 /* translated: "A card is in it", "PIN: one try left" */
+} ClaveDiagnosticsEntry;
+
+/* Diagnostics: what is there and what is missing. The char* arrays are
+ * the technical lines of the text report (clave-desktop --diagnose); the
+ * entries and certificate objects say the same for the page. */
 typedef struct {
   gboolean   pcscd_reachable;
   char      *pcscd_detail;        /* socket path tried, error */
@@ -129,6 +138,9 @@ typedef struct {
   GPtrArray *certificates;        /* char*: holder, document, issuer, validity, location */
   GPtrArray *problems;            /* char*: translated, actionable: "pcscd is not running: …" */
   guint      n_usable;            /* certificates valid now, on cards and in files */
+  GPtrArray *reader_entries;      /* ClaveDiagnosticsEntry*, as readers */
+  GPtrArray *card_entries;        /* ClaveDiagnosticsEntry*, as cards */
+  GPtrArray *certificate_objects; /* ClaveCertificate*, as certificates */
 } ClaveDiagnostics;
 
 void              clave_diagnostics_free     (ClaveDiagnostics *diagnostics);

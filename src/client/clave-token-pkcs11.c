@@ -1505,10 +1505,14 @@ _clave_pkcs11_diagnose (GPtrArray        *modules,
             {
               /* Translators: a card reader without a card; %s: its name */
               g_ptr_array_add (diagnostics->readers, g_strdup_printf (_("%s: no card"), slot_name));
+              _clave_diagnostics_add_entry (diagnostics->reader_entries, slot_name,
+                                            _("No card in it"));
               continue;
             }
 
           g_ptr_array_add (diagnostics->readers, g_strdup_printf (_("%s: card present"), slot_name));
+          _clave_diagnostics_add_entry (diagnostics->reader_entries, slot_name,
+                                        _("A card is in it"));
           if (info.flags & CKF_TOKEN_INITIALIZED)
             {
               g_autofree char *label = space_strdup (info.label, sizeof info.label);
@@ -1521,6 +1525,7 @@ _clave_pkcs11_diagnose (GPtrArray        *modules,
               g_ptr_array_add (diagnostics->cards,
                                g_strdup_printf (_("“%s”: model %s, serial number %s, %s"),
                                                 label, model, serial, pin));
+              _clave_diagnostics_add_entry (diagnostics->card_entries, label, pin);
               if (info.flags & CKF_USER_PIN_LOCKED)
                 g_ptr_array_add (diagnostics->problems,
                                  g_strdup_printf (_("The PIN of the card “%s” is locked. A DNIe is unlocked at a DNIe update point (Punto de Actualización del DNIe) in a police station; other cards as their issuer explains."),
@@ -1537,6 +1542,7 @@ _clave_pkcs11_diagnose (GPtrArray        *modules,
       ClaveCertificate *certificate = g_ptr_array_index (certificates, i);
 
       g_ptr_array_add (diagnostics->certificates, clave_certificate_describe (certificate));
+      g_ptr_array_add (diagnostics->certificate_objects, g_object_ref (certificate));
       if (clave_certificate_is_valid_now (certificate))
         diagnostics->n_usable++;
     }

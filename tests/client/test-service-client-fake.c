@@ -186,7 +186,7 @@ unlocked_key (void)
   g_autoptr(GError) error = NULL;
   ClaveDeviceKey *key;
 
-  _clave_device_key_generate_with_iterations_async ("123456", 1000, NULL,
+  _clave_device_key_generate_with_iterations_async ("802461", 1000, NULL,
                                                     client_test_store_result, &result);
   client_test_wait_result (&result);
   key = clave_device_key_generate_finish (result, &error);

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "clave-gui-test.h"
@@ -145,6 +147,26 @@ gui_run (gboolean    with_server,
   gui_run_with (&options, func);
 }
 
+/* A desktop's window manager gives the focus back to the window a
+ * dialog belonged to when the dialog closes; under Xvfb nothing does, and
+ * the app would think itself in the background (it locks "My requests"
+ * then). */
+static void
+on_dialog_unmap (GtkWindow *dialog)
+{
+  GtkWindow *parent = gtk_window_get_transient_for (dialog);
+
+  if (parent != NULL && gtk_widget_get_mapped (GTK_WIDGET (parent)))
+    gtk_window_present (parent);
+}
+
+static void
+on_window_added (GtkApplication *app,
+                 GtkWindow      *window)
+{
+  g_signal_connect (window, "unmap", G_CALLBACK (on_dialog_unmap), NULL);
+}
+
 void
 gui_run_with (const GuiOptions *options,
               GuiTestFunc       func)
@@ -200,6 +222,7 @@ gui_run_with (const GuiOptions *options,
   fixture.app = clave_application_new ();
   g_object_set_data (G_OBJECT (fixture.app), "gui-test-func", func);
   g_signal_connect_after (fixture.app, "activate", G_CALLBACK (on_activate), &fixture);
+  g_signal_connect (fixture.app, "window-added", G_CALLBACK (on_window_added), NULL);
 
   status = g_application_run (G_APPLICATION (fixture.app), 0, NULL);
   g_assert_cmpint (status, ==, 0);
@@ -570,20 +593,98 @@ find_running_transition (GtkWidget *widget)
   return NULL;
 }
 
-void
-gui_assert_fits_width (GuiFixture *fixture,
-                       int         width)
+static int
+min_width (GtkWidget *widget)
+{
+  int minimum = 0;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+  return minimum;
+}
+
+int
+gui_min_width (GtkWidget *window)
 {
   int minimum = 0;
 
   /* A stack in a transition measures as wide as the child it leaves
    * was: look once the pages have settled. */
   gui_settle (100);
-  gui_wait_until (find_running_transition (GTK_WIDGET (fixture->window)) == NULL);
-  gtk_widget_measure (GTK_WIDGET (fixture->window), GTK_ORIENTATION_HORIZONTAL, -1,
-                      &minimum, NULL, NULL, NULL);
+  gui_wait_until (find_running_transition (window) == NULL);
+
+  /* What is inside the window (its content and title bar), without the
+   * frame that a window has on the desktop but not maximized on a phone,
+   * nor the main window's own width-request. */
+  for (GtkWidget *child = gtk_widget_get_first_child (window); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (gtk_widget_get_visible (child) && !GTK_IS_NATIVE (child))
+      minimum = MAX (minimum, min_width (child));
+
+  return minimum;
+}
+
+char *
+gui_describe_widest (GtkWidget *widget)
+{
+  GString *path = g_string_new (NULL);
+
+  /* Down the widest child at each level to what sets the width: a label
+   * that does not wrap, a row of widgets side by side… */
+  while (widget != NULL)
+    {
+      const char *id = GTK_IS_BUILDABLE (widget)
+                       ? gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)) : NULL;
+      GtkWidget *widest = NULL;
+      int widest_width = -1;
+
+      g_string_append_printf (path, "%s%s%s%s %d px", path->len > 0 ? "\n  > " : "",
+                              G_OBJECT_TYPE_NAME (widget), id != NULL ? "#" : "",
+                              id != NULL ? id : "", min_width (widget));
+      if (GTK_IS_LABEL (widget))
+        g_string_append_printf (path, " “%s”", gtk_label_get_text (GTK_LABEL (widget)));
+
+      for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        {
+          int child_width;
+
+          if (!gtk_widget_get_visible (child) || GTK_IS_NATIVE (child))
+            continue;
+          child_width = min_width (child);
+          if (child_width > widest_width)
+            {
+              widest = child;
+              widest_width = child_width;
+            }
+        }
+      widget = widest;
+    }
+
+  return g_string_free (path, FALSE);
+}
+
+void
+gui_assert_window_fits_width (GtkWidget  *window,
+                              int         width,
+                              const char *what)
+{
+  int minimum = gui_min_width (window);
+
   if (minimum > width)
-    g_error ("The page “%s” needs %d px, more than %d px", gui_page (fixture), minimum, width);
+    {
+      g_autofree char *widest = gui_describe_widest (window);
+
+      g_error ("“%s” needs %d px, more than %d px:\n  %s", what, minimum, width, widest);
+    }
+}
+
+void
+gui_assert_fits_width (GuiFixture *fixture,
+                       int         width)
+{
+  g_autofree char *what = g_strdup_printf ("The page %s", gui_page (fixture));
+
+  gui_assert_window_fits_width (GTK_WIDGET (fixture->window), width, what);
 }
 
 void
@@ -611,13 +712,11 @@ gui_set_device_pin_and_finish (GuiFixture *fixture,
   gui_wait_for_page (fixture, "home");
 }
 
-char *
-gui_activate_demo_device (GuiFixture *fixture,
-                          const char *pin)
+void
+gui_reach_set_pin (GuiFixture *fixture)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *code = NULL;
-  g_autofree char *device_id = NULL;
 
   gui_log_in (fixture, "12345678Z", "04/05/2031");
   gui_wait_for_page (fixture, "activate-method");
@@ -628,9 +727,27 @@ gui_activate_demo_device (GuiFixture *fixture,
 
   code = clave_test_server_last_sms_code (fixture->server, "+34600111789", &error);
   g_assert_no_error (error);
-  gui_type (fixture, "sms_code_entry", code);
-  gui_activate (fixture, "sms_verify_button");
+  gui_submit_sms_code (fixture, code);
   gui_wait_for_page (fixture, "set-pin");
+}
+
+void
+gui_submit_sms_code (GuiFixture *fixture,
+                     const char *code)
+{
+  g_assert_cmpuint (strlen (code), ==, 6);
+  /* The sixth digit submits the code, as Verify would. */
+  gui_type (fixture, "sms_code_entry", code);
+  g_assert_false (gui_sensitive (fixture, "sms_verify_button"));
+}
+
+char *
+gui_activate_demo_device (GuiFixture *fixture,
+                          const char *pin)
+{
+  g_autofree char *device_id = NULL;
+
+  gui_reach_set_pin (fixture);
 
   gui_type (fixture, "pin_row", pin);
   gui_type (fixture, "pin_repeat_row", pin);

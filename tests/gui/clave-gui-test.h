@@ -13,6 +13,10 @@ G_BEGIN_DECLS
  * iterations, under sanitizers, on a busy machine). */
 #define GUI_TIMEOUT_SECS 60
 
+/* A device PIN the set-pin page accepts (123456 and other easy ones are
+ * refused: clave_device_pin_check_strength()); not a card PIN. */
+#define GUI_DEVICE_PIN   "802461"
+
 typedef struct
 {
   ClaveTestServer  *server;      /* NULL for tests without one */
@@ -118,6 +122,16 @@ void         gui_screenshot            (GtkWidget    *widget,
  * phone is 360 px wide). */
 void         gui_assert_fits_width     (GuiFixture   *fixture,
                                         int           width);
+/* The same for any window (a dialog), named @what in the failure, which
+ * also says which widgets set the width. */
+void         gui_assert_window_fits_width (GtkWidget  *window,
+                                        int           width,
+                                        const char   *what);
+/* The minimum width of what is inside @window (content and title bar,
+ * not the desktop's window frame), once its pages have settled. */
+int          gui_min_width             (GtkWidget    *window);
+/* The chain of widest widgets under @widget, with their minimum widths. */
+char        *gui_describe_widest       (GtkWidget    *widget);
 
 /* From the home page: types @document and @date and presses Continue. */
 void         gui_log_in                (GuiFixture   *fixture,
@@ -127,6 +141,13 @@ void         gui_log_in                (GuiFixture   *fixture,
 void         gui_set_device_pin_and_finish (GuiFixture *fixture,
                                         const char   *pin);
 
+/* On the SMS code page: types the 6-digit @code, which submits it on its
+ * own (no Verify click); the page is busy until the service answers. */
+void         gui_submit_sms_code       (GuiFixture   *fixture,
+                                        const char   *code);
+/* Drives login and SMS code for the demo person 12345678Z up to the
+ * set-pin page. */
+void         gui_reach_set_pin         (GuiFixture   *fixture);
 /* Drives login, SMS code and PIN for the demo person 12345678Z up to the
  * "done" page; returns the device id from the profile. */
 char        *gui_activate_demo_device  (GuiFixture   *fixture,

@@ -115,3 +115,28 @@ gui_titles_of (GuiFixture *fixture,
   collect_titles (gui_find (GTK_WIDGET (fixture->window), id), out);
   return g_string_free (out, FALSE);
 }
+
+static void
+collect_rows (GtkWidget *widget,
+              GString   *out)
+{
+  if (ADW_IS_ACTION_ROW (widget))
+    g_string_append_printf (out, "%s | %s\n",
+                            adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)),
+                            adw_action_row_get_subtitle (ADW_ACTION_ROW (widget)) != NULL
+                            ? adw_action_row_get_subtitle (ADW_ACTION_ROW (widget)) : "");
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_rows (child, out);
+}
+
+char *
+gui_rows_of (GuiFixture *fixture,
+             const char *id)
+{
+  GString *out = g_string_new (NULL);
+
+  collect_rows (gui_find (GTK_WIDGET (fixture->window), id), out);
+  return g_string_free (out, FALSE);
+}

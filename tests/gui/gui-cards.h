@@ -23,6 +23,9 @@ const char     *gui_stack_child               (GuiFixture      *fixture,
 /* The titles of every row under the widget @id, one a line. */
 char           *gui_titles_of                 (GuiFixture      *fixture,
                                                const char      *id);
+/* The same with each action row's subtitle: "title | subtitle". */
+char           *gui_rows_of                   (GuiFixture      *fixture,
+                                               const char      *id);
 
 ClavePinDialog *gui_wait_for_pin_dialog       (void);
 GtkWidget      *gui_in_dialog                 (ClavePinDialog  *dialog,

@@ -58,7 +58,7 @@ run_activate_my_data_sign_out (GuiFixture *fixture)
   /* Not activated: no Personal Area. */
   g_assert_false (gui_visible (fixture, "personal_area_button"));
 
-  device_id = gui_activate_demo_device (fixture, "123456");
+  device_id = gui_activate_demo_device (fixture, GUI_DEVICE_PIN);
   gui_screenshot (GTK_WIDGET (fixture->window), "done");
 
   /* The key is on disk, readable only by its owner, and the service knows
@@ -283,7 +283,7 @@ run_pin_wait_and_wipe (GuiFixture *fixture)
   GtkWidget *error_label;
   guint failures;
 
-  device_id = gui_activate_demo_device (fixture, "112233");
+  device_id = gui_activate_demo_device (fixture, "731904");
   gui_activate (fixture, "done_continue_button");
   gui_wait_for_page (fixture, "home");
   clave_application_lock_key (fixture->app);
@@ -336,6 +336,58 @@ test_pin_wait_and_wipe (void)
   gui_run (TRUE, run_pin_wait_and_wipe);
 }
 
+/* An easy PIN is refused on the set-pin page with the reason, as it is
+ * typed; Activate stays off and Enter does nothing; a good PIN goes on. */
+static void
+run_weak_pin (GuiFixture *fixture)
+{
+  GtkWidget *hint;
+  GtkWidget *repeat;
+
+  gui_reach_set_pin (fixture);
+  hint = gui_find (GTK_WIDGET (fixture->window), "pin_hint_label");
+  repeat = gui_find (GTK_WIDGET (fixture->window), "pin_repeat_row");
+
+  gui_type (fixture, "pin_row", "123456");
+  g_assert_cmpstr (gui_text (fixture, "pin_hint_label"), ==,
+                   "A PIN of consecutive digits, such as 123456 or 654321, is easy to guess. "
+                   "Choose another one.");
+  g_assert_true (gtk_widget_has_css_class (hint, "error"));
+  gui_type (fixture, "pin_repeat_row", "123456");
+  g_assert_cmpstr (gui_text (fixture, "pin_hint_label"), ==,
+                   "A PIN of consecutive digits, such as 123456 or 654321, is easy to guess. "
+                   "Choose another one.");
+  g_assert_false (gui_sensitive (fixture, "pin_activate_button"));
+  gui_screenshot (GTK_WIDGET (fixture->window), "set-pin-weak");
+  g_signal_emit_by_name (repeat, "entry-activated");
+  gui_settle (200);
+  g_assert_cmpstr (gui_page (fixture), ==, "set-pin");
+  g_assert_true (gui_sensitive (fixture, "pin_row"));
+
+  /* The other kinds say why too. */
+  gui_type (fixture, "pin_row", "111111");
+  g_assert_true (g_str_has_prefix (gui_text (fixture, "pin_hint_label"), "A PIN of one digit repeated"));
+  gui_type (fixture, "pin_row", "121212");
+  g_assert_true (g_str_has_prefix (gui_text (fixture, "pin_hint_label"), "A PIN that repeats a group"));
+  gui_type (fixture, "pin_row", "147258");
+  g_assert_true (g_str_has_prefix (gui_text (fixture, "pin_hint_label"), "This PIN is one of the most used"));
+  g_assert_false (gui_sensitive (fixture, "pin_activate_button"));
+
+  gui_type (fixture, "pin_row", GUI_DEVICE_PIN);
+  gui_type (fixture, "pin_repeat_row", GUI_DEVICE_PIN);
+  g_assert_cmpstr (gui_text (fixture, "pin_hint_label"), ==, "The PINs match.");
+  g_assert_false (gtk_widget_has_css_class (hint, "error"));
+  g_assert_true (gui_sensitive (fixture, "pin_activate_button"));
+  g_signal_emit_by_name (repeat, "entry-activated");
+  gui_wait_for_page (fixture, "done");
+}
+
+static void
+test_weak_pin (void)
+{
+  gui_run (TRUE, run_weak_pin);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -348,6 +400,7 @@ main (int   argc,
   g_test_add_func ("/gui/activation/activate-my-data-sign-out", test_activate_my_data_sign_out);
   g_test_add_func ("/gui/activation/unlock-dialog", test_unlock_dialog);
   g_test_add_func ("/gui/activation/pin-wait-and-wipe", test_pin_wait_and_wipe);
+  g_test_add_func ("/gui/activation/weak-pin", test_weak_pin);
 
   ret = g_test_run ();
   gui_test_shutdown ();

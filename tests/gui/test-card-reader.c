@@ -262,6 +262,7 @@ run_card_comes_and_goes (GuiFixture *fixture)
   g_autofree char *readers = NULL;
   g_autofree char *cards = NULL;
   g_autofree char *certificates = NULL;
+  g_autofree char *details = NULL;
   g_autofree char *card_present = NULL;
   gint64 start;
 
@@ -295,15 +296,22 @@ run_card_comes_and_goes (GuiFixture *fixture)
   gui_activate (fixture, "certificate_list_diagnostics_button");
   gui_wait_for_page (fixture, "diagnostics");
   gui_wait_until (g_strcmp0 (gui_stack_child (fixture, "diagnostics_stack"), "report") == 0);
-  readers = gui_titles_of (fixture, "diagnostics_readers_group");
-  cards = gui_titles_of (fixture, "diagnostics_cards_group");
-  certificates = gui_titles_of (fixture, "diagnostics_certificates_group");
-  g_test_message ("Readers:\n%sCards:\n%sCertificates:\n%s", readers, cards, certificates);
-  card_present = g_strdup_printf ("%s: card present", clave_test_pcsc_get_reader_name (pcsc));
+  readers = gui_rows_of (fixture, "diagnostics_readers_group");
+  cards = gui_rows_of (fixture, "diagnostics_cards_group");
+  certificates = gui_rows_of (fixture, "diagnostics_certificates_group");
+  details = gui_rows_of (fixture, "diagnostics_details_row");
+  g_test_message ("Readers:\n%sCards:\n%sCertificates:\n%sDetails:\n%s", readers, cards,
+                  certificates, details);
+  /* In plain words first; the exact lines in the technical details. */
+  card_present = g_strdup_printf ("%s | A card is in it\n", clave_test_pcsc_get_reader_name (pcsc));
   g_assert_nonnull (strstr (readers, card_present));
-  g_assert_nonnull (strstr (readers, ": no card"));
-  g_assert_nonnull (strstr (cards, "PIN: no wrong tries reported"));
-  g_assert_nonnull (strstr (certificates, "LUCÍA GARCÍA PÉREZ (12345678Z), issued by AC DNIE 004"));
+  g_assert_nonnull (strstr (readers, " | No card in it\n"));
+  g_assert_nonnull (strstr (cards, "| PIN: no wrong tries reported"));
+  g_assert_nonnull (strstr (certificates, "LUCÍA GARCÍA PÉREZ | 12345678Z · Valid until "));
+  g_clear_pointer (&card_present, g_free);
+  card_present = g_strdup_printf ("%s: card present | Card reader", clave_test_pcsc_get_reader_name (pcsc));
+  g_assert_nonnull (strstr (details, card_present));
+  g_assert_nonnull (strstr (details, "LUCÍA GARCÍA PÉREZ (12345678Z), issued by AC DNIE 004"));
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (gui_find (GTK_WIDGET (fixture->window),
                                                                                   "diagnostics_pcscd_row"))),
                    ==, "Running");

@@ -407,8 +407,7 @@ run_register_with_certificate (GuiFixture *fixture)
 
   code = clave_test_server_last_sms_code (fixture->server, "+34600999888", &error);
   g_assert_no_error (error);
-  gui_type (fixture, "sms_code_entry", code);
-  gui_activate (fixture, "sms_verify_button");
+  gui_submit_sms_code (fixture, code);
   gui_wait_for_page (fixture, "set-pin");
 
   gui_set_device_pin_and_finish (fixture, "135791");
@@ -608,12 +607,10 @@ run_register_with_dnie (GuiFixture *fixture)
   code = clave_test_server_last_sms_code (fixture->server, "+34600999222", &error);
   g_assert_no_error (error);
   /* A wrong code first: the page says how many tries are left. */
-  gui_type (fixture, "sms_code_entry", g_str_equal (code, "000000") ? "111111" : "000000");
-  gui_activate (fixture, "sms_verify_button");
+  gui_submit_sms_code (fixture, g_str_equal (code, "000000") ? "111111" : "000000");
   gui_wait_until (gui_visible (fixture, "sms_error_label"));
   g_assert_cmpstr (gui_text (fixture, "sms_error_label"), ==, "The code is not correct. 2 attempts left.");
-  gui_type (fixture, "sms_code_entry", code);
-  gui_activate (fixture, "sms_verify_button");
+  gui_submit_sms_code (fixture, code);
   gui_wait_for_page (fixture, "set-pin");
 
   gui_set_device_pin_and_finish (fixture, "975310");
@@ -665,13 +662,29 @@ run_diagnostics (GuiFixture *fixture)
   gui_wait_for_page (fixture, "diagnostics");
   gui_wait_until (g_strcmp0 (gui_stack_child (fixture, "diagnostics_stack"), "report") == 0);
 
-  modules = gui_titles_of (fixture, "diagnostics_modules_group");
-  cards = gui_titles_of (fixture, "diagnostics_cards_group");
-  certificates = gui_titles_of (fixture, "diagnostics_certificates_group");
-  g_test_message ("Modules:\n%sCards:\n%sCertificates:\n%s", modules, cards, certificates);
+  modules = gui_rows_of (fixture, "diagnostics_details_row");
+  cards = gui_rows_of (fixture, "diagnostics_cards_group");
+  certificates = gui_rows_of (fixture, "diagnostics_certificates_group");
+  g_test_message ("Details:\n%sCards:\n%sCertificates:\n%s", modules, cards, certificates);
+  g_assert_nonnull (strstr (cards, "DNI electrónico | PIN: "));
+  g_assert_nonnull (strstr (certificates, " | 12345678Z · Valid until "));
+  /* Plain words first: dates in local time and words, no ISO dates, no
+   * driver names; those are in the folded technical details. */
+  {
+    g_autoptr(GRegex) iso = g_regex_new ("[0-9]{4}-[0-9]{2}-[0-9]{2}", 0, 0, NULL);
+    g_autoptr(GRegex) local = g_regex_new ("Valid until [0-9]{1,2} [A-Z][a-z]+ [0-9]{4}, [0-9]{2}:[0-9]{2}",
+                                           0, 0, NULL);
+
+    g_assert_false (g_regex_match (iso, certificates, 0, NULL));
+    g_assert_true (g_regex_match (local, certificates, 0, NULL));
+    g_assert_null (strstr (certificates, "SoftHSM"));
+    g_assert_null (strstr (cards, "SoftHSM"));
+    g_assert_true (g_regex_match (iso, modules, 0, NULL));
+  }
   g_assert_nonnull (strstr (modules, "SoftHSM"));
-  g_assert_nonnull (strstr (cards, "DNI electrónico"));
-  g_assert_nonnull (strstr (certificates, "12345678Z"));
+  g_assert_nonnull (strstr (modules, "| PKCS#11 module (card driver)"));
+  g_assert_false (adw_expander_row_get_expanded (ADW_EXPANDER_ROW (gui_find (GTK_WIDGET (fixture->window),
+                                                                             "diagnostics_details_row"))));
   g_assert_true (gui_sensitive (fixture, "diagnostics_copy_button"));
   gui_screenshot (GTK_WIDGET (fixture->window), "diagnostics");
   {

@@ -13,106 +13,16 @@
 #include <sys/stat.h>
 
 #include "clave-gui-test.h"
+#include "gui-website.h"
 #include "clave-history-item.h"
 #include "clave-history-store.h"
 #include "clave-my-requests-page.h"
 #include "clave-request-page.h"
 #include "clave-unlock-dialog.h"
 
-#define PIN "123456"
+#define PIN GUI_DEVICE_PIN
 #define ORGANISATION "Agencia Tributaria"
 #define ORIGIN "https://sede.agenciatributaria.gob.es"
-
-typedef struct
-{
-  SoupSession *session;
-  char        *base_url;
-  char        *api_key;
-} RelyingParty;
-
-static void
-relying_party_clear (RelyingParty *rp)
-{
-  g_clear_object (&rp->session);
-  g_clear_pointer (&rp->base_url, g_free);
-  if (rp->api_key != NULL)
-    memset (rp->api_key, 0, strlen (rp->api_key));
-  g_clear_pointer (&rp->api_key, g_free);
-}
-
-static void
-relying_party_init (RelyingParty *rp,
-                    GuiFixture   *fixture)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GTlsDatabase) database = NULL;
-  g_autofree char *out = NULL;
-  g_auto(GStrv) lines = NULL;
-
-  out = clave_test_server_admin (fixture->server, &error, "add-rp", "--name", ORGANISATION,
-                                 "--origin", ORIGIN, NULL);
-  g_assert_no_error (error);
-  lines = g_strsplit (out, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (g_str_has_prefix (lines[i], "api_key: "))
-      rp->api_key = g_strstrip (g_strdup (lines[i] + strlen ("api_key: ")));
-  g_assert_nonnull (rp->api_key);
-  g_assert_true (g_str_has_prefix (rp->api_key, "ck_"));
-
-  database = g_tls_file_database_new (clave_test_server_get_ca_file (fixture->server), &error);
-  g_assert_no_error (error);
-  rp->session = soup_session_new_with_options ("tls-database", database, "timeout", 30, NULL);
-  rp->base_url = g_strdup (clave_test_server_get_base_url (fixture->server));
-}
-
-/* A call of the relying-party API; returns the JSON object answered. */
-static JsonObject *
-rp_call (RelyingParty *rp,
-         const char   *method,
-         const char   *path,
-         const char   *body,
-         guint         expected_status)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SoupMessage) message = NULL;
-  g_autoptr(GBytes) answer = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree char *url = g_strconcat (rp->base_url, path, NULL);
-  g_autofree char *authorization = g_strconcat ("Bearer ", rp->api_key, NULL);
-  JsonNode *root;
-
-  message = soup_message_new (method, url);
-  soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization",
-                                authorization);
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-
-      soup_message_set_request_body_from_bytes (message, "application/json", bytes);
-    }
-
-  answer = soup_session_send_and_read (rp->session, message, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (message), ==, expected_status);
-
-  json_parser_load_from_data (parser, g_bytes_get_data (answer, NULL),
-                              (gssize) g_bytes_get_size (answer), &error);
-  g_assert_no_error (error);
-  root = json_parser_get_root (parser);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
-
-  return json_object_ref (json_node_get_object (root));
-}
-
-static char *
-rp_status (RelyingParty *rp,
-           const char   *id)
-{
-  g_autofree char *path = g_strconcat ("/v1/rp/requests/", id, NULL);
-  g_autoptr(JsonObject) object = rp_call (rp, "GET", path, NULL, 200);
-
-  return g_strdup (json_object_get_string_member (object, "status"));
-}
 
 /* The 8-digit PIN of the newest SMS to Lucía. */
 static char *
@@ -248,7 +158,7 @@ check_history_read_error (GuiFixture *fixture,
 static void
 run_mobile (GuiFixture *fixture)
 {
-  RelyingParty rp = { NULL, };
+  GuiWebsite rp = { NULL, };
   g_autoptr(JsonObject) qr = NULL;
   g_autoptr(JsonObject) push = NULL;
   g_autoptr(JsonObject) sms = NULL;
@@ -263,10 +173,10 @@ run_mobile (GuiFixture *fixture)
 
   activate (fixture);
   gui_screenshot (GTK_WIDGET (fixture->window), "home-mobile");
-  relying_party_init (&rp, fixture);
+  gui_website_init (&rp, fixture, ORGANISATION, ORIGIN);
 
   /* QR: the website's "open in Clave Desktop" link. */
-  qr = rp_call (&rp, "POST", "/v1/rp/requests", "{\"type\":\"qr\"}", 201);
+  qr = gui_website_call (&rp, "POST", "/v1/rp/requests", "{\"type\":\"qr\"}", 201);
   code = json_object_get_string_member (qr, "verification_code");
   g_assert_cmpuint (strlen (code), ==, 3);
   link = g_file_new_for_uri (json_object_get_string_member (qr, "uri"));
@@ -313,14 +223,14 @@ run_mobile (GuiFixture *fixture)
   gui_wait_until (g_strcmp0 (request_outcome (fixture), "confirmed") == 0);
   g_assert_true (gui_visible (fixture, "request_confirmed_status"));
   gui_screenshot (GTK_WIDGET (fixture->window), "request-confirmed");
-  status = rp_status (&rp, json_object_get_string_member (qr, "id"));
+  status = gui_website_request_status (&rp, json_object_get_string_member (qr, "id"));
   g_assert_cmpstr (status, ==, "confirmed");
   g_clear_pointer (&status, g_free);
 
   /* Without QR: the request comes through the push channel by itself. */
   gui_activate (fixture, "request_confirmed_button");
   gui_wait_for_page (fixture, "home");
-  push = rp_call (&rp, "POST", "/v1/rp/requests",
+  push = gui_website_call (&rp, "POST", "/v1/rp/requests",
                   "{\"type\":\"push\",\"document\":\"12345678Z\","
                   "\"contrast\":{\"kind\":\"validity_date\",\"value\":\"2031-05-04\"}}", 201);
   code = json_object_get_string_member (push, "verification_code");
@@ -328,15 +238,20 @@ run_mobile (GuiFixture *fixture)
   g_assert_cmpstr (gui_text (fixture, "request_organisation_label"), ==, ORGANISATION);
   gui_activate (fixture, "request_reject_button");
   gui_wait_until (g_strcmp0 (request_outcome (fixture), "rejected") == 0);
+  g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (gui_find (GTK_WIDGET (fixture->window),
+                                                                               "request_rejected_status"))),
+                   ==,
+                   "Nobody can log in with this request. If you did not start it, somebody may "
+                   "know your document number: keep your device PIN to yourself.");
   gui_screenshot (GTK_WIDGET (fixture->window), "request-rejected");
-  status = rp_status (&rp, json_object_get_string_member (push, "id"));
+  status = gui_website_request_status (&rp, json_object_get_string_member (push, "id"));
   g_assert_cmpstr (status, ==, "rejected");
   g_clear_pointer (&status, g_free);
   gui_activate (fixture, "request_rejected_button");
   gui_wait_for_page (fixture, "home");
 
   /* By SMS: the website takes the PIN from the SMS; the app only lists it. */
-  sms = rp_call (&rp, "POST", "/v1/rp/requests",
+  sms = gui_website_call (&rp, "POST", "/v1/rp/requests",
                  "{\"type\":\"sms\",\"document\":\"12345678Z\","
                  "\"contrast\":{\"kind\":\"validity_date\",\"value\":\"2031-05-04\"}}", 201);
   pin = last_sms_pin (fixture);
@@ -345,20 +260,21 @@ run_mobile (GuiFixture *fixture)
   {
     g_autofree char *body = g_strdup_printf ("{\"pin\":\"%s\"}", pin);
 
-    answer = rp_call (&rp, "POST", sms_path, body, 200);
+    answer = gui_website_call (&rp, "POST", sms_path, body, 200);
   }
   g_assert_cmpstr (json_object_get_string_member (answer, "status"), ==, "confirmed");
   g_assert_cmpstr (gui_page (fixture), ==, "home");
 
-  /* The history asks for the PIN, then lists all three. */
+  /* The history lists all three without asking the PIN again: it was
+   * typed a moment ago to confirm (test-history-lock has the rest). */
   gui_activate (fixture, "home_history_row");
   gui_wait_for_page (fixture, "history");
-  type_pin (PIN);
   history = CLAVE_MY_REQUESTS_PAGE (gui_find (GTK_WIDGET (fixture->window), "history_page"));
   gui_wait_until (clave_my_requests_page_get_model (history) != NULL
                   && g_list_model_get_n_items (clave_my_requests_page_get_model (history)) == 3);
   model = clave_my_requests_page_get_model (history);
   g_assert_true (gui_visible (fixture, "history_list"));
+  g_assert_null (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG));
   gui_screenshot (GTK_WIDGET (fixture->window), "history");
 
   /* One of each type. */
@@ -440,7 +356,6 @@ run_mobile (GuiFixture *fixture)
   gui_screenshot (GTK_WIDGET (fixture->window), "home-offline");
   gui_activate (fixture, "home_history_row");
   gui_wait_for_page (fixture, "history");
-  type_pin (PIN);
   gui_wait_until (gui_visible (fixture, "history_sync_label"));
   model = clave_my_requests_page_get_model (history);
   g_assert_nonnull (model);
@@ -450,7 +365,7 @@ run_mobile (GuiFixture *fixture)
                                    "Your requests could not be updated: "));
   gui_screenshot (GTK_WIDGET (fixture->window), "history-offline");
 
-  relying_party_clear (&rp);
+  gui_website_clear (&rp);
 }
 
 static void
@@ -465,15 +380,15 @@ test_mobile (void)
 static void
 run_quit_while_confirming (GuiFixture *fixture)
 {
-  RelyingParty rp = { NULL, };
+  GuiWebsite rp = { NULL, };
   g_autoptr(JsonObject) qr = NULL;
   g_autoptr(GFile) link = NULL;
   g_auto(GStrv) accels = NULL;
   GtkWidget *dialog;
 
   activate (fixture);
-  relying_party_init (&rp, fixture);
-  qr = rp_call (&rp, "POST", "/v1/rp/requests", "{\"type\":\"qr\"}", 201);
+  gui_website_init (&rp, fixture, ORGANISATION, ORIGIN);
+  qr = gui_website_call (&rp, "POST", "/v1/rp/requests", "{\"type\":\"qr\"}", 201);
   link = g_file_new_for_uri (json_object_get_string_member (qr, "uri"));
   g_application_open (G_APPLICATION (fixture->app), &link, 1, "");
   gui_wait_until (request_shown (fixture,
@@ -487,7 +402,7 @@ run_quit_while_confirming (GuiFixture *fixture)
   gui_settle (100);
   g_assert_null (gtk_application_get_windows (GTK_APPLICATION (fixture->app)));
 
-  relying_party_clear (&rp);
+  gui_website_clear (&rp);
 }
 
 static void
@@ -506,7 +421,7 @@ test_quit_while_confirming (void)
 static void
 run_request_while_confirming (GuiFixture *fixture)
 {
-  RelyingParty rp = { NULL, };
+  GuiWebsite rp = { NULL, };
   g_autoptr(JsonObject) first = NULL;
   g_autoptr(JsonObject) second = NULL;
   g_autofree char *status = NULL;
@@ -514,15 +429,15 @@ run_request_while_confirming (GuiFixture *fixture)
   const char *second_code;
 
   activate (fixture);
-  relying_party_init (&rp, fixture);
-  first = rp_call (&rp, "POST", "/v1/rp/requests", LUCIA_PUSH, 201);
+  gui_website_init (&rp, fixture, ORGANISATION, ORIGIN);
+  first = gui_website_call (&rp, "POST", "/v1/rp/requests", LUCIA_PUSH, 201);
   first_code = json_object_get_string_member (first, "verification_code");
   gui_wait_until (request_shown (fixture, first_code));
 
   /* Confirming: the PIN dialog is open when the second request comes. */
   gui_activate (fixture, "request_confirm_button");
   wait_for_unlock_dialog ();
-  second = rp_call (&rp, "POST", "/v1/rp/requests", LUCIA_PUSH, 201);
+  second = gui_website_call (&rp, "POST", "/v1/rp/requests", LUCIA_PUSH, 201);
   second_code = json_object_get_string_member (second, "verification_code");
   gui_settle (1000);
   g_assert_nonnull (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG));
@@ -531,7 +446,7 @@ run_request_while_confirming (GuiFixture *fixture)
   /* The first one's answer goes through... */
   type_pin (PIN);
   gui_wait_until (g_strcmp0 (request_outcome (fixture), "confirmed") == 0);
-  status = rp_status (&rp, json_object_get_string_member (first, "id"));
+  status = gui_website_request_status (&rp, json_object_get_string_member (first, "id"));
   g_assert_cmpstr (status, ==, "confirmed");
   g_clear_pointer (&status, g_free);
   g_assert_cmpstr (gui_text (fixture, "request_code_label"), ==, first_code);
@@ -539,10 +454,10 @@ run_request_while_confirming (GuiFixture *fixture)
   /* ...and once the person leaves it, the second one shows. */
   gui_activate (fixture, "request_confirmed_button");
   gui_wait_until (request_shown (fixture, second_code));
-  status = rp_status (&rp, json_object_get_string_member (second, "id"));
+  status = gui_website_request_status (&rp, json_object_get_string_member (second, "id"));
   g_assert_cmpstr (status, ==, "pending");
 
-  relying_party_clear (&rp);
+  gui_website_clear (&rp);
 }
 
 static void
@@ -584,7 +499,7 @@ qr_texture (const char *text)
 static void
 run_scan (GuiFixture *fixture)
 {
-  RelyingParty rp = { NULL, };
+  GuiWebsite rp = { NULL, };
   g_autoptr(JsonObject) qr = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autoptr(GdkTexture) other = NULL;
@@ -593,10 +508,10 @@ run_scan (GuiFixture *fixture)
   const char *code;
 
   activate (fixture);
-  relying_party_init (&rp, fixture);
+  gui_website_init (&rp, fixture, ORGANISATION, ORIGIN);
 
   /* An image file of the website's QR code, as "Open Image" gives it. */
-  qr = rp_call (&rp, "POST", "/v1/rp/requests", "{\"type\":\"qr\"}", 201);
+  qr = gui_website_call (&rp, "POST", "/v1/rp/requests", "{\"type\":\"qr\"}", 201);
   code = json_object_get_string_member (qr, "verification_code");
   texture = qr_texture (json_object_get_string_member (qr, "uri"));
   path = g_build_filename (g_get_tmp_dir (), "qr.png", NULL);
@@ -611,7 +526,7 @@ run_scan (GuiFixture *fixture)
 
   /* Pasted: a screenshot of the QR code (Ctrl+V), then the link as text. */
   {
-    g_autoptr(JsonObject) pasted = rp_call (&rp, "POST", "/v1/rp/requests", "{\"type\":\"qr\"}", 201);
+    g_autoptr(JsonObject) pasted = gui_website_call (&rp, "POST", "/v1/rp/requests", "{\"type\":\"qr\"}", 201);
     g_autoptr(GdkTexture) image = qr_texture (json_object_get_string_member (pasted, "uri"));
     GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture->window));
 
@@ -622,20 +537,31 @@ run_scan (GuiFixture *fixture)
     gui_wait_for_page (fixture, "home");
   }
   {
-    g_autoptr(JsonObject) pasted = rp_call (&rp, "POST", "/v1/rp/requests", "{\"type\":\"qr\"}", 201);
+    g_autoptr(JsonObject) pasted = gui_website_call (&rp, "POST", "/v1/rp/requests", "{\"type\":\"qr\"}", 201);
     g_autofree char *text = g_strdup_printf ("  %s\n", json_object_get_string_member (pasted, "uri"));
     GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture->window));
 
     gdk_clipboard_set_text (clipboard, text);
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.paste-request", NULL));
     gui_wait_until (request_shown (fixture, json_object_get_string_member (pasted, "verification_code")));
-    gui_activate (fixture, "back_button");
+
+    /* Rejected: a website showed the code, nobody typed a document
+     * number, so the page says what the refusal means for a QR code. */
+    gui_activate (fixture, "request_reject_button");
+    gui_wait_until (g_strcmp0 (request_outcome (fixture), "rejected") == 0);
+    g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (gui_find (GTK_WIDGET (fixture->window),
+                                                                                 "request_rejected_status"))),
+                     ==,
+                     "The website’s session was refused, and nobody can use this code any more. "
+                     "If a website you do not trust showed it, close that page.");
+    gui_screenshot (GTK_WIDGET (fixture->window), "request-rejected-qr");
+    gui_activate (fixture, "request_rejected_button");
     gui_wait_for_page (fixture, "home");
   }
 
   /* Dropped on the window: the image file, as a file manager drops it. */
   {
-    g_autoptr(JsonObject) dropped = rp_call (&rp, "POST", "/v1/rp/requests", "{\"type\":\"qr\"}", 201);
+    g_autoptr(JsonObject) dropped = gui_website_call (&rp, "POST", "/v1/rp/requests", "{\"type\":\"qr\"}", 201);
     g_autoptr(GdkTexture) image = qr_texture (json_object_get_string_member (dropped, "uri"));
     g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (fixture->window));
     g_autoptr(GFile) dropped_file = NULL;
@@ -680,7 +606,7 @@ run_scan (GuiFixture *fixture)
   g_assert_cmpstr (gui_page (fixture), ==, "home");
 
   g_unlink (path);
-  relying_party_clear (&rp);
+  gui_website_clear (&rp);
 }
 
 static void
@@ -729,61 +655,12 @@ run_autostart (GuiFixture *fixture)
 
 /* A notification server (org.gtk.Notifications, which GApplication uses
  * when it is on the bus) that keeps what it is sent. */
-static GPtrArray *notifications;  /* titles, newest last */
-
-static void
-notifications_method_call (GDBusConnection       *connection,
-                           const char            *sender,
-                           const char            *object_path,
-                           const char            *interface_name,
-                           const char            *method_name,
-                           GVariant              *parameters,
-                           GDBusMethodInvocation *invocation,
-                           gpointer               user_data)
-{
-  if (g_strcmp0 (method_name, "AddNotification") == 0)
-    {
-      g_autoptr(GVariant) notification = NULL;
-      const char *title = NULL;
-      const char *id = NULL;
-
-      g_variant_get (parameters, "(&s&s@a{sv})", NULL, &id, &notification);
-      g_variant_lookup (notification, "title", "&s", &title);
-      g_ptr_array_add (notifications, g_strdup_printf ("%s|%s", id, title));
-    }
-
-  g_dbus_method_invocation_return_value (invocation, NULL);
-}
-
-static void
-notifications_start (void)
-{
-  static const char xml[] =
-    "<node><interface name='org.gtk.Notifications'>"
-    "<method name='AddNotification'><arg type='s' direction='in'/><arg type='s' direction='in'/>"
-    "<arg type='a{sv}' direction='in'/></method>"
-    "<method name='RemoveNotification'><arg type='s' direction='in'/><arg type='s' direction='in'/></method>"
-    "</interface></node>";
-  static const GDBusInterfaceVTable vtable = { notifications_method_call, NULL, NULL, { 0 } };
-  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (xml, NULL);
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-  g_autoptr(GVariant) reply = NULL;
-
-  notifications = g_ptr_array_new_with_free_func (g_free);
-  if (bus == NULL)
-    return;
-  g_dbus_connection_register_object (bus, "/org/gtk/Notifications", info->interfaces[0],
-                                     &vtable, NULL, NULL, NULL);
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "RequestName",
-                                       g_variant_new ("(su)", "org.gtk.Notifications", 4),
-                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-}
+static GPtrArray *notifications;  /* "id|title", newest last (gui-website.c) */
 
 static void
 run_background (GuiFixture *fixture)
 {
-  RelyingParty rp = { NULL, };
+  GuiWebsite rp = { NULL, };
   g_autoptr(JsonObject) push = NULL;
   g_autofree char *expected = NULL;
   ClaveWindow *old;
@@ -791,7 +668,7 @@ run_background (GuiFixture *fixture)
   const char *code;
 
   activate (fixture);
-  relying_party_init (&rp, fixture);
+  gui_website_init (&rp, fixture, ORGANISATION, ORIGIN);
   g_settings_set_boolean (fixture->settings, "run-in-background", TRUE);
 
   /* Closing the window leaves the application (and the channel) running. */
@@ -803,7 +680,7 @@ run_background (GuiFixture *fixture)
   g_assert_cmpint (clave_application_get_push_state (fixture->app), ==, CLAVE_PUSH_STATE_ONLINE);
 
   /* A request brings a notification... */
-  push = rp_call (&rp, "POST", "/v1/rp/requests",
+  push = gui_website_call (&rp, "POST", "/v1/rp/requests",
                   "{\"type\":\"push\",\"document\":\"12345678Z\","
                   "\"contrast\":{\"kind\":\"validity_date\",\"value\":\"2031-05-04\"}}", 201);
   code = json_object_get_string_member (push, "verification_code");
@@ -820,7 +697,7 @@ run_background (GuiFixture *fixture)
   gui_wait_until (request_shown (fixture, code));
 
   g_settings_set_boolean (fixture->settings, "run-in-background", FALSE);
-  relying_party_clear (&rp);
+  gui_website_clear (&rp);
 }
 
 static void
@@ -841,14 +718,14 @@ compare_doubles (const double *a,
 static void
 run_latency (GuiFixture *fixture)
 {
-  RelyingParty rp = { NULL, };
+  GuiWebsite rp = { NULL, };
   g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
   const char *requests = g_getenv ("CLAVE_PUSH_LATENCY_REQUESTS");
   /* 20 keeps the suite quick; the figure uses 100. */
   const guint n = requests != NULL ? (guint) CLAMP (g_ascii_strtoull (requests, NULL, 10), 1, 1000) : 20;
 
   activate (fixture);
-  relying_party_init (&rp, fixture);
+  gui_website_init (&rp, fixture, ORGANISATION, ORIGIN);
 
   for (guint i = 0; i < n; i++)
     {
@@ -856,7 +733,7 @@ run_latency (GuiFixture *fixture)
       gint64 start = g_get_monotonic_time ();
       double ms;
 
-      push = rp_call (&rp, "POST", "/v1/rp/requests",
+      push = gui_website_call (&rp, "POST", "/v1/rp/requests",
                       "{\"type\":\"push\",\"document\":\"12345678Z\","
                       "\"contrast\":{\"kind\":\"validity_date\",\"value\":\"2031-05-04\"}}", 201);
       gui_wait_until (request_shown (fixture, json_object_get_string_member (push, "verification_code"))
@@ -877,7 +754,7 @@ run_latency (GuiFixture *fixture)
                   g_array_index (times, double, n - 1));
   /* The target, from the website's call to the page on screen. */
   g_assert_cmpfloat (g_array_index (times, double, (n * 95 + 99) / 100 - 1), <, 200.0);
-  relying_party_clear (&rp);
+  gui_website_clear (&rp);
 }
 
 static void
@@ -1031,7 +908,7 @@ main (int   argc,
 
   if (!gui_test_init (&argc, &argv))
     return 0;
-  notifications_start ();
+  notifications = gui_notifications_start ();
 
   g_test_add_func ("/gui/mobile/qr-push-sms-history", test_mobile);
   g_test_add_func ("/gui/mobile/quit-while-confirming", test_quit_while_confirming);
@@ -1044,7 +921,6 @@ main (int   argc,
   g_test_add_func ("/gui/mobile/failed-logins", test_failed_logins);
 
   ret = g_test_run ();
-  g_clear_pointer (&notifications, g_ptr_array_unref);
   gui_test_shutdown ();
 
   return ret;

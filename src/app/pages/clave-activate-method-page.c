@@ -176,6 +176,12 @@ clave_activate_method_page_shown (ClavePage *page)
   gtk_widget_set_visible (GTK_WIDGET (self->method_sms_row), sms);
   gtk_widget_set_visible (self->method_certificate_row, certificate);
   gtk_widget_set_visible (self->method_none_label, !sms && !certificate);
+
+  /* The keyboard (and a screen reader) starts on the first way offered. */
+  if (sms)
+    gtk_widget_grab_focus (GTK_WIDGET (self->method_sms_row));
+  else if (certificate)
+    gtk_widget_grab_focus (self->method_certificate_row);
 }
 
 static void

@@ -388,6 +388,10 @@ create_row (gpointer item,
       gtk_widget_set_name (remove, "certificate-remove-button");
       gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
       gtk_widget_set_tooltip_text (remove, _("Remove Certificate"));
+      /* A tooltip is no name for a screen reader. */
+      gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Remove Certificate"),
+                                      -1);
       gtk_widget_add_css_class (remove, "flat");
       g_object_set_data_full (G_OBJECT (remove), "certificate", g_object_ref (certificate),
                               g_object_unref);

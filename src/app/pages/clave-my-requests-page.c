@@ -21,6 +21,7 @@ struct _ClaveMyRequestsPage
   GtkListView       *history_list;
   GtkDropDown       *history_status_dropdown;
   GtkDropDown       *history_type_dropdown;
+  GtkToggleButton   *history_filters_button;
   GtkEditable       *history_organisation_entry;
   GtkEditable       *history_from_entry;
   GtkEditable       *history_to_entry;
@@ -204,6 +205,10 @@ load_settings (ClaveMyRequestsPage *self)
           || g_strcmp0 (current, to) != 0)
         gtk_editable_set_text (self->history_to_entry, display != NULL ? display : "");
     }
+  /* The filters fold away on a narrow window, but not while one is on:
+   * rows left out for a reason out of sight would look lost. */
+  if (*status != '\0' || *type != '\0' || *from != '\0' || *to != '\0')
+    gtk_toggle_button_set_active (self->history_filters_button, TRUE);
   self->loading_settings = FALSE;
 }
 
@@ -283,12 +288,17 @@ setup_row (GtkSignalListItemFactory *factory,
   gtk_widget_set_hexpand (texts, TRUE);
   organisation = gtk_label_new (NULL);
   gtk_label_set_xalign (GTK_LABEL (organisation), 0.0);
-  gtk_label_set_ellipsize (GTK_LABEL (organisation), PANGO_ELLIPSIZE_END);
+  /* Long names and details wrap on a phone rather than being cut. */
+  gtk_label_set_wrap (GTK_LABEL (organisation), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (organisation), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_natural_wrap_mode (GTK_LABEL (organisation), GTK_NATURAL_WRAP_NONE);
   gtk_widget_add_css_class (organisation, "heading");
   gtk_widget_set_name (organisation, "history_row_organisation");
   details = gtk_label_new (NULL);
   gtk_label_set_xalign (GTK_LABEL (details), 0.0);
-  gtk_label_set_ellipsize (GTK_LABEL (details), PANGO_ELLIPSIZE_END);
+  gtk_label_set_wrap (GTK_LABEL (details), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (details), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_natural_wrap_mode (GTK_LABEL (details), GTK_NATURAL_WRAP_NONE);
   gtk_widget_add_css_class (details, "dim-label");
   gtk_widget_add_css_class (details, "numeric");
   gtk_widget_set_name (details, "history_row_details");
@@ -342,6 +352,15 @@ bind_row (GtkSignalListItemFactory *factory,
 
   if (item == NULL)
     return;
+
+  /* The row takes the focus: a screen reader names it from its texts.
+   * (GTK 4.8 has no gtk_list_item_set_accessible_label(); the row is the
+   * widget the list item's child is in.) */
+  if (gtk_widget_get_parent (box) != NULL)
+    gtk_accessible_update_relation (GTK_ACCESSIBLE (gtk_widget_get_parent (box)),
+                                    GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                    organisation, details, status, NULL,
+                                    -1);
 
   /* A row the model could not read, for the moment before the list
    * gives way to the error: nothing rather than 1970. */
@@ -514,14 +533,16 @@ static void
 ask_pin (ClaveMyRequestsPage *self)
 {
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+  ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
 
   if (window == NULL)
     return;
 
   gtk_widget_set_sensitive (self->history_unlock_button, FALSE);
   /* The list says where and when the person logged in: the PIN first,
-   * every time the page opens. */
-  clave_window_unlock_key_full_async (window, TRUE, NULL, clave_page_get_cancellable (CLAVE_PAGE (self)),
+   * unless it was typed a moment ago (clave_application_pin_verified()). */
+  clave_window_unlock_key_full_async (window, app == NULL || !clave_application_get_history_unlocked (app),
+                                      NULL, clave_page_get_cancellable (CLAVE_PAGE (self)),
                                       unlocked_cb, g_object_ref (self));
 }
 
@@ -529,6 +550,32 @@ static void
 on_unlock_clicked (ClaveMyRequestsPage *self)
 {
   ask_pin (self);
+}
+
+/* Locked again: the next visit asks for the PIN (unless it was typed
+ * a moment ago). */
+static void
+lock_list (ClaveMyRequestsPage *self)
+{
+  gtk_list_view_set_model (self->history_list, NULL);
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_clear_object (&self->model);
+  /* Closed while away: signing out deletes the file. */
+  g_clear_object (&self->store);
+  gtk_widget_set_sensitive (self->history_unlock_button, TRUE);
+  gtk_stack_set_visible_child_name (self->history_stack, "locked");
+}
+
+/* The screen locked or the app went to the background while the list
+ * was open: it locks in front of the person. */
+static void
+on_history_unlocked_changed (ClaveMyRequestsPage *self,
+                             GParamSpec          *pspec,
+                             ClaveApplication    *app)
+{
+  if (self->model != NULL && !clave_application_get_history_unlocked (app))
+    lock_list (self);
 }
 
 /* Page */
@@ -548,6 +595,8 @@ clave_my_requests_page_shown (ClavePage *page)
                                G_CONNECT_SWAPPED);
       sort = g_settings_create_action (self->settings, "history-sort");
       g_action_map_add_action (G_ACTION_MAP (self->actions), sort);
+      g_signal_connect_object (app, "notify::history-unlocked",
+                               G_CALLBACK (on_history_unlocked_changed), self, G_CONNECT_SWAPPED);
     }
 
   gtk_stack_set_visible_child_name (self->history_stack, "locked");
@@ -557,17 +606,7 @@ clave_my_requests_page_shown (ClavePage *page)
 static void
 clave_my_requests_page_hidden (ClavePage *page)
 {
-  ClaveMyRequestsPage *self = CLAVE_MY_REQUESTS_PAGE (page);
-
-  /* Locked again: the next visit asks for the PIN. */
-  gtk_list_view_set_model (self->history_list, NULL);
-  if (self->model != NULL)
-    g_signal_handlers_disconnect_by_data (self->model, self);
-  g_clear_object (&self->model);
-  /* Closed while away: signing out deletes the file. */
-  g_clear_object (&self->store);
-  gtk_widget_set_sensitive (self->history_unlock_button, TRUE);
-  gtk_stack_set_visible_child_name (self->history_stack, "locked");
+  lock_list (CLAVE_MY_REQUESTS_PAGE (page));
 }
 
 static void
@@ -607,6 +646,7 @@ clave_my_requests_page_class_init (ClaveMyRequestsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveMyRequestsPage, history_list);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyRequestsPage, history_status_dropdown);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyRequestsPage, history_type_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, ClaveMyRequestsPage, history_filters_button);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyRequestsPage, history_organisation_entry);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyRequestsPage, history_from_entry);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyRequestsPage, history_to_entry);
@@ -616,6 +656,19 @@ clave_my_requests_page_class_init (ClaveMyRequestsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveMyRequestsPage, history_unlock_button);
   gtk_widget_class_bind_template_callback (widget_class, on_unlock_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_retry_clicked);
+}
+
+/* The button inside a drop-down is what takes the focus, and GTK 4.8
+ * leaves it unnamed: it takes the name of its drop-down (in the .ui). */
+static void
+name_drop_down_button (GtkDropDown *drop_down)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (drop_down)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_TOGGLE_BUTTON (child))
+      gtk_accessible_update_relation (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                      drop_down, NULL,
+                                      -1);
 }
 
 static void
@@ -632,6 +685,9 @@ clave_my_requests_page_init (ClaveMyRequestsPage *self)
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
   gtk_list_view_set_factory (self->history_list, factory);
   g_object_unref (factory);
+
+  name_drop_down_button (self->history_status_dropdown);
+  name_drop_down_button (self->history_type_dropdown);
 
   g_signal_connect_swapped (self->history_status_dropdown, "notify::selected",
                             G_CALLBACK (on_status_selected), self);

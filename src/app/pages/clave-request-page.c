@@ -23,6 +23,7 @@ struct _ClaveRequestPage
   GtkWidget            *request_confirm_button;
   GtkWidget            *request_reject_button;
   AdwStatusPage        *request_confirmed_status;
+  AdwStatusPage        *request_rejected_status;
 
   ClaveAuthRequestInfo *request;
   guint                 countdown_id;
@@ -59,9 +60,23 @@ static void
 show_outcome (ClaveRequestPage *self,
               const char       *name)
 {
+  GtkWidget *status;
+  GtkWidget *button;
+
   stop_countdown (self);
   set_busy (self, FALSE);
   gtk_stack_set_visible_child_name (self->request_stack, name);
+
+  /* The focus was on Confirm or Reject, now gone: it goes to the
+   * outcome's button, or nothing visible would have it. Not when the
+   * page is not on screen (an expiry seen later): the focus is another
+   * page's then. */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+  status = gtk_stack_get_child_by_name (self->request_stack, name);
+  button = status != NULL ? adw_status_page_get_child (ADW_STATUS_PAGE (status)) : NULL;
+  if (button != NULL)
+    gtk_widget_grab_focus (button);
 }
 
 static gint64
@@ -135,6 +150,19 @@ show_request (ClaveRequestPage *self)
   done = g_strdup_printf (_("You can go on at the website of %s."),
                           self->request->organisation != NULL ? self->request->organisation : "");
   adw_status_page_set_description (self->request_confirmed_status, done);
+
+  /* A QR code was shown by a website, not started with the document
+   * number: its rejection says nothing about who knows that number. */
+  if (g_strcmp0 (self->request->type, CLAVE_REQUEST_TYPE_QR) == 0)
+    adw_status_page_set_description (self->request_rejected_status,
+                                     _("The website’s session was refused, and nobody can use this "
+                                       "code any more. If a website you do not trust showed it, "
+                                       "close that page."));
+  else
+    adw_status_page_set_description (self->request_rejected_status,
+                                     _("Nobody can log in with this request. If you did not start "
+                                       "it, somebody may know your document number: keep your "
+                                       "device PIN to yourself."));
 
   if (g_strcmp0 (self->request->status, CLAVE_REQUEST_STATUS_CONFIRMED) == 0)
     show_outcome (self, "confirmed");
@@ -389,6 +417,7 @@ clave_request_page_class_init (ClaveRequestPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveRequestPage, request_confirm_button);
   gtk_widget_class_bind_template_child (widget_class, ClaveRequestPage, request_reject_button);
   gtk_widget_class_bind_template_child (widget_class, ClaveRequestPage, request_confirmed_status);
+  gtk_widget_class_bind_template_child (widget_class, ClaveRequestPage, request_rejected_status);
   gtk_widget_class_bind_template_callback (widget_class, on_confirm_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_reject_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_done_clicked);

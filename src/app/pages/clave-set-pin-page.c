@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "clave-crypto.h"
+#include "clave-device-pin.h"
 #include "clave-set-pin-page.h"
 #include "clave-window.h"
 
@@ -59,12 +60,21 @@ validate (ClaveSetPinPage *self)
   const char *pin = gtk_editable_get_text (self->pin_row);
   const char *repeat = gtk_editable_get_text (self->pin_repeat_row);
   const char *hint = _("At least 6 digits, and only digits.");
+  g_autofree char *weak = NULL;
   gboolean is_error = FALSE;
   gboolean ok = FALSE;
 
   if (!all_digits (pin))
     {
       hint = _("Use only digits.");
+      is_error = TRUE;
+    }
+  else if (clave_device_key_pin_is_acceptable (pin)
+           && (weak = clave_device_pin_strength_describe (clave_device_pin_check_strength (pin))) != NULL)
+    {
+      /* Said as soon as the PIN is long enough: the person is still
+       * choosing it. */
+      hint = weak;
       is_error = TRUE;
     }
   else if (clave_device_key_pin_is_acceptable (pin) && *repeat != '\0')
@@ -294,9 +304,11 @@ on_pin_changed (ClaveSetPinPage *self)
 static void
 on_pin_activated (ClaveSetPinPage *self)
 {
+  const char *pin = gtk_editable_get_text (self->pin_row);
+
   if (validate (self))
     activate_device (self);
-  else if (clave_device_key_pin_is_acceptable (gtk_editable_get_text (self->pin_row)))
+  else if (clave_device_pin_check_strength (pin) == CLAVE_DEVICE_PIN_STRENGTH_OK)
     gtk_widget_grab_focus (GTK_WIDGET (self->pin_repeat_row));
 }
 

@@ -26,6 +26,7 @@ struct _ClaveSmsCodePage
 
   guint      tick_id;
   gboolean   busy;
+  gboolean   setting_code;   /* the page, not the person, changes the entry */
 };
 
 G_DEFINE_FINAL_TYPE (ClaveSmsCodePage, clave_sms_code_page, CLAVE_TYPE_PAGE)
@@ -56,6 +57,15 @@ set_error (ClaveSmsCodePage *self,
 {
   gtk_label_set_text (self->sms_error_label, message != NULL ? message : "");
   gtk_widget_set_visible (GTK_WIDGET (self->sms_error_label), message != NULL);
+}
+
+/* Empties the entry without it counting as an edit of the person. */
+static void
+clear_code (ClaveSmsCodePage *self)
+{
+  self->setting_code = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->sms_code_entry), "");
+  self->setting_code = FALSE;
 }
 
 static gboolean
@@ -296,7 +306,7 @@ report_verify_error (ClaveSmsCodePage *self,
                                               attempts_left),
                                  attempts_left);
       set_error (self, message);
-      gtk_editable_set_text (GTK_EDITABLE (self->sms_code_entry), "");
+      clear_code (self);
       gtk_widget_grab_focus (self->sms_code_entry);
     }
   else if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_CODE_EXPIRED))
@@ -409,7 +419,7 @@ resend_done (ClaveSmsCodePage     *self,
 
       clave_window_set_sms_status (window, status);
       set_busy (self, FALSE);
-      gtk_editable_set_text (GTK_EDITABLE (self->sms_code_entry), "");
+      clear_code (self);
       gtk_widget_grab_focus (self->sms_code_entry);
       /* Translators: %s is the end of the phone number, such as ******789. */
       message = g_strdup_printf (_("We sent a new code to %s"),
@@ -507,7 +517,19 @@ on_resend_clicked (ClaveSmsCodePage *self)
 static void
 on_code_changed (ClaveSmsCodePage *self)
 {
+  /* An edit answers the error about the previous code; the page's own
+   * changes (emptying the entry after a wrong code) keep it. */
+  if (!self->setting_code)
+    set_error (self, NULL);
+
   update (self);
+
+  /* The sixth digit submits the code, as Verify would: once, since the
+   * page is busy (and the entry insensitive) until the service answers;
+   * only what the person types or pastes on the page on screen. */
+  if (!self->setting_code && !self->busy && code_is_complete (self)
+      && gtk_widget_get_mapped (self->sms_code_entry))
+    verify (self);
 }
 
 static void
@@ -515,7 +537,7 @@ clave_sms_code_page_shown (ClavePage *page)
 {
   ClaveSmsCodePage *self = CLAVE_SMS_CODE_PAGE (page);
 
-  gtk_editable_set_text (GTK_EDITABLE (self->sms_code_entry), "");
+  clear_code (self);
   set_error (self, NULL);
   set_busy (self, FALSE);
 
@@ -532,7 +554,7 @@ clave_sms_code_page_hidden (ClavePage *page)
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
   self->busy = FALSE;
-  gtk_editable_set_text (GTK_EDITABLE (self->sms_code_entry), "");
+  clear_code (self);
 }
 
 static void
