@@ -493,6 +493,8 @@ clave_application_about_action (GSimpleAction *action,
                         "comments", comments,
                         "transient-for", parent,
                         "modal", TRUE,
+                        /* Ctrl+Q works from it, and quitting closes it. */
+                        "application", self,
                         NULL);
   gtk_window_present (GTK_WINDOW (about));
 }

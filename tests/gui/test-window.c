@@ -191,6 +191,47 @@ test_stale_profile (void)
   gui_run_with (&options, run_stale_profile);
 }
 
+/* Quitting (Ctrl+Q) from a window the main menu opened: every window
+ * closes and the application finishes (gui_run checks it is finalized). */
+static void
+quit_from (GuiFixture *fixture,
+           const char *item,
+           GType       type)
+{
+  GtkWidget *window;
+
+  gui_choose_menu_item (fixture, "main_menu_button", item);
+  gui_wait_until (gui_find_toplevel (type) != NULL);
+  window = gui_find_toplevel (type);
+  g_assert_true (gtk_widget_activate_action (window, "app.quit", NULL));
+  gui_settle (100);
+  g_assert_null (gtk_application_get_windows (GTK_APPLICATION (fixture->app)));
+}
+
+static void
+run_quit_from_preferences (GuiFixture *fixture)
+{
+  quit_from (fixture, "Preferences", CLAVE_TYPE_PREFERENCES_WINDOW);
+}
+
+static void
+run_quit_from_about (GuiFixture *fixture)
+{
+  quit_from (fixture, "About Clave Desktop", ADW_TYPE_ABOUT_WINDOW);
+}
+
+static void
+test_quit_from_preferences (void)
+{
+  gui_run (FALSE, run_quit_from_preferences);
+}
+
+static void
+test_quit_from_about (void)
+{
+  gui_run (FALSE, run_quit_from_about);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -203,6 +244,8 @@ main (int   argc,
   g_test_add_func ("/gui/window/menus-about-shortcuts", test_menus_about_shortcuts);
   g_test_add_func ("/gui/window/size-remembered", test_size_remembered);
   g_test_add_func ("/gui/window/stale-profile", test_stale_profile);
+  g_test_add_func ("/gui/window/quit-from-preferences", test_quit_from_preferences);
+  g_test_add_func ("/gui/window/quit-from-about", test_quit_from_about);
 
   ret = g_test_run ();
   gui_test_shutdown ();
