@@ -959,14 +959,6 @@ clave_application_get_device_key (ClaveApplication *self)
   return self->activated ? self->key : NULL;
 }
 
-const char *
-clave_application_get_device_key_path (ClaveApplication *self)
-{
-  g_return_val_if_fail (CLAVE_IS_APPLICATION (self), NULL);
-
-  return self->key_path;
-}
-
 gboolean
 clave_application_activate_device (ClaveApplication  *self,
                                    ClaveDeviceKey    *key,

@@ -31,7 +31,6 @@ ClaveTokenManager  *clave_application_get_token_manager   (ClaveApplication  *se
 gboolean            clave_application_get_activated       (ClaveApplication  *self);
 /* The device key (locked or unlocked), NULL when not activated. */
 ClaveDeviceKey     *clave_application_get_device_key      (ClaveApplication  *self);
-const char         *clave_application_get_device_key_path (ClaveApplication  *self);
 /* Saves @key (already registered as @device_id) and records the
  * activation in the profile; nothing changes when saving fails. */
 gboolean            clave_application_activate_device     (ClaveApplication  *self,

@@ -281,14 +281,6 @@ clave_pin_dialog_new (GtkWindow          *parent,
   return self;
 }
 
-ClavePinDialogKind
-clave_pin_dialog_get_kind (ClavePinDialog *self)
-{
-  g_return_val_if_fail (CLAVE_IS_PIN_DIALOG (self), CLAVE_PIN_DIALOG_CARD_PIN);
-
-  return self->kind;
-}
-
 void
 clave_pin_dialog_set_button_label (ClavePinDialog *self,
                                    const char     *label)

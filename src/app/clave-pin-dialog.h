@@ -28,7 +28,6 @@ G_DECLARE_FINAL_TYPE (ClavePinDialog, clave_pin_dialog, CLAVE, PIN_DIALOG, AdwWi
 ClavePinDialog *clave_pin_dialog_new              (GtkWindow          *parent,
                                                    ClavePinDialogKind  kind,
                                                    const char         *description);
-ClavePinDialogKind clave_pin_dialog_get_kind      (ClavePinDialog     *self);
 void            clave_pin_dialog_set_button_label (ClavePinDialog     *self,
                                                    const char         *label);
 /* What the card says about its PIN: tries left, locked, PIN pad. */

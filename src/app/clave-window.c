@@ -831,14 +831,6 @@ clave_window_get_clave_application (ClaveWindow *self)
   return app != NULL ? CLAVE_APPLICATION (app) : NULL;
 }
 
-GCancellable *
-clave_window_get_cancellable (ClaveWindow *self)
-{
-  g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
-
-  return self->cancellable;
-}
-
 /* Navigation */
 
 const char *

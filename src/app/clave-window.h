@@ -19,8 +19,6 @@ typedef void (*ClaveRetryFunc) (gpointer user_data);
 
 ClaveWindow          *clave_window_new                        (ClaveApplication      *application);
 ClaveApplication     *clave_window_get_clave_application      (ClaveWindow           *self);
-/* Cancelled when the window closes. */
-GCancellable         *clave_window_get_cancellable            (ClaveWindow           *self);
 
 /* Navigation between the pages of the stack, by name ("home", "login",
  * "not-registered", "activate-method", "certificate", "contact",

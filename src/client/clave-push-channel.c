@@ -69,27 +69,6 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-GType
-clave_push_state_get_type (void)
-{
-  static gsize type_id = 0;
-
-  if (g_once_init_enter (&type_id))
-    {
-      static const GEnumValue values[] = {
-        { CLAVE_PUSH_STATE_OFFLINE, "CLAVE_PUSH_STATE_OFFLINE", "offline" },
-        { CLAVE_PUSH_STATE_CONNECTING, "CLAVE_PUSH_STATE_CONNECTING", "connecting" },
-        { CLAVE_PUSH_STATE_ONLINE, "CLAVE_PUSH_STATE_ONLINE", "online" },
-        { 0, NULL, NULL },
-      };
-      GType type = g_enum_register_static (g_intern_static_string ("ClavePushState"), values);
-
-      g_once_init_leave (&type_id, type);
-    }
-
-  return type_id;
-}
-
 guint
 _clave_push_backoff_delay_ms (guint  attempt,
                               guint  min_ms,

@@ -34,6 +34,7 @@
 
 #include <gio/gio.h>
 
+#include "clave-client-enums.h"
 #include "clave-service-client.h"
 
 G_BEGIN_DECLS
@@ -43,9 +44,6 @@ typedef enum {
   CLAVE_PUSH_STATE_CONNECTING,
   CLAVE_PUSH_STATE_ONLINE,       /* "Receiving requests" */
 } ClavePushState;
-
-#define CLAVE_TYPE_PUSH_STATE (clave_push_state_get_type ())
-GType clave_push_state_get_type (void) G_GNUC_CONST;
 
 #define CLAVE_TYPE_PUSH_CHANNEL (clave_push_channel_get_type ())
 G_DECLARE_FINAL_TYPE (ClavePushChannel, clave_push_channel, CLAVE, PUSH_CHANNEL, GObject)

@@ -285,7 +285,6 @@ typedef struct {
   gint64  answered_at;        /* 0 while not answered (null on the wire) */
 } ClaveHistoryEntry;
 
-ClaveHistoryEntry *clave_history_entry_copy (const ClaveHistoryEntry *entry);
 void               clave_history_entry_free (ClaveHistoryEntry       *entry);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveHistoryEntry, clave_history_entry_free)
 

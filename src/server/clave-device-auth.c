@@ -71,15 +71,6 @@ fail (SoupServerMessage *msg,
 }
 
 ClaveDeviceRecord *
-clave_device_auth_verify (ClaveStore        *store,
-                          SoupServerMessage *msg,
-                          GBytes            *body,
-                          gint64             now)
-{
-  return clave_device_auth_verify_scoped (store, msg, body, now, FALSE);
-}
-
-ClaveDeviceRecord *
 clave_device_auth_verify_scoped (ClaveStore        *store,
                                  SoupServerMessage *msg,
                                  GBytes            *body,

@@ -1078,11 +1078,3 @@ clave_certificate_page_set_purpose (ClaveCertificatePage    *self,
   self->purpose = purpose;
   update_view (self);
 }
-
-ClaveCertificatePurpose
-clave_certificate_page_get_purpose (ClaveCertificatePage *self)
-{
-  g_return_val_if_fail (CLAVE_IS_CERTIFICATE_PAGE (self), CLAVE_CERTIFICATE_PURPOSE_ACTIVATION);
-
-  return self->purpose;
-}

@@ -22,7 +22,6 @@ G_DECLARE_FINAL_TYPE (ClaveCertificatePage, clave_certificate_page, CLAVE, CERTI
 /* Cards (a DNIe or another) and imported files, listed together. */
 void                    clave_certificate_page_set_purpose  (ClaveCertificatePage    *self,
                                                              ClaveCertificatePurpose  purpose);
-ClaveCertificatePurpose clave_certificate_page_get_purpose  (ClaveCertificatePage    *self);
 /* What choosing @file in the Import dialog does: asks for its password
  * and imports it. (A native file chooser cannot be driven by a test; this
  * can.) */

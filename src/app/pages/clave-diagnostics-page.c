@@ -473,11 +473,3 @@ clave_diagnostics_page_init (ClaveDiagnosticsPage *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 }
-
-const char *
-clave_diagnostics_page_get_report (ClaveDiagnosticsPage *self)
-{
-  g_return_val_if_fail (CLAVE_IS_DIAGNOSTICS_PAGE (self), NULL);
-
-  return self->report;
-}

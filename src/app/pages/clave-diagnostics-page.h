@@ -8,8 +8,4 @@ G_BEGIN_DECLS
 #define CLAVE_TYPE_DIAGNOSTICS_PAGE (clave_diagnostics_page_get_type ())
 G_DECLARE_FINAL_TYPE (ClaveDiagnosticsPage, clave_diagnostics_page, CLAVE, DIAGNOSTICS_PAGE, ClavePage)
 
-/* The plain-text report the Copy Report button copies, NULL until the
- * computer has been looked at. */
-const char *clave_diagnostics_page_get_report (ClaveDiagnosticsPage *self);
-
 G_END_DECLS

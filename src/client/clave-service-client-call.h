@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "clave-service-client.h"
+
+G_BEGIN_DECLS
+
+/* The call core of ClaveServiceClient, shared by the files of its areas
+ * (clave-service-client-activation.c, -device.c, -registration.c,
+ * -mobile.c): building and sending a call, reading its answer, the JSON
+ * readers. Not for other modules (they have clave-service-client-private.h). */
+
+/* Identifiers the service hands out (act_…, dev_…) go into paths and
+ * headers, so only a harmless alphabet is accepted. */
+#define ID_MAX_LEN 128
+
+typedef gboolean (*ClaveClientParseFunc) (JsonObject  *root,
+                                          gpointer    *result,
+                                          GError     **error);
+
+typedef struct {
+  SoupMessage    *message;
+  ClaveClientParseFunc  parse;
+  GDestroyNotify  result_free;
+  const char     *what;            /* "POST /v1/identify", for the debug log */
+  gint64          attempts_left;   /* from an error body, -1 when absent */
+  gboolean        registration;    /* a registration step: messages say so */
+  gboolean        auth_request;    /* on /v1/device/requests/{id}: not_found means the request */
+
+  /* Reading the answer (on_response(), read_more()). */
+  GInputStream   *stream;
+  GByteArray     *body;            /* received bytes, then room for the read under way */
+  gsize           received;
+  GError         *failure;         /* the call's error, returned once the stream is closed */
+} ClaveClientCall;
+
+gboolean
+_clave_client_add_proof (JsonBuilder                  *builder,
+                         const ClaveCertificateProof  *proof,
+                         GError                      **error);
+
+SoupMessage *
+_clave_client_build_message (ClaveServiceClient  *self,
+                             const char          *method,
+                             const char          *path,
+                             const char          *query,
+                             JsonNode            *body,
+                             const char          *bearer,
+                             gpointer             key,
+                             const char          *device_id,
+                             GError             **error);
+
+gboolean
+_clave_client_check_device (GTask      *task,
+                            const char *device_id);
+
+JsonNode *
+_clave_client_empty_object (void);
+
+JsonNode *
+_clave_client_get_member (JsonObject *object,
+                          const char *name,
+                          GType       value_type);
+
+gboolean
+_clave_client_is_signing_key (gpointer key);
+
+gboolean
+_clave_client_is_usable_token (const char *token);
+
+gboolean
+_clave_client_is_valid_id (const char *id);
+
+GError *
+_clave_client_protocol_error (const char *what);
+
+gboolean
+_clave_client_read_bool (JsonObject *object,
+                         const char *name,
+                         gboolean   *out,
+                         GError    **error);
+
+gboolean
+_clave_client_read_id (JsonObject  *object,
+                       const char  *name,
+                       char       **out,
+                       GError     **error);
+
+gboolean
+_clave_client_read_string (JsonObject  *object,
+                           const char  *name,
+                           gboolean     nullable,
+                           char       **out,
+                           GError     **error);
+
+gboolean
+_clave_client_read_uint (JsonObject *object,
+                         const char *name,
+                         guint      *out,
+                         GError    **error);
+
+ClaveClientCall *
+_clave_client_send_call (ClaveServiceClient *self,
+                         GTask              *task,
+                         SoupMessage        *message,
+                         const char         *what,
+                         ClaveClientParseFunc  parse,
+                         GDestroyNotify      result_free);
+
+char *
+_clave_client_bytes_to_b64url (GBytes *bytes);
+
+G_END_DECLS

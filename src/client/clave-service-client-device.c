@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ClaveServiceClient. The activated device: my data, deactivation. */
+#define G_LOG_DOMAIN "clave-service-client"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "clave-crypto.h"
+#include "clave-http-sig.h"
+#include "clave-protocol.h"
+#include "clave-request-uri.h"
+#include "clave-service-client.h"
+#include "clave-service-client-call.h"
+#include "clave-service-client-private.h"
+#include "clave-x509.h"
+
+/* GET /v1/me */
+
+static gboolean
+parse_my_data (JsonObject  *root,
+               gpointer    *out,
+               GError     **error)
+{
+  g_autoptr(ClaveMyData) data = g_new0 (ClaveMyData, 1);
+
+  if (!_clave_client_read_string (root, "document", FALSE, &data->document, error) ||
+      !_clave_client_read_string (root, "document_type", FALSE, &data->document_type, error) ||
+      !_clave_client_read_string (root, "given_name", FALSE, &data->given_name, error) ||
+      !_clave_client_read_string (root, "surnames", FALSE, &data->surnames, error) ||
+      !_clave_client_read_string (root, "phone", TRUE, &data->phone, error) ||
+      !_clave_client_read_string (root, "email", TRUE, &data->email, error) ||
+      !_clave_client_read_string (root, "level", FALSE, &data->level, error) ||
+      !_clave_client_read_string (root, "registration_channel", FALSE, &data->registration_channel,
+                                  error))
+    return FALSE;
+
+  *out = g_steal_pointer (&data);
+  return TRUE;
+}
+
+void
+clave_service_client_get_my_data_async (ClaveServiceClient  *self,
+                                        ClaveDeviceKey      *key,
+                                        const char          *device_id,
+                                        gboolean             reveal_document,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_get_my_data_async);
+
+  if (!_clave_client_check_device (task, device_id))
+    return;
+
+  message = _clave_client_build_message (self, "GET", CLAVE_PATH_ME,
+                                         reveal_document ? "reveal=document" : NULL,
+                                         NULL, NULL, key, device_id, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  _clave_client_send_call (self, g_steal_pointer (&task), message, "GET " CLAVE_PATH_ME,
+                           parse_my_data, (GDestroyNotify) clave_my_data_free);
+}
+
+ClaveMyData *
+clave_service_client_get_my_data_finish (ClaveServiceClient  *self,
+                                         GAsyncResult        *result,
+                                         GError             **error)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* DELETE /v1/device */
+
+static gboolean
+parse_deactivate (JsonObject  *root,
+                  gpointer    *out,
+                  GError     **error)
+{
+  gboolean deactivated;
+
+  if (!_clave_client_read_bool (root, "deactivated", &deactivated, error))
+    return FALSE;
+
+  if (!deactivated)
+    {
+      g_propagate_error (error, _clave_client_protocol_error ("“deactivated” is false on success"));
+      return FALSE;
+    }
+
+  *out = GINT_TO_POINTER (TRUE);
+  return TRUE;
+}
+
+void
+clave_service_client_deactivate_async (ClaveServiceClient  *self,
+                                       ClaveDeviceKey      *key,
+                                       const char          *device_id,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_deactivate_async);
+
+  if (!_clave_client_check_device (task, device_id))
+    return;
+
+  message = _clave_client_build_message (self, "DELETE", CLAVE_PATH_DEVICE, NULL, NULL, NULL, key,
+                                         device_id,
+                                         &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  _clave_client_send_call (self, g_steal_pointer (&task), message, "DELETE " CLAVE_PATH_DEVICE,
+                           parse_deactivate, NULL);
+}
+
+gboolean
+clave_service_client_deactivate_finish (ClaveServiceClient  *self,
+                                        GAsyncResult        *result,
+                                        GError             **error)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_pointer (G_TASK (result), error) != NULL;
+}
