@@ -22,19 +22,19 @@ typedef gboolean (*ClaveClientParseFunc) (JsonObject  *root,
                                           GError     **error);
 
 typedef struct {
-  SoupMessage    *message;
+  SoupMessage          *message;
   ClaveClientParseFunc  parse;
-  GDestroyNotify  result_free;
-  const char     *what;            /* "POST /v1/identify", for the debug log */
-  gint64          attempts_left;   /* from an error body, -1 when absent */
-  gboolean        registration;    /* a registration step: messages say so */
-  gboolean        auth_request;    /* on /v1/device/requests/{id}: not_found means the request */
+  GDestroyNotify        result_free;
+  const char           *what;           /* "POST /v1/identify", for the debug log */
+  gint64                attempts_left;  /* from an error body, -1 when absent */
+  gboolean              registration;   /* a registration step: messages say so */
+  gboolean              auth_request;   /* on /v1/device/requests/{id}: not_found means the request */
 
   /* Reading the answer (on_response(), read_more()). */
-  GInputStream   *stream;
-  GByteArray     *body;            /* received bytes, then room for the read under way */
-  gsize           received;
-  GError         *failure;         /* the call's error, returned once the stream is closed */
+  GInputStream         *stream;
+  GByteArray           *body;           /* received bytes, then room for the read under way */
+  gsize                 received;
+  GError               *failure;        /* the call's error, returned once the stream is closed */
 } ClaveClientCall;
 
 gboolean
@@ -103,12 +103,12 @@ _clave_client_read_uint (JsonObject *object,
                          GError    **error);
 
 ClaveClientCall *
-_clave_client_send_call (ClaveServiceClient *self,
-                         GTask              *task,
-                         SoupMessage        *message,
-                         const char         *what,
+_clave_client_send_call (ClaveServiceClient   *self,
+                         GTask                *task,
+                         SoupMessage          *message,
+                         const char           *what,
                          ClaveClientParseFunc  parse,
-                         GDestroyNotify      result_free);
+                         GDestroyNotify        result_free);
 
 char *
 _clave_client_bytes_to_b64url (GBytes *bytes);

@@ -795,12 +795,12 @@ on_response (GObject      *source,
 /* Takes @task. Returns the call, owned by the task, for extra settings
  * read when the answer arrives. */
 ClaveClientCall *
-_clave_client_send_call (ClaveServiceClient *self,
-                         GTask              *task,
-                         SoupMessage        *message,
-                         const char         *what,
+_clave_client_send_call (ClaveServiceClient   *self,
+                         GTask                *task,
+                         SoupMessage          *message,
+                         const char           *what,
                          ClaveClientParseFunc  parse,
-                         GDestroyNotify      result_free)
+                         GDestroyNotify        result_free)
 {
   ClaveClientCall *call = g_new0 (ClaveClientCall, 1);
 
