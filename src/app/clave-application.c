@@ -285,10 +285,7 @@ device_deactivated_cb (gpointer user_data)
 
   /* As when the service answers that it no longer knows the device. */
   if (window != NULL)
-    clave_window_device_lost (window,
-                              _("This computer is no longer your Cl@ve device: it was "
-                                "deactivated, or another device was activated after it. Log "
-                                "in to activate it again."));
+    clave_window_device_lost (window, NULL);
   else
     clave_application_forget_device (self);
 

@@ -994,39 +994,6 @@ clave_window_show_card_error (ClaveWindow *self,
   show_toast (self, toast);
 }
 
-gboolean
-clave_window_is_transient_error (const GError *error)
-{
-  if (error == NULL)
-    return FALSE;
-
-  if (error->domain != CLAVE_SERVICE_ERROR)
-    return error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR
-           || error->domain == G_TLS_ERROR;
-
-  switch ((ClaveServiceError) error->code)
-    {
-    case CLAVE_SERVICE_ERROR_NETWORK:
-    case CLAVE_SERVICE_ERROR_TLS:
-    case CLAVE_SERVICE_ERROR_PROTOCOL:
-    case CLAVE_SERVICE_ERROR_SERVER:
-      return TRUE;
-    case CLAVE_SERVICE_ERROR_INVALID_REQUEST:
-    case CLAVE_SERVICE_ERROR_IDENTIFICATION_FAILED:
-    case CLAVE_SERVICE_ERROR_TOO_MANY_ATTEMPTS:
-    case CLAVE_SERVICE_ERROR_ACTIVATION_EXPIRED:
-    case CLAVE_SERVICE_ERROR_ACTIVATION_LOCKED:
-    case CLAVE_SERVICE_ERROR_RESEND_TOO_SOON:
-    case CLAVE_SERVICE_ERROR_RESEND_LIMIT:
-    case CLAVE_SERVICE_ERROR_INVALID_CODE:
-    case CLAVE_SERVICE_ERROR_CODE_EXPIRED:
-    case CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED:
-    case CLAVE_SERVICE_ERROR_SIGNATURE_REJECTED:
-    default:
-      return FALSE;
-    }
-}
-
 void
 clave_window_show_error (ClaveWindow    *self,
                          const GError   *error,
@@ -1358,7 +1325,8 @@ clave_window_device_lost (ClaveWindow *self,
   if (app != NULL)
     clave_application_forget_device (app);
 
-  clave_window_restart_login (self, explanation);
+  clave_window_restart_login (self, explanation != NULL ? explanation
+                                    : clave_service_error_device_lost_message ());
 }
 
 /* Cl@ve Mobile */
@@ -1464,10 +1432,7 @@ claim_cb (GObject      *source,
     {
       if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED))
         {
-          clave_window_device_lost (self,
-                                    _("This computer is no longer your Cl@ve device: it was "
-                                      "deactivated, or another device was activated after it. Log "
-                                      "in to activate it again."));
+          clave_window_device_lost (self, NULL);
           return;
         }
       clave_window_show_error (self, error, NULL, NULL, NULL);

@@ -50,9 +50,6 @@ void                  clave_window_show_diagnostics           (ClaveWindow      
 
 void                  clave_window_add_toast                  (ClaveWindow           *self,
                                                                const char            *title);
-/* Errors of the connection or the service (not of what the person typed),
- * which a toast with Retry reports. */
-gboolean              clave_window_is_transient_error         (const GError          *error);
 /* A toast with the error's message and, with @retry, a Retry button
  * (action win.retry) that calls @retry once. Cancellation is ignored. */
 void                  clave_window_show_error                 (ClaveWindow           *self,
@@ -142,7 +139,8 @@ void                  clave_window_open_request_file          (ClaveWindow      
                                                                GFile                 *file);
 
 /* The service no longer knows this device (or its key is gone): forget
- * it here too and explain on the login page. */
+ * it here too and explain on the login page (@explanation NULL: the
+ * words of clave_service_error_device_lost_message()). */
 void                  clave_window_device_lost                (ClaveWindow           *self,
                                                                const char            *explanation);
 

@@ -221,3 +221,53 @@ clave_service_error_from_transport (const GError *error)
   return g_error_new_literal (CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_NETWORK,
                               _("Cannot reach the Cl@ve service. Check your connection and try again."));
 }
+
+gboolean
+clave_service_error_is_transient (const GError *error)
+{
+  if (error == NULL)
+    return FALSE;
+
+  if (error->domain != CLAVE_SERVICE_ERROR)
+    return error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR
+           || error->domain == G_TLS_ERROR;
+
+  switch ((ClaveServiceError) error->code)
+    {
+    case CLAVE_SERVICE_ERROR_NETWORK:
+    case CLAVE_SERVICE_ERROR_TLS:
+    case CLAVE_SERVICE_ERROR_PROTOCOL:
+    case CLAVE_SERVICE_ERROR_SERVER:
+      return TRUE;
+    case CLAVE_SERVICE_ERROR_INVALID_REQUEST:
+    case CLAVE_SERVICE_ERROR_IDENTIFICATION_FAILED:
+    case CLAVE_SERVICE_ERROR_TOO_MANY_ATTEMPTS:
+    case CLAVE_SERVICE_ERROR_ACTIVATION_EXPIRED:
+    case CLAVE_SERVICE_ERROR_ACTIVATION_LOCKED:
+    case CLAVE_SERVICE_ERROR_RESEND_TOO_SOON:
+    case CLAVE_SERVICE_ERROR_RESEND_LIMIT:
+    case CLAVE_SERVICE_ERROR_INVALID_CODE:
+    case CLAVE_SERVICE_ERROR_CODE_EXPIRED:
+    case CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED:
+    case CLAVE_SERVICE_ERROR_SIGNATURE_REJECTED:
+    default:
+      return FALSE;
+    }
+}
+
+ClaveServiceErrorAction
+clave_service_error_get_action (const GError *error)
+{
+  if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED))
+    return CLAVE_SERVICE_ERROR_ACTION_DEVICE_LOST;
+  if (clave_service_error_is_transient (error))
+    return CLAVE_SERVICE_ERROR_ACTION_RETRY;
+  return CLAVE_SERVICE_ERROR_ACTION_NONE;
+}
+
+const char *
+clave_service_error_device_lost_message (void)
+{
+  return _("This computer is no longer your Cl@ve device: it was deactivated, or another "
+           "device was activated after it. Log in to activate it again.");
+}

@@ -65,6 +65,26 @@ GError *clave_service_error_from_response (guint       status,
  * unchanged (as a copy) so that callers can keep ignoring cancellation. */
 GError *clave_service_error_from_transport (const GError *error);
 
+/* What a page does with an error of a call, decided here once:
+ * @CLAVE_SERVICE_ERROR_ACTION_NONE: show its message where the person acts
+ *   (a wrong code, an expired activation: nothing to retry)
+ * @CLAVE_SERVICE_ERROR_ACTION_RETRY: the connection or the service failed,
+ *   not what the person typed: offer Retry (clave_service_error_is_transient())
+ * @CLAVE_SERVICE_ERROR_ACTION_DEVICE_LOST: the service no longer knows this
+ *   device: forget it and explain (clave_service_error_device_lost_message()) */
+typedef enum {
+  CLAVE_SERVICE_ERROR_ACTION_NONE,
+  CLAVE_SERVICE_ERROR_ACTION_RETRY,
+  CLAVE_SERVICE_ERROR_ACTION_DEVICE_LOST,
+} ClaveServiceErrorAction;
+
+ClaveServiceErrorAction clave_service_error_get_action       (const GError *error);
+/* Errors of the connection or the service (not of what the person typed),
+ * which a toast with Retry reports. */
+gboolean     clave_service_error_is_transient                (const GError *error);
+/* The words for a device the service no longer knows. */
+const char  *clave_service_error_device_lost_message         (void);
+
 /**
  * ClaveDeviceKeyError:
  * @CLAVE_DEVICE_KEY_ERROR_NOT_FOUND: no key file: the device is not activated

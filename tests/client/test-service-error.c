@@ -181,6 +181,49 @@ test_quarks (void)
   g_assert_cmpuint (CLAVE_SERVICE_ERROR, !=, CLAVE_DEVICE_KEY_ERROR);
 }
 
+/* The one place that decides what a page does with an error (issue 10):
+ * network, TLS and server failures are retried, a device the service
+ * forgot is lost, what the person typed wrong is shown. */
+static void
+test_actions (void)
+{
+  static const struct {
+    int                     code;
+    ClaveServiceErrorAction action;
+  } cases[] = {
+    { CLAVE_SERVICE_ERROR_NETWORK, CLAVE_SERVICE_ERROR_ACTION_RETRY },
+    { CLAVE_SERVICE_ERROR_TLS, CLAVE_SERVICE_ERROR_ACTION_RETRY },
+    { CLAVE_SERVICE_ERROR_PROTOCOL, CLAVE_SERVICE_ERROR_ACTION_RETRY },
+    { CLAVE_SERVICE_ERROR_SERVER, CLAVE_SERVICE_ERROR_ACTION_RETRY },
+    { CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED, CLAVE_SERVICE_ERROR_ACTION_DEVICE_LOST },
+    { CLAVE_SERVICE_ERROR_INVALID_CODE, CLAVE_SERVICE_ERROR_ACTION_NONE },
+    { CLAVE_SERVICE_ERROR_CODE_EXPIRED, CLAVE_SERVICE_ERROR_ACTION_NONE },
+    { CLAVE_SERVICE_ERROR_ACTIVATION_EXPIRED, CLAVE_SERVICE_ERROR_ACTION_NONE },
+    { CLAVE_SERVICE_ERROR_TOO_MANY_ATTEMPTS, CLAVE_SERVICE_ERROR_ACTION_NONE },
+    { CLAVE_SERVICE_ERROR_SIGNATURE_REJECTED, CLAVE_SERVICE_ERROR_ACTION_NONE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = g_error_new_literal (CLAVE_SERVICE_ERROR, cases[i].code, "x");
+
+      g_assert_cmpint (clave_service_error_get_action (error), ==, cases[i].action);
+      g_assert_cmpint (clave_service_error_is_transient (error), ==,
+                       cases[i].action == CLAVE_SERVICE_ERROR_ACTION_RETRY);
+    }
+
+  {
+    g_autoptr(GError) io = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, "x");
+    g_autoptr(GError) key = g_error_new_literal (CLAVE_DEVICE_KEY_ERROR,
+                                                 CLAVE_DEVICE_KEY_ERROR_WRONG_PIN, "x");
+
+    g_assert_cmpint (clave_service_error_get_action (io), ==, CLAVE_SERVICE_ERROR_ACTION_RETRY);
+    g_assert_cmpint (clave_service_error_get_action (key), ==, CLAVE_SERVICE_ERROR_ACTION_NONE);
+    g_assert_cmpint (clave_service_error_get_action (NULL), ==, CLAVE_SERVICE_ERROR_ACTION_NONE);
+  }
+  g_assert_nonnull (strstr (clave_service_error_device_lost_message (), "Cl@ve device"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -191,6 +234,7 @@ main (int   argc,
   g_test_add_func ("/service-error/fallbacks", test_fallbacks);
   g_test_add_func ("/service-error/transport", test_transport);
   g_test_add_func ("/service-error/quarks", test_quarks);
+  g_test_add_func ("/service-error/actions", test_actions);
 
   return g_test_run ();
 }

@@ -79,7 +79,7 @@ send_sms_cb (GObject      *source,
       return;
     }
 
-  if (clave_window_is_transient_error (error))
+  if (clave_service_error_is_transient (error))
     clave_window_show_error (window, error, retry_send, g_object_ref (self), g_object_unref);
   else if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_ACTIVATION_EXPIRED)
            || g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_ACTIVATION_LOCKED))

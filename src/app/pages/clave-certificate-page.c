@@ -585,7 +585,7 @@ report_proof_error (ProofData    *data,
       return;
     }
 
-  if (clave_window_is_transient_error (error)
+  if (clave_service_error_is_transient (error)
       || g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_CHALLENGE_EXPIRED)
       || g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_TOO_MANY_ATTEMPTS))
     {

@@ -257,7 +257,7 @@ register_cb (GObject      *source,
       return;
     }
 
-  if (clave_window_is_transient_error (error))
+  if (clave_service_error_is_transient (error))
     {
       /* Perhaps never seen by the service: the same proof may do. */
       clave_window_show_error (window, error, retry_submit, g_object_ref (self), g_object_unref);

@@ -262,7 +262,7 @@ identify_cb (GObject      *source,
       set_busy (self, FALSE);
       window = clave_page_get_window (CLAVE_PAGE (self));
 
-      if (clave_window_is_transient_error (error))
+      if (clave_service_error_is_transient (error))
         {
           if (window != NULL)
             clave_window_show_error (window, error, retry_identify, g_object_ref (self),

@@ -126,10 +126,7 @@ show_error (ClaveMyDataPage *self,
   if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED))
     {
       if (window != NULL)
-        clave_window_device_lost (window,
-                                  _("This computer is no longer your Cl@ve device: it was "
-                                    "deactivated, or another device was activated after it. Log "
-                                    "in to activate it again."));
+        clave_window_device_lost (window, NULL);
       return;
     }
 
@@ -137,7 +134,7 @@ show_error (ClaveMyDataPage *self,
   adw_status_page_set_description (self->my_data_error_status, error->message);
   gtk_stack_set_visible_child_name (self->my_data_stack, "error");
 
-  if (window != NULL && clave_window_is_transient_error (error))
+  if (window != NULL && clave_service_error_is_transient (error))
     clave_window_show_error (window, error, retry_load, g_object_ref (self), g_object_unref);
 }
 

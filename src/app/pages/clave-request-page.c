@@ -196,15 +196,12 @@ handle_error (ClaveRequestPage *self,
   if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED))
     {
       if (window != NULL)
-        clave_window_device_lost (window,
-                                  _("This computer is no longer your Cl@ve device: it was "
-                                    "deactivated, or another device was activated after it. Log "
-                                    "in to activate it again."));
+        clave_window_device_lost (window, NULL);
       return;
     }
 
   show_message (self, error->message);
-  if (window != NULL && clave_window_is_transient_error (error))
+  if (window != NULL && clave_service_error_is_transient (error))
     clave_window_show_error (window, error, NULL, NULL, NULL);
 }
 

@@ -155,7 +155,7 @@ report_error (ClaveSetPinPage *self,
                                   "start over."));
   else if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_ACTIVATION_LOCKED))
     clave_window_restart_login (window, error->message);
-  else if (clave_window_is_transient_error (error))
+  else if (clave_service_error_is_transient (error))
     clave_window_show_error (window, error, retry_activate, g_object_ref (self), g_object_unref);
   else
     set_error (self, error->message);

@@ -126,7 +126,7 @@ update (ClaveSmsCodePage *self)
       expiry = g_strdup_printf (_("The code expires in %s"), left);
     }
   else
-    expiry = g_strdup (_("The code has expired. Ask for a new one."));
+    expiry = g_strdup (_("The code has expired. Ask for a new code."));
   gtk_label_set_text (self->sms_expiry_label, expiry);
 
   if ((status == NULL || status->sends_left == 0) && is_registration (self))
@@ -309,9 +309,7 @@ report_verify_error (ClaveSmsCodePage *self,
       clear_code (self);
       gtk_widget_grab_focus (self->sms_code_entry);
     }
-  else if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_CODE_EXPIRED))
-    set_error (self, _("The code has expired. Ask for a new one."));
-  else if (clave_window_is_transient_error (error))
+  else if (clave_service_error_is_transient (error))
     clave_window_show_error (window, error, retry_verify, g_object_ref (self), g_object_unref);
   else
     set_error (self, error->message);
@@ -432,7 +430,7 @@ resend_done (ClaveSmsCodePage     *self,
   if (restart_if_activation_gone (self, error))
     return;
 
-  if (clave_window_is_transient_error (error))
+  if (clave_service_error_is_transient (error))
     clave_window_show_error (window, error, retry_resend, g_object_ref (self), g_object_unref);
   else
     set_error (self, error->message);
