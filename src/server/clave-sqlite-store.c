@@ -518,8 +518,10 @@ read_user_version (ClaveSqliteStore  *self,
   return version;
 }
 
+/* Brings the schema to @target (the newest: G_N_ELEMENTS (migrations)). */
 static gboolean
 migrate (ClaveSqliteStore  *self,
+         guint              target,
          GError           **error)
 {
   int current = read_user_version (self, error);
@@ -532,7 +534,7 @@ migrate (ClaveSqliteStore  *self,
       return TRUE;
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (migrations); i++)
+  for (guint i = 0; i < target; i++)
     {
       g_autofree char *bump = NULL;
       int version;
@@ -572,6 +574,7 @@ migrate (ClaveSqliteStore  *self,
 
 static gboolean
 open_database (ClaveSqliteStore  *self,
+               guint              target,
                GError           **error)
 {
   int rc = sqlite3_open_v2 (self->path, &self->db,
@@ -599,7 +602,7 @@ open_database (ClaveSqliteStore  *self,
       !exec (self, "PRAGMA secure_delete = ON", error))
     return FALSE;
 
-  return migrate (self, error);
+  return migrate (self, target, error);
 }
 
 ClaveStore *
@@ -612,10 +615,34 @@ clave_sqlite_store_new (const char  *path,
 
   self = g_object_new (CLAVE_TYPE_SQLITE_STORE, NULL);
   self->path = g_strdup (path);
-  if (!open_database (self, error))
+  if (!open_database (self, G_N_ELEMENTS (migrations), error))
     return NULL;
 
   return CLAVE_STORE (g_steal_pointer (&self));
+}
+
+ClaveStore *
+_clave_sqlite_store_new_at_version (const char  *path,
+                                    guint        version,
+                                    GError     **error)
+{
+  g_autoptr(ClaveSqliteStore) self = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (version >= 1 && version <= G_N_ELEMENTS (migrations), NULL);
+
+  self = g_object_new (CLAVE_TYPE_SQLITE_STORE, NULL);
+  self->path = g_strdup (path);
+  if (!open_database (self, version, error))
+    return NULL;
+
+  return CLAVE_STORE (g_steal_pointer (&self));
+}
+
+guint
+_clave_sqlite_store_get_latest_version (void)
+{
+  return G_N_ELEMENTS (migrations);
 }
 
 int

@@ -18,4 +18,12 @@ int         clave_sqlite_store_get_schema_version (ClaveSqliteStore  *self);
  * (sqlite3_next_stmt(), sqlite3_stmt_status()). Never write with it. */
 struct sqlite3 *clave_sqlite_store_get_db         (ClaveSqliteStore  *self);
 
+/* For the migration test (tests/server/test-store.c): a database created
+ * at an older schema @version (1 to the latest), as an older clave-server
+ * left it, and the latest version this program knows. */
+ClaveStore *_clave_sqlite_store_new_at_version    (const char        *path,
+                                                   guint              version,
+                                                   GError           **error);
+guint       _clave_sqlite_store_get_latest_version (void);
+
 G_END_DECLS

@@ -527,6 +527,139 @@ test_answer_crash (Fixture       *fixture,
   g_assert_true (nonce_used (fixture, "n_crash"));
 }
 
+/* Migrations (issue 10): a database of each older schema version, with
+ * the rows an older clave-server wrote, opens with this one: migrated to
+ * the latest version, its data still read through the store. */
+
+static void
+exec_sql (sqlite3    *db,
+          const char *sql)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+}
+
+static char *
+query_text (sqlite3    *db,
+            const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *text = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return text;
+}
+
+/* The rows of a citizen with a device, as a clave-server of schema
+ * @version wrote them. */
+static void
+write_old_rows (sqlite3 *db,
+                guint    version)
+{
+  exec_sql (db, "INSERT INTO identities (document, type, given_name, surnames, validity_date)"
+                " VALUES ('12345678Z', 'dni', 'Lucía', 'García Pérez', '2031-05-04')");
+  exec_sql (db, "INSERT INTO citizens (document, phone, email, level, channel, created_at)"
+                " VALUES ('12345678Z', '+34600111789', 'lucia@example.org', 'advanced',"
+                " 'in_person', 1000)");
+  exec_sql (db, "INSERT INTO devices (id, citizen, public_key, name, created_at)"
+                " VALUES ('dev_old', '12345678Z', X'3059', 'old laptop', 1000)");
+  exec_sql (db, "INSERT INTO nonces (device, nonce, created_at) VALUES ('dev_old', 'n1', 1000)");
+  exec_sql (db, "INSERT INTO sms_outbox (phone, body, created_at)"
+                " VALUES ('+34600111789', 'Su código Cl@ve es 123456. No lo comparta.', 1000)");
+  exec_sql (db, version < 5 ? "INSERT INTO identify_failures (document, address, created_at)"
+                              " VALUES ('12345678Z', '192.0.2.7', 1000)"
+                            : "INSERT INTO identify_failures (document, source, created_at)"
+                              " VALUES ('12345678Z', '192.0.2.7', 1000)");
+  if (version >= 4)
+    {
+      exec_sql (db, "INSERT INTO relying_parties (id, name, origin, key_hash, created_at)"
+                    " VALUES ('rp_old', 'Agencia Tributaria',"
+                    " 'https://sede.agenciatributaria.gob.es', 'hash_old', 1000)");
+      exec_sql (db, "INSERT INTO auth_requests (id, rp, type, status, citizen,"
+                    " verification_code, created_at, expires_at, seq)"
+                    " VALUES ('req_old', 'rp_old', 'push', 'pending', '12345678Z', '123',"
+                    " 1000, 1300, 1)");
+    }
+}
+
+static void
+test_migrations (void)
+{
+  guint latest = _clave_sqlite_store_get_latest_version ();
+
+  g_assert_cmpuint (latest, >=, 6);
+  for (guint version = 1; version < latest; version++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *dir = g_dir_make_tmp ("clave-test-migrate-XXXXXX", &error);
+      g_autofree char *path = g_build_filename (dir, "clave.db", NULL);
+      g_autoptr(ClaveStore) old = NULL;
+      g_autoptr(ClaveStore) store = NULL;
+      g_autoptr(ClaveDeviceRecord) device = NULL;
+      g_autoptr(ClaveIdentity) identity = NULL;
+      g_autofree char *body = NULL;
+      g_autofree char *source = NULL;
+      g_autofree char *index = NULL;
+      sqlite3 *db;
+
+      g_test_message ("from schema version %u", version);
+      g_assert_no_error (error);
+      old = _clave_sqlite_store_new_at_version (path, version, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (clave_sqlite_store_get_schema_version (CLAVE_SQLITE_STORE (old)), ==,
+                       (int) version);
+      write_old_rows (clave_sqlite_store_get_db (CLAVE_SQLITE_STORE (old)), version);
+      g_clear_object (&old);
+
+      store = clave_sqlite_store_new (path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (clave_sqlite_store_get_schema_version (CLAVE_SQLITE_STORE (store)), ==,
+                       (int) latest);
+      db = clave_sqlite_store_get_db (CLAVE_SQLITE_STORE (store));
+
+      identity = clave_store_get_identity (store, "12345678Z", &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (identity);
+      g_assert_cmpstr (identity->surnames, ==, "García Pérez");
+      device = clave_store_get_device (store, "dev_old", &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (device);
+      g_assert_cmpstr (device->document, ==, "12345678Z");
+      g_assert_cmpuint (g_bytes_get_size (device->public_key), ==, 2);
+      g_assert_cmpint (device->deactivated_at, ==, 0);
+
+      /* 2 redacts the codes of the messages it finds. */
+      body = query_text (db, "SELECT body FROM sms_outbox");
+      g_assert_cmpstr (body, ==, version < 2 ? "Su código Cl@ve es ••••••. No lo comparta."
+                                             : "Su código Cl@ve es 123456. No lo comparta.");
+      /* 5 renames a failure's address to its source. */
+      source = query_text (db, "SELECT source FROM identify_failures");
+      g_assert_cmpstr (source, ==, "192.0.2.7");
+      /* 6's indexes are there whatever the version migrated from. */
+      index = query_text (db, "SELECT name FROM sqlite_master"
+                              " WHERE name = 'auth_requests_citizen_pending'");
+      g_assert_cmpstr (index, ==, "auth_requests_citizen_pending");
+      if (version >= 4)
+        {
+          g_autoptr(ClaveAuthRequestRecord) request = NULL;
+
+          request = clave_store_get_auth_request (store, "req_old", &error);
+          g_assert_no_error (error);
+          g_assert_nonnull (request);
+          g_assert_cmpstr (request->status, ==, "pending");
+          g_assert_cmpstr (request->citizen, ==, "12345678Z");
+        }
+
+      g_clear_object (&store);
+      clave_test_remove_tree (dir);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -542,6 +675,7 @@ main (int   argc,
   ADD ("/store/answer-device-gone", test_answer_device_gone);
   ADD ("/store/answer-crash", test_answer_crash);
 #undef ADD
+  g_test_add_func ("/store/migrations", test_migrations);
 
   return g_test_run ();
 }
