@@ -55,17 +55,9 @@ struct _ClaveWindow
   gpointer              retry_data;
   GDestroyNotify        retry_data_destroy;
 
-  /* Activation in progress */
-  char                 *document;
-  ClaveDocumentType     document_type;
-  ClaveActivation      *activation;
-  ClaveSmsStatus       *sms_status;
-  gint64                sms_sent_at;
-
-  /* Registration in progress */
-  ClaveCertificateProof *registration_proof;
-  ClaveCertificate     *registration_certificate;
-  ClaveRegistration    *registration;
+  /* The activation or registration in progress, shared by the pages of
+   * the flow (no widgets: tests/client/test-flow.c). */
+  ClaveFlow            *flow;
 };
 
 G_DEFINE_FINAL_TYPE (ClaveWindow, clave_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -738,8 +730,7 @@ clave_window_finalize (GObject *object)
 {
   ClaveWindow *self = CLAVE_WINDOW (object);
 
-  clave_window_end_activation (self);
-  clave_window_end_registration (self);
+  g_clear_object (&self->flow);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->history, g_ptr_array_unref);
   g_queue_clear_full (&self->queued_requests, (GDestroyNotify) clave_auth_request_info_free);
@@ -796,6 +787,7 @@ clave_window_init (ClaveWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->history = g_ptr_array_new_with_free_func (g_free);
+  self->flow = clave_flow_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -895,14 +887,22 @@ clave_window_go_home (ClaveWindow *self)
   clave_window_show_page_after (self, "home", NULL);
 }
 
+ClaveFlow *
+clave_window_get_flow (ClaveWindow *self)
+{
+  g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
+
+  return self->flow;
+}
+
 void
 clave_window_restart_login (ClaveWindow *self,
                             const char  *notice)
 {
   g_return_if_fail (CLAVE_IS_WINDOW (self));
 
-  clave_window_end_activation (self);
-  clave_window_end_registration (self);
+  clave_flow_end_activation (self->flow);
+  clave_flow_end_registration (self->flow);
   clave_window_show_page_after (self, "login", "home");
   clave_login_page_set_notice (CLAVE_LOGIN_PAGE (ensure_page (self, "login")), notice);
 }
@@ -1041,178 +1041,6 @@ clave_window_show_error (ClaveWindow    *self,
   self->retry = retry;
   self->retry_data = retry_data;
   self->retry_data_destroy = retry_data_destroy;
-}
-
-/* Activation in progress */
-
-void
-clave_window_begin_activation (ClaveWindow           *self,
-                               const char            *document,
-                               ClaveDocumentType      document_type,
-                               const ClaveActivation *activation)
-{
-  g_return_if_fail (CLAVE_IS_WINDOW (self));
-  g_return_if_fail (document != NULL);
-  g_return_if_fail (activation != NULL);
-
-  clave_window_end_activation (self);
-  clave_window_end_registration (self);
-  self->document = g_strdup (document);
-  self->document_type = document_type;
-  self->activation = clave_activation_copy (activation);
-}
-
-void
-clave_window_end_activation (ClaveWindow *self)
-{
-  g_return_if_fail (CLAVE_IS_WINDOW (self));
-
-  g_clear_pointer (&self->document, g_free);
-  self->document_type = CLAVE_DOCUMENT_TYPE_UNKNOWN;
-  g_clear_pointer (&self->activation, clave_activation_free);
-  g_clear_pointer (&self->sms_status, clave_sms_status_free);
-  self->sms_sent_at = 0;
-}
-
-const ClaveActivation *
-clave_window_get_activation (ClaveWindow *self)
-{
-  g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
-
-  return self->activation;
-}
-
-const char *
-clave_window_get_activation_document (ClaveWindow *self)
-{
-  g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
-
-  return self->document;
-}
-
-ClaveDocumentType
-clave_window_get_activation_document_type (ClaveWindow *self)
-{
-  g_return_val_if_fail (CLAVE_IS_WINDOW (self), CLAVE_DOCUMENT_TYPE_UNKNOWN);
-
-  return self->document_type;
-}
-
-void
-clave_window_set_sms_status (ClaveWindow          *self,
-                             const ClaveSmsStatus *status)
-{
-  ClaveSmsStatus *copy;
-
-  g_return_if_fail (CLAVE_IS_WINDOW (self));
-  g_return_if_fail (status != NULL);
-
-  copy = g_new0 (ClaveSmsStatus, 1);
-  copy->code_expires_in = status->code_expires_in;
-  copy->resend_after = status->resend_after;
-  copy->sends_left = status->sends_left;
-  copy->phone_hint = g_strdup (status->phone_hint);
-
-  g_clear_pointer (&self->sms_status, clave_sms_status_free);
-  self->sms_status = copy;
-  self->sms_sent_at = g_get_monotonic_time ();
-}
-
-const ClaveSmsStatus *
-clave_window_get_sms_status (ClaveWindow *self,
-                             gint64      *sent_at)
-{
-  g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
-
-  if (sent_at != NULL)
-    *sent_at = self->sms_sent_at;
-
-  return self->sms_status;
-}
-
-/* Registration in progress */
-
-void
-clave_window_set_registration_proof (ClaveWindow           *self,
-                                     ClaveCertificateProof *proof,
-                                     ClaveCertificate      *certificate)
-{
-  g_return_if_fail (CLAVE_IS_WINDOW (self));
-  g_return_if_fail (proof != NULL);
-  g_return_if_fail (CLAVE_IS_CERTIFICATE (certificate));
-
-  clave_window_end_activation (self);
-  clave_window_end_registration (self);
-  self->registration_proof = proof;
-  self->registration_certificate = g_object_ref (certificate);
-}
-
-const ClaveCertificateProof *
-clave_window_get_registration_proof (ClaveWindow *self)
-{
-  g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
-
-  return self->registration_proof;
-}
-
-void
-clave_window_clear_registration_proof (ClaveWindow *self)
-{
-  g_return_if_fail (CLAVE_IS_WINDOW (self));
-
-  g_clear_pointer (&self->registration_proof, clave_certificate_proof_free);
-}
-
-ClaveCertificate *
-clave_window_get_registration_certificate (ClaveWindow *self)
-{
-  g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
-
-  return self->registration_certificate;
-}
-
-void
-clave_window_begin_registration (ClaveWindow             *self,
-                                 const ClaveRegistration *registration)
-{
-  ClaveSmsStatus status = { 0, };
-
-  g_return_if_fail (CLAVE_IS_WINDOW (self));
-  g_return_if_fail (registration != NULL);
-
-  /* The proof's challenge is used up. */
-  g_clear_pointer (&self->registration_proof, clave_certificate_proof_free);
-  g_clear_pointer (&self->registration, clave_registration_free);
-  self->registration = clave_registration_copy (registration);
-
-  status.code_expires_in = registration->code_expires_in;
-  status.resend_after = registration->resend_after;
-  status.sends_left = registration->sends_left;
-  status.phone_hint = registration->phone_hint;
-  clave_window_set_sms_status (self, &status);
-}
-
-const ClaveRegistration *
-clave_window_get_registration (ClaveWindow *self)
-{
-  g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
-
-  return self->registration;
-}
-
-void
-clave_window_end_registration (ClaveWindow *self)
-{
-  g_return_if_fail (CLAVE_IS_WINDOW (self));
-
-  g_clear_pointer (&self->registration_proof, clave_certificate_proof_free);
-  g_clear_object (&self->registration_certificate);
-  if (self->registration != NULL)
-    {
-      g_clear_pointer (&self->registration, clave_registration_free);
-      g_clear_pointer (&self->sms_status, clave_sms_status_free);
-      self->sms_sent_at = 0;
-    }
 }
 
 /* Device key */

@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "clave-application.h"
+#include "clave-flow.h"
 #include "clave-document.h"
 #include "clave-service-client.h"
 #include "clave-token-manager.h"
@@ -63,39 +64,9 @@ void                  clave_window_show_error                 (ClaveWindow      
 void                  clave_window_show_card_error            (ClaveWindow           *self,
                                                                const char            *message);
 
-/* The activation in progress, shared by the pages of the flow. Beginning
- * one ends any registration in progress. */
-void                  clave_window_begin_activation           (ClaveWindow           *self,
-                                                               const char            *document,
-                                                               ClaveDocumentType      document_type,
-                                                               const ClaveActivation *activation);
-void                  clave_window_end_activation             (ClaveWindow           *self);
-const ClaveActivation *clave_window_get_activation            (ClaveWindow           *self);
-const char           *clave_window_get_activation_document    (ClaveWindow           *self);
-ClaveDocumentType     clave_window_get_activation_document_type (ClaveWindow         *self);
-/* Remembers the answer to the last SMS send and when it came (monotonic
- * microseconds), so that the code page can count down. */
-void                  clave_window_set_sms_status             (ClaveWindow           *self,
-                                                               const ClaveSmsStatus  *status);
-const ClaveSmsStatus *clave_window_get_sms_status             (ClaveWindow           *self,
-                                                               gint64                *sent_at);
-
-/* A registration with a certificate in progress: first the proof signed
- * on the certificate page (taken, with the certificate it came from),
- * then the registration the service answered with. Showing the
- * registration flow's SMS code page depends on it. */
-void                  clave_window_set_registration_proof     (ClaveWindow           *self,
-                                                               ClaveCertificateProof *proof,
-                                                               ClaveCertificate      *certificate);
-const ClaveCertificateProof *clave_window_get_registration_proof (ClaveWindow        *self);
-/* The service has seen the proof (its challenge is used up). */
-void                  clave_window_clear_registration_proof   (ClaveWindow           *self);
-ClaveCertificate     *clave_window_get_registration_certificate (ClaveWindow         *self);
-/* Also remembers the SMS status the registration carries. */
-void                  clave_window_begin_registration         (ClaveWindow           *self,
-                                                               const ClaveRegistration *registration);
-const ClaveRegistration *clave_window_get_registration        (ClaveWindow           *self);
-void                  clave_window_end_registration           (ClaveWindow           *self);
+/* The activation or registration in progress (clave-flow.h): the pages
+ * of the flow share it; the window only navigates. */
+ClaveFlow            *clave_window_get_flow                   (ClaveWindow           *self);
 
 /* The device key, unlocked: asks for the PIN when it is locked. Fails
  * with G_IO_ERROR_CANCELLED when the person cancels the PIN dialog (and

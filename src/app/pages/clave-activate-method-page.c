@@ -62,6 +62,7 @@ send_sms_cb (GObject      *source,
   g_autoptr(ClaveSmsStatus) status = NULL;
   g_autoptr(GError) error = NULL;
   ClaveWindow *window;
+  ClaveFlow *flow;
 
   status = clave_service_client_send_sms_finish (CLAVE_SERVICE_CLIENT (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -71,10 +72,11 @@ send_sms_cb (GObject      *source,
   window = clave_page_get_window (CLAVE_PAGE (self));
   if (window == NULL)
     return;
+  flow = clave_window_get_flow (window);
 
   if (status != NULL)
     {
-      clave_window_set_sms_status (window, status);
+      clave_flow_set_sms_status (flow, status);
       clave_window_show_page (window, "sms-code");
       return;
     }
@@ -93,6 +95,7 @@ send_sms (ClaveActivateMethodPage *self)
 {
   ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+  ClaveFlow *flow = window != NULL ? clave_window_get_flow (window) : NULL;
   const ClaveActivation *activation;
   ClaveServiceClient *client;
   g_autoptr(GError) error = NULL;
@@ -100,13 +103,13 @@ send_sms (ClaveActivateMethodPage *self)
   if (app == NULL || self->busy)
     return;
 
-  activation = clave_window_get_activation (window);
+  activation = clave_flow_get_activation (flow);
   if (activation == NULL)
     return;
 
   /* Going back and forth must not send a new code each time: the code
    * page counts down the one already sent. */
-  if (clave_window_get_sms_status (window, NULL) != NULL)
+  if (clave_flow_get_sms_status (flow, NULL) != NULL)
     {
       clave_window_show_page (window, "sms-code");
       return;
@@ -136,8 +139,9 @@ static void
 on_certificate_row_activated (ClaveActivateMethodPage *self)
 {
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+  ClaveFlow *flow = window != NULL ? clave_window_get_flow (window) : NULL;
 
-  if (window == NULL || self->busy || clave_window_get_activation (window) == NULL)
+  if (window == NULL || self->busy || clave_flow_get_activation (flow) == NULL)
     return;
 
   set_error (self, NULL);
@@ -149,7 +153,8 @@ clave_activate_method_page_shown (ClavePage *page)
 {
   ClaveActivateMethodPage *self = CLAVE_ACTIVATE_METHOD_PAGE (page);
   ClaveWindow *window = clave_page_get_window (page);
-  const ClaveActivation *activation = window != NULL ? clave_window_get_activation (window) : NULL;
+  ClaveFlow *flow = window != NULL ? clave_window_get_flow (window) : NULL;
+  const ClaveActivation *activation = window != NULL ? clave_flow_get_activation (flow) : NULL;
   gboolean sms = FALSE;
   gboolean certificate = FALSE;
 

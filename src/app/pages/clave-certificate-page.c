@@ -644,6 +644,7 @@ prove_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   ClavePinFlags flags = CLAVE_PIN_FLAGS_NONE;
   ClaveWindow *window;
+  ClaveFlow *flow;
 
   proof = clave_service_client_prove_certificate_finish (CLAVE_SERVICE_CLIENT (source), result,
                                                          &flags, &error);
@@ -659,9 +660,10 @@ prove_cb (GObject      *source,
   window = clave_page_get_window (CLAVE_PAGE (self));
   if (window == NULL)
     return;
+  flow = clave_window_get_flow (window);
 
   /* The contact page sends it, with the phone and the e-mail address. */
-  clave_window_set_registration_proof (window, g_steal_pointer (&proof), data->certificate);
+  clave_flow_set_registration_proof (flow, g_steal_pointer (&proof), data->certificate);
   close_dialog (self);
   clave_window_show_page (window, "contact");
 }
@@ -672,6 +674,7 @@ start_proof (ClaveCertificatePage *self,
 {
   ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+  ClaveFlow *flow = window != NULL ? clave_window_get_flow (window) : NULL;
   ClaveTokenManager *manager = get_token_manager (self);
   const ClaveActivation *activation = NULL;
   ClaveServiceClient *client;
@@ -683,7 +686,7 @@ start_proof (ClaveCertificatePage *self,
 
   if (self->purpose == CLAVE_CERTIFICATE_PURPOSE_ACTIVATION)
     {
-      activation = clave_window_get_activation (window);
+      activation = clave_flow_get_activation (flow);
       if (activation == NULL)
         {
           close_dialog (self);

@@ -239,6 +239,7 @@ register_cb (GObject      *source,
   g_autoptr(ClaveRegistration) registration = NULL;
   g_autoptr(GError) error = NULL;
   ClaveWindow *window;
+  ClaveFlow *flow;
 
   registration = clave_service_client_register_finish (CLAVE_SERVICE_CLIENT (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -248,10 +249,11 @@ register_cb (GObject      *source,
   window = clave_page_get_window (CLAVE_PAGE (self));
   if (window == NULL)
     return;
+  flow = clave_window_get_flow (window);
 
   if (registration != NULL)
     {
-      clave_window_begin_registration (window, registration);
+      clave_flow_begin_registration (flow, registration);
       /* The proof is spent: Back cannot lead to this form again. */
       clave_window_show_page_after (window, "sms-code", "home");
       return;
@@ -265,7 +267,7 @@ register_cb (GObject      *source,
     }
 
   /* Any other answer means the service has used the challenge up. */
-  clave_window_clear_registration_proof (window);
+  clave_flow_clear_registration_proof (flow);
 
   if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_CHALLENGE_EXPIRED))
     /* Too long on this form: a new signature, and the form goes again. */
@@ -296,6 +298,7 @@ submit (ClaveContactPage *self)
 {
   ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+  ClaveFlow *flow = window != NULL ? clave_window_get_flow (window) : NULL;
   const ClaveCertificateProof *proof;
   ClaveServiceClient *client;
   g_autoptr(GError) error = NULL;
@@ -307,7 +310,7 @@ submit (ClaveContactPage *self)
   set_error (self, NULL);
   show_registered (self, FALSE);
 
-  proof = clave_window_get_registration_proof (window);
+  proof = clave_flow_get_registration_proof (flow);
   if (proof == NULL)
     {
       /* Sign a new challenge with the same certificate first; the form
@@ -405,8 +408,9 @@ clave_contact_page_shown (ClavePage *page)
 {
   ClaveContactPage *self = CLAVE_CONTACT_PAGE (page);
   ClaveWindow *window = clave_page_get_window (page);
+  ClaveFlow *flow = window != NULL ? clave_window_get_flow (window) : NULL;
   ClaveCertificate *certificate = window != NULL
-                                  ? clave_window_get_registration_certificate (window) : NULL;
+                                  ? clave_flow_get_registration_certificate (flow) : NULL;
   const char *id = certificate != NULL ? clave_certificate_get_id (certificate) : NULL;
 
   set_busy (self, FALSE);
@@ -442,7 +446,7 @@ clave_contact_page_shown (ClavePage *page)
 
   validate (self);
 
-  if (self->resubmit && window != NULL && clave_window_get_registration_proof (window) != NULL)
+  if (self->resubmit && window != NULL && clave_flow_get_registration_proof (flow) != NULL)
     {
       self->resubmit = FALSE;
       submit (self);

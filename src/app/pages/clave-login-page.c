@@ -252,6 +252,7 @@ identify_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   gboolean registered = FALSE;
   ClaveWindow *window;
+  ClaveFlow *flow;
 
   if (!clave_service_client_identify_finish (CLAVE_SERVICE_CLIENT (source), result,
                                              &registered, &activation, &error))
@@ -282,15 +283,16 @@ identify_cb (GObject      *source,
   window = clave_page_get_window (CLAVE_PAGE (self));
   if (window == NULL)
     return;
+  flow = clave_window_get_flow (window);
 
   if (registered && activation != NULL)
     {
-      clave_window_begin_activation (window, self->document, self->document_type, activation);
+      clave_flow_begin_activation (flow, self->document, self->document_type, activation);
       clave_window_show_page (window, "activate-method");
     }
   else
     {
-      clave_window_end_activation (window);
+      clave_flow_end_activation (flow);
       clave_window_show_registration (window, TRUE);
     }
 }

@@ -173,6 +173,7 @@ register_cb (GObject      *source,
   g_autofree char *device_id = NULL;
   ClaveApplication *app;
   ClaveWindow *window;
+  ClaveFlow *flow;
   ClaveDocumentType type;
 
   device_id = clave_service_client_register_device_finish (CLAVE_SERVICE_CLIENT (source),
@@ -191,11 +192,12 @@ register_cb (GObject      *source,
   app = clave_page_get_application (CLAVE_PAGE (self));
   if (window == NULL || app == NULL || key == NULL)
     return;
+  flow = clave_window_get_flow (window);
 
-  type = clave_window_get_activation_document_type (window);
+  type = clave_flow_get_activation_document_type (flow);
   if (!clave_application_activate_device (app, key, push_key, device_id,
                                           clave_document_type_to_string (type),
-                                          clave_window_get_activation_document (window),
+                                          clave_flow_get_activation_document (flow),
                                           &error))
     {
       g_autofree char *message = NULL;
@@ -209,7 +211,7 @@ register_cb (GObject      *source,
     }
 
   set_busy (self, FALSE);
-  clave_window_end_activation (window);
+  clave_flow_end_activation (flow);
   clave_window_show_page_after (window, "done", NULL);
 }
 
@@ -218,7 +220,8 @@ register_key (ClaveSetPinPage *self)
 {
   ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
-  const ClaveActivation *activation = window != NULL ? clave_window_get_activation (window) : NULL;
+  ClaveFlow *flow = window != NULL ? clave_window_get_flow (window) : NULL;
+  const ClaveActivation *activation = window != NULL ? clave_flow_get_activation (flow) : NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *device_name = NULL;
   ClaveServiceClient *client;

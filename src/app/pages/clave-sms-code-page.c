@@ -37,8 +37,9 @@ static gboolean
 is_registration (ClaveSmsCodePage *self)
 {
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+  ClaveFlow *flow = window != NULL ? clave_window_get_flow (window) : NULL;
 
-  return window != NULL && clave_window_get_registration (window) != NULL;
+  return window != NULL && clave_flow_get_registration (flow) != NULL;
 }
 
 static char *
@@ -87,7 +88,8 @@ static void
 update (ClaveSmsCodePage *self)
 {
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
-  const ClaveActivation *activation = window != NULL ? clave_window_get_activation (window) : NULL;
+  ClaveFlow *flow = window != NULL ? clave_window_get_flow (window) : NULL;
+  const ClaveActivation *activation = window != NULL ? clave_flow_get_activation (flow) : NULL;
   const ClaveSmsStatus *status = NULL;
   const char *phone_hint = NULL;
   g_autofree char *heading = NULL;
@@ -100,7 +102,7 @@ update (ClaveSmsCodePage *self)
   gboolean can_resend = FALSE;
 
   if (window != NULL)
-    status = clave_window_get_sms_status (window, &sent_at);
+    status = clave_flow_get_sms_status (flow, &sent_at);
 
   if (status != NULL)
     {
@@ -112,7 +114,7 @@ update (ClaveSmsCodePage *self)
   if (phone_hint == NULL && activation != NULL)
     phone_hint = activation->phone_hint;
   if (phone_hint == NULL && is_registration (self))
-    phone_hint = clave_window_get_registration (window)->phone_hint;
+    phone_hint = clave_flow_get_registration (flow)->phone_hint;
 
   /* Translators: %s is the end of the phone number, such as ******789. */
   heading = g_strdup_printf (_("We sent a code to %s"), phone_hint != NULL ? phone_hint : "");
@@ -207,6 +209,7 @@ restart_if_activation_gone (ClaveSmsCodePage *self,
                             const GError     *error)
 {
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+  ClaveFlow *flow = window != NULL ? clave_window_get_flow (window) : NULL;
 
   if (is_registration (self))
     {
@@ -220,7 +223,7 @@ restart_if_activation_gone (ClaveSmsCodePage *self,
       else
         return FALSE;
 
-      clave_window_end_registration (window);
+      clave_flow_end_registration (flow);
       clave_window_show_registration (window, FALSE);
       clave_window_add_toast (window, message);
       return TRUE;
@@ -326,6 +329,7 @@ registration_verify_cb (GObject      *source,
   g_autofree char *document = NULL;
   ClaveDocumentType type;
   ClaveWindow *window;
+  ClaveFlow *flow;
   guint attempts_left = 0;
 
   activation = clave_service_client_registration_verify_finish (CLAVE_SERVICE_CLIENT (source),
@@ -337,6 +341,7 @@ registration_verify_cb (GObject      *source,
   window = clave_page_get_window (CLAVE_PAGE (self));
   if (window == NULL)
     return;
+  flow = clave_window_get_flow (window);
 
   if (activation == NULL)
     {
@@ -347,13 +352,13 @@ registration_verify_cb (GObject      *source,
   /* Registered, and the activation that comes with it is already
    * verified: what is left is the device PIN. Beginning the activation
    * ends the registration. */
-  type = clave_document_validate (clave_window_get_registration (window)->document, &document, NULL);
+  type = clave_document_validate (clave_flow_get_registration (flow)->document, &document, NULL);
   if (type == CLAVE_DOCUMENT_TYPE_UNKNOWN || document == NULL)
     {
       set_error (self, _("The service answered with a document number that is not valid."));
       return;
     }
-  clave_window_begin_activation (window, document, type, activation);
+  clave_flow_begin_activation (flow, document, type, activation);
   clave_window_show_page_after (window, "set-pin", "home");
   clave_window_add_toast (window, _("You are registered in Cl@ve at the advanced level"));
 }
@@ -363,6 +368,7 @@ verify (ClaveSmsCodePage *self)
 {
   ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+  ClaveFlow *flow = window != NULL ? clave_window_get_flow (window) : NULL;
   const ClaveActivation *activation;
   ClaveServiceClient *client;
   g_autoptr(GError) error = NULL;
@@ -370,7 +376,7 @@ verify (ClaveSmsCodePage *self)
   if (app == NULL || self->busy || !code_is_complete (self))
     return;
 
-  activation = clave_window_get_activation (window);
+  activation = clave_flow_get_activation (flow);
   if (activation == NULL && !is_registration (self))
     return;
 
@@ -385,7 +391,7 @@ verify (ClaveSmsCodePage *self)
   set_busy (self, TRUE);
   if (is_registration (self))
     {
-      clave_service_client_registration_verify_async (client, clave_window_get_registration (window),
+      clave_service_client_registration_verify_async (client, clave_flow_get_registration (flow),
                                                       gtk_editable_get_text (GTK_EDITABLE (self->sms_code_entry)),
                                                       clave_page_get_cancellable (CLAVE_PAGE (self)),
                                                       registration_verify_cb, g_object_ref (self));
@@ -403,6 +409,7 @@ resend_done (ClaveSmsCodePage     *self,
              const GError         *error)
 {
   ClaveWindow *window;
+  ClaveFlow *flow;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -410,12 +417,13 @@ resend_done (ClaveSmsCodePage     *self,
   window = clave_page_get_window (CLAVE_PAGE (self));
   if (window == NULL)
     return;
+  flow = clave_window_get_flow (window);
 
   if (status != NULL)
     {
       g_autofree char *message = NULL;
 
-      clave_window_set_sms_status (window, status);
+      clave_flow_set_sms_status (flow, status);
       set_busy (self, FALSE);
       clear_code (self);
       gtk_widget_grab_focus (self->sms_code_entry);
@@ -468,6 +476,7 @@ resend (ClaveSmsCodePage *self)
 {
   ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+  ClaveFlow *flow = window != NULL ? clave_window_get_flow (window) : NULL;
   const ClaveActivation *activation;
   ClaveServiceClient *client;
   g_autoptr(GError) error = NULL;
@@ -475,7 +484,7 @@ resend (ClaveSmsCodePage *self)
   if (app == NULL || self->busy)
     return;
 
-  activation = clave_window_get_activation (window);
+  activation = clave_flow_get_activation (flow);
   if (activation == NULL && !is_registration (self))
     return;
 
@@ -490,7 +499,7 @@ resend (ClaveSmsCodePage *self)
   set_busy (self, TRUE);
   if (is_registration (self))
     {
-      clave_service_client_registration_resend_async (client, clave_window_get_registration (window),
+      clave_service_client_registration_resend_async (client, clave_flow_get_registration (flow),
                                                       clave_page_get_cancellable (CLAVE_PAGE (self)),
                                                       registration_resend_cb, g_object_ref (self));
       return;
