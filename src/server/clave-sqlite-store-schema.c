@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ClaveSqliteStore: the schema and its migrations. */
+#define G_LOG_DOMAIN "clave-store"
+
+#include "config.h"
+
+#include <sqlite3.h>
+
+#include "clave-limits.h"
+#include "clave-sqlite-store-private.h"
+
+/* Each entry is one migration, applied in its own transaction together
+ * with the bump of PRAGMA user_version. Never edit an entry once shipped:
+ * add a new one. */
+static const char * const migrations[] = {
+  /* 1: the initial schema. */
+  "CREATE TABLE identities ("
+  "  document       TEXT PRIMARY KEY,"
+  "  type           TEXT NOT NULL CHECK (type IN ('dni', 'nie')),"
+  "  given_name     TEXT NOT NULL,"
+  "  surnames       TEXT NOT NULL,"
+  "  validity_date  TEXT,"
+  "  issue_date     TEXT,"
+  "  permanent      INTEGER NOT NULL DEFAULT 0,"
+  "  support_number TEXT"
+  ");"
+  "CREATE TABLE citizens ("
+  "  document   TEXT PRIMARY KEY REFERENCES identities (document) ON DELETE CASCADE,"
+  "  phone      TEXT NOT NULL UNIQUE,"
+  "  email      TEXT NOT NULL,"
+  "  level      TEXT NOT NULL,"
+  "  channel    TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE activations ("
+  "  id              TEXT PRIMARY KEY,"
+  "  token_hash      TEXT NOT NULL,"
+  "  citizen         TEXT NOT NULL REFERENCES citizens (document) ON DELETE CASCADE,"
+  "  created_at      INTEGER NOT NULL,"
+  "  expires_at      INTEGER NOT NULL,"
+  "  state           TEXT NOT NULL,"
+  "  code_hmac       TEXT,"
+  "  code_expires_at INTEGER NOT NULL DEFAULT 0,"
+  "  attempts        INTEGER NOT NULL DEFAULT 0,"
+  "  sends           INTEGER NOT NULL DEFAULT 0,"
+  "  last_sent_at    INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX activations_expires_at ON activations (expires_at);"
+  "CREATE TABLE devices ("
+  "  id             TEXT PRIMARY KEY,"
+  "  citizen        TEXT NOT NULL REFERENCES citizens (document) ON DELETE CASCADE,"
+  "  public_key     BLOB,"
+  "  name           TEXT NOT NULL,"
+  "  created_at     INTEGER NOT NULL,"
+  "  deactivated_at INTEGER"
+  ");"
+  "CREATE INDEX devices_citizen ON devices (citizen);"
+  "CREATE TABLE nonces ("
+  "  device     TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,"
+  "  nonce      TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (device, nonce)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX nonces_created_at ON nonces (created_at);"
+  "CREATE TABLE sms_outbox ("
+  "  id         INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  phone      TEXT NOT NULL,"
+  "  body       TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  status     TEXT NOT NULL DEFAULT 'queued'"
+  ");"
+  "CREATE TABLE identify_failures ("
+  "  id         INTEGER PRIMARY KEY,"
+  "  document   TEXT NOT NULL,"
+  "  address    TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX identify_failures_document ON identify_failures (document, created_at);"
+  "CREATE INDEX identify_failures_address ON identify_failures (address, created_at);",
+
+  /* 2: per-citizen limits over all activations, and outbox bodies that
+   * lose their code once it cannot be used. A message keeps its code in
+   * body while redacted_body is not NULL. Messages written before this
+   * migration are redacted at once (their code sits after " es "). */
+  "ALTER TABLE sms_outbox ADD COLUMN citizen TEXT;"
+  "ALTER TABLE sms_outbox ADD COLUMN activation TEXT;"
+  "ALTER TABLE sms_outbox ADD COLUMN code_expires_at INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE sms_outbox ADD COLUMN redacted_body TEXT;"
+  "UPDATE sms_outbox SET body = substr (body, 1, instr (body, ' es ') + 3) || '••••••'"
+  "                             || substr (body, instr (body, ' es ') + 10)"
+  " WHERE instr (body, ' es ') > 0;"
+  "CREATE INDEX sms_outbox_citizen ON sms_outbox (citizen, created_at);"
+  "CREATE INDEX sms_outbox_unredacted_activation ON sms_outbox (activation)"
+  " WHERE redacted_body IS NOT NULL;"
+  "CREATE INDEX sms_outbox_unredacted_expiry ON sms_outbox (code_expires_at)"
+  " WHERE redacted_body IS NOT NULL;"
+  "CREATE TABLE wrong_codes ("
+  "  id         INTEGER PRIMARY KEY,"
+  "  citizen    TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX wrong_codes_citizen ON wrong_codes (citizen, created_at);"
+  "CREATE INDEX wrong_codes_created_at ON wrong_codes (created_at);",
+
+  /* 3: certificate proofs and registrations with a certificate. A
+   * registration's SMS codes go through the same outbox and limits as an
+   * activation's: sms_outbox.activation holds the registration id
+   * ("reg_…") and sms_outbox.citizen / wrong_codes.citizen its document
+   * (the person, registered or about to be). */
+  "CREATE TABLE challenges ("
+  "  id         TEXT PRIMARY KEY,"
+  "  challenge  TEXT NOT NULL,"
+  "  address    TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL,"
+  "  used       INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX challenges_address ON challenges (address, created_at);"
+  "CREATE INDEX challenges_expires_at ON challenges (expires_at);"
+  "CREATE TABLE registrations ("
+  "  id              TEXT PRIMARY KEY,"
+  "  token_hash      TEXT NOT NULL,"
+  "  document        TEXT NOT NULL REFERENCES identities (document) ON DELETE CASCADE,"
+  "  phone           TEXT NOT NULL,"
+  "  email           TEXT NOT NULL,"
+  "  channel         TEXT NOT NULL,"
+  "  created_at      INTEGER NOT NULL,"
+  "  expires_at      INTEGER NOT NULL,"
+  "  state           TEXT NOT NULL,"
+  "  code_hmac       TEXT,"
+  "  code_expires_at INTEGER NOT NULL DEFAULT 0,"
+  "  attempts        INTEGER NOT NULL DEFAULT 0,"
+  "  sends           INTEGER NOT NULL DEFAULT 0,"
+  "  last_sent_at    INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX registrations_document ON registrations (document, state);"
+  "CREATE INDEX registrations_expires_at ON registrations (expires_at);",
+
+  /* 4: Cl@ve Móvil. seq orders a citizen's history: every change of a
+   * request takes the next value of the counter, so incremental sync sees
+   * status changes too. */
+  "CREATE TABLE relying_parties ("
+  "  id         TEXT PRIMARY KEY,"
+  "  name       TEXT NOT NULL,"
+  "  origin     TEXT NOT NULL,"
+  "  key_hash   TEXT NOT NULL UNIQUE,"
+  "  created_at INTEGER NOT NULL,"
+  "  demo       INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE TABLE auth_requests ("
+  "  id                TEXT PRIMARY KEY,"
+  "  rp                TEXT NOT NULL REFERENCES relying_parties (id) ON DELETE CASCADE,"
+  "  type              TEXT NOT NULL,"
+  "  status            TEXT NOT NULL,"
+  "  citizen           TEXT REFERENCES citizens (document) ON DELETE CASCADE,"
+  "  device            TEXT,"
+  "  verification_code TEXT NOT NULL,"
+  "  pin_hmac          TEXT,"
+  "  pin_attempts      INTEGER NOT NULL DEFAULT 0,"
+  "  created_at        INTEGER NOT NULL,"
+  "  expires_at        INTEGER NOT NULL,"
+  "  answered_at       INTEGER,"
+  "  seq               INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX auth_requests_citizen_seq ON auth_requests (citizen, seq);"
+  "CREATE INDEX auth_requests_pending ON auth_requests (expires_at) WHERE status = 'pending';"
+  "CREATE TABLE counters ("
+  "  name  TEXT PRIMARY KEY,"
+  "  value INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "INSERT INTO counters (name, value) VALUES ('auth_request_seq', 0);"
+  "ALTER TABLE devices ADD COLUMN push_key BLOB;",
+
+  /* 5: identification limits per source (docs/security.md
+   * "Identification limits"). A failure's source is a client address (an
+   * IPv6 one by its /64) or "rp:<id>" for a relying party; failures stay
+   * a day, for the per-document backstop (the index on the renamed
+   * column keeps its old name). known_sources: where a person identified
+   * with the right contrast data or connected their device from, keyed by
+   * an HMAC of document and source under the service's secret, so that
+   * no address is kept in clear for the 30 days a row lives. */
+  "ALTER TABLE identify_failures RENAME COLUMN address TO source;"
+  "CREATE TABLE known_sources ("
+  "  key       TEXT PRIMARY KEY,"
+  "  last_seen INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX known_sources_last_seen ON known_sources (last_seen);",
+
+  /* 6: speed at scale (issue 8). A citizen's pending requests are read
+   * without going through their past ones (a partial index holds only
+   * pending rows, in the order of the list); past requests leave by
+   * their creation time after the retention (--request-retention-days);
+   * the demo website's relying party is found without reading the
+   * others. Relying parties by id and by key hash already have the
+   * unique indexes of their constraints. */
+  "CREATE INDEX auth_requests_citizen_pending ON auth_requests (citizen, created_at, seq)"
+  " WHERE status = 'pending';"
+  "CREATE INDEX auth_requests_created_at ON auth_requests (created_at);"
+  "CREATE INDEX relying_parties_demo ON relying_parties (created_at, id) WHERE demo = 1;",
+};
+
+/* Brings the schema to @target (the newest: G_N_ELEMENTS (migrations)). */
+gboolean
+_clave_sqlite_migrate (ClaveSqliteStore  *self,
+                       guint              target,
+                       GError           **error)
+{
+  int current = _clave_sqlite_read_user_version (self, error);
+
+  if (current < 0)
+    return FALSE;
+  if (current == (int) G_N_ELEMENTS (migrations))
+    {
+      self->schema_version = current;
+      return TRUE;
+    }
+
+  for (guint i = 0; i < target; i++)
+    {
+      g_autofree char *bump = NULL;
+      int version;
+
+      if (!_clave_sqlite_begin (self, error))
+        return FALSE;
+
+      /* Read inside the write transaction: another process may have
+       * migrated while we waited for the lock. */
+      version = _clave_sqlite_read_user_version (self, error);
+      if (version < 0)
+        return _clave_sqlite_rollback (self);
+      if (version > (int) G_N_ELEMENTS (migrations))
+        {
+          g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_FAILED,
+                       "The database %s has schema version %d, newer than this program knows (%u)",
+                       self->path, version, (guint) G_N_ELEMENTS (migrations));
+          return _clave_sqlite_rollback (self);
+        }
+      if (version > (int) i)
+        {
+          _clave_sqlite_exec (self, "COMMIT", NULL);
+          continue;
+        }
+
+      g_debug ("Migrating %s to schema version %u", self->path, i + 1);
+      bump = g_strdup_printf ("PRAGMA user_version = %u", i + 1);
+      if (!_clave_sqlite_exec (self, migrations[i], error) || !_clave_sqlite_exec (self, bump,
+                                                                                   error))
+        return _clave_sqlite_rollback (self);
+      if (!_clave_sqlite_commit (self, error))
+        return FALSE;
+    }
+
+  self->schema_version = _clave_sqlite_read_user_version (self, error);
+  return self->schema_version >= 0;
+}
+
+guint
+_clave_sqlite_store_get_latest_version (void)
+{
+  return G_N_ELEMENTS (migrations);
+}
