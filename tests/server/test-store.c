@@ -10,6 +10,7 @@
 #include "clave-sqlite-store.h"
 #include "clave-test-files.h"
 #include "server-test-util.h"
+#include "store-suite.h"
 
 /* The service's store at scale (issue 8), on a database of its own, no
  * server: relying parties and pending requests are found through
@@ -660,6 +661,15 @@ test_migrations (void)
     }
 }
 
+static ClaveStore *
+new_sqlite_store (const char  *dir,
+                  GError     **error)
+{
+  g_autofree char *path = g_build_filename (dir, "clave.db", NULL);
+
+  return clave_sqlite_store_new (path, error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -676,6 +686,8 @@ main (int   argc,
   ADD ("/store/answer-crash", test_answer_crash);
 #undef ADD
   g_test_add_func ("/store/migrations", test_migrations);
+  /* What any ClaveStore must do (store-suite.c), on SQLite. */
+  store_suite_add ("/store/sqlite", new_sqlite_store);
 
   return g_test_run ();
 }

@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "clave-protocol.h"
+#include "server-test-util.h"
+#include "store-suite.h"
+
+#define NOW     1750000000
+#define LUCIA   "12345678Z"
+#define MARTA   "87654321X"
+#define PHONE_L "+34600111789"
+#define PHONE_M "+34600222333"
+
+typedef struct {
+  StoreSuiteNewFunc  new_store;
+  char              *dir;
+  ClaveStore        *store;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->new_store = (StoreSuiteNewFunc) data;
+  fixture->dir = g_dir_make_tmp ("clave-store-suite-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->store = fixture->new_store (fixture->dir, &error);
+  g_assert_no_error (error);
+  g_assert_true (CLAVE_IS_STORE (fixture->store));
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  clave_store_close (fixture->store);
+  g_clear_object (&fixture->store);
+  clave_test_remove_tree (fixture->dir);
+  g_free (fixture->dir);
+}
+
+static void
+add_person (ClaveStore *store,
+            const char *document,
+            const char *phone)
+{
+  g_autoptr(GError) error = NULL;
+  ClaveIdentity identity = { .document = (char *) document, .type = CLAVE_DOCUMENT_TYPE_DNI,
+                             .given_name = (char *) "Lucía", .surnames = (char *) "García",
+                             .validity_date = (char *) "2031-05-04" };
+  ClaveCitizen citizen = { .document = (char *) document, .phone = (char *) phone,
+                           .email = (char *) "person@example.org", .level = (char *) "advanced",
+                           .channel = (char *) "in_person", .created_at = NOW };
+
+  g_assert_true (clave_store_put_identity (store, &identity, &error));
+  g_assert_no_error (error);
+  g_assert_true (clave_store_put_citizen (store, &citizen, &error));
+  g_assert_no_error (error);
+}
+
+static void
+add_activation (ClaveStore           *store,
+                const char           *id,
+                const char           *document,
+                ClaveActivationState  state)
+{
+  g_autoptr(GError) error = NULL;
+  ClaveActivationRecord record = { .id = (char *) id, .token_hash = (char *) "th",
+                                   .document = (char *) document, .created_at = NOW,
+                                   .expires_at = NOW + 900, .state = CLAVE_ACTIVATION_PENDING };
+
+  g_assert_true (clave_store_create_activation (store, &record, &error));
+  g_assert_no_error (error);
+  if (state != CLAVE_ACTIVATION_PENDING)
+    g_assert_true (clave_store_set_activation_state (store, id, state, &error));
+  g_assert_no_error (error);
+}
+
+static void
+add_device (ClaveStore *store,
+            const char *activation_id,
+            const char *id,
+            const char *document)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) key = g_bytes_new_static ("spki", 4);
+  ClaveDeviceRecord device = { .id = (char *) id, .document = (char *) document,
+                               .public_key = key, .name = (char *) "laptop",
+                               .created_at = NOW };
+
+  g_assert_true (clave_store_register_device (store, activation_id, &device, &error));
+  g_assert_no_error (error);
+}
+
+/* Identities and citizens: put, get, by phone; a phone is one person's. */
+static void
+test_people (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveIdentity) identity = NULL;
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  g_autoptr(ClaveCitizen) by_phone = NULL;
+  ClaveIdentity marta = { .document = (char *) MARTA, .type = CLAVE_DOCUMENT_TYPE_DNI,
+                          .given_name = (char *) "Marta", .surnames = (char *) "Ruiz",
+                          .permanent = TRUE };
+  ClaveCitizen thief = { .document = (char *) MARTA, .phone = (char *) PHONE_L,
+                         .email = (char *) "m@example.org", .level = (char *) "basic",
+                         .channel = (char *) "in_person", .created_at = NOW };
+
+  g_assert_null (clave_store_get_identity (fixture->store, LUCIA, &error));
+  g_assert_no_error (error);
+  add_person (fixture->store, LUCIA, PHONE_L);
+
+  identity = clave_store_get_identity (fixture->store, LUCIA, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (identity->surnames, ==, "García");
+  g_assert_cmpstr (identity->validity_date, ==, "2031-05-04");
+  citizen = clave_store_get_citizen (fixture->store, LUCIA, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (citizen->phone, ==, PHONE_L);
+  g_assert_cmpstr (citizen->level, ==, "advanced");
+  by_phone = clave_store_get_citizen_by_phone (fixture->store, PHONE_L, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (by_phone->document, ==, LUCIA);
+
+  g_assert_true (clave_store_put_identity (fixture->store, &marta, &error));
+  g_assert_false (clave_store_put_citizen (fixture->store, &thief, &error));
+  g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT);
+}
+
+/* An activation, its device; a newer device deactivates the older. */
+static void
+test_activations_devices (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveActivationRecord) first = NULL;
+  g_autoptr(ClaveDeviceRecord) old = NULL;
+  g_autoptr(ClaveDeviceRecord) gone = NULL;
+  g_autoptr(GPtrArray) devices = NULL;
+  g_autoptr(GBytes) key = g_bytes_new_static ("spki", 4);
+  ClaveDeviceRecord early = { .id = (char *) "dev_early", .document = (char *) LUCIA,
+                              .public_key = key, .name = (char *) "x", .created_at = NOW };
+
+  add_person (fixture->store, LUCIA, PHONE_L);
+  add_activation (fixture->store, "act_1", LUCIA, CLAVE_ACTIVATION_PENDING);
+
+  /* Not verified yet: no device. */
+  g_assert_false (clave_store_register_device (fixture->store, "act_1", &early, &error));
+  g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  g_assert_true (clave_store_set_activation_state (fixture->store, "act_1",
+                                                   CLAVE_ACTIVATION_VERIFIED, &error));
+  add_device (fixture->store, "act_1", "dev_1", LUCIA);
+  first = clave_store_get_activation (fixture->store, "act_1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (first->state, ==, CLAVE_ACTIVATION_USED);
+
+  /* A newer activation replaces a pending one. */
+  add_activation (fixture->store, "act_2", LUCIA, CLAVE_ACTIVATION_PENDING);
+  add_activation (fixture->store, "act_3", LUCIA, CLAVE_ACTIVATION_VERIFIED);
+  {
+    g_autoptr(ClaveActivationRecord) replaced = clave_store_get_activation (fixture->store,
+                                                                            "act_2", &error);
+
+    g_assert_cmpint (replaced->state, ==, CLAVE_ACTIVATION_REPLACED);
+  }
+  add_device (fixture->store, "act_3", "dev_2", LUCIA);
+  old = clave_store_get_device (fixture->store, "dev_1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (old->deactivated_at, !=, 0);
+  devices = clave_store_list_devices (fixture->store, LUCIA, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (devices->len, ==, 2);
+  g_assert_cmpstr (((ClaveDeviceRecord *) g_ptr_array_index (devices, 0))->id, ==, "dev_2");
+
+  g_assert_true (clave_store_deactivate_device (fixture->store, "dev_2", NOW + 5, &error));
+  gone = clave_store_get_device (fixture->store, "dev_2", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gone->deactivated_at, ==, NOW + 5);
+  g_assert_null (gone->public_key);
+  g_assert_null (clave_store_get_device (fixture->store, "dev_none", &error));
+  g_assert_no_error (error);
+}
+
+/* A nonce is fresh once within its window. */
+static void
+test_nonces (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean fresh = FALSE;
+
+  add_person (fixture->store, LUCIA, PHONE_L);
+  add_activation (fixture->store, "act_1", LUCIA, CLAVE_ACTIVATION_VERIFIED);
+  add_device (fixture->store, "act_1", "dev_1", LUCIA);
+
+  g_assert_true (clave_store_use_nonce (fixture->store, "dev_1", "n1", NOW, 600, &fresh, &error));
+  g_assert_true (fresh);
+  g_assert_true (clave_store_use_nonce (fixture->store, "dev_1", "n1", NOW + 10, 600, &fresh,
+                                        &error));
+  g_assert_false (fresh);
+  g_assert_true (clave_store_use_nonce (fixture->store, "dev_1", "n2", NOW + 10, 600, &fresh,
+                                        &error));
+  g_assert_true (fresh);
+  g_assert_no_error (error);
+}
+
+/* Codes: sent, counted, wrong ones lock; the outbox loses a code once it
+ * cannot be used. */
+static void
+test_codes_outbox (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) sends = NULL;
+  g_autoptr(GArray) wrong = NULL;
+  g_autoptr(GPtrArray) outbox = NULL;
+  g_autoptr(ClaveActivationRecord) locked = NULL;
+  gint64 outbox_id = 0;
+  guint attempts = 0;
+
+  add_person (fixture->store, LUCIA, PHONE_L);
+  add_activation (fixture->store, "act_1", LUCIA, CLAVE_ACTIVATION_PENDING);
+  g_assert_true (clave_store_store_code (fixture->store, CLAVE_CODE_FLOW_ACTIVATION, "act_1",
+                                         "hmac1", NOW + 300, NOW, PHONE_L,
+                                         "Su código Cl@ve es 123456.",
+                                         "Su código Cl@ve es ••••••.", &outbox_id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (outbox_id, >, 0);
+  sends = clave_store_list_sms_sends (fixture->store, LUCIA, NOW - 1, &error);
+  g_assert_cmpuint (sends->len, ==, 1);
+  outbox = clave_store_list_outbox (fixture->store, 0, &error);
+  g_assert_cmpuint (outbox->len, ==, 1);
+  g_assert_cmpstr (((ClaveOutboxMessage *) g_ptr_array_index (outbox, 0))->body, ==,
+                   "Su código Cl@ve es 123456.");
+  g_clear_pointer (&outbox, g_ptr_array_unref);
+
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (clave_store_record_wrong_code (fixture->store, CLAVE_CODE_FLOW_ACTIVATION,
+                                                  "act_1", 3, NOW + i, &attempts, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (attempts, ==, 3);
+  wrong = clave_store_list_wrong_codes (fixture->store, LUCIA, NOW - 1, &error);
+  g_assert_cmpuint (wrong->len, ==, 3);
+  locked = clave_store_get_activation (fixture->store, "act_1", &error);
+  g_assert_cmpint (locked->state, ==, CLAVE_ACTIVATION_LOCKED);
+  outbox = clave_store_list_outbox (fixture->store, 0, &error);
+  g_assert_cmpstr (((ClaveOutboxMessage *) g_ptr_array_index (outbox, 0))->body, ==,
+                   "Su código Cl@ve es ••••••.");
+  g_assert_true (clave_store_set_outbox_status (fixture->store, outbox_id,
+                                                CLAVE_OUTBOX_DELIVERED, &error));
+  g_assert_no_error (error);
+}
+
+/* Identification failures by document and by source; known sources. */
+static void
+test_failures_sources (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) by_document = NULL;
+  g_autoptr(GArray) by_source = NULL;
+  g_autoptr(GArray) both = NULL;
+  gint64 seen = -1;
+
+  g_assert_true (clave_store_add_identify_failure (fixture->store, LUCIA, "192.0.2.1", NOW,
+                                                   &error));
+  g_assert_true (clave_store_add_identify_failure (fixture->store, LUCIA, "192.0.2.2", NOW + 1,
+                                                   &error));
+  g_assert_true (clave_store_add_identify_failure (fixture->store, MARTA, "192.0.2.1", NOW + 2,
+                                                   &error));
+  by_document = clave_store_list_identify_failures (fixture->store, LUCIA, NULL, NOW, &error);
+  by_source = clave_store_list_identify_failures (fixture->store, NULL, "192.0.2.1", NOW,
+                                                  &error);
+  both = clave_store_list_identify_failures (fixture->store, LUCIA, "192.0.2.2", NOW, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (by_document->len, ==, 2);
+  g_assert_cmpint (g_array_index (by_document, gint64, 0), ==, NOW);
+  g_assert_cmpuint (by_source->len, ==, 2);
+  g_assert_cmpuint (both->len, ==, 1);
+
+  g_assert_true (clave_store_get_known_source (fixture->store, "k1", &seen, &error));
+  g_assert_cmpint (seen, ==, 0);
+  g_assert_true (clave_store_touch_known_source (fixture->store, "k1", NOW, &error));
+  g_assert_true (clave_store_get_known_source (fixture->store, "k1", &seen, &error));
+  g_assert_cmpint (seen, ==, NOW);
+  g_assert_no_error (error);
+}
+
+/* A challenge is used once. */
+static void
+test_challenges (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) handed = NULL;
+  g_autofree char *value = NULL;
+  g_autofree char *again = NULL;
+  gint64 expires_at = 0;
+
+  g_assert_true (clave_store_create_challenge (fixture->store, "chl_1", "c0ffee", "192.0.2.1",
+                                               NOW, NOW + 300, &error));
+  handed = clave_store_list_challenges (fixture->store, "192.0.2.1", NOW, &error);
+  g_assert_cmpuint (handed->len, ==, 1);
+  g_assert_true (clave_store_use_challenge (fixture->store, "chl_1", &value, &expires_at,
+                                            &error));
+  g_assert_cmpstr (value, ==, "c0ffee");
+  g_assert_cmpint (expires_at, ==, NOW + 300);
+  g_assert_true (clave_store_use_challenge (fixture->store, "chl_1", &again, &expires_at,
+                                            &error));
+  g_assert_null (again);
+  g_assert_no_error (error);
+}
+
+/* Relying parties and requests: created, listed, answered once, the
+ * nonce spent with the answer. */
+static void
+test_requests (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveRelyingParty) by_id = NULL;
+  g_autoptr(ClaveRelyingParty) by_hash = NULL;
+  g_autoptr(GPtrArray) pending = NULL;
+  g_autoptr(GPtrArray) history = NULL;
+  g_autoptr(ClaveAuthRequestRecord) answered = NULL;
+  ClaveRelyingParty rp = { .id = (char *) "rp_1", .name = (char *) "Agencia Tributaria",
+                           .origin = (char *) "https://sede.agenciatributaria.gob.es",
+                           .key_hash = (char *) "aa11", .created_at = NOW };
+  ClaveAuthRequestRecord request = { .id = (char *) "req_1", .rp = (char *) "rp_1",
+                                     .type = (char *) CLAVE_REQUEST_TYPE_PUSH,
+                                     .status = (char *) CLAVE_REQUEST_STATUS_PENDING,
+                                     .citizen = (char *) LUCIA,
+                                     .verification_code = (char *) "123",
+                                     .created_at = NOW, .expires_at = NOW + 300 };
+  ClaveAuthAnswer answers[2] = {
+    { .request_id = "req_1", .status = CLAVE_REQUEST_STATUS_CONFIRMED, .citizen = LUCIA,
+      .device_id = "dev_1", .nonce = "n1", .now = NOW + 10 },
+    { .request_id = "req_1", .status = CLAVE_REQUEST_STATUS_REJECTED, .citizen = LUCIA,
+      .device_id = "dev_1", .nonce = "n2", .now = NOW + 11 },
+  };
+  ClaveAuthAnswer replay = { .request_id = "req_1", .status = CLAVE_REQUEST_STATUS_REJECTED,
+                             .citizen = LUCIA, .device_id = "dev_1", .nonce = "n1",
+                             .now = NOW + 12 };
+  guint purged = 0;
+
+  add_person (fixture->store, LUCIA, PHONE_L);
+  add_activation (fixture->store, "act_1", LUCIA, CLAVE_ACTIVATION_VERIFIED);
+  add_device (fixture->store, "act_1", "dev_1", LUCIA);
+  g_assert_true (clave_store_add_relying_party (fixture->store, &rp, &error));
+  by_id = clave_store_get_relying_party (fixture->store, "rp_1", &error);
+  by_hash = clave_store_get_relying_party_by_key_hash (fixture->store, "aa11", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (by_id->name, ==, "Agencia Tributaria");
+  g_assert_cmpstr (by_hash->id, ==, "rp_1");
+
+  g_assert_true (clave_store_create_auth_request (fixture->store, &request, NULL, NULL, NULL,
+                                                  NULL, &error));
+  g_assert_no_error (error);
+  pending = clave_store_list_pending_auth_requests (fixture->store, LUCIA, NOW + 1, &error);
+  g_assert_cmpuint (pending->len, ==, 1);
+
+  /* The first answer wins; the second spends its nonce only. */
+  g_assert_true (clave_store_answer_auth_requests (fixture->store, answers, 2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (answers[0].result, ==, CLAVE_AUTH_ANSWER_DONE);
+  g_assert_cmpint (answers[1].result, ==, CLAVE_AUTH_ANSWER_NOT_PENDING);
+  g_assert_true (clave_store_answer_auth_requests (fixture->store, &replay, 1, &error));
+  g_assert_cmpint (replay.result, ==, CLAVE_AUTH_ANSWER_REPLAYED);
+  answered = clave_store_get_auth_request (fixture->store, "req_1", &error);
+  g_assert_cmpstr (answered->status, ==, CLAVE_REQUEST_STATUS_CONFIRMED);
+  g_assert_cmpint (answered->answered_at, ==, NOW + 10);
+  g_assert_cmpstr (answered->rp_name, ==, "Agencia Tributaria");
+  history = clave_store_list_history (fixture->store, LUCIA, 0, 10, &error);
+  g_assert_cmpuint (history->len, ==, 1);
+
+  g_assert_true (clave_store_purge_auth_requests (fixture->store, NOW + 1, 100, &purged, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (purged, ==, 1);
+  g_assert_null (clave_store_get_auth_request (fixture->store, "req_1", &error));
+  g_assert_no_error (error);
+}
+
+void
+store_suite_add (const char        *prefix,
+                 StoreSuiteNewFunc  new_store)
+{
+  static const struct {
+    const char *name;
+    void (*func) (Fixture *, gconstpointer);
+  } tests[] = {
+    { "people", test_people },
+    { "activations-devices", test_activations_devices },
+    { "nonces", test_nonces },
+    { "codes-outbox", test_codes_outbox },
+    { "failures-sources", test_failures_sources },
+    { "challenges", test_challenges },
+    { "requests", test_requests },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (tests); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s", prefix, tests[i].name);
+
+      g_test_add (path, Fixture, (gconstpointer) new_store, fixture_set_up, tests[i].func,
+                  fixture_tear_down);
+    }
+}
