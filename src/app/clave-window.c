@@ -89,8 +89,19 @@ clear_retry (ClaveWindow *self)
 /* libadwaita 1.2 frees a toast's state when its hide animation ends
  * even if its show animation (up to 500 ms when it replaces another) is
  * still running, and crashes when that one ends: a toast is dismissed
- * only once it has finished sliding in. */
-#define TOAST_SETTLE_USECS (600 * 1000)
+ * only once it has finished sliding in. Fixed upstream in 1.3.0 (commit
+ * 1674ebc9, "toast-overlay: Prevent show_done from firing after
+ * hide_done"; not in any 1.2.x): with 1.3 or newer at run time (a newer
+ * Flatpak runtime) toasts go at once. Remove this when meson.build asks
+ * for libadwaita >= 1.3. */
+static gint64
+toast_settle_usecs (void)
+{
+  if (adw_get_major_version () > 1 || adw_get_minor_version () >= 3)
+    return 0;
+  return 600 * 1000;
+}
+
 #define DEFERRED_DISMISS_KEY "clave-deferred-dismiss"
 
 static gboolean
@@ -165,7 +176,7 @@ show_toast (ClaveWindow *self,
   clear_retry (self);
 
   self->toast = g_object_ref (toast);
-  self->toast_settled_at = MAX (g_get_monotonic_time (), previous_settled_at) + TOAST_SETTLE_USECS;
+  self->toast_settled_at = MAX (g_get_monotonic_time (), previous_settled_at) + toast_settle_usecs ();
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed), self, 0);
   /* The overlay takes a reference of its own (transfer full). */
   adw_toast_overlay_add_toast (self->toast_overlay, g_object_ref (toast));
