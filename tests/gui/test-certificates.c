@@ -186,6 +186,9 @@ static GtkWidget *
 find_named (GtkWidget  *widget,
             const char *name)
 {
+  /* What the person sees: a hidden widget is not there. */
+  if (!gtk_widget_get_visible (widget))
+    return NULL;
   if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
     return widget;
 

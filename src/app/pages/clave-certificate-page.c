@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "clave-certificate-page.h"
+#include "clave-certificate-row.h"
 #include "clave-certificate-prover.h"
 #include "clave-pin-dialog.h"
 #include "clave-protocol.h"
@@ -94,30 +95,6 @@ on_dialog_cancelled (ClavePinDialog       *dialog,
 {
   /* The dialog closes itself. */
   close_dialog (self);
-}
-
-static char *
-format_date (GDateTime *date)
-{
-  g_autoptr(GDateTime) local = NULL;
-
-  if (date == NULL)
-    return g_strdup ("");
-
-  local = g_date_time_to_local (date);
-  /* Translators: how a date shows (g_date_time_format()), day/month/year
-   * as on the DNI. */
-  /* xgettext:no-c-format */
-  return g_date_time_format (local, _("%d/%m/%Y"));
-}
-
-static gboolean
-has_expired (ClaveCertificate *certificate)
-{
-  GDateTime *not_after = clave_certificate_get_not_after (certificate);
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-
-  return not_after != NULL && g_date_time_compare (not_after, now) < 0;
 }
 
 static gboolean
@@ -256,10 +233,10 @@ on_remove_response (AdwMessageDialog *dialog,
 }
 
 static void
-on_remove_clicked (GtkButton            *button,
-                   ClaveCertificatePage *self)
+on_remove (ClaveCertificateRow  *row,
+           ClaveCertificatePage *self)
 {
-  ClaveCertificate *certificate = g_object_get_data (G_OBJECT (button), "certificate");
+  ClaveCertificate *certificate = clave_certificate_row_get_certificate (row);
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
   g_autofree char *heading = NULL;
   GtkWidget *dialog;
@@ -294,10 +271,10 @@ static void use_certificate (ClaveCertificatePage *self,
                              ClaveCertificate     *certificate);
 
 static void
-on_row_activated (AdwActionRow         *row,
+on_row_activated (ClaveCertificateRow  *row,
                   ClaveCertificatePage *self)
 {
-  ClaveCertificate *certificate = g_object_get_data (G_OBJECT (row), "certificate");
+  ClaveCertificate *certificate = clave_certificate_row_get_certificate (row);
 
   if (certificate != NULL && clave_certificate_is_valid_now (certificate))
     use_certificate (self, certificate);
@@ -308,116 +285,14 @@ create_row (gpointer item,
             gpointer user_data)
 {
   ClaveCertificatePage *self = user_data;
-  ClaveCertificate *certificate = item;
-  gboolean card = clave_certificate_get_source (certificate) == CLAVE_CERTIFICATE_SOURCE_TOKEN;
-  gboolean usable = clave_certificate_is_valid_now (certificate);
-  const char *document = clave_certificate_get_document_number (certificate);
-  const char *issuer = clave_certificate_get_issuer_name (certificate);
-  const char *location = clave_certificate_get_location (certificate);
-  g_autofree char *validity = NULL;
-  g_autofree char *date = NULL;
-  g_autofree char *subtitle = NULL;
-  GtkWidget *row;
-  GtkWidget *icon;
+  GtkWidget *row = clave_certificate_row_new (item);
 
-  row = adw_action_row_new ();
-  gtk_widget_set_name (row, "certificate-row");
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
-                                 clave_certificate_get_holder_name (certificate));
-
-  if (usable)
-    {
-      date = format_date (clave_certificate_get_not_after (certificate));
-      /* Translators: %s is a date, such as 04/05/2031. */
-      validity = g_strdup_printf (_("Valid until %s"), date);
-    }
-  else if (has_expired (certificate))
-    {
-      date = format_date (clave_certificate_get_not_after (certificate));
-      /* Translators: %s is a date, such as 04/05/2021. */
-      validity = g_strdup_printf (_("Expired on %s"), date);
-    }
-  else
-    {
-      date = format_date (clave_certificate_get_not_before (certificate));
-      /* Translators: %s is a date, such as 04/05/2031. */
-      validity = g_strdup_printf (_("Not valid until %s"), date);
-    }
-
-  /* Translators: the lines under the holder's name of a certificate:
-   * document number · issuer, then validity · where it is. */
-  subtitle = g_strdup_printf (_("%s · %s\n%s · %s"),
-                              document != NULL ? document : _("No document number"),
-                              issuer != NULL ? issuer : "",
-                              validity,
-                              location != NULL ? location : "");
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
-
-  icon = gtk_image_new_from_icon_name (card ? "auth-smartcard-symbolic"
-                                            : "application-certificate-symbolic");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  !card ? _("Certificate file")
-                                  : clave_certificate_is_dnie (certificate) ? _("DNIe")
-                                  : _("Card"), -1);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
-
-  g_object_set_data_full (G_OBJECT (row), "certificate", g_object_ref (certificate),
-                          g_object_unref);
-
-  if (!usable)
-    {
-      GtkWidget *tag = gtk_label_new (has_expired (certificate) ? _("Expired") : _("Not yet valid"));
-
-      gtk_widget_add_css_class (tag, "error");
-      gtk_widget_add_css_class (tag, "caption-heading");
-      gtk_widget_set_valign (tag, GTK_ALIGN_CENTER);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), tag);
-      gtk_widget_add_css_class (row, "unusable-certificate");
-      /* A card's certificate that cannot be used is only information; an
-       * imported one keeps its Remove button working. */
-      if (card)
-        gtk_widget_set_sensitive (row, FALSE);
-    }
-
-  if (!card)
-    {
-      GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
-
-      gtk_widget_set_name (remove, "certificate-remove-button");
-      gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
-      gtk_widget_set_tooltip_text (remove, _("Remove Certificate"));
-      /* A tooltip is no name for a screen reader. */
-      gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      _("Remove Certificate"),
-                                      -1);
-      gtk_widget_add_css_class (remove, "flat");
-      g_object_set_data_full (G_OBJECT (remove), "certificate", g_object_ref (certificate),
-                              g_object_unref);
-      g_signal_connect_object (remove, "clicked", G_CALLBACK (on_remove_clicked), self, 0);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
-    }
-
-  {
-    GtkWidget *arrow = g_object_new (GTK_TYPE_IMAGE,
-                                     "icon-name", "go-next-symbolic",
-                                     "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
-                                     NULL);
-
-    /* Kept, unseen, on a row that cannot be chosen: the Remove buttons
-     * of all rows stay in one column. */
-    gtk_widget_set_opacity (arrow, usable ? 1.0 : 0.0);
-    adw_action_row_add_suffix (ADW_ACTION_ROW (row), arrow);
-  }
-
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), usable);
-  if (usable)
+  g_signal_connect_object (row, "remove", G_CALLBACK (on_remove), self, 0);
+  if (clave_certificate_row_get_usable (CLAVE_CERTIFICATE_ROW (row)))
     g_signal_connect_object (row, "activated", G_CALLBACK (on_row_activated), self, 0);
 
   return row;
 }
-
 typedef struct
 {
   ClaveCertificatePage *self;
