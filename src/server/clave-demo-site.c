@@ -5,11 +5,10 @@
 
 #include <string.h>
 
-#include <qrencode.h>
-
 #include "clave-auth-requests.h"
 #include "clave-crypto.h"
 #include "clave-demo-resources.h"
+#include "clave-demo-session.h"
 #include "clave-demo-site.h"
 #include "clave-document.h"
 #include "clave-http.h"
@@ -21,14 +20,8 @@
 
 #define SITE_DATA_KEY      "clave-demo-site"
 #define RESOURCE_DIR       "/io/github/clavedesktop/ClaveServer/demo/"
-#define COOKIE_BYTES       32
-/* Unpadded base64url of COOKIE_BYTES. */
-#define COOKIE_LENGTH      43
-/* Request ids bound to browsers, kept in memory; the oldest go first. */
-#define MAX_BOUND_REQUESTS 4096
 #define MAX_ID_LENGTH      64
 #define MAX_FIELD_LENGTH   64
-#define QR_QUIET_ZONE      4
 
 #define PATH_ROOT          "/demo/"
 #define PATH_QR            "/demo/qr"
@@ -45,11 +38,8 @@ struct _ClaveDemoSite
 {
   GObject      parent_instance;
 
-  ClaveServer *server;      /* unowned: the site lives on it */
-  GBytes      *csrf_key;
-  /* request id -> SHA-256 (hex) of the cookie of the browser that made it */
-  GHashTable  *owners;
-  GQueue       order;       /* the same ids, oldest first */
+  ClaveServer       *server;    /* unowned: the site lives on it */
+  ClaveDemoSessions *sessions;  /* browsers' cookies, CSRF tokens, their requests */
 };
 
 G_DEFINE_FINAL_TYPE (ClaveDemoSite, clave_demo_site, G_TYPE_OBJECT)
@@ -69,9 +59,7 @@ clave_demo_site_finalize (GObject *object)
 {
   ClaveDemoSite *self = CLAVE_DEMO_SITE (object);
 
-  g_clear_pointer (&self->csrf_key, g_bytes_unref);
-  g_clear_pointer (&self->owners, g_hash_table_unref);
-  g_queue_clear_full (&self->order, g_free);
+  g_clear_pointer (&self->sessions, clave_demo_sessions_free);
 
   G_OBJECT_CLASS (clave_demo_site_parent_class)->finalize (object);
 }
@@ -85,9 +73,7 @@ clave_demo_site_class_init (ClaveDemoSiteClass *klass)
 static void
 clave_demo_site_init (ClaveDemoSite *self)
 {
-  self->csrf_key = clave_random_bytes (32);
-  self->owners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_queue_init (&self->order);
+  self->sessions = clave_demo_sessions_new ();
 }
 
 static ClaveDemoSite *
@@ -102,63 +88,6 @@ demo_site_for (ClaveServer *server)
       g_object_set_data_full (G_OBJECT (server), SITE_DATA_KEY, site, g_object_unref);
     }
   return site;
-}
-
-/* QR codes */
-
-char *
-clave_demo_site_qr_svg (const char  *text,
-                        GError     **error)
-{
-  QRcode *code;
-  GString *svg;
-  int size;
-
-  g_return_val_if_fail (text != NULL, NULL);
-
-  code = QRcode_encodeString (text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-  if (code == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot encode a QR code of %zu bytes",
-                   strlen (text));
-      return NULL;
-    }
-
-  size = code->width + 2 * QR_QUIET_ZONE;
-  svg = g_string_new (NULL);
-  g_string_append_printf (svg,
-                          "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"qr\" id=\"qr\" "
-                          "viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\" role=\"img\" "
-                          "aria-label=\"Código QR de la solicitud\">"
-                          "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>"
-                          "<path fill=\"#000000\" d=\"",
-                          size, size, size, size);
-
-  /* One subpath per horizontal run of dark modules keeps the path short. */
-  for (int y = 0; y < code->width; y++)
-    {
-      int x = 0;
-
-      while (x < code->width)
-        {
-          int start;
-
-          if ((code->data[y * code->width + x] & 1) == 0)
-            {
-              x++;
-              continue;
-            }
-          start = x;
-          while (x < code->width && (code->data[y * code->width + x] & 1) != 0)
-            x++;
-          g_string_append_printf (svg, "M%d %dh%dv1h-%dz", start + QR_QUIET_ZONE,
-                                  y + QR_QUIET_ZONE, x - start, x - start);
-        }
-    }
-  g_string_append (svg, "\"/></svg>");
-
-  QRcode_free (code);
-  return g_string_free (svg, FALSE);
 }
 
 /* Replies */
@@ -289,128 +218,6 @@ reply_message_page (SoupServerMessage *msg,
   reply_html (msg, status, page);
 }
 
-/* Cookies and CSRF tokens */
-
-static gboolean
-is_token (const char *text,
-          gsize       max_len)
-{
-  gsize len = 0;
-
-  for (const char *p = text; *p != '\0'; p++, len++)
-    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
-      return FALSE;
-  return len > 0 && len <= max_len;
-}
-
-/* The browser's cookie, or NULL when it sent none of the right form. */
-static char *
-request_cookie (SoupServerMessage *msg)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *header = soup_message_headers_get_one (headers, "Cookie");
-  g_auto(GStrv) parts = NULL;
-
-  if (header == NULL)
-    return NULL;
-
-  parts = g_strsplit (header, ";", 0);
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      const char *part = g_strstrip (parts[i]);
-
-      if (g_str_has_prefix (part, CLAVE_DEMO_SITE_COOKIE "="))
-        {
-          const char *value = part + strlen (CLAVE_DEMO_SITE_COOKIE "=");
-
-          if (strlen (value) == COOKIE_LENGTH && is_token (value, COOKIE_LENGTH))
-            return g_strdup (value);
-        }
-    }
-  return NULL;
-}
-
-/* The browser's cookie; a new one (set on the reply) when it has none. */
-static char *
-ensure_cookie (SoupServerMessage *msg)
-{
-  char *cookie = request_cookie (msg);
-  g_autofree char *header = NULL;
-
-  if (cookie != NULL)
-    return cookie;
-
-  cookie = clave_random_token (COOKIE_BYTES);
-  /* __Host-: only this origin may set it; no Max-Age: it ends with the
-   * browser session. */
-  header = g_strdup_printf (CLAVE_DEMO_SITE_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict",
-                            cookie);
-  soup_message_headers_append (soup_server_message_get_response_headers (msg), "Set-Cookie",
-                               header);
-  return cookie;
-}
-
-static char *
-csrf_token (ClaveDemoSite *self,
-            const char    *cookie)
-{
-  g_autofree char *data = g_strconcat ("clave-demo-csrf\n", cookie, NULL);
-
-  return clave_hmac_sha256_hex (self->csrf_key, data);
-}
-
-static gboolean
-csrf_ok (ClaveDemoSite *self,
-         const char    *cookie,
-         GHashTable    *form)
-{
-  const char *token = form != NULL ? g_hash_table_lookup (form, "csrf") : NULL;
-  g_autofree char *expected = NULL;
-
-  if (cookie == NULL || token == NULL)
-    return FALSE;
-  expected = csrf_token (self, cookie);
-  return clave_constant_time_equal (token, expected);
-}
-
-static char *
-cookie_digest (const char *cookie)
-{
-  return clave_sha256_hex (cookie, strlen (cookie));
-}
-
-static void
-bind_request (ClaveDemoSite *self,
-              const char    *id,
-              const char    *cookie)
-{
-  while (g_queue_get_length (&self->order) >= MAX_BOUND_REQUESTS)
-    {
-      g_autofree char *oldest = g_queue_pop_head (&self->order);
-
-      g_hash_table_remove (self->owners, oldest);
-    }
-  g_hash_table_replace (self->owners, g_strdup (id), cookie_digest (cookie));
-  g_queue_push_tail (&self->order, g_strdup (id));
-}
-
-static gboolean
-request_is_bound (ClaveDemoSite *self,
-                  const char    *id,
-                  const char    *cookie)
-{
-  const char *owner;
-  g_autofree char *digest = NULL;
-
-  if (cookie == NULL)
-    return FALSE;
-  owner = g_hash_table_lookup (self->owners, id);
-  if (owner == NULL)
-    return FALSE;
-  digest = cookie_digest (cookie);
-  return clave_constant_time_equal (owner, digest);
-}
-
 /* Pages */
 
 static const char *
@@ -481,7 +288,7 @@ render_landing (ClaveDemoSite   *self,
                 const FormState *state)
 {
   GString *page = g_string_new (NULL);
-  g_autofree char *csrf = csrf_token (self, cookie);
+  g_autofree char *csrf = clave_demo_sessions_csrf_token (self->sessions, cookie);
 
   page_begin (page, "Acceder con Cl@ve Móvil", "Identificación");
   html_append (page,
@@ -651,7 +458,7 @@ render_request (ClaveDemoSite          *self,
     }
   else if (is_sms)
     {
-      g_autofree char *csrf = csrf_token (self, cookie);
+      g_autofree char *csrf = clave_demo_sessions_csrf_token (self->sessions, cookie);
 
       html_append (page,
                    "<div class=\"request single\" id=\"request\"><div>"
@@ -828,8 +635,8 @@ read_checked_form (ClaveDemoSite      *self,
   if (form == NULL)
     return NULL;
 
-  *cookie = request_cookie (msg);
-  if (!csrf_ok (self, *cookie, form))
+  *cookie = clave_demo_sessions_request_cookie (msg);
+  if (!clave_demo_sessions_csrf_ok (self->sessions, *cookie, form))
     {
       g_clear_pointer (cookie, g_free);
       reply_message_page (msg, SOUP_STATUS_FORBIDDEN, "Sesión no válida",
@@ -959,7 +766,7 @@ handle_create (ClaveDemoSite     *self,
         }
     }
 
-  bind_request (self, request->id, cookie);
+  clave_demo_sessions_bind_request (self->sessions, request->id, cookie);
   page = render_request (self, cookie, request, NULL);
   reply_html (msg, SOUP_STATUS_OK, page);
 }
@@ -999,7 +806,8 @@ handle_sms_pin (ClaveDemoSite     *self,
     return;
 
   id = g_hash_table_lookup (form, "id");
-  if (id == NULL || !is_token (id, MAX_ID_LENGTH) || !request_is_bound (self, id, cookie))
+  if (id == NULL || !clave_demo_is_token (id, MAX_ID_LENGTH) ||
+      !clave_demo_sessions_owns (self->sessions, id, cookie))
     {
       reply_message_page (msg, SOUP_STATUS_NOT_FOUND, "Solicitud no encontrada",
                           "La solicitud no existe o se hizo desde otro navegador.");
@@ -1053,8 +861,9 @@ lookup_bound_request (ClaveDemoSite      *self,
 {
   const char *rp_id = clave_server_get_demo_rp_id (self->server);
 
-  *cookie = request_cookie (msg);
-  if (rp_id == NULL || !is_token (id, MAX_ID_LENGTH) || !request_is_bound (self, id, *cookie))
+  *cookie = clave_demo_sessions_request_cookie (msg);
+  if (rp_id == NULL || !clave_demo_is_token (id, MAX_ID_LENGTH) ||
+      !clave_demo_sessions_owns (self->sessions, id, *cookie))
     {
       g_set_error (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_NOT_FOUND,
                    "No request of this browser has this id");
@@ -1123,7 +932,7 @@ static void
 handle_landing (ClaveDemoSite     *self,
                 SoupServerMessage *msg)
 {
-  g_autofree char *cookie = ensure_cookie (msg);
+  g_autofree char *cookie = clave_demo_sessions_ensure_cookie (msg);
   g_autoptr(GString) page = render_landing (self, cookie, NULL);
 
   reply_html (msg, SOUP_STATUS_OK, page);
