@@ -5,7 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#include "clave-window.h"
+#include "clave-window-private.h"
 #include "clave-page.h"
 #include "clave-qr.h"
 #include "clave-request-uri.h"
@@ -25,46 +25,11 @@
 #include "pages/clave-set-pin-page.h"
 #include "pages/clave-sms-code-page.h"
 
-struct _ClaveWindow
-{
-  AdwApplicationWindow  parent_instance;
-
-  /* Template widgets */
-  GtkWidget            *back_button;
-  AdwWindowTitle       *window_title;
-  GtkWidget            *header_spinner;
-  GtkWidget            *personal_area_button;
-  AdwToastOverlay      *toast_overlay;
-  GtkStack             *page_stack;
-
-  GCancellable         *cancellable;
-  GPtrArray            *history;        /* page names Back leads to, last first out */
-  ClavePage            *current_page;
-  guint                 busy;
-  gboolean              closed;
-  gboolean              deactivating;   /* the person deactivates this computer */
-  /* Requests that came while another was on screen (ClaveAuthRequestInfo*,
-   * oldest first): shown one after another, never over one being
-   * answered. */
-  GQueue                queued_requests;
-  guint                 next_request_id;
-
-  AdwToast             *toast;          /* the toast on screen, if any */
-  gint64                toast_settled_at; /* when the last one has finished sliding in */
-  ClaveRetryFunc        retry;
-  gpointer              retry_data;
-  GDestroyNotify        retry_data_destroy;
-
-  /* The activation or registration in progress, shared by the pages of
-   * the flow (no widgets: tests/client/test-flow.c). */
-  ClaveFlow            *flow;
-};
-
 G_DEFINE_FINAL_TYPE (ClaveWindow, clave_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static void
-set_busy (ClaveWindow *self,
-          gboolean     busy)
+void
+_clave_window_set_busy (ClaveWindow *self,
+                        gboolean     busy)
 {
   if (busy)
     self->busy++;
@@ -75,8 +40,8 @@ set_busy (ClaveWindow *self,
   gtk_spinner_set_spinning (GTK_SPINNER (self->header_spinner), self->busy > 0);
 }
 
-static void
-clear_retry (ClaveWindow *self)
+void
+_clave_window_clear_retry (ClaveWindow *self)
 {
   gpointer data = g_steal_pointer (&self->retry_data);
   GDestroyNotify destroy = g_steal_pointer (&self->retry_data_destroy);
@@ -84,102 +49,6 @@ clear_retry (ClaveWindow *self)
   self->retry = NULL;
   if (destroy != NULL && data != NULL)
     destroy (data);
-}
-
-/* libadwaita 1.2 frees a toast's state when its hide animation ends
- * even if its show animation (up to 500 ms when it replaces another) is
- * still running, and crashes when that one ends: a toast is dismissed
- * only once it has finished sliding in. Fixed upstream in 1.3.0 (commit
- * 1674ebc9, "toast-overlay: Prevent show_done from firing after
- * hide_done"; not in any 1.2.x): with 1.3 or newer at run time (a newer
- * Flatpak runtime) toasts go at once. Remove this when meson.build asks
- * for libadwaita >= 1.3. */
-static gint64
-toast_settle_usecs (void)
-{
-  if (adw_get_major_version () > 1 || adw_get_minor_version () >= 3)
-    return 0;
-  return 600 * 1000;
-}
-
-#define DEFERRED_DISMISS_KEY "clave-deferred-dismiss"
-
-static gboolean
-deferred_dismiss_cb (gpointer user_data)
-{
-  AdwToast *toast = user_data;
-
-  g_object_set_data (G_OBJECT (toast), DEFERRED_DISMISS_KEY, NULL);
-  adw_toast_dismiss (toast);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_deferred_toast_dismissed (AdwToast *toast)
-{
-  guint id = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (toast), DEFERRED_DISMISS_KEY));
-
-  /* Gone already (its close button, the window closing). */
-  if (id != 0)
-    {
-      g_object_set_data (G_OBJECT (toast), DEFERRED_DISMISS_KEY, NULL);
-      g_source_remove (id);
-    }
-}
-
-static void
-dismiss_toast (ClaveWindow *self)
-{
-  g_autoptr(AdwToast) toast = g_steal_pointer (&self->toast);
-  gint64 wait;
-  guint id;
-
-  if (toast == NULL)
-    return;
-
-  wait = self->toast_settled_at - g_get_monotonic_time ();
-  if (wait <= 0)
-    {
-      adw_toast_dismiss (toast);
-      return;
-    }
-
-  id = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) (wait / 1000) + 1,
-                           deferred_dismiss_cb, g_object_ref (toast), g_object_unref);
-  g_object_set_data (G_OBJECT (toast), DEFERRED_DISMISS_KEY, GUINT_TO_POINTER (id));
-  g_signal_connect (toast, "dismissed", G_CALLBACK (on_deferred_toast_dismissed), NULL);
-}
-
-static void
-on_toast_dismissed (AdwToast    *toast,
-                    ClaveWindow *self)
-{
-  if (toast != self->toast)
-    return;
-
-  g_clear_object (&self->toast);
-  clear_retry (self);
-}
-
-static void
-show_toast (ClaveWindow *self,
-            AdwToast    *toast)
-{
-  /* The toast before may still be on screen, waiting to be dismissed. */
-  gint64 previous_settled_at = self->toast_settled_at;
-
-  /* A toast that waits for Retry would hold back every later one in the
-   * overlay's queue: the newest message replaces the one on screen (the
-   * new one waits in the queue while the old one finishes sliding in). */
-  dismiss_toast (self);
-  clear_retry (self);
-
-  self->toast = g_object_ref (toast);
-  self->toast_settled_at = MAX (g_get_monotonic_time (), previous_settled_at) + toast_settle_usecs ();
-  g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed), self, 0);
-  /* The overlay takes a reference of its own (transfer full). */
-  adw_toast_overlay_add_toast (self->toast_overlay, g_object_ref (toast));
 }
 
 static void
@@ -193,22 +62,6 @@ update_header (ClaveWindow *self)
   adw_window_title_set_title (self->window_title, title != NULL ? title : _("Clave Desktop"));
   gtk_widget_set_visible (self->back_button, self->history->len > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", self->history->len > 0);
-}
-
-static gboolean
-show_next_request (gpointer user_data)
-{
-  ClaveWindow *self = user_data;
-  g_autoptr(ClaveAuthRequestInfo) next = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-
-  self->next_request_id = 0;
-  /* Those that expired while they waited are in My requests. */
-  while ((next = g_queue_pop_head (&self->queued_requests)) != NULL && next->expires_at <= now)
-    g_clear_pointer (&next, clave_auth_request_info_free);
-  if (next != NULL && !self->closed)
-    clave_window_show_request (self, next);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -230,8 +83,8 @@ on_visible_page_changed (ClaveWindow *self)
     }
 
   /* A Retry left on screen would now act on a page the person left. */
-  dismiss_toast (self);
-  clear_retry (self);
+  _clave_window_dismiss_toast (self);
+  _clave_window_clear_retry (self);
 
   if (previous != NULL)
     clave_page_hidden (previous);
@@ -244,7 +97,7 @@ on_visible_page_changed (ClaveWindow *self)
   if (previous != NULL && CLAVE_IS_REQUEST_PAGE (previous) &&
       !CLAVE_IS_REQUEST_PAGE (self->current_page) && self->queued_requests.length > 0 &&
       self->next_request_id == 0)
-    self->next_request_id = g_idle_add (show_next_request, self);
+    self->next_request_id = g_idle_add (_clave_window_show_next_request, self);
 }
 
 /* Pages
@@ -276,9 +129,9 @@ static const PageInfo page_infos[] = {
   { "diagnostics", "diagnostics_page", clave_diagnostics_page_get_type },
 };
 
-static GtkWidget *
-ensure_page (ClaveWindow *self,
-             const char  *name)
+GtkWidget *
+_clave_window_ensure_page (ClaveWindow *self,
+                           const char  *name)
 {
   GtkWidget *child = gtk_stack_get_child_by_name (self->page_stack, name);
 
@@ -301,7 +154,7 @@ static void
 switch_to (ClaveWindow *self,
            const char  *name)
 {
-  GtkWidget *child = ensure_page (self, name);
+  GtkWidget *child = _clave_window_ensure_page (self, name);
 
   g_return_if_fail (child != NULL);
 
@@ -556,13 +409,13 @@ sign_out_done_cb (GObject      *source,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
 
-      set_busy (self, FALSE);
+      _clave_window_set_busy (self, FALSE);
       self->deactivating = FALSE;
       clave_window_show_error (self, error, do_sign_out, g_object_ref (self), g_object_unref);
       return;
     }
 
-  set_busy (self, FALSE);
+  _clave_window_set_busy (self, FALSE);
   self->deactivating = FALSE;
 
   /* Deactivated on the service (now, or earlier by a newer activation):
@@ -571,7 +424,7 @@ sign_out_done_cb (GObject      *source,
    * button (a toast would). */
   app = clave_window_get_clave_application (self);
   clave_application_forget_device (app);
-  login = CLAVE_LOGIN_PAGE (ensure_page (self, "login"));
+  login = CLAVE_LOGIN_PAGE (_clave_window_ensure_page (self, "login"));
   clave_login_page_clear (login);
   clave_window_restart_login (self, _("This computer is no longer your Cl@ve device: its key "
                                       "was erased. To use it again, log in and activate it."));
@@ -596,11 +449,11 @@ sign_out_unlocked_cb (GObject      *source,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
           || g_error_matches (error, CLAVE_DEVICE_KEY_ERROR, CLAVE_DEVICE_KEY_ERROR_WIPED))
         {
-          set_busy (self, FALSE);
+          _clave_window_set_busy (self, FALSE);
           return;
         }
 
-      set_busy (self, FALSE);
+      _clave_window_set_busy (self, FALSE);
       clave_window_show_error (self, error, NULL, NULL, NULL);
       return;
     }
@@ -610,7 +463,7 @@ sign_out_unlocked_cb (GObject      *source,
   if (client == NULL)
     {
       self->deactivating = FALSE;
-      set_busy (self, FALSE);
+      _clave_window_set_busy (self, FALSE);
       clave_window_show_error (self, error, do_sign_out, g_object_ref (self), g_object_unref);
       return;
     }
@@ -629,7 +482,7 @@ do_sign_out (gpointer user_data)
   if (app == NULL || !clave_application_get_activated (app))
     return;
 
-  set_busy (self, TRUE);
+  _clave_window_set_busy (self, TRUE);
   /* The service tells the push channel first: that is this deactivation,
    * not another device's (clave_window_device_lost()). */
   self->deactivating = TRUE;
@@ -689,7 +542,7 @@ shut_down (ClaveWindow *self)
 
   /* Not dismissed: the overlay goes with the window. */
   g_clear_object (&self->toast);
-  clear_retry (self);
+  _clave_window_clear_retry (self);
 }
 
 static void
@@ -915,7 +768,7 @@ clave_window_restart_login (ClaveWindow *self,
   clave_flow_end_activation (self->flow);
   clave_flow_end_registration (self->flow);
   clave_window_show_page_after (self, "login", "home");
-  clave_login_page_set_notice (CLAVE_LOGIN_PAGE (ensure_page (self, "login")), notice);
+  clave_login_page_set_notice (CLAVE_LOGIN_PAGE (_clave_window_ensure_page (self, "login")), notice);
 }
 
 void
@@ -926,7 +779,7 @@ clave_window_choose_certificate (ClaveWindow             *self,
 
   g_return_if_fail (CLAVE_IS_WINDOW (self));
 
-  page = CLAVE_PAGE (ensure_page (self, "certificate"));
+  page = CLAVE_PAGE (_clave_window_ensure_page (self, "certificate"));
   clave_certificate_page_set_purpose (CLAVE_CERTIFICATE_PAGE (page), purpose);
   if (g_strcmp0 (clave_window_get_page_name (self), "certificate") == 0)
     {
@@ -946,7 +799,7 @@ clave_window_show_registration (ClaveWindow *self,
 {
   g_return_if_fail (CLAVE_IS_WINDOW (self));
 
-  clave_not_registered_page_set_identified (CLAVE_NOT_REGISTERED_PAGE (ensure_page (self, "not-registered")),
+  clave_not_registered_page_set_identified (CLAVE_NOT_REGISTERED_PAGE (_clave_window_ensure_page (self, "not-registered")),
                                            identified);
   if (identified)
     clave_window_show_page (self, "not-registered");
@@ -964,94 +817,6 @@ clave_window_show_diagnostics (ClaveWindow *self)
     return;
 
   clave_window_show_page (self, "diagnostics");
-}
-
-/* Messages */
-
-void
-clave_window_add_toast (ClaveWindow *self,
-                        const char  *title)
-{
-  g_autoptr(AdwToast) toast = NULL;
-
-  g_return_if_fail (CLAVE_IS_WINDOW (self));
-
-  toast = adw_toast_new (title);
-  show_toast (self, toast);
-}
-
-void
-clave_window_show_card_error (ClaveWindow *self,
-                              const char  *message)
-{
-  g_autoptr(AdwToast) toast = NULL;
-  GtkWidget *label;
-
-  g_return_if_fail (CLAVE_IS_WINDOW (self));
-  g_return_if_fail (message != NULL);
-
-  toast = adw_toast_new (message);
-  label = gtk_label_new (message);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 50);
-  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
-  gtk_widget_add_css_class (label, "heading");
-  adw_toast_set_custom_title (toast, label);
-  adw_toast_set_button_label (toast, _("_Diagnostics"));
-  adw_toast_set_action_name (toast, "win.diagnostics");
-  /* Long enough to read the message and reach the button. */
-  adw_toast_set_timeout (toast, 10);
-
-  show_toast (self, toast);
-}
-
-void
-clave_window_show_error (ClaveWindow    *self,
-                         const GError   *error,
-                         ClaveRetryFunc  retry,
-                         gpointer        retry_data,
-                         GDestroyNotify  retry_data_destroy)
-{
-  g_autoptr(AdwToast) toast = NULL;
-
-  g_return_if_fail (CLAVE_IS_WINDOW (self));
-  g_return_if_fail (error != NULL);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      if (retry_data_destroy != NULL && retry_data != NULL)
-        retry_data_destroy (retry_data);
-      return;
-    }
-
-  g_debug ("Showing error: %s (%s %d)", error->message,
-           g_quark_to_string (error->domain), error->code);
-
-  toast = adw_toast_new (error->message);
-  /* The messages say what to do next: a wrapping label shows all of it
-   * where the toast's own title would cut it short. */
-  {
-    GtkWidget *label = gtk_label_new (error->message);
-
-    gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-    gtk_label_set_max_width_chars (GTK_LABEL (label), 50);
-    gtk_label_set_xalign (GTK_LABEL (label), 0.0);
-    gtk_widget_add_css_class (label, "heading");
-    adw_toast_set_custom_title (toast, label);
-  }
-  if (retry != NULL)
-    {
-      adw_toast_set_button_label (toast, _("_Retry"));
-      adw_toast_set_action_name (toast, "win.retry");
-      /* Stays until the person retries, dismisses it or moves on. */
-      adw_toast_set_timeout (toast, 0);
-    }
-
-  show_toast (self, toast);
-
-  self->retry = retry;
-  self->retry_data = retry_data;
-  self->retry_data_destroy = retry_data_destroy;
 }
 
 /* Device key */
@@ -1166,249 +931,4 @@ clave_window_device_lost (ClaveWindow *self,
 
   clave_window_restart_login (self, explanation != NULL ? explanation
                                     : clave_service_error_device_lost_message ());
-}
-
-/* Cl@ve Mobile */
-
-void
-clave_window_show_request (ClaveWindow                *self,
-                           const ClaveAuthRequestInfo *request)
-{
-  ClaveRequestPage *page;
-
-  g_return_if_fail (CLAVE_IS_WINDOW (self));
-  g_return_if_fail (request != NULL);
-
-  page = CLAVE_REQUEST_PAGE (ensure_page (self, "request"));
-  /* The channel repeats pending requests on every reconnection. */
-  if (g_strcmp0 (clave_window_get_page_name (self), "request") == 0
-      && g_strcmp0 (clave_request_page_get_request_id (page), request->id) == 0)
-    return;
-
-  /* Another request is on screen, being read or answered (its answer
-   * on its way): this one waits its turn, so that nothing the person is
-   * doing is taken from them, above all not an answer being sent. One
-   * whose outcome shows makes way. */
-  if (g_strcmp0 (clave_window_get_page_name (self), "request") == 0 &&
-      clave_request_page_is_open (page))
-    {
-      for (GList *l = self->queued_requests.head; l != NULL; l = l->next)
-        if (g_strcmp0 (((ClaveAuthRequestInfo *) l->data)->id, request->id) == 0)
-          return;
-      g_queue_push_tail (&self->queued_requests, clave_auth_request_info_copy (request));
-      return;
-    }
-
-  clave_request_page_set_request (page, request);
-  if (g_strcmp0 (clave_window_get_page_name (self), "request") == 0)
-    {
-      /* It replaces an outcome on screen. */
-      clave_page_hidden (CLAVE_PAGE (page));
-      clave_page_shown (CLAVE_PAGE (page));
-      return;
-    }
-  clave_window_show_page_after (self, "request", "home");
-}
-
-void
-clave_window_update_request_status (ClaveWindow *self,
-                                    const char  *id,
-                                    const char  *status)
-{
-  GtkWidget *page;
-
-  g_return_if_fail (CLAVE_IS_WINDOW (self));
-
-  /* A waiting request answered elsewhere, or expired, no longer waits. */
-  if (g_strcmp0 (status, CLAVE_AUTH_REQUEST_PENDING) != 0)
-    for (GList *l = self->queued_requests.head; l != NULL; l = l->next)
-      if (g_strcmp0 (((ClaveAuthRequestInfo *) l->data)->id, id) == 0)
-        {
-          clave_auth_request_info_free (l->data);
-          g_queue_delete_link (&self->queued_requests, l);
-          break;
-        }
-
-  /* No page yet: no request was shown. */
-  page = gtk_stack_get_child_by_name (self->page_stack, "request");
-  if (page != NULL)
-    clave_request_page_update_status (CLAVE_REQUEST_PAGE (page), id, status);
-}
-
-typedef struct
-{
-  ClaveWindow *window;
-  char        *code;
-} ClaimData;
-
-static void
-claim_data_free (ClaimData *data)
-{
-  g_object_unref (data->window);
-  g_free (data->code);
-  g_free (data);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaimData, claim_data_free)
-
-static void
-claim_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(ClaimData) data = user_data;
-  ClaveWindow *self = data->window;
-  g_autoptr(ClaveAuthRequestInfo) request = NULL;
-  g_autoptr(GError) error = NULL;
-  ClaveApplication *app;
-
-  request = clave_service_client_claim_request_finish (CLAVE_SERVICE_CLIENT (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->closed)
-    return;
-  set_busy (self, FALSE);
-
-  if (request == NULL)
-    {
-      if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED))
-        {
-          clave_window_device_lost (self, NULL);
-          return;
-        }
-      clave_window_show_error (self, error, NULL, NULL, NULL);
-      return;
-    }
-
-  /* The code in the link must be the request's: a link that says
-   * otherwise was not made by the website for this request. */
-  if (data->code != NULL && g_strcmp0 (data->code, request->verification_code) != 0)
-    {
-      clave_window_add_toast (self, _("This link does not match its request. Scan the QR code "
-                                      "the website shows."));
-      return;
-    }
-
-  app = clave_window_get_clave_application (self);
-  if (app != NULL)
-    clave_application_remember_request (app, request);
-  clave_window_show_request (self, request);
-}
-
-void
-clave_window_open_request_uri (ClaveWindow *self,
-                               const char  *uri)
-{
-  ClaveApplication *app;
-  ClaveServiceClient *client;
-  ClavePushKey *push_key;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *id = NULL;
-  g_autofree char *code = NULL;
-  g_autofree char *device_id = NULL;
-  ClaimData *data;
-
-  g_return_if_fail (CLAVE_IS_WINDOW (self));
-  g_return_if_fail (uri != NULL);
-
-  if (!clave_request_uri_parse (uri, &id, &code, &error))
-    {
-      clave_window_add_toast (self, error->message);
-      return;
-    }
-
-  app = clave_window_get_clave_application (self);
-  if (app == NULL || !clave_application_get_activated (app))
-    {
-      clave_window_add_toast (self, _("Log in first: this computer is not your Cl@ve device yet"));
-      return;
-    }
-
-  push_key = clave_application_get_push_key (app);
-  if (push_key == NULL)
-    {
-      clave_window_add_toast (self, _("This computer was activated before Cl@ve Mobile existed. "
-                                      "Deactivate it and activate it again to use Cl@ve Mobile."));
-      return;
-    }
-
-  client = clave_application_get_client (app, &error);
-  if (client == NULL)
-    {
-      clave_window_show_error (self, error, NULL, NULL, NULL);
-      return;
-    }
-
-  data = g_new0 (ClaimData, 1);
-  data->window = g_object_ref (self);
-  data->code = g_steal_pointer (&code);
-  device_id = clave_profile_dup_device_id (clave_application_get_profile (app));
-  set_busy (self, TRUE);
-  clave_service_client_claim_request_async (client, push_key, device_id, id, self->cancellable,
-                                            claim_cb, data);
-}
-
-void
-clave_window_open_request_texture (ClaveWindow *self,
-                                   GdkTexture  *texture)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree guint8 *pixels = NULL;
-  g_autofree guint8 *gray = NULL;
-  g_autofree char *uri = NULL;
-  int width, height;
-  gsize stride;
-
-  g_return_if_fail (CLAVE_IS_WINDOW (self));
-  g_return_if_fail (GDK_IS_TEXTURE (texture));
-
-  width = gdk_texture_get_width (texture);
-  height = gdk_texture_get_height (texture);
-  stride = (gsize) width * 4;
-  /* Premultiplied ARGB in native-endian 32-bit words (cairo's layout). */
-  pixels = g_malloc ((gsize) height * stride);
-  gdk_texture_download (texture, pixels, stride);
-  gray = g_malloc ((gsize) width * height);
-  for (int y = 0; y < height; y++)
-    for (int x = 0; x < width; x++)
-      {
-        guint32 argb;
-        guint a, r, g, b;
-
-        memcpy (&argb, pixels + y * stride + (gsize) x * 4, sizeof argb);
-        a = argb >> 24;
-        /* Over white: transparent parts of a screenshot are paper. */
-        r = ((argb >> 16) & 0xff) + 255 - a;
-        g = ((argb >> 8) & 0xff) + 255 - a;
-        b = (argb & 0xff) + 255 - a;
-        gray[(gsize) y * width + x] = (guint8) MIN (255, (77 * r + 150 * g + 29 * b) >> 8);
-      }
-
-  uri = clave_qr_decode_gray (gray, width, height, width, &error);
-  if (uri == NULL)
-    {
-      clave_window_add_toast (self, error->message);
-      return;
-    }
-
-  clave_window_open_request_uri (self, uri);
-}
-
-void
-clave_window_open_request_file (ClaveWindow *self,
-                                GFile       *file)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-
-  g_return_if_fail (CLAVE_IS_WINDOW (self));
-  g_return_if_fail (G_IS_FILE (file));
-
-  texture = gdk_texture_new_from_file (file, &error);
-  if (texture == NULL)
-    {
-      clave_window_add_toast (self, _("This file is not an image Clave Desktop can read. Choose "
-                                      "an image of the QR code (PNG or JPEG)."));
-      return;
-    }
-
-  clave_window_open_request_texture (self, texture);
 }
