@@ -12,6 +12,41 @@
 
 G_DEFINE_QUARK (clave-token-error-quark, clave_token_error)
 
+const char *
+clave_token_error_describe (const GError *error,
+                            gboolean     *card_problem)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+
+  if (card_problem != NULL)
+    *card_problem = TRUE;
+
+  if (error->domain == CLAVE_TOKEN_ERROR)
+    switch ((ClaveTokenError) error->code)
+      {
+      case CLAVE_TOKEN_ERROR_TOKEN_REMOVED:
+        return _("The card was removed from the reader. Insert it and choose the certificate "
+                 "again.");
+      case CLAVE_TOKEN_ERROR_PIN_LOCKED:
+        return _("The card is locked: its PIN was typed wrong too many times.");
+      case CLAVE_TOKEN_ERROR_NO_CERTIFICATES:
+        return _("This card holds no certificate with its key that Cl@ve can use.");
+      case CLAVE_TOKEN_ERROR_INVALID_FILE:
+        if (card_problem != NULL)
+          *card_problem = FALSE;
+        return _("The certificate file cannot be read: it is not a certificate file (.p12 or "
+                 ".pfx), or it is damaged.");
+      case CLAVE_TOKEN_ERROR_MODULE:
+      case CLAVE_TOKEN_ERROR_WRONG_PIN:
+      case CLAVE_TOKEN_ERROR_WRONG_PASSWORD:
+      case CLAVE_TOKEN_ERROR_FAILED:
+      default:
+        break;
+      }
+
+  return error->message;
+}
+
 struct _ClaveTokenManager
 {
   GObject             parent_instance;

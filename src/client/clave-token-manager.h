@@ -36,6 +36,14 @@ typedef enum {
 #define CLAVE_TOKEN_ERROR (clave_token_error_quark ())
 GQuark clave_token_error_quark (void);
 
+/* What to tell the person about a card or certificate-file error: the
+ * words for removed cards, locked PINs, cards without a usable
+ * certificate and unreadable files; the error's own message otherwise.
+ * @card_problem (may be NULL) says whether the card or its reader is the
+ * trouble (Diagnostics can help) rather than a file. */
+const char *clave_token_error_describe (const GError *error,
+                                        gboolean     *card_problem);
+
 /* What the card says about its user PIN (PKCS#11 token info flags). */
 typedef enum {
   CLAVE_PIN_FLAGS_NONE            = 0,

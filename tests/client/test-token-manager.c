@@ -1121,6 +1121,45 @@ test_registry_opensc (Fixture       *fixture,
   g_assert_cmpuint (diagnostics->cards->len, ==, 0);
 }
 
+/* The words the certificate page shows for a card or file error, and
+ * whether Diagnostics can help (a card, not a file). */
+static void
+test_error_describe (void)
+{
+  static const struct {
+    int         code;
+    const char *contains;   /* NULL: the error's own message */
+    gboolean    card;
+  } cases[] = {
+    { CLAVE_TOKEN_ERROR_TOKEN_REMOVED, "removed from the reader", TRUE },
+    { CLAVE_TOKEN_ERROR_PIN_LOCKED, "locked", TRUE },
+    { CLAVE_TOKEN_ERROR_NO_CERTIFICATES, "no certificate", TRUE },
+    { CLAVE_TOKEN_ERROR_INVALID_FILE, "cannot be read", FALSE },
+    { CLAVE_TOKEN_ERROR_WRONG_PIN, NULL, TRUE },
+    { CLAVE_TOKEN_ERROR_MODULE, NULL, TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = g_error_new_literal (CLAVE_TOKEN_ERROR, cases[i].code,
+                                                     "own message");
+      gboolean card = !cases[i].card;
+      const char *text = clave_token_error_describe (error, &card);
+
+      if (cases[i].contains != NULL)
+        g_assert_nonnull (strstr (text, cases[i].contains));
+      else
+        g_assert_cmpstr (text, ==, "own message");
+      g_assert_cmpint (card, ==, cases[i].card);
+    }
+
+  {
+    g_autoptr(GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "io");
+
+    g_assert_cmpstr (clave_token_error_describe (other, NULL), ==, "io");
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1147,6 +1186,7 @@ main (int   argc,
   ADD ("/token-manager/diagnostics-bad-module", test_diagnostics_bad_module);
   ADD ("/token-manager/other-card", test_other_card);
   g_test_add_func ("/token-manager/resolve-modules", test_resolve_modules);
+  g_test_add_func ("/token-manager/error-describe", test_error_describe);
   ADD ("/token-manager/registry-opensc", test_registry_opensc);
 
 #undef ADD

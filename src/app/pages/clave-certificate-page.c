@@ -319,37 +319,6 @@ proof_is_current (ProofData *data)
          && !g_cancellable_is_cancelled (data->work);
 }
 
-static const char *
-card_or_file_error_message (const GError *error,
-                            gboolean     *card_problem)
-{
-  *card_problem = TRUE;
-
-  if (error->domain == CLAVE_TOKEN_ERROR)
-    switch ((ClaveTokenError) error->code)
-      {
-      case CLAVE_TOKEN_ERROR_TOKEN_REMOVED:
-        return _("The card was removed from the reader. Insert it and choose the certificate "
-                 "again.");
-      case CLAVE_TOKEN_ERROR_PIN_LOCKED:
-        return _("The card is locked: its PIN was typed wrong too many times.");
-      case CLAVE_TOKEN_ERROR_NO_CERTIFICATES:
-        return _("This card holds no certificate with its key that Cl@ve can use.");
-      case CLAVE_TOKEN_ERROR_INVALID_FILE:
-        *card_problem = FALSE;
-        return _("The certificate file cannot be read: it is not a certificate file (.p12 or "
-                 ".pfx), or it is damaged.");
-      case CLAVE_TOKEN_ERROR_MODULE:
-      case CLAVE_TOKEN_ERROR_WRONG_PIN:
-      case CLAVE_TOKEN_ERROR_WRONG_PASSWORD:
-      case CLAVE_TOKEN_ERROR_FAILED:
-      default:
-        break;
-      }
-
-  return error->message;
-}
-
 /* A card or file problem: in the dialog when the person can try again
  * there, else on the page (with Diagnostics for cards). */
 static void
@@ -406,7 +375,7 @@ report_token_error (ClaveCertificatePage *self,
       return;
     }
 
-  message = card_or_file_error_message (error, &card_problem);
+  message = clave_token_error_describe (error, &card_problem);
 
   if (g_error_matches (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_TOKEN_REMOVED)
       || g_error_matches (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_NO_CERTIFICATES))
@@ -725,7 +694,7 @@ import_cb (GObject      *source,
       if (g_error_matches (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_NO_CERTIFICATES))
         set_error (self, _("This file holds no certificate with its key that names a DNI or NIE."));
       else
-        set_error (self, card_or_file_error_message (error, &card_problem));
+        set_error (self, clave_token_error_describe (error, &card_problem));
       return;
     }
 
