@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "clave-gui-test.h"
+#include "clave-unlock-dialog.h"
 
 static GTestDBus *test_bus;
 static char      *system_data_dirs;
@@ -760,4 +761,23 @@ gui_activate_demo_device (GuiFixture *fixture,
   g_assert_cmpstr (device_id, !=, "");
 
   return g_steal_pointer (&device_id);
+}
+
+GtkWidget *
+gui_wait_for_unlock_dialog (void)
+{
+  gui_wait_until (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) != NULL);
+  return gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG);
+}
+
+void
+gui_unlock_with_pin (const char *pin)
+{
+  GtkWidget *dialog = gui_wait_for_unlock_dialog ();
+  GtkWidget *entry = gui_find (dialog, "unlock_pin_entry");
+
+  gtk_widget_grab_focus (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), pin);
+  gui_activate_widget (gui_find (dialog, "unlock_button"));
+  gui_wait_until (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) == NULL);
 }

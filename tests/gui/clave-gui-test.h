@@ -133,6 +133,12 @@ int          gui_min_width             (GtkWidget    *window);
 /* The chain of widest widgets under @widget, with their minimum widths. */
 char        *gui_describe_widest       (GtkWidget    *widget);
 
+/* The device-PIN dialog (ClaveUnlockDialog), once it shows. */
+GtkWidget   *gui_wait_for_unlock_dialog (void);
+/* Types @pin in the device-PIN dialog and presses its button, as a person
+ * would; returns once the dialog is gone. */
+void         gui_unlock_with_pin       (const char   *pin);
+
 /* From the home page: types @document and @date and presses Continue. */
 void         gui_log_in                (GuiFixture   *fixture,
                                         const char   *document,

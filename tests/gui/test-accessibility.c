@@ -539,23 +539,6 @@ post_qr_request (GuiFixture *fixture)
   return g_strdup (json_object_get_string_member (object, "verification_code"));
 }
 
-static GtkWidget *
-wait_for_unlock_dialog (void)
-{
-  gui_wait_until (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) != NULL);
-  return gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG);
-}
-
-static void
-unlock_with_pin (void)
-{
-  GtkWidget *dialog = wait_for_unlock_dialog ();
-
-  gtk_editable_set_text (GTK_EDITABLE (gui_find (dialog, "unlock_pin_entry")), PIN);
-  gui_activate_widget (gui_find (dialog, "unlock_button"));
-  gui_wait_until (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) == NULL);
-}
-
 static gboolean
 pressed (GtkWidget *widget)
 {
@@ -608,9 +591,9 @@ run_device_pages (GuiFixture *fixture)
   gui_wait_until (g_strcmp0 (gui_text (fixture, "request_code_label"), code) == 0);
   walk_page (failures, "request");
   gui_activate (fixture, "request_confirm_button");
-  wait_for_unlock_dialog ();
+  gui_wait_for_unlock_dialog ();
   walk_page (failures, "request (PIN dialog)");
-  unlock_with_pin ();
+  gui_unlock_with_pin (PIN);
   gui_wait_until (gui_visible (fixture, "request_confirmed_status"));
   walk_page (failures, "request (confirmed)");
   check_focus_on (failures, fixture, "request_confirmed_button");
@@ -621,9 +604,9 @@ run_device_pages (GuiFixture *fixture)
   clave_application_lock_key (fixture->app);
   gui_activate (fixture, "home_history_row");
   gui_wait_for_page (fixture, "history");
-  wait_for_unlock_dialog ();
+  gui_wait_for_unlock_dialog ();
   walk_page (failures, "history (PIN dialog)");
-  unlock_with_pin ();
+  gui_unlock_with_pin (PIN);
   history = CLAVE_MY_REQUESTS_PAGE (gui_find (GTK_WIDGET (fixture->window), "history_page"));
   gui_wait_until (clave_my_requests_page_get_model (history) != NULL
                   && g_list_model_get_n_items (clave_my_requests_page_get_model (history)) == 1

@@ -47,14 +47,7 @@ static void
 type_pin (GuiFixture *fixture,
           const char *pin)
 {
-  GtkWidget *dialog;
-
-  gui_wait_until (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) != NULL);
-  dialog = gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG);
-  gtk_widget_grab_focus (gui_find (dialog, "unlock_pin_entry"));
-  gtk_editable_set_text (GTK_EDITABLE (gui_find (dialog, "unlock_pin_entry")), pin);
-  gui_activate_widget (gui_find (dialog, "unlock_button"));
-  gui_wait_until (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) == NULL);
+  gui_unlock_with_pin (pin);
   focus_window (fixture);
 }
 

@@ -49,23 +49,6 @@ last_sms_pin (GuiFixture *fixture)
   return g_match_info_fetch (match, 0);
 }
 
-static GtkWidget *
-wait_for_unlock_dialog (void)
-{
-  gui_wait_until (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) != NULL);
-  return gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG);
-}
-
-static void
-type_pin (const char *pin)
-{
-  GtkWidget *dialog = wait_for_unlock_dialog ();
-
-  gtk_editable_set_text (GTK_EDITABLE (gui_find (dialog, "unlock_pin_entry")), pin);
-  gui_activate_widget (gui_find (dialog, "unlock_button"));
-  gui_wait_until (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) == NULL);
-}
-
 static const char *
 request_outcome (GuiFixture *fixture)
 {
@@ -200,7 +183,7 @@ run_mobile (GuiFixture *fixture)
    * field ready for typing. */
   gui_activate (fixture, "request_confirm_button");
   {
-    GtkWidget *dialog = wait_for_unlock_dialog ();
+    GtkWidget *dialog = gui_wait_for_unlock_dialog ();
     GtkWidget *focus;
     g_autofree char *body = g_strdup_printf ("Website: %s\nVerification code: %s\n"
                                              "The website must show the same code.",
@@ -219,7 +202,7 @@ run_mobile (GuiFixture *fixture)
                    gtk_widget_is_ancestor (focus, gui_find (dialog, "unlock_pin_entry")));
     gui_screenshot (dialog, "request-pin");
   }
-  type_pin (PIN);
+  gui_unlock_with_pin (PIN);
   gui_wait_until (g_strcmp0 (request_outcome (fixture), "confirmed") == 0);
   g_assert_true (gui_visible (fixture, "request_confirmed_status"));
   gui_screenshot (GTK_WIDGET (fixture->window), "request-confirmed");
@@ -394,7 +377,7 @@ run_quit_while_confirming (GuiFixture *fixture)
   gui_wait_until (request_shown (fixture,
                                  json_object_get_string_member (qr, "verification_code")));
   gui_activate (fixture, "request_confirm_button");
-  dialog = wait_for_unlock_dialog ();
+  dialog = gui_wait_for_unlock_dialog ();
 
   accels = gtk_application_get_accels_for_action (GTK_APPLICATION (fixture->app), "app.quit");
   g_assert_true (g_strv_contains ((const char * const *) accels, "<Control>q"));
@@ -436,7 +419,7 @@ run_request_while_confirming (GuiFixture *fixture)
 
   /* Confirming: the PIN dialog is open when the second request comes. */
   gui_activate (fixture, "request_confirm_button");
-  wait_for_unlock_dialog ();
+  gui_wait_for_unlock_dialog ();
   second = gui_website_call (&rp, "POST", "/v1/rp/requests", LUCIA_PUSH, 201);
   second_code = json_object_get_string_member (second, "verification_code");
   gui_settle (1000);
@@ -444,7 +427,7 @@ run_request_while_confirming (GuiFixture *fixture)
   g_assert_cmpstr (gui_text (fixture, "request_code_label"), ==, first_code);
 
   /* The first one's answer goes through... */
-  type_pin (PIN);
+  gui_unlock_with_pin (PIN);
   gui_wait_until (g_strcmp0 (request_outcome (fixture), "confirmed") == 0);
   status = gui_website_request_status (&rp, json_object_get_string_member (first, "id"));
   g_assert_cmpstr (status, ==, "confirmed");
