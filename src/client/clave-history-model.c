@@ -10,135 +10,7 @@
 #include "clave-history-model.h"
 #include "clave-history-store.h"
 #include "clave-history-store-private.h"
-
-/* A screen holds ~20 rows; a page of 200 is one query per ten screens of
- * scrolling, and a few pages keep memory flat however long the list. */
-#define PAGE_SIZE 200
-#define MAX_CACHED_PAGES 4
-/* Below this many matching rows a sort in memory beats an index walk. */
-#define FEW_ROWS 10000
-/* A page this close to either end of a long list is read with OFFSET
- * from that end (skipping 2000 index entries takes well under a
- * millisecond); farther, the count table says where it starts. */
-#define SEEK_DISTANCE (10 * PAGE_SIZE)
-
-/* What a row query selects, then the sort's keys. */
-#define ROW_COLUMNS "id, type, status, organisation, origin, created_at, answered_at"
-#define N_ROW_COLUMNS 7
-
-typedef struct {
-  gboolean  is_text;
-  gint64    number;
-  char     *text;
-} Bind;
-
-static void
-bind_free (Bind *bind)
-{
-  g_free (bind->text);
-  g_free (bind);
-}
-
-typedef struct {
-  guint      index;
-  GPtrArray *items;   /* ClaveHistoryItem */
-  /* The sort keys (Bind) of the first and the last item: the pages
-   * before and after this one start there. */
-  GPtrArray *first;
-  GPtrArray *last;
-} Page;
-
-static void
-page_free (Page *page)
-{
-  g_ptr_array_unref (page->items);
-  g_clear_pointer (&page->first, g_ptr_array_unref);
-  g_clear_pointer (&page->last, g_ptr_array_unref);
-  g_free (page);
-}
-
-enum { ATTR_STATUS, ATTR_TYPE, ATTR_ORGANISATION, N_ATTRS };
-enum { COND_FROM = N_ATTRS, COND_TO, N_CONDS };
-
-/* One condition of the filter, with its binds. */
-typedef struct {
-  char      *sql;
-  GPtrArray *binds;   /* Bind */
-} Condition;
-
-static void
-condition_free (Condition *condition)
-{
-  g_free (condition->sql);
-  g_ptr_array_unref (condition->binds);
-  g_free (condition);
-}
-
-/* Consecutive sort keys [start, end) in one direction. */
-typedef struct {
-  guint    start;
-  guint    end;
-  gboolean desc;
-} Run;
-
-/* A sort's keys are the columns of its index, in the index's order and
- * ending with the rowid that ends every index entry: the keys are total
- * (no two rows tie), and "the rows after this one" is a range of the
- * index. The runs group the keys by direction. */
-typedef struct {
-  const char *keys[5];
-  guint       n_keys;
-  Run         runs[3];
-  guint       n_runs;
-  int         group_attr;   /* ATTR_* of the first key; -1 for the date sorts */
-  guint       time_key;     /* the key that is created_at */
-  const char *index;
-} SortSpec;
-
-/* A stretch of the list that one row of history_counts (or a count of
- * the rows at the edge of a date range) covers: one value of the first
- * key, one time bucket. */
-typedef struct {
-  char    *value;    /* NULL for the date sorts */
-  gint64   bucket;
-  guint64  before;   /* matching rows before it */
-  guint64  rows;
-} Group;
-
-static void
-group_clear (Group *group)
-{
-  g_free (group->value);
-}
-
-struct _ClaveHistoryModel
-{
-  GObject             parent_instance;
-
-  ClaveHistoryStore  *store;
-  gulong              changed_id;
-  ClaveHistoryFilter *filter;
-
-  /* The current query. */
-  const SortSpec     *sort;
-  char               *key_columns;    /* the sort's keys, for SELECT */
-  char               *order_by;
-  char               *reverse_order;  /* every key the other way */
-  Condition          *conditions[N_CONDS];  /* NULL when unset */
-  GPtrArray          *organisations;  /* the names a substring matched, or NULL */
-  gboolean            matches_nothing;
-  const char         *small_index;    /* chosen on the first page of a small result */
-  gboolean            small_index_chosen;
-  guint               n_items;
-  guint               few_rows;       /* FEW_ROWS; tests lower it */
-  guint               seek_distance;  /* SEEK_DISTANCE; tests lower it */
-  GQueue              pages;          /* Page, most recently used first */
-  GArray             *groups;         /* Group, in the sort's order; made on the first far jump */
-
-  /* Why the list could not be read, until the next refresh. */
-  GError             *error;
-  guint               report_id;
-};
+#include "clave-history-model-private.h"
 
 enum {
   PROP_0,
@@ -153,462 +25,6 @@ static void clave_history_model_list_model_init (GListModelInterface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (ClaveHistoryModel, clave_history_model, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
                                                       clave_history_model_list_model_init))
-
-/* Filter */
-
-G_DEFINE_BOXED_TYPE (ClaveHistoryFilter, clave_history_filter,
-                     clave_history_filter_copy, clave_history_filter_free)
-
-static const char *const sort_names[] = {
-  [CLAVE_HISTORY_SORT_DATE_DESC] = "date-desc",
-  [CLAVE_HISTORY_SORT_DATE_ASC] = "date-asc",
-  [CLAVE_HISTORY_SORT_ORGANISATION] = "organisation",
-  [CLAVE_HISTORY_SORT_TYPE] = "type",
-  [CLAVE_HISTORY_SORT_STATUS] = "status",
-};
-
-/* Each is its index's own order, so that SQLite walks the index instead
- * of sorting a million rows, and each row's keys say where the next page
- * starts. Ties of the first key go newest first. */
-static const SortSpec sort_specs[] = {
-  [CLAVE_HISTORY_SORT_DATE_DESC] = {
-    { "created_at", "id" }, 2,
-    { { 0, 2, TRUE } }, 1,
-    -1, 0, "history_created" },
-  [CLAVE_HISTORY_SORT_DATE_ASC] = {
-    { "created_at", "id" }, 2,
-    { { 0, 2, FALSE } }, 1,
-    -1, 0, "history_created" },
-  [CLAVE_HISTORY_SORT_ORGANISATION] = {
-    { "organisation", "created_at", "status", "type", "rowid" }, 5,
-    { { 0, 1, FALSE }, { 1, 2, TRUE }, { 2, 5, FALSE } }, 3,
-    ATTR_ORGANISATION, 1, "history_organisation" },
-  [CLAVE_HISTORY_SORT_TYPE] = {
-    { "type", "created_at", "status", "organisation", "rowid" }, 5,
-    { { 0, 1, FALSE }, { 1, 2, TRUE }, { 2, 5, FALSE } }, 3,
-    ATTR_TYPE, 1, "history_type" },
-  [CLAVE_HISTORY_SORT_STATUS] = {
-    { "status", "created_at", "type", "organisation", "rowid" }, 5,
-    { { 0, 1, FALSE }, { 1, 2, TRUE }, { 2, 5, FALSE } }, 3,
-    ATTR_STATUS, 1, "history_status" },
-};
-
-const char *
-clave_history_sort_to_string (ClaveHistorySort sort)
-{
-  if ((guint) sort >= G_N_ELEMENTS (sort_names))
-    sort = CLAVE_HISTORY_SORT_DATE_DESC;
-
-  return sort_names[sort];
-}
-
-ClaveHistorySort
-clave_history_sort_from_string (const char *text)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (sort_names); i++)
-    if (g_strcmp0 (text, sort_names[i]) == 0)
-      return (ClaveHistorySort) i;
-
-  return CLAVE_HISTORY_SORT_DATE_DESC;
-}
-
-ClaveHistoryFilter *
-clave_history_filter_new (void)
-{
-  return g_new0 (ClaveHistoryFilter, 1);
-}
-
-ClaveHistoryFilter *
-clave_history_filter_copy (const ClaveHistoryFilter *filter)
-{
-  ClaveHistoryFilter *copy = g_new0 (ClaveHistoryFilter, 1);
-
-  if (filter == NULL)
-    return copy;
-
-  copy->status = g_strdup (filter->status);
-  copy->type = g_strdup (filter->type);
-  copy->organisation = g_strdup (filter->organisation);
-  copy->organisation_exact = filter->organisation_exact;
-  copy->from = filter->from;
-  copy->to = filter->to;
-  copy->sort = filter->sort;
-
-  return copy;
-}
-
-void
-clave_history_filter_free (ClaveHistoryFilter *filter)
-{
-  if (filter == NULL)
-    return;
-
-  g_free (filter->status);
-  g_free (filter->type);
-  g_free (filter->organisation);
-  g_free (filter);
-}
-
-gboolean
-clave_history_parse_day (const char *text,
-                         gboolean    end_of_day,
-                         gint64     *out)
-{
-  g_autoptr(GDateTime) day = NULL;
-  int year, month, mday;
-
-  *out = 0;
-  if (text == NULL || text[0] == '\0')
-    return TRUE;
-
-  /* Exactly YYYY-MM-DD, as the date pickers write it. */
-  if (strlen (text) != 10 || text[4] != '-' || text[7] != '-')
-    return FALSE;
-  for (guint i = 0; i < 10; i++)
-    if (i != 4 && i != 7 && !g_ascii_isdigit (text[i]))
-      return FALSE;
-
-  year = (int) g_ascii_strtoll (text, NULL, 10);
-  month = (int) g_ascii_strtoll (text + 5, NULL, 10);
-  mday = (int) g_ascii_strtoll (text + 8, NULL, 10);
-  if (year < 1 || month < 1 || month > 12 || mday < 1 || mday > 31 ||
-      !g_date_valid_dmy ((GDateDay) mday, (GDateMonth) month, (GDateYear) year))
-    return FALSE;
-
-  day = g_date_time_new_local (year, month, mday, 0, 0, 0);
-  if (day == NULL)
-    return FALSE;
-
-  if (end_of_day)
-    {
-      g_autoptr(GDateTime) next = g_date_time_add_days (day, 1);
-
-      /* The day after 9999-12-31 is past what GDateTime holds: no bound
-       * is what "up to the last day there is" means. */
-      *out = next != NULL ? g_date_time_to_unix (next) : 0;
-    }
-  else
-    *out = g_date_time_to_unix (day);
-
-  return TRUE;
-}
-
-/* Query building */
-
-static gboolean
-is_set (const char *text)
-{
-  return text != NULL && text[0] != '\0';
-}
-
-static void
-add_bind_text (GPtrArray  *binds,
-               const char *text)
-{
-  Bind *bind = g_new0 (Bind, 1);
-
-  bind->is_text = TRUE;
-  bind->text = g_strdup (text);
-  g_ptr_array_add (binds, bind);
-}
-
-static void
-add_bind_number (GPtrArray *binds,
-                 gint64     number)
-{
-  Bind *bind = g_new0 (Bind, 1);
-
-  bind->number = number;
-  g_ptr_array_add (binds, bind);
-}
-
-static void
-add_bind_copy (GPtrArray  *binds,
-               const Bind *bind)
-{
-  if (bind->is_text)
-    add_bind_text (binds, bind->text);
-  else
-    add_bind_number (binds, bind->number);
-}
-
-static void
-copy_binds (GPtrArray *to,
-            GPtrArray *from)
-{
-  for (guint i = 0; i < from->len; i++)
-    add_bind_copy (to, g_ptr_array_index (from, i));
-}
-
-static GPtrArray *
-binds_new (void)
-{
-  return g_ptr_array_new_with_free_func ((GDestroyNotify) bind_free);
-}
-
-/* What a person types ("agencia", "direccion") should find "Agencia
- * Tributaria" and "Dirección General de Tráfico": compare without case
- * and accents. */
-static char *
-fold (const char *text)
-{
-  g_autofree char *decomposed = g_utf8_normalize (text, -1, G_NORMALIZE_NFKD);
-  GString *bare;
-
-  if (decomposed == NULL)
-    return g_utf8_casefold (text, -1);
-
-  bare = g_string_new (NULL);
-  for (const char *p = decomposed; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (!g_unichar_ismark (c))
-        g_string_append_unichar (bare, c);
-    }
-
-  {
-    g_autofree char *stripped = g_string_free (bare, FALSE);
-
-    return g_utf8_casefold (stripped, -1);
-  }
-}
-
-/* Organisation names are few (one per relying party): matching them in C
- * and filtering rows with IN (…) uses the organisation index. */
-static GPtrArray *
-matching_organisations (ClaveHistoryStore  *store,
-                        const char         *needle,
-                        GError            **error)
-{
-  g_auto(GStrv) names = clave_history_store_list_organisations (store, error);
-  g_autofree char *folded_needle = NULL;
-  GPtrArray *matches;
-
-  /* Not "no organisation matches": that would be an empty list that
-   * says "no requests match". */
-  if (names == NULL)
-    return NULL;
-
-  folded_needle = fold (needle);
-  matches = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; names[i] != NULL; i++)
-    {
-      g_autofree char *folded = fold (names[i]);
-
-      if (strstr (folded, folded_needle) != NULL)
-        g_ptr_array_add (matches, g_strdup (names[i]));
-    }
-
-  return matches;
-}
-
-/* Appends " WHERE " or " AND " and @condition to @where, and a copy of
- * @condition_binds (may be NULL) to @binds. */
-static void
-add_condition (GString    *where,
-               GPtrArray  *binds,
-               const char *condition,
-               GPtrArray  *condition_binds)
-{
-  g_string_append (where, where->len == 0 ? " WHERE " : " AND ");
-  g_string_append (where, condition);
-  if (condition_binds != NULL)
-    copy_binds (binds, condition_binds);
-}
-
-static Condition *
-set_condition (ClaveHistoryModel *self,
-               guint              which,
-               const char        *sql)
-{
-  Condition *condition = g_new0 (Condition, 1);
-
-  condition->sql = g_strdup (sql);
-  condition->binds = binds_new ();
-  self->conditions[which] = condition;
-  return condition;
-}
-
-/* The status, type and organisation conditions: what history_counts
- * holds too. */
-static void
-add_attr_conditions (ClaveHistoryModel *self,
-                     GString           *where,
-                     GPtrArray         *binds)
-{
-  for (guint i = 0; i < N_ATTRS; i++)
-    if (self->conditions[i] != NULL)
-      add_condition (where, binds, self->conditions[i]->sql, self->conditions[i]->binds);
-}
-
-/* Every condition of the filter, for a query of rows. @walk: in the
- * sort's index, where the conditions on anything but its first column
- * are checked entry by entry; written "+type = ?" there, because SQLite
- * takes "type = ?" for a constant of the ORDER BY and then no longer
- * sees that the index is in rowid order, and sorts. @skip_organisation:
- * the query names the organisations itself. */
-static void
-add_filter_conditions (ClaveHistoryModel *self,
-                       gboolean           walk,
-                       gboolean           skip_organisation,
-                       GString           *where,
-                       GPtrArray         *binds)
-{
-  for (guint i = 0; i < N_CONDS; i++)
-    {
-      Condition *condition = self->conditions[i];
-
-      if (condition == NULL || (i == ATTR_ORGANISATION && skip_organisation))
-        continue;
-
-      if (walk && i < N_ATTRS && (int) i != self->sort->group_attr)
-        {
-          g_autofree char *unindexed = g_strconcat ("+", condition->sql, NULL);
-
-          add_condition (where, binds, unindexed, condition->binds);
-        }
-      else
-        add_condition (where, binds, condition->sql, condition->binds);
-    }
-}
-
-static char *
-sort_order (const SortSpec *sort,
-            gboolean        reverse)
-{
-  GString *order = g_string_new (NULL);
-
-  for (guint r = 0; r < sort->n_runs; r++)
-    for (guint k = sort->runs[r].start; k < sort->runs[r].end; k++)
-      g_string_append_printf (order, "%s%s%s", order->len > 0 ? ", " : "", sort->keys[k],
-                              sort->runs[r].desc != reverse ? " DESC" : "");
-
-  return g_string_free (order, FALSE);
-}
-
-static const Run *
-key_run (const SortSpec *sort,
-         guint           key)
-{
-  for (guint r = 0; r < sort->n_runs; r++)
-    if (key >= sort->runs[r].start && key < sort->runs[r].end)
-      return &sort->runs[r];
-
-  g_assert_not_reached ();
-}
-
-static void
-clear_query (ClaveHistoryModel *self)
-{
-  for (guint i = 0; i < N_CONDS; i++)
-    g_clear_pointer (&self->conditions[i], condition_free);
-  g_clear_pointer (&self->organisations, g_ptr_array_unref);
-  g_clear_pointer (&self->groups, g_array_unref);
-  g_clear_pointer (&self->key_columns, g_free);
-  g_clear_pointer (&self->order_by, g_free);
-  g_clear_pointer (&self->reverse_order, g_free);
-}
-
-static gboolean
-build_query (ClaveHistoryModel  *self,
-             GError            **error)
-{
-  const ClaveHistoryFilter *filter = self->filter;
-  guint sort = filter->sort < G_N_ELEMENTS (sort_specs) ? filter->sort : 0;
-  GString *keys = g_string_new (NULL);
-  Condition *condition;
-
-  clear_query (self);
-  self->matches_nothing = FALSE;
-  self->small_index = NULL;
-  self->small_index_chosen = FALSE;
-
-  self->sort = &sort_specs[sort];
-  for (guint k = 0; k < self->sort->n_keys; k++)
-    g_string_append_printf (keys, "%s%s", k > 0 ? ", " : "", self->sort->keys[k]);
-  self->key_columns = g_string_free (keys, FALSE);
-  self->order_by = sort_order (self->sort, FALSE);
-  self->reverse_order = sort_order (self->sort, TRUE);
-
-  if (is_set (filter->status))
-    {
-      condition = set_condition (self, ATTR_STATUS, "status = ?");
-      add_bind_text (condition->binds, filter->status);
-    }
-
-  if (is_set (filter->type))
-    {
-      condition = set_condition (self, ATTR_TYPE, "type = ?");
-      add_bind_text (condition->binds, filter->type);
-    }
-
-  if (is_set (filter->organisation) && filter->organisation_exact)
-    {
-      condition = set_condition (self, ATTR_ORGANISATION, "organisation = ?");
-      add_bind_text (condition->binds, filter->organisation);
-    }
-  else if (is_set (filter->organisation))
-    {
-      g_autoptr(GPtrArray) names = matching_organisations (self->store, filter->organisation, error);
-
-      if (names == NULL)
-        return FALSE;
-
-      if (names->len == 0)
-        self->matches_nothing = TRUE;
-      else
-        {
-          GString *in = g_string_new ("organisation IN (");
-
-          for (guint i = 0; i < names->len; i++)
-            g_string_append (in, i == 0 ? "?" : ", ?");
-          g_string_append (in, ")");
-          condition = set_condition (self, ATTR_ORGANISATION, in->str);
-          g_string_free (in, TRUE);
-          for (guint i = 0; i < names->len; i++)
-            add_bind_text (condition->binds, g_ptr_array_index (names, i));
-          self->organisations = g_steal_pointer (&names);
-        }
-    }
-
-  if (filter->from > 0)
-    {
-      condition = set_condition (self, COND_FROM, "created_at >= ?");
-      add_bind_number (condition->binds, filter->from);
-    }
-
-  if (filter->to > 0)
-    {
-      condition = set_condition (self, COND_TO, "created_at < ?");
-      add_bind_number (condition->binds, filter->to);
-    }
-
-  if (filter->from > 0 && filter->to > 0 && filter->to <= filter->from)
-    self->matches_nothing = TRUE;
-
-  return TRUE;
-}
-
-static char *
-query_key (ClaveHistoryModel *self)
-{
-  g_autoptr(GPtrArray) binds = binds_new ();
-  GString *key = g_string_new (NULL);
-
-  add_filter_conditions (self, FALSE, FALSE, key, binds);
-  for (guint i = 0; i < binds->len; i++)
-    {
-      Bind *bind = g_ptr_array_index (binds, i);
-
-      if (bind->is_text)
-        g_string_append_printf (key, "\x1ft%zu:%s", strlen (bind->text), bind->text);
-      else
-        g_string_append_printf (key, "\x1fn%" G_GINT64_FORMAT, bind->number);
-    }
-
-  return g_string_free (key, FALSE);
-}
 
 /* Reading */
 
@@ -688,20 +104,20 @@ count_range (ClaveHistoryModel  *self,
              gint64             *count,
              GError            **error)
 {
-  g_autoptr(GPtrArray) binds = binds_new ();
+  g_autoptr(GPtrArray) binds = _clave_history_binds_new ();
   g_autoptr(GString) where = g_string_new (NULL);
   g_autofree char *sql = NULL;
 
-  add_attr_conditions (self, where, binds);
+  _clave_history_add_attr_conditions (self, where, binds);
   if (from > 0)
     {
-      add_condition (where, binds, "created_at >= ?", NULL);
-      add_bind_number (binds, from);
+      _clave_history_add_condition (where, binds, "created_at >= ?", NULL);
+      _clave_history_add_bind_number (binds, from);
     }
   if (to > 0)
     {
-      add_condition (where, binds, "created_at < ?", NULL);
-      add_bind_number (binds, to);
+      _clave_history_add_condition (where, binds, "created_at < ?", NULL);
+      _clave_history_add_bind_number (binds, to);
     }
 
   sql = g_strconcat ("SELECT COUNT(*) FROM history INDEXED BY history_created", where->str, NULL);
@@ -717,20 +133,20 @@ count_buckets (ClaveHistoryModel  *self,
                gint64             *count,
                GError            **error)
 {
-  g_autoptr(GPtrArray) binds = binds_new ();
+  g_autoptr(GPtrArray) binds = _clave_history_binds_new ();
   g_autoptr(GString) where = g_string_new (NULL);
   g_autofree char *sql = NULL;
 
-  add_attr_conditions (self, where, binds);
+  _clave_history_add_attr_conditions (self, where, binds);
   if (first != G_MININT64)
     {
-      add_condition (where, binds, "bucket >= ?", NULL);
-      add_bind_number (binds, first);
+      _clave_history_add_condition (where, binds, "bucket >= ?", NULL);
+      _clave_history_add_bind_number (binds, first);
     }
   if (end != G_MAXINT64)
     {
-      add_condition (where, binds, "bucket < ?", NULL);
-      add_bind_number (binds, end);
+      _clave_history_add_condition (where, binds, "bucket < ?", NULL);
+      _clave_history_add_bind_number (binds, end);
     }
 
   sql = g_strconcat ("SELECT CAST(TOTAL(n) AS INTEGER) FROM history_counts", where->str, NULL);
@@ -770,7 +186,7 @@ count_rows (ClaveHistoryModel  *self,
   if (self->matches_nothing)
     return TRUE;
 
-  key = query_key (self);
+  key = _clave_history_query_key (self);
   if (_clave_history_store_lookup_count (self->store, key, n_rows))
     return TRUE;
 
@@ -850,7 +266,7 @@ narrowest_index (ClaveHistoryModel  *self,
 
   if (self->filter->from > 0 || self->filter->to > 0)
     {
-      g_autoptr(GPtrArray) binds = binds_new ();
+      g_autoptr(GPtrArray) binds = _clave_history_binds_new ();
       g_autoptr(GString) where = g_string_new (NULL);
       g_autofree char *sql = NULL;
       gint64 rows;
@@ -858,13 +274,13 @@ narrowest_index (ClaveHistoryModel  *self,
       /* Whole buckets around the range: an upper bound is enough here. */
       if (self->filter->from > 0)
         {
-          add_condition (where, binds, "bucket >= ?", NULL);
-          add_bind_number (binds, self->filter->from / bucket_size);
+          _clave_history_add_condition (where, binds, "bucket >= ?", NULL);
+          _clave_history_add_bind_number (binds, self->filter->from / bucket_size);
         }
       if (self->filter->to > 0)
         {
-          add_condition (where, binds, "bucket <= ?", NULL);
-          add_bind_number (binds, self->filter->to / bucket_size);
+          _clave_history_add_condition (where, binds, "bucket <= ?", NULL);
+          _clave_history_add_bind_number (binds, self->filter->to / bucket_size);
         }
       sql = g_strconcat ("SELECT CAST(TOTAL(n) AS INTEGER) FROM history_counts", where->str, NULL);
       if (!single_number (self, sql, binds, &rows, error))
@@ -920,13 +336,13 @@ add_organisations_after (ClaveHistoryModel *self,
       if ((greater ? c > 0 : c < 0) || (equal && c == 0))
         {
           g_string_append (in, n++ == 0 ? "?" : ", ?");
-          add_bind_text (binds, candidate);
+          _clave_history_add_bind_text (binds, candidate);
         }
     }
   g_string_append (in, ")");
 
   if (n > 0)
-    add_condition (where, binds, in->str, NULL);
+    _clave_history_add_condition (where, binds, in->str, NULL);
   g_string_free (in, TRUE);
   return n > 0;
 }
@@ -963,7 +379,7 @@ build_arm (ClaveHistoryModel *self,
 
   /* Sorted by organisation with a substring filter: the arms name the
    * organisation themselves, one by equality, the first by its list. */
-  add_filter_conditions (self, walk, by_name, where, binds);
+  _clave_history_add_filter_conditions (self, walk, by_name, where, binds);
 
   for (guint k = 0; k < run->start; k++)
     {
@@ -972,8 +388,8 @@ build_arm (ClaveHistoryModel *self,
       if (k == 0 && pinned)
         continue;
       equal = g_strconcat (sort->keys[k], " = ?", NULL);
-      add_condition (where, binds, equal, NULL);
-      add_bind_copy (binds, g_ptr_array_index (bound, k));
+      _clave_history_add_condition (where, binds, equal, NULL);
+      _clave_history_add_bind_copy (binds, g_ptr_array_index (bound, k));
     }
 
   if (run->desc == backward)
@@ -989,7 +405,7 @@ build_arm (ClaveHistoryModel *self,
     {
       g_autofree char *compare = g_strdup_printf ("%s %s ?", sort->keys[run->start], op);
 
-      add_condition (where, binds, compare, NULL);
+      _clave_history_add_condition (where, binds, compare, NULL);
     }
   else
     {
@@ -1001,11 +417,11 @@ build_arm (ClaveHistoryModel *self,
       for (guint k = run->start; k < end; k++)
         g_string_append (compare, k > run->start ? ", ?" : "?");
       g_string_append (compare, ")");
-      add_condition (where, binds, compare->str, NULL);
+      _clave_history_add_condition (where, binds, compare->str, NULL);
       g_string_free (compare, TRUE);
     }
   for (guint k = run->start; k < end; k++)
-    add_bind_copy (binds, g_ptr_array_index (bound, k));
+    _clave_history_add_bind_copy (binds, g_ptr_array_index (bound, k));
 
   return TRUE;
 }
@@ -1014,16 +430,16 @@ static GPtrArray *
 read_keys (ClaveHistoryModel *self,
            sqlite3_stmt      *stmt)
 {
-  GPtrArray *keys = binds_new ();
+  GPtrArray *keys = _clave_history_binds_new ();
 
   for (guint k = 0; k < self->sort->n_keys; k++)
     {
       int column = N_ROW_COLUMNS + (int) k;
 
       if (sqlite3_column_type (stmt, column) == SQLITE_INTEGER)
-        add_bind_number (keys, sqlite3_column_int64 (stmt, column));
+        _clave_history_add_bind_number (keys, sqlite3_column_int64 (stmt, column));
       else
-        add_bind_text (keys, (const char *) sqlite3_column_text (stmt, column));
+        _clave_history_add_bind_text (keys, (const char *) sqlite3_column_text (stmt, column));
     }
 
   return keys;
@@ -1129,10 +545,10 @@ read_from (ClaveHistoryModel  *self,
 
   if (bound == NULL)
     {
-      g_autoptr(GPtrArray) binds = binds_new ();
+      g_autoptr(GPtrArray) binds = _clave_history_binds_new ();
       g_autoptr(GString) where = g_string_new (NULL);
 
-      add_filter_conditions (self, walk, FALSE, where, binds);
+      _clave_history_add_filter_conditions (self, walk, FALSE, where, binds);
       return read_rows (self, index_name, where, binds, backward, offset, limit, page, &n_read,
                         error);
     }
@@ -1144,7 +560,7 @@ read_from (ClaveHistoryModel  *self,
 
   for (r = r + 1; r-- > 0 && limit > 0;)
     {
-      g_autoptr(GPtrArray) binds = binds_new ();
+      g_autoptr(GPtrArray) binds = _clave_history_binds_new ();
       g_autoptr(GString) where = g_string_new (NULL);
       gint64 in_arm;
 
@@ -1188,16 +604,16 @@ add_bucket_groups (ClaveHistoryModel *self,
 {
   g_autoptr(GString) where = g_string_new (NULL);
 
-  add_attr_conditions (self, where, binds);
+  _clave_history_add_attr_conditions (self, where, binds);
   if (first != G_MININT64)
     {
-      add_condition (where, binds, "bucket >= ?", NULL);
-      add_bind_number (binds, first);
+      _clave_history_add_condition (where, binds, "bucket >= ?", NULL);
+      _clave_history_add_bind_number (binds, first);
     }
   if (end != G_MAXINT64)
     {
-      add_condition (where, binds, "bucket < ?", NULL);
-      add_bind_number (binds, end);
+      _clave_history_add_condition (where, binds, "bucket < ?", NULL);
+      _clave_history_add_bind_number (binds, end);
     }
 
   g_string_append_printf (sql, "%sSELECT %s%sbucket, TOTAL(n) FROM history_counts%s"
@@ -1218,16 +634,16 @@ add_range_groups (ClaveHistoryModel *self,
   g_autoptr(GString) where = g_string_new (NULL);
   const char *bucket = "created_at >> " G_STRINGIFY (CLAVE_HISTORY_BUCKET_SHIFT);
 
-  add_attr_conditions (self, where, binds);
+  _clave_history_add_attr_conditions (self, where, binds);
   if (from > 0)
     {
-      add_condition (where, binds, "created_at >= ?", NULL);
-      add_bind_number (binds, from);
+      _clave_history_add_condition (where, binds, "created_at >= ?", NULL);
+      _clave_history_add_bind_number (binds, from);
     }
   if (to > 0)
     {
-      add_condition (where, binds, "created_at < ?", NULL);
-      add_bind_number (binds, to);
+      _clave_history_add_condition (where, binds, "created_at < ?", NULL);
+      _clave_history_add_bind_number (binds, to);
     }
 
   g_string_append_printf (sql, "%sSELECT %s%s%s, COUNT(*) FROM history INDEXED BY history_created%s"
@@ -1247,10 +663,10 @@ load_groups (ClaveHistoryModel  *self,
   const gint64 bucket_size = (gint64) 1 << CLAVE_HISTORY_BUCKET_SHIFT;
   const SortSpec *sort = self->sort;
   const char *group = sort->group_attr >= 0 ? sort->keys[0] : NULL;
-  gboolean newest_first = key_run (sort, sort->time_key)->desc;
+  gboolean newest_first = _clave_history_key_run (sort, sort->time_key)->desc;
   gint64 from = self->filter->from;
   gint64 to = self->filter->to;
-  g_autoptr(GPtrArray) binds = binds_new ();
+  g_autoptr(GPtrArray) binds = _clave_history_binds_new ();
   g_autoptr(GString) sql = g_string_new (NULL);
   g_autoptr(GArray) groups = NULL;
   sqlite3_stmt *stmt;
@@ -1341,7 +757,7 @@ seek (ClaveHistoryModel  *self,
 {
   const gint64 bucket_size = (gint64) 1 << CLAVE_HISTORY_BUCKET_SHIFT;
   const SortSpec *sort = self->sort;
-  g_autoptr(GPtrArray) bound = binds_new ();
+  g_autoptr(GPtrArray) bound = _clave_history_binds_new ();
   const Group *group;
   gint64 start;
 
@@ -1358,11 +774,11 @@ seek (ClaveHistoryModel  *self,
    * and the time at the near end of its bucket (multiplied: buckets of
    * times before 1970 are negative, and shifting those is undefined). */
   start = group->bucket * bucket_size;
-  if (key_run (sort, sort->time_key)->desc)
+  if (_clave_history_key_run (sort, sort->time_key)->desc)
     start += bucket_size - 1;
   if (group->value != NULL)
-    add_bind_text (bound, group->value);
-  add_bind_number (bound, start);
+    _clave_history_add_bind_text (bound, group->value);
+  _clave_history_add_bind_number (bound, start);
 
   return read_from (self, bound, TRUE, FALSE, position - (guint) group->before, limit, page, error);
 }
@@ -1516,7 +932,7 @@ reset (ClaveHistoryModel *self)
   g_clear_handle_id (&self->report_id, g_source_remove);
   g_clear_error (&self->error);
   drop_pages (self);
-  if (!build_query (self, &error) || !count_rows (self, &self->n_items, &error))
+  if (!_clave_history_build_query (self, &error) || !count_rows (self, &self->n_items, &error))
     {
       self->n_items = 0;
       self->error = g_steal_pointer (&error);
@@ -1641,7 +1057,7 @@ clave_history_model_finalize (GObject *object)
   ClaveHistoryModel *self = CLAVE_HISTORY_MODEL (object);
 
   g_clear_pointer (&self->filter, clave_history_filter_free);
-  clear_query (self);
+  _clave_history_clear_query (self);
   g_clear_error (&self->error);
 
   G_OBJECT_CLASS (clave_history_model_parent_class)->finalize (object);
@@ -1707,7 +1123,7 @@ clave_history_model_new (ClaveHistoryStore        *store,
   self->filter = clave_history_filter_copy (filter);
   self->changed_id = g_signal_connect (store, "changed", G_CALLBACK (on_store_changed), self);
 
-  if (!build_query (self, &error) || !count_rows (self, &self->n_items, &error))
+  if (!_clave_history_build_query (self, &error) || !count_rows (self, &self->n_items, &error))
     {
       self->n_items = 0;
       self->error = g_steal_pointer (&error);

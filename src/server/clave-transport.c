@@ -16,6 +16,7 @@
 #include "clave-http.h"
 #include "clave-request-stream.h"
 #include "clave-transport.h"
+#include "clave-transport-private.h"
 
 /* Why clave-server does not let libsoup listen.
  *
@@ -87,164 +88,7 @@
  * the connection closed after a short lingering read, so that a client
  * still sending gets the answer rather than a reset. */
 
-#define CONNECTION_KEY        "clave-transport-connection"
-#define HSTS_VALUE            "max-age=31536000"
-/* Accepts per wake-up of the listening socket, so that a flood of
- * connections does not starve the requests in progress. */
-#define ACCEPT_BATCH          32
-#define LISTEN_BACKLOG        1024
-/* Out of descriptors: wait this long before accepting again, and warn at
- * most this often. */
-#define ACCEPT_PAUSE_MS       1000
-#define ACCEPT_WARN_US        (60 * G_USEC_PER_SEC)
-/* After an answer before the body: time to write it and read what the
- * client still sends, and how much of that to read. */
-#define EARLY_ANSWER_MS       2000
-#define LINGER_MAX_BYTES      (1024 * 1024)
-/* A polite close (TLS close_notify) that takes longer becomes abrupt. */
-#define CLOSE_NOTIFY_MS       2000
-/* Connections refused, closed to make room, or cut off by a timeout are
- * logged one by one up to this many a minute; past that they are
- * counted, and the count logged with the first of the next minute (or at
- * shutdown): a flood must not flood the log too. */
-#define NOTICE_WINDOW_US      (60 * G_USEC_PER_SEC)
-#define NOTICES_PER_WINDOW    20
-/* Handshakes running in GLib's GTask threads at once, in all and from
- * one address (what --max-connections-per-address counts). The pool has
- * 10 threads before it starts growing, slowly; 6 leave 4 at all times
- * for the device signature checks (clave_device_auth_check_run_async()),
- * the TLS close_notify of closing connections and GLib's own tasks,
- * whatever clients do. A handshake holds its thread from the ClientHello
- * to the client's last flight, one round trip (TLS 1.3) or two (TLS 1.2)
- * and a millisecond or two of work: 6 at once are some hundreds of
- * handshakes a second with clients 20 ms away, some tens with clients on
- * a slow mobile link 300 ms away; one address (a NAT) has 2 at once. */
-#define HANDSHAKES_AT_ONCE    6
-#define HANDSHAKES_PER_BUCKET 2
-/* A client that stalls mid-handshake (after its ClientHello) would hold
- * its turn until --handshake-timeout: three addresses, two stalled
- * handshakes each, would keep every other client from shaking hands. So
- * while handshakes wait for a turn, one that has had its thread this long
- * loses it, and its connection is closed: some ten round trips of a slow
- * mobile link. */
-#define HANDSHAKE_TURN_MS     3000
-/* An address (IPv6: its /64, and its /48) whose handshake stalled in its
- * thread (lost its turn, or reached --handshake-timeout there) has its
- * handshakes start after everyone else's for this long: the few
- * addresses of one attacker stall the others once, not over and over. */
-#define STALLED_MEMORY_US     (60 * G_USEC_PER_SEC)
-/* Marks of stalled addresses past which the expired ones are dropped. */
-#define STALLED_MARKS_KEPT    256
-/* The first TLS record: a 5-byte header (content type, version, length)
- * and at most 2^14 bytes (RFC 8446 section 5.1); a ClientHello comes in a
- * handshake record (22), its first byte the message type (1). */
-#define TLS_RECORD_HEADER     5
-#define TLS_RECORD_MAX        16384
-#define TLS_HANDSHAKE         22
-#define TLS_CLIENT_HELLO      1
-/* Should the system refuse SO_RCVLOWAT, a part of a first record is
- * looked at again this often rather than on every wake-up. */
-#define HELLO_POLL_MS         100
-/* IPv6: besides the /64 that --max-connections-per-address counts, a /48
- * (what one site or customer is usually given: 65,536 /64s) may have
- * this many times as many connections, so that one site cannot take
- * them all by spreading over its /64s. */
-#define SITE_FACTOR           4
-
-typedef enum {
-  CONN_HANDSHAKE,      /* --handshake-timeout: waiting for the whole first
-                        * record, for a turn, then in a thread */
-  CONN_WAITING,        /* no byte of the next request: --header-timeout
-                        * for the first, --idle-timeout after one */
-  CONN_HEAD,           /* --header-timeout */
-  CONN_BODY,           /* --body-timeout */
-  CONN_HANDLING,       /* the routes answer: long polls, the push channel */
-  CONN_EARLY_ANSWER,   /* answered before the body: writing, lingering */
-  CONN_CLOSING,
-} ConnState;
-
-typedef struct {
-  ClaveTransport     *transport;   /* not a reference: it ends every connection */
-  ConnState           state;
-  GSocket            *socket;
-  GIOStream          *tcp;
-  GTlsConnection     *tls;
-  GSocketAddress     *local;
-  GSocketAddress     *remote;
-  char               *address;     /* for the log */
-  char               *bucket;      /* what --max-connections-per-address counts */
-  char               *site;        /* IPv6: its /48, counted too (SITE_FACTOR) */
-  GCancellable       *cancellable; /* handshake, early answer, close */
-  GSource            *hello;       /* waiting for the whole first TLS record */
-  int                 hello_lowat; /* SO_RCVLOWAT meanwhile; 0: never set (1) */
-  GList               turn;        /* its link in turn_in */
-  gint64              turn_start;  /* when its handshake got a thread */
-  GQueue             *turn_in;     /* the transport's waiting or running
-                                    * handshakes, or NULL */
-  GList               place;       /* its link in place_in */
-  GQueue             *place_in;    /* the transport's fresh or idle
-                                    * connections, or NULL */
-  GSource            *timer;
-  GSource            *step;
-  GSource            *drain;
-  ClaveRequestStream *stream;      /* weak: the stream libsoup has */
-  SoupServerMessage  *msg;         /* weak: its message */
-  GIOStream          *stolen;      /* libsoup's stream, for an early answer */
-  GBytes             *answer;      /* the early answer */
-  GBytes             *pending;     /* the start of the next request */
-  gsize               drained;
-  guint               n_requests;
-  /* TLS operations running in GLib's threads (handshake, close_notify,
-   * writes): the socket may only be shut down, not closed, under them. */
-  guint               in_thread;
-  gboolean            reusable;    /* the last answer lets another request come */
-  gboolean            abrupt;      /* no close_notify: the client is gone or stalled */
-  gboolean            finished;
-} ClaveConnection;
-
-/* Counts per --max-connections-per-address bucket (and per IPv6 /48). */
-typedef struct {
-  guint connections;
-  guint handshakes;    /* running in threads */
-  guint waiting;       /* handshakes waiting for a turn */
-} BucketCount;
-
-struct _ClaveTransport
-{
-  GObject               parent_instance;
-
-  SoupServer           *soup;
-  GTlsCertificate      *certificate;
-  ClaveTransportLimits  limits;
-  guint                 max_connections;   /* limits' total cap, fit to RLIMIT_NOFILE */
-  GSocket              *listener;
-  GInetSocketAddress   *address;
-  GSource              *accept_source;
-  GSource              *accept_pause;
-  gint64                last_accept_warning;
-  gint64                notice_window;     /* when the current minute of notices began */
-  guint                 notices;           /* logged in it */
-  guint                 notices_dropped;   /* not logged in it */
-  GHashTable           *connections;       /* ClaveConnection* (a reference each) */
-  GHashTable           *per_bucket;        /* bucket or site -> BucketCount */
-  guint                 handshakes;        /* running in threads */
-  GQueue                waiting;           /* handshakes waiting for a turn, first come
-                                            * first */
-  GQueue                running;           /* handshakes in threads, oldest first */
-  GSource              *turns_check;       /* the next end of a turn (HANDSHAKE_TURN_MS) */
-  GHashTable           *stalled;           /* bucket or site -> gint64 end of the mark */
-  GQueue                fresh;             /* no request started yet, oldest first */
-  GQueue                idle;              /* between two requests, idle longest first */
-  ClaveConnection      *accepting;         /* during soup_server_accept_iostream () */
-  gboolean              shut_down;
-};
-
 G_DEFINE_FINAL_TYPE (ClaveTransport, clave_transport, G_TYPE_OBJECT)
-
-static void conn_close (ClaveConnection *conn);
-static void conn_serve (ClaveConnection *conn);
-static void handshakes_next (ClaveTransport *self);
-static void mark_stalled (ClaveTransport *self, ClaveConnection *conn);
 
 /* Notices --------------------------------------------------------------- */
 
@@ -260,14 +104,10 @@ notices_flush (ClaveTransport *self)
 
 /* A connection refused, closed to make room or by a timeout, at level
  * info, within the rate above. */
-static void notice (ClaveTransport *self,
-                    const char     *format,
-                    ...) G_GNUC_PRINTF (2, 3);
-
-static void
-notice (ClaveTransport *self,
-        const char     *format,
-        ...)
+void
+_clave_transport_notice (ClaveTransport *self,
+                         const char     *format,
+                         ...)
 {
   gint64 now = g_get_monotonic_time ();
   g_autofree char *text = NULL;
@@ -313,14 +153,14 @@ conn_clear (ClaveConnection *conn)
   g_free (conn->site);
 }
 
-static ClaveConnection *
-conn_ref (ClaveConnection *conn)
+ClaveConnection *
+_clave_transport_conn_ref (ClaveConnection *conn)
 {
   return g_rc_box_acquire (conn);
 }
 
-static void
-conn_unref (ClaveConnection *conn)
+void
+_clave_transport_conn_unref (ClaveConnection *conn)
 {
   g_rc_box_release_full (conn, (GDestroyNotify) conn_clear);
 }
@@ -329,11 +169,11 @@ static void
 conn_unref_closure (gpointer  data,
                     GClosure *closure)
 {
-  conn_unref (data);
+  _clave_transport_conn_unref (data);
 }
 
-static void
-clear_source (GSource **source)
+void
+_clave_transport_clear_source (GSource **source)
 {
   if (*source == NULL)
     return;
@@ -342,12 +182,12 @@ clear_source (GSource **source)
 }
 
 /* Attaches @source with @func called with a reference to @conn. */
-static GSource *
-conn_attach (ClaveConnection *conn,
-             GSource         *source,
-             GSourceFunc      func)
+GSource *
+_clave_transport_conn_attach (ClaveConnection *conn,
+                              GSource         *source,
+                              GSourceFunc      func)
 {
-  g_source_set_callback (source, func, conn_ref (conn), (GDestroyNotify) conn_unref);
+  g_source_set_callback (source, func, _clave_transport_conn_ref (conn), (GDestroyNotify) _clave_transport_conn_unref);
   g_source_attach (source, NULL);
   return source;
 }
@@ -358,9 +198,9 @@ static void
 conn_set_timer (ClaveConnection *conn,
                 guint            ms)
 {
-  clear_source (&conn->timer);
+  _clave_transport_clear_source (&conn->timer);
   if (ms > 0)
-    conn->timer = conn_attach (conn, g_timeout_source_new (ms), on_timer);
+    conn->timer = _clave_transport_conn_attach (conn, g_timeout_source_new (ms), on_timer);
 }
 
 static gboolean
@@ -417,9 +257,9 @@ bucket_lookup (ClaveTransport *self,
 /* The counts of a bucket that has some: a connection's own bucket and
  * site while it is counted, or its bucket while its handshake holds a
  * turn. */
-static BucketCount *
-bucket_get (ClaveTransport *self,
-            const char     *bucket)
+BucketCount *
+_clave_transport_bucket_get (ClaveTransport *self,
+                             const char     *bucket)
 {
   BucketCount *count = g_hash_table_lookup (self->per_bucket, bucket);
 
@@ -452,9 +292,9 @@ bucket_ensure (ClaveTransport *self,
 }
 
 /* Forgets @bucket once nothing of it is counted. */
-static void
-bucket_release (ClaveTransport *self,
-                const char     *bucket)
+void
+_clave_transport_bucket_release (ClaveTransport *self,
+                                 const char     *bucket)
 {
   BucketCount *count = bucket_lookup (self, bucket);
 
@@ -464,9 +304,9 @@ bucket_release (ClaveTransport *self,
 
 /* A connection's @link in one of the transport's queues, *@in (NULL:
  * none). */
-static void
-queue_leave (GQueue **in,
-             GList   *link)
+void
+_clave_transport_queue_leave (GQueue **in,
+                              GList   *link)
 {
   if (*in == NULL)
     return;
@@ -474,13 +314,13 @@ queue_leave (GQueue **in,
   *in = NULL;
 }
 
-static void
-queue_join (GQueue          **in,
-            GList            *link,
-            GQueue           *queue,
-            ClaveConnection  *conn)
+void
+_clave_transport_queue_join (GQueue          **in,
+                             GList            *link,
+                             GQueue           *queue,
+                             ClaveConnection  *conn)
 {
-  queue_leave (in, link);
+  _clave_transport_queue_leave (in, link);
   link->data = conn;
   g_queue_push_tail_link (queue, link);
   *in = queue;
@@ -496,14 +336,14 @@ conn_set_evictable (ClaveConnection *conn,
   ClaveTransport *self = conn->transport;
 
   if (!evictable)
-    queue_leave (&conn->place_in, &conn->place);
+    _clave_transport_queue_leave (&conn->place_in, &conn->place);
   else
-    queue_join (&conn->place_in, &conn->place, idle ? &self->idle : &self->fresh, conn);
+    _clave_transport_queue_join (&conn->place_in, &conn->place, idle ? &self->idle : &self->fresh, conn);
 }
 
 /* Closes the socket and forgets the connection. */
-static void
-conn_finish (ClaveConnection *conn)
+void
+_clave_transport_conn_finish (ClaveConnection *conn)
 {
   ClaveTransport *self = conn->transport;
   BucketCount *count;
@@ -515,16 +355,16 @@ conn_finish (ClaveConnection *conn)
 
   conn_set_evictable (conn, FALSE, FALSE);
   /* A handshake waiting for its turn goes; one in a thread keeps its
-   * turn until the thread is done (handshake_done()). */
+   * turn until the thread is done (_clave_transport_handshake_done()). */
   if (conn->turn_in == &self->waiting)
     {
-      queue_leave (&conn->turn_in, &conn->turn);
-      bucket_get (self, conn->bucket)->waiting--;
+      _clave_transport_queue_leave (&conn->turn_in, &conn->turn);
+      _clave_transport_bucket_get (self, conn->bucket)->waiting--;
     }
-  clear_source (&conn->hello);
-  clear_source (&conn->timer);
-  clear_source (&conn->step);
-  clear_source (&conn->drain);
+  _clave_transport_clear_source (&conn->hello);
+  _clave_transport_clear_source (&conn->timer);
+  _clave_transport_clear_source (&conn->step);
+  _clave_transport_clear_source (&conn->drain);
   g_cancellable_cancel (conn->cancellable);
   if (conn->stream != NULL)
     {
@@ -543,21 +383,21 @@ conn_finish (ClaveConnection *conn)
     g_socket_close (conn->socket, NULL);
   g_clear_object (&conn->stolen);
 
-  count = bucket_get (self, conn->bucket);
+  count = _clave_transport_bucket_get (self, conn->bucket);
   count->connections--;
-  bucket_release (self, conn->bucket);
+  _clave_transport_bucket_release (self, conn->bucket);
   if (conn->site != NULL)
     {
-      count = bucket_get (self, conn->site);
+      count = _clave_transport_bucket_get (self, conn->site);
       count->connections--;
-      bucket_release (self, conn->site);
+      _clave_transport_bucket_release (self, conn->site);
     }
   g_hash_table_remove (self->connections, conn);
 }
 
 /* At the end of a threaded TLS operation. */
-static void
-conn_thread_done (ClaveConnection *conn)
+void
+_clave_transport_conn_thread_done (ClaveConnection *conn)
 {
   g_assert (conn->in_thread > 0);
   conn->in_thread--;
@@ -573,31 +413,31 @@ closed_politely (GObject      *source,
   ClaveConnection *conn = user_data;
 
   g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
-  conn_thread_done (conn);
-  conn_finish (conn);
-  conn_unref (conn);
+  _clave_transport_conn_thread_done (conn);
+  _clave_transport_conn_finish (conn);
+  _clave_transport_conn_unref (conn);
 }
 
 /* Ends the connection; with a TLS close_notify unless conn->abrupt. */
-static void
-conn_close (ClaveConnection *conn)
+void
+_clave_transport_conn_close (ClaveConnection *conn)
 {
   if (conn->state == CONN_CLOSING)
     return;
   conn->state = CONN_CLOSING;
   conn_set_evictable (conn, FALSE, FALSE);
-  clear_source (&conn->step);
+  _clave_transport_clear_source (&conn->step);
 
   if (conn->abrupt || conn->tls == NULL || conn->stream != NULL)
     {
-      conn_finish (conn);
+      _clave_transport_conn_finish (conn);
       return;
     }
 
   conn_set_timer (conn, CLOSE_NOTIFY_MS);
   conn->in_thread++;
   g_io_stream_close_async (G_IO_STREAM (conn->tls), G_PRIORITY_DEFAULT, conn->cancellable,
-                           closed_politely, conn_ref (conn));
+                           closed_politely, _clave_transport_conn_ref (conn));
 }
 
 /* Ends the request libsoup is reading (it sees @message as a read error
@@ -610,7 +450,7 @@ conn_kill (ClaveConnection *conn,
 {
   conn->reusable = FALSE;
   conn->abrupt = conn->abrupt || abrupt;
-  clear_source (&conn->timer);
+  _clave_transport_clear_source (&conn->timer);
   if (conn->stream != NULL)
     {
       g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, message);
@@ -618,7 +458,7 @@ conn_kill (ClaveConnection *conn,
       clave_request_stream_fail (conn->stream, error);
     }
   else
-    conn_close (conn);
+    _clave_transport_conn_close (conn);
 }
 
 static gboolean
@@ -633,14 +473,14 @@ on_timer (gpointer user_data)
     {
     case CONN_HANDSHAKE:
       if (conn->turn_in == &conn->transport->running)
-        mark_stalled (conn->transport, conn);
-      notice (conn->transport,
-              "Closed the connection from %s: no TLS handshake within %u s "
-              "(--handshake-timeout)%s", conn->address, limits->handshake_timeout,
-              conn->hello != NULL ? ", its ClientHello incomplete"
-              : conn->turn_in == &conn->transport->waiting ? ", waiting for a turn among the "
-                                                             "handshakes at once" : "");
-      conn_finish (conn);
+        _clave_transport_mark_stalled (conn->transport, conn);
+      _clave_transport_notice (conn->transport,
+                               "Closed the connection from %s: no TLS handshake within %u s "
+                               "(--handshake-timeout)%s", conn->address, limits->handshake_timeout,
+                               conn->hello != NULL ? ", its ClientHello incomplete"
+                               : conn->turn_in == &conn->transport->waiting ? ", waiting for a turn among the "
+                                                                              "handshakes at once" : "");
+      _clave_transport_conn_finish (conn);
       break;
     case CONN_WAITING:
       if (conn->n_requests > 0)
@@ -650,27 +490,27 @@ on_timer (gpointer user_data)
         }
       else
         {
-          notice (conn->transport,
-                  "Closed the connection from %s: no request within %u s (--header-timeout)",
-                  conn->address, limits->header_timeout);
+          _clave_transport_notice (conn->transport,
+                                   "Closed the connection from %s: no request within %u s (--header-timeout)",
+                                   conn->address, limits->header_timeout);
           conn_kill (conn, TRUE, "No request came in time");
         }
       break;
     case CONN_HEAD:
-      notice (conn->transport,
-              "Closed the connection from %s: no complete request head within %u s "
-              "(--header-timeout)", conn->address, limits->header_timeout);
+      _clave_transport_notice (conn->transport,
+                               "Closed the connection from %s: no complete request head within %u s "
+                               "(--header-timeout)", conn->address, limits->header_timeout);
       conn_kill (conn, TRUE, "The request head did not come in time");
       break;
     case CONN_BODY:
-      notice (conn->transport,
-              "Closed the connection from %s: no complete request body within %u s "
-              "(--body-timeout)", conn->address, limits->body_timeout);
+      _clave_transport_notice (conn->transport,
+                               "Closed the connection from %s: no complete request body within %u s "
+                               "(--body-timeout)", conn->address, limits->body_timeout);
       conn_kill (conn, TRUE, "The request body did not come in time");
       break;
     case CONN_EARLY_ANSWER:
     case CONN_CLOSING:
-      conn_finish (conn);
+      _clave_transport_conn_finish (conn);
       break;
     case CONN_HANDLING:
       break;
@@ -732,9 +572,9 @@ after_request (gpointer user_data)
 
   g_clear_pointer (&conn->step, g_source_unref);
   if (conn->transport->shut_down || !conn->reusable)
-    conn_close (conn);
+    _clave_transport_conn_close (conn);
   else
-    conn_serve (conn);
+    _clave_transport_conn_serve (conn);
   return G_SOURCE_REMOVE;
 }
 
@@ -757,7 +597,7 @@ on_released (ClaveRequestStream *stream,
    * from the main loop, as soon as a request would be. */
   conn->step = g_idle_source_new ();
   g_source_set_priority (conn->step, G_PRIORITY_DEFAULT);
-  conn_attach (conn, conn->step, after_request);
+  _clave_transport_conn_attach (conn, conn->step, after_request);
 }
 
 static GBytes *
@@ -810,7 +650,7 @@ on_drain (GSocket      *socket,
     }
 
   g_clear_pointer (&conn->drain, g_source_unref);
-  conn_finish (conn);
+  _clave_transport_conn_finish (conn);
   return G_SOURCE_REMOVE;
 }
 
@@ -823,7 +663,7 @@ early_answer_written (GObject      *source,
   gboolean written = g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL,
                                                        NULL);
 
-  conn_thread_done (conn);
+  _clave_transport_conn_thread_done (conn);
   if (written && !conn->finished)
     {
       /* Read (and drop) what the client still sends until it has the
@@ -831,13 +671,13 @@ early_answer_written (GObject      *source,
        * reset the connection under the answer. */
       g_socket_shutdown (conn->socket, FALSE, TRUE, NULL);
       conn->drain = g_socket_create_source (conn->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-      g_source_set_callback (conn->drain, G_SOURCE_FUNC (on_drain), conn_ref (conn),
-                             (GDestroyNotify) conn_unref);
+      g_source_set_callback (conn->drain, G_SOURCE_FUNC (on_drain), _clave_transport_conn_ref (conn),
+                             (GDestroyNotify) _clave_transport_conn_unref);
       g_source_attach (conn->drain, NULL);
     }
   else
-    conn_finish (conn);
-  conn_unref (conn);
+    _clave_transport_conn_finish (conn);
+  _clave_transport_conn_unref (conn);
 }
 
 /* @msg has its answer before its body was read (413, 421, 400): take the
@@ -862,7 +702,7 @@ answer_early (ClaveConnection   *conn,
   conn->in_thread++;
   g_output_stream_write_all_async (output, g_bytes_get_data (conn->answer, NULL),
                                    g_bytes_get_size (conn->answer), G_PRIORITY_DEFAULT,
-                                   conn->cancellable, early_answer_written, conn_ref (conn));
+                                   conn->cancellable, early_answer_written, _clave_transport_conn_ref (conn));
 }
 
 static void
@@ -899,7 +739,7 @@ on_got_body (SoupServerMessage *msg,
   if (conn->state != CONN_BODY)
     return;
   conn->state = CONN_HANDLING;
-  clear_source (&conn->timer);
+  _clave_transport_clear_source (&conn->timer);
   if (conn->stream != NULL)
     clave_request_stream_set_line_reads (conn->stream, FALSE);
   /* A "100 Continue" cleared the headers set when the request started. */
@@ -915,15 +755,15 @@ on_request_started (SoupServer        *soup,
 
   add_hsts (msg);
 
-  /* Every connection comes through conn_serve(), one request each. */
+  /* Every connection comes through _clave_transport_conn_serve(), one request each. */
   if (conn == NULL || conn->msg != NULL)
     {
       g_debug ("A request outside of the transport's requests");
       return;
     }
 
-  g_object_set_data_full (G_OBJECT (msg), CONNECTION_KEY, conn_ref (conn),
-                          (GDestroyNotify) conn_unref);
+  g_object_set_data_full (G_OBJECT (msg), CONNECTION_KEY, _clave_transport_conn_ref (conn),
+                          (GDestroyNotify) _clave_transport_conn_unref);
   g_set_weak_pointer (&conn->msg, msg);
   /* After libsoup's own handler of these, which runs the early
    * handlers. */
@@ -943,7 +783,7 @@ request_ended (SoupServerMessage *msg,
     return;
   conn->n_requests++;
   conn->reusable = finished && conn->state == CONN_HANDLING && answer_keeps_connection (msg);
-  /* Idle from the end of the answer on (conn_serve() soon after). */
+  /* Idle from the end of the answer on (_clave_transport_conn_serve() soon after). */
   if (conn->reusable)
     conn_set_evictable (conn, TRUE, TRUE);
 }
@@ -965,8 +805,8 @@ on_request_aborted (SoupServer        *soup,
 }
 
 /* Hands the connection's next request to libsoup. */
-static void
-conn_serve (ClaveConnection *conn)
+void
+_clave_transport_conn_serve (ClaveConnection *conn)
 {
   ClaveTransport *self = conn->transport;
   g_autoptr(ClaveRequestStream) stream = NULL;
@@ -985,9 +825,9 @@ conn_serve (ClaveConnection *conn)
 
   stream = clave_request_stream_new (conn->tls, pending);
   clave_request_stream_set_line_reads (stream, TRUE);
-  g_signal_connect_data (stream, "first-data", G_CALLBACK (on_first_data), conn_ref (conn),
+  g_signal_connect_data (stream, "first-data", G_CALLBACK (on_first_data), _clave_transport_conn_ref (conn),
                          conn_unref_closure, 0);
-  g_signal_connect_data (stream, "released", G_CALLBACK (on_released), conn_ref (conn),
+  g_signal_connect_data (stream, "released", G_CALLBACK (on_released), _clave_transport_conn_ref (conn),
                          conn_unref_closure, 0);
   g_set_weak_pointer (&conn->stream, stream);
 
@@ -997,347 +837,6 @@ conn_serve (ClaveConnection *conn)
   soup_server_accept_iostream (self->soup, G_IO_STREAM (stream), conn->local, conn->remote,
                                NULL);
   self->accepting = NULL;
-}
-
-/* Handshakes -------------------------------------------------------------- */
-
-/* @conn's handshake stalled in its thread (STALLED_MEMORY_US). */
-static void
-mark_stalled (ClaveTransport  *self,
-              ClaveConnection *conn)
-{
-  const char *keys[] = { conn->bucket, conn->site };
-  gint64 now = g_get_monotonic_time ();
-
-  if (g_hash_table_size (self->stalled) >= STALLED_MARKS_KEPT)
-    {
-      GHashTableIter iter;
-      gpointer end;
-
-      g_hash_table_iter_init (&iter, self->stalled);
-      while (g_hash_table_iter_next (&iter, NULL, &end))
-        if (*(gint64 *) end <= now)
-          g_hash_table_iter_remove (&iter);
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    if (keys[i] != NULL)
-      g_hash_table_insert (self->stalled, g_strdup (keys[i]),
-                           g_memdup2 (&(gint64) { now + STALLED_MEMORY_US }, sizeof (gint64)));
-}
-
-static gboolean
-is_stalled (ClaveTransport  *self,
-            ClaveConnection *conn,
-            gint64           now)
-{
-  const char *keys[] = { conn->bucket, conn->site };
-
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    {
-      gint64 *end = keys[i] != NULL ? g_hash_table_lookup (self->stalled, keys[i]) : NULL;
-
-      if (end != NULL && *end > now)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static void
-handshake_done (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  ClaveConnection *conn = user_data;
-  ClaveTransport *self = conn->transport;
-  g_autoptr(GError) error = NULL;
-  gboolean done = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error);
-
-  conn_thread_done (conn);
-  /* NULL once the transport shut down, which forgot the handshakes in
-   * threads. */
-  if (self == NULL)
-    {
-      conn_unref (conn);
-      return;
-    }
-
-  queue_leave (&conn->turn_in, &conn->turn);
-  self->handshakes--;
-  bucket_get (self, conn->bucket)->handshakes--;
-  bucket_release (self, conn->bucket);
-
-  if (conn->state == CONN_HANDSHAKE)
-    {
-      if (done)
-        conn_serve (conn);
-      else
-        {
-          g_debug ("TLS handshake with %s failed: %s", conn->address, error->message);
-          conn->abrupt = TRUE;
-          conn_close (conn);
-        }
-    }
-  handshakes_next (self);
-  conn_unref (conn);
-}
-
-static void
-handshake_start (ClaveConnection *conn)
-{
-  ClaveTransport *self = conn->transport;
-
-  bucket_get (self, conn->bucket)->waiting--;
-  queue_join (&conn->turn_in, &conn->turn, &self->running, conn);
-  conn->turn_start = g_get_monotonic_time ();
-  self->handshakes++;
-  bucket_get (self, conn->bucket)->handshakes++;
-  conn->in_thread++;
-  g_tls_connection_handshake_async (conn->tls, G_PRIORITY_DEFAULT, conn->cancellable,
-                                    handshake_done, conn_ref (conn));
-}
-
-static gboolean on_turns_check (gpointer user_data);
-
-/* While handshakes wait for a turn, those that keep them waiting (any,
- * when every turn is taken; else those of an address whose handshakes
- * wait for its own turns) and have had theirs for HANDSHAKE_TURN_MS lose
- * it, as many as wait: their connections are closed, their threads end at
- * once, and handshake_done() starts the next. Otherwise wakes up when the
- * first of those turns runs out. */
-static void
-handshakes_check_turns (ClaveTransport *self)
-{
-  gint64 now = g_get_monotonic_time ();
-  gint64 first_end = G_MAXINT64;
-  guint waiting = self->waiting.length;
-  gboolean all_taken = self->handshakes >= HANDSHAKES_AT_ONCE;
-
-  clear_source (&self->turns_check);
-  if (self->shut_down)
-    return;
-
-  /* conn_finish() leaves a running handshake in the list. */
-  for (GList *l = self->running.head; l != NULL && waiting > 0; l = l->next)
-    {
-      ClaveConnection *conn = l->data;
-      gint64 end = conn->turn_start + HANDSHAKE_TURN_MS * 1000;
-
-      if (conn->finished || (!all_taken && bucket_get (self, conn->bucket)->waiting == 0))
-        continue;
-      if (end > now)
-        {
-          first_end = MIN (first_end, end);
-          continue;
-        }
-      notice (self, "Closed the connection from %s: its TLS handshake took over %u s while "
-              "others waited for a turn", conn->address, HANDSHAKE_TURN_MS / 1000);
-      mark_stalled (self, conn);
-      conn->abrupt = TRUE;
-      conn_finish (conn);
-      waiting--;
-    }
-
-  if (waiting > 0 && first_end != G_MAXINT64)
-    {
-      self->turns_check = g_timeout_source_new ((guint) ((first_end - now) / 1000) + 1);
-      g_source_set_callback (self->turns_check, on_turns_check, self, NULL);
-      g_source_attach (self->turns_check, NULL);
-    }
-}
-
-static gboolean
-on_turns_check (gpointer user_data)
-{
-  ClaveTransport *self = user_data;
-
-  g_clear_pointer (&self->turns_check, g_source_unref);
-  handshakes_check_turns (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Starts waiting handshakes while there are turns, first come first
- * within each rank: first those from an address with none running, then
- * from one with some, then the same from addresses that stalled lately. */
-static void
-handshakes_next (ClaveTransport *self)
-{
-  gint64 now = g_get_monotonic_time ();
-
-  while (!self->shut_down && self->handshakes < HANDSHAKES_AT_ONCE)
-    {
-      ClaveConnection *next = NULL;
-      guint best = G_MAXUINT;
-
-      for (GList *l = self->waiting.head; l != NULL && best > 0; l = l->next)
-        {
-          ClaveConnection *conn = l->data;
-          guint running = bucket_get (self, conn->bucket)->handshakes;
-          guint rank;
-
-          if (running >= HANDSHAKES_PER_BUCKET)
-            continue;
-          rank = (running > 0 ? 1 : 0) + (is_stalled (self, conn, now) ? 2 : 0);
-          if (rank < best)
-            {
-              best = rank;
-              next = conn;
-            }
-        }
-      if (next == NULL)
-        break;
-      handshake_start (next);
-    }
-  handshakes_check_turns (self);
-}
-
-/* The ClientHello is here: the TLS connection, and the handshake when its
- * turn comes. */
-static void
-conn_handshake (ClaveConnection *conn)
-{
-  static const char * const protocols[] = { "http/1.1", "http/1.0", NULL };
-  ClaveTransport *self = conn->transport;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GIOStream) tls = NULL;
-
-  /* As libsoup's own server makes them. "database" NULL: clients show
-   * no certificates, and without it GLib's TLS backend would load the
-   * system's trusted CAs for every connection (some 10 ms each). A client
-   * may end without close_notify. */
-  tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
-                        NULL, &error,
-                        "base-io-stream", conn->tcp,
-                        "certificate", self->certificate,
-                        "database", NULL,
-                        "authentication-mode", G_TLS_AUTHENTICATION_NONE,
-                        "require-close-notify", FALSE,
-                        "advertised-protocols", protocols,
-                        NULL);
-  if (tls == NULL)
-    {
-      g_warning ("Cannot start TLS with %s: %s", conn->address, error->message);
-      conn->abrupt = TRUE;
-      conn_close (conn);
-      return;
-    }
-  conn->tls = G_TLS_CONNECTION (g_steal_pointer (&tls));
-
-  queue_join (&conn->turn_in, &conn->turn, &self->waiting, conn);
-  bucket_get (self, conn->bucket)->waiting++;
-  handshakes_next (self);
-}
-
-/* Whether the client has gone (closed or reset its end). */
-static gboolean
-peer_gone (GSocket *socket)
-{
-  struct pollfd pfd = { .fd = g_socket_get_fd (socket), .events = POLLIN | POLLRDHUP };
-
-  return poll (&pfd, 1, 0) > 0 &&
-         (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
-}
-
-/* FALSE when the system refuses. */
-static gboolean
-set_lowat (ClaveConnection *conn,
-           int              lowat)
-{
-  if (conn->hello_lowat == lowat)
-    return TRUE;
-  if (setsockopt (g_socket_get_fd (conn->socket), SOL_SOCKET, SO_RCVLOWAT, &lowat,
-                  sizeof lowat) != 0)
-    {
-      g_debug ("Cannot set SO_RCVLOWAT on the connection from %s: %s", conn->address,
-               g_strerror (errno));
-      return FALSE;
-    }
-  conn->hello_lowat = lowat;
-  return TRUE;
-}
-
-static gboolean on_hello (GSocket *socket, GIOCondition condition, gpointer user_data);
-
-static void
-hello_watch (ClaveConnection *conn)
-{
-  conn->hello = g_socket_create_source (conn->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-  g_source_set_callback (conn->hello, G_SOURCE_FUNC (on_hello), conn_ref (conn),
-                         (GDestroyNotify) conn_unref);
-  g_source_attach (conn->hello, NULL);
-}
-
-static gboolean
-on_hello_later (gpointer user_data)
-{
-  ClaveConnection *conn = user_data;
-
-  g_clear_pointer (&conn->hello, g_source_unref);
-  hello_watch (conn);
-  return G_SOURCE_REMOVE;
-}
-
-/* The socket has bytes, or the client left: a peek at what came, without
- * taking it (the handshake reads it). The whole first record there, the
- * handshake may start; part of it, the socket is readable again only once
- * the rest is there (SO_RCVLOWAT), so that a client that sends a byte at a
- * time wakes the service once. */
-static gboolean
-on_hello (GSocket      *socket,
-          GIOCondition  condition,
-          gpointer      user_data)
-{
-  ClaveConnection *conn = user_data;
-  guint8 record[TLS_RECORD_HEADER + TLS_RECORD_MAX];
-  gsize needed = TLS_RECORD_HEADER;
-  gssize n;
-
-  n = recv (g_socket_get_fd (socket), record, sizeof record, MSG_PEEK | MSG_DONTWAIT);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-    return G_SOURCE_CONTINUE;
-
-  if (n >= TLS_RECORD_HEADER)
-    {
-      gsize length = (gsize) record[3] << 8 | record[4];
-
-      if (record[0] != TLS_HANDSHAKE || record[1] != 3 || length == 0 ||
-          length > TLS_RECORD_MAX || (n > TLS_RECORD_HEADER && record[5] != TLS_CLIENT_HELLO))
-        {
-          notice (conn->transport, "Closed the connection from %s: its first bytes are not a "
-                  "TLS ClientHello", conn->address);
-          g_clear_pointer (&conn->hello, g_source_unref);
-          conn->abrupt = TRUE;
-          conn_finish (conn);
-          return G_SOURCE_REMOVE;
-        }
-      needed += length;
-    }
-
-  if (n > 0 && (gsize) n >= needed)
-    {
-      g_clear_pointer (&conn->hello, g_source_unref);
-      if (conn->hello_lowat > 1)
-        set_lowat (conn, 1);
-      conn_handshake (conn);
-      return G_SOURCE_REMOVE;
-    }
-
-  if (n <= 0 || peer_gone (socket))
-    {
-      g_debug ("The connection from %s ended before its ClientHello", conn->address);
-      g_clear_pointer (&conn->hello, g_source_unref);
-      conn->abrupt = TRUE;
-      conn_finish (conn);
-      return G_SOURCE_REMOVE;
-    }
-
-  if (!set_lowat (conn, (int) needed))
-    {
-      /* The socket stays readable: look again a little later. */
-      g_clear_pointer (&conn->hello, g_source_unref);
-      conn->hello = conn_attach (conn, g_timeout_source_new (HELLO_POLL_MS), on_hello_later);
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
 }
 
 /* Accepting ------------------------------------------------------------- */
@@ -1357,15 +856,15 @@ make_room (ClaveTransport *self,
     return FALSE;
   conn = oldest->data;
   if (idle)
-    notice (self, "Closed the idle connection from %s to make room for one from %s: "
-            "%u connections open (--max-connections)", conn->address, address,
-            g_hash_table_size (self->connections));
+    _clave_transport_notice (self, "Closed the idle connection from %s to make room for one from %s: "
+                             "%u connections open (--max-connections)", conn->address, address,
+                             g_hash_table_size (self->connections));
   else
-    notice (self, "Closed the connection from %s (no request yet) to make room for one "
-            "from %s: %u connections open (--max-connections)", conn->address, address,
-            g_hash_table_size (self->connections));
+    _clave_transport_notice (self, "Closed the connection from %s (no request yet) to make room for one "
+                             "from %s: %u connections open (--max-connections)", conn->address, address,
+                             g_hash_table_size (self->connections));
   conn->abrupt = TRUE;
-  conn_finish (conn);
+  _clave_transport_conn_finish (conn);
   return TRUE;
 }
 
@@ -1400,23 +899,23 @@ admit (ClaveTransport *self,
 
   if (from_bucket >= self->limits.max_connections_per_address)
     {
-      notice (self, "Refused a connection from %s: %u connections open from %s "
-              "(--max-connections-per-address)", address, from_bucket, bucket);
+      _clave_transport_notice (self, "Refused a connection from %s: %u connections open from %s "
+                               "(--max-connections-per-address)", address, from_bucket, bucket);
       g_socket_close (socket, NULL);
       return;
     }
   if (site != NULL && from_site >= self->limits.max_connections_per_address * SITE_FACTOR)
     {
-      notice (self, "Refused a connection from %s: %u connections open from %s "
-              "(%u × --max-connections-per-address)", address, from_site, site, SITE_FACTOR);
+      _clave_transport_notice (self, "Refused a connection from %s: %u connections open from %s "
+                               "(%u × --max-connections-per-address)", address, from_site, site, SITE_FACTOR);
       g_socket_close (socket, NULL);
       return;
     }
   if (g_hash_table_size (self->connections) >= self->max_connections &&
       !make_room (self, address))
     {
-      notice (self, "Refused a connection from %s: %u connections open (--max-connections)",
-              address, g_hash_table_size (self->connections));
+      _clave_transport_notice (self, "Refused a connection from %s: %u connections open (--max-connections)",
+                               address, g_hash_table_size (self->connections));
       g_socket_close (socket, NULL);
       return;
     }
@@ -1460,7 +959,7 @@ admit (ClaveTransport *self,
   /* The handshake timeout runs from now: waiting for the ClientHello, for
    * a turn, and in a thread. */
   conn_set_timer (conn, self->limits.handshake_timeout * 1000);
-  hello_watch (conn);
+  _clave_transport_hello_watch (conn);
 }
 
 static gboolean on_incoming (GSocket *listener, GIOCondition condition, gpointer user_data);
@@ -1610,15 +1109,15 @@ clave_transport_shutdown (ClaveTransport *self)
 
   self->shut_down = TRUE;
   notices_flush (self);
-  clear_source (&self->turns_check);
-  clear_source (&self->accept_source);
-  clear_source (&self->accept_pause);
+  _clave_transport_clear_source (&self->turns_check);
+  _clave_transport_clear_source (&self->accept_source);
+  _clave_transport_clear_source (&self->accept_pause);
   if (self->listener != NULL)
     g_socket_close (self->listener, NULL);
 
   connections = g_hash_table_get_keys (self->connections);
   for (GList *l = connections; l != NULL; l = l->next)
-    conn_finish (l->data);
+    _clave_transport_conn_finish (l->data);
 
   /* Handshakes still in threads end on their own (their sockets are shut
    * down), without the transport, which may be gone by then. */
@@ -1626,7 +1125,7 @@ clave_transport_shutdown (ClaveTransport *self)
     {
       ClaveConnection *conn = self->running.head->data;
 
-      queue_leave (&conn->turn_in, &conn->turn);
+      _clave_transport_queue_leave (&conn->turn_in, &conn->turn);
       conn->transport = NULL;
     }
   self->handshakes = 0;
@@ -1674,7 +1173,7 @@ clave_transport_class_init (ClaveTransportClass *klass)
 static void
 clave_transport_init (ClaveTransport *self)
 {
-  self->connections = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) conn_unref, NULL);
+  self->connections = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) _clave_transport_conn_unref, NULL);
   self->per_bucket = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->stalled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
