@@ -23,129 +23,6 @@
 #define RETENTION_PURGE_MAX_ROWS 2000
 #define REDACTED_PIN "••••••••"
 
-static const struct {
-  const char *name;
-  guint       status;
-} http_errors[] = {
-  [CLAVE_HTTP_ERROR_INVALID_REQUEST]       = { CLAVE_ERR_INVALID_REQUEST, 400 },
-  [CLAVE_HTTP_ERROR_INVALID_DOCUMENT]      = { CLAVE_ERR_INVALID_DOCUMENT, 400 },
-  [CLAVE_HTTP_ERROR_INVALID_CONTRAST]      = { CLAVE_ERR_INVALID_CONTRAST, 400 },
-  [CLAVE_HTTP_ERROR_IDENTIFICATION_FAILED] = { CLAVE_ERR_IDENTIFICATION_FAILED, 401 },
-  [CLAVE_HTTP_ERROR_TOO_MANY_ATTEMPTS]     = { CLAVE_ERR_TOO_MANY_ATTEMPTS, 429 },
-  [CLAVE_HTTP_ERROR_NO_ACTIVE_DEVICE]      = { CLAVE_ERR_NO_ACTIVE_DEVICE, 409 },
-  [CLAVE_HTTP_ERROR_NOT_FOUND]             = { CLAVE_ERR_NOT_FOUND, 404 },
-  [CLAVE_HTTP_ERROR_REQUEST_EXPIRED]       = { CLAVE_ERR_REQUEST_EXPIRED, 410 },
-  [CLAVE_HTTP_ERROR_ALREADY_ANSWERED]      = { CLAVE_ERR_ALREADY_ANSWERED, 409 },
-  [CLAVE_HTTP_ERROR_INVALID_CODE]          = { CLAVE_ERR_INVALID_CODE, 401 },
-  [CLAVE_HTTP_ERROR_INVALID_RP_KEY]        = { CLAVE_ERR_INVALID_RP_KEY, 401 },
-  [CLAVE_HTTP_ERROR_INTERNAL]              = { CLAVE_ERR_INTERNAL, 500 },
-  [CLAVE_HTTP_ERROR_NOT_YOUR_REQUEST]      = { CLAVE_ERR_NOT_YOUR_REQUEST, 403 },
-};
-
-/* What an error carries beyond its code: the wait of too_many_attempts.
- * (The NULL checks are for -Wnull-dereference: the getter that
- * G_DEFINE_EXTENDED_ERROR writes may return NULL, for another domain.) */
-typedef struct {
-  gint64 retry_after;
-} ClaveHttpErrorPrivate;
-
-static void
-clave_http_error_private_init (ClaveHttpErrorPrivate *priv)
-{
-  if (priv != NULL)
-    priv->retry_after = 0;
-}
-
-static void
-clave_http_error_private_copy (const ClaveHttpErrorPrivate *src,
-                               ClaveHttpErrorPrivate       *dest)
-{
-  if (src != NULL && dest != NULL)
-    dest->retry_after = src->retry_after;
-}
-
-static void
-clave_http_error_private_clear (ClaveHttpErrorPrivate *priv)
-{
-}
-
-G_DEFINE_EXTENDED_ERROR (ClaveHttpError, clave_http_error)
-
-gint64
-clave_http_error_get_retry_after (const GError *error)
-{
-  ClaveHttpErrorPrivate *priv;
-
-  if (!g_error_matches (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_TOO_MANY_ATTEMPTS))
-    return 0;
-  priv = clave_http_error_get_private (error);
-  return priv != NULL ? priv->retry_after : 0;
-}
-
-void
-_clave_http_error_set_too_many (GError     **error,
-                                gint64       retry_after,
-                                const char  *message)
-{
-  GError *too_many;
-  ClaveHttpErrorPrivate *priv;
-
-  if (error == NULL)
-    return;
-  too_many = g_error_new_literal (CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_TOO_MANY_ATTEMPTS, message);
-  priv = clave_http_error_get_private (too_many);
-  if (priv != NULL)
-    priv->retry_after = retry_after;
-  g_propagate_error (error, too_many);
-}
-
-const char *
-clave_http_error_get_name (const GError *error)
-{
-  if (error == NULL || error->domain != CLAVE_HTTP_ERROR || error->code < 0 ||
-      (gsize) error->code >= G_N_ELEMENTS (http_errors))
-    return CLAVE_ERR_INTERNAL;
-  return http_errors[error->code].name;
-}
-
-guint
-clave_http_error_get_status (const GError *error)
-{
-  if (error == NULL || error->domain != CLAVE_HTTP_ERROR || error->code < 0 ||
-      (gsize) error->code >= G_N_ELEMENTS (http_errors))
-    return SOUP_STATUS_INTERNAL_SERVER_ERROR;
-  return http_errors[error->code].status;
-}
-
-void
-_clave_http_reply_gerror (SoupServerMessage *msg,
-                          const GError      *error)
-{
-  if (error->domain != CLAVE_HTTP_ERROR || error->code == CLAVE_HTTP_ERROR_INTERNAL)
-    {
-      clave_http_reply_internal (msg, error);
-      return;
-    }
-  if (clave_http_error_get_retry_after (error) > 0)
-    {
-      _clave_reply_too_many (msg, error->message, clave_http_error_get_retry_after (error));
-      return;
-    }
-  clave_http_reply_error (msg, clave_http_error_get_status (error),
-                          clave_http_error_get_name (error), error->message);
-}
-
-gboolean
-_clave_http_error_internal (GError       **error,
-                            const GError  *cause)
-{
-  /* The detail goes to the log, never to a client. */
-  g_warning ("Internal error: %s", cause != NULL ? cause->message : "unknown error");
-  g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_INTERNAL,
-                       "Internal error; see the service log.");
-  return FALSE;
-}
-
 void
 clave_auth_request_free (ClaveAuthRequest *request)
 {
@@ -241,12 +118,12 @@ _clave_auth_requests_load (ClaveServer  *self,
   record = clave_store_get_auth_request (self->store, id, &local_error);
   if (record == NULL && local_error != NULL)
     {
-      _clave_http_error_internal (error, local_error);
+      clave_protocol_error_set_internal (error, local_error);
       return NULL;
     }
   if (record == NULL)
     {
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_NOT_FOUND,
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_NOT_FOUND,
                            "There is no such request.");
       return NULL;
     }
@@ -258,7 +135,7 @@ _clave_auth_requests_load (ClaveServer  *self,
       record = clave_store_get_auth_request (self->store, id, &local_error);
       if (record == NULL)
         {
-          _clave_http_error_internal (error, local_error);
+          clave_protocol_error_set_internal (error, local_error);
           return NULL;
         }
     }
@@ -276,11 +153,11 @@ find_rp (ClaveServer  *self,
   rp = clave_store_get_relying_party (self->store, rp_id, &local_error);
   if (rp == NULL && local_error != NULL)
     {
-      _clave_http_error_internal (error, local_error);
+      clave_protocol_error_set_internal (error, local_error);
       return NULL;
     }
   if (rp == NULL)
-    g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_INVALID_RP_KEY,
+    g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_RP_KEY,
                          "Unknown relying party.");
   return rp;
 }
@@ -302,7 +179,7 @@ identify (ClaveServer  *self,
 
   if (document_in == NULL || kind_in == NULL || value_in == NULL)
     {
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_INVALID_REQUEST,
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_REQUEST,
                            "push and sms requests need document and contrast.");
       return NULL;
     }
@@ -314,12 +191,12 @@ identify (ClaveServer  *self,
   citizen = clave_store_get_citizen (self->store, identity->document, &local_error);
   if (citizen == NULL && local_error != NULL)
     {
-      _clave_http_error_internal (error, local_error);
+      clave_protocol_error_set_internal (error, local_error);
       return NULL;
     }
   if (citizen == NULL)
     {
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_NO_ACTIVE_DEVICE,
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_NO_ACTIVE_DEVICE,
                            "This person is not registered in Cl@ve.");
       return NULL;
     }
@@ -336,7 +213,7 @@ has_active_device (ClaveServer  *self,
 
   devices = clave_store_list_devices (self->store, document, &local_error);
   if (devices == NULL)
-    return _clave_http_error_internal (error, local_error);
+    return clave_protocol_error_set_internal (error, local_error);
   for (guint i = 0; i < devices->len; i++)
     {
       ClaveDeviceRecord *device = g_ptr_array_index (devices, i);
@@ -344,38 +221,9 @@ has_active_device (ClaveServer  *self,
       if (device->deactivated_at == 0 && device->public_key != NULL)
         return TRUE;
     }
-  g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_NO_ACTIVE_DEVICE,
+  g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_NO_ACTIVE_DEVICE,
                        "This person has no active Cl@ve Móvil device.");
   return FALSE;
-}
-
-/* The per-person SMS caps of activation codes count PINs too: a relying
- * party must not be a way around them. */
-static gboolean
-check_person_sends (ClaveServer  *self,
-                    const char   *document,
-                    gint64        now,
-                    GError      **error)
-{
-  g_autoptr(GArray) sends = NULL;
-  g_autoptr(GError) local_error = NULL;
-  gint64 wait;
-
-  sends = clave_store_list_sms_sends (self->store, document, now - CLAVE_SMS_SENDS_DAY_SECS,
-                                      &local_error);
-  if (sends == NULL)
-    return _clave_http_error_internal (error, local_error);
-  wait = MAX (_clave_window_wait (sends, CLAVE_SMS_SENDS_MAX_PER_HOUR,
-                                  CLAVE_SMS_SENDS_HOUR_SECS, now),
-              _clave_window_wait (sends, CLAVE_SMS_SENDS_MAX_PER_DAY,
-                                  CLAVE_SMS_SENDS_DAY_SECS, now));
-  if (wait > 0)
-    {
-      _clave_http_error_set_too_many (error, wait, "Too many SMS to this person; wait and try "
-                                      "again.");
-      return FALSE;
-    }
-  return TRUE;
 }
 
 static char *
@@ -419,7 +267,7 @@ request_from_record (ClaveServer                  *self,
       citizen = clave_store_get_citizen (self->store, record->citizen, &local_error);
       if (citizen == NULL && local_error != NULL)
         {
-          _clave_http_error_internal (error, local_error);
+          clave_protocol_error_set_internal (error, local_error);
           return NULL;
         }
       request->document = g_strdup (record->citizen);
@@ -457,7 +305,7 @@ clave_auth_requests_create (ClaveServer  *server,
       g_strcmp0 (type, CLAVE_REQUEST_TYPE_PUSH) != 0 &&
       g_strcmp0 (type, CLAVE_REQUEST_TYPE_SMS) != 0)
     {
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_INVALID_REQUEST,
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_REQUEST,
                            "type must be \"qr\", \"push\" or \"sms\".");
       return NULL;
     }
@@ -480,7 +328,9 @@ clave_auth_requests_create (ClaveServer  *server,
           !has_active_device (server, citizen->document, error))
         return NULL;
       if (g_str_equal (type, CLAVE_REQUEST_TYPE_SMS) &&
-          !check_person_sends (server, citizen->document, now, error))
+          /* The per-person caps of activation codes count PINs too: a
+           * relying party must not be a way around them. */
+          !_clave_codes_check_person_sends (server, citizen->document, now, error))
         return NULL;
     }
 
@@ -516,7 +366,7 @@ clave_auth_requests_create (ClaveServer  *server,
     {
       if (sms_text != NULL)
         explicit_bzero (sms_text, strlen (sms_text));
-      _clave_http_error_internal (error, local_error);
+      clave_protocol_error_set_internal (error, local_error);
       return NULL;
     }
 
@@ -550,7 +400,7 @@ clave_auth_requests_get (ClaveServer  *server,
   /* Another party's request does not exist for this one. */
   if (g_strcmp0 (record->rp, rp_id) != 0)
     {
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_NOT_FOUND,
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_NOT_FOUND,
                            "There is no such request.");
       return NULL;
     }
@@ -583,25 +433,25 @@ clave_auth_requests_submit_sms_pin (ClaveServer  *server,
     return FALSE;
   if (g_strcmp0 (record->rp, rp_id) != 0)
     {
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_NOT_FOUND,
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_NOT_FOUND,
                            "There is no such request.");
       return FALSE;
     }
   if (!g_str_equal (record->type, CLAVE_REQUEST_TYPE_SMS))
     {
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_INVALID_REQUEST,
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_REQUEST,
                            "Only sms requests take a PIN.");
       return FALSE;
     }
   if (g_str_equal (_clave_auth_request_status (record, now), CLAVE_REQUEST_STATUS_EXPIRED))
     {
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_REQUEST_EXPIRED,
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_REQUEST_EXPIRED,
                            "The request expired.");
       return FALSE;
     }
   if (!g_str_equal (record->status, CLAVE_REQUEST_STATUS_PENDING) || record->pin_hmac == NULL)
     {
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_ALREADY_ANSWERED,
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_ALREADY_ANSWERED,
                            "The request was already answered.");
       return FALSE;
     }
@@ -611,7 +461,7 @@ clave_auth_requests_submit_sms_pin (ClaveServer  *server,
     valid = g_ascii_isdigit (*p);
   if (!valid)
     {
-      g_set_error (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_INVALID_REQUEST,
+      g_set_error (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_REQUEST,
                    "The PIN must be %d digits.", CLAVE_SMS_PIN_DIGITS);
       return FALSE;
     }
@@ -622,10 +472,10 @@ clave_auth_requests_submit_sms_pin (ClaveServer  *server,
       if (!clave_store_update_auth_request (server->store, record->id,
                                                    CLAVE_REQUEST_STATUS_CONFIRMED, NULL, NULL,
                                                    now, FALSE, 0, &changed, &local_error))
-        return _clave_http_error_internal (error, local_error);
+        return clave_protocol_error_set_internal (error, local_error);
       if (!changed)
         {
-          g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_ALREADY_ANSWERED,
+          g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_ALREADY_ANSWERED,
                                "The request was already answered.");
           return FALSE;
         }
@@ -636,10 +486,10 @@ clave_auth_requests_submit_sms_pin (ClaveServer  *server,
   if (!clave_store_update_auth_request (server->store, record->id, NULL, NULL, NULL, now,
                                                TRUE, CLAVE_SMS_PIN_MAX_ATTEMPTS, &changed,
                                                &local_error))
-    return _clave_http_error_internal (error, local_error);
+    return clave_protocol_error_set_internal (error, local_error);
   if (!changed)
     {
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_ALREADY_ANSWERED,
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_ALREADY_ANSWERED,
                            "The request was already answered.");
       return FALSE;
     }
@@ -649,7 +499,7 @@ clave_auth_requests_submit_sms_pin (ClaveServer  *server,
     _clave_auth_requests_changed (server, record->id);
   if (attempts_left != NULL)
     *attempts_left = left;
-  g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_INVALID_CODE,
+  g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_CODE,
                        left == 0 ? "Wrong PIN; the request is now rejected." : "Wrong PIN.");
   return FALSE;
 }

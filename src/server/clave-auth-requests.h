@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <libsoup/soup.h>
 
+#include "clave-protocol-error.h"
 #include "clave-server.h"
 
 G_BEGIN_DECLS
@@ -12,43 +13,6 @@ G_BEGIN_DECLS
  * "Cl@ve Móvil"), as the HTTP routes and the demo website served by
  * clave-server both use them: the same checks, limits and events whichever
  * way a request comes in. All functions run on the server's main context. */
-
-/**
- * ClaveHttpError:
- *
- * Errors of the functions below. Each value is one error code of
- * docs/protocol.md; clave_http_error_get_name() gives that code
- * ("identification_failed", …) and clave_http_error_get_status() the HTTP
- * status the routes answer with. The GError message is a short English
- * sentence (never containing secrets) fit for a log or a developer page;
- * a website shows its own text chosen by the code.
- */
-typedef enum {
-  CLAVE_HTTP_ERROR_INVALID_REQUEST,        /* 400 invalid_request */
-  CLAVE_HTTP_ERROR_INVALID_DOCUMENT,       /* 400 invalid_document */
-  CLAVE_HTTP_ERROR_INVALID_CONTRAST,       /* 400 invalid_contrast */
-  CLAVE_HTTP_ERROR_IDENTIFICATION_FAILED,  /* 401 identification_failed */
-  CLAVE_HTTP_ERROR_TOO_MANY_ATTEMPTS,      /* 429 too_many_attempts */
-  CLAVE_HTTP_ERROR_NO_ACTIVE_DEVICE,       /* 409 no_active_device */
-  CLAVE_HTTP_ERROR_NOT_FOUND,              /* 404 not_found */
-  CLAVE_HTTP_ERROR_REQUEST_EXPIRED,        /* 410 request_expired */
-  CLAVE_HTTP_ERROR_ALREADY_ANSWERED,       /* 409 already_answered */
-  CLAVE_HTTP_ERROR_INVALID_CODE,           /* 401 invalid_code */
-  CLAVE_HTTP_ERROR_INVALID_RP_KEY,         /* 401 invalid_rp_key */
-  CLAVE_HTTP_ERROR_INTERNAL,               /* 500 internal_error */
-  CLAVE_HTTP_ERROR_NOT_YOUR_REQUEST,       /* 403 not_your_request */
-} ClaveHttpError;
-
-#define CLAVE_HTTP_ERROR (clave_http_error_quark ())
-GQuark      clave_http_error_quark      (void);
-/* The protocol's error code of @error ("internal_error" for errors of
- * other domains). */
-const char *clave_http_error_get_name   (const GError *error);
-/* The HTTP status for @error (500 for errors of other domains). */
-guint       clave_http_error_get_status (const GError *error);
-/* For TOO_MANY_ATTEMPTS: the seconds to wait before trying again (the
- * answer's retry_after); 0 for other errors. */
-gint64      clave_http_error_get_retry_after (const GError *error);
 
 /* One request as a relying party sees it. Strings are owned by the
  * struct; members that do not apply are NULL. */

@@ -9,6 +9,7 @@
 
 #include "clave-cert-path.h"
 #include "clave-cert-proof.h"
+#include "clave-protocol-error.h"
 #include "clave-crypto.h"
 #include "clave-http.h"
 #include "clave-protocol.h"
@@ -195,14 +196,15 @@ _clave_cert_proof_parse (SoupServerMessage *msg,
   return g_steal_pointer (&proof);
 }
 
-static void
-reply_proof_error (SoupServerMessage *msg,
-                   guint              status,
-                   const char        *code,
-                   const char        *message)
+static gpointer
+proof_refused (GError             **error,
+               ClaveProtocolError   code,
+               const char          *message)
 {
-  g_info ("Certificate proof refused: %s", code);
-  clave_http_reply_error (msg, status, code, message);
+  g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, code, message);
+  if (error != NULL)
+    g_info ("Certificate proof refused: %s", clave_protocol_error_get_name (*error));
+  return NULL;
 }
 
 /* FALSE when the leaf may not authenticate a person: a CA certificate, a
@@ -304,9 +306,9 @@ verify_chain (ClaveServer  *self,
   return clave_cert_path_verify (self->trust_list, path, flags);
 }
 
-static void
-reply_issuer_unknown (SoupServerMessage *msg,
-                      const char        *issuer)
+static gpointer
+issuer_unknown (GError     **error,
+                const char  *issuer)
 {
   g_autofree char *message = g_strdup_printf ("This service does not know \"%s\", the issuer "
                                               "of a certificate of the chain: send that "
@@ -315,19 +317,18 @@ reply_issuer_unknown (SoupServerMessage *msg,
   g_autofree char *logged = g_strescape (issuer, NULL);
 
   g_info ("Certificate proof refused: %s (%s)", CLAVE_ERR_CERTIFICATE_ISSUER_UNKNOWN, logged);
-  clave_http_reply_error_string (msg, SOUP_STATUS_UNAUTHORIZED,
-                                 CLAVE_ERR_CERTIFICATE_ISSUER_UNKNOWN, message,
-                                 CLAVE_ERR_MEMBER_ISSUER, issuer);
+  clave_protocol_error_set_issuer (error, issuer, message);
+  return NULL;
 }
 
 ClaveX509Identity *
-_clave_cert_proof_verify (ClaveServer       *self,
-                          SoupServerMessage *msg,
-                          ClaveCertProof    *proof,
-                          const char        *purpose,
-                          gint64             now)
+_clave_cert_proof_verify (ClaveServer     *self,
+                          ClaveCertProof  *proof,
+                          const char      *purpose,
+                          gint64           now,
+                          GError         **error)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) local_error = NULL;
   g_autoptr(GBytes) signed_data = NULL;
   g_autoptr(ClaveX509Identity) identity = NULL;
   g_autofree char *challenge = NULL;
@@ -339,17 +340,14 @@ _clave_cert_proof_verify (ClaveServer       *self,
 
   /* First, whatever follows: a challenge serves one proof, good or bad. */
   if (!clave_store_use_challenge (self->store, proof->challenge_id, &challenge, &expires_at,
-                                  &error))
+                                  &local_error))
     {
-      clave_http_reply_internal (msg, error);
+      clave_protocol_error_set_internal (error, local_error);
       return NULL;
     }
   if (challenge == NULL || now >= expires_at)
-    {
-      reply_proof_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CHALLENGE,
-                         "Unknown, used or expired challenge; ask for a new one.");
-      return NULL;
-    }
+    return proof_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_CHALLENGE,
+                          "Unknown, used or expired challenge; ask for a new one.");
 
   /* A card often lacks its intermediate: the service completes the path
    * with those it holds, which are never trusted by themselves. */
@@ -357,10 +355,7 @@ _clave_cert_proof_verify (ClaveServer       *self,
     paths = clave_cert_paths_build (self->trust_list, self->intermediates, proof->certificates,
                                     proof->n_certificates, &missing_issuer);
   if (missing_issuer != NULL)
-    {
-      reply_issuer_unknown (msg, missing_issuer);
-      return NULL;
-    }
+    return issuer_unknown (error, missing_issuer);
 
   /* Twice: GnuTLS stops at the first expired certificate of a path, so
    * the signatures below it would go unchecked. Without the time checks
@@ -382,40 +377,25 @@ _clave_cert_proof_verify (ClaveServer       *self,
       trusted = verify_chain (self, path, 0) == 0;
     }
   if (!chains)
-    {
-      reply_proof_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_UNTRUSTED,
-                         "The certificate does not chain to a trusted authority.");
-      return NULL;
-    }
+    return proof_refused (error, CLAVE_PROTOCOL_ERROR_CERTIFICATE_UNTRUSTED,
+                          "The certificate does not chain to a trusted authority.");
   if (!trusted)
-    {
-      reply_proof_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_EXPIRED,
-                         "A certificate of the chain is expired or not yet valid.");
-      return NULL;
-    }
+    return proof_refused (error, CLAVE_PROTOCOL_ERROR_CERTIFICATE_EXPIRED,
+                          "A certificate of the chain is expired or not yet valid.");
 
   if (!leaf_is_usable (proof->certificates[0]))
-    {
-      reply_proof_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_CERTIFICATE_NOT_USABLE,
-                         "The certificate may not be used to authenticate (key usage).");
-      return NULL;
-    }
+    return proof_refused (error, CLAVE_PROTOCOL_ERROR_CERTIFICATE_NOT_USABLE,
+                          "The certificate may not be used to authenticate (key usage).");
 
   signed_data = clave_certificate_proof_data (purpose, proof->challenge_id, challenge);
   if (!signature_verifies (proof, signed_data))
-    {
-      reply_proof_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CERT_SIGNATURE,
-                         "The signature is not one of this challenge by the certificate's key.");
-      return NULL;
-    }
+    return proof_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_CERT_SIGNATURE,
+                          "The signature is not one of this challenge by the certificate's key.");
 
-  identity = clave_x509_identity_from_der (proof->leaf_der, &error);
+  identity = clave_x509_identity_from_der (proof->leaf_der, NULL);
   if (identity == NULL || identity->document == NULL)
-    {
-      reply_proof_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_CERTIFICATE_WITHOUT_IDENTITY,
-                         "The certificate names no DNI or NIE (subject serialNumber).");
-      return NULL;
-    }
+    return proof_refused (error, CLAVE_PROTOCOL_ERROR_CERTIFICATE_WITHOUT_IDENTITY,
+                          "The certificate names no DNI or NIE (subject serialNumber).");
 
   return g_steal_pointer (&identity);
 }

@@ -9,25 +9,28 @@
 
 G_BEGIN_DECLS
 
-/* Certificate proofs (docs/protocol.md "Certificate proofs"). Functions
- * that return NULL have answered @msg with the documented error. */
+/* Certificate proofs (docs/protocol.md "Certificate proofs"). */
 typedef struct _ClaveCertProof ClaveCertProof;
 
 /* Reads the member "proof" of @body: its form only (members, base64,
- * certificate count and size, DER that parses), 400 invalid_request
- * otherwise. Nothing is used up yet. */
+ * certificate count and size, DER that parses); NULL after answering 400
+ * invalid_request otherwise. Nothing is used up yet. */
 ClaveCertProof    *_clave_cert_proof_parse  (SoupServerMessage *msg,
                                              JsonObject        *body);
 void               _clave_cert_proof_free   (ClaveCertProof    *proof);
 /* Uses up the challenge, then checks the chain against the trust anchors,
  * the validity dates, the leaf's key usage, the signature over the proof
  * data of @purpose, and the identity in the leaf. Returns the identity
- * (document set) when everything holds. */
-ClaveX509Identity *_clave_cert_proof_verify (ClaveServer       *self,
-                                             SoupServerMessage *msg,
-                                             ClaveCertProof    *proof,
-                                             const char        *purpose,
-                                             gint64             now);
+ * (document set) when everything holds; otherwise NULL with the
+ * CLAVE_PROTOCOL_ERROR of docs/protocol.md (invalid_challenge,
+ * certificate_issuer_unknown with its issuer, certificate_untrusted,
+ * certificate_expired, certificate_not_usable,
+ * invalid_certificate_signature, certificate_without_identity). */
+ClaveX509Identity *_clave_cert_proof_verify (ClaveServer      *self,
+                                             ClaveCertProof   *proof,
+                                             const char       *purpose,
+                                             gint64            now,
+                                             GError          **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveCertProof, _clave_cert_proof_free)
 

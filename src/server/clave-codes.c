@@ -8,7 +8,7 @@
 #include "clave-codes.h"
 #include "clave-crypto.h"
 #include "clave-document.h"
-#include "clave-http.h"
+#include "clave-protocol-error.h"
 #include "clave-limits.h"
 #include "clave-protocol.h"
 #include "clave-server-private.h"
@@ -36,53 +36,42 @@ _clave_window_wait (GArray *times,
   return MAX (1, oldest_that_counts + window - now);
 }
 
-void
-_clave_reply_too_many (SoupServerMessage *msg,
-                       const char        *message,
-                       gint64             wait)
-{
-  clave_http_reply_error_int (msg, CLAVE_HTTP_STATUS_TOO_MANY_REQUESTS, CLAVE_ERR_TOO_MANY_ATTEMPTS,
-                              message, "retry_after", wait);
-}
-
 gboolean
-_clave_codes_check_wrong_codes (ClaveServer       *self,
-                                SoupServerMessage *msg,
-                                const char        *document,
-                                gint64             now)
+_clave_codes_check_wrong_codes (ClaveServer  *self,
+                                const char   *document,
+                                gint64        now,
+                                GError      **error)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) local_error = NULL;
   g_autoptr(GArray) times = NULL;
   gint64 wait;
 
   /* Counted over all activations and registrations, so that starting over
    * does not give an attacker fresh guesses. */
   times = clave_store_list_wrong_codes (self->store, document,
-                                        now - CLAVE_WRONG_CODES_WINDOW_SECS, &error);
+                                        now - CLAVE_WRONG_CODES_WINDOW_SECS, &local_error);
   if (times == NULL)
-    {
-      clave_http_reply_internal (msg, error);
-      return FALSE;
-    }
+    return clave_protocol_error_set_internal (error, local_error);
 
   wait = _clave_window_wait (times, CLAVE_WRONG_CODES_MAX_PER_CITIZEN,
                              CLAVE_WRONG_CODES_WINDOW_SECS, now);
   if (wait > 0)
     {
-      _clave_reply_too_many (msg, "Too many wrong codes for this person; wait and try again.",
-                             wait);
+      clave_protocol_error_set_retry (error, CLAVE_PROTOCOL_ERROR_TOO_MANY_ATTEMPTS, wait,
+                                      "Too many wrong codes for this person; wait and try "
+                                      "again.");
       return FALSE;
     }
   return TRUE;
 }
 
 gboolean
-_clave_codes_check_person_sends (ClaveServer       *self,
-                                 SoupServerMessage *msg,
-                                 const char        *document,
-                                 gint64             now)
+_clave_codes_check_person_sends (ClaveServer  *self,
+                                 const char   *document,
+                                 gint64        now,
+                                 GError      **error)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) local_error = NULL;
   g_autoptr(GArray) sends = NULL;
   gint64 wait;
 
@@ -90,20 +79,18 @@ _clave_codes_check_person_sends (ClaveServer       *self,
    * over must not buy an attacker (or a runaway client) more messages to
    * the phone. */
   sends = clave_store_list_sms_sends (self->store, document, now - CLAVE_SMS_SENDS_DAY_SECS,
-                                      &error);
+                                      &local_error);
   if (sends == NULL)
-    {
-      clave_http_reply_internal (msg, error);
-      return FALSE;
-    }
+    return clave_protocol_error_set_internal (error, local_error);
   wait = MAX (_clave_window_wait (sends, CLAVE_SMS_SENDS_MAX_PER_HOUR, CLAVE_SMS_SENDS_HOUR_SECS,
                                   now),
               _clave_window_wait (sends, CLAVE_SMS_SENDS_MAX_PER_DAY, CLAVE_SMS_SENDS_DAY_SECS,
                                   now));
   if (wait > 0)
     {
-      _clave_reply_too_many (msg, "Too many codes were sent to this person's phone; wait and "
-                             "try again.", wait);
+      clave_protocol_error_set_retry (error, CLAVE_PROTOCOL_ERROR_TOO_MANY_ATTEMPTS, wait,
+                                      "Too many codes were sent to this person's phone; wait "
+                                      "and try again.");
       return FALSE;
     }
   return TRUE;
@@ -159,12 +146,13 @@ code_hmac (ClaveServer *self,
 }
 
 gboolean
-_clave_codes_send (ClaveServer           *self,
-                   SoupServerMessage     *msg,
-                   const ClaveCodeHolder *holder,
-                   gint64                 now)
+_clave_codes_send (ClaveServer            *self,
+                   const ClaveCodeHolder  *holder,
+                   gint64                  now,
+                   ClaveCodeSent          *sent,
+                   GError                **error)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) local_error = NULL;
   g_autofree char *hmac = NULL;
   g_autofree char *redacted = NULL;
   g_autofree char *limit_message = NULL;
@@ -177,23 +165,22 @@ _clave_codes_send (ClaveServer           *self,
     {
       limit_message = g_strdup_printf ("No more codes can be sent for this %s; start again.",
                                        flow_noun (holder->flow));
-      clave_http_reply_error (msg, CLAVE_HTTP_STATUS_TOO_MANY_REQUESTS, CLAVE_ERR_RESEND_LIMIT,
-                              limit_message);
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_RESEND_LIMIT,
+                           limit_message);
       return FALSE;
     }
 
   if (holder->sends > 0 && now - holder->last_sent_at < (gint64) interval)
     {
-      clave_http_reply_error_int (msg, CLAVE_HTTP_STATUS_TOO_MANY_REQUESTS, CLAVE_ERR_RESEND_TOO_SOON,
-                                  "A code was sent moments ago; wait before asking again.",
-                                  "retry_after",
-                                  MAX (1, (gint64) interval - (now - holder->last_sent_at)));
+      clave_protocol_error_set_retry (error, CLAVE_PROTOCOL_ERROR_RESEND_TOO_SOON,
+                                      MAX (1, (gint64) interval - (now - holder->last_sent_at)),
+                                      "A code was sent moments ago; wait before asking again.");
       return FALSE;
     }
 
   /* A code nobody may try is not worth a message. */
-  if (!_clave_codes_check_wrong_codes (self, msg, holder->document, now) ||
-      !_clave_codes_check_person_sends (self, msg, holder->document, now))
+  if (!_clave_codes_check_wrong_codes (self, holder->document, now, error) ||
+      !_clave_codes_check_person_sends (self, holder->document, now, error))
     return FALSE;
 
   code = clave_random_digits (CLAVE_SMS_CODE_DIGITS);
@@ -203,66 +190,58 @@ _clave_codes_send (ClaveServer           *self,
   redacted = sms_body (holder->flow, REDACTED_CODE, ttl);
 
   if (!clave_store_store_code (self->store, holder->flow, holder->id, hmac, now + ttl, now,
-                               holder->phone, text, redacted, &outbox_id, &error))
+                               holder->phone, text, redacted, &outbox_id, &local_error))
     {
       clave_secret_free (text);
-      clave_http_reply_internal (msg, error);
-      return FALSE;
+      return clave_protocol_error_set_internal (error, local_error);
     }
 
   clave_sms_sender_dispatch (self->sms, outbox_id, holder->phone, text);
   clave_secret_free (text);
+
+  sent->code_expires_in = ttl;
+  sent->resend_after = interval;
+  sent->sends_left = holder->sends + 1 >= CLAVE_SMS_MAX_SENDS
+                     ? 0 : CLAVE_SMS_MAX_SENDS - (holder->sends + 1);
+  sent->phone_hint = clave_phone_hint (holder->phone);
   return TRUE;
 }
 
 void
-_clave_codes_add_sent_members (ClaveServer *self,
-                               JsonBuilder *builder,
-                               const char  *phone,
-                               guint        sends_after)
+_clave_code_sent_clear (ClaveCodeSent *sent)
 {
-  g_autofree char *hint = clave_phone_hint (phone);
-
-  json_builder_set_member_name (builder, "code_expires_in");
-  json_builder_add_int_value (builder, self->config->sms_code_ttl);
-  json_builder_set_member_name (builder, "resend_after");
-  json_builder_add_int_value (builder, self->config->sms_resend_interval);
-  json_builder_set_member_name (builder, "sends_left");
-  json_builder_add_int_value (builder, sends_after >= CLAVE_SMS_MAX_SENDS
-                                       ? 0 : CLAVE_SMS_MAX_SENDS - sends_after);
-  json_builder_set_member_name (builder, "phone_hint");
-  json_builder_add_string_value (builder, hint);
+  g_clear_pointer (&sent->phone_hint, g_free);
 }
 
 gboolean
-_clave_codes_verify (ClaveServer           *self,
-                     SoupServerMessage     *msg,
-                     const ClaveCodeHolder *holder,
-                     const char            *code,
-                     const char            *locked_error,
-                     gint64                 now)
+_clave_codes_verify (ClaveServer            *self,
+                     const ClaveCodeHolder  *holder,
+                     const char             *code,
+                     ClaveProtocolError      locked_error,
+                     gint64                  now,
+                     GError                **error)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) local_error = NULL;
   g_autofree char *hmac = NULL;
   g_autofree char *locked_message = NULL;
   guint attempts = 0;
 
   if (holder->code_hmac == NULL)
     {
-      clave_http_reply_error (msg, SOUP_STATUS_CONFLICT, CLAVE_ERR_NO_CODE_SENT,
-                              "No code was sent yet.");
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_NO_CODE_SENT,
+                           "No code was sent yet.");
       return FALSE;
     }
 
   if (now >= holder->code_expires_at)
     {
-      clave_http_reply_error (msg, SOUP_STATUS_GONE, CLAVE_ERR_CODE_EXPIRED,
-                              "The code has expired; ask for a new one.");
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_CODE_EXPIRED,
+                           "The code has expired; ask for a new one.");
       return FALSE;
     }
 
   /* Even the right code waits: the person's wrong codes are used up. */
-  if (!_clave_codes_check_wrong_codes (self, msg, holder->document, now))
+  if (!_clave_codes_check_wrong_codes (self, holder->document, now, error))
     return FALSE;
 
   hmac = code_hmac (self, holder->id, code);
@@ -270,35 +249,32 @@ _clave_codes_verify (ClaveServer           *self,
     return TRUE;
 
   if (!clave_store_record_wrong_code (self->store, holder->flow, holder->id,
-                                      CLAVE_SMS_CODE_MAX_ATTEMPTS, now, &attempts, &error))
-    {
-      clave_http_reply_internal (msg, error);
-      return FALSE;
-    }
+                                      CLAVE_SMS_CODE_MAX_ATTEMPTS, now, &attempts,
+                                      &local_error))
+    return clave_protocol_error_set_internal (error, local_error);
 
   if (attempts >= CLAVE_SMS_CODE_MAX_ATTEMPTS)
     {
       locked_message = g_strdup_printf ("Too many wrong codes: this %s is locked; start again.",
                                         flow_noun (holder->flow));
-      clave_http_reply_error (msg, SOUP_STATUS_LOCKED, locked_error, locked_message);
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, locked_error, locked_message);
       return FALSE;
     }
 
-  clave_http_reply_error_int (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CODE,
-                              "The code is not correct.", "attempts_left",
-                              CLAVE_SMS_CODE_MAX_ATTEMPTS - attempts);
+  clave_protocol_error_set_attempts (error, CLAVE_SMS_CODE_MAX_ATTEMPTS - attempts,
+                                     "The code is not correct.");
   return FALSE;
 }
 
 gboolean
-_clave_flow_authorize (SoupServerMessage     *msg,
-                       const ClaveFlowState  *state,
-                       const ClaveFlowErrors *errors,
-                       gint64                 now)
+_clave_flow_authorize (const char             *token,
+                       const ClaveFlowState   *state,
+                       const ClaveFlowErrors  *errors,
+                       gint64                  now,
+                       GError                **error)
 {
   g_autofree char *token_hash = NULL;
   g_autofree char *message = NULL;
-  const char *token = clave_http_bearer_token (msg);
 
   if (token != NULL)
     token_hash = clave_sha256_hex (token, strlen (token));
@@ -307,7 +283,7 @@ _clave_flow_authorize (SoupServerMessage     *msg,
       !clave_constant_time_equal (token_hash, state->stored_token_hash) || state->closed)
     {
       message = g_strdup_printf ("Unknown %s or wrong %s token.", errors->noun, errors->noun);
-      clave_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, errors->invalid_error, message);
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, errors->invalid_error, message);
       return FALSE;
     }
 
@@ -315,14 +291,14 @@ _clave_flow_authorize (SoupServerMessage     *msg,
     {
       message = g_strdup_printf ("This %s is locked after too many wrong codes; start again.",
                                  errors->noun);
-      clave_http_reply_error (msg, SOUP_STATUS_LOCKED, errors->locked_error, message);
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, errors->locked_error, message);
       return FALSE;
     }
 
   if (now >= state->expires_at)
     {
       message = g_strdup_printf ("This %s has expired; start again.", errors->noun);
-      clave_http_reply_error (msg, SOUP_STATUS_GONE, errors->expired_error, message);
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, errors->expired_error, message);
       return FALSE;
     }
 

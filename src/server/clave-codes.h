@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <json-glib/json-glib.h>
-#include <libsoup/soup.h>
-
+#include "clave-protocol-error.h"
 #include "clave-server.h"
 #include "clave-store.h"
 
@@ -12,7 +10,8 @@ G_BEGIN_DECLS
 /* SMS codes, one implementation for activations (docs/protocol.md steps 2
  * and 3) and registrations ("Registering with a certificate"): the same
  * code rules, outbox and per-person limits, whichever flow the code
- * belongs to. Every function that returns FALSE has answered @msg. */
+ * belongs to. Every function that returns FALSE sets a CLAVE_PROTOCOL_ERROR
+ * (internal_error when the store failed). */
 
 /* What the code handling needs to know of an activation or registration. */
 typedef struct {
@@ -32,22 +31,19 @@ gint64   _clave_window_wait               (GArray            *times,
                                            guint              limit,
                                            gint64             window,
                                            gint64             now);
-/* 429 too_many_attempts with retry_after. */
-void     _clave_reply_too_many            (SoupServerMessage *msg,
-                                           const char        *message,
-                                           gint64             wait);
-/* FALSE (429, or 500) when the person has used up the wrong codes of the
- * window, over all activations and registrations. */
-gboolean _clave_codes_check_wrong_codes   (ClaveServer       *self,
-                                           SoupServerMessage *msg,
-                                           const char        *document,
-                                           gint64             now);
-/* FALSE (429 too_many_attempts, or 500) when the person's phone got as
- * many codes as the hourly or daily cap allows. */
-gboolean _clave_codes_check_person_sends  (ClaveServer       *self,
-                                           SoupServerMessage *msg,
-                                           const char        *document,
-                                           gint64             now);
+/* FALSE (too_many_attempts with retry_after) when the person has used up
+ * the wrong codes of the window, over all activations and registrations. */
+gboolean _clave_codes_check_wrong_codes   (ClaveServer        *self,
+                                           const char         *document,
+                                           gint64              now,
+                                           GError            **error);
+/* FALSE (too_many_attempts with retry_after) when the person's phone got
+ * as many codes (activation and registration codes, relying parties' SMS
+ * PINs) as the hourly or daily cap allows. */
+gboolean _clave_codes_check_person_sends  (ClaveServer        *self,
+                                           const char         *document,
+                                           gint64              now,
+                                           GError            **error);
 /* The state of an activation or registration as its bearer-token steps
  * see it, and the protocol's names for what the flow calls it. */
 typedef struct {
@@ -58,44 +54,51 @@ typedef struct {
 } ClaveFlowState;
 
 typedef struct {
-  const char *invalid_error;      /* 401: unknown, wrong token, closed */
-  const char *locked_error;       /* 423 */
-  const char *expired_error;      /* 410 */
-  const char *noun;               /* "activation", "registration": for messages */
+  ClaveProtocolError invalid_error;  /* unknown, wrong token, closed */
+  ClaveProtocolError locked_error;
+  ClaveProtocolError expired_error;
+  const char        *noun;           /* "activation", "registration": for messages */
 } ClaveFlowErrors;
 
-/* TRUE when the request's bearer token opens a flow that can still be
- * used; otherwise answers 401/423/410 with the flow's codes. The token is
- * compared as a SHA-256 hash in constant time. */
-gboolean _clave_flow_authorize            (SoupServerMessage     *msg,
-                                           const ClaveFlowState  *state,
-                                           const ClaveFlowErrors *errors,
-                                           gint64                 now);
+/* TRUE when @token (the request's bearer token; NULL when it had none)
+ * opens a flow that can still be used; otherwise sets the flow's invalid,
+ * locked or expired error. The token is compared as a SHA-256 hash in
+ * constant time. */
+gboolean _clave_flow_authorize            (const char             *token,
+                                           const ClaveFlowState   *state,
+                                           const ClaveFlowErrors  *errors,
+                                           gint64                  now,
+                                           GError                **error);
 /* Exactly CLAVE_SMS_CODE_DIGITS ASCII digits. */
 gboolean _clave_codes_is_code             (const char        *code);
+/* What the answer to a send tells the person (docs/protocol.md step 2). */
+typedef struct {
+  guint  code_expires_in;  /* seconds */
+  guint  resend_after;     /* seconds */
+  guint  sends_left;
+  char  *phone_hint;
+} ClaveCodeSent;
+
+void     _clave_code_sent_clear           (ClaveCodeSent          *sent);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ClaveCodeSent, _clave_code_sent_clear)
+
 /* Sends a new code to the holder's phone after checking the holder's
- * limits (resend_limit_reached, resend_too_soon) and the person's. On
- * success, nothing is answered yet: the caller adds the members of
- * _clave_codes_add_sent_members() to its answer. */
-gboolean _clave_codes_send                (ClaveServer       *self,
-                                           SoupServerMessage *msg,
-                                           const ClaveCodeHolder *holder,
-                                           gint64             now);
-/* "code_expires_in", "resend_after", "sends_left", "phone_hint" after a
- * send that made the holder's sends @sends_after. */
-void     _clave_codes_add_sent_members    (ClaveServer       *self,
-                                           JsonBuilder       *builder,
-                                           const char        *phone,
-                                           guint              sends_after);
-/* TRUE when @code is the holder's current code. Otherwise answers
+ * limits (resend_limit_reached, resend_too_soon) and the person's, and
+ * fills @sent. */
+gboolean _clave_codes_send                (ClaveServer            *self,
+                                           const ClaveCodeHolder  *holder,
+                                           gint64                  now,
+                                           ClaveCodeSent          *sent,
+                                           GError                **error);
+/* TRUE when @code is the holder's current code. Otherwise sets
  * no_code_sent, code_expired, too_many_attempts, invalid_code (with
- * attempts_left) or, at the last attempt, 423 @locked_error; the wrong
- * code is counted for the holder and the person. */
-gboolean _clave_codes_verify              (ClaveServer       *self,
-                                           SoupServerMessage *msg,
-                                           const ClaveCodeHolder *holder,
-                                           const char        *code,
-                                           const char        *locked_error,
-                                           gint64             now);
+ * attempts_left) or, at the last attempt, @locked_error; the wrong code is
+ * counted for the holder and the person. */
+gboolean _clave_codes_verify              (ClaveServer            *self,
+                                           const ClaveCodeHolder  *holder,
+                                           const char             *code,
+                                           ClaveProtocolError      locked_error,
+                                           gint64                  now,
+                                           GError                **error);
 
 G_END_DECLS

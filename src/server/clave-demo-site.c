@@ -513,7 +513,7 @@ render_request (ClaveDemoSite          *self,
 static const char *
 error_text (const GError *error)
 {
-  const char *code = clave_http_error_get_name (error);
+  const char *code = clave_protocol_error_get_name (error);
 
   if (g_strcmp0 (code, CLAVE_ERR_IDENTIFICATION_FAILED) == 0)
     return "Los datos no son correctos. Compruebe el DNI o NIE y el dato de contraste.";
@@ -542,7 +542,7 @@ error_text (const GError *error)
 static guint
 error_status (const GError *error)
 {
-  guint status = clave_http_error_get_status (error);
+  guint status = clave_protocol_error_get_status (error);
 
   if (status >= 500)
     g_warning ("Demo site: %s", error->message);
@@ -828,7 +828,7 @@ handle_sms_pin (ClaveDemoSite     *self,
                                                 &error))
     {
       status = error_status (error);
-      if (g_error_matches (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_INVALID_CODE) &&
+      if (g_error_matches (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_CODE) &&
           attempts_left > 0)
         message = g_strdup_printf ("El PIN no es correcto. %s %u %s.",
                                    attempts_left == 1 ? "Le queda" : "Le quedan", attempts_left,
@@ -865,7 +865,7 @@ lookup_bound_request (ClaveDemoSite      *self,
   if (rp_id == NULL || !clave_demo_is_token (id, MAX_ID_LENGTH) ||
       !clave_demo_sessions_owns (self->sessions, id, *cookie))
     {
-      g_set_error (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_NOT_FOUND,
+      g_set_error (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_NOT_FOUND,
                    "No request of this browser has this id");
       return NULL;
     }
@@ -903,7 +903,7 @@ handle_api_request (ClaveDemoSite     *self,
 
   if (request == NULL)
     {
-      reply_json_error (msg, error_status (error), clave_http_error_get_name (error),
+      reply_json_error (msg, error_status (error), clave_protocol_error_get_name (error),
                         error->message);
       return;
     }

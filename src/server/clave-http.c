@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "clave-http.h"
+#include "clave-protocol-error.h"
 #include "clave-json.h"
 #include "clave-protocol.h"
 
@@ -121,6 +122,30 @@ clave_http_reply_internal (SoupServerMessage *msg,
              error != NULL ? error->message : "internal error");
   clave_http_reply_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, CLAVE_ERR_INTERNAL,
                           "The service failed; try again later.");
+}
+
+void
+clave_http_reply_gerror (SoupServerMessage *msg,
+                         const GError      *error)
+{
+  guint status = clave_protocol_error_get_status (error);
+  const char *code = clave_protocol_error_get_name (error);
+  gint64 retry_after = clave_protocol_error_get_retry_after (error);
+  gint attempts_left = clave_protocol_error_get_attempts_left (error);
+  const char *issuer = clave_protocol_error_get_issuer (error);
+
+  if (error->domain != CLAVE_PROTOCOL_ERROR || error->code == CLAVE_PROTOCOL_ERROR_INTERNAL)
+    clave_http_reply_internal (msg, error);
+  else if (retry_after > 0)
+    clave_http_reply_error_int (msg, status, code, error->message, "retry_after", retry_after);
+  else if (attempts_left >= 0)
+    clave_http_reply_error_int (msg, status, code, error->message, "attempts_left",
+                                attempts_left);
+  else if (issuer != NULL)
+    clave_http_reply_error_string (msg, status, code, error->message, CLAVE_ERR_MEMBER_ISSUER,
+                                   issuer);
+  else
+    clave_http_reply_error (msg, status, code, error->message);
 }
 
 static void

@@ -81,5 +81,9 @@ void        clave_http_reply_error_string  (SoupServerMessage  *msg,
                                             const char         *value);
 void        clave_http_reply_internal      (SoupServerMessage  *msg,
                                             const GError       *error);
+/* Answers an operation's refusal (a CLAVE_PROTOCOL_ERROR, with its
+ * retry_after, attempts_left or issuer); any other error is internal. */
+void        clave_http_reply_gerror        (SoupServerMessage  *msg,
+                                            const GError       *error);
 
 G_END_DECLS

@@ -244,7 +244,7 @@ _clave_identify (ClaveServer  *self,
   type = clave_document_validate (document_in, &document, NULL);
   if (type == CLAVE_DOCUMENT_TYPE_UNKNOWN || g_strcmp0 (document, document_in) != 0)
     {
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_INVALID_DOCUMENT,
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_DOCUMENT,
                            "The document must be a DNI or NIE, upper case, with the right "
                            "control letter.");
       return NULL;
@@ -255,7 +255,7 @@ _clave_identify (ClaveServer  *self,
     contrast_value = clave_contrast_normalize ((ClaveContrastKind) kind, value_in, NULL);
   if (contrast_value == NULL || g_strcmp0 (contrast_value, value_in) != 0)
     {
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_INVALID_CONTRAST,
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_CONTRAST,
                            "The contrast data do not fit the document or are malformed.");
       return NULL;
     }
@@ -263,12 +263,12 @@ _clave_identify (ClaveServer  *self,
   wait = identify_wait (self, document, source, now, &local_error);
   if (wait < 0)
     {
-      _clave_http_error_internal (error, local_error);
+      clave_protocol_error_set_internal (error, local_error);
       return NULL;
     }
   if (wait > 0)
     {
-      _clave_http_error_set_too_many (error, wait,
+      clave_protocol_error_set_retry (error, CLAVE_PROTOCOL_ERROR_TOO_MANY_ATTEMPTS, wait,
                                       "Too many failed identifications; wait and try again.");
       return NULL;
     }
@@ -276,7 +276,7 @@ _clave_identify (ClaveServer  *self,
   identity = clave_store_get_identity (self->store, document, &local_error);
   if (identity == NULL && local_error != NULL)
     {
-      _clave_http_error_internal (error, local_error);
+      clave_protocol_error_set_internal (error, local_error);
       return NULL;
     }
 
@@ -290,13 +290,13 @@ _clave_identify (ClaveServer  *self,
     {
       if (!clave_store_add_identify_failure (self->store, document, source, now, &local_error))
         {
-          _clave_http_error_internal (error, local_error);
+          clave_protocol_error_set_internal (error, local_error);
           return NULL;
         }
       /* The citizen's device hears of it (docs/protocol.md "Push
        * channel"), whoever failed. */
       _clave_push_send_failures (self, document, now);
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_IDENTIFICATION_FAILED,
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_IDENTIFICATION_FAILED,
                            "The document number or the contrast data are not correct.");
       return NULL;
     }

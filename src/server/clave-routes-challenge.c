@@ -43,8 +43,10 @@ _clave_routes_challenge (ClaveServer       *self,
                              now);
   if (wait > 0)
     {
-      _clave_reply_too_many (msg, "Too many challenges from this address; wait and try again.",
-                             wait);
+      clave_http_reply_error_int (msg, CLAVE_HTTP_STATUS_TOO_MANY_REQUESTS,
+                                  CLAVE_ERR_TOO_MANY_ATTEMPTS,
+                                  "Too many challenges from this address; wait and try again.",
+                                  "retry_after", wait);
       return;
     }
 

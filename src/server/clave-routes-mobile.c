@@ -172,7 +172,7 @@ rp_create (ClaveServer       *self,
   request = clave_auth_requests_create (self, rp_id, type, document, kind, value, NULL, &error);
   if (request == NULL)
     {
-      _clave_http_reply_gerror (msg, error);
+      clave_http_reply_gerror (msg, error);
       return;
     }
   clave_auth_request_reply (msg, SOUP_STATUS_CREATED, request);
@@ -189,7 +189,7 @@ rp_reply_current (ClaveServer       *self,
 
   request = clave_auth_requests_get (self, rp_id, id, &error);
   if (request == NULL)
-    _clave_http_reply_gerror (msg, error);
+    clave_http_reply_gerror (msg, error);
   else
     clave_auth_request_reply (msg, SOUP_STATUS_OK, request);
 }
@@ -297,7 +297,7 @@ rp_get (ClaveServer       *self,
   request = clave_auth_requests_get (self, rp_id, id, &error);
   if (request == NULL)
     {
-      _clave_http_reply_gerror (msg, error);
+      clave_http_reply_gerror (msg, error);
       return;
     }
   if (wait == 0 || !g_str_equal (request->status, CLAVE_REQUEST_STATUS_PENDING) ||
@@ -356,11 +356,11 @@ rp_sms_pin (ClaveServer       *self,
 
   if (!clave_auth_requests_submit_sms_pin (self, rp_id, id, pin, &attempts_left, &error))
     {
-      if (g_error_matches (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_INVALID_CODE))
+      if (g_error_matches (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_CODE))
         clave_http_reply_error_int (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CODE,
                                     error->message, "attempts_left", attempts_left);
       else
-        _clave_http_reply_gerror (msg, error);
+        clave_http_reply_gerror (msg, error);
       return;
     }
 
@@ -420,13 +420,13 @@ check_pending (const ClaveAuthRequestRecord  *record,
 
   if (g_str_equal (status, CLAVE_REQUEST_STATUS_EXPIRED))
     {
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_REQUEST_EXPIRED,
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_REQUEST_EXPIRED,
                            "The request expired.");
       return FALSE;
     }
   if (!g_str_equal (status, CLAVE_REQUEST_STATUS_PENDING))
     {
-      g_set_error_literal (error, CLAVE_HTTP_ERROR, CLAVE_HTTP_ERROR_ALREADY_ANSWERED,
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_ALREADY_ANSWERED,
                            "The request was already answered.");
       return FALSE;
     }
@@ -456,7 +456,7 @@ device_claim (ClaveServer       *self,
   record = _clave_auth_requests_load (self, id, &error);
   if (record == NULL)
     {
-      _clave_http_reply_gerror (msg, error);
+      clave_http_reply_gerror (msg, error);
       return;
     }
 
@@ -478,7 +478,7 @@ device_claim (ClaveServer       *self,
     }
   if (!check_pending (record, now, &error))
     {
-      _clave_http_reply_gerror (msg, error);
+      clave_http_reply_gerror (msg, error);
       return;
     }
 
@@ -500,7 +500,7 @@ device_claim (ClaveServer       *self,
       record = _clave_auth_requests_load (self, id, &error);
       if (record == NULL)
         {
-          _clave_http_reply_gerror (msg, error);
+          clave_http_reply_gerror (msg, error);
           return;
         }
     }
@@ -565,7 +565,7 @@ answered_cb (GObject      *source,
     clave_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_DEVICE_DEACTIVATED,
                             "This device is no longer active.");
   else if (answering->refusal != NULL)
-    _clave_http_reply_gerror (msg, answering->refusal);
+    clave_http_reply_gerror (msg, answering->refusal);
   else if (outcome == CLAVE_AUTH_ANSWER_NOT_PENDING)
     clave_http_reply_error (msg, SOUP_STATUS_CONFLICT, CLAVE_ERR_ALREADY_ANSWERED,
                             "The request was already answered.");
@@ -621,8 +621,8 @@ verified_cb (GObject      *source,
   if (record != NULL &&
       (g_strcmp0 (record->citizen, device->document) != 0 ||
        g_str_equal (record->type, CLAVE_REQUEST_TYPE_SMS)))
-    g_set_error_literal (&answering->refusal, CLAVE_HTTP_ERROR,
-                         CLAVE_HTTP_ERROR_NOT_YOUR_REQUEST,
+    g_set_error_literal (&answering->refusal, CLAVE_PROTOCOL_ERROR,
+                         CLAVE_PROTOCOL_ERROR_NOT_YOUR_REQUEST,
                          "This request is not for this device.");
   else if (record != NULL)
     check_pending (record, now, &answering->refusal);

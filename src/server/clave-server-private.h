@@ -7,6 +7,8 @@
 #include "clave-answer-queue.h"
 #include "clave-device-auth.h"
 #include "clave-device-keys.h"
+#include "clave-identify.h"
+#include "clave-routes.h"
 #include "clave-server.h"
 #include "clave-sms-sender.h"
 #include "clave-store.h"
@@ -53,80 +55,11 @@ struct _ClaveServer
   ClaveDeviceKeys   *device_keys;
 };
 
-/* Seconds since the epoch; one place so that every rule reads the same
- * clock. */
-gint64 _clave_server_now (void);
 gboolean _clave_server_has_trust_anchors (ClaveServer *self);
 /* FALSE (421 answered) when @msg names a host that is not ours, or (400
  * answered) when its framing or Host is ambiguous (clave_http_check_framing). */
 gboolean _clave_server_check_host (ClaveServer *self,
                                    SoupServerMessage *msg);
-
-/* Routes (clave-routes-*.c). Each answers @msg completely. */
-void _clave_routes_identify        (ClaveServer        *self,
-                                    SoupServerMessage  *msg);
-typedef enum {
-  CLAVE_ACTIVATION_STEP_SMS,
-  CLAVE_ACTIVATION_STEP_VERIFY,
-  CLAVE_ACTIVATION_STEP_DEVICE,
-  CLAVE_ACTIVATION_STEP_CERTIFICATE,
-} ClaveActivationStep;
-void _clave_routes_activation      (ClaveServer        *self,
-                                    SoupServerMessage  *msg,
-                                    const char         *activation_id,
-                                    ClaveActivationStep step);
-void _clave_routes_me              (ClaveServer        *self,
-                                    SoupServerMessage  *msg,
-                                    GHashTable         *query);
-void _clave_routes_delete_device   (ClaveServer        *self,
-                                    SoupServerMessage  *msg);
-void _clave_routes_challenge       (ClaveServer        *self,
-                                    SoupServerMessage  *msg);
-typedef enum {
-  CLAVE_REGISTRATION_STEP_START,
-  CLAVE_REGISTRATION_STEP_SMS,
-  CLAVE_REGISTRATION_STEP_VERIFY,
-} ClaveRegistrationStep;
-/* @registration_id is NULL for CLAVE_REGISTRATION_STEP_START. */
-void _clave_routes_registration    (ClaveServer        *self,
-                                    SoupServerMessage  *msg,
-                                    const char         *registration_id,
-                                    ClaveRegistrationStep step);
-
-/* Identification and its limits (clave-identify.c), for POST
- * /v1/identify, the relying parties' push and SMS requests and the demo
- * website. A source is what failures count against: */
-/* a client's address as the connection shows it (an IPv6 one by its /64)… */
-char          *_clave_identify_source_for_address (const char   *address);
-/* …or a relying party, by its key. */
-char          *_clave_identify_source_for_rp      (const char   *rp_id);
-/* The registry's record of @document_in when the contrast data are right;
- * NULL with a CLAVE_HTTP_ERROR otherwise: INVALID_DOCUMENT,
- * INVALID_CONTRAST, TOO_MANY_ATTEMPTS (with its retry_after),
- * IDENTIFICATION_FAILED (counted against @source, and told to the
- * citizen's device), INTERNAL. A success makes @source known for the
- * document. */
-ClaveIdentity *_clave_identify                    (ClaveServer  *self,
-                                                   const char   *document_in,
-                                                   const char   *kind_in,
-                                                   const char   *value_in,
-                                                   const char   *source,
-                                                   gint64        now,
-                                                   GError      **error);
-/* The citizen uses @source (their device connected from it). */
-void           _clave_identify_note_known_source  (ClaveServer  *self,
-                                                   const char   *document,
-                                                   const char   *source,
-                                                   gint64        now);
-/* Failed identifications of @document in the backstop's window, with the
- * times of the first and last (0 when none). */
-gboolean       _clave_identify_recent_failures    (ClaveServer  *self,
-                                                   const char   *document,
-                                                   gint64        now,
-                                                   guint        *count,
-                                                   gint64       *first,
-                                                   gint64       *last,
-                                                   GError      **error);
 
 /* Cl@ve Móvil: clave-auth-requests.c. */
 void        _clave_auth_requests_init      (ClaveServer          *self);
@@ -157,19 +90,6 @@ void        _clave_auth_requests_changed_to (ClaveServer         *self,
                                              const char          *id,
                                              const char          *citizen,
                                              const char          *status);
-/* Answers @msg with the GError of the functions of clave-auth-requests.h
- * (and of _clave_identify()). */
-void        _clave_http_reply_gerror       (SoupServerMessage    *msg,
-                                            const GError         *error);
-/* Sets @error to CLAVE_HTTP_ERROR_TOO_MANY_ATTEMPTS with its retry_after. */
-void        _clave_http_error_set_too_many (GError              **error,
-                                            gint64                retry_after,
-                                            const char           *message);
-/* Logs @cause and sets @error to CLAVE_HTTP_ERROR_INTERNAL, which tells a
- * client nothing; returns FALSE. */
-gboolean    _clave_http_error_internal     (GError              **error,
-                                            const GError         *cause);
-
 /* A relying party long-polling a request (GET …?wait=N). */
 typedef struct _ClaveRpWaiter ClaveRpWaiter;
 /* Answers the waiter with the request's current state and frees it; the
@@ -177,12 +97,6 @@ typedef struct _ClaveRpWaiter ClaveRpWaiter;
 void        _clave_rp_waiter_wake          (ClaveServer          *self,
                                             ClaveRpWaiter        *waiter);
 
-/* clave-routes-mobile.c: /v1/rp/... and /v1/device/requests..., history.
- * FALSE when @path is not one of theirs (nothing answered). */
-gboolean    _clave_routes_mobile           (ClaveServer          *self,
-                                            SoupServerMessage    *msg,
-                                            const char           *path,
-                                            GHashTable           *query);
 /* The device that signed @msg (NULL after answering). The push key is
  * accepted only when @push_key_allowed. */
 ClaveDeviceRecord *_clave_device_authenticate (ClaveServer       *self,

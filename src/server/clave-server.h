@@ -50,4 +50,8 @@ const char  *clave_server_get_ca_file  (ClaveServer              *self);
 /* Stops listening, drops connections and closes the store. */
 void         clave_server_shutdown     (ClaveServer              *self);
 
+/* Seconds since the epoch; one place so that every rule reads the same
+ * clock. (For the server library's files.) */
+gint64       _clave_server_now         (void);
+
 G_END_DECLS

@@ -178,6 +178,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   g_autoptr(ClaveCertProof) proof = NULL;
   g_autoptr(ClaveX509Identity) identity = NULL;
   g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) error = NULL;
 
   body = clave_http_read_json_object (msg, NULL);
   if (body == NULL)
@@ -194,10 +195,15 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     }
   FUZZ_CHECK (soup_server_message_get_status (msg) == 0, "answered a proof it accepted");
 
-  identity = _clave_cert_proof_verify (server, msg, proof, FUZZ_PURPOSE, _clave_server_now ());
+  identity = _clave_cert_proof_verify (server, proof, FUZZ_PURPOSE, _clave_server_now (),
+                                       &error);
   if (identity == NULL)
     {
-      guint status = soup_server_message_get_status (msg);
+      guint status;
+
+      /* As the routes answer it. */
+      clave_http_reply_gerror (msg, error);
+      status = soup_server_message_get_status (msg);
 
       FUZZ_CHECK (status < 500, "a 5xx for client input");
       if (status == SOUP_STATUS_BAD_REQUEST)

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "clave-activation.h"
+#include "clave-codes.h"
+#include "clave-server.h"
+
+G_BEGIN_DECLS
+
+/* The HTTP routes of clave-server (clave-routes-*.c), called by
+ * clave-server.c's dispatcher. A route reads the request, calls the
+ * service's operation (clave-activation.h, clave-auth-requests.h, …) and
+ * writes the answer; each answers @msg completely. */
+
+void _clave_routes_identify        (ClaveServer        *self,
+                                    SoupServerMessage  *msg);
+typedef enum {
+  CLAVE_ACTIVATION_STEP_SMS,
+  CLAVE_ACTIVATION_STEP_VERIFY,
+  CLAVE_ACTIVATION_STEP_DEVICE,
+  CLAVE_ACTIVATION_STEP_CERTIFICATE,
+} ClaveActivationStep;
+void _clave_routes_activation      (ClaveServer        *self,
+                                    SoupServerMessage  *msg,
+                                    const char         *activation_id,
+                                    ClaveActivationStep step);
+void _clave_routes_me              (ClaveServer        *self,
+                                    SoupServerMessage  *msg,
+                                    GHashTable         *query);
+void _clave_routes_delete_device   (ClaveServer        *self,
+                                    SoupServerMessage  *msg);
+void _clave_routes_challenge       (ClaveServer        *self,
+                                    SoupServerMessage  *msg);
+typedef enum {
+  CLAVE_REGISTRATION_STEP_START,
+  CLAVE_REGISTRATION_STEP_SMS,
+  CLAVE_REGISTRATION_STEP_VERIFY,
+} ClaveRegistrationStep;
+/* @registration_id is NULL for CLAVE_REGISTRATION_STEP_START. */
+void _clave_routes_registration    (ClaveServer        *self,
+                                    SoupServerMessage  *msg,
+                                    const char         *registration_id,
+                                    ClaveRegistrationStep step);
+
+/* clave-routes-mobile.c: /v1/rp/... and /v1/device/requests..., history.
+ * FALSE when @path is not one of theirs (nothing answered). */
+gboolean    _clave_routes_mobile           (ClaveServer          *self,
+                                            SoupServerMessage    *msg,
+                                            const char           *path,
+                                            GHashTable           *query);
+/* The members "code_expires_in", "resend_after", "sends_left" and
+ * "phone_hint" of an answer after an SMS code was sent. */
+void        _clave_routes_add_code_sent    (JsonBuilder          *builder,
+                                            const ClaveCodeSent  *sent);
+/* An activation object as step 1 and a finished registration answer it
+ * (docs/protocol.md); a @verified one offers no second factor. */
+void        _clave_routes_add_activation   (JsonBuilder                *builder,
+                                            const ClaveActivationStart *start,
+                                            gboolean                    verified);
+
+G_END_DECLS

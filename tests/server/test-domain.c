@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "clave-activation.h"
+#include "clave-auth-requests.h"
+#include "clave-crypto.h"
+#include "clave-protocol.h"
+#include "clave-server-private.h"
+#include "clave-test-files.h"
+#include "server-test-util.h"
+
+/* The service's operations called directly, as the routes call them: no
+ * listening socket, no TLS, no HTTP message (issue 10). Each refusal is
+ * the protocol's code with its extra members, and the clock is the
+ * caller's, so expiry is tested without waiting. The HTTP tests
+ * (test-activation, test-mobile, …) check the same rules through the
+ * routes. */
+
+#define LUCIA      "12345678Z"
+#define LUCIA_DATE "2031-05-04"
+#define PEDRO      "87654321X"
+#define PEDRO_DATE "2030-01-15"
+#define SOURCE     "test-domain"
+#define RP         "rp_test"
+
+typedef struct {
+  char        *dir;
+  ClaveServer *server;
+  gint64       now;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveServerConfig) config = clave_server_config_new ();
+  ClaveIdentity lucia = { .document = (char *) LUCIA, .type = CLAVE_DOCUMENT_TYPE_DNI,
+                          .given_name = (char *) "Lucía", .surnames = (char *) "García",
+                          .validity_date = (char *) LUCIA_DATE };
+  ClaveIdentity pedro = { .document = (char *) PEDRO, .type = CLAVE_DOCUMENT_TYPE_DNI,
+                          .given_name = (char *) "Pedro", .surnames = (char *) "Ruiz",
+                          .validity_date = (char *) PEDRO_DATE };
+  ClaveCitizen citizen = { .document = (char *) LUCIA, .phone = (char *) "+34600111789",
+                           .email = (char *) "lucia@example.org", .level = (char *) "advanced",
+                           .channel = (char *) "in_person" };
+  ClaveRelyingParty rp = { .id = (char *) RP, .name = (char *) "Agencia Tributaria",
+                           .origin = (char *) "https://sede.agenciatributaria.gob.es",
+                           .key_hash = (char *) "00", };
+
+  fixture->dir = g_dir_make_tmp ("clave-test-domain-XXXXXX", &error);
+  g_assert_no_error (error);
+  config->state_dir = g_build_filename (fixture->dir, "state", NULL);
+  fixture->server = clave_server_new (config, &error);
+  g_assert_no_error (error);
+  fixture->now = _clave_server_now ();
+
+  citizen.created_at = rp.created_at = fixture->now;
+  g_assert_true (clave_store_put_identity (fixture->server->store, &lucia, &error));
+  g_assert_true (clave_store_put_identity (fixture->server->store, &pedro, &error));
+  g_assert_true (clave_store_put_citizen (fixture->server->store, &citizen, &error));
+  g_assert_true (clave_store_add_relying_party (fixture->server->store, &rp, &error));
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  clave_server_shutdown (fixture->server);
+  g_clear_object (&fixture->server);
+  clave_test_remove_tree (fixture->dir);
+  g_free (fixture->dir);
+}
+
+/* The run of @digits digits in the newest outbox message. */
+static char *
+last_code (Fixture *fixture,
+           guint    digits)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) outbox = clave_store_list_outbox (fixture->server->store, 1, &error);
+  g_autoptr(GRegex) regex = NULL;
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autofree char *pattern = g_strdup_printf ("\\b[0-9]{%u}\\b", digits);
+  ClaveOutboxMessage *message;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (outbox->len, ==, 1);
+  message = g_ptr_array_index (outbox, 0);
+  regex = g_regex_new (pattern, 0, 0, NULL);
+  g_assert_true (g_regex_match (regex, message->body, 0, &match));
+  return g_match_info_fetch (match, 0);
+}
+
+static void
+assert_refused (const GError *error,
+                gint          code,
+                const char   *name,
+                guint         status)
+{
+  g_assert_error (error, CLAVE_PROTOCOL_ERROR, code);
+  g_assert_cmpstr (clave_protocol_error_get_name (error), ==, name);
+  g_assert_cmpuint (clave_protocol_error_get_status (error), ==, status);
+}
+
+static ClaveActivationStart *
+start_lucia (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  ClaveActivationStart *start;
+
+  start = clave_activation_start (fixture->server, LUCIA, "validity_date", LUCIA_DATE, SOURCE,
+                                  fixture->now, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (start);
+  return start;
+}
+
+static void
+test_domain_identify (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveActivationStart) start = NULL;
+  g_autoptr(ClaveActivationStart) wrong = NULL;
+  g_autoptr(ClaveActivationStart) unregistered = NULL;
+
+  wrong = clave_activation_start (fixture->server, LUCIA, "validity_date", "2031-05-05", SOURCE,
+                                  fixture->now, &error);
+  g_assert_null (wrong);
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_IDENTIFICATION_FAILED,
+                  CLAVE_ERR_IDENTIFICATION_FAILED, 401);
+  g_clear_error (&error);
+
+  wrong = clave_activation_start (fixture->server, "12345678A", "validity_date", LUCIA_DATE,
+                                  SOURCE, fixture->now, &error);
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_DOCUMENT, CLAVE_ERR_INVALID_DOCUMENT, 400);
+  g_clear_error (&error);
+
+  /* Known to the registry, not registered in Cl@ve: no activation, no
+   * error. */
+  unregistered = clave_activation_start (fixture->server, PEDRO, "validity_date", PEDRO_DATE,
+                                         SOURCE, fixture->now, &error);
+  g_assert_no_error (error);
+  g_assert_null (unregistered);
+
+  start = start_lucia (fixture);
+  g_assert_true (g_str_has_prefix (start->id, "act_"));
+  g_assert_cmpuint (strlen (start->token), >=, 32);
+  g_assert_cmpint (start->expires_in, ==, CLAVE_ACTIVATION_TTL_SECS);
+  g_assert_cmpstr (start->phone_hint, ==, "******789");
+  /* No --trust-anchors here: no certificate could be accepted. */
+  g_assert_false (start->certificate_allowed);
+}
+
+static void
+test_activation_by_sms (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveActivationStart) start = start_lucia (fixture);
+  g_autoptr(ClaveActivationRecord) activation = NULL;
+  g_autoptr(ClaveActivationRecord) closed = NULL;
+  g_autoptr(TestDevice) device = test_device_new ();
+  g_autoptr(TestDevice) other = test_device_new ();
+  g_autofree char *public_key = test_device_public_key (device);
+  g_autofree char *other_key = test_device_public_key (other);
+  g_autofree char *proof = test_device_proof (device, start->id);
+  g_autofree char *wrong_proof = test_device_proof (device, "act_another");
+  g_autofree char *device_id = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *wrong_code = NULL;
+  g_autoptr(ClaveDeviceRecord) stored = NULL;
+  g_auto(ClaveCodeSent) sent = { 0, };
+  g_auto(ClaveCodeSent) again = { 0, };
+  gint64 now = fixture->now;
+
+  g_assert_null (clave_activation_open (fixture->server, start->id, "wrong token", now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION,
+                  CLAVE_ERR_INVALID_ACTIVATION, 401);
+  g_clear_error (&error);
+  g_assert_null (clave_activation_open (fixture->server, start->id, NULL, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION,
+                  CLAVE_ERR_INVALID_ACTIVATION, 401);
+  g_clear_error (&error);
+
+  activation = clave_activation_open (fixture->server, start->id, start->token, now, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (activation->state, ==, CLAVE_ACTIVATION_PENDING);
+
+  /* Nothing to register yet, no code to check yet. */
+  g_assert_null (clave_activation_register_device (fixture->server, activation, public_key,
+                                                   proof, NULL, "Portátil", now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_ACTIVATION_NOT_VERIFIED,
+                  CLAVE_ERR_ACTIVATION_NOT_VERIFIED, 409);
+  g_clear_error (&error);
+  g_assert_false (clave_activation_verify_code (fixture->server, activation, "123456", now,
+                                                &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_NO_CODE_SENT, CLAVE_ERR_NO_CODE_SENT, 409);
+  g_clear_error (&error);
+
+  g_assert_true (clave_activation_send_code (fixture->server, activation, now, &sent, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (sent.sends_left, ==, CLAVE_SMS_MAX_SENDS - 1);
+  g_assert_cmpstr (sent.phone_hint, ==, "******789");
+  g_assert_cmpuint (sent.code_expires_in, >, 0);
+  code = last_code (fixture, CLAVE_SMS_CODE_DIGITS);
+
+  /* The record read again, as the next request would. */
+  g_clear_pointer (&activation, clave_activation_record_free);
+  activation = clave_activation_open (fixture->server, start->id, start->token, now, &error);
+  g_assert_no_error (error);
+  g_assert_false (clave_activation_send_code (fixture->server, activation, now, &again, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_RESEND_TOO_SOON, CLAVE_ERR_RESEND_TOO_SOON, 429);
+  g_assert_cmpint (clave_protocol_error_get_retry_after (error), >, 0);
+  g_clear_error (&error);
+
+  wrong_code = g_strdup_printf ("%06u", (guint) (g_ascii_strtoull (code, NULL, 10) + 1) % 1000000);
+  g_assert_false (clave_activation_verify_code (fixture->server, activation, wrong_code, now,
+                                                &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_CODE, CLAVE_ERR_INVALID_CODE, 401);
+  g_assert_cmpint (clave_protocol_error_get_attempts_left (error), ==,
+                   CLAVE_SMS_CODE_MAX_ATTEMPTS - 1);
+  g_clear_error (&error);
+
+  g_assert_true (clave_activation_verify_code (fixture->server, activation, code, now, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (activation->state, ==, CLAVE_ACTIVATION_VERIFIED);
+
+  /* A key that is not P-256 SPKI, a push key equal to the device key, a
+   * proof of another activation: refused, and nothing is registered. */
+  g_assert_null (clave_activation_register_device (fixture->server, activation, "AAAA", proof,
+                                                   NULL, "Portátil", now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_PUBLIC_KEY,
+                  CLAVE_ERR_INVALID_PUBLIC_KEY, 400);
+  g_clear_error (&error);
+  g_assert_null (clave_activation_register_device (fixture->server, activation, public_key,
+                                                   proof, public_key, "Portátil", now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_PUBLIC_KEY,
+                  CLAVE_ERR_INVALID_PUBLIC_KEY, 400);
+  g_clear_error (&error);
+  g_assert_null (clave_activation_register_device (fixture->server, activation, public_key,
+                                                   wrong_proof, NULL, "Portátil", now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_PROOF, CLAVE_ERR_INVALID_PROOF, 401);
+  g_clear_error (&error);
+
+  device_id = clave_activation_register_device (fixture->server, activation, public_key, proof,
+                                                other_key, "  Portátil  ", now, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (device_id, "dev_"));
+  stored = clave_store_get_device (fixture->server->store, device_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored->document, ==, LUCIA);
+  g_assert_cmpstr (stored->name, ==, "Portátil");
+  g_assert_nonnull (stored->push_key);
+
+  /* Used: the token opens nothing any more. */
+  closed = clave_activation_open (fixture->server, start->id, start->token, now, &error);
+  g_assert_null (closed);
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION,
+                  CLAVE_ERR_INVALID_ACTIVATION, 401);
+}
+
+static void
+test_activation_locked_and_expired (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveActivationStart) start = start_lucia (fixture);
+  g_autoptr(ClaveActivationRecord) activation = NULL;
+  g_autoptr(ClaveActivationStart) later = NULL;
+  g_autofree char *code = NULL;
+  g_auto(ClaveCodeSent) sent = { 0, };
+  gint64 now = fixture->now;
+
+  activation = clave_activation_open (fixture->server, start->id, start->token, now, &error);
+  g_assert_no_error (error);
+  g_assert_true (clave_activation_send_code (fixture->server, activation, now, &sent, &error));
+  code = last_code (fixture, CLAVE_SMS_CODE_DIGITS);
+  g_clear_pointer (&activation, clave_activation_record_free);
+  activation = clave_activation_open (fixture->server, start->id, start->token, now, &error);
+  g_assert_no_error (error);
+
+  /* The code expires on the caller's clock. */
+  g_assert_false (clave_activation_verify_code (fixture->server, activation, code,
+                                                now + sent.code_expires_in, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_CODE_EXPIRED, CLAVE_ERR_CODE_EXPIRED, 410);
+  g_clear_error (&error);
+
+  for (guint i = 1; i <= CLAVE_SMS_CODE_MAX_ATTEMPTS; i++)
+    {
+      g_autofree char *wrong = g_strdup_printf ("%06u", (guint) (g_ascii_strtoull (code, NULL, 10)
+                                                                 + i) % 1000000);
+
+      g_assert_false (clave_activation_verify_code (fixture->server, activation, wrong, now,
+                                                    &error));
+      if (i < CLAVE_SMS_CODE_MAX_ATTEMPTS)
+        g_assert_error (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_CODE);
+      else
+        assert_refused (error, CLAVE_PROTOCOL_ERROR_ACTIVATION_LOCKED,
+                        CLAVE_ERR_ACTIVATION_LOCKED, 423);
+      g_clear_error (&error);
+    }
+  g_clear_pointer (&activation, clave_activation_record_free);
+  activation = clave_activation_open (fixture->server, start->id, start->token, now, &error);
+  g_assert_null (activation);
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_ACTIVATION_LOCKED, CLAVE_ERR_ACTIVATION_LOCKED,
+                  423);
+  g_clear_error (&error);
+
+  /* A fresh activation, opened after its lifetime. */
+  later = start_lucia (fixture);
+  activation = clave_activation_open (fixture->server, later->id, later->token,
+                                      now + CLAVE_ACTIVATION_TTL_SECS, &error);
+  g_assert_null (activation);
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_ACTIVATION_EXPIRED,
+                  CLAVE_ERR_ACTIVATION_EXPIRED, 410);
+}
+
+static void
+test_sms_request (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveAuthRequest) request = NULL;
+  g_autoptr(ClaveAuthRequest) push = NULL;
+  g_autoptr(ClaveAuthRequest) other_rp = NULL;
+  g_autoptr(ClaveAuthRequest) confirmed = NULL;
+  g_autofree char *pin = NULL;
+  g_autofree char *wrong = NULL;
+  guint attempts_left = 0;
+
+  /* Push needs an active device; Lucía has none. */
+  push = clave_auth_requests_create (fixture->server, RP, CLAVE_REQUEST_TYPE_PUSH, LUCIA,
+                                     "validity_date", LUCIA_DATE, NULL, &error);
+  g_assert_null (push);
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_NO_ACTIVE_DEVICE, CLAVE_ERR_NO_ACTIVE_DEVICE, 409);
+  g_clear_error (&error);
+
+  request = clave_auth_requests_create (fixture->server, RP, CLAVE_REQUEST_TYPE_SMS, LUCIA,
+                                        "validity_date", LUCIA_DATE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (request->status, ==, CLAVE_REQUEST_STATUS_PENDING);
+  g_assert_null (request->document);
+  pin = last_code (fixture, 8);
+
+  other_rp = clave_auth_requests_get (fixture->server, "rp_other", request->id, &error);
+  g_assert_null (other_rp);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  wrong = g_strdup_printf ("%08u", (guint) (g_ascii_strtoull (pin, NULL, 10) + 1) % 100000000);
+  g_assert_false (clave_auth_requests_submit_sms_pin (fixture->server, RP, request->id, wrong,
+                                                      &attempts_left, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_CODE, CLAVE_ERR_INVALID_CODE, 401);
+  g_assert_cmpuint (attempts_left, >, 0);
+  g_clear_error (&error);
+
+  g_assert_true (clave_auth_requests_submit_sms_pin (fixture->server, RP, request->id, pin,
+                                                     &attempts_left, &error));
+  g_assert_no_error (error);
+  confirmed = clave_auth_requests_get (fixture->server, RP, request->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (confirmed->status, ==, CLAVE_REQUEST_STATUS_CONFIRMED);
+  g_assert_cmpstr (confirmed->document, ==, LUCIA);
+
+  g_assert_false (clave_auth_requests_submit_sms_pin (fixture->server, RP, request->id, pin,
+                                                      &attempts_left, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_ALREADY_ANSWERED, CLAVE_ERR_ALREADY_ANSWERED, 409);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/domain/identify", test_domain_identify);
+  ADD ("/domain/activation/sms", test_activation_by_sms);
+  ADD ("/domain/activation/locked-and-expired", test_activation_locked_and_expired);
+  ADD ("/domain/requests/sms", test_sms_request);
+#undef ADD
+
+  return g_test_run ();
+}
