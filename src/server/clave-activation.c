@@ -154,7 +154,9 @@ clave_activation_send_code (ClaveServer            *server,
                             GError                **error)
 {
   g_autoptr(ClaveCitizen) citizen = NULL;
+  g_autoptr(ClaveActivationRecord) fresh = NULL;
   g_autoptr(GError) local_error = NULL;
+  ClaveActivationRecord swap;
   ClaveCodeHolder holder;
 
   citizen = clave_store_get_citizen (server->store, activation->document, &local_error);
@@ -169,7 +171,17 @@ clave_activation_send_code (ClaveServer            *server,
     }
 
   holder = code_holder (activation, citizen->phone);
-  return _clave_codes_send (server, &holder, now, sent, error);
+  if (!_clave_codes_send (server, &holder, now, sent, error))
+    return FALSE;
+
+  /* The caller's record as the store now has it (the new code). */
+  fresh = clave_store_get_activation (server->store, activation->id, &local_error);
+  if (fresh == NULL)
+    return clave_protocol_error_set_internal (error, local_error);
+  swap = *activation;
+  *activation = *fresh;
+  *fresh = swap;
+  return TRUE;
 }
 
 /* The second factor is proven: the activation may register a device. */

@@ -64,7 +64,8 @@ ClaveActivationRecord *clave_activation_open    (ClaveServer            *server,
                                                  GError                **error);
 
 /* Step 2: sends a new SMS code to the citizen's phone (see
- * _clave_codes_send() for the limits); @sent says what the answer tells. */
+ * _clave_codes_send() for the limits); @sent says what the answer tells,
+ * and @activation is read again with its new code. */
 gboolean               clave_activation_send_code (ClaveServer          *server,
                                                    ClaveActivationRecord *activation,
                                                    gint64                now,

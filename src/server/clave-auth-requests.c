@@ -58,34 +58,6 @@ _clave_auth_request_origin (ClaveServer *self,
   return g_strdup (stored);
 }
 
-void
-_clave_auth_request_add_object (ClaveServer                  *self,
-                                JsonBuilder                  *builder,
-                                const ClaveAuthRequestRecord *record,
-                                gint64                        now)
-{
-  g_autofree char *origin = _clave_auth_request_origin (self, record->rp_origin);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, record->id);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, record->type);
-  json_builder_set_member_name (builder, "status");
-  json_builder_add_string_value (builder, _clave_auth_request_status (record, now));
-  json_builder_set_member_name (builder, "organisation");
-  json_builder_add_string_value (builder, record->rp_name);
-  json_builder_set_member_name (builder, "origin");
-  json_builder_add_string_value (builder, origin);
-  json_builder_set_member_name (builder, "verification_code");
-  json_builder_add_string_value (builder, record->verification_code);
-  json_builder_set_member_name (builder, "created_at");
-  json_builder_add_int_value (builder, record->created_at);
-  json_builder_set_member_name (builder, "expires_at");
-  json_builder_add_int_value (builder, record->expires_at);
-  json_builder_end_object (builder);
-}
-
 /* Marks @record expired when it is past due; TRUE when it changed. */
 static gboolean
 persist_expiry (ClaveServer                  *self,
@@ -384,6 +356,42 @@ clave_auth_requests_create (ClaveServer  *server,
   return request_from_record (server, record, now, error);
 }
 
+char *
+clave_auth_requests_authenticate_rp (ClaveServer  *server,
+                                     const char   *key,
+                                     GError      **error)
+{
+  g_autoptr(ClaveRelyingParty) rp = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *hash = NULL;
+
+  if (key == NULL || !g_str_has_prefix (key, CLAVE_RP_KEY_PREFIX) || strlen (key) > 128)
+    {
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_RP_KEY,
+                           "Authorization: Bearer with the relying party's API key required.");
+      return NULL;
+    }
+
+  /* Found through the unique index on the hash, then compared in
+   * constant time: what the lookup's timing could tell is how much of a
+   * stored SHA-256 the hash of a guess shares, which brings no key
+   * nearer (docs/security.md, "Cl@ve Móvil"). */
+  hash = clave_sha256_hex (key, strlen (key));
+  rp = clave_store_get_relying_party_by_key_hash (server->store, hash, &local_error);
+  if (rp == NULL && local_error != NULL)
+    {
+      clave_protocol_error_set_internal (error, local_error);
+      return NULL;
+    }
+  if (rp == NULL || !clave_constant_time_equal (hash, rp->key_hash))
+    {
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_RP_KEY,
+                           "This API key does not belong to any relying party.");
+      return NULL;
+    }
+  return g_steal_pointer (&rp->id);
+}
+
 ClaveAuthRequest *
 clave_auth_requests_get (ClaveServer  *server,
                          const char   *rp_id,
@@ -412,7 +420,6 @@ clave_auth_requests_submit_sms_pin (ClaveServer  *server,
                                     const char   *rp_id,
                                     const char   *id,
                                     const char   *pin,
-                                    guint        *attempts_left,
                                     GError      **error)
 {
   g_autoptr(ClaveAuthRequestRecord) record = NULL;
@@ -424,9 +431,6 @@ clave_auth_requests_submit_sms_pin (ClaveServer  *server,
   guint left;
 
   g_return_val_if_fail (CLAVE_IS_SERVER (server), FALSE);
-
-  if (attempts_left != NULL)
-    *attempts_left = 0;
 
   record = _clave_auth_requests_load (server, id, error);
   if (record == NULL)
@@ -497,10 +501,9 @@ clave_auth_requests_submit_sms_pin (ClaveServer  *server,
          ? 0 : CLAVE_SMS_PIN_MAX_ATTEMPTS - (record->pin_attempts + 1);
   if (left == 0)
     _clave_auth_requests_changed (server, record->id);
-  if (attempts_left != NULL)
-    *attempts_left = left;
-  g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_CODE,
-                       left == 0 ? "Wrong PIN; the request is now rejected." : "Wrong PIN.");
+  clave_protocol_error_set_attempts (error, left,
+                                     left == 0 ? "Wrong PIN; the request is now rejected."
+                                               : "Wrong PIN.");
   return FALSE;
 }
 
@@ -534,13 +537,7 @@ _clave_auth_requests_changed_to (ClaveServer *self,
                                  const char  *citizen,
                                  const char  *status)
 {
-  g_autoptr(GPtrArray) waiters = NULL;
-  g_autofree char *key = NULL;
-
-  if (g_hash_table_steal_extended (self->waiters, id, (gpointer *) &key, (gpointer *) &waiters))
-    for (guint i = 0; i < waiters->len; i++)
-      _clave_rp_waiter_wake (self, g_ptr_array_index (waiters, i));
-
+  _clave_rp_waiters_wake (self, id);
   if (citizen != NULL && !g_str_equal (status, CLAVE_REQUEST_STATUS_PENDING))
     _clave_push_send_status (self, citizen, id, status);
 }
@@ -637,8 +634,7 @@ _clave_auth_requests_init (ClaveServer *self)
 {
   g_autoptr(GError) error = NULL;
 
-  self->waiters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                         (GDestroyNotify) g_ptr_array_unref);
+  _clave_rp_waiters_init (self);
   self->sweep_id = g_timeout_add_seconds (SWEEP_INTERVAL_SECS, sweep_cb, self);
   _clave_push_init (self);
   /* Opened now so that a database it cannot open shows in the log at
@@ -652,21 +648,7 @@ void
 _clave_auth_requests_shutdown (ClaveServer *self)
 {
   g_clear_handle_id (&self->sweep_id, g_source_remove);
-  if (self->waiters != NULL)
-    {
-      GHashTableIter iter;
-      gpointer value;
-
-      g_hash_table_iter_init (&iter, self->waiters);
-      while (g_hash_table_iter_next (&iter, NULL, &value))
-        {
-          GPtrArray *waiters = value;
-
-          for (guint i = 0; i < waiters->len; i++)
-            _clave_rp_waiter_wake (self, g_ptr_array_index (waiters, i));
-        }
-      g_hash_table_remove_all (self->waiters);
-    }
+  _clave_rp_waiters_shutdown (self);
   _clave_push_shutdown (self);
   if (self->answers != NULL)
     {

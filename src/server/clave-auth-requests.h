@@ -2,10 +2,10 @@
 #pragma once
 
 #include <glib.h>
-#include <libsoup/soup.h>
 
 #include "clave-protocol-error.h"
 #include "clave-server.h"
+#include "clave-store.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +32,12 @@ typedef struct {
 
 void clave_auth_request_free (ClaveAuthRequest *request);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveAuthRequest, clave_auth_request_free)
+
+/* The id of the relying party whose API key is @key (the bearer token of
+ * its request; NULL when there was none): invalid_rp_key otherwise. */
+char             *clave_auth_requests_authenticate_rp (ClaveServer  *server,
+                                                       const char   *key,
+                                                       GError      **error);
 
 /* Creates a request of relying party @rp_id. @type is "qr", "push" or
  * "sms"; push and sms need @document, @contrast_kind and @contrast_value
@@ -63,16 +69,15 @@ gboolean          clave_auth_requests_submit_sms_pin (ClaveServer  *server,
                                                       const char   *rp_id,
                                                       const char   *id,
                                                       const char   *pin,
-                                                      guint        *attempts_left,
                                                       GError      **error);
 
-/* Answers @msg with @request as the RP API shows it (docs/protocol.md,
- * GET /v1/rp/requests/{id}): the one JSON form of a request for a relying
- * party, the demo website's included. */
-void              clave_auth_request_reply           (SoupServerMessage      *msg,
-                                                      guint                   status,
-                                                      const ClaveAuthRequest *request);
-
+/* The status a client sees: a pending request past its expiry is
+ * expired. */
+const char *_clave_auth_request_status     (const ClaveAuthRequestRecord *record,
+                                            gint64                now);
+/* The origin a client sees (the demo website's is relative to ours). */
+char       *_clave_auth_request_origin     (ClaveServer          *self,
+                                            const char           *stored);
 /* The relying party that seed-demo creates for the demo website, or NULL
  * when the store has none (no seed-demo). */
 const char       *clave_server_get_demo_rp_id        (ClaveServer  *server);

@@ -9,10 +9,12 @@
 
 #include "clave-cert-path.h"
 #include "clave-cert-proof.h"
-#include "clave-protocol-error.h"
+#include "clave-codes.h"
 #include "clave-crypto.h"
 #include "clave-http.h"
+#include "clave-limits.h"
 #include "clave-protocol.h"
+#include "clave-protocol-error.h"
 #include "clave-server-private.h"
 
 /* The extended key usages that let a certificate authenticate a person:
@@ -398,4 +400,45 @@ _clave_cert_proof_verify (ClaveServer     *self,
                           "The certificate names no DNI or NIE (subject serialNumber).");
 
   return g_steal_pointer (&identity);
+}
+
+gboolean
+_clave_cert_proof_new_challenge (ClaveServer  *self,
+                                 const char   *address,
+                                 gint64        now,
+                                 char        **id_out,
+                                 char        **challenge_out,
+                                 GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GArray) times = NULL;
+  g_autofree char *random_id = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *challenge = NULL;
+  gint64 wait;
+
+  times = clave_store_list_challenges (self->store, address, now - CLAVE_CHALLENGE_WINDOW_SECS,
+                                       &local_error);
+  if (times == NULL)
+    return clave_protocol_error_set_internal (error, local_error);
+  wait = _clave_window_wait (times, CLAVE_CHALLENGE_MAX_PER_ADDRESS, CLAVE_CHALLENGE_WINDOW_SECS,
+                             now);
+  if (wait > 0)
+    {
+      clave_protocol_error_set_retry (error, CLAVE_PROTOCOL_ERROR_TOO_MANY_ATTEMPTS, wait,
+                                      "Too many challenges from this address; wait and try "
+                                      "again.");
+      return FALSE;
+    }
+
+  random_id = clave_random_token (16);
+  id = g_strconcat ("ch_", random_id, NULL);
+  challenge = clave_random_token (CLAVE_CHALLENGE_BYTES);
+  if (!clave_store_create_challenge (self->store, id, challenge, address, now,
+                                     now + CLAVE_CHALLENGE_TTL_SECS, &local_error))
+    return clave_protocol_error_set_internal (error, local_error);
+
+  *id_out = g_steal_pointer (&id);
+  *challenge_out = g_steal_pointer (&challenge);
+  return TRUE;
 }

@@ -32,6 +32,16 @@ ClaveX509Identity *_clave_cert_proof_verify (ClaveServer      *self,
                                              gint64            now,
                                              GError          **error);
 
+/* A new one-time challenge for a proof, asked for from @address (the
+ * limit per address counts by it): its id and value, which expire after
+ * CLAVE_CHALLENGE_TTL_SECS; too_many_attempts with retry_after. */
+gboolean           _clave_cert_proof_new_challenge (ClaveServer  *self,
+                                                    const char   *address,
+                                                    gint64        now,
+                                                    char        **id,
+                                                    char        **challenge,
+                                                    GError      **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveCertProof, _clave_cert_proof_free)
 
 G_END_DECLS

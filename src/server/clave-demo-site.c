@@ -13,6 +13,7 @@
 #include "clave-document.h"
 #include "clave-http.h"
 #include "clave-protocol.h"
+#include "clave-routes.h"
 
 /* The site is a web page in Spanish, as a sede electrónica would show it:
  * its text is written here, not translated through gettext (the service
@@ -824,9 +825,9 @@ handle_sms_pin (ClaveDemoSite     *self,
       message = g_strdup ("El PIN tiene 8 cifras.");
       status = SOUP_STATUS_BAD_REQUEST;
     }
-  else if (!clave_auth_requests_submit_sms_pin (self->server, rp_id, id, pin, &attempts_left,
-                                                &error))
+  else if (!clave_auth_requests_submit_sms_pin (self->server, rp_id, id, pin, &error))
     {
+      attempts_left = (guint) MAX (0, clave_protocol_error_get_attempts_left (error));
       status = error_status (error);
       if (g_error_matches (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_CODE) &&
           attempts_left > 0)

@@ -57,6 +57,9 @@ typedef enum {
   CLAVE_PROTOCOL_ERROR_IDENTITY_UNKNOWN,       /* 403 identity_unknown */
   CLAVE_PROTOCOL_ERROR_ALREADY_REGISTERED,     /* 409 already_registered */
   CLAVE_PROTOCOL_ERROR_PHONE_IN_USE,           /* 409 phone_in_use */
+  CLAVE_PROTOCOL_ERROR_ALREADY_CLAIMED,        /* 409 already_claimed */
+  CLAVE_PROTOCOL_ERROR_DEVICE_DEACTIVATED,     /* 401 device_deactivated */
+  CLAVE_PROTOCOL_ERROR_REPLAYED_NONCE,         /* 401 replayed_nonce */
 } ClaveProtocolError;
 
 #define CLAVE_PROTOCOL_ERROR (clave_protocol_error_quark ())

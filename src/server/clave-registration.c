@@ -194,9 +194,22 @@ clave_registration_send_code (ClaveServer              *server,
                               ClaveCodeSent            *sent,
                               GError                  **error)
 {
+  g_autoptr(ClaveRegistrationRecord) fresh = NULL;
+  g_autoptr(GError) local_error = NULL;
+  ClaveRegistrationRecord swap;
   ClaveCodeHolder holder = code_holder (registration);
 
-  return _clave_codes_send (server, &holder, now, sent, error);
+  if (!_clave_codes_send (server, &holder, now, sent, error))
+    return FALSE;
+
+  /* The caller's record as the store now has it (the new code). */
+  fresh = clave_store_get_registration (server->store, registration->id, &local_error);
+  if (fresh == NULL)
+    return clave_protocol_error_set_internal (error, local_error);
+  swap = *registration;
+  *registration = *fresh;
+  *fresh = swap;
+  return TRUE;
 }
 
 ClaveActivationStart *

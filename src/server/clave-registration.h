@@ -54,7 +54,8 @@ ClaveRegistrationRecord *clave_registration_open   (ClaveServer      *server,
                                                     gint64            now,
                                                     GError          **error);
 
-/* Sends a new code to the registration's phone (see _clave_codes_send()). */
+/* Sends a new code to the registration's phone (see _clave_codes_send());
+ * @registration is read again with its new code. */
 gboolean                 clave_registration_send_code (ClaveServer   *server,
                                                        ClaveRegistrationRecord *registration,
                                                        gint64         now,

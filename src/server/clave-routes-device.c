@@ -3,48 +3,14 @@
 
 #include "config.h"
 
-#include "clave-device-auth.h"
+#include "clave-account.h"
 #include "clave-document.h"
 #include "clave-http.h"
 #include "clave-protocol.h"
-#include "clave-server-private.h"
+#include "clave-routes.h"
 
-/* Enough for the devices that sign within a few minutes on a busy
- * service; a key is 91 bytes of DER and a parsed key a few hundred. */
-#define DEVICE_KEYS_MAX 4096
-
-ClaveDeviceKeys *
-_clave_device_keys (ClaveServer *self)
-{
-  if (self->device_keys == NULL)
-    self->device_keys = clave_device_keys_new (DEVICE_KEYS_MAX);
-  return self->device_keys;
-}
-
-ClaveDeviceRecord *
-_clave_device_authenticate (ClaveServer       *self,
-                            SoupServerMessage *msg,
-                            gboolean           push_key_allowed)
-{
-  g_autoptr(GBytes) body = NULL;
-
-  if (!clave_http_get_body (msg, &body))
-    return NULL;
-  return clave_device_auth_verify_full (self->store, _clave_device_keys (self), msg, body,
-                                        _clave_server_now (), push_key_allowed, NULL);
-}
-
-ClaveDeviceAuthCheck *
-_clave_device_auth_check_new (ClaveServer       *self,
-                              SoupServerMessage *msg)
-{
-  g_autoptr(GBytes) body = NULL;
-
-  if (!clave_http_get_body (msg, &body))
-    return NULL;
-  return clave_device_auth_check_new (self->store, _clave_device_keys (self), msg, body,
-                                      _clave_server_now ());
-}
+/* GET /v1/me and DELETE /v1/device: read the request, call the account's
+ * operation (clave-account.c), write the answer. */
 
 /* The device that signed @msg with its device key, or NULL after
  * answering the error. */
@@ -82,17 +48,9 @@ _clave_routes_me (ClaveServer       *self,
   if (device == NULL)
     return;
 
-  identity = clave_store_get_identity (self->store, device->document, &error);
-  if (identity != NULL)
-    citizen = clave_store_get_citizen (self->store, device->document, &error);
-  if (identity == NULL || citizen == NULL)
+  if (!clave_account_get (self, device, &identity, &citizen, &error))
     {
-      if (error != NULL)
-        clave_http_reply_internal (msg, error);
-      else
-        /* The registration was removed after the device was activated. */
-        clave_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_DEVICE_DEACTIVATED,
-                                "This device is no longer active.");
+      clave_http_reply_gerror (msg, error);
       return;
     }
 
@@ -128,15 +86,11 @@ _clave_routes_delete_device (ClaveServer       *self,
   if (device == NULL)
     return;
 
-  if (!clave_store_deactivate_device (self->store, device->id, _clave_server_now (), &error))
+  if (!clave_account_deactivate_device (self, device, _clave_server_now (), &error))
     {
-      clave_http_reply_internal (msg, error);
+      clave_http_reply_gerror (msg, error);
       return;
     }
-
-  clave_device_keys_forget (_clave_device_keys (self), device->id);
-  g_info ("Device %s signed out", device->id);
-  _clave_push_check_devices (self, device->document);
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);

@@ -7,24 +7,12 @@
 #include <string.h>
 
 #include "clave-auth-requests.h"
-#include "clave-crypto.h"
+#include "clave-device-requests.h"
 #include "clave-http.h"
 #include "clave-protocol.h"
-#include "clave-server-private.h"
+#include "clave-routes.h"
 
-/* Paused long-polls at most; more are answered at once (the relying
- * party polls again). */
-#define MAX_WAITERS 1024
 #define MAX_ID_LEN  64
-
-struct _ClaveRpWaiter
-{
-  SoupServerMessage *msg;
-  char              *rp_id;
-  char              *id;
-  guint              timeout_id;
-  gulong             finished_id;
-};
 
 static void
 reply_method_not_allowed (SoupServerMessage *msg,
@@ -42,13 +30,6 @@ method_is (SoupServerMessage *msg,
   return g_strcmp0 (soup_server_message_get_method (msg), method) == 0;
 }
 
-static void
-reply_not_found (SoupServerMessage *msg)
-{
-  clave_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, CLAVE_ERR_NOT_FOUND,
-                          "There is no such request.");
-}
-
 /* {"status": @status}, 200. */
 static void
 reply_status (SoupServerMessage *msg,
@@ -63,6 +44,34 @@ reply_status (SoupServerMessage *msg,
   clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
 }
 
+void
+_clave_auth_request_add_object (ClaveServer                  *self,
+                                JsonBuilder                  *builder,
+                                const ClaveAuthRequestRecord *record,
+                                gint64                        now)
+{
+  g_autofree char *origin = _clave_auth_request_origin (self, record->rp_origin);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, record->id);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, record->type);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, _clave_auth_request_status (record, now));
+  json_builder_set_member_name (builder, "organisation");
+  json_builder_add_string_value (builder, record->rp_name);
+  json_builder_set_member_name (builder, "origin");
+  json_builder_add_string_value (builder, origin);
+  json_builder_set_member_name (builder, "verification_code");
+  json_builder_add_string_value (builder, record->verification_code);
+  json_builder_set_member_name (builder, "created_at");
+  json_builder_add_int_value (builder, record->created_at);
+  json_builder_set_member_name (builder, "expires_at");
+  json_builder_add_int_value (builder, record->expires_at);
+  json_builder_end_object (builder);
+}
+
 /* Relying parties ------------------------------------------------------- */
 
 /* The relying party whose API key is the bearer token, or NULL after
@@ -71,36 +80,13 @@ static char *
 authenticate_rp (ClaveServer       *self,
                  SoupServerMessage *msg)
 {
-  g_autoptr(ClaveRelyingParty) rp = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *hash = NULL;
-  const char *token = clave_http_bearer_token (msg);
+  char *rp_id;
 
-  if (token == NULL || !g_str_has_prefix (token, CLAVE_RP_KEY_PREFIX) || strlen (token) > 128)
-    {
-      clave_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_RP_KEY,
-                              "Authorization: Bearer with the relying party's API key required.");
-      return NULL;
-    }
-
-  /* Found through the unique index on the hash, then compared in
-   * constant time: what the lookup's timing could tell is how much of a
-   * stored SHA-256 the hash of a guess shares, which brings no key
-   * nearer (docs/security.md, "Cl@ve Móvil"). */
-  hash = clave_sha256_hex (token, strlen (token));
-  rp = clave_store_get_relying_party_by_key_hash (self->store, hash, &error);
-  if (rp == NULL && error != NULL)
-    {
-      clave_http_reply_internal (msg, error);
-      return NULL;
-    }
-  if (rp == NULL || !clave_constant_time_equal (hash, rp->key_hash))
-    {
-      clave_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_RP_KEY,
-                              "This API key does not belong to any relying party.");
-      return NULL;
-    }
-  return g_steal_pointer (&rp->id);
+  rp_id = clave_auth_requests_authenticate_rp (self, clave_http_bearer_token (msg), &error);
+  if (rp_id == NULL)
+    clave_http_reply_gerror (msg, error);
+  return rp_id;
 }
 
 void
@@ -179,95 +165,6 @@ rp_create (ClaveServer       *self,
 }
 
 static void
-rp_reply_current (ClaveServer       *self,
-                  SoupServerMessage *msg,
-                  const char        *rp_id,
-                  const char        *id)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ClaveAuthRequest) request = NULL;
-
-  request = clave_auth_requests_get (self, rp_id, id, &error);
-  if (request == NULL)
-    clave_http_reply_gerror (msg, error);
-  else
-    clave_auth_request_reply (msg, SOUP_STATUS_OK, request);
-}
-
-static void
-waiter_free (ClaveRpWaiter *waiter)
-{
-  g_free (waiter->rp_id);
-  g_free (waiter->id);
-  g_free (waiter);
-}
-
-static void
-waiter_detach (ClaveServer   *self,
-               ClaveRpWaiter *waiter)
-{
-  g_clear_handle_id (&waiter->timeout_id, g_source_remove);
-  g_clear_signal_handler (&waiter->finished_id, waiter->msg);
-  self->n_waiters--;
-}
-
-/* Takes @waiter out of self->waiters. */
-static void
-waiter_unlink (ClaveServer   *self,
-               ClaveRpWaiter *waiter)
-{
-  GPtrArray *waiters = g_hash_table_lookup (self->waiters, waiter->id);
-
-  if (waiters == NULL)
-    return;
-  g_ptr_array_remove_fast (waiters, waiter);
-  if (waiters->len == 0)
-    g_hash_table_remove (self->waiters, waiter->id);
-}
-
-void
-_clave_rp_waiter_wake (ClaveServer   *self,
-                       ClaveRpWaiter *waiter)
-{
-  waiter_detach (self, waiter);
-  rp_reply_current (self, waiter->msg, waiter->rp_id, waiter->id);
-  soup_server_message_unpause (waiter->msg);
-  g_object_unref (waiter->msg);
-  waiter_free (waiter);
-}
-
-typedef struct {
-  ClaveServer   *server;
-  ClaveRpWaiter *waiter;
-} WaiterRef;
-
-static gboolean
-waiter_timeout_cb (gpointer user_data)
-{
-  WaiterRef *ref = user_data;
-
-  ref->waiter->timeout_id = 0;
-  waiter_unlink (ref->server, ref->waiter);
-  _clave_rp_waiter_wake (ref->server, ref->waiter);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-waiter_finished_cb (SoupServerMessage *msg,
-                    gpointer           user_data)
-{
-  WaiterRef *ref = user_data;
-  ClaveRpWaiter *waiter = ref->waiter;
-  ClaveServer *self = ref->server;
-
-  /* The client went away while we waited. */
-  waiter_unlink (self, waiter);
-  waiter_detach (self, waiter);
-  g_object_unref (waiter->msg);
-  waiter_free (waiter);
-}
-
-static void
 rp_get (ClaveServer       *self,
         SoupServerMessage *msg,
         const char        *id,
@@ -278,9 +175,6 @@ rp_get (ClaveServer       *self,
   g_autofree char *rp_id = NULL;
   const char *wait_in = query != NULL ? g_hash_table_lookup (query, "wait") : NULL;
   guint64 wait = 0;
-  ClaveRpWaiter *waiter;
-  GPtrArray *waiters;
-  WaiterRef *ref;
 
   rp_id = authenticate_rp (self, msg);
   if (rp_id == NULL)
@@ -301,37 +195,8 @@ rp_get (ClaveServer       *self,
       return;
     }
   if (wait == 0 || !g_str_equal (request->status, CLAVE_REQUEST_STATUS_PENDING) ||
-      self->n_waiters >= MAX_WAITERS)
-    {
-      clave_auth_request_reply (msg, SOUP_STATUS_OK, request);
-      return;
-    }
-
-  /* Never past the expiry: the sweep wakes it then anyway. */
-  wait = MIN (wait, (guint64) MAX (1, request->expires_at - _clave_server_now () + 1));
-
-  waiter = g_new0 (ClaveRpWaiter, 1);
-  waiter->msg = g_object_ref (msg);
-  waiter->rp_id = g_steal_pointer (&rp_id);
-  waiter->id = g_strdup (request->id);
-  ref = g_new0 (WaiterRef, 1);
-  ref->server = self;
-  ref->waiter = waiter;
-  /* One WaiterRef shared by both callbacks, freed with the signal
-   * handler's closure (always disconnected before the waiter is freed). */
-  waiter->timeout_id = g_timeout_add_seconds ((guint) wait, waiter_timeout_cb, ref);
-  waiter->finished_id = g_signal_connect_data (msg, "finished", G_CALLBACK (waiter_finished_cb),
-                                               ref, (GClosureNotify) (void (*) (void)) g_free, 0);
-  self->n_waiters++;
-
-  waiters = g_hash_table_lookup (self->waiters, waiter->id);
-  if (waiters == NULL)
-    {
-      waiters = g_ptr_array_new ();
-      g_hash_table_insert (self->waiters, g_strdup (waiter->id), waiters);
-    }
-  g_ptr_array_add (waiters, waiter);
-  soup_server_message_pause (msg);
+      !_clave_rp_waiters_add (self, msg, rp_id, request, (guint) wait))
+    clave_auth_request_reply (msg, SOUP_STATUS_OK, request);
 }
 
 static void
@@ -343,7 +208,6 @@ rp_sms_pin (ClaveServer       *self,
   g_autoptr(GError) error = NULL;
   g_autofree char *rp_id = NULL;
   const char *pin;
-  guint attempts_left = 0;
 
   body = clave_http_read_json_object (msg, NULL);
   if (body == NULL)
@@ -354,13 +218,9 @@ rp_sms_pin (ClaveServer       *self,
   if (!clave_http_member_string (msg, body, "pin", &pin))
     return;
 
-  if (!clave_auth_requests_submit_sms_pin (self, rp_id, id, pin, &attempts_left, &error))
+  if (!clave_auth_requests_submit_sms_pin (self, rp_id, id, pin, &error))
     {
-      if (g_error_matches (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_CODE))
-        clave_http_reply_error_int (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_INVALID_CODE,
-                                    error->message, "attempts_left", attempts_left);
-      else
-        clave_http_reply_gerror (msg, error);
+      clave_http_reply_gerror (msg, error);
       return;
     }
 
@@ -391,11 +251,10 @@ device_list (ClaveServer       *self,
       return;
     }
 
-  pending = clave_store_list_pending_auth_requests (self->store, device->document, now,
-                                                           &error);
+  pending = clave_device_requests_list_pending (self, device, now, &error);
   if (pending == NULL)
     {
-      clave_http_reply_internal (msg, error);
+      clave_http_reply_gerror (msg, error);
       return;
     }
 
@@ -410,29 +269,6 @@ device_list (ClaveServer       *self,
   clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
 }
 
-/* Whether @record can still be claimed or answered. */
-static gboolean
-check_pending (const ClaveAuthRequestRecord  *record,
-               gint64                         now,
-               GError                       **error)
-{
-  const char *status = _clave_auth_request_status (record, now);
-
-  if (g_str_equal (status, CLAVE_REQUEST_STATUS_EXPIRED))
-    {
-      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_REQUEST_EXPIRED,
-                           "The request expired.");
-      return FALSE;
-    }
-  if (!g_str_equal (status, CLAVE_REQUEST_STATUS_PENDING))
-    {
-      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_ALREADY_ANSWERED,
-                           "The request was already answered.");
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static void
 device_claim (ClaveServer       *self,
               SoupServerMessage *msg,
@@ -444,7 +280,6 @@ device_claim (ClaveServer       *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   gint64 now = _clave_server_now ();
-  gboolean changed = FALSE;
 
   body = clave_http_read_json_object (msg, NULL);
   if (body == NULL)
@@ -453,56 +288,11 @@ device_claim (ClaveServer       *self,
   if (device == NULL)
     return;
 
-  record = _clave_auth_requests_load (self, id, &error);
+  record = clave_device_requests_claim (self, device, id, now, &error);
   if (record == NULL)
     {
       clave_http_reply_gerror (msg, error);
       return;
-    }
-
-  /* Push and SMS requests of others do not exist for this device; a QR
-   * request bound elsewhere was claimed by someone else. */
-  if (!g_str_equal (record->type, CLAVE_REQUEST_TYPE_QR) &&
-      g_strcmp0 (record->citizen, device->document) != 0)
-    {
-      reply_not_found (msg);
-      return;
-    }
-  if (g_str_equal (record->type, CLAVE_REQUEST_TYPE_QR) &&
-      ((record->citizen != NULL && !g_str_equal (record->citizen, device->document)) ||
-       (record->device != NULL && !g_str_equal (record->device, device->id))))
-    {
-      clave_http_reply_error (msg, SOUP_STATUS_CONFLICT, CLAVE_ERR_ALREADY_CLAIMED,
-                              "Another device already claimed this request.");
-      return;
-    }
-  if (!check_pending (record, now, &error))
-    {
-      clave_http_reply_gerror (msg, error);
-      return;
-    }
-
-  if (record->device == NULL && g_str_equal (record->type, CLAVE_REQUEST_TYPE_QR))
-    {
-      if (!clave_store_update_auth_request (self->store, id, NULL, device->document,
-                                            device->id, now, FALSE, 0, &changed, &error))
-        {
-          clave_http_reply_internal (msg, error);
-          return;
-        }
-      if (!changed)
-        {
-          clave_http_reply_error (msg, SOUP_STATUS_CONFLICT, CLAVE_ERR_ALREADY_CLAIMED,
-                                  "Another device already claimed this request.");
-          return;
-        }
-      g_clear_pointer (&record, clave_auth_request_record_free);
-      record = _clave_auth_requests_load (self, id, &error);
-      if (record == NULL)
-        {
-          clave_http_reply_gerror (msg, error);
-          return;
-        }
     }
   builder = json_builder_new ();
   _clave_auth_request_add_object (self, builder, record, now);
@@ -510,17 +300,13 @@ device_claim (ClaveServer       *self,
 }
 
 /* A device's confirm or reject, while its signature is checked in a
- * thread and then while the answer queue stores it. */
+ * thread and then while the answer is stored. */
 typedef struct {
   ClaveServer          *server;
   SoupServerMessage    *msg;
   ClaveDeviceAuthCheck *check;
   char                 *request_id;
-  char                 *citizen;
-  char                 *device_id;
   const char           *status;
-  /* The error to answer with once the nonce is spent, or NULL. */
-  GError               *refusal;
 } Answering;
 
 static void
@@ -530,13 +316,10 @@ answering_free (Answering *answering)
   g_object_unref (answering->msg);
   g_clear_pointer (&answering->check, clave_device_auth_check_free);
   g_free (answering->request_id);
-  g_free (answering->citizen);
-  g_free (answering->device_id);
-  g_clear_error (&answering->refusal);
   g_free (answering);
 }
 
-/* Answers and lets libsoup send it. */
+/* Lets libsoup send the answer. */
 static void
 answering_done (Answering *answering)
 {
@@ -551,89 +334,36 @@ answered_cb (GObject      *source,
              gpointer      user_data)
 {
   Answering *answering = user_data;
-  SoupServerMessage *msg = answering->msg;
   g_autoptr(GError) error = NULL;
-  int outcome;
 
-  outcome = clave_answer_queue_submit_finish (CLAVE_ANSWER_QUEUE (source), result, &error);
-  if (outcome < 0)
-    clave_http_reply_internal (msg, error);
-  else if (outcome == CLAVE_AUTH_ANSWER_REPLAYED)
-    clave_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_REPLAYED_NONCE,
-                            "This signature nonce was already used.");
-  else if (outcome == CLAVE_AUTH_ANSWER_DEVICE_GONE)
-    clave_http_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_DEVICE_DEACTIVATED,
-                            "This device is no longer active.");
-  else if (answering->refusal != NULL)
-    clave_http_reply_gerror (msg, answering->refusal);
-  else if (outcome == CLAVE_AUTH_ANSWER_NOT_PENDING)
-    clave_http_reply_error (msg, SOUP_STATUS_CONFLICT, CLAVE_ERR_ALREADY_ANSWERED,
-                            "The request was already answered.");
+  if (clave_device_requests_answer_finish (CLAVE_SERVER (source), result, &error))
+    reply_status (answering->msg, answering->status);
   else
-    {
-      g_info ("Device %s answered %s: %s", answering->device_id, answering->request_id,
-              answering->status);
-      _clave_auth_requests_changed_to (answering->server, answering->request_id,
-                                       answering->citizen, answering->status);
-      reply_status (msg, answering->status);
-    }
+    clave_http_reply_gerror (answering->msg, error);
   answering_done (answering);
 }
 
-/* The signature verified (or not): the answer goes to the queue. */
+/* The signature verified (or not): the answer goes to be stored. */
 static void
 verified_cb (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
   Answering *answering = user_data;
-  ClaveServer *self = answering->server;
   g_autoptr(ClaveDeviceRecord) device = NULL;
-  g_autoptr(ClaveAuthRequestRecord) record = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *nonce = NULL;
-  ClaveAnswerQueue *queue;
-  ClaveAuthAnswer answer = { 0 };
-  gint64 now = _clave_server_now ();
 
   clave_device_auth_check_run_finish (result, NULL);
-  device = clave_device_auth_check_finish (answering->check, self->store, answering->msg, FALSE,
-                                           &nonce);
+  device = _clave_device_auth_check_finish (answering->server, answering->check,
+                                            answering->msg, &nonce);
   if (device == NULL)
     {
       answering_done (answering);
       return;
     }
-  queue = _clave_answer_queue (self, &error);
-  if (queue == NULL)
-    {
-      clave_http_reply_internal (answering->msg, error);
-      answering_done (answering);
-      return;
-    }
-  answering->citizen = g_strdup (device->document);
-  answering->device_id = g_strdup (device->id);
-
-  /* A refused answer spends its nonce all the same, as every signature
-   * that verified does, and is answered once that is stored. SMS
-   * requests are answered by the relying party only. */
-  record = _clave_auth_requests_load (self, answering->request_id, &answering->refusal);
-  if (record != NULL &&
-      (g_strcmp0 (record->citizen, device->document) != 0 ||
-       g_str_equal (record->type, CLAVE_REQUEST_TYPE_SMS)))
-    g_set_error_literal (&answering->refusal, CLAVE_PROTOCOL_ERROR,
-                         CLAVE_PROTOCOL_ERROR_NOT_YOUR_REQUEST,
-                         "This request is not for this device.");
-  else if (record != NULL)
-    check_pending (record, now, &answering->refusal);
-
-  answer.request_id = answering->refusal == NULL ? answering->request_id : NULL;
-  answer.status = answering->status;
-  answer.citizen = device->document;
-  answer.device_id = device->id;
-  answer.nonce = nonce;
-  answer.now = now;
-  clave_answer_queue_submit_async (queue, &answer, NULL, answered_cb, answering);
+  clave_device_requests_answer_async (answering->server, device, answering->request_id,
+                                      answering->status, nonce, _clave_server_now (),
+                                      answered_cb, answering);
 }
 
 /* Confirm or reject. The signature is checked in a thread (an ECDSA
@@ -681,8 +411,8 @@ device_history (ClaveServer       *self,
   const char *limit_in = query != NULL ? g_hash_table_lookup (query, "limit") : NULL;
   guint64 after = 0, limit = CLAVE_HISTORY_LIMIT_DEFAULT;
   gint64 now = _clave_server_now ();
-  gint64 next;
-  gboolean more;
+  gint64 next = 0;
+  gboolean more = FALSE;
 
   device = _clave_device_authenticate (self, msg, TRUE);
   if (device == NULL)
@@ -696,20 +426,13 @@ device_history (ClaveServer       *self,
       return;
     }
 
-  /* One row more than asked tells whether there are more. */
-  items = clave_store_list_history (self->store, device->document, (gint64) after,
-                                           (guint) limit + 1, &error);
+  items = clave_device_requests_history (self, device, (gint64) after, (guint) limit, &next,
+                                         &more, &error);
   if (items == NULL)
     {
-      clave_http_reply_internal (msg, error);
+      clave_http_reply_gerror (msg, error);
       return;
     }
-  more = items->len > limit;
-  if (more)
-    g_ptr_array_set_size (items, (guint) limit);
-  next = items->len > 0
-         ? ((ClaveAuthRequestRecord *) g_ptr_array_index (items, items->len - 1))->seq
-         : (gint64) after;
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);

@@ -5,7 +5,9 @@
 #include <libsoup/soup.h>
 
 #include "clave-activation.h"
+#include "clave-auth-requests.h"
 #include "clave-codes.h"
+#include "clave-device-auth.h"
 #include "clave-server.h"
 
 G_BEGIN_DECLS
@@ -51,6 +53,44 @@ gboolean    _clave_routes_mobile           (ClaveServer          *self,
                                             SoupServerMessage    *msg,
                                             const char           *path,
                                             GHashTable           *query);
+/* Answers @msg with @request as the RP API shows it (docs/protocol.md,
+ * GET /v1/rp/requests/{id}): the one JSON form of a request for a relying
+ * party, the demo website's included. */
+void        clave_auth_request_reply       (SoupServerMessage      *msg,
+                                            guint                   status,
+                                            const ClaveAuthRequest *request);
+
+/* The device that signed @msg (NULL after answering). The push key is
+ * accepted only when @push_key_allowed. */
+ClaveDeviceRecord *_clave_device_authenticate (ClaveServer       *self,
+                                               SoupServerMessage *msg,
+                                               gboolean           push_key_allowed);
+/* The first step of _clave_device_authenticate() (see
+ * clave_device_auth_check_new()), for a route that checks the signature
+ * in a thread; NULL after answering. */
+ClaveDeviceAuthCheck *_clave_device_auth_check_new (ClaveServer       *self,
+                                                    SoupServerMessage *msg);
+/* The end of the check of clave_device_auth_check_new() once its thread
+ * ran (clave_device_auth_check_finish(), device key only); NULL after
+ * answering. */
+ClaveDeviceRecord *_clave_device_auth_check_finish (ClaveServer          *self,
+                                                    ClaveDeviceAuthCheck *check,
+                                                    SoupServerMessage    *msg,
+                                                    char                **nonce);
+/* Pauses @msg until @request (of relying party @rp_id) changes or @wait
+ * seconds pass (at most until it expires), then answers it as
+ * clave_auth_request_reply() does; FALSE (nothing done) when too many
+ * wait already. */
+gboolean    _clave_rp_waiters_add          (ClaveServer            *self,
+                                            SoupServerMessage      *msg,
+                                            const char             *rp_id,
+                                            const ClaveAuthRequest *request,
+                                            guint                   wait);
+/* The device's request object (docs/protocol.md "Cl@ve Móvil"). */
+void        _clave_auth_request_add_object (ClaveServer          *self,
+                                            JsonBuilder          *builder,
+                                            const ClaveAuthRequestRecord *record,
+                                            gint64                now);
 /* The members "code_expires_in", "resend_after", "sends_left" and
  * "phone_hint" of an answer after an SMS code was sent. */
 void        _clave_routes_add_code_sent    (JsonBuilder          *builder,

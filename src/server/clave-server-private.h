@@ -64,18 +64,6 @@ gboolean _clave_server_check_host (ClaveServer *self,
 /* Cl@ve Móvil: clave-auth-requests.c. */
 void        _clave_auth_requests_init      (ClaveServer          *self);
 void        _clave_auth_requests_shutdown  (ClaveServer          *self);
-/* The status a client sees: a pending request past its expiry is
- * expired. */
-const char *_clave_auth_request_status     (const ClaveAuthRequestRecord *record,
-                                            gint64                now);
-/* The origin a client sees (the demo website's is relative to ours). */
-char       *_clave_auth_request_origin     (ClaveServer          *self,
-                                            const char           *stored);
-/* The device's request object (docs/protocol.md "Cl@ve Móvil"). */
-void        _clave_auth_request_add_object (ClaveServer          *self,
-                                            JsonBuilder          *builder,
-                                            const ClaveAuthRequestRecord *record,
-                                            gint64                now);
 /* Reads @id, persisting its expiry (with its events) when it is past due. */
 ClaveAuthRequestRecord *_clave_auth_requests_load (ClaveServer   *self,
                                                    const char    *id,
@@ -90,23 +78,15 @@ void        _clave_auth_requests_changed_to (ClaveServer         *self,
                                              const char          *id,
                                              const char          *citizen,
                                              const char          *status);
-/* A relying party long-polling a request (GET …?wait=N). */
+/* Relying parties long-polling a request (GET …?wait=N):
+ * clave-rp-waiters.c. */
 typedef struct _ClaveRpWaiter ClaveRpWaiter;
-/* Answers the waiter with the request's current state and frees it; the
- * caller has taken it out of self->waiters. */
-void        _clave_rp_waiter_wake          (ClaveServer          *self,
-                                            ClaveRpWaiter        *waiter);
-
-/* The device that signed @msg (NULL after answering). The push key is
- * accepted only when @push_key_allowed. */
-ClaveDeviceRecord *_clave_device_authenticate (ClaveServer       *self,
-                                               SoupServerMessage *msg,
-                                               gboolean           push_key_allowed);
-/* The first step of _clave_device_authenticate() (see
- * clave_device_auth_check_new()), for a route that checks the signature
- * in a thread; NULL after answering. */
-ClaveDeviceAuthCheck *_clave_device_auth_check_new (ClaveServer       *self,
-                                                    SoupServerMessage *msg);
+void        _clave_rp_waiters_init         (ClaveServer          *self);
+/* Answers every waiter with its request's current state. */
+void        _clave_rp_waiters_shutdown     (ClaveServer          *self);
+/* Answers the waiters of request @id with its current state. */
+void        _clave_rp_waiters_wake         (ClaveServer          *self,
+                                            const char           *id);
 /* The cache of parsed device keys (made when first needed). */
 ClaveDeviceKeys   *_clave_device_keys             (ClaveServer       *self);
 /* The queue that stores devices' answers (opened by

@@ -9,6 +9,7 @@
 #include "clave-http.h"
 #include "clave-limits.h"
 #include "clave-protocol.h"
+#include "clave-device-auth.h"
 #include "clave-server-private.h"
 #include "clave-sqlite-store.h"
 #include "clave-state.h"
@@ -87,6 +88,52 @@ gboolean
 _clave_server_has_trust_anchors (ClaveServer *self)
 {
   return self->trust_list != NULL && self->n_trust_anchors > 0;
+}
+
+/* Enough for the devices that sign within a few minutes on a busy
+ * service; a key is 91 bytes of DER and a parsed key a few hundred. */
+#define DEVICE_KEYS_MAX 4096
+
+ClaveDeviceKeys *
+_clave_device_keys (ClaveServer *self)
+{
+  if (self->device_keys == NULL)
+    self->device_keys = clave_device_keys_new (DEVICE_KEYS_MAX);
+  return self->device_keys;
+}
+
+ClaveDeviceRecord *
+_clave_device_authenticate (ClaveServer       *self,
+                            SoupServerMessage *msg,
+                            gboolean           push_key_allowed)
+{
+  g_autoptr(GBytes) body = NULL;
+
+  if (!clave_http_get_body (msg, &body))
+    return NULL;
+  return clave_device_auth_verify_full (self->store, _clave_device_keys (self), msg, body,
+                                        _clave_server_now (), push_key_allowed, NULL);
+}
+
+ClaveDeviceAuthCheck *
+_clave_device_auth_check_new (ClaveServer       *self,
+                              SoupServerMessage *msg)
+{
+  g_autoptr(GBytes) body = NULL;
+
+  if (!clave_http_get_body (msg, &body))
+    return NULL;
+  return clave_device_auth_check_new (self->store, _clave_device_keys (self), msg, body,
+                                      _clave_server_now ());
+}
+
+ClaveDeviceRecord *
+_clave_device_auth_check_finish (ClaveServer           *self,
+                                 ClaveDeviceAuthCheck  *check,
+                                 SoupServerMessage     *msg,
+                                 char                 **nonce)
+{
+  return clave_device_auth_check_finish (check, self->store, msg, FALSE, nonce);
 }
 
 static void

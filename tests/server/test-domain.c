@@ -7,6 +7,7 @@
 #include "clave-activation.h"
 #include "clave-auth-requests.h"
 #include "clave-crypto.h"
+#include "clave-device-requests.h"
 #include "clave-protocol.h"
 #include "clave-server-private.h"
 #include "clave-test-files.h"
@@ -209,11 +210,9 @@ test_activation_by_sms (Fixture       *fixture,
   g_assert_cmpstr (sent.phone_hint, ==, "******789");
   g_assert_cmpuint (sent.code_expires_in, >, 0);
   code = last_code (fixture, CLAVE_SMS_CODE_DIGITS);
+  g_assert_cmpuint (activation->sends, ==, 1);
+  g_assert_nonnull (activation->code_hmac);
 
-  /* The record read again, as the next request would. */
-  g_clear_pointer (&activation, clave_activation_record_free);
-  activation = clave_activation_open (fixture->server, start->id, start->token, now, &error);
-  g_assert_no_error (error);
   g_assert_false (clave_activation_send_code (fixture->server, activation, now, &again, &error));
   assert_refused (error, CLAVE_PROTOCOL_ERROR_RESEND_TOO_SOON, CLAVE_ERR_RESEND_TOO_SOON, 429);
   g_assert_cmpint (clave_protocol_error_get_retry_after (error), >, 0);
@@ -281,9 +280,6 @@ test_activation_locked_and_expired (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_true (clave_activation_send_code (fixture->server, activation, now, &sent, &error));
   code = last_code (fixture, CLAVE_SMS_CODE_DIGITS);
-  g_clear_pointer (&activation, clave_activation_record_free);
-  activation = clave_activation_open (fixture->server, start->id, start->token, now, &error);
-  g_assert_no_error (error);
 
   /* The code expires on the caller's clock. */
   g_assert_false (clave_activation_verify_code (fixture->server, activation, code,
@@ -332,7 +328,6 @@ test_sms_request (Fixture       *fixture,
   g_autoptr(ClaveAuthRequest) confirmed = NULL;
   g_autofree char *pin = NULL;
   g_autofree char *wrong = NULL;
-  guint attempts_left = 0;
 
   /* Push needs an active device; Lucía has none. */
   push = clave_auth_requests_create (fixture->server, RP, CLAVE_REQUEST_TYPE_PUSH, LUCIA,
@@ -355,13 +350,14 @@ test_sms_request (Fixture       *fixture,
 
   wrong = g_strdup_printf ("%08u", (guint) (g_ascii_strtoull (pin, NULL, 10) + 1) % 100000000);
   g_assert_false (clave_auth_requests_submit_sms_pin (fixture->server, RP, request->id, wrong,
-                                                      &attempts_left, &error));
+                                                      &error));
   assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_CODE, CLAVE_ERR_INVALID_CODE, 401);
-  g_assert_cmpuint (attempts_left, >, 0);
+  g_assert_cmpint (clave_protocol_error_get_attempts_left (error), ==,
+                   CLAVE_SMS_PIN_MAX_ATTEMPTS - 1);
   g_clear_error (&error);
 
   g_assert_true (clave_auth_requests_submit_sms_pin (fixture->server, RP, request->id, pin,
-                                                     &attempts_left, &error));
+                                                     &error));
   g_assert_no_error (error);
   confirmed = clave_auth_requests_get (fixture->server, RP, request->id, &error);
   g_assert_no_error (error);
@@ -369,8 +365,128 @@ test_sms_request (Fixture       *fixture,
   g_assert_cmpstr (confirmed->document, ==, LUCIA);
 
   g_assert_false (clave_auth_requests_submit_sms_pin (fixture->server, RP, request->id, pin,
-                                                      &attempts_left, &error));
+                                                      &error));
   assert_refused (error, CLAVE_PROTOCOL_ERROR_ALREADY_ANSWERED, CLAVE_ERR_ALREADY_ANSWERED, 409);
+}
+
+/* Lucía's device, activated through the operations. */
+static ClaveDeviceRecord *
+activate_lucia (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveActivationStart) start = start_lucia (fixture);
+  g_autoptr(ClaveActivationRecord) activation = NULL;
+  g_autoptr(TestDevice) device = test_device_new ();
+  g_autofree char *public_key = test_device_public_key (device);
+  g_autofree char *proof = test_device_proof (device, start->id);
+  g_autofree char *code = NULL;
+  g_autofree char *device_id = NULL;
+  g_auto(ClaveCodeSent) sent = { 0, };
+  ClaveDeviceRecord *record;
+
+  activation = clave_activation_open (fixture->server, start->id, start->token, fixture->now,
+                                      &error);
+  g_assert_no_error (error);
+  g_assert_true (clave_activation_send_code (fixture->server, activation, fixture->now, &sent,
+                                             &error));
+  code = last_code (fixture, CLAVE_SMS_CODE_DIGITS);
+  g_assert_true (clave_activation_verify_code (fixture->server, activation, code, fixture->now,
+                                               &error));
+  device_id = clave_activation_register_device (fixture->server, activation, public_key, proof,
+                                                NULL, "Portátil", fixture->now, &error);
+  g_assert_no_error (error);
+  record = clave_store_get_device (fixture->server->store, device_id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (record);
+  return record;
+}
+
+static void
+test_device_requests (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveDeviceRecord) device = activate_lucia (fixture);
+  g_autoptr(ClaveAuthRequest) qr = NULL;
+  g_autoptr(ClaveAuthRequest) push = NULL;
+  g_autoptr(ClaveAuthRequest) sms = NULL;
+  g_autoptr(ClaveAuthRequestRecord) claimed = NULL;
+  g_autoptr(ClaveAuthRequestRecord) answerable = NULL;
+  g_autoptr(GPtrArray) pending = NULL;
+  g_autoptr(GPtrArray) history = NULL;
+  /* A device of somebody else, as a route would have authenticated it. */
+  ClaveDeviceRecord stranger = { .id = (char *) "dev_stranger", .document = (char *) PEDRO };
+  gint64 now = _clave_server_now ();
+  gint64 next = 0;
+  gboolean more = TRUE;
+
+  qr = clave_auth_requests_create (fixture->server, RP, CLAVE_REQUEST_TYPE_QR, NULL, NULL, NULL,
+                                   NULL, &error);
+  g_assert_no_error (error);
+  push = clave_auth_requests_create (fixture->server, RP, CLAVE_REQUEST_TYPE_PUSH, LUCIA,
+                                     "validity_date", LUCIA_DATE, NULL, &error);
+  g_assert_no_error (error);
+  sms = clave_auth_requests_create (fixture->server, RP, CLAVE_REQUEST_TYPE_SMS, LUCIA,
+                                    "validity_date", LUCIA_DATE, NULL, &error);
+  g_assert_no_error (error);
+
+  /* The QR request is nobody's until a device claims it; the SMS one is
+   * answered on the website. */
+  pending = clave_device_requests_list_pending (fixture->server, device, now, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pending->len, ==, 1);
+  g_assert_cmpstr (((ClaveAuthRequestRecord *) g_ptr_array_index (pending, 0))->id, ==,
+                   push->id);
+  g_assert_null (clave_device_requests_answerable (fixture->server, device, qr->id, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_NOT_YOUR_REQUEST, CLAVE_ERR_NOT_YOUR_REQUEST, 403);
+  g_clear_error (&error);
+
+  claimed = clave_device_requests_claim (fixture->server, device, qr->id, now, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (claimed->citizen, ==, LUCIA);
+  g_assert_cmpstr (claimed->device, ==, device->id);
+  g_clear_pointer (&claimed, clave_auth_request_record_free);
+  /* Claiming again is harmless; another device cannot. */
+  claimed = clave_device_requests_claim (fixture->server, device, qr->id, now, &error);
+  g_assert_no_error (error);
+  g_assert_null (clave_device_requests_claim (fixture->server, &stranger, qr->id, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_ALREADY_CLAIMED, CLAVE_ERR_ALREADY_CLAIMED, 409);
+  g_clear_error (&error);
+  /* Lucía's push request does not exist for somebody else. */
+  g_assert_null (clave_device_requests_claim (fixture->server, &stranger, push->id, now,
+                                              &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_NOT_FOUND, CLAVE_ERR_NOT_FOUND, 404);
+  g_clear_error (&error);
+
+  answerable = clave_device_requests_answerable (fixture->server, device, push->id, now,
+                                                 &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (answerable->id, ==, push->id);
+  g_assert_null (clave_device_requests_answerable (fixture->server, &stranger, push->id, now,
+                                                   &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_NOT_YOUR_REQUEST, CLAVE_ERR_NOT_YOUR_REQUEST, 403);
+  g_clear_error (&error);
+  /* Only the relying party answers an SMS request. */
+  g_assert_null (clave_device_requests_answerable (fixture->server, device, sms->id, now,
+                                                   &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_NOT_YOUR_REQUEST, CLAVE_ERR_NOT_YOUR_REQUEST, 403);
+  g_clear_error (&error);
+  /* Past its expiry, on the caller's clock. */
+  g_assert_null (clave_device_requests_answerable (fixture->server, device, push->id,
+                                                   push->expires_at, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_REQUEST_EXPIRED, CLAVE_ERR_REQUEST_EXPIRED, 410);
+  g_clear_error (&error);
+
+  history = clave_device_requests_history (fixture->server, device, 0, 2, &next, &more, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (history->len, ==, 2);
+  g_assert_true (more);
+  g_clear_pointer (&history, g_ptr_array_unref);
+  history = clave_device_requests_history (fixture->server, device, next, 2, &next, &more,
+                                           &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (history->len, ==, 1);
+  g_assert_false (more);
 }
 
 int
@@ -385,6 +501,7 @@ main (int   argc,
   ADD ("/domain/activation/sms", test_activation_by_sms);
   ADD ("/domain/activation/locked-and-expired", test_activation_locked_and_expired);
   ADD ("/domain/requests/sms", test_sms_request);
+  ADD ("/domain/requests/device", test_device_requests);
 #undef ADD
 
   return g_test_run ();

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clave-server"
+
+#include "config.h"
+
+#include "clave-account.h"
+#include "clave-server-private.h"
+
+gboolean
+clave_account_get (ClaveServer              *server,
+                   const ClaveDeviceRecord  *device,
+                   ClaveIdentity           **identity_out,
+                   ClaveCitizen            **citizen_out,
+                   GError                  **error)
+{
+  g_autoptr(ClaveIdentity) identity = NULL;
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  identity = clave_store_get_identity (server->store, device->document, &local_error);
+  if (identity != NULL)
+    citizen = clave_store_get_citizen (server->store, device->document, &local_error);
+  if (local_error != NULL)
+    return clave_protocol_error_set_internal (error, local_error);
+  if (identity == NULL || citizen == NULL)
+    {
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_DEVICE_DEACTIVATED,
+                           "This device is no longer active.");
+      return FALSE;
+    }
+  *identity_out = g_steal_pointer (&identity);
+  *citizen_out = g_steal_pointer (&citizen);
+  return TRUE;
+}
+
+gboolean
+clave_account_deactivate_device (ClaveServer              *server,
+                                 const ClaveDeviceRecord  *device,
+                                 gint64                    now,
+                                 GError                  **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!clave_store_deactivate_device (server->store, device->id, now, &local_error))
+    return clave_protocol_error_set_internal (error, local_error);
+
+  clave_device_keys_forget (_clave_device_keys (server), device->id);
+  g_info ("Device %s signed out", device->id);
+  _clave_push_check_devices (server, device->document);
+  return TRUE;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "clave-protocol-error.h"
+#include "clave-server.h"
+#include "clave-store.h"
+
+G_BEGIN_DECLS
+
+/* The citizen's account as their active device reaches it (GET /v1/me,
+ * DELETE /v1/device), without HTTP: @device is the device whose
+ * signature the route checked. Failures set a CLAVE_PROTOCOL_ERROR. */
+
+/* The registry's record and the Cl@ve registration of @device's citizen;
+ * device_deactivated when the registration was taken back after the
+ * device was activated. */
+gboolean clave_account_get               (ClaveServer              *server,
+                                          const ClaveDeviceRecord  *device,
+                                          ClaveIdentity           **identity,
+                                          ClaveCitizen            **citizen,
+                                          GError                  **error);
+
+/* Ends @device (the person signs this computer out); the citizen's push
+ * channel hears of it. */
+gboolean clave_account_deactivate_device (ClaveServer              *server,
+                                          const ClaveDeviceRecord  *device,
+                                          gint64                    now,
+                                          GError                  **error);
+
+G_END_DECLS
