@@ -489,6 +489,95 @@ test_device_requests (Fixture       *fixture,
   g_assert_false (more);
 }
 
+typedef struct {
+  gboolean  done;
+  gboolean  stored;
+  GError   *error;
+} AnswerResult;
+
+static void
+answered_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  AnswerResult *answer = user_data;
+
+  answer->stored = clave_device_requests_answer_finish (CLAVE_SERVER (source), result,
+                                                        &answer->error);
+  answer->done = TRUE;
+}
+
+/* Answers @id as @device with @nonce and waits until it is stored. */
+static gboolean
+answer (Fixture                 *fixture,
+        const ClaveDeviceRecord *device,
+        const char              *id,
+        const char              *nonce,
+        GError                 **error)
+{
+  AnswerResult result = { FALSE, };
+
+  clave_device_requests_answer_async (fixture->server, device, id,
+                                      CLAVE_REQUEST_STATUS_CONFIRMED, nonce,
+                                      _clave_server_now (), answered_cb, &result);
+  g_assert_true (test_iterate_until (&result.done, 10000));
+  if (result.error != NULL)
+    g_propagate_error (error, result.error);
+  return result.stored;
+}
+
+static void
+test_device_answers (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveDeviceRecord) device = activate_lucia (fixture);
+  g_autoptr(ClaveAuthRequest) push = NULL;
+  g_autoptr(ClaveAuthRequest) other = NULL;
+  g_autoptr(ClaveAuthRequest) confirmed = NULL;
+  g_autoptr(ClaveAuthRequest) sms = NULL;
+  g_autoptr(ClaveAuthRequest) still = NULL;
+
+  push = clave_auth_requests_create (fixture->server, RP, CLAVE_REQUEST_TYPE_PUSH, LUCIA,
+                                     "validity_date", LUCIA_DATE, NULL, &error);
+  g_assert_no_error (error);
+  other = clave_auth_requests_create (fixture->server, RP, CLAVE_REQUEST_TYPE_PUSH, LUCIA,
+                                      "validity_date", LUCIA_DATE, NULL, &error);
+  g_assert_no_error (error);
+
+  sms = clave_auth_requests_create (fixture->server, RP, CLAVE_REQUEST_TYPE_SMS, LUCIA,
+                                    "validity_date", LUCIA_DATE, NULL, &error);
+  g_assert_no_error (error);
+
+  /* An SMS request is the website's to answer: refused, and still
+   * pending. */
+  g_assert_false (answer (fixture, device, sms->id, "nonce-0", &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_NOT_YOUR_REQUEST, CLAVE_ERR_NOT_YOUR_REQUEST, 403);
+  g_clear_error (&error);
+  still = clave_auth_requests_get (fixture->server, RP, sms->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (still->status, ==, CLAVE_REQUEST_STATUS_PENDING);
+  /* The refusal spent its nonce all the same. */
+  g_assert_false (answer (fixture, device, push->id, "nonce-0", &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_REPLAYED_NONCE, CLAVE_ERR_REPLAYED_NONCE, 401);
+  g_clear_error (&error);
+
+  g_assert_true (answer (fixture, device, push->id, "nonce-1", &error));
+  g_assert_no_error (error);
+  confirmed = clave_auth_requests_get (fixture->server, RP, push->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (confirmed->status, ==, CLAVE_REQUEST_STATUS_CONFIRMED);
+  g_assert_cmpstr (confirmed->document, ==, LUCIA);
+
+  /* The same signature again, even for another request: replayed. */
+  g_assert_false (answer (fixture, device, other->id, "nonce-1", &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_REPLAYED_NONCE, CLAVE_ERR_REPLAYED_NONCE, 401);
+  g_clear_error (&error);
+  /* A new signature for the answered one: already answered. */
+  g_assert_false (answer (fixture, device, push->id, "nonce-2", &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_ALREADY_ANSWERED, CLAVE_ERR_ALREADY_ANSWERED, 409);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -502,6 +591,7 @@ main (int   argc,
   ADD ("/domain/activation/locked-and-expired", test_activation_locked_and_expired);
   ADD ("/domain/requests/sms", test_sms_request);
   ADD ("/domain/requests/device", test_device_requests);
+  ADD ("/domain/requests/answers", test_device_answers);
 #undef ADD
 
   return g_test_run ();
