@@ -7,6 +7,7 @@
 
 #include "clave-auth-requests.h"
 #include "clave-crypto.h"
+#include "clave-demo-pages.h"
 #include "clave-demo-resources.h"
 #include "clave-demo-session.h"
 #include "clave-demo-site.h"
@@ -47,14 +48,6 @@ G_DEFINE_FINAL_TYPE (ClaveDemoSite, clave_demo_site, G_TYPE_OBJECT)
 
 /* What a person typed in the push or SMS form, shown again with the
  * error when it is refused. */
-typedef struct {
-  const char *form;         /* "push" or "sms" */
-  const char *document;
-  const char *kind;
-  const char *contrast;
-  const char *error;
-} FormState;
-
 static void
 clave_demo_site_finalize (GObject *object)
 {
@@ -122,9 +115,9 @@ reply_bytes (SoupServerMessage *msg,
 static void
 reply_html (SoupServerMessage *msg,
             guint              status,
-            GString           *page)
+            const char        *page)
 {
-  reply_bytes (msg, status, "text/html; charset=utf-8", "no-store", page->str, page->len);
+  reply_bytes (msg, status, "text/html; charset=utf-8", "no-store", page, strlen (page));
 }
 
 static void
@@ -137,68 +130,16 @@ reply_json_error (SoupServerMessage *msg,
   set_security_headers (msg);
 }
 
-/* Appends @format with every %s argument escaped for HTML text and
- * attributes. */
-static void G_GNUC_PRINTF (2, 3)
-html_append (GString    *page,
-             const char *format,
-             ...)
+/* The page of @request for the browser holding session @cookie. */
+static char *
+request_page (ClaveDemoSite          *self,
+              const char             *cookie,
+              const ClaveAuthRequest *request,
+              const char             *error_text)
 {
-  va_list args;
-  g_autofree char *text = NULL;
+  g_autofree char *csrf = clave_demo_sessions_csrf_token (self->sessions, cookie);
 
-  va_start (args, format);
-  text = g_markup_vprintf_escaped (format, args);
-  va_end (args);
-  g_string_append (page, text);
-}
-
-static void
-page_begin (GString    *page,
-            const char *title,
-            const char *crumb)
-{
-  html_append (page,
-               "<!DOCTYPE html>\n"
-               "<html lang=\"es\">\n"
-               "<head>\n"
-               "<meta charset=\"utf-8\">\n"
-               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-               "<meta name=\"referrer\" content=\"no-referrer\">\n"
-               "<title>%s · Sede electrónica de demostración</title>\n"
-               "<link rel=\"stylesheet\" href=\"/demo/style.css\">\n"
-               "<link rel=\"icon\" href=\"/demo/emblem.svg\" type=\"image/svg+xml\">\n"
-               "<script src=\"/demo/app.js\" defer></script>\n"
-               "</head>\n"
-               "<body>\n"
-               "<div class=\"stripe\"></div>\n"
-               "<header class=\"site-header\"><div class=\"wrap\">"
-               "<a class=\"brand\" href=\"/demo/\">"
-               "<img src=\"/demo/emblem.svg\" alt=\"\" width=\"44\" height=\"44\">"
-               "<span class=\"brand-text\"><span class=\"brand-name\">Sede electrónica de demostración</span>"
-               "<span class=\"brand-sub\">Entorno de pruebas de Clave Desktop · no es un servicio oficial</span>"
-               "</span></a>"
-               "<span class=\"header-note\">Castellano</span>"
-               "</div></header>\n"
-               "<nav class=\"topnav\" aria-label=\"Secciones\"><div class=\"wrap\">"
-               "<a href=\"/demo/\">Inicio</a><span class=\"current\">Identificación</span>"
-               "</div></nav>\n"
-               "<nav class=\"breadcrumb wrap\" aria-label=\"Ruta\">"
-               "<a href=\"/demo/\">Inicio</a> › %s</nav>\n"
-               "<main class=\"wrap\">\n",
-               title, crumb);
-}
-
-static void
-page_end (GString *page)
-{
-  g_string_append (page,
-                   "</main>\n"
-                   "<footer class=\"site-footer\"><div class=\"wrap\">"
-                   "Sede electrónica de demostración del servicio de referencia de Clave Desktop. "
-                   "Los datos son ficticios. Accesibilidad · Aviso legal · Protección de datos"
-                   "</div></footer>\n"
-                   "</body>\n</html>\n");
+  return clave_demo_page_request (request, csrf, error_text);
 }
 
 static void
@@ -207,307 +148,9 @@ reply_message_page (SoupServerMessage *msg,
                     const char        *title,
                     const char        *text)
 {
-  g_autoptr(GString) page = g_string_new (NULL);
+  g_autofree char *page = clave_demo_page_message (title, text);
 
-  page_begin (page, title, title);
-  html_append (page,
-               "<h1>%s</h1>\n"
-               "<div class=\"alert error\" role=\"alert\" id=\"error\">%s</div>\n"
-               "<p class=\"back\"><a class=\"button secondary\" href=\"/demo/\">Volver al inicio</a></p>\n",
-               title, text);
-  page_end (page);
   reply_html (msg, status, page);
-}
-
-/* Pages */
-
-static const char *
-level_label (const char *level)
-{
-  if (g_strcmp0 (level, CLAVE_LEVEL_ADVANCED) == 0)
-    return "avanzado";
-  if (g_strcmp0 (level, CLAVE_LEVEL_BASIC) == 0)
-    return "básico";
-  return level != NULL ? level : "";
-}
-
-static const char *
-type_title (const char *type)
-{
-  if (g_strcmp0 (type, CLAVE_REQUEST_TYPE_QR) == 0)
-    return "Con código QR";
-  if (g_strcmp0 (type, CLAVE_REQUEST_TYPE_SMS) == 0)
-    return "Por SMS";
-  return "Sin código QR";
-}
-
-static void
-append_contrast_fields (GString         *page,
-                        const char      *form,
-                        const FormState *state)
-{
-  static const struct {
-    const char *kind;
-    const char *label;
-  } kinds[] = {
-    { "validity_date", "Fecha de validez" },
-    { "issue_date", "Fecha de expedición (DNI permanente)" },
-    { "support_number", "Número de soporte (NIE)" },
-  };
-  gboolean ours = state != NULL && g_strcmp0 (state->form, form) == 0;
-  const char *document = ours && state->document != NULL ? state->document : "";
-  const char *contrast = ours && state->contrast != NULL ? state->contrast : "";
-
-  html_append (page,
-               "<label for=\"%s-document\">DNI / NIE</label>"
-               "<input type=\"text\" id=\"%s-document\" name=\"document\" value=\"%s\" "
-               "autocomplete=\"off\" spellcheck=\"false\" maxlength=\"20\" placeholder=\"12345678Z\" required>"
-               "<label for=\"%s-kind\">Dato de contraste</label>"
-               "<select id=\"%s-kind\" name=\"kind\">",
-               form, form, document, form, form);
-  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
-    html_append (page, "<option value=\"%s\"%s>%s</option>", kinds[i].kind,
-                 ours && g_strcmp0 (state->kind, kinds[i].kind) == 0 ? " selected" : "",
-                 kinds[i].label);
-  html_append (page,
-               "</select>"
-               "<label for=\"%s-contrast\">Valor</label>"
-               "<input type=\"text\" id=\"%s-contrast\" name=\"contrast\" value=\"%s\" "
-               "autocomplete=\"off\" spellcheck=\"false\" maxlength=\"20\" "
-               "placeholder=\"dd/mm/aaaa o E01234567\" required>"
-               "<p class=\"hint\">Fechas como dd/mm/aaaa; el número de soporte, tal como figura "
-               "en la tarjeta (E01234567).</p>",
-               form, form, contrast);
-  if (ours && state->error != NULL)
-    html_append (page, "<div class=\"alert error\" role=\"alert\" id=\"%s-error\">%s</div>",
-                 form, state->error);
-}
-
-static GString *
-render_landing (ClaveDemoSite   *self,
-                const char      *cookie,
-                const FormState *state)
-{
-  GString *page = g_string_new (NULL);
-  g_autofree char *csrf = clave_demo_sessions_csrf_token (self->sessions, cookie);
-
-  page_begin (page, "Acceder con Cl@ve Móvil", "Identificación");
-  html_append (page,
-               "<h1>Acceder con Cl@ve Móvil</h1>\n"
-               "<p class=\"lead\">Para continuar con su trámite, identifíquese con Cl@ve Móvil en "
-               "Clave Desktop. Elija cómo quiere hacerlo.</p>\n"
-               "<div class=\"options\">\n"
-               "<section class=\"card\" id=\"option-qr\" aria-labelledby=\"qr-title\">"
-               "<svg class=\"icon\" viewBox=\"0 0 24 24\" aria-hidden=\"true\"><path fill=\"currentColor\" "
-               "d=\"M3 3h8v8H3zm2 2v4h4V5zm8-2h8v8h-8zm2 2v4h4V5zM3 13h8v8H3zm2 2v4h4v-4zm8-2h2v2h-2zm2 2h2v2h-2zm2-2h2v2h-2zm2 2h2v2h-2zm-4 2h2v2h-2zm2 2h2v2h-2zm2-2h2v2h-2z\"/></svg>"
-               "<h2 id=\"qr-title\">Con código QR</h2>"
-               "<p>Se mostrará un código QR. Escanéelo con Clave Desktop o ábralo directamente "
-               "en este equipo y compare el código de verificación.</p>"
-               "<p>Útil cuando Clave Desktop está en otro equipo o no quiere escribir sus "
-               "datos en esta página.</p>"
-               "<form method=\"post\" action=\"/demo/qr\">"
-               "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
-               "<button class=\"button\" type=\"submit\" id=\"qr-submit\">Generar código QR</button>"
-               "</form></section>\n"
-               "<section class=\"card\" id=\"option-push\" aria-labelledby=\"push-title\">"
-               "<svg class=\"icon\" viewBox=\"0 0 24 24\" aria-hidden=\"true\"><path fill=\"currentColor\" "
-               "d=\"M3 4h18v12H3zm2 2v8h14V6zM8 18h8v2H8z\"/></svg>"
-               "<h2 id=\"push-title\">Sin código QR</h2>"
-               "<p>Escriba su DNI o NIE y un dato de contraste. La solicitud llegará a Clave "
-               "Desktop en el equipo donde tenga activada Cl@ve Móvil.</p>"
-               "<form method=\"post\" action=\"/demo/push\">"
-               "<input type=\"hidden\" name=\"csrf\" value=\"%s\">",
-               csrf, csrf);
-  append_contrast_fields (page, "push", state);
-  html_append (page,
-               "<button class=\"button\" type=\"submit\" id=\"push-submit\">Enviar solicitud</button>"
-               "</form></section>\n"
-               "<section class=\"card\" id=\"option-sms\" aria-labelledby=\"sms-title\">"
-               "<svg class=\"icon\" viewBox=\"0 0 24 24\" aria-hidden=\"true\"><path fill=\"currentColor\" "
-               "d=\"M7 2h10a2 2 0 0 1 2 2v16a2 2 0 0 1-2 2H7a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2zm0 3v13h10V5zm4 14h2v1h-2z\"/></svg>"
-               "<h2 id=\"sms-title\">Por SMS</h2>"
-               "<p>Recibirá un PIN de 8 cifras por SMS en el teléfono que registró en Cl@ve. "
-               "Escríbalo en la página siguiente.</p>"
-               "<form method=\"post\" action=\"/demo/sms\">"
-               "<input type=\"hidden\" name=\"csrf\" value=\"%s\">",
-               csrf);
-  append_contrast_fields (page, "sms", state);
-  g_string_append (page,
-                   "<button class=\"button\" type=\"submit\" id=\"sms-submit\">Enviar SMS</button>"
-                   "</form></section>\n"
-                   "</div>\n");
-  page_end (page);
-  return page;
-}
-
-static gint64
-seconds_left (const ClaveAuthRequest *request)
-{
-  return MAX (0, request->expires_at - g_get_real_time () / G_USEC_PER_SEC);
-}
-
-static void
-append_countdown (GString                *page,
-                  const ClaveAuthRequest *request)
-{
-  gint64 left = seconds_left (request);
-
-  g_string_append_printf (page,
-                          "<p class=\"countdown\">Tiempo restante: <strong id=\"countdown-value\">"
-                          "%" G_GINT64_FORMAT ":%02d</strong></p>",
-                          left / 60, (int) (left % 60));
-}
-
-static void
-append_status (GString                *page,
-               const ClaveAuthRequest *request,
-               const char             *waiting)
-{
-  g_autofree char *path = g_strconcat (PATH_REQUEST, request->id, NULL);
-
-  html_append (page,
-               "<div class=\"status\" id=\"status\" role=\"status\" aria-live=\"polite\" "
-               "data-request-id=\"%s\" data-expires-in=\"%" G_GINT64_FORMAT "\">"
-               "<p class=\"status-title\">%s</p>"
-               "<p class=\"status-detail\"><a href=\"%s\">Comprobar el estado</a></p></div>\n",
-               request->id, seconds_left (request), waiting, path);
-}
-
-static void
-append_outcome (GString                *page,
-                const ClaveAuthRequest *request)
-{
-  if (g_strcmp0 (request->status, CLAVE_REQUEST_STATUS_CONFIRMED) == 0)
-    html_append (page,
-                 "<div class=\"status ok result\" id=\"status\" role=\"status\">"
-                 "<p class=\"status-title\">Autenticación completada</p>"
-                 "<p class=\"status-detail\">Se ha identificado con Cl@ve Móvil.</p>"
-                 "<dl><dt>Documento</dt><dd id=\"result-document\">%s</dd>"
-                 "<dt>Nivel</dt><dd id=\"result-level\">%s</dd>"
-                 "<dt>Forma de acceso</dt><dd>%s</dd></dl></div>\n",
-                 request->document != NULL ? request->document : "",
-                 level_label (request->level), type_title (request->type));
-  else if (g_strcmp0 (request->status, CLAVE_REQUEST_STATUS_REJECTED) == 0)
-    g_string_append (page,
-                     "<div class=\"status bad\" id=\"status\" role=\"status\">"
-                     "<p class=\"status-title\">Solicitud rechazada</p>"
-                     "<p class=\"status-detail\">La solicitud se ha rechazado. Puede volver a "
-                     "intentarlo desde la página de inicio.</p></div>\n");
-  else
-    g_string_append (page,
-                     "<div class=\"status bad\" id=\"status\" role=\"status\">"
-                     "<p class=\"status-title\">Solicitud caducada</p>"
-                     "<p class=\"status-detail\">El tiempo para confirmar la solicitud ha "
-                     "terminado. Vuelva a intentarlo.</p></div>\n");
-}
-
-static GString *
-render_request (ClaveDemoSite          *self,
-                const char             *cookie,
-                const ClaveAuthRequest *request,
-                const char             *error_text)
-{
-  GString *page = g_string_new (NULL);
-  const char *title = type_title (request->type);
-  gboolean pending = g_strcmp0 (request->status, CLAVE_REQUEST_STATUS_PENDING) == 0;
-  gboolean is_qr = g_strcmp0 (request->type, CLAVE_REQUEST_TYPE_QR) == 0;
-  gboolean is_sms = g_strcmp0 (request->type, CLAVE_REQUEST_TYPE_SMS) == 0;
-
-  page_begin (page, "Acceder con Cl@ve Móvil", title);
-  html_append (page, "<h1>Acceder con Cl@ve Móvil</h1>\n<p class=\"lead\">%s.</p>\n", title);
-
-  if (!pending)
-    {
-      append_outcome (page, request);
-      g_string_append (page, "<p class=\"back\" id=\"back\"><a class=\"button secondary\" "
-                             "href=\"/demo/\">Volver al inicio</a></p>\n");
-      page_end (page);
-      return page;
-    }
-
-  if (is_qr && request->uri != NULL)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *svg = clave_demo_site_qr_svg (request->uri, &error);
-
-      html_append (page,
-                   "<div class=\"request\" id=\"request\">"
-                   "<div class=\"qr-box\" id=\"qr-box\" data-uri=\"%s\">",
-                   request->uri);
-      if (svg != NULL)
-        g_string_append (page, svg);
-      else
-        g_warning ("QR code of request %s: %s", request->id, error->message);
-      html_append (page,
-                   "<p class=\"qr-caption\">Escanee este código con Clave Desktop.</p></div>"
-                   "<div class=\"request-info\">"
-                   "<p class=\"code-label\">Código de verificación</p>"
-                   "<p class=\"code\" id=\"verification-code\">%s</p>"
-                   "<p>Compruebe que Clave Desktop muestra este mismo código antes de confirmar.</p>",
-                   request->verification_code);
-      append_countdown (page, request);
-      html_append (page,
-                   "<a class=\"button\" id=\"open-in-app\" data-while-pending "
-                   "href=\"%s\">Abrir en Clave Desktop</a>"
-                   "<ol class=\"steps\"><li>Abra Clave Desktop y elija «Escanear código QR», o "
-                   "pulse «Abrir en Clave Desktop» si la aplicación está en este equipo.</li>"
-                   "<li>Compruebe la dirección de esta sede y el código de verificación.</li>"
-                   "<li>Confirme con el PIN de su dispositivo.</li></ol>"
-                   "</div></div>\n",
-                   request->uri);
-      append_status (page, request, "Esperando la confirmación en Clave Desktop…");
-    }
-  else if (is_sms)
-    {
-      g_autofree char *csrf = clave_demo_sessions_csrf_token (self->sessions, cookie);
-
-      html_append (page,
-                   "<div class=\"request single\" id=\"request\"><div>"
-                   "<p>Hemos enviado un SMS con un PIN de 8 cifras al teléfono que registró en "
-                   "Cl@ve. Escríbalo para continuar.</p>"
-                   "<form class=\"pin-form\" method=\"post\" action=\"/demo/sms-pin\">"
-                   "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
-                   "<input type=\"hidden\" name=\"id\" value=\"%s\">"
-                   "<label for=\"sms-pin\">PIN recibido por SMS</label>"
-                   "<input class=\"pin\" type=\"text\" id=\"sms-pin\" name=\"pin\" inputmode=\"numeric\" "
-                   "autocomplete=\"one-time-code\" maxlength=\"8\" pattern=\"[0-9]{8}\" required>",
-                   csrf, request->id);
-      if (error_text != NULL)
-        html_append (page, "<div class=\"alert error\" role=\"alert\" id=\"pin-error\">%s</div>",
-                     error_text);
-      g_string_append (page, "<button class=\"button\" type=\"submit\" id=\"pin-submit\">"
-                             "Confirmar</button></form>");
-      append_countdown (page, request);
-      g_string_append (page, "</div></div>\n");
-      append_status (page, request, "Esperando el PIN recibido por SMS…");
-    }
-  else
-    {
-      html_append (page,
-                   "<div class=\"request single\" id=\"request\"><div>"
-                   "<p>Hemos enviado la solicitud a Clave Desktop, en el equipo donde tiene "
-                   "activada Cl@ve Móvil.</p>"
-                   "<p class=\"code-label\">Código de verificación</p>"
-                   "<p class=\"code\" id=\"verification-code\">%s</p>"
-                   "<p>Compruebe que Clave Desktop muestra este mismo código antes de confirmar.</p>",
-                   request->verification_code);
-      append_countdown (page, request);
-      g_string_append (page, "</div></div>\n");
-      append_status (page, request, "Esperando la confirmación en Clave Desktop…");
-    }
-
-  /* Once the request is answered, app.js drops what only a pending
-   * request can use (data-while-pending) and shows the way back
-   * (data-when-answered), as the server's own view of an answered request
-   * does. */
-  g_string_append (page, "<p class=\"back\" id=\"cancel\" data-while-pending>"
-                         "<a class=\"button secondary\" href=\"/demo/\">"
-                         "Cancelar y volver al inicio</a></p>\n"
-                         "<p class=\"back\" id=\"back\" data-when-answered hidden>"
-                         "<a class=\"button secondary\" href=\"/demo/\">"
-                         "Volver al inicio</a></p>\n");
-  page_end (page);
-  return page;
 }
 
 /* What the person reads for an error of the internal API. */
@@ -666,9 +309,10 @@ reply_landing_error (ClaveDemoSite     *self,
                      SoupServerMessage *msg,
                      const char        *cookie,
                      guint              status,
-                     const FormState   *state)
+                     const ClaveDemoFormState   *state)
 {
-  g_autoptr(GString) page = render_landing (self, cookie, state);
+  g_autofree char *csrf = clave_demo_sessions_csrf_token (self->sessions, cookie);
+  g_autofree char *page = clave_demo_page_landing (csrf, state);
 
   reply_html (msg, status, page);
 }
@@ -704,7 +348,7 @@ handle_create (ClaveDemoSite     *self,
   g_autofree char *contrast = NULL;
   const char *kind_name = NULL;
   const char *rp_id;
-  g_autoptr(GString) page = NULL;
+  g_autofree char *page = NULL;
 
   if (form == NULL)
     return;
@@ -714,7 +358,7 @@ handle_create (ClaveDemoSite     *self,
 
   if (!g_str_equal (type, CLAVE_REQUEST_TYPE_QR))
     {
-      FormState state = {
+      ClaveDemoFormState state = {
         .form = type,
         .document = g_hash_table_lookup (form, "document"),
         .kind = g_hash_table_lookup (form, "kind"),
@@ -768,7 +412,7 @@ handle_create (ClaveDemoSite     *self,
     }
 
   clave_demo_sessions_bind_request (self->sessions, request->id, cookie);
-  page = render_request (self, cookie, request, NULL);
+  page = request_page (self, cookie, request, NULL);
   reply_html (msg, SOUP_STATUS_OK, page);
 }
 
@@ -791,7 +435,7 @@ handle_sms_pin (ClaveDemoSite     *self,
   g_autoptr(GHashTable) form = read_checked_form (self, msg, &cookie);
   g_autoptr(ClaveAuthRequest) request = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GString) page = NULL;
+  g_autofree char *page = NULL;
   g_autofree char *pin = NULL;
   g_autofree char *message = NULL;
   const char *id;
@@ -847,7 +491,7 @@ handle_sms_pin (ClaveDemoSite     *self,
       return;
     }
 
-  page = render_request (self, cookie, request, message);
+  page = request_page (self, cookie, request, message);
   reply_html (msg, status, page);
 }
 
@@ -881,7 +525,7 @@ handle_request_page (ClaveDemoSite     *self,
   g_autofree char *cookie = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(ClaveAuthRequest) request = lookup_bound_request (self, msg, id, &cookie, &error);
-  g_autoptr(GString) page = NULL;
+  g_autofree char *page = NULL;
 
   if (request == NULL)
     {
@@ -889,7 +533,7 @@ handle_request_page (ClaveDemoSite     *self,
                           error_text (error));
       return;
     }
-  page = render_request (self, cookie, request, NULL);
+  page = request_page (self, cookie, request, NULL);
   reply_html (msg, SOUP_STATUS_OK, page);
 }
 
@@ -934,7 +578,8 @@ handle_landing (ClaveDemoSite     *self,
                 SoupServerMessage *msg)
 {
   g_autofree char *cookie = clave_demo_sessions_ensure_cookie (msg);
-  g_autoptr(GString) page = render_landing (self, cookie, NULL);
+  g_autofree char *csrf = clave_demo_sessions_csrf_token (self->sessions, cookie);
+  g_autofree char *page = clave_demo_page_landing (csrf, NULL);
 
   reply_html (msg, SOUP_STATUS_OK, page);
 }
