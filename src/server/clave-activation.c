@@ -139,10 +139,7 @@ code_holder (const ClaveActivationRecord *record,
     .id = record->id,
     .document = record->document,
     .phone = phone,
-    .code_hmac = record->code_hmac,
-    .code_expires_at = record->code_expires_at,
-    .sends = record->sends,
-    .last_sent_at = record->last_sent_at,
+    .code = &record->code,
   };
 }
 

@@ -161,7 +161,7 @@ _clave_codes_send (ClaveServer            *self,
   gint64 outbox_id = 0;
   char *code, *text;
 
-  if (holder->sends >= CLAVE_SMS_MAX_SENDS)
+  if (holder->code->sends >= CLAVE_SMS_MAX_SENDS)
     {
       limit_message = g_strdup_printf ("No more codes can be sent for this %s; start again.",
                                        flow_noun (holder->flow));
@@ -170,10 +170,10 @@ _clave_codes_send (ClaveServer            *self,
       return FALSE;
     }
 
-  if (holder->sends > 0 && now - holder->last_sent_at < (gint64) interval)
+  if (holder->code->sends > 0 && now - holder->code->last_sent_at < (gint64) interval)
     {
       clave_protocol_error_set_retry (error, CLAVE_PROTOCOL_ERROR_RESEND_TOO_SOON,
-                                      MAX (1, (gint64) interval - (now - holder->last_sent_at)),
+                                      MAX (1, (gint64) interval - (now - holder->code->last_sent_at)),
                                       "A code was sent moments ago; wait before asking again.");
       return FALSE;
     }
@@ -201,8 +201,8 @@ _clave_codes_send (ClaveServer            *self,
 
   sent->code_expires_in = ttl;
   sent->resend_after = interval;
-  sent->sends_left = holder->sends + 1 >= CLAVE_SMS_MAX_SENDS
-                     ? 0 : CLAVE_SMS_MAX_SENDS - (holder->sends + 1);
+  sent->sends_left = holder->code->sends + 1 >= CLAVE_SMS_MAX_SENDS
+                     ? 0 : CLAVE_SMS_MAX_SENDS - (holder->code->sends + 1);
   sent->phone_hint = clave_phone_hint (holder->phone);
   return TRUE;
 }
@@ -226,14 +226,14 @@ _clave_codes_verify (ClaveServer            *self,
   g_autofree char *locked_message = NULL;
   guint attempts = 0;
 
-  if (holder->code_hmac == NULL)
+  if (holder->code->hmac == NULL)
     {
       g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_NO_CODE_SENT,
                            "No code was sent yet.");
       return FALSE;
     }
 
-  if (now >= holder->code_expires_at)
+  if (now >= holder->code->expires_at)
     {
       g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_CODE_EXPIRED,
                            "The code has expired; ask for a new one.");
@@ -245,7 +245,7 @@ _clave_codes_verify (ClaveServer            *self,
     return FALSE;
 
   hmac = code_hmac (self, holder->id, code);
-  if (clave_constant_time_equal (hmac, holder->code_hmac))
+  if (clave_constant_time_equal (hmac, holder->code->hmac))
     return TRUE;
 
   if (!clave_store_record_wrong_code (self->store, holder->flow, holder->id,

@@ -19,10 +19,7 @@ typedef struct {
   const char    *id;
   const char    *document;       /* the person: per-person limits count by it */
   const char    *phone;
-  const char    *code_hmac;      /* NULL until a code was sent */
-  gint64         code_expires_at;
-  guint          sends;
-  gint64         last_sent_at;
+  const ClaveCodeState *code;
 } ClaveCodeHolder;
 
 /* Seconds until fewer than @limit of the events at @times (ascending)

@@ -34,10 +34,7 @@ code_holder (const ClaveRegistrationRecord *record)
     .id = record->id,
     .document = record->document,
     .phone = record->phone,
-    .code_hmac = record->code_hmac,
-    .code_expires_at = record->code_expires_at,
-    .sends = record->sends,
-    .last_sent_at = record->last_sent_at,
+    .code = &record->code,
   };
 }
 

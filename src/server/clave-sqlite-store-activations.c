@@ -185,16 +185,24 @@ clave_sqlite_store_get_activation (ClaveStore  *store,
       record->expires_at = sqlite3_column_int64 (stmt, 4);
       /* An unreadable state must never open a door: treat it as locked. */
       record->state = state >= 0 ? (ClaveActivationState) state : CLAVE_ACTIVATION_LOCKED;
-      record->code_hmac = _clave_sqlite_column_text (stmt, 6);
-      record->code_expires_at = sqlite3_column_int64 (stmt, 7);
-      record->attempts = (guint) sqlite3_column_int (stmt, 8);
-      record->sends = (guint) sqlite3_column_int (stmt, 9);
-      record->last_sent_at = sqlite3_column_int64 (stmt, 10);
+      _clave_sqlite_read_code_state (stmt, 6, &record->code);
     }
   else if (rc != SQLITE_DONE)
     _clave_sqlite_set_db_error (self, error, "get activation");
   sqlite3_reset (stmt);
   return record;
+}
+
+void
+_clave_sqlite_read_code_state (sqlite3_stmt   *stmt,
+                               int             first,
+                               ClaveCodeState *code)
+{
+  code->hmac = _clave_sqlite_column_text (stmt, first);
+  code->expires_at = sqlite3_column_int64 (stmt, first + 1);
+  code->attempts = (guint) sqlite3_column_int (stmt, first + 2);
+  code->sends = (guint) sqlite3_column_int (stmt, first + 3);
+  code->last_sent_at = sqlite3_column_int64 (stmt, first + 4);
 }
 
 gboolean

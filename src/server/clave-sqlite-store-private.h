@@ -146,6 +146,14 @@ _clave_sqlite_list_times (ClaveSqliteStore  *self,
 
 /* clave-sqlite-store-activations.c */
 
+/* Reads the code columns code_hmac, code_expires_at, attempts, sends,
+ * last_sent_at (in that order, from column @first) of an activation or a
+ * registration. */
+void
+_clave_sqlite_read_code_state (sqlite3_stmt   *stmt,
+                               int             first,
+                               ClaveCodeState *code);
+
 gboolean
 _clave_sqlite_check_changed (ClaveSqliteStore  *self,
                              const char        *what,

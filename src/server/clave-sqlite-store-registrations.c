@@ -216,11 +216,7 @@ clave_sqlite_store_get_registration (ClaveStore  *store,
       record->expires_at = sqlite3_column_int64 (stmt, 7);
       /* An unreadable state must never open a door. */
       record->state = state >= 0 ? (ClaveRegistrationState) state : CLAVE_REGISTRATION_LOCKED;
-      record->code_hmac = _clave_sqlite_column_text (stmt, 9);
-      record->code_expires_at = sqlite3_column_int64 (stmt, 10);
-      record->attempts = (guint) sqlite3_column_int (stmt, 11);
-      record->sends = (guint) sqlite3_column_int (stmt, 12);
-      record->last_sent_at = sqlite3_column_int64 (stmt, 13);
+      _clave_sqlite_read_code_state (stmt, 9, &record->code);
     }
   else if (rc != SQLITE_DONE)
     _clave_sqlite_set_db_error (self, error, "get registration");

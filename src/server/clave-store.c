@@ -49,7 +49,7 @@ clave_activation_record_free (ClaveActivationRecord *record)
   g_free (record->id);
   g_free (record->token_hash);
   g_free (record->document);
-  g_free (record->code_hmac);
+  g_free (record->code.hmac);
   g_free (record);
 }
 
@@ -142,7 +142,7 @@ clave_registration_record_free (ClaveRegistrationRecord *record)
   g_free (record->phone);
   g_free (record->email);
   g_free (record->channel);
-  g_free (record->code_hmac);
+  g_free (record->code.hmac);
   g_free (record);
 }
 

@@ -56,6 +56,16 @@ typedef enum {
   CLAVE_ACTIVATION_REPLACED,
 } ClaveActivationState;
 
+/* The SMS code of an activation or a registration, one shape for both
+ * (the code rules are one, clave-codes.c). */
+typedef struct {
+  char   *hmac;            /* NULL until a code was sent */
+  gint64  expires_at;
+  guint   attempts;        /* wrong codes so far */
+  guint   sends;
+  gint64  last_sent_at;
+} ClaveCodeState;
+
 typedef struct {
   char                 *id;
   char                 *token_hash;       /* SHA-256 hex of the bearer token */
@@ -63,11 +73,7 @@ typedef struct {
   gint64                created_at;
   gint64                expires_at;
   ClaveActivationState  state;
-  char                 *code_hmac;        /* NULL until a code was sent */
-  gint64                code_expires_at;
-  guint                 attempts;         /* wrong codes so far */
-  guint                 sends;
-  gint64                last_sent_at;
+  ClaveCodeState        code;
 } ClaveActivationRecord;
 
 /* Where an SMS code belongs: the shared code handling (clave-codes.c)
@@ -97,11 +103,7 @@ typedef struct {
   gint64                  created_at;
   gint64                  expires_at;
   ClaveRegistrationState  state;
-  char                   *code_hmac;
-  gint64                  code_expires_at;
-  guint                   attempts;
-  guint                   sends;
-  gint64                  last_sent_at;
+  ClaveCodeState          code;
 } ClaveRegistrationRecord;
 
 typedef struct {

@@ -210,8 +210,8 @@ test_activation_by_sms (Fixture       *fixture,
   g_assert_cmpstr (sent.phone_hint, ==, "******789");
   g_assert_cmpuint (sent.code_expires_in, >, 0);
   code = last_code (fixture, CLAVE_SMS_CODE_DIGITS);
-  g_assert_cmpuint (activation->sends, ==, 1);
-  g_assert_nonnull (activation->code_hmac);
+  g_assert_cmpuint (activation->code.sends, ==, 1);
+  g_assert_nonnull (activation->code.hmac);
 
   g_assert_false (clave_activation_send_code (fixture->server, activation, now, &again, &error));
   assert_refused (error, CLAVE_PROTOCOL_ERROR_RESEND_TOO_SOON, CLAVE_ERR_RESEND_TOO_SOON, 429);
