@@ -217,30 +217,6 @@ clave_service_client_identify_finish (ClaveServiceClient  *self,
 
 /* POST /v1/activations/{id}/sms */
 
-static gboolean
-parse_send_sms (JsonObject  *root,
-                gpointer    *out,
-                GError     **error)
-{
-  g_autoptr(ClaveSmsStatus) status = g_new0 (ClaveSmsStatus, 1);
-  gboolean sent;
-
-  if (!_clave_client_read_bool (root, "sent", &sent, error) ||
-      !_clave_client_read_uint (root, "code_expires_in", &status->code_expires_in, error) ||
-      !_clave_client_read_uint (root, "resend_after", &status->resend_after, error) ||
-      !_clave_client_read_uint (root, "sends_left", &status->sends_left, error) ||
-      !_clave_client_read_string (root, "phone_hint", TRUE, &status->phone_hint, error))
-    return FALSE;
-
-  if (!sent)
-    {
-      g_propagate_error (error, _clave_client_protocol_error ("“sent” is false on success"));
-      return FALSE;
-    }
-
-  *out = g_steal_pointer (&status);
-  return TRUE;
-}
 
 void
 clave_service_client_send_sms_async (ClaveServiceClient    *self,
@@ -276,7 +252,7 @@ clave_service_client_send_sms_async (ClaveServiceClient    *self,
     }
 
   _clave_client_send_call (self, g_steal_pointer (&task), message, "POST /v1/activations/{id}/sms",
-                           parse_send_sms, (GDestroyNotify) clave_sms_status_free);
+                           _clave_client_parse_sms_sent, (GDestroyNotify) clave_sms_status_free);
 }
 
 ClaveSmsStatus *

@@ -102,6 +102,21 @@ _clave_client_read_uint (JsonObject *object,
                          guint      *out,
                          GError    **error);
 
+/* The members of an answer after an SMS code was sent (activations and
+ * registrations alike): code_expires_in, resend_after, sends_left,
+ * phone_hint, into @status. */
+gboolean
+_clave_client_read_sms_members (JsonObject     *object,
+                                ClaveSmsStatus *status,
+                                GError        **error);
+
+/* A ClaveSmsStatus from the answer to a request for a new code, which
+ * says "sent": true. */
+gboolean
+_clave_client_parse_sms_sent (JsonObject  *root,
+                              gpointer    *out,
+                              GError     **error);
+
 ClaveClientCall *
 _clave_client_send_call (ClaveServiceClient   *self,
                          GTask                *task,

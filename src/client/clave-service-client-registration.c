@@ -40,14 +40,21 @@ parse_registration (JsonObject  *root,
                     GError     **error)
 {
   g_autoptr(ClaveRegistration) registration = g_new0 (ClaveRegistration, 1);
+  ClaveSmsStatus sent = { 0, };
 
   if (!_clave_client_read_id (root, "id", &registration->id, error) ||
       !_clave_client_read_string (root, "token", FALSE, &registration->token, error) ||
-      !_clave_client_read_string (root, "phone_hint", TRUE, &registration->phone_hint, error) ||
-      !_clave_client_read_uint (root, "code_expires_in", &registration->code_expires_in, error) ||
-      !_clave_client_read_uint (root, "resend_after", &registration->resend_after, error) ||
-      !_clave_client_read_uint (root, "sends_left", &registration->sends_left, error) ||
-      !_clave_client_read_string (root, "document", FALSE, &registration->document, error) ||
+      !_clave_client_read_sms_members (root, &sent, error))
+    {
+      g_free (sent.phone_hint);
+      return FALSE;
+    }
+  registration->phone_hint = sent.phone_hint;
+  registration->code_expires_in = sent.code_expires_in;
+  registration->resend_after = sent.resend_after;
+  registration->sends_left = sent.sends_left;
+
+  if (!_clave_client_read_string (root, "document", FALSE, &registration->document, error) ||
       !_clave_client_read_string (root, "given_name", FALSE, &registration->given_name, error) ||
       !_clave_client_read_string (root, "surnames", FALSE, &registration->surnames, error))
     return FALSE;
@@ -154,32 +161,6 @@ registration_path (const ClaveRegistration *registration,
 
 /* POST /v1/registrations/{id}/sms */
 
-static gboolean
-parse_registration_sms (JsonObject  *root,
-                        gpointer    *out,
-                        GError     **error)
-{
-  g_autoptr(ClaveSmsStatus) status = g_new0 (ClaveSmsStatus, 1);
-  JsonNode *sent = json_object_get_member (root, "sent");
-
-  if (!_clave_client_read_uint (root, "code_expires_in", &status->code_expires_in, error) ||
-      !_clave_client_read_uint (root, "resend_after", &status->resend_after, error) ||
-      !_clave_client_read_uint (root, "sends_left", &status->sends_left, error) ||
-      !_clave_client_read_string (root, "phone_hint", TRUE, &status->phone_hint, error))
-    return FALSE;
-
-  if (sent != NULL && (!JSON_NODE_HOLDS_VALUE (sent) ||
-                       json_node_get_value_type (sent) != G_TYPE_BOOLEAN ||
-                       !json_node_get_boolean (sent)))
-    {
-      g_propagate_error (error, _clave_client_protocol_error ("“sent” is not true on success"));
-      return FALSE;
-    }
-
-  *out = g_steal_pointer (&status);
-  return TRUE;
-}
-
 void
 clave_service_client_registration_resend_async (ClaveServiceClient      *self,
                                                 const ClaveRegistration *registration,
@@ -216,7 +197,8 @@ clave_service_client_registration_resend_async (ClaveServiceClient      *self,
 
   call = _clave_client_send_call (self, g_steal_pointer (&task), message,
                                   "POST /v1/registrations/{id}/sms",
-                                  parse_registration_sms, (GDestroyNotify) clave_sms_status_free);
+                                  _clave_client_parse_sms_sent,
+                                  (GDestroyNotify) clave_sms_status_free);
   call->registration = TRUE;
 }
 

@@ -271,6 +271,39 @@ _clave_client_read_uint (JsonObject *object,
 }
 
 gboolean
+_clave_client_read_sms_members (JsonObject      *object,
+                                ClaveSmsStatus  *status,
+                                GError         **error)
+{
+  return _clave_client_read_uint (object, "code_expires_in", &status->code_expires_in, error) &&
+         _clave_client_read_uint (object, "resend_after", &status->resend_after, error) &&
+         _clave_client_read_uint (object, "sends_left", &status->sends_left, error) &&
+         _clave_client_read_string (object, "phone_hint", TRUE, &status->phone_hint, error);
+}
+
+gboolean
+_clave_client_parse_sms_sent (JsonObject  *root,
+                              gpointer    *out,
+                              GError     **error)
+{
+  g_autoptr(ClaveSmsStatus) status = g_new0 (ClaveSmsStatus, 1);
+  gboolean sent;
+
+  if (!_clave_client_read_bool (root, "sent", &sent, error) ||
+      !_clave_client_read_sms_members (root, status, error))
+    return FALSE;
+
+  if (!sent)
+    {
+      g_propagate_error (error, _clave_client_protocol_error ("“sent” is false on success"));
+      return FALSE;
+    }
+
+  *out = g_steal_pointer (&status);
+  return TRUE;
+}
+
+gboolean
 _clave_client_read_bool (JsonObject *object,
                          const char *name,
                          gboolean   *out,
