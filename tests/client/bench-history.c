@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 
+#include "bench-history-fill.h"
 #include "clave-history-store.h"
 #include "clave-history-store-private.h"
 #include "client-test-util.h"
@@ -20,20 +21,12 @@
  * what the parent measures is what the app pays to show them, not the
  * cost of generating them. */
 
-#define N_ROWS          1000000
+#define N_ROWS          BENCH_HISTORY_ROWS
 #define FIRST_SCREEN    50
 #define TARGET_MS       50.0
 #define TARGET_RSS_MB   50.0
-#define START_TIME      1609459200   /* 2021-01-01 */
+#define START_TIME      BENCH_HISTORY_START_TIME
 
-static const char *const organisations[] = {
-  "Agencia Tributaria", "Seguridad Social", "Dirección General de Tráfico",
-  "Servicio Público de Empleo Estatal", "Ministerio de Hacienda", "Ayuntamiento de Madrid",
-  "Ayuntamiento de Málaga", "Generalitat Valenciana", "Junta de Andalucía",
-  "Xunta de Galicia", "Gobierno de Canarias", "Comunidad de Madrid", "Catastro",
-  "Registro Civil", "Ministerio del Interior", "Universidad de Salamanca",
-  "Colegio de Registradores", "Instituto Nacional de Estadística", "Correos", "MUFACE",
-};
 
 static double
 rss_mb (void)
@@ -46,55 +39,6 @@ rss_mb (void)
     return 0;
 
   return (double) resident * (double) sysconf (_SC_PAGESIZE) / (1024.0 * 1024.0);
-}
-
-static void
-fill (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ClaveHistoryStore) store = clave_history_store_open (path, &error);
-  gint64 start = g_get_monotonic_time ();
-  GRand *rand = g_rand_new_with_seed (4);
-  ClaveHistoryEntry entry = { 0 };
-  char id[32], origin[64];
-
-  g_assert_no_error (error);
-  /* Only for generating the rows, in this short-lived child: a big
-   * cache and no journal. The app syncs at most 1000 rows a transaction
-   * with the store's own settings (WAL), which the parent reopens with. */
-  sqlite3_exec (_clave_history_store_get_db (store),
-                "PRAGMA cache_size=-262144; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF",
-                NULL, NULL, NULL);
-
-  g_assert_true (_clave_history_store_begin (store, &error));
-  for (guint i = 0; i < N_ROWS; i++)
-    {
-      guint r = g_rand_int_range (rand, 0, 100);
-      /* Skewed like real life: a few organisations get most requests. */
-      guint org = MIN ((guint) (g_rand_double (rand) * g_rand_double (rand) * G_N_ELEMENTS (organisations)),
-                       G_N_ELEMENTS (organisations) - 1);
-
-      g_snprintf (id, sizeof id, "req_%016x%04x", i, g_rand_int_range (rand, 0, 0xffff));
-      g_snprintf (origin, sizeof origin, "https://sede%u.example.gob.es", org);
-      entry.seq = i + 1;
-      entry.id = id;
-      entry.type = r < 50 ? "qr" : r < 85 ? "push" : "sms";
-      entry.status = r % 20 == 0 ? "pending" : r % 10 == 1 ? "rejected" : r % 7 == 2 ? "expired" : "confirmed";
-      entry.organisation = (char *) organisations[org];
-      entry.origin = origin;
-      entry.created_at = START_TIME + (gint64) i * 157 + g_rand_int_range (rand, 0, 100);
-      entry.answered_at = g_str_equal (entry.status, "confirmed") ? entry.created_at + 20 : 0;
-
-      if (!_clave_history_store_insert_one (store, &entry, &error))
-        g_error ("insert: %s", error->message);
-    }
-  g_assert_true (_clave_history_store_commit (store, &error));
-  sqlite3_exec (_clave_history_store_get_db (store), "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-  g_rand_free (rand);
-
-  printf ("filled %u rows in one transaction: %.1f s\n", N_ROWS,
-          (g_get_monotonic_time () - start) / 1e6);
-  fflush (stdout);
 }
 
 typedef struct {
@@ -160,7 +104,7 @@ main (int argc, char **argv)
   g_autoptr(ClaveHistoryStore) store = NULL;
   g_autoptr(ClaveHistoryModel) model = NULL;
   double rss_empty, rss_full, worst = 0, open_ms;
-  gint64 now = START_TIME + (gint64) N_ROWS * 157;
+  gint64 now = START_TIME + (gint64) N_ROWS * BENCH_HISTORY_SPACING;
   gint64 start;
   guint n = 0;
   int status = 0;
@@ -180,7 +124,7 @@ main (int argc, char **argv)
   g_assert_cmpint (child, >=, 0);
   if (child == 0)
     {
-      fill (full_path);
+      bench_history_fill (full_path);
       _exit (0);
     }
   g_assert_cmpint (waitpid (child, &status, 0), ==, child);
