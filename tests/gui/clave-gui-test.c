@@ -522,6 +522,76 @@ gui_choose_menu_item (GuiFixture *fixture,
   gui_wait_until (!gtk_widget_get_mapped (popover));
 }
 
+static GtkWidget *
+find_descendant_of_type (GtkWidget *root,
+                         GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant_of_type (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Whether a label below @widget shows @text. */
+static gboolean
+shows_label (GtkWidget  *widget,
+             const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return gtk_widget_get_visible (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (shows_label (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+void
+gui_choose_combo_item (GtkWidget  *root,
+                       const char *row_id,
+                       const char *label)
+{
+  GtkWidget *row = gui_find (root, row_id);
+  GtkWidget *popover;
+  GtkWidget *list;
+  GtkWidget *item = NULL;
+  guint position = 0;
+
+  g_assert_true (ADW_IS_COMBO_ROW (row));
+  gui_activate_widget (row);
+  popover = find_descendant_of_type (row, GTK_TYPE_POPOVER);
+  g_assert_nonnull (popover);
+  gui_wait_until (gtk_widget_get_mapped (popover));
+
+  /* The list shows one row widget an item, in order. */
+  list = find_descendant_of_type (popover, GTK_TYPE_LIST_VIEW);
+  g_assert_nonnull (list);
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL && item == NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (!gtk_widget_get_visible (child) || GTK_IS_SCROLLBAR (child))
+        continue;
+      if (shows_label (child, label))
+        item = child;
+      else
+        position++;
+    }
+  g_assert_nonnull (item);
+
+  /* What a click on the item does: it selects the item, then activates
+   * it. */
+  g_assert_true (gtk_widget_activate_action (item, "listitem.select", "(bb)", FALSE, FALSE));
+  g_assert_true (gtk_widget_activate_action (list, "list.activate-item", "u", position));
+  gui_wait_until (!gtk_widget_get_mapped (popover));
+}
+
 void
 gui_activate (GuiFixture *fixture,
               const char *id)

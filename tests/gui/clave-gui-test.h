@@ -93,6 +93,11 @@ void         gui_activate_widget       (GtkWidget    *widget);
 void         gui_choose_menu_item      (GuiFixture   *fixture,
                                         const char   *button_id,
                                         const char   *label);
+/* Opens the combo row @row_id (inside @root) as a click does and picks
+ * the item shown as @label in its list, as a click there does. */
+void         gui_choose_combo_item     (GtkWidget    *root,
+                                        const char   *row_id,
+                                        const char   *label);
 
 /* Runs the main loop until @cond holds, or fails the test after
  * GUI_TIMEOUT_SECS naming the condition. */

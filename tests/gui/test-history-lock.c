@@ -153,7 +153,8 @@ run_history_lock (GuiFixture *fixture)
 
     g_assert_cmpuint (adw_combo_row_get_selected (row), ==, 2);
     gui_screenshot (preferences, "preferences-history");
-    adw_combo_row_set_selected (row, 0);
+    gui_choose_combo_item (preferences, "preferences_history_row", "Ask every time");
+    g_assert_cmpuint (adw_combo_row_get_selected (row), ==, 0);
     g_assert_cmpuint (g_settings_get_uint (fixture->settings, "history-unlocked-minutes"), ==, 0);
     gtk_window_close (GTK_WINDOW (preferences));
     gui_wait_until (gui_find_toplevel (CLAVE_TYPE_PREFERENCES_WINDOW) == NULL);
@@ -183,8 +184,10 @@ quit_while_asking (GuiFixture *fixture,
   g_settings_set_uint (fixture->settings, "history-unlocked-minutes", 0);
   gui_activate (fixture, "done_continue_button");
   gui_wait_for_page (fixture, "home");
-  /* As five minutes without use leave it (CLAVE_KEY_AUTO_LOCK_SECS). */
-  clave_application_lock_key (fixture->app);
+  /* The person locks the screen (five minutes without use,
+   * CLAVE_KEY_AUTO_LOCK_SECS, leave the key the same way). */
+  lock_screen ();
+  gui_wait_until (!clave_device_key_is_unlocked (clave_application_get_device_key (fixture->app)));
   if (g_strcmp0 (row, "home_sign_out_row") == 0)
     {
       GtkWidget *confirm;
