@@ -824,7 +824,6 @@ static gboolean
 origin_is_valid (const char *origin)
 {
   g_autoptr(GUri) uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
-  g_autofree char *again = NULL;
 
   if (uri == NULL || g_strcmp0 (g_uri_get_scheme (uri), "https") != 0 ||
       g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||

@@ -11,7 +11,7 @@
 #include "clave-cert-proof.h"
 #include "clave-codes.h"
 #include "clave-crypto.h"
-#include "clave-http.h"
+#include "clave-json.h"
 #include "clave-limits.h"
 #include "clave-protocol.h"
 #include "clave-protocol-error.h"
@@ -51,11 +51,32 @@ _clave_cert_proof_free (ClaveCertProof *proof)
   g_free (proof);
 }
 
-static void
-reply_malformed (SoupServerMessage *msg,
-                 const char        *message)
+static gpointer
+malformed (GError     **error,
+           const char  *message)
 {
-  clave_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST, message);
+  g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_REQUEST, message);
+  return NULL;
+}
+
+/* The member @name of @object when it holds @type, else NULL with the
+ * wording of clave_http_member_string() and _object(). */
+static JsonNode *
+member (JsonObject  *object,
+        const char  *name,
+        gboolean     is_object,
+        GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node != NULL &&
+      (is_object ? JSON_NODE_HOLDS_OBJECT (node)
+                 : JSON_NODE_HOLDS_VALUE (node) &&
+                   json_node_get_value_type (node) == G_TYPE_STRING))
+    return node;
+  g_set_error (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_REQUEST,
+               "The member \"%s\" must be %s.", name, is_object ? "an object" : "a string");
+  return NULL;
 }
 
 /* Standard base64 with padding, nothing else (no whitespace, no
@@ -92,56 +113,47 @@ decode_base64_strict (const char *text)
 }
 
 ClaveCertProof *
-_clave_cert_proof_parse (SoupServerMessage *msg,
-                         JsonObject        *body)
+_clave_cert_proof_read (JsonObject  *body,
+                        GError     **error)
 {
   g_autoptr(ClaveCertProof) proof = g_new0 (ClaveCertProof, 1);
   JsonObject *object;
-  JsonNode *node;
+  JsonNode *node, *challenge_node, *algorithm_node, *signature_node;
   JsonArray *array;
   const char *challenge_id, *algorithm, *signature;
   guint n;
 
-  if (!clave_http_member_object (msg, body, "proof", &object) ||
-      !clave_http_member_string (msg, object, "challenge_id", &challenge_id) ||
-      !clave_http_member_string (msg, object, "algorithm", &algorithm) ||
-      !clave_http_member_string (msg, object, "signature", &signature))
+  node = member (body, "proof", TRUE, error);
+  if (node == NULL)
     return NULL;
+  object = json_node_get_object (node);
+  if ((challenge_node = member (object, "challenge_id", FALSE, error)) == NULL ||
+      (algorithm_node = member (object, "algorithm", FALSE, error)) == NULL ||
+      (signature_node = member (object, "signature", FALSE, error)) == NULL)
+    return NULL;
+  challenge_id = json_node_get_string (challenge_node);
+  algorithm = json_node_get_string (algorithm_node);
+  signature = json_node_get_string (signature_node);
 
   node = json_object_get_member (object, "certificates");
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    {
-      reply_malformed (msg, "The member \"certificates\" must be an array.");
-      return NULL;
-    }
+    return malformed (error, "The member \"certificates\" must be an array.");
   array = json_node_get_array (node);
   n = json_array_get_length (array);
   if (n == 0 || n > CLAVE_PROOF_MAX_CERTIFICATES)
-    {
-      reply_malformed (msg, "\"certificates\" must hold 1 to 5 certificates, leaf first.");
-      return NULL;
-    }
+    return malformed (error, "\"certificates\" must hold 1 to 5 certificates, leaf first.");
 
   if (g_str_equal (algorithm, CLAVE_PROOF_ALG_ECDSA_SHA256))
     proof->ecdsa = TRUE;
   else if (!g_str_equal (algorithm, CLAVE_PROOF_ALG_RSA_SHA256))
-    {
-      reply_malformed (msg, "\"algorithm\" must be rsa-pkcs1-sha256 or ecdsa-sha256.");
-      return NULL;
-    }
+    return malformed (error, "\"algorithm\" must be rsa-pkcs1-sha256 or ecdsa-sha256.");
 
   proof->signature = clave_base64url_decode (signature, NULL);
   if (proof->signature == NULL || g_bytes_get_size (proof->signature) == 0)
-    {
-      reply_malformed (msg, "\"signature\" must be base64url.");
-      return NULL;
-    }
+    return malformed (error, "\"signature\" must be base64url.");
 
   if (*challenge_id == '\0')
-    {
-      reply_malformed (msg, "\"challenge_id\" must not be empty.");
-      return NULL;
-    }
+    return malformed (error, "\"challenge_id\" must not be empty.");
   proof->challenge_id = g_strdup (challenge_id);
 
   proof->certificates = g_new0 (gnutls_x509_crt_t, n);
@@ -153,44 +165,28 @@ _clave_cert_proof_parse (SoupServerMessage *msg,
       gsize size;
 
       if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
-        {
-          reply_malformed (msg, "Every certificate must be a base64 string.");
-          return NULL;
-        }
+        return malformed (error, "Every certificate must be a base64 string.");
       der = decode_base64_strict (json_node_get_string (element));
       if (der == NULL)
-        {
-          reply_malformed (msg, "Every certificate must be standard base64 of its DER.");
-          return NULL;
-        }
+        return malformed (error, "Every certificate must be standard base64 of its DER.");
       if (g_bytes_get_size (der) > CLAVE_PROOF_MAX_CERTIFICATE_SIZE)
-        {
-          reply_malformed (msg, "A certificate is larger than 16 KiB.");
-          return NULL;
-        }
+        return malformed (error, "A certificate is larger than 16 KiB.");
 
       datum.data = (unsigned char *) g_bytes_get_data (der, &size);
       datum.size = (unsigned int) size;
       if (gnutls_x509_crt_init (&proof->certificates[i]) < 0)
         {
-          clave_http_reply_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, CLAVE_ERR_INTERNAL,
-                                  "The service failed.");
+          clave_protocol_error_set_internal (error, NULL);
           return NULL;
         }
       proof->n_certificates = i + 1;
       if (gnutls_x509_crt_import (proof->certificates[i], &datum, GNUTLS_X509_FMT_DER) < 0)
-        {
-          reply_malformed (msg, "A certificate is not an X.509 certificate in DER.");
-          return NULL;
-        }
+        return malformed (error, "A certificate is not an X.509 certificate in DER.");
       /* Before anything verifies a signature under it. */
       if (!clave_cert_key_is_bounded (proof->certificates[i]))
-        {
-          reply_malformed (msg, "A certificate has a key this service does not use: RSA "
-                                "over 8192 bits or with an exponent over 2^32, EC on a curve "
-                                "other than P-256, P-384 or P-521, or DSA.");
-          return NULL;
-        }
+        return malformed (error, "A certificate has a key this service does not use: RSA "
+                                 "over 8192 bits or with an exponent over 2^32, EC on a curve "
+                                 "other than P-256, P-384 or P-521, or DSA.");
       if (i == 0)
         proof->leaf_der = g_bytes_ref (der);
     }

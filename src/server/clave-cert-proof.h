@@ -2,7 +2,6 @@
 #pragma once
 
 #include <json-glib/json-glib.h>
-#include <libsoup/soup.h>
 
 #include "clave-server.h"
 #include "clave-x509.h"
@@ -13,10 +12,10 @@ G_BEGIN_DECLS
 typedef struct _ClaveCertProof ClaveCertProof;
 
 /* Reads the member "proof" of @body: its form only (members, base64,
- * certificate count and size, DER that parses); NULL after answering 400
- * invalid_request otherwise. Nothing is used up yet. */
-ClaveCertProof    *_clave_cert_proof_parse  (SoupServerMessage *msg,
-                                             JsonObject        *body);
+ * certificate count and size, DER that parses); invalid_request
+ * otherwise. Nothing is used up yet. */
+ClaveCertProof    *_clave_cert_proof_read   (JsonObject        *body,
+                                             GError           **error);
 void               _clave_cert_proof_free   (ClaveCertProof    *proof);
 /* Uses up the challenge, then checks the chain against the trust anchors,
  * the validity dates, the leaf's key usage, the signature over the proof

@@ -156,6 +156,8 @@ read_step_input (SoupServerMessage   *msg,
                  ClaveActivationStep  step,
                  StepInput           *in)
 {
+  g_autoptr(GError) error = NULL;
+
   switch (step)
     {
     case CLAVE_ACTIVATION_STEP_SMS:
@@ -186,7 +188,9 @@ read_step_input (SoupServerMessage   *msg,
         }
       return TRUE;
     case CLAVE_ACTIVATION_STEP_CERTIFICATE:
-      in->cert_proof = _clave_cert_proof_parse (msg, body);
+      in->cert_proof = _clave_cert_proof_read (body, &error);
+      if (in->cert_proof == NULL)
+        clave_http_reply_gerror (msg, error);
       return in->cert_proof != NULL;
     default:
       g_assert_not_reached ();

@@ -121,12 +121,18 @@ read_step_input (SoupServerMessage      *msg,
                  const char            **email,
                  const char            **code)
 {
+  g_autoptr(GError) error = NULL;
+
   switch (step)
     {
     case CLAVE_REGISTRATION_STEP_START:
-      *proof = _clave_cert_proof_parse (msg, body);
-      if (*proof == NULL ||
-          !clave_http_member_string (msg, body, "phone", phone) ||
+      *proof = _clave_cert_proof_read (body, &error);
+      if (*proof == NULL)
+        {
+          clave_http_reply_gerror (msg, error);
+          return FALSE;
+        }
+      if (!clave_http_member_string (msg, body, "phone", phone) ||
           !clave_http_member_string (msg, body, "email", email))
         return FALSE;
       if (!phone_is_valid (*phone))

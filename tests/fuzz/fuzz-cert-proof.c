@@ -3,7 +3,7 @@
 /* Certificate proofs (src/server/clave-cert-proof.c, clave-cert-path.c):
  * the JSON body of POST /v1/registrations and of an activation's
  * certificate step, read as the routes read it (clave_http_read_json_object
- * and _clave_cert_proof_parse on a SoupServerMessage made without a
+ * and _clave_cert_proof_read, answered on a SoupServerMessage made without a
  * server), then checked as the service checks it (_clave_cert_proof_verify:
  * path building from the client's certificates and the service's
  * intermediates to the anchors, GnuTLS verification, key usage, the
@@ -187,9 +187,11 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       return 0;
     }
 
-  proof = _clave_cert_proof_parse (msg, body);
+  proof = _clave_cert_proof_read (body, &error);
   if (proof == NULL)
     {
+      /* As the routes answer it. */
+      clave_http_reply_gerror (msg, error);
       answer = check_error_answer (msg, SOUP_STATUS_BAD_REQUEST, malformed);
       return 0;
     }

@@ -97,10 +97,10 @@ lock_screen (void)
 static void
 run_history_lock (GuiFixture *fixture)
 {
-  g_autofree char *device_id = gui_activate_demo_device (fixture, PIN);
   ClaveDeviceKey *key;
   GtkWidget *other;
 
+  g_free (gui_activate_demo_device (fixture, PIN));
   gui_activate (fixture, "done_continue_button");
   gui_wait_for_page (fixture, "home");
   g_assert_cmpuint (g_settings_get_uint (fixture->settings, "history-unlocked-minutes"), ==, 2);
@@ -178,9 +178,9 @@ static void
 quit_while_asking (GuiFixture *fixture,
                    const char *row)
 {
-  g_autofree char *device_id = gui_activate_demo_device (fixture, PIN);
   GtkWidget *dialog;
 
+  g_free (gui_activate_demo_device (fixture, PIN));
   g_settings_set_uint (fixture->settings, "history-unlocked-minutes", 0);
   gui_activate (fixture, "done_continue_button");
   gui_wait_for_page (fixture, "home");
