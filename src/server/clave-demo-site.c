@@ -196,16 +196,9 @@ error_status (const GError *error)
 /* Requests */
 
 static gboolean
-method_is (SoupServerMessage *msg,
-           const char        *method)
-{
-  return g_strcmp0 (soup_server_message_get_method (msg), method) == 0;
-}
-
-static gboolean
 method_is_get (SoupServerMessage *msg)
 {
-  return method_is (msg, SOUP_METHOD_GET) || method_is (msg, SOUP_METHOD_HEAD);
+  return clave_http_method_is (msg, SOUP_METHOD_GET) || clave_http_method_is (msg, SOUP_METHOD_HEAD);
 }
 
 static void
@@ -635,7 +628,7 @@ clave_demo_site_handle (ClaveServer       *server,
   if (g_str_equal (path, PATH_QR) || g_str_equal (path, PATH_PUSH) ||
       g_str_equal (path, PATH_SMS) || g_str_equal (path, PATH_SMS_PIN))
     {
-      if (!method_is (msg, SOUP_METHOD_POST))
+      if (!clave_http_method_is (msg, SOUP_METHOD_POST))
         reply_method_not_allowed (msg, "POST");
       else if (g_str_equal (path, PATH_QR))
         handle_create (self, msg, CLAVE_REQUEST_TYPE_QR);

@@ -124,6 +124,22 @@ clave_http_reply_internal (SoupServerMessage *msg,
                           "The service failed; try again later.");
 }
 
+gboolean
+clave_http_method_is (SoupServerMessage *msg,
+                      const char        *method)
+{
+  return g_strcmp0 (soup_server_message_get_method (msg), method) == 0;
+}
+
+void
+clave_http_reply_method_not_allowed (SoupServerMessage *msg,
+                                     const char        *allow)
+{
+  clave_http_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, CLAVE_ERR_METHOD_NOT_ALLOWED,
+                          "This method is not allowed on this path.");
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
+}
+
 void
 clave_http_reply_gerror (SoupServerMessage *msg,
                          const GError      *error)

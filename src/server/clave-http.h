@@ -81,6 +81,12 @@ void        clave_http_reply_error_string  (SoupServerMessage  *msg,
                                             const char         *value);
 void        clave_http_reply_internal      (SoupServerMessage  *msg,
                                             const GError       *error);
+/* Whether @msg's method is @method ("GET", …). */
+gboolean    clave_http_method_is           (SoupServerMessage  *msg,
+                                            const char         *method);
+/* 405 method_not_allowed with the Allow header @allow ("GET, HEAD"). */
+void        clave_http_reply_method_not_allowed (SoupServerMessage *msg,
+                                                 const char        *allow);
 /* Answers an operation's refusal (a CLAVE_PROTOCOL_ERROR, with its
  * retry_after, attempts_left or issuer); any other error is internal. */
 void        clave_http_reply_gerror        (SoupServerMessage  *msg,

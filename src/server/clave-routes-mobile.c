@@ -14,22 +14,6 @@
 
 #define MAX_ID_LEN  64
 
-static void
-reply_method_not_allowed (SoupServerMessage *msg,
-                          const char        *allow)
-{
-  clave_http_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, CLAVE_ERR_METHOD_NOT_ALLOWED,
-                          "This method is not allowed on this path.");
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
-}
-
-static gboolean
-method_is (SoupServerMessage *msg,
-           const char        *method)
-{
-  return g_strcmp0 (soup_server_message_get_method (msg), method) == 0;
-}
-
 /* {"status": @status}, 200. */
 static void
 reply_status (SoupServerMessage *msg,
@@ -503,8 +487,8 @@ _clave_routes_mobile (ClaveServer       *self,
 
   if (g_str_equal (path, CLAVE_PATH_RP_REQUESTS))
     {
-      if (!method_is (msg, SOUP_METHOD_POST))
-        reply_method_not_allowed (msg, "POST");
+      if (!clave_http_method_is (msg, SOUP_METHOD_POST))
+        clave_http_reply_method_not_allowed (msg, "POST");
       else
         rp_create (self, msg);
       return TRUE;
@@ -516,16 +500,16 @@ _clave_routes_mobile (ClaveServer       *self,
         return FALSE;
       if (*suffix == '\0')
         {
-          if (!method_is (msg, SOUP_METHOD_GET))
-            reply_method_not_allowed (msg, "GET");
+          if (!clave_http_method_is (msg, SOUP_METHOD_GET))
+            clave_http_reply_method_not_allowed (msg, "GET");
           else
             rp_get (self, msg, id, query);
           return TRUE;
         }
       if (g_str_equal (suffix, CLAVE_RP_SUFFIX_SMS_PIN))
         {
-          if (!method_is (msg, SOUP_METHOD_POST))
-            reply_method_not_allowed (msg, "POST");
+          if (!clave_http_method_is (msg, SOUP_METHOD_POST))
+            clave_http_reply_method_not_allowed (msg, "POST");
           else
             rp_sms_pin (self, msg, id);
           return TRUE;
@@ -534,8 +518,8 @@ _clave_routes_mobile (ClaveServer       *self,
     }
   if (g_str_equal (path, CLAVE_PATH_DEVICE_REQUESTS))
     {
-      if (!method_is (msg, SOUP_METHOD_GET))
-        reply_method_not_allowed (msg, "GET");
+      if (!clave_http_method_is (msg, SOUP_METHOD_GET))
+        clave_http_reply_method_not_allowed (msg, "GET");
       else
         device_list (self, msg, query);
       return TRUE;
@@ -553,8 +537,8 @@ _clave_routes_mobile (ClaveServer       *self,
         status = CLAVE_REQUEST_STATUS_REJECTED;
       else if (!g_str_equal (suffix, CLAVE_DEVICE_REQUEST_SUFFIX_CLAIM))
         return FALSE;
-      if (!method_is (msg, SOUP_METHOD_POST))
-        reply_method_not_allowed (msg, "POST");
+      if (!clave_http_method_is (msg, SOUP_METHOD_POST))
+        clave_http_reply_method_not_allowed (msg, "POST");
       else if (status == NULL)
         device_claim (self, msg, id);
       else
@@ -563,8 +547,8 @@ _clave_routes_mobile (ClaveServer       *self,
     }
   if (g_str_equal (path, CLAVE_PATH_DEVICE_HISTORY))
     {
-      if (!method_is (msg, SOUP_METHOD_GET))
-        reply_method_not_allowed (msg, "GET");
+      if (!clave_http_method_is (msg, SOUP_METHOD_GET))
+        clave_http_reply_method_not_allowed (msg, "GET");
       else
         device_history (self, msg, query);
       return TRUE;

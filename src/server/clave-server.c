@@ -137,22 +137,6 @@ _clave_device_auth_check_finish (ClaveServer           *self,
 }
 
 static void
-reply_method_not_allowed (SoupServerMessage *msg,
-                          const char        *allow)
-{
-  clave_http_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, CLAVE_ERR_METHOD_NOT_ALLOWED,
-                          "This method is not allowed on this path.");
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
-}
-
-static gboolean
-method_is (SoupServerMessage *msg,
-           const char        *method)
-{
-  return g_strcmp0 (soup_server_message_get_method (msg), method) == 0;
-}
-
-static void
 route_health (SoupServerMessage *msg)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -242,59 +226,59 @@ handle_request (SoupServer        *soup,
 
   if (g_str_equal (path, CLAVE_PATH_HEALTH))
     {
-      if (!method_is (msg, SOUP_METHOD_GET))
-        reply_method_not_allowed (msg, "GET");
+      if (!clave_http_method_is (msg, SOUP_METHOD_GET))
+        clave_http_reply_method_not_allowed (msg, "GET");
       else
         route_health (msg);
     }
   else if (g_str_equal (path, CLAVE_PATH_IDENTIFY))
     {
-      if (!method_is (msg, SOUP_METHOD_POST))
-        reply_method_not_allowed (msg, "POST");
+      if (!clave_http_method_is (msg, SOUP_METHOD_POST))
+        clave_http_reply_method_not_allowed (msg, "POST");
       else
         _clave_routes_identify (self, msg);
     }
   else if (g_str_has_prefix (path, CLAVE_PATH_ACTIVATIONS) &&
            parse_activation_path (path, &activation_id, &step))
     {
-      if (!method_is (msg, SOUP_METHOD_POST))
-        reply_method_not_allowed (msg, "POST");
+      if (!clave_http_method_is (msg, SOUP_METHOD_POST))
+        clave_http_reply_method_not_allowed (msg, "POST");
       else
         _clave_routes_activation (self, msg, activation_id, step);
     }
   else if (g_str_equal (path, CLAVE_PATH_CHALLENGES))
     {
-      if (!method_is (msg, SOUP_METHOD_POST))
-        reply_method_not_allowed (msg, "POST");
+      if (!clave_http_method_is (msg, SOUP_METHOD_POST))
+        clave_http_reply_method_not_allowed (msg, "POST");
       else
         _clave_routes_challenge (self, msg);
     }
   else if (g_str_equal (path, CLAVE_PATH_REGISTRATIONS))
     {
-      if (!method_is (msg, SOUP_METHOD_POST))
-        reply_method_not_allowed (msg, "POST");
+      if (!clave_http_method_is (msg, SOUP_METHOD_POST))
+        clave_http_reply_method_not_allowed (msg, "POST");
       else
         _clave_routes_registration (self, msg, NULL, CLAVE_REGISTRATION_STEP_START);
     }
   else if (g_str_has_prefix (path, CLAVE_PATH_REGISTRATION_PREFIX) &&
            parse_registration_path (path, &registration_id, &registration_step))
     {
-      if (!method_is (msg, SOUP_METHOD_POST))
-        reply_method_not_allowed (msg, "POST");
+      if (!clave_http_method_is (msg, SOUP_METHOD_POST))
+        clave_http_reply_method_not_allowed (msg, "POST");
       else
         _clave_routes_registration (self, msg, registration_id, registration_step);
     }
   else if (g_str_equal (path, CLAVE_PATH_ME))
     {
-      if (!method_is (msg, SOUP_METHOD_GET))
-        reply_method_not_allowed (msg, "GET");
+      if (!clave_http_method_is (msg, SOUP_METHOD_GET))
+        clave_http_reply_method_not_allowed (msg, "GET");
       else
         _clave_routes_me (self, msg, query);
     }
   else if (g_str_equal (path, CLAVE_PATH_DEVICE))
     {
-      if (!method_is (msg, SOUP_METHOD_DELETE))
-        reply_method_not_allowed (msg, "DELETE");
+      if (!clave_http_method_is (msg, SOUP_METHOD_DELETE))
+        clave_http_reply_method_not_allowed (msg, "DELETE");
       else
         _clave_routes_delete_device (self, msg);
     }
