@@ -6,43 +6,13 @@
 #include <glib/gi18n.h>
 
 #include "clave-certificate-page.h"
+#include "clave-certificate-page-private.h"
 #include "clave-certificate-row.h"
 #include "clave-certificate-prover.h"
 #include "clave-pin-dialog.h"
 #include "clave-protocol.h"
 #include "clave-window.h"
 
-struct _ClaveCertificatePage
-{
-  ClavePage                parent_instance;
-
-  /* Template widgets */
-  GtkStack                *certificate_stack;
-  AdwStatusPage           *certificate_empty_status;
-  GtkWidget               *certificate_empty_import_button;
-  GtkLabel                *certificate_empty_error_label;
-  GtkLabel                *certificate_heading_label;
-  GtkLabel                *certificate_body_label;
-  GtkWidget               *certificate_cards_group;
-  GtkListBox              *certificate_card_list;
-  GtkWidget               *certificate_files_group;
-  GtkListBox              *certificate_file_list;
-  GtkLabel                *certificate_error_label;
-  GtkWidget               *certificate_import_button;
-
-  ClaveCertificatePurpose  purpose;
-  GtkFilterListModel      *cards;
-  GtkFilterListModel      *files;
-  GtkFileChooserNative    *chooser;
-
-  /* The certificate in use or the file being imported, while the PIN or
-   * password dialog is open. */
-  ClavePinDialog          *dialog;
-  ClaveCertificate        *chosen;
-  GFile                   *import_file;
-  GCancellable            *work;
-  guint                    card_busy_id;   /* the card has not answered yet */
-};
 
 /* How long a card may take to say how many PIN tries it has left before
  * the dialog says it does not answer. A card answers in well under a
@@ -51,17 +21,17 @@ struct _ClaveCertificatePage
 
 G_DEFINE_FINAL_TYPE (ClaveCertificatePage, clave_certificate_page, CLAVE_TYPE_PAGE)
 
-static ClaveTokenManager *
-get_token_manager (ClaveCertificatePage *self)
+ClaveTokenManager *
+_clave_certificate_page_get_token_manager (ClaveCertificatePage *self)
 {
   ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
 
   return app != NULL ? clave_application_get_token_manager (app) : NULL;
 }
 
-static void
-set_error (ClaveCertificatePage *self,
-           const char           *message)
+void
+_clave_certificate_page_set_error (ClaveCertificatePage *self,
+                                   const char           *message)
 {
   gtk_label_set_text (self->certificate_error_label, message != NULL ? message : "");
   gtk_widget_set_visible (GTK_WIDGET (self->certificate_error_label), message != NULL);
@@ -70,8 +40,8 @@ set_error (ClaveCertificatePage *self,
 }
 
 /* Stops whatever the dialog was for and closes it, when it is still open. */
-static void
-close_dialog (ClaveCertificatePage *self)
+void
+_clave_certificate_page_close_dialog (ClaveCertificatePage *self)
 {
   g_autoptr(ClavePinDialog) dialog = g_steal_pointer (&self->dialog);
 
@@ -94,7 +64,7 @@ on_dialog_cancelled (ClavePinDialog       *dialog,
                      ClaveCertificatePage *self)
 {
   /* The dialog closes itself. */
-  close_dialog (self);
+  _clave_certificate_page_close_dialog (self);
 }
 
 static gboolean
@@ -116,7 +86,7 @@ is_file (gpointer item,
 static gboolean
 chosen_still_there (ClaveCertificatePage *self)
 {
-  ClaveTokenManager *manager = get_token_manager (self);
+  ClaveTokenManager *manager = _clave_certificate_page_get_token_manager (self);
   GListModel *all;
   const char *id;
 
@@ -142,7 +112,7 @@ chosen_still_there (ClaveCertificatePage *self)
 static void
 update_view (ClaveCertificatePage *self)
 {
-  ClaveTokenManager *manager = get_token_manager (self);
+  ClaveTokenManager *manager = _clave_certificate_page_get_token_manager (self);
   guint n_cards = self->cards != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->cards)) : 0;
   guint n_files = self->files != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->files)) : 0;
   gboolean registration = self->purpose == CLAVE_CERTIFICATE_PURPOSE_REGISTRATION;
@@ -199,7 +169,7 @@ on_items_changed (ClaveCertificatePage *self)
 
   if (self->dialog != NULL && self->chosen != NULL && !chosen_still_there (self))
     {
-      close_dialog (self);
+      _clave_certificate_page_close_dialog (self);
       if (clave_page_get_window (CLAVE_PAGE (self)) != NULL)
         clave_window_show_card_error (clave_page_get_window (CLAVE_PAGE (self)),
                                       _("The card was removed from the reader. Insert it and "
@@ -216,7 +186,7 @@ on_remove_response (AdwMessageDialog *dialog,
 {
   ClaveCertificatePage *self = CLAVE_CERTIFICATE_PAGE (user_data);
   ClaveCertificate *certificate = g_object_get_data (G_OBJECT (dialog), "certificate");
-  ClaveTokenManager *manager = get_token_manager (self);
+  ClaveTokenManager *manager = _clave_certificate_page_get_token_manager (self);
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
   g_autoptr(GError) error = NULL;
 
@@ -321,10 +291,10 @@ proof_is_current (ProofData *data)
 
 /* A card or file problem: in the dialog when the person can try again
  * there, else on the page (with Diagnostics for cards). */
-static void
-report_token_error (ClaveCertificatePage *self,
-                    const GError         *error,
-                    ClavePinFlags         flags)
+void
+_clave_certificate_page_report_token_error (ClaveCertificatePage *self,
+                                            const GError         *error,
+                                            ClavePinFlags         flags)
 {
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
   gboolean card = self->chosen != NULL
@@ -383,8 +353,8 @@ report_token_error (ClaveCertificatePage *self,
       g_autofree char *copy = g_strdup (message);
 
       /* Nothing more to do with this card in the dialog. */
-      close_dialog (self);
-      set_error (self, copy);
+      _clave_certificate_page_close_dialog (self);
+      _clave_certificate_page_set_error (self, copy);
       if (window != NULL)
         clave_window_show_card_error (window, copy);
       return;
@@ -412,7 +382,7 @@ report_proof_error (ProofData    *data,
     {
       gboolean pad = (clave_pin_dialog_get_flags (self->dialog) & CLAVE_PIN_FLAGS_PROTECTED_PATH) != 0;
 
-      report_token_error (self, error, flags);
+      _clave_certificate_page_report_token_error (self, error, flags);
       /* On a PIN pad the reader asks again by itself. */
       if (pad && self->dialog != NULL
           && g_error_matches (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_WRONG_PIN)
@@ -424,7 +394,7 @@ report_proof_error (ProofData    *data,
   if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_ACTIVATION_EXPIRED)
       || g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_ACTIVATION_LOCKED))
     {
-      close_dialog (self);
+      _clave_certificate_page_close_dialog (self);
       clave_window_restart_login (window, error->message);
       return;
     }
@@ -442,8 +412,8 @@ report_proof_error (ProofData    *data,
 
   /* The service does not take this certificate (untrusted, expired,
    * somebody else's…): another one may do. */
-  close_dialog (self);
-  set_error (self, error->message);
+  _clave_certificate_page_close_dialog (self);
+  _clave_certificate_page_set_error (self, error->message);
 }
 
 static void
@@ -471,7 +441,7 @@ activate_cb (GObject      *source,
 
   g_debug ("Activation verified by %s", method);
   window = clave_page_get_window (CLAVE_PAGE (self));
-  close_dialog (self);
+  _clave_certificate_page_close_dialog (self);
   if (window != NULL)
     /* Proven: Back from the PIN leads to the start. */
     clave_window_show_page_after (window, "set-pin", "login");
@@ -508,7 +478,7 @@ prove_cb (GObject      *source,
 
   /* The contact page sends it, with the phone and the e-mail address. */
   clave_flow_set_registration_proof (flow, g_steal_pointer (&proof), data->certificate);
-  close_dialog (self);
+  _clave_certificate_page_close_dialog (self);
   clave_window_show_page (window, "contact");
 }
 
@@ -519,7 +489,7 @@ start_proof (ClaveCertificatePage *self,
   ClaveApplication *app = clave_page_get_application (CLAVE_PAGE (self));
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
   ClaveFlow *flow = window != NULL ? clave_window_get_flow (window) : NULL;
-  ClaveTokenManager *manager = get_token_manager (self);
+  ClaveTokenManager *manager = _clave_certificate_page_get_token_manager (self);
   const ClaveActivation *activation = NULL;
   ClaveServiceClient *client;
   g_autoptr(GError) error = NULL;
@@ -533,7 +503,7 @@ start_proof (ClaveCertificatePage *self,
       activation = clave_flow_get_activation (flow);
       if (activation == NULL)
         {
-          close_dialog (self);
+          _clave_certificate_page_close_dialog (self);
           clave_window_restart_login (window,
                                       _("The activation is no longer valid. Log in again to "
                                         "start over."));
@@ -589,7 +559,7 @@ pin_flags_cb (GObject      *source,
   g_clear_handle_id (&self->card_busy_id, g_source_remove);
   if (error != NULL)
     {
-      report_token_error (self, error, CLAVE_PIN_FLAGS_NONE);
+      _clave_certificate_page_report_token_error (self, error, CLAVE_PIN_FLAGS_NONE);
       return;
     }
 
@@ -600,10 +570,10 @@ pin_flags_cb (GObject      *source,
     start_proof (self, NULL);
 }
 
-static void
-open_dialog (ClaveCertificatePage *self,
-             ClavePinDialogKind    kind,
-             const char           *description)
+void
+_clave_certificate_page_open_dialog (ClaveCertificatePage *self,
+                                     ClavePinDialogKind    kind,
+                                     const char           *description)
 {
   ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
 
@@ -628,15 +598,15 @@ static void
 use_certificate (ClaveCertificatePage *self,
                  ClaveCertificate     *certificate)
 {
-  ClaveTokenManager *manager = get_token_manager (self);
+  ClaveTokenManager *manager = _clave_certificate_page_get_token_manager (self);
   gboolean card = clave_certificate_get_source (certificate) == CLAVE_CERTIFICATE_SOURCE_TOKEN;
   g_autofree char *description = NULL;
 
   if (manager == NULL || clave_page_get_window (CLAVE_PAGE (self)) == NULL)
     return;
 
-  close_dialog (self);
-  set_error (self, NULL);
+  _clave_certificate_page_close_dialog (self);
+  _clave_certificate_page_set_error (self, NULL);
 
   description = g_strdup_printf (card
                                  /* Translators: the holder's name, then the card's label. */
@@ -645,7 +615,7 @@ use_certificate (ClaveCertificatePage *self,
                                  : _("Certificate of %s in the file “%s”."),
                                  clave_certificate_get_holder_name (certificate),
                                  clave_certificate_get_location (certificate));
-  open_dialog (self, card ? CLAVE_PIN_DIALOG_CARD_PIN : CLAVE_PIN_DIALOG_FILE_PASSWORD, description);
+  _clave_certificate_page_open_dialog (self, card ? CLAVE_PIN_DIALOG_CARD_PIN : CLAVE_PIN_DIALOG_FILE_PASSWORD, description);
   self->chosen = g_object_ref (certificate);
   g_signal_connect_object (self->dialog, "submitted", G_CALLBACK (on_secret_submitted), self, 0);
 
@@ -659,139 +629,6 @@ use_certificate (ClaveCertificatePage *self,
     }
 
   gtk_window_present (GTK_WINDOW (self->dialog));
-}
-
-/* Importing a certificate file */
-
-static void
-import_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(ClaveCertificatePage) self = user_data;
-  g_autoptr(ClaveCertificate) certificate = NULL;
-  g_autoptr(GError) error = NULL;
-  ClaveWindow *window;
-
-  certificate = clave_token_manager_import_pkcs12_finish (CLAVE_TOKEN_MANAGER (source), result,
-                                                          &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->dialog == NULL)
-    return;
-
-  window = clave_page_get_window (CLAVE_PAGE (self));
-
-  if (certificate == NULL)
-    {
-      gboolean card_problem;
-
-      if (g_error_matches (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_WRONG_PASSWORD))
-        {
-          report_token_error (self, error, CLAVE_PIN_FLAGS_NONE);
-          return;
-        }
-
-      close_dialog (self);
-      if (g_error_matches (error, CLAVE_TOKEN_ERROR, CLAVE_TOKEN_ERROR_NO_CERTIFICATES))
-        set_error (self, _("This file holds no certificate with its key that names a DNI or NIE."));
-      else
-        set_error (self, clave_token_error_describe (error, &card_problem));
-      return;
-    }
-
-  close_dialog (self);
-  if (window != NULL)
-    clave_window_add_toast (window, _("Certificate imported"));
-}
-
-static void
-on_import_submitted (ClavePinDialog       *dialog,
-                     const char           *password,
-                     ClaveCertificatePage *self)
-{
-  ClaveTokenManager *manager = get_token_manager (self);
-  g_autofree char *path = NULL;
-
-  if (manager == NULL || self->import_file == NULL)
-    return;
-
-  path = g_file_get_path (self->import_file);
-  clave_pin_dialog_set_busy (self->dialog, TRUE);
-  clave_token_manager_import_pkcs12_async (manager, path, password, self->work,
-                                           import_cb, g_object_ref (self));
-}
-
-void
-clave_certificate_page_import_file (ClaveCertificatePage *self,
-                                    GFile                *file)
-{
-  g_autofree char *path = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *description = NULL;
-
-  g_return_if_fail (CLAVE_IS_CERTIFICATE_PAGE (self));
-  g_return_if_fail (G_IS_FILE (file));
-
-  if (clave_page_get_window (CLAVE_PAGE (self)) == NULL)
-    return;
-
-  close_dialog (self);
-  set_error (self, NULL);
-
-  path = g_file_get_path (file);
-  if (path == NULL)
-    {
-      set_error (self, _("Only a file on this computer can be imported. Copy it here first."));
-      return;
-    }
-
-  name = g_file_get_basename (file);
-  /* Translators: %s is the name of a file, such as certificado.p12. */
-  description = g_strdup_printf (_("“%s” is protected by the password chosen when the "
-                                   "certificate was saved or exported."), name);
-  open_dialog (self, CLAVE_PIN_DIALOG_FILE_PASSWORD, description);
-  clave_pin_dialog_set_button_label (self->dialog, _("_Import"));
-  self->import_file = g_object_ref (file);
-  g_signal_connect_object (self->dialog, "submitted", G_CALLBACK (on_import_submitted), self, 0);
-  gtk_window_present (GTK_WINDOW (self->dialog));
-}
-
-static void
-on_chooser_response (GtkNativeDialog      *chooser,
-                     int                   response,
-                     ClaveCertificatePage *self)
-{
-  g_autoptr(GFile) file = NULL;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-
-  g_clear_object (&self->chooser);
-
-  if (file != NULL)
-    clave_certificate_page_import_file (self, file);
-}
-
-static void
-on_import_clicked (ClaveCertificatePage *self)
-{
-  ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
-  g_autoptr(GtkFileFilter) filter = NULL;
-
-  if (window == NULL || self->chooser != NULL)
-    return;
-
-  self->chooser = gtk_file_chooser_native_new (_("Import Certificate"), GTK_WINDOW (window),
-                                               GTK_FILE_CHOOSER_ACTION_OPEN,
-                                               _("_Import"), _("_Cancel"));
-  filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, _("Certificate files (.p12, .pfx)"));
-  gtk_file_filter_add_pattern (filter, "*.[pP]12");
-  gtk_file_filter_add_pattern (filter, "*.[pP][fF][xX]");
-  gtk_file_filter_add_mime_type (filter, "application/x-pkcs12");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  g_signal_connect_object (self->chooser, "response", G_CALLBACK (on_chooser_response), self, 0);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
 
 /* Page */
@@ -821,7 +658,7 @@ ensure_model (ClaveCertificatePage *self)
   if (self->cards != NULL)
     return;
 
-  manager = get_token_manager (self);
+  manager = _clave_certificate_page_get_token_manager (self);
   if (manager == NULL)
     return;
 
@@ -837,7 +674,7 @@ clave_certificate_page_shown (ClavePage *page)
 {
   ClaveCertificatePage *self = CLAVE_CERTIFICATE_PAGE (page);
 
-  set_error (self, NULL);
+  _clave_certificate_page_set_error (self, NULL);
   ensure_model (self);
   update_view (self);
 }
@@ -847,7 +684,7 @@ clave_certificate_page_hidden (ClavePage *page)
 {
   ClaveCertificatePage *self = CLAVE_CERTIFICATE_PAGE (page);
 
-  close_dialog (self);
+  _clave_certificate_page_close_dialog (self);
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
@@ -858,7 +695,7 @@ clave_certificate_page_dispose (GObject *object)
 {
   ClaveCertificatePage *self = CLAVE_CERTIFICATE_PAGE (object);
 
-  close_dialog (self);
+  _clave_certificate_page_close_dialog (self);
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
@@ -904,7 +741,8 @@ clave_certificate_page_class_init (ClaveCertificatePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_file_list);
   gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_error_label);
   gtk_widget_class_bind_template_child (widget_class, ClaveCertificatePage, certificate_import_button);
-  gtk_widget_class_bind_template_callback (widget_class, on_import_clicked);
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_import_clicked",
+                                                G_CALLBACK (_clave_certificate_page_import_clicked));
 }
 
 static void
@@ -920,7 +758,7 @@ clave_certificate_page_set_purpose (ClaveCertificatePage    *self,
   g_return_if_fail (CLAVE_IS_CERTIFICATE_PAGE (self));
 
   if (self->purpose != purpose)
-    close_dialog (self);
+    _clave_certificate_page_close_dialog (self);
 
   self->purpose = purpose;
   update_view (self);
