@@ -9,6 +9,7 @@
 #define CLAVE_PATH_IDENTIFY           "/v1/identify"
 #define CLAVE_PATH_ACTIVATIONS        "/v1/activations/"   /* + {id}/sms, {id}/sms/verify, {id}/device */
 #define CLAVE_PATH_ME                 "/v1/me"
+#define CLAVE_PATH_ME_GIVE_UP         "/v1/me/give-up"
 #define CLAVE_PATH_DEVICE             "/v1/device"
 #define CLAVE_PATH_CHALLENGES         "/v1/challenges"
 #define CLAVE_PATH_REGISTRATIONS      "/v1/registrations"  /* POST: start */

@@ -49,3 +49,37 @@ clave_account_deactivate_device (ClaveServer              *server,
   _clave_push_check_devices (server, device->document);
   return TRUE;
 }
+
+gboolean
+clave_account_give_up (ClaveServer              *server,
+                       const ClaveDeviceRecord  *device,
+                       gint64                    now,
+                       GError                  **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) devices = NULL;
+
+  devices = clave_store_list_devices (server->store, device->document, &local_error);
+  if (devices == NULL)
+    return clave_protocol_error_set_internal (error, local_error);
+
+  if (!clave_store_give_up (server->store, device->document, now, &local_error))
+    {
+      /* Given up meanwhile, from another request of this device. */
+      if (g_error_matches (local_error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND))
+        {
+          g_set_error_literal (error, CLAVE_PROTOCOL_ERROR,
+                               CLAVE_PROTOCOL_ERROR_DEVICE_DEACTIVATED,
+                               "This device is no longer active.");
+          return FALSE;
+        }
+      return clave_protocol_error_set_internal (error, local_error);
+    }
+
+  for (guint i = 0; i < devices->len; i++)
+    clave_device_keys_forget (_clave_device_keys (server),
+                              ((ClaveDeviceRecord *) g_ptr_array_index (devices, i))->id);
+  g_info ("A citizen gave up Cl@ve (device %s)", device->id);
+  _clave_push_check_devices (server, device->document);
+  return TRUE;
+}

@@ -29,4 +29,15 @@ gboolean clave_account_deactivate_device (ClaveServer              *server,
                                           gint64                    now,
                                           GError                  **error);
 
+/* The citizen of @device gives up Cl@ve: the registration ends with
+ * every device (this one included), activation and request, and the
+ * person is no longer registered (they may register again: in person, by
+ * video identification, with a certificate or DNIe). What is kept is when
+ * they gave up (clave_store_get_given_up()). The devices' push channels
+ * hear that they were deactivated. */
+gboolean clave_account_give_up           (ClaveServer              *server,
+                                          const ClaveDeviceRecord  *device,
+                                          gint64                    now,
+                                          GError                  **error);
+
 G_END_DECLS

@@ -538,6 +538,8 @@ cmd_show (const char  *state_dir,
   g_autofree char *document = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(ClaveStore) store = NULL;
+  g_autofree char *given_up = NULL;
+  gint64 given_up_at = 0;
 
   if (!parse_command ("show", "DOCUMENT", entries, &argc, &argv, error))
     return FALSE;
@@ -561,11 +563,17 @@ cmd_show (const char  *state_dir,
   citizen = clave_store_get_citizen (store, document, &local_error);
   if (local_error == NULL)
     devices = clave_store_list_devices (store, document, &local_error);
+  if (local_error == NULL)
+    clave_store_get_given_up (store, document, &given_up_at, &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  /* The last time the person gave up Cl@ve, even when registered again
+   * since. */
+  if (given_up_at != 0)
+    given_up = format_time (given_up_at);
 
   if (as_json)
     {
@@ -594,6 +602,7 @@ cmd_show (const char  *state_dir,
           add_nullable (builder, "registration_channel", citizen->channel);
           add_nullable (builder, "registered_at", registered_at);
         }
+      add_nullable (builder, "given_up_at", given_up);
       json_builder_set_member_name (builder, "devices");
       json_builder_begin_array (builder);
       for (guint i = 0; i < devices->len; i++)
@@ -638,6 +647,8 @@ cmd_show (const char  *state_dir,
   if (citizen == NULL)
     {
       g_string_append (out, "Registered:      no (identity registry only)\n");
+      if (given_up != NULL)
+        g_string_append_printf (out, "Gave up Cl@ve:   %s\n", given_up);
       return TRUE;
     }
 
@@ -648,6 +659,8 @@ cmd_show (const char  *state_dir,
                             citizen->channel, registered_at);
     g_string_append_printf (out, "Phone:           %s\n", citizen->phone);
     g_string_append_printf (out, "E-mail:          %s\n", citizen->email);
+    if (given_up != NULL)
+      g_string_append_printf (out, "Gave up Cl@ve:   %s (registered again since)\n", given_up);
   }
 
   if (devices->len == 0)

@@ -34,6 +34,8 @@ void _clave_routes_me              (ClaveServer        *self,
                                     GHashTable         *query);
 void _clave_routes_delete_device   (ClaveServer        *self,
                                     SoupServerMessage  *msg);
+void _clave_routes_give_up         (ClaveServer        *self,
+                                    SoupServerMessage  *msg);
 void _clave_routes_challenge       (ClaveServer        *self,
                                     SoupServerMessage  *msg);
 typedef enum {

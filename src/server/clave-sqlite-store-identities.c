@@ -166,6 +166,73 @@ clave_sqlite_store_get_citizen (ClaveStore  *store,
   return citizen;
 }
 
+gboolean
+clave_sqlite_store_give_up (ClaveStore  *store,
+                            const char  *document,
+                            gint64       now,
+                            GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  if (!_clave_sqlite_begin (self, error))
+    return FALSE;
+
+  stmt = _clave_sqlite_prepare (self,
+                                "INSERT INTO given_up (document, given_up_at, level, channel,"
+                                "                      registered_at)"
+                                " SELECT document, ?2, level, channel, created_at"
+                                " FROM citizens WHERE document = ?1",
+                                error);
+  if (stmt == NULL)
+    return _clave_sqlite_rollback (self);
+  _clave_sqlite_bind_text (stmt, 1, document);
+  sqlite3_bind_int64 (stmt, 2, now);
+  if (!_clave_sqlite_step_done (self, stmt, "give up", error))
+    return _clave_sqlite_rollback (self);
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND,
+                   "give up: not registered");
+      return _clave_sqlite_rollback (self);
+    }
+
+  /* Its devices, activations and requests go with it. */
+  stmt = _clave_sqlite_prepare (self, "DELETE FROM citizens WHERE document = ?1", error);
+  if (stmt == NULL)
+    return _clave_sqlite_rollback (self);
+  _clave_sqlite_bind_text (stmt, 1, document);
+  if (!_clave_sqlite_step_done (self, stmt, "give up", error))
+    return _clave_sqlite_rollback (self);
+
+  return _clave_sqlite_commit (self, error);
+}
+
+gboolean
+clave_sqlite_store_get_given_up (ClaveStore  *store,
+                                 const char  *document,
+                                 gint64      *given_up_at,
+                                 GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+  gboolean ok = TRUE;
+
+  *given_up_at = 0;
+  stmt = _clave_sqlite_prepare (self,
+                                "SELECT MAX(given_up_at) FROM given_up WHERE document = ?1",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+  _clave_sqlite_bind_text (stmt, 1, document);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    *given_up_at = sqlite3_column_int64 (stmt, 0);
+  else
+    ok = _clave_sqlite_set_db_error (self, error, "get given up");
+  sqlite3_reset (stmt);
+  return ok;
+}
+
 /* Identification failures ------------------------------------------------ */
 
 gboolean

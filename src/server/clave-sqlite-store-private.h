@@ -304,6 +304,18 @@ clave_sqlite_store_create_registration (ClaveStore                    *store,
                                         const ClaveRegistrationRecord *record,
                                         GError                       **error);
 
+gboolean
+clave_sqlite_store_give_up (ClaveStore  *store,
+                            const char  *document,
+                            gint64       now,
+                            GError     **error);
+
+gboolean
+clave_sqlite_store_get_given_up (ClaveStore  *store,
+                                 const char  *document,
+                                 gint64      *given_up_at,
+                                 GError     **error);
+
 ClaveCitizen *
 clave_sqlite_store_get_citizen_by_phone (ClaveStore  *store,
                                          const char  *phone,

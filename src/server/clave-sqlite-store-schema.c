@@ -197,6 +197,19 @@ static const char * const migrations[] = {
   " WHERE status = 'pending';"
   "CREATE INDEX auth_requests_created_at ON auth_requests (created_at);"
   "CREATE INDEX relying_parties_demo ON relying_parties (created_at, id) WHERE demo = 1;",
+
+  /* 7: giving up Cl@ve (issue 11). The registration leaves citizens
+   * (with its devices, activations and requests, by their foreign keys),
+   * so that the person is simply not registered any more and may
+   * register again; what is kept is that, and when, they gave it up. */
+  "CREATE TABLE given_up ("
+  "  document      TEXT NOT NULL REFERENCES identities (document) ON DELETE CASCADE,"
+  "  given_up_at   INTEGER NOT NULL,"
+  "  level         TEXT NOT NULL,"
+  "  channel       TEXT NOT NULL,"
+  "  registered_at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX given_up_document ON given_up (document, given_up_at);",
 };
 
 /* Brings the schema to @target (the newest: G_N_ELEMENTS (migrations)). */

@@ -415,6 +415,8 @@ clave_sqlite_store_iface_init (ClaveStoreInterface *iface)
   iface->redact_expired_codes = clave_sqlite_store_redact_expired_codes;
   iface->purge = clave_sqlite_store_purge;
   iface->get_citizen_by_phone = clave_sqlite_store_get_citizen_by_phone;
+  iface->give_up = clave_sqlite_store_give_up;
+  iface->get_given_up = clave_sqlite_store_get_given_up;
   iface->create_challenge = clave_sqlite_store_create_challenge;
   iface->list_challenges = clave_sqlite_store_list_challenges;
   iface->use_challenge = clave_sqlite_store_use_challenge;

@@ -410,6 +410,24 @@ clave_store_get_citizen_by_phone (ClaveStore  *self,
 }
 
 gboolean
+clave_store_give_up (ClaveStore  *self,
+                     const char  *document,
+                     gint64       now,
+                     GError     **error)
+{
+  STORE_CALL (give_up, FALSE, document, now, error);
+}
+
+gboolean
+clave_store_get_given_up (ClaveStore  *self,
+                          const char  *document,
+                          gint64      *given_up_at,
+                          GError     **error)
+{
+  STORE_CALL (get_given_up, FALSE, document, given_up_at, error);
+}
+
+gboolean
 clave_store_create_challenge (ClaveStore  *self,
                               const char  *id,
                               const char  *challenge,

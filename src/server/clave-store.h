@@ -408,6 +408,14 @@ struct _ClaveStoreInterface
                                                     guint                        max_rows,
                                                     guint                       *purged,
                                                     GError                     **error);
+  gboolean                (*give_up)               (ClaveStore                  *self,
+                                                    const char                  *document,
+                                                    gint64                       now,
+                                                    GError                     **error);
+  gboolean                (*get_given_up)          (ClaveStore                  *self,
+                                                    const char                  *document,
+                                                    gint64                      *given_up_at,
+                                                    GError                     **error);
   void                    (*close)                 (ClaveStore                  *self);
 };
 
@@ -554,6 +562,19 @@ gboolean               clave_store_redact_expired_codes  (ClaveStore            
  * failures, wrong codes, nonces, activations, outbox messages). */
 gboolean               clave_store_purge                 (ClaveStore                  *self,
                                                           gint64                       now,
+                                                          GError                     **error);
+/* In one transaction: records that the citizen of @document gave up
+ * Cl@ve at @now and ends the registration, with its devices, activations
+ * and requests; the person may register again. NOT_FOUND when not
+ * registered. */
+gboolean               clave_store_give_up               (ClaveStore                  *self,
+                                                          const char                  *document,
+                                                          gint64                       now,
+                                                          GError                     **error);
+/* When the person of @document last gave up Cl@ve (0: never). */
+gboolean               clave_store_get_given_up          (ClaveStore                  *self,
+                                                          const char                  *document,
+                                                          gint64                      *given_up_at,
                                                           GError                     **error);
 /* The citizen whose phone is @phone, if any. */
 ClaveCitizen          *clave_store_get_citizen_by_phone  (ClaveStore                  *self,

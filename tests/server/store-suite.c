@@ -388,6 +388,58 @@ test_requests (Fixture       *fixture,
   g_assert_no_error (error);
 }
 
+/* Giving up Cl@ve: the registration ends with its devices, the phone is
+ * free again, the person may register again, and when they gave up is
+ * kept. */
+static void
+test_give_up (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  g_autoptr(ClaveCitizen) by_phone = NULL;
+  g_autoptr(ClaveDeviceRecord) device = NULL;
+  g_autoptr(ClaveIdentity) identity = NULL;
+  gint64 given_up_at = -1;
+
+  add_person (fixture->store, LUCIA, PHONE_L);
+  add_activation (fixture->store, "act_1", LUCIA, CLAVE_ACTIVATION_VERIFIED);
+  add_device (fixture->store, "act_1", "dev_1", LUCIA);
+  g_assert_true (clave_store_get_given_up (fixture->store, LUCIA, &given_up_at, &error));
+  g_assert_cmpint (given_up_at, ==, 0);
+
+  g_assert_true (clave_store_give_up (fixture->store, LUCIA, NOW + 60, &error));
+  g_assert_no_error (error);
+  citizen = clave_store_get_citizen (fixture->store, LUCIA, &error);
+  g_assert_no_error (error);
+  g_assert_null (citizen);
+  by_phone = clave_store_get_citizen_by_phone (fixture->store, PHONE_L, &error);
+  g_assert_null (by_phone);
+  device = clave_store_get_device (fixture->store, "dev_1", &error);
+  g_assert_no_error (error);
+  g_assert_null (device);
+  g_assert_null (clave_store_get_activation (fixture->store, "act_1", &error));
+  g_assert_no_error (error);
+  /* The registry's record of the person stays. */
+  identity = clave_store_get_identity (fixture->store, LUCIA, &error);
+  g_assert_nonnull (identity);
+  g_assert_true (clave_store_get_given_up (fixture->store, LUCIA, &given_up_at, &error));
+  g_assert_cmpint (given_up_at, ==, NOW + 60);
+
+  /* Not registered any more: nothing to give up. */
+  g_assert_false (clave_store_give_up (fixture->store, LUCIA, NOW + 61, &error));
+  g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* Registered again, given up again: the latest time counts. */
+  add_person (fixture->store, LUCIA, PHONE_L);
+  g_assert_true (clave_store_give_up (fixture->store, LUCIA, NOW + 120, &error));
+  g_assert_true (clave_store_get_given_up (fixture->store, LUCIA, &given_up_at, &error));
+  g_assert_cmpint (given_up_at, ==, NOW + 120);
+  g_assert_true (clave_store_get_given_up (fixture->store, MARTA, &given_up_at, &error));
+  g_assert_cmpint (given_up_at, ==, 0);
+}
+
 void
 store_suite_add (const char        *prefix,
                  StoreSuiteNewFunc  new_store)
@@ -403,6 +455,7 @@ store_suite_add (const char        *prefix,
     { "failures-sources", test_failures_sources },
     { "challenges", test_challenges },
     { "requests", test_requests },
+    { "give-up", test_give_up },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (tests); i++)

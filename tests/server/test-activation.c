@@ -410,6 +410,67 @@ test_second_device_replaces_first (void)
   g_assert_cmpuint (count_substrings (shown, "(active)"), ==, 1);
 }
 
+/* Giving up Cl@ve (POST /v1/me/give-up, issue 11): a person registered
+ * for this test (the others keep theirs). */
+static void
+test_give_up (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TestDevice) device = test_device_new ();
+  g_autoptr(TestResponse) unsigned_request = NULL;
+  g_autoptr(TestResponse) by_push = NULL;
+  g_autoptr(TestResponse) given_up = NULL;
+  g_autoptr(TestResponse) me = NULL;
+  g_autoptr(TestResponse) again = NULL;
+  g_autoptr(TestResponse) identified = NULL;
+  g_autoptr(TestResponse) registered_again = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *back = NULL;
+
+  out = clave_test_server_admin (server, &error, "register", "--document", "33333333P",
+                                 "--given-name", "Rosa", "--surnames", "Vidal Soto",
+                                 "--validity-date", "2032-02-02", "--phone", "+34600333444",
+                                 "--email", "rosa@example.org", NULL);
+  g_assert_no_error (error);
+  test_activate_device (server, session, device, "33333333P", "validity_date", "2032-02-02",
+                        "+34600333444");
+
+  /* Only the device's own signature gives the registration up. */
+  unsigned_request = test_post_json (session, BASE, CLAVE_PATH_ME_GIVE_UP, "{}", NULL);
+  test_assert_error (unsigned_request, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_SIGNATURE_REQUIRED);
+  me = test_device_request (session, BASE, device, "GET", CLAVE_PATH_ME, NULL, NULL);
+  test_assert_status (me, SOUP_STATUS_OK);
+  g_clear_pointer (&me, test_response_free);
+
+  given_up = test_device_request (session, BASE, device, "POST", CLAVE_PATH_ME_GIVE_UP, "{}",
+                                  NULL);
+  test_assert_status (given_up, SOUP_STATUS_OK);
+  g_assert_true (test_response_bool (given_up, "given_up"));
+
+  /* The device is gone with the registration; the person is not
+   * registered, and may register again. */
+  me = test_device_request (session, BASE, device, "GET", CLAVE_PATH_ME, NULL, NULL);
+  g_assert_cmpuint (me->status, ==, SOUP_STATUS_UNAUTHORIZED);
+  again = test_device_request (session, BASE, device, "POST", CLAVE_PATH_ME_GIVE_UP, "{}", NULL);
+  g_assert_cmpuint (again->status, ==, SOUP_STATUS_UNAUTHORIZED);
+  identified = test_identify (session, BASE, "33333333P", "validity_date", "2032-02-02");
+  test_assert_status (identified, SOUP_STATUS_OK);
+  g_assert_false (test_response_bool (identified, "registered"));
+  shown = clave_test_server_admin (server, &error, "show", "33333333P", NULL);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (shown, "Registered:      no"));
+  g_assert_nonnull (strstr (shown, "Gave up Cl@ve:   "));
+
+  back = clave_test_server_admin (server, &error, "register", "--document", "33333333P",
+                                  "--given-name", "Rosa", "--surnames", "Vidal Soto",
+                                  "--validity-date", "2032-02-02", "--phone", "+34600333444",
+                                  "--email", "rosa@example.org", NULL);
+  g_assert_no_error (error);
+  registered_again = test_identify (session, BASE, "33333333P", "validity_date", "2032-02-02");
+  g_assert_true (test_response_bool (registered_again, "registered"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -432,6 +493,7 @@ main (int    argc,
   g_test_add_func ("/activation/invalid-activation", test_invalid_activation);
   g_test_add_func ("/activation/registration-proof", test_registration_proof);
   g_test_add_func ("/activation/second-device-replaces-first", test_second_device_replaces_first);
+  g_test_add_func ("/activation/give-up", test_give_up);
 
   server = test_server_start (NULL);
   session = test_session_new (server);

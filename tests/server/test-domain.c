@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "clave-account.h"
 #include "clave-activation.h"
 #include "clave-auth-requests.h"
 #include "clave-crypto.h"
@@ -578,6 +579,53 @@ test_device_answers (Fixture       *fixture,
   assert_refused (error, CLAVE_PROTOCOL_ERROR_ALREADY_ANSWERED, CLAVE_ERR_ALREADY_ANSWERED, 409);
 }
 
+static void
+test_give_up (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveDeviceRecord) device = activate_lucia (fixture);
+  g_autoptr(ClaveAuthRequest) push = NULL;
+  g_autoptr(ClaveAuthRequest) after = NULL;
+  g_autoptr(ClaveActivationStart) again = NULL;
+  g_autoptr(ClaveIdentity) identity = NULL;
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  gint64 now = fixture->now + 30;
+  gint64 given_up_at = 0;
+
+  push = clave_auth_requests_create (fixture->server, RP, CLAVE_REQUEST_TYPE_PUSH, LUCIA,
+                                     "validity_date", LUCIA_DATE, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (clave_account_give_up (fixture->server, device, now, &error));
+  g_assert_no_error (error);
+  g_assert_true (clave_store_get_given_up (fixture->server->store, LUCIA, &given_up_at, &error));
+  g_assert_cmpint (given_up_at, ==, now);
+
+  /* The device is no longer anybody's, and neither are its requests. */
+  g_assert_false (clave_account_get (fixture->server, device, &identity, &citizen, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_DEVICE_DEACTIVATED, CLAVE_ERR_DEVICE_DEACTIVATED,
+                  401);
+  g_clear_error (&error);
+  g_assert_false (clave_account_give_up (fixture->server, device, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_DEVICE_DEACTIVATED, CLAVE_ERR_DEVICE_DEACTIVATED,
+                  401);
+  g_clear_error (&error);
+  g_assert_null (clave_auth_requests_get (fixture->server, RP, push->id, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_NOT_FOUND, CLAVE_ERR_NOT_FOUND, 404);
+  g_clear_error (&error);
+
+  /* Not registered: identification says so, websites find no device. */
+  again = clave_activation_start (fixture->server, LUCIA, "validity_date", LUCIA_DATE, SOURCE,
+                                  now, &error);
+  g_assert_no_error (error);
+  g_assert_null (again);
+  after = clave_auth_requests_create (fixture->server, RP, CLAVE_REQUEST_TYPE_PUSH, LUCIA,
+                                      "validity_date", LUCIA_DATE, NULL, &error);
+  g_assert_null (after);
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_NO_ACTIVE_DEVICE, CLAVE_ERR_NO_ACTIVE_DEVICE, 409);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -592,6 +640,7 @@ main (int   argc,
   ADD ("/domain/requests/sms", test_sms_request);
   ADD ("/domain/requests/device", test_device_requests);
   ADD ("/domain/requests/answers", test_device_answers);
+  ADD ("/domain/account/give-up", test_give_up);
 #undef ADD
 
   return g_test_run ();

@@ -60,7 +60,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->store = clave_sqlite_store_new (fixture->path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (clave_sqlite_store_get_schema_version (CLAVE_SQLITE_STORE (fixture->store)),
-                   ==, 6);
+                   ==, 7);
 
   g_assert_true (clave_store_put_identity (fixture->store, &identity, &error));
   g_assert_true (clave_store_put_citizen (fixture->store, &citizen, &error));
@@ -606,6 +606,7 @@ test_migrations (void)
       g_autofree char *body = NULL;
       g_autofree char *source = NULL;
       g_autofree char *index = NULL;
+      gint64 given_up_at = -1;
       sqlite3 *db;
 
       g_test_message ("from schema version %u", version);
@@ -645,6 +646,11 @@ test_migrations (void)
       index = query_text (db, "SELECT name FROM sqlite_master"
                               " WHERE name = 'auth_requests_citizen_pending'");
       g_assert_cmpstr (index, ==, "auth_requests_citizen_pending");
+      /* 7 can record that a person gave up Cl@ve, whatever the version
+       * migrated from; the citizen of the old rows has not. */
+      g_assert_true (clave_store_get_given_up (store, "12345678Z", &given_up_at, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (given_up_at, ==, 0);
       if (version >= 4)
         {
           g_autoptr(ClaveAuthRequestRecord) request = NULL;
