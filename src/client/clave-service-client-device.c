@@ -156,3 +156,72 @@ clave_service_client_deactivate_finish (ClaveServiceClient  *self,
 
   return g_task_propagate_pointer (G_TASK (result), error) != NULL;
 }
+
+/* POST /v1/me/give-up */
+
+static gboolean
+parse_give_up (JsonObject  *root,
+               gpointer    *out,
+               GError     **error)
+{
+  gboolean given_up;
+
+  if (!_clave_client_read_bool (root, "given_up", &given_up, error))
+    return FALSE;
+
+  if (!given_up)
+    {
+      g_propagate_error (error, _clave_client_protocol_error ("“given_up” is false on success"));
+      return FALSE;
+    }
+
+  *out = GINT_TO_POINTER (TRUE);
+  return TRUE;
+}
+
+void
+clave_service_client_give_up_async (ClaveServiceClient  *self,
+                                    ClaveDeviceKey      *key,
+                                    const char          *device_id,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_give_up_async);
+
+  if (!_clave_client_check_device (task, device_id))
+    return;
+
+  body = _clave_client_empty_object ();
+  message = _clave_client_build_message (self, "POST", CLAVE_PATH_ME_GIVE_UP, NULL, body, NULL,
+                                         key, device_id, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  _clave_client_send_call (self, g_steal_pointer (&task), message,
+                           "POST " CLAVE_PATH_ME_GIVE_UP, parse_give_up, NULL);
+}
+
+gboolean
+clave_service_client_give_up_finish (ClaveServiceClient  *self,
+                                     GAsyncResult        *result,
+                                     GError             **error)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_pointer (G_TASK (result), error) != NULL;
+}

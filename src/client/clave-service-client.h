@@ -136,6 +136,19 @@ gboolean clave_service_client_deactivate_finish     (ClaveServiceClient   *self,
                                                      GAsyncResult         *result,
                                                      GError              **error);
 
+/* POST /v1/me/give-up: the citizen gives up Cl@ve. Not signing out: the
+ * registration ends, with every device of the citizen (this one
+ * included); the person may register again. */
+void     clave_service_client_give_up_async         (ClaveServiceClient   *self,
+                                                     ClaveDeviceKey       *key,
+                                                     const char           *device_id,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+gboolean clave_service_client_give_up_finish        (ClaveServiceClient   *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+
 /* Certificate and DNIe proofs (docs/protocol.md "Certificate proofs"). */
 typedef struct {
   char      *challenge_id;

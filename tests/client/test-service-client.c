@@ -165,6 +165,20 @@ deactivate (Fixture         *fixture,
   return clave_service_client_deactivate_finish (fixture->client, result, error);
 }
 
+static gboolean
+give_up (Fixture         *fixture,
+         ClaveDeviceKey  *key,
+         const char      *device_id,
+         GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  clave_service_client_give_up_async (fixture->client, key, device_id, NULL,
+                                      client_test_store_result, &result);
+  client_test_wait_result (&result);
+  return clave_service_client_give_up_finish (fixture->client, result, error);
+}
+
 static ClaveDeviceKey *
 generate_key (void)
 {
@@ -1000,6 +1014,37 @@ test_registration_with_dnie (CertFixture   *fixture,
   finish_activation (fixture, activation, MARTA_DOCUMENT, CLAVE_CHANNEL_DNIE);
 }
 
+/* Giving up Cl@ve ends the registration: the device is no longer
+ * anybody's, and identification says "not registered". */
+static void
+test_give_up (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(ClaveDeviceKey) key = generate_key ();
+  g_autofree char *device_id = activate_lucia (fixture, key);
+  g_autoptr(ClaveMyData) my_data = NULL;
+  g_autoptr(ClaveActivation) activation = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean registered = TRUE;
+
+  g_assert_true (give_up (fixture, key, device_id, &error));
+  g_assert_no_error (error);
+
+  my_data = get_my_data (fixture, key, device_id, FALSE, &error);
+  g_assert_null (my_data);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED);
+  g_clear_error (&error);
+  g_assert_false (give_up (fixture, key, device_id, &error));
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_DEVICE_DEACTIVATED);
+  g_clear_error (&error);
+
+  g_assert_true (identify (fixture->client, LUCIA_DOCUMENT, "validity_date", LUCIA_VALIDITY,
+                           &registered, &activation, &error));
+  g_assert_no_error (error);
+  g_assert_false (registered);
+  g_assert_null (activation);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1011,6 +1056,7 @@ main (int   argc,
 
   ADD ("/service-client/activation-flow", test_activation_flow);
   ADD ("/service-client/new-device-replaces-old", test_new_device_replaces_old);
+  ADD ("/service-client/give-up", test_give_up);
   ADD ("/service-client/identification-failed", test_identification_failed);
   ADD ("/service-client/not-registered", test_not_registered);
   ADD ("/service-client/wrong-code", test_wrong_code);
