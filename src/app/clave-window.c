@@ -16,6 +16,7 @@
 #include "pages/clave-contact-page.h"
 #include "pages/clave-diagnostics-page.h"
 #include "pages/clave-done-page.h"
+#include "pages/clave-give-up-page.h"
 #include "pages/clave-home-page.h"
 #include "pages/clave-login-page.h"
 #include "pages/clave-my-requests-page.h"
@@ -124,6 +125,7 @@ static const PageInfo page_infos[] = {
   { "set-pin", "set_pin_page", clave_set_pin_page_get_type },
   { "done", "done_page", clave_done_page_get_type },
   { "my-data", "my_data_page", clave_my_data_page_get_type },
+  { "give-up", "give_up_page", clave_give_up_page_get_type },
   { "request", "request_page", clave_request_page_get_type },
   { "history", "history_page", clave_my_requests_page_get_type },
   { "diagnostics", "diagnostics_page", clave_diagnostics_page_get_type },
@@ -172,6 +174,7 @@ on_activated_changed (ClaveWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.login", !activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.register", !activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.my-data", activated);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.give-up", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.history", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.scan-qr", activated);
@@ -207,6 +210,19 @@ my_data_action (GtkWidget  *widget,
     return;
 
   clave_window_show_page_after (self, "my-data", "home");
+}
+
+static void
+give_up_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  ClaveWindow *self = CLAVE_WINDOW (widget);
+
+  if (g_strcmp0 (clave_window_get_page_name (self), "give-up") == 0)
+    return;
+
+  clave_window_show_page (self, "give-up");
 }
 
 static void
@@ -630,6 +646,7 @@ clave_window_class_init (ClaveWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
   gtk_widget_class_install_action (widget_class, "win.login", NULL, login_action);
   gtk_widget_class_install_action (widget_class, "win.my-data", NULL, my_data_action);
+  gtk_widget_class_install_action (widget_class, "win.give-up", NULL, give_up_action);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
   gtk_widget_class_install_action (widget_class, "win.register", NULL, register_action);
@@ -757,6 +774,34 @@ clave_window_get_flow (ClaveWindow *self)
   g_return_val_if_fail (CLAVE_IS_WINDOW (self), NULL);
 
   return self->flow;
+}
+
+void
+clave_window_set_leaving (ClaveWindow *self,
+                          gboolean     leaving)
+{
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+
+  self->deactivating = leaving;
+}
+
+void
+clave_window_show_welcome (ClaveWindow *self,
+                           const char  *notice)
+{
+  ClaveApplication *app;
+  ClaveHomePage *home;
+
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+
+  app = clave_window_get_clave_application (self);
+  if (app != NULL)
+    clave_application_forget_device (app);
+  clave_flow_end_activation (self->flow);
+  clave_flow_end_registration (self->flow);
+  home = CLAVE_HOME_PAGE (_clave_window_ensure_page (self, "home"));
+  clave_window_show_page_after (self, "home", NULL);
+  clave_home_page_set_notice (home, notice);
 }
 
 void

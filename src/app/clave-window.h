@@ -109,6 +109,17 @@ void                  clave_window_open_request_texture       (ClaveWindow      
 void                  clave_window_open_request_file          (ClaveWindow           *self,
                                                                GFile                 *file);
 
+/* The person ends this computer's activation themselves (deactivating
+ * it, giving up Cl@ve): while @leaving, the push channel's "deactivated"
+ * is theirs, and clave_window_device_lost() leaves the words to them. */
+void                  clave_window_set_leaving                (ClaveWindow           *self,
+                                                               gboolean               leaving);
+/* This computer is no longer a Cl@ve device because the person ended it:
+ * forgets it here, ends any flow and shows the welcome page with @notice
+ * (what ended and how to come back). */
+void                  clave_window_show_welcome               (ClaveWindow           *self,
+                                                               const char            *notice);
+
 /* The service no longer knows this device (or its key is gone): forget
  * it here too and explain on the login page (@explanation NULL: the
  * words of clave_service_error_device_lost_message()). */

@@ -582,6 +582,11 @@ run_device_pages (GuiFixture *fixture)
   g_assert_true (pressed (show_button));
   gui_activate (fixture, "my_data_show_button");
   g_assert_false (pressed (show_button));
+  gui_activate (fixture, "my_data_give_up_row");
+  gui_wait_for_page (fixture, "give-up");
+  walk_page (failures, "give-up");
+  gui_activate (fixture, "give_up_cancel_button");
+  gui_wait_for_page (fixture, "my-data");
   gui_activate (fixture, "back_button");
   gui_wait_for_page (fixture, "home");
 

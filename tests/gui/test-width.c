@@ -290,6 +290,9 @@ visit_activation (GuiFixture *fixture)
   gui_wait_for_page (fixture, "my-data");
   gui_wait_until (g_strcmp0 (stack_child (fixture, "my_data_stack"), "data") == 0);
   check_page (fixture, "my-data");
+  gui_activate (fixture, "my_data_give_up_row");
+  gui_wait_for_page (fixture, "give-up");
+  check_page (fixture, "give-up");
   go_home (fixture);
 }
 

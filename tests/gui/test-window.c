@@ -56,10 +56,11 @@ run_menus_about_shortcuts (GuiFixture *fixture)
   gui_fixture_set_service (fixture, "https://clave.invalid:9", NULL);
 
   /* The Personal Area, as on the phone, shows only on an activated device. */
-  g_assert_cmpstr (personal_items, ==, "My data in Cl@ve|My requests for Cl@ve Mobile|Deactivate this computer");
+  g_assert_cmpstr (personal_items, ==, "My data in Cl@ve|My requests for Cl@ve Mobile|Deactivate this computer|Give Up Cl@ve");
   g_assert_false (gui_visible (fixture, "personal_area_button"));
   g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (personal)), ==, "Personal Area");
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.my-data", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.give-up", NULL);
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.history", NULL);
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.scan-qr", NULL);
   gui_settle (50);

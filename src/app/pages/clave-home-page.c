@@ -15,6 +15,8 @@ struct _ClaveHomePage
 
   /* Template widgets */
   GtkStack        *home_stack;
+  GtkWidget       *home_notice_box;
+  GtkLabel        *home_notice_label;
 
   ClaveHomeDevice *device;           /* made when first needed */
 
@@ -116,6 +118,7 @@ update (ClaveHomePage *self)
       return;
     }
 
+  clave_home_page_set_notice (self, NULL);
   if (self->device == NULL)
     {
       self->device = clave_home_device_new ();
@@ -195,10 +198,22 @@ clave_home_page_class_init (ClaveHomePageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/pages/clave-home-page.ui");
   gtk_widget_class_bind_template_child (widget_class, ClaveHomePage, home_stack);
+  gtk_widget_class_bind_template_child (widget_class, ClaveHomePage, home_notice_box);
+  gtk_widget_class_bind_template_child (widget_class, ClaveHomePage, home_notice_label);
 }
 
 static void
 clave_home_page_init (ClaveHomePage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+void
+clave_home_page_set_notice (ClaveHomePage *self,
+                            const char    *notice)
+{
+  g_return_if_fail (CLAVE_IS_HOME_PAGE (self));
+
+  gtk_label_set_text (self->home_notice_label, notice != NULL ? notice : "");
+  gtk_widget_set_visible (self->home_notice_box, notice != NULL);
 }
