@@ -22,6 +22,7 @@
 #include "pages/clave-my-requests-page.h"
 #include "pages/clave-my-data-page.h"
 #include "pages/clave-not-registered-page.h"
+#include "pages/clave-raise-level-page.h"
 #include "pages/clave-request-page.h"
 #include "pages/clave-set-pin-page.h"
 #include "pages/clave-sms-code-page.h"
@@ -126,6 +127,7 @@ static const PageInfo page_infos[] = {
   { "done", "done_page", clave_done_page_get_type },
   { "my-data", "my_data_page", clave_my_data_page_get_type },
   { "give-up", "give_up_page", clave_give_up_page_get_type },
+  { "raise-level", "raise_level_page", clave_raise_level_page_get_type },
   { "request", "request_page", clave_request_page_get_type },
   { "history", "history_page", clave_my_requests_page_get_type },
   { "diagnostics", "diagnostics_page", clave_diagnostics_page_get_type },
@@ -175,6 +177,7 @@ on_activated_changed (ClaveWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.register", !activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.my-data", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.give-up", activated);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.raise-level", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.history", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.scan-qr", activated);
@@ -223,6 +226,19 @@ give_up_action (GtkWidget  *widget,
     return;
 
   clave_window_show_page (self, "give-up");
+}
+
+static void
+raise_level_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  ClaveWindow *self = CLAVE_WINDOW (widget);
+
+  if (g_strcmp0 (clave_window_get_page_name (self), "raise-level") == 0)
+    return;
+
+  clave_window_show_page (self, "raise-level");
 }
 
 static void
@@ -647,6 +663,7 @@ clave_window_class_init (ClaveWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.login", NULL, login_action);
   gtk_widget_class_install_action (widget_class, "win.my-data", NULL, my_data_action);
   gtk_widget_class_install_action (widget_class, "win.give-up", NULL, give_up_action);
+  gtk_widget_class_install_action (widget_class, "win.raise-level", NULL, raise_level_action);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
   gtk_widget_class_install_action (widget_class, "win.register", NULL, register_action);
@@ -802,6 +819,21 @@ clave_window_show_welcome (ClaveWindow *self,
   home = CLAVE_HOME_PAGE (_clave_window_ensure_page (self, "home"));
   clave_window_show_page_after (self, "home", NULL);
   clave_home_page_set_notice (home, notice);
+}
+
+void
+clave_window_raise_level (ClaveWindow           *self,
+                          ClaveCertificateProof *proof)
+{
+  ClaveRaiseLevelPage *page;
+
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+  g_return_if_fail (proof != NULL);
+
+  page = CLAVE_RAISE_LEVEL_PAGE (_clave_window_ensure_page (self, "raise-level"));
+  /* Back from it leads to My data, not to the certificates. */
+  clave_window_show_page_after (self, "raise-level", "my-data");
+  clave_raise_level_page_send_proof (page, proof);
 }
 
 void

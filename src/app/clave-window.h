@@ -120,6 +120,11 @@ void                  clave_window_set_leaving                (ClaveWindow      
 void                  clave_window_show_welcome               (ClaveWindow           *self,
                                                                const char            *notice);
 
+/* Shows the raise-level page, which sends @proof (a certificate proof of
+ * purpose CLAVE_PROOF_PURPOSE_LEVEL; taken) signed by the device. */
+void                  clave_window_raise_level                (ClaveWindow           *self,
+                                                               ClaveCertificateProof *proof);
+
 /* The service no longer knows this device (or its key is gone): forget
  * it here too and explain on the login page (@explanation NULL: the
  * words of clave_service_error_device_lost_message()). */

@@ -225,3 +225,85 @@ clave_service_client_give_up_finish (ClaveServiceClient  *self,
 
   return g_task_propagate_pointer (G_TASK (result), error) != NULL;
 }
+
+/* POST /v1/me/level */
+
+static gboolean
+parse_level (JsonObject  *root,
+             gpointer    *out,
+             GError     **error)
+{
+  g_autofree char *level = NULL;
+
+  if (!_clave_client_read_string (root, "level", FALSE, &level, error))
+    return FALSE;
+
+  if (!g_str_equal (level, CLAVE_LEVEL_ADVANCED))
+    {
+      g_propagate_error (error, _clave_client_protocol_error ("“level” is not advanced on "
+                                                              "success"));
+      return FALSE;
+    }
+
+  *out = GINT_TO_POINTER (TRUE);
+  return TRUE;
+}
+
+void
+clave_service_client_raise_level_async (ClaveServiceClient          *self,
+                                        ClaveDeviceKey              *key,
+                                        const char                  *device_id,
+                                        const ClaveCertificateProof *proof,
+                                        GCancellable                *cancellable,
+                                        GAsyncReadyCallback          callback,
+                                        gpointer                     user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
+  g_return_if_fail (proof != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_raise_level_async);
+
+  if (!_clave_client_check_device (task, device_id))
+    return;
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  if (!_clave_client_add_proof (builder, proof, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  message = _clave_client_build_message (self, "POST", CLAVE_PATH_ME_LEVEL, NULL, body, NULL,
+                                         key, device_id, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  _clave_client_send_call (self, g_steal_pointer (&task), message, "POST " CLAVE_PATH_ME_LEVEL,
+                           parse_level, NULL);
+}
+
+gboolean
+clave_service_client_raise_level_finish (ClaveServiceClient  *self,
+                                         GAsyncResult        *result,
+                                         GError             **error)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_pointer (G_TASK (result), error) != NULL;
+}

@@ -160,6 +160,21 @@ typedef struct {
 void clave_certificate_proof_free (ClaveCertificateProof *proof);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveCertificateProof, clave_certificate_proof_free)
 
+/* POST /v1/me/level, signed: raises the registration to the advanced
+ * level with @proof, made by clave_service_client_prove_certificate_async()
+ * for CLAVE_PROOF_PURPOSE_LEVEL with the person's own certificate or DNIe.
+ * CLAVE_SERVICE_ERROR_ALREADY_ADVANCED when there is nothing to raise. */
+void     clave_service_client_raise_level_async     (ClaveServiceClient          *self,
+                                                     ClaveDeviceKey              *key,
+                                                     const char                  *device_id,
+                                                     const ClaveCertificateProof *proof,
+                                                     GCancellable                *cancellable,
+                                                     GAsyncReadyCallback          callback,
+                                                     gpointer                     user_data);
+gboolean clave_service_client_raise_level_finish    (ClaveServiceClient          *self,
+                                                     GAsyncResult                *result,
+                                                     GError                     **error);
+
 /* A registration in progress (POST /v1/registrations). */
 typedef struct {
   char  *id;

@@ -101,6 +101,8 @@ static const CodeMapping code_mappings[] = {
     N_("Your DNI or NIE cannot be checked against the identity records. Register in person at a registry office.") },
   { CLAVE_ERR_ALREADY_REGISTERED, CLAVE_SERVICE_ERROR_ALREADY_REGISTERED,
     N_("You are already registered in Cl@ve. Log in instead.") },
+  { CLAVE_ERR_ALREADY_ADVANCED, CLAVE_SERVICE_ERROR_ALREADY_ADVANCED,
+    N_("You are already registered at the advanced level.") },
   { CLAVE_ERR_PHONE_IN_USE, CLAVE_SERVICE_ERROR_PHONE_IN_USE,
     N_("This phone number is already registered in Cl@ve for another person. Give a phone number of your own.") },
   { CLAVE_ERR_INVALID_PHONE, CLAVE_SERVICE_ERROR_INVALID_PHONE,

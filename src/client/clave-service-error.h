@@ -49,6 +49,8 @@ typedef enum {
   CLAVE_SERVICE_ERROR_NOT_YOUR_REQUEST,     /* bound to another citizen */
   CLAVE_SERVICE_ERROR_KEY_NOT_ALLOWED,      /* the push key cannot do this: use the device key */
   CLAVE_SERVICE_ERROR_REQUEST_NOT_FOUND,    /* not_found on a request path: no such request */
+  /* Account services (docs/protocol.md "Device endpoints"). */
+  CLAVE_SERVICE_ERROR_ALREADY_ADVANCED,     /* the level is advanced already */
 } ClaveServiceError;
 
 #define CLAVE_SERVICE_ERROR (clave_service_error_quark ())

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "clave-cert-proof.h"
 #include "clave-protocol-error.h"
 #include "clave-server.h"
 #include "clave-store.h"
@@ -37,6 +38,18 @@ gboolean clave_account_deactivate_device (ClaveServer              *server,
  * hear that they were deactivated. */
 gboolean clave_account_give_up           (ClaveServer              *server,
                                           const ClaveDeviceRecord  *device,
+                                          gint64                    now,
+                                          GError                  **error);
+
+/* Raises the registration of @device's citizen from basic to advanced
+ * with @proof, a certificate or DNIe proof of purpose
+ * CLAVE_PROOF_PURPOSE_LEVEL (see _clave_cert_proof_verify() for its
+ * errors) that names the citizen (identity_mismatch otherwise);
+ * already_advanced when there is nothing to raise (the proof is not used
+ * then). */
+gboolean clave_account_raise_level       (ClaveServer              *server,
+                                          const ClaveDeviceRecord  *device,
+                                          ClaveCertProof           *proof,
                                           gint64                    now,
                                           GError                  **error);
 

@@ -60,6 +60,7 @@ typedef enum {
   CLAVE_PROTOCOL_ERROR_ALREADY_CLAIMED,        /* 409 already_claimed */
   CLAVE_PROTOCOL_ERROR_DEVICE_DEACTIVATED,     /* 401 device_deactivated */
   CLAVE_PROTOCOL_ERROR_REPLAYED_NONCE,         /* 401 replayed_nonce */
+  CLAVE_PROTOCOL_ERROR_ALREADY_ADVANCED,       /* 409 already_advanced */
 } ClaveProtocolError;
 
 #define CLAVE_PROTOCOL_ERROR (clave_protocol_error_quark ())

@@ -4,14 +4,15 @@
 #include "config.h"
 
 #include "clave-account.h"
+#include "clave-cert-proof.h"
 #include "clave-document.h"
 #include "clave-http.h"
 #include "clave-protocol.h"
 #include "clave-routes.h"
 
-/* GET /v1/me, POST /v1/me/give-up and DELETE /v1/device: read the
- * request, call the account's operation (clave-account.c), write the
- * answer. */
+/* GET /v1/me, POST /v1/me/give-up, POST /v1/me/level and DELETE
+ * /v1/device: read the request, call the account's operation
+ * (clave-account.c), write the answer. */
 
 /* The device that signed @msg with its device key, or NULL after
  * answering the error. */
@@ -127,6 +128,44 @@ _clave_routes_give_up (ClaveServer       *self,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "given_up");
   json_builder_add_boolean_value (builder, TRUE);
+  json_builder_end_object (builder);
+  clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
+}
+
+void
+_clave_routes_raise_level (ClaveServer       *self,
+                           SoupServerMessage *msg)
+{
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(ClaveDeviceRecord) device = NULL;
+  g_autoptr(ClaveCertProof) proof = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(GError) error = NULL;
+
+  body = clave_http_read_json_object (msg, NULL);
+  if (body == NULL)
+    return;
+  /* The form of the proof first: a malformed one costs nothing. */
+  proof = _clave_cert_proof_read (body, &error);
+  if (proof == NULL)
+    {
+      clave_http_reply_gerror (msg, error);
+      return;
+    }
+  device = authenticate (self, msg);
+  if (device == NULL)
+    return;
+
+  if (!clave_account_raise_level (self, device, proof, _clave_server_now (), &error))
+    {
+      clave_http_reply_gerror (msg, error);
+      return;
+    }
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "level");
+  json_builder_add_string_value (builder, CLAVE_LEVEL_ADVANCED);
   json_builder_end_object (builder);
   clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
 }

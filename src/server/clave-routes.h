@@ -36,6 +36,8 @@ void _clave_routes_delete_device   (ClaveServer        *self,
                                     SoupServerMessage  *msg);
 void _clave_routes_give_up         (ClaveServer        *self,
                                     SoupServerMessage  *msg);
+void _clave_routes_raise_level     (ClaveServer        *self,
+                                    SoupServerMessage  *msg);
 void _clave_routes_challenge       (ClaveServer        *self,
                                     SoupServerMessage  *msg);
 typedef enum {

@@ -282,6 +282,13 @@ handle_request (SoupServer        *soup,
       else
         _clave_routes_give_up (self, msg);
     }
+  else if (g_str_equal (path, CLAVE_PATH_ME_LEVEL))
+    {
+      if (!clave_http_method_is (msg, SOUP_METHOD_POST))
+        clave_http_reply_method_not_allowed (msg, "POST");
+      else
+        _clave_routes_raise_level (self, msg);
+    }
   else if (g_str_equal (path, CLAVE_PATH_DEVICE))
     {
       if (!clave_http_method_is (msg, SOUP_METHOD_DELETE))

@@ -905,6 +905,101 @@ test_rejected_certificates (CertFixture   *fixture,
     }
 }
 
+static ClaveCertificateProof *
+prove_for (CertFixture       *fixture,
+           ClaveCertificate  *certificate,
+           const char        *purpose,
+           GError           **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  clave_service_client_prove_certificate_async (fixture->base.client, fixture->tokens,
+                                                certificate, P12_PASSWORD, purpose, NULL,
+                                                client_test_store_result, &result);
+  client_test_wait_result (&result);
+  return clave_service_client_prove_certificate_finish (fixture->base.client, result, NULL,
+                                                        error);
+}
+
+static gboolean
+raise_level (CertFixture                  *fixture,
+             ClaveDeviceKey               *key,
+             const char                   *device_id,
+             const ClaveCertificateProof  *proof,
+             GError                      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  clave_service_client_raise_level_async (fixture->base.client, key, device_id, proof, NULL,
+                                          client_test_store_result, &result);
+  client_test_wait_result (&result);
+  return clave_service_client_raise_level_finish (fixture->base.client, result, error);
+}
+
+/* Raising the level from basic to advanced (POST /v1/me/level) with the
+ * person's own certificate; another person's is refused, and so is a
+ * second raise. */
+static void
+test_raise_level (CertFixture   *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(ClaveDeviceKey) key = generate_key ();
+  g_autoptr(ClaveCertificate) lucia = NULL;
+  g_autoptr(ClaveCertificate) antonio = NULL;
+  g_autoptr(ClaveCertificateProof) proof = NULL;
+  g_autoptr(ClaveCertificateProof) wrong_purpose = NULL;
+  g_autoptr(ClaveCertificateProof) other = NULL;
+  g_autoptr(ClaveCertificateProof) again = NULL;
+  g_autoptr(ClaveMyData) my_data = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *device_id = NULL;
+  g_autofree char *out = NULL;
+
+  if (!have_pki ())
+    return;
+
+  /* Lucía, as a registry office registers her at level basic. */
+  out = clave_test_server_admin (fixture->base.server, &error, "register",
+                                 "--document", LUCIA_DOCUMENT, "--given-name", "Lucía",
+                                 "--surnames", "García Pérez", "--validity-date", LUCIA_VALIDITY,
+                                 "--phone", LUCIA_PHONE, "--email", "lucia@example.org",
+                                 "--level", "basic", NULL);
+  g_assert_no_error (error);
+  device_id = activate_lucia (&fixture->base, key);
+  lucia = import_p12 (fixture, "lucia-fnmt.p12");
+  antonio = import_p12 (fixture, "antonio-fnmt.p12");
+
+  /* A proof made for something else is not one for this. */
+  wrong_purpose = prove_for (fixture, lucia, CLAVE_PROOF_PURPOSE_REGISTRATION, &error);
+  g_assert_no_error (error);
+  g_assert_false (raise_level (fixture, key, device_id, wrong_purpose, &error));
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_CERTIFICATE_REJECTED);
+  g_clear_error (&error);
+
+  other = prove_for (fixture, antonio, CLAVE_PROOF_PURPOSE_LEVEL, &error);
+  g_assert_no_error (error);
+  g_assert_false (raise_level (fixture, key, device_id, other, &error));
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_IDENTITY_MISMATCH);
+  g_clear_error (&error);
+  my_data = get_my_data (&fixture->base, key, device_id, FALSE, &error);
+  g_assert_cmpstr (my_data->level, ==, CLAVE_LEVEL_BASIC);
+  g_clear_pointer (&my_data, clave_my_data_free);
+
+  proof = prove_for (fixture, lucia, CLAVE_PROOF_PURPOSE_LEVEL, &error);
+  g_assert_no_error (error);
+  g_assert_true (raise_level (fixture, key, device_id, proof, &error));
+  g_assert_no_error (error);
+  my_data = get_my_data (&fixture->base, key, device_id, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (my_data->level, ==, CLAVE_LEVEL_ADVANCED);
+
+  again = prove_for (fixture, lucia, CLAVE_PROOF_PURPOSE_LEVEL, &error);
+  g_assert_no_error (error);
+  g_assert_false (raise_level (fixture, key, device_id, again, &error));
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_ALREADY_ADVANCED);
+  g_assert_cmpstr (error->message, ==, "You are already registered at the advanced level.");
+}
+
 static void
 test_registration_with_p12 (CertFixture   *fixture,
                             gconstpointer  data)
@@ -1077,6 +1172,7 @@ main (int   argc,
   ADD ("/service-client/certificate/rejected", test_rejected_certificates);
   ADD ("/service-client/certificate/registration-with-p12", test_registration_with_p12);
   ADD ("/service-client/certificate/registration-with-dnie", test_registration_with_dnie);
+  ADD ("/service-client/certificate/raise-level", test_raise_level);
 
 #undef ADD
 

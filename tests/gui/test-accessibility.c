@@ -589,6 +589,32 @@ run_device_pages (GuiFixture *fixture)
   gui_wait_for_page (fixture, "my-data");
   gui_activate (fixture, "back_button");
   gui_wait_for_page (fixture, "home");
+  /* At level basic, My data offers to raise it. */
+  {
+    g_autoptr(GError) admin_error = NULL;
+    g_autofree char *admin_out = clave_test_server_admin (fixture->server, &admin_error,
+                                                          "register",
+                                                          "--document", "12345678Z",
+                                                          "--given-name", "Lucía",
+                                                          "--surnames", "García Pérez",
+                                                          "--validity-date", "2031-05-04",
+                                                          "--phone", "+34600111789",
+                                                          "--email", "lucia@example.org",
+                                                          "--level", "basic", NULL);
+
+    g_assert_no_error (admin_error);
+  }
+  gui_activate (fixture, "home_my_data_row");
+  gui_wait_for_page (fixture, "my-data");
+  gui_wait_until (gui_visible (fixture, "my_data_raise_button"));
+  walk_page (failures, "my-data (basic)");
+  gui_activate (fixture, "my_data_raise_button");
+  gui_wait_for_page (fixture, "raise-level");
+  walk_page (failures, "raise-level");
+  gui_activate (fixture, "back_button");
+  gui_wait_for_page (fixture, "my-data");
+  gui_activate (fixture, "back_button");
+  gui_wait_for_page (fixture, "home");
 
   /* A request: the page, the PIN dialog over it, the outcome. */
   code = post_qr_request (fixture);

@@ -1,19 +1,24 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The account services of the personal area (issue 11), driven as a
  * person would against a real clave-server: giving up Cl@ve, from My data,
- * with the device PIN; a failure leaves everything as it was. */
+ * with the device PIN (a failure leaves everything as it was); raising the
+ * level from basic to advanced with a certificate file (another person's
+ * is refused). */
 #define G_LOG_DOMAIN "test-account"
 
 #include "config.h"
 
 #include <string.h>
 
+#include "clave-certificate-page.h"
 #include "clave-gui-test.h"
+#include "clave-test-server.h"
+#include "gui-cards.h"
 
 #define PIN "802461"
 
 static void
-open_give_up (GuiFixture *fixture)
+open_my_data (GuiFixture *fixture)
 {
   gui_activate (fixture, "home_my_data_row");
   gui_wait_for_page (fixture, "my-data");
@@ -23,6 +28,12 @@ open_give_up (GuiFixture *fixture)
   gui_wait_until (g_strcmp0 (gtk_stack_get_visible_child_name (
                     GTK_STACK (gui_find (GTK_WIDGET (fixture->window), "my_data_stack"))),
                   "data") == 0);
+}
+
+static void
+open_give_up (GuiFixture *fixture)
+{
+  open_my_data (fixture);
   gui_activate (fixture, "my_data_give_up_row");
   gui_wait_for_page (fixture, "give-up");
 }
@@ -95,6 +106,114 @@ test_give_up (void)
   gui_run (TRUE, run_give_up);
 }
 
+static void
+import_file (GuiFixture *fixture,
+             const char *name)
+{
+  g_autofree char *path = clave_test_pki_path (name);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  guint before = gui_n_certificate_rows (fixture);
+
+  /* What the file chooser's Import does with the file chosen. */
+  clave_certificate_page_import_file (CLAVE_CERTIFICATE_PAGE (gui_find (GTK_WIDGET (fixture->window),
+                                                                        "certificate_page")),
+                                      file);
+  gui_submit_secret (gui_wait_for_pin_dialog (), "clave-test");
+  gui_wait_until (gui_n_certificate_rows (fixture) == before + 1);
+}
+
+/* Chooses the certificate whose row names @holder and types its
+ * password. */
+static void
+use_certificate (GuiFixture *fixture,
+                 const char *holder)
+{
+  gboolean found = FALSE;
+
+  for (guint i = 0; i < gui_n_certificate_rows (fixture) && !found; i++)
+    {
+      AdwActionRow *row = gui_certificate_row (fixture, i);
+
+      if (strstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), holder) != NULL)
+        {
+          gui_activate_widget (GTK_WIDGET (row));
+          found = TRUE;
+        }
+    }
+  g_assert_true (found);
+  gui_submit_secret (gui_wait_for_pin_dialog (), "clave-test");
+}
+
+static void
+run_raise_level (GuiFixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *shown = NULL;
+  GtkWidget *dialog;
+
+  /* Lucía, as a registry office registers her at level basic. */
+  out = clave_test_server_admin (fixture->server, &error, "register",
+                                 "--document", "12345678Z", "--given-name", "Lucía",
+                                 "--surnames", "García Pérez", "--validity-date", "2031-05-04",
+                                 "--phone", "+34600111789", "--email", "lucia@example.org",
+                                 "--level", "basic", NULL);
+  g_assert_no_error (error);
+  g_free (gui_activate_demo_device (fixture, PIN));
+  gui_activate (fixture, "done_continue_button");
+  gui_wait_for_page (fixture, "home");
+
+  open_my_data (fixture);
+  g_assert_cmpstr (gui_text (fixture, "my_data_level_value"), ==, "Basic");
+  g_assert_true (gui_visible (fixture, "my_data_raise_button"));
+  gui_activate (fixture, "my_data_raise_button");
+  gui_wait_for_page (fixture, "raise-level");
+  gui_screenshot (GTK_WIDGET (fixture->window), "raise-level");
+
+  /* Antonio's certificate is not Lucía's. */
+  gui_activate (fixture, "raise_level_certificate_row");
+  gui_wait_for_page (fixture, "certificate");
+  g_assert_cmpstr (gui_text (fixture, "certificate_heading_label"), ==,
+                   "Raise your level with your certificate or DNIe");
+  import_file (fixture, "antonio-fnmt.p12");
+  import_file (fixture, "lucia-fnmt.p12");
+  use_certificate (fixture, "ANTONIO");
+  gui_wait_for_page (fixture, "raise-level");
+  dialog = gui_wait_for_unlock_dialog ();
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (dialog)), ==, "Raise Level");
+  gui_unlock_with_pin (PIN);
+  gui_wait_until (gui_visible (fixture, "raise_level_error_label"));
+  g_assert_cmpstr (gui_text (fixture, "raise_level_error_label"), ==,
+                   "This certificate belongs to another person. Use your own certificate or "
+                   "DNIe.");
+
+  /* Her own: the level is advanced, and My data says so. */
+  gui_activate (fixture, "raise_level_certificate_row");
+  gui_wait_for_page (fixture, "certificate");
+  use_certificate (fixture, "LUC");
+  gui_wait_for_page (fixture, "raise-level");
+  if (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) != NULL)
+    gui_unlock_with_pin (PIN);
+  gui_wait_for_page (fixture, "my-data");
+  gui_wait_until (g_strcmp0 (gui_text (fixture, "my_data_level_value"), "Advanced") == 0);
+  g_assert_false (gui_visible (fixture, "my_data_raise_button"));
+
+  shown = clave_test_server_admin (fixture->server, &error, "show", "12345678Z", NULL);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (shown, "Registered:      yes, advanced"));
+}
+
+static void
+test_raise_level (void)
+{
+  if (g_getenv ("CLAVE_TEST_PKI_DIR") == NULL)
+    {
+      g_test_skip ("CLAVE_TEST_PKI_DIR is not set");
+      return;
+    }
+  gui_run (TRUE, run_raise_level);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -103,6 +222,7 @@ main (int   argc,
     return 0;
 
   g_test_add_func ("/account/give-up", test_give_up);
+  g_test_add_func ("/account/raise-level", test_raise_level);
 
   return g_test_run ();
 }

@@ -294,6 +294,29 @@ visit_activation (GuiFixture *fixture)
   gui_wait_for_page (fixture, "give-up");
   check_page (fixture, "give-up");
   go_home (fixture);
+
+  /* At level basic, My data offers to raise it. */
+  {
+    g_autoptr(GError) admin_error = NULL;
+    g_autofree char *out = clave_test_server_admin (fixture->server, &admin_error, "register",
+                                                    "--document", "12345678Z",
+                                                    "--given-name", "Lucía",
+                                                    "--surnames", "García Pérez",
+                                                    "--validity-date", "2031-05-04",
+                                                    "--phone", "+34600111789",
+                                                    "--email", "lucia@example.org",
+                                                    "--level", "basic", NULL);
+
+    g_assert_no_error (admin_error);
+  }
+  gui_activate (fixture, "home_my_data_row");
+  gui_wait_for_page (fixture, "my-data");
+  gui_wait_until (gui_visible (fixture, "my_data_raise_button"));
+  check_page (fixture, "my-data (basic)");
+  gui_activate (fixture, "my_data_raise_button");
+  gui_wait_for_page (fixture, "raise-level");
+  check_page (fixture, "raise-level");
+  go_home (fixture);
 }
 
 /* A QR request and a push request from the website, answered. */

@@ -492,6 +492,7 @@ test_wrong_method (void)
     { "POST", CLAVE_PATH_ME, "GET" },
     { "GET", CLAVE_PATH_DEVICE, "DELETE" },
     { "GET", CLAVE_PATH_ME_GIVE_UP, "POST" },
+    { "PUT", CLAVE_PATH_ME_LEVEL, "POST" },
     { "GET", CLAVE_PATH_ACTIVATIONS "act_x/sms", "POST" },
     { "PATCH", CLAVE_PATH_ACTIVATIONS "act_x/device", "POST" },
   };

@@ -115,10 +115,17 @@ update_view (ClaveCertificatePage *self)
   ClaveTokenManager *manager = _clave_certificate_page_get_token_manager (self);
   guint n_cards = self->cards != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->cards)) : 0;
   guint n_files = self->files != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->files)) : 0;
-  gboolean registration = self->purpose == CLAVE_CERTIFICATE_PURPOSE_REGISTRATION;
   gboolean looking = manager != NULL && !clave_token_manager_get_ready (manager);
 
-  if (registration)
+  if (self->purpose == CLAVE_CERTIFICATE_PURPOSE_LEVEL)
+    {
+      gtk_label_set_text (self->certificate_heading_label,
+                          _("Raise your level with your certificate or DNIe"));
+      gtk_label_set_text (self->certificate_body_label,
+                          _("Choose your DNIe or electronic certificate. Cl@ve checks that it "
+                            "names you and registers you at the advanced level."));
+    }
+  else if (self->purpose == CLAVE_CERTIFICATE_PURPOSE_REGISTRATION)
     {
       gtk_label_set_text (self->certificate_heading_label,
                           _("Register with your certificate or DNIe"));
@@ -474,8 +481,16 @@ prove_cb (GObject      *source,
   window = clave_page_get_window (CLAVE_PAGE (self));
   if (window == NULL)
     return;
-  flow = clave_window_get_flow (window);
 
+  if (self->purpose == CLAVE_CERTIFICATE_PURPOSE_LEVEL)
+    {
+      /* The raise-level page sends it, signed by the device. */
+      _clave_certificate_page_close_dialog (self);
+      clave_window_raise_level (window, g_steal_pointer (&proof));
+      return;
+    }
+
+  flow = clave_window_get_flow (window);
   /* The contact page sends it, with the phone and the e-mail address. */
   clave_flow_set_registration_proof (flow, g_steal_pointer (&proof), data->certificate);
   _clave_certificate_page_close_dialog (self);
@@ -531,8 +546,10 @@ start_proof (ClaveCertificatePage *self,
                                                           activate_cb, data);
   else
     clave_service_client_prove_certificate_async (client, manager, self->chosen, secret,
-                                                  CLAVE_PROOF_PURPOSE_REGISTRATION, self->work,
-                                                  prove_cb, data);
+                                                  self->purpose == CLAVE_CERTIFICATE_PURPOSE_LEVEL
+                                                  ? CLAVE_PROOF_PURPOSE_LEVEL
+                                                  : CLAVE_PROOF_PURPOSE_REGISTRATION,
+                                                  self->work, prove_cb, data);
 }
 
 static void

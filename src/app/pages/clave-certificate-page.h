@@ -10,10 +10,13 @@ G_BEGIN_DECLS
  * @CLAVE_CERTIFICATE_PURPOSE_ACTIVATION: prove who you are to activate
  *   this computer (the activation in progress in the window)
  * @CLAVE_CERTIFICATE_PURPOSE_REGISTRATION: register in Cl@ve with it
+ * @CLAVE_CERTIFICATE_PURPOSE_LEVEL: raise the level of registration to
+ *   advanced (the proof goes to the raise-level page)
  */
 typedef enum {
   CLAVE_CERTIFICATE_PURPOSE_ACTIVATION,
   CLAVE_CERTIFICATE_PURPOSE_REGISTRATION,
+  CLAVE_CERTIFICATE_PURPOSE_LEVEL,
 } ClaveCertificatePurpose;
 
 #define CLAVE_TYPE_CERTIFICATE_PAGE (clave_certificate_page_get_type ())

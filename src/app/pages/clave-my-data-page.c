@@ -23,6 +23,7 @@ struct _ClaveMyDataPage
   GtkLabel       *my_data_phone_value;
   GtkLabel       *my_data_email_value;
   GtkLabel       *my_data_level_value;
+  GtkWidget      *my_data_raise_button;
   GtkLabel       *my_data_channel_value;
   AdwStatusPage  *my_data_error_status;
 
@@ -102,6 +103,9 @@ show_data (ClaveMyDataPage   *self,
   gtk_label_set_text (self->my_data_phone_value, data->phone != NULL ? data->phone : "");
   gtk_label_set_text (self->my_data_email_value, data->email != NULL ? data->email : "");
   gtk_label_set_text (self->my_data_level_value, level_to_text (data->level));
+  /* Basic can become advanced here, with a certificate or DNIe. */
+  gtk_widget_set_visible (self->my_data_raise_button,
+                          g_strcmp0 (data->level, CLAVE_LEVEL_BASIC) == 0);
   gtk_label_set_text (self->my_data_channel_value, channel_to_text (data->registration_channel));
   update_document (self);
 
@@ -289,6 +293,7 @@ clave_my_data_page_class_init (ClaveMyDataPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_phone_value);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_email_value);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_level_value);
+  gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_raise_button);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_channel_value);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_error_status);
   gtk_widget_class_bind_template_callback (widget_class, on_show_toggled);
