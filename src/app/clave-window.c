@@ -989,6 +989,36 @@ clave_window_unlock_key_finish (ClaveWindow   *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+gboolean
+clave_window_unlock_for_call_finish (ClaveWindow          *self,
+                                     GAsyncResult         *result,
+                                     ClaveDeviceKey      **key,
+                                     ClaveServiceClient  **client,
+                                     char                **device_id,
+                                     GError              **error)
+{
+  g_autoptr(ClaveDeviceKey) unlocked = NULL;
+  g_autoptr(GError) local_error = NULL;
+  ClaveApplication *app;
+
+  unlocked = clave_window_unlock_key_finish (self, result, &local_error);
+  if (unlocked == NULL)
+    {
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+          && !g_error_matches (local_error, CLAVE_DEVICE_KEY_ERROR, CLAVE_DEVICE_KEY_ERROR_WIPED))
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  app = clave_window_get_clave_application (self);
+  *client = app != NULL ? clave_application_get_client (app, error) : NULL;
+  if (*client == NULL)
+    return FALSE;
+  *device_id = clave_profile_dup_device_id (clave_application_get_profile (app));
+  *key = g_steal_pointer (&unlocked);
+  return TRUE;
+}
+
 void
 clave_window_device_lost (ClaveWindow *self,
                           const char  *explanation)

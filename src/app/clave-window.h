@@ -91,6 +91,18 @@ void                  clave_window_unlock_key_full_async      (ClaveWindow      
                                                                GAsyncReadyCallback    callback,
                                                                gpointer               user_data);
 
+/* The end of clave_window_unlock_key_full_async() for a page that then
+ * makes a signed call: the unlocked @key, the service @client (borrowed)
+ * and this device's @device_id. FALSE with @error when it cannot go on,
+ * and FALSE without one when the person cancelled the PIN (or the key was
+ * erased after too many wrong PINs, which the window has explained). */
+gboolean              clave_window_unlock_for_call_finish     (ClaveWindow           *self,
+                                                               GAsyncResult          *result,
+                                                               ClaveDeviceKey       **key,
+                                                               ClaveServiceClient   **client,
+                                                               char                 **device_id,
+                                                               GError               **error);
+
 /* Cl@ve Mobile: shows the confirmation page for @request (Back leads
  * home); a "status" event for the request shown updates it. */
 void                  clave_window_show_request               (ClaveWindow           *self,

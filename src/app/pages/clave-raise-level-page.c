@@ -97,29 +97,16 @@ unlocked_cb (GObject      *source,
   g_autoptr(ClaveDeviceKey) key = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *device_id = NULL;
-  ClaveApplication *app;
-  ClaveServiceClient *client;
+  ClaveServiceClient *client = NULL;
 
-  key = clave_window_unlock_key_finish (CLAVE_WINDOW (source), result, &error);
-  if (key == NULL)
+  if (!clave_window_unlock_for_call_finish (CLAVE_WINDOW (source), result, &key, &client,
+                                            &device_id, &error) || self->proof == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-          || g_error_matches (error, CLAVE_DEVICE_KEY_ERROR, CLAVE_DEVICE_KEY_ERROR_WIPED))
-        done (self, NULL);
-      else
-        done (self, error);
-      return;
-    }
-
-  app = clave_page_get_application (CLAVE_PAGE (self));
-  client = app != NULL ? clave_application_get_client (app, &error) : NULL;
-  if (client == NULL || self->proof == NULL)
-    {
+      /* Without an error: cancelled, or the window has said it. */
       done (self, error);
       return;
     }
 
-  device_id = clave_profile_dup_device_id (clave_application_get_profile (app));
   clave_service_client_raise_level_async (client, key, device_id, self->proof,
                                           clave_page_get_cancellable (CLAVE_PAGE (self)),
                                           raised_cb, g_object_ref (self));
