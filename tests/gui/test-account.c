@@ -12,6 +12,7 @@
 
 #include "clave-certificate-page.h"
 #include "clave-gui-test.h"
+#include "clave-help-button.h"
 #include "clave-test-server.h"
 #include "gui-cards.h"
 
@@ -214,6 +215,96 @@ test_raise_level (void)
   gui_run (TRUE, run_raise_level);
 }
 
+/* Whether @widget is on the page a person sees: in every stack above it,
+ * on the visible child (a page leaving in a transition is still mapped). */
+static gboolean
+on_visible_pages (GtkWidget *widget)
+{
+  for (GtkWidget *child = widget, *parent = gtk_widget_get_parent (widget); parent != NULL;
+       child = parent, parent = gtk_widget_get_parent (parent))
+    if (GTK_IS_STACK (parent) && gtk_stack_get_visible_child (GTK_STACK (parent)) != child)
+      return FALSE;
+  return gtk_widget_get_mapped (widget);
+}
+
+static void
+collect_help (GtkWidget *widget,
+              GPtrArray *found)
+{
+  if (CLAVE_IS_HELP_BUTTON (widget) && on_visible_pages (widget))
+    g_ptr_array_add (found, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_help (child, found);
+}
+
+/* Opens every "?" of the page shown, as a click does, and checks what it
+ * says; returns how many there were. */
+static guint
+open_every_help (GuiFixture *fixture,
+                 GString    *topics)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+  GtkStack *pages = GTK_STACK (gui_find (GTK_WIDGET (fixture->window), "page_stack"));
+
+  /* The page has arrived. */
+  gui_wait_until (!gtk_stack_get_transition_running (pages));
+  collect_help (GTK_WIDGET (fixture->window), found);
+  for (guint i = 0; i < found->len; i++)
+    {
+      ClaveHelpButton *help = g_ptr_array_index (found, i);
+      GtkWidget *button = gtk_widget_get_first_child (GTK_WIDGET (help));
+      GtkPopover *popover = clave_help_button_get_popover (help);
+      const char *text = clave_help_button_get_text (help);
+      g_autofree char *name = g_strdup_printf ("Help: %s", clave_help_button_get_topic (help));
+      guint sentences = 0;
+
+      /* Two or three sentences on what the option does and needs. */
+      for (const char *p = text; *p != '\0'; p++)
+        if (*p == '.' && (p[1] == ' ' || p[1] == '\0'))
+          sentences++;
+      g_assert_cmpuint (sentences, >=, 2);
+      g_assert_cmpuint (sentences, <=, 3);
+      g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==, name);
+
+      g_assert_true (GTK_IS_MENU_BUTTON (button));
+      gui_activate_widget (button);
+      gui_wait_until (gtk_widget_get_mapped (GTK_WIDGET (popover)));
+      gui_screenshot (GTK_WIDGET (fixture->window), "help");
+      gtk_popover_popdown (popover);
+      gui_wait_until (!gtk_widget_get_mapped (GTK_WIDGET (popover)));
+      g_string_append_printf (topics, "%s|", clave_help_button_get_topic (help));
+    }
+  return found->len;
+}
+
+static void
+run_help (GuiFixture *fixture)
+{
+  g_autoptr(GString) topics = g_string_new (NULL);
+
+  open_every_help (fixture, topics);
+  g_string_append (topics, "\n");
+  g_free (gui_activate_demo_device (fixture, PIN));
+  gui_activate (fixture, "done_continue_button");
+  gui_wait_for_page (fixture, "home");
+  open_every_help (fixture, topics);
+  g_string_append (topics, "\n");
+  open_my_data (fixture);
+  open_every_help (fixture, topics);
+  g_assert_cmpstr (topics->str, ==,
+                   "Log In|Register in Cl@ve|\n"
+                   "Cl@ve Mobile|Scan QR Code|My requests for Cl@ve Mobile|My data in Cl@ve|"
+                   "Deactivate this computer|\n"
+                   "Level of registration|Give Up Cl@ve|");
+}
+
+static void
+test_help (void)
+{
+  gui_run (TRUE, run_help);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -223,6 +314,7 @@ main (int   argc,
 
   g_test_add_func ("/account/give-up", test_give_up);
   g_test_add_func ("/account/raise-level", test_raise_level);
+  g_test_add_func ("/account/help", test_help);
 
   return g_test_run ();
 }
