@@ -102,6 +102,11 @@ _clave_client_read_uint (JsonObject *object,
                          guint      *out,
                          GError    **error);
 
+/* @phone as the protocol takes it: without the spaces, dashes, dots,
+ * brackets and slashes people type. */
+char *
+_clave_client_normalize_phone (const char *phone);
+
 /* The members of an answer after an SMS code was sent (activations and
  * registrations alike): code_expires_in, resend_after, sends_left,
  * phone_hint, into @status. */

@@ -307,3 +307,251 @@ clave_service_client_raise_level_finish (ClaveServiceClient  *self,
 
   return g_task_propagate_pointer (G_TASK (result), error) != NULL;
 }
+
+/* POST /v1/me/phone, /v1/me/phone/{id}/sms and …/verify */
+
+typedef struct {
+  char           *id;
+  ClaveSmsStatus *status;
+} PhoneChange;
+
+static void
+phone_change_free (PhoneChange *change)
+{
+  g_free (change->id);
+  g_clear_pointer (&change->status, clave_sms_status_free);
+  g_free (change);
+}
+
+static gboolean
+parse_phone_change (JsonObject  *root,
+                    gpointer    *out,
+                    GError     **error)
+{
+  PhoneChange *change = g_new0 (PhoneChange, 1);
+
+  change->status = g_new0 (ClaveSmsStatus, 1);
+  if (!_clave_client_read_id (root, "id", &change->id, error) ||
+      !_clave_client_read_sms_members (root, change->status, error))
+    {
+      phone_change_free (change);
+      return FALSE;
+    }
+  *out = change;
+  return TRUE;
+}
+
+/* Sends @body to @path signed by the device, @parse reading the answer. */
+static void
+send_signed (ClaveServiceClient   *self,
+             GTask                *task,
+             ClaveDeviceKey       *key,
+             const char           *device_id,
+             const char           *path,
+             JsonNode             *body,
+             const char           *what,
+             ClaveClientParseFunc  parse,
+             GDestroyNotify        free_result)
+{
+  g_autoptr(SoupMessage) message = NULL;
+  GError *error = NULL;
+
+  if (!_clave_client_check_device (task, device_id))
+    {
+      g_object_unref (task);
+      return;
+    }
+  message = _clave_client_build_message (self, "POST", path, NULL, body, NULL, key, device_id,
+                                         &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  _clave_client_send_call (self, task, message, what, parse, free_result);
+}
+
+void
+clave_service_client_change_phone_async (ClaveServiceClient          *self,
+                                         ClaveDeviceKey              *key,
+                                         const char                  *device_id,
+                                         const ClaveCertificateProof *proof,
+                                         const char                  *phone,
+                                         GCancellable                *cancellable,
+                                         GAsyncReadyCallback          callback,
+                                         gpointer                     user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+  g_autofree char *normalized = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
+  g_return_if_fail (proof != NULL && phone != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_change_phone_async);
+
+  json_builder_begin_object (builder);
+  if (!_clave_client_add_proof (builder, proof, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  normalized = _clave_client_normalize_phone (phone);
+  json_builder_set_member_name (builder, "phone");
+  json_builder_add_string_value (builder, normalized);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  send_signed (self, g_steal_pointer (&task), key, device_id, CLAVE_PATH_ME_PHONE, body,
+               "POST " CLAVE_PATH_ME_PHONE, parse_phone_change,
+               (GDestroyNotify) phone_change_free);
+}
+
+/**
+ * clave_service_client_change_phone_finish:
+ * @change_id: (out) (transfer full): the change, for the code and a resend
+ *
+ * Returns: (transfer full): what was sent to the new phone
+ */
+ClaveSmsStatus *
+clave_service_client_change_phone_finish (ClaveServiceClient  *self,
+                                          GAsyncResult        *result,
+                                          char               **change_id,
+                                          GError             **error)
+{
+  PhoneChange *change;
+  ClaveSmsStatus *status;
+
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  change = g_task_propagate_pointer (G_TASK (result), error);
+  if (change == NULL)
+    return NULL;
+  *change_id = g_steal_pointer (&change->id);
+  status = g_steal_pointer (&change->status);
+  phone_change_free (change);
+  return status;
+}
+
+void
+clave_service_client_resend_phone_code_async (ClaveServiceClient  *self,
+                                              ClaveDeviceKey      *key,
+                                              const char          *device_id,
+                                              const char          *change_id,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data)
+{
+  GTask *task;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
+  g_return_if_fail (change_id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_resend_phone_code_async);
+  escaped = g_uri_escape_string (change_id, NULL, FALSE);
+  path = g_strconcat (CLAVE_PATH_ME_PHONE_PREFIX, escaped, "/sms", NULL);
+  send_signed (self, task, key, device_id, path, _clave_client_empty_object (),
+               "POST /v1/me/phone/{id}/sms", _clave_client_parse_sms_sent,
+               (GDestroyNotify) clave_sms_status_free);
+}
+
+ClaveSmsStatus *
+clave_service_client_resend_phone_code_finish (ClaveServiceClient  *self,
+                                               GAsyncResult        *result,
+                                               GError             **error)
+{
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gboolean
+parse_phone_changed (JsonObject  *root,
+                     gpointer    *out,
+                     GError     **error)
+{
+  char *phone = NULL;
+
+  if (!_clave_client_read_string (root, "phone", FALSE, &phone, error))
+    return FALSE;
+  *out = phone;
+  return TRUE;
+}
+
+void
+clave_service_client_confirm_phone_async (ClaveServiceClient  *self,
+                                          ClaveDeviceKey      *key,
+                                          const char          *device_id,
+                                          const char          *change_id,
+                                          const char          *code,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  GTask *task;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
+  g_return_if_fail (change_id != NULL && code != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_confirm_phone_async);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, code);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+  escaped = g_uri_escape_string (change_id, NULL, FALSE);
+  path = g_strconcat (CLAVE_PATH_ME_PHONE_PREFIX, escaped, "/verify", NULL);
+  send_signed (self, task, key, device_id, path, body, "POST /v1/me/phone/{id}/verify",
+               parse_phone_changed, g_free);
+}
+
+/**
+ * clave_service_client_confirm_phone_finish:
+ * @attempts_left: (out) (optional): on %CLAVE_SERVICE_ERROR_INVALID_CODE,
+ *   the wrong codes the service still accepts; 0 otherwise
+ *
+ * Returns: (transfer full): the new phone as the service shows it
+ *   ("******888")
+ */
+char *
+clave_service_client_confirm_phone_finish (ClaveServiceClient  *self,
+                                           GAsyncResult        *result,
+                                           guint               *attempts_left,
+                                           GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  ClaveClientCall *call;
+  char *phone;
+
+  g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  call = g_task_get_task_data (G_TASK (result));
+  if (attempts_left != NULL)
+    *attempts_left = 0;
+  phone = g_task_propagate_pointer (G_TASK (result), &local_error);
+  if (phone != NULL)
+    return phone;
+  if (attempts_left != NULL && call != NULL && call->attempts_left >= 0 &&
+      g_error_matches (local_error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_CODE))
+    *attempts_left = (guint) call->attempts_left;
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return NULL;
+}

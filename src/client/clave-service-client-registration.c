@@ -20,20 +20,6 @@
 
 /* POST /v1/registrations */
 
-/* What people type around a phone number ("+34 600 11-22-33") is not
- * part of it; the service takes E.164 only. */
-static char *
-normalize_phone (const char *phone)
-{
-  GString *normalized = g_string_new (NULL);
-
-  for (const char *p = phone; *p != '\0'; p++)
-    if (!g_ascii_isspace (*p) && strchr ("-.()/", *p) == NULL)
-      g_string_append_c (normalized, *p);
-
-  return g_string_free (normalized, FALSE);
-}
-
 static gboolean
 parse_registration (JsonObject  *root,
                     gpointer    *out,
@@ -102,7 +88,7 @@ clave_service_client_register_async (ClaveServiceClient          *self,
       g_task_return_error (task, error);
       return;
     }
-  normalized_phone = normalize_phone (phone);
+  normalized_phone = _clave_client_normalize_phone (phone);
   normalized_email = g_strstrip (g_strdup (email));
   json_builder_set_member_name (builder, "phone");
   json_builder_add_string_value (builder, normalized_phone);

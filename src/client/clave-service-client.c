@@ -270,6 +270,18 @@ _clave_client_read_uint (JsonObject *object,
   return TRUE;
 }
 
+char *
+_clave_client_normalize_phone (const char *phone)
+{
+  GString *normalized = g_string_new (NULL);
+
+  for (const char *p = phone; *p != '\0'; p++)
+    if (!g_ascii_isspace (*p) && strchr ("-.()/", *p) == NULL)
+      g_string_append_c (normalized, *p);
+
+  return g_string_free (normalized, FALSE);
+}
+
 gboolean
 _clave_client_read_sms_members (JsonObject      *object,
                                 ClaveSmsStatus  *status,

@@ -160,6 +160,51 @@ typedef struct {
 void clave_certificate_proof_free (ClaveCertificateProof *proof);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveCertificateProof, clave_certificate_proof_free)
 
+/* POST /v1/me/phone, signed: starts changing the phone to @phone (with
+ * its country prefix) with @proof, made for CLAVE_PROOF_PURPOSE_PHONE with
+ * the person's own certificate or DNIe; the service sends a code to the
+ * new number. CLAVE_SERVICE_ERROR_SAME_PHONE, _PHONE_IN_USE,
+ * _IDENTITY_MISMATCH, _INVALID_PHONE. */
+void            clave_service_client_change_phone_async      (ClaveServiceClient          *self,
+                                                              ClaveDeviceKey              *key,
+                                                              const char                  *device_id,
+                                                              const ClaveCertificateProof *proof,
+                                                              const char                  *phone,
+                                                              GCancellable                *cancellable,
+                                                              GAsyncReadyCallback          callback,
+                                                              gpointer                     user_data);
+ClaveSmsStatus *clave_service_client_change_phone_finish     (ClaveServiceClient          *self,
+                                                              GAsyncResult                *result,
+                                                              char                       **change_id,
+                                                              GError                     **error);
+/* POST /v1/me/phone/{id}/sms, signed: a new code to the new number. */
+void            clave_service_client_resend_phone_code_async (ClaveServiceClient          *self,
+                                                              ClaveDeviceKey              *key,
+                                                              const char                  *device_id,
+                                                              const char                  *change_id,
+                                                              GCancellable                *cancellable,
+                                                              GAsyncReadyCallback          callback,
+                                                              gpointer                     user_data);
+ClaveSmsStatus *clave_service_client_resend_phone_code_finish (ClaveServiceClient         *self,
+                                                               GAsyncResult               *result,
+                                                               GError                    **error);
+/* POST /v1/me/phone/{id}/verify, signed: the code sent to the new number
+ * confirms it; the old number gets a notice. CLAVE_SERVICE_ERROR_
+ * INVALID_CODE (with @attempts_left), _CHANGE_EXPIRED, _CHANGE_LOCKED,
+ * _PHONE_IN_USE. */
+void            clave_service_client_confirm_phone_async     (ClaveServiceClient          *self,
+                                                              ClaveDeviceKey              *key,
+                                                              const char                  *device_id,
+                                                              const char                  *change_id,
+                                                              const char                  *code,
+                                                              GCancellable                *cancellable,
+                                                              GAsyncReadyCallback          callback,
+                                                              gpointer                     user_data);
+char           *clave_service_client_confirm_phone_finish    (ClaveServiceClient          *self,
+                                                              GAsyncResult                *result,
+                                                              guint                       *attempts_left,
+                                                              GError                     **error);
+
 /* POST /v1/me/level, signed: raises the registration to the advanced
  * level with @proof, made by clave_service_client_prove_certificate_async()
  * for CLAVE_PROOF_PURPOSE_LEVEL with the person's own certificate or DNIe.

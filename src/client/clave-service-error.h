@@ -51,6 +51,9 @@ typedef enum {
   CLAVE_SERVICE_ERROR_REQUEST_NOT_FOUND,    /* not_found on a request path: no such request */
   /* Account services (docs/protocol.md "Device endpoints"). */
   CLAVE_SERVICE_ERROR_ALREADY_ADVANCED,     /* the level is advanced already */
+  CLAVE_SERVICE_ERROR_SAME_PHONE,           /* the new phone is the current one */
+  CLAVE_SERVICE_ERROR_CHANGE_EXPIRED,       /* invalid_change, change_expired: start again */
+  CLAVE_SERVICE_ERROR_CHANGE_LOCKED,        /* too many wrong codes: start again */
 } ClaveServiceError;
 
 #define CLAVE_SERVICE_ERROR (clave_service_error_quark ())

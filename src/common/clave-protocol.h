@@ -11,6 +11,8 @@
 #define CLAVE_PATH_ME                 "/v1/me"
 #define CLAVE_PATH_ME_GIVE_UP         "/v1/me/give-up"
 #define CLAVE_PATH_ME_LEVEL           "/v1/me/level"
+#define CLAVE_PATH_ME_PHONE           "/v1/me/phone"     /* POST: start */
+#define CLAVE_PATH_ME_PHONE_PREFIX    "/v1/me/phone/"    /* + {id}/sms, {id}/verify */
 #define CLAVE_PATH_DEVICE             "/v1/device"
 #define CLAVE_PATH_CHALLENGES         "/v1/challenges"
 #define CLAVE_PATH_REGISTRATIONS      "/v1/registrations"  /* POST: start */
@@ -79,12 +81,15 @@
  * + "\n" + challenge (its base64url text); see
  * clave_certificate_proof_data(). The purpose is
  * CLAVE_PROOF_PURPOSE_ACTIVATION + activation id,
- * CLAVE_PROOF_PURPOSE_REGISTRATION or CLAVE_PROOF_PURPOSE_LEVEL. */
+ * CLAVE_PROOF_PURPOSE_REGISTRATION, CLAVE_PROOF_PURPOSE_LEVEL or
+ * CLAVE_PROOF_PURPOSE_PHONE. */
 #define CLAVE_CERTIFICATE_PROOF_PREFIX   "clave-certificate-proof\n"
 #define CLAVE_PROOF_PURPOSE_ACTIVATION   "activation:"
 #define CLAVE_PROOF_PURPOSE_REGISTRATION "registration"
 /* Raising the level of registration to advanced (POST /v1/me/level). */
 #define CLAVE_PROOF_PURPOSE_LEVEL        "level"
+/* Changing the phone (POST /v1/me/phone). */
+#define CLAVE_PROOF_PURPOSE_PHONE        "phone"
 #define CLAVE_PROOF_ALG_RSA_SHA256       "rsa-pkcs1-sha256"
 #define CLAVE_PROOF_ALG_ECDSA_SHA256     "ecdsa-sha256"
 #define CLAVE_PROOF_MAX_CERTIFICATES     5
@@ -140,6 +145,10 @@
 #define CLAVE_ERR_IDENTITY_UNKNOWN         "identity_unknown"         /* 403 */
 #define CLAVE_ERR_ALREADY_REGISTERED       "already_registered"       /* 409 */
 #define CLAVE_ERR_ALREADY_ADVANCED         "already_advanced"         /* 409 */
+#define CLAVE_ERR_SAME_PHONE               "same_phone"               /* 409 */
+#define CLAVE_ERR_INVALID_CHANGE           "invalid_change"           /* 404 */
+#define CLAVE_ERR_CHANGE_EXPIRED           "change_expired"           /* 410 */
+#define CLAVE_ERR_CHANGE_LOCKED            "change_locked"            /* 423 */
 #define CLAVE_ERR_PHONE_IN_USE             "phone_in_use"             /* 409 */
 #define CLAVE_ERR_INVALID_PHONE            "invalid_phone"            /* 400 */
 #define CLAVE_ERR_INVALID_EMAIL            "invalid_email"            /* 400 */

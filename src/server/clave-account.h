@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "clave-cert-proof.h"
+#include "clave-codes.h"
 #include "clave-protocol-error.h"
 #include "clave-server.h"
 #include "clave-store.h"
@@ -52,5 +53,41 @@ gboolean clave_account_raise_level       (ClaveServer              *server,
                                           ClaveCertProof           *proof,
                                           gint64                    now,
                                           GError                  **error);
+
+/* Changing the phone (POST /v1/me/phone…). Starts a change of @device's
+ * citizen to @phone (E.164, checked by the caller) with @proof, a
+ * certificate or DNIe proof of purpose CLAVE_PROOF_PURPOSE_PHONE naming
+ * the citizen (identity_mismatch otherwise), and sends a code to the new
+ * number (see _clave_codes_send() for the limits): same_phone,
+ * phone_in_use (another person's). The old number keeps working until
+ * the code is confirmed. Returns the change's id; @sent says what the
+ * answer tells. */
+char    *clave_account_start_phone_change   (ClaveServer              *server,
+                                             const ClaveDeviceRecord  *device,
+                                             ClaveCertProof           *proof,
+                                             const char               *phone,
+                                             gint64                    now,
+                                             ClaveCodeSent            *sent,
+                                             GError                  **error);
+/* A new code for change @change_id of @device's citizen: invalid_change
+ * (unknown, another person's, used or replaced), change_locked,
+ * change_expired, and the limits of _clave_codes_send(). */
+gboolean clave_account_resend_phone_code    (ClaveServer              *server,
+                                             const ClaveDeviceRecord  *device,
+                                             const char               *change_id,
+                                             gint64                    now,
+                                             ClaveCodeSent            *sent,
+                                             GError                  **error);
+/* Confirms change @change_id with @code (see _clave_codes_verify(); the
+ * last wrong code gives change_locked): the citizen's phone becomes the
+ * new one, and the old one gets a notice that it was replaced.
+ * phone_in_use when somebody took the number meanwhile. Returns the new
+ * phone's hint. */
+char    *clave_account_confirm_phone_change (ClaveServer              *server,
+                                             const ClaveDeviceRecord  *device,
+                                             const char               *change_id,
+                                             const char               *code,
+                                             gint64                    now,
+                                             GError                  **error);
 
 G_END_DECLS

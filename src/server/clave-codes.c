@@ -110,7 +110,16 @@ _clave_codes_is_code (const char *code)
 static const char *
 flow_noun (ClaveCodeFlow flow)
 {
-  return flow == CLAVE_CODE_FLOW_REGISTRATION ? "registration" : "activation";
+  switch (flow)
+    {
+    case CLAVE_CODE_FLOW_REGISTRATION:
+      return "registration";
+    case CLAVE_CODE_FLOW_PHONE_CHANGE:
+      return "phone change";
+    case CLAVE_CODE_FLOW_ACTIVATION:
+    default:
+      return "activation";
+    }
 }
 
 static char *
@@ -118,7 +127,9 @@ sms_body (ClaveCodeFlow  flow,
           const char    *code,
           guint          ttl)
 {
-  const char *what = flow == CLAVE_CODE_FLOW_REGISTRATION ? "registro" : "activación";
+  const char *what = flow == CLAVE_CODE_FLOW_REGISTRATION ? "registro"
+                     : flow == CLAVE_CODE_FLOW_PHONE_CHANGE ? "cambio de teléfono"
+                     : "activación";
 
   /* The code must stay the only run of six digits in the text; the TTL
    * is at most 86400 s (clave-server checks), so it never has six. */

@@ -61,6 +61,10 @@ typedef enum {
   CLAVE_PROTOCOL_ERROR_DEVICE_DEACTIVATED,     /* 401 device_deactivated */
   CLAVE_PROTOCOL_ERROR_REPLAYED_NONCE,         /* 401 replayed_nonce */
   CLAVE_PROTOCOL_ERROR_ALREADY_ADVANCED,       /* 409 already_advanced */
+  CLAVE_PROTOCOL_ERROR_SAME_PHONE,             /* 409 same_phone */
+  CLAVE_PROTOCOL_ERROR_INVALID_CHANGE,         /* 404 invalid_change */
+  CLAVE_PROTOCOL_ERROR_CHANGE_EXPIRED,         /* 410 change_expired */
+  CLAVE_PROTOCOL_ERROR_CHANGE_LOCKED,          /* 423 change_locked */
 } ClaveProtocolError;
 
 #define CLAVE_PROTOCOL_ERROR (clave_protocol_error_quark ())

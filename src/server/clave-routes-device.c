@@ -10,8 +10,8 @@
 #include "clave-protocol.h"
 #include "clave-routes.h"
 
-/* GET /v1/me, POST /v1/me/give-up, POST /v1/me/level and DELETE
- * /v1/device: read the request, call the account's operation
+/* GET /v1/me, POST /v1/me/give-up, /v1/me/level, /v1/me/phone… and
+ * DELETE /v1/device: read the request, call the account's operation
  * (clave-account.c), write the answer. */
 
 /* The device that signed @msg with its device key, or NULL after
@@ -168,4 +168,111 @@ _clave_routes_raise_level (ClaveServer       *self,
   json_builder_add_string_value (builder, CLAVE_LEVEL_ADVANCED);
   json_builder_end_object (builder);
   clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
+}
+
+static void
+reply_phone_sent (SoupServerMessage   *msg,
+                  guint                status,
+                  const char          *change_id,
+                  const ClaveCodeSent *sent)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  if (change_id != NULL)
+    {
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, change_id);
+    }
+  else
+    {
+      json_builder_set_member_name (builder, "sent");
+      json_builder_add_boolean_value (builder, TRUE);
+    }
+  _clave_routes_add_code_sent (builder, sent);
+  json_builder_end_object (builder);
+  clave_http_reply_builder (msg, status, builder);
+}
+
+void
+_clave_routes_phone_change (ClaveServer       *self,
+                            SoupServerMessage *msg,
+                            const char        *change_id,
+                            const char        *suffix)
+{
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(ClaveDeviceRecord) device = NULL;
+  g_autoptr(ClaveCertProof) proof = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(ClaveCodeSent) sent = { 0, };
+  g_autofree char *id = NULL;
+  g_autofree char *hint = NULL;
+  const char *phone = NULL, *code = NULL;
+  gint64 now = _clave_server_now ();
+
+  /* The body first: a malformed request costs nothing, not even the
+   * challenge of its proof. */
+  body = clave_http_read_json_object (msg, NULL);
+  if (body == NULL)
+    return;
+  if (change_id == NULL)
+    {
+      proof = _clave_cert_proof_read (body, &error);
+      if (proof == NULL)
+        {
+          clave_http_reply_gerror (msg, error);
+          return;
+        }
+      if (!clave_http_member_string (msg, body, "phone", &phone))
+        return;
+      if (!_clave_routes_phone_is_valid (phone))
+        {
+          clave_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_PHONE,
+                                  "The phone must be in E.164 form: + and 8 to 15 digits.");
+          return;
+        }
+    }
+  else if (g_str_equal (suffix, "/verify"))
+    {
+      if (!clave_http_member_string (msg, body, "code", &code))
+        return;
+      if (!_clave_codes_is_code (code))
+        {
+          clave_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST,
+                                  "The code must be 6 digits.");
+          return;
+        }
+    }
+
+  device = authenticate (self, msg);
+  if (device == NULL)
+    return;
+
+  if (change_id == NULL)
+    {
+      id = clave_account_start_phone_change (self, device, proof, phone, now, &sent, &error);
+      if (id != NULL)
+        reply_phone_sent (msg, SOUP_STATUS_CREATED, id, &sent);
+    }
+  else if (code == NULL)
+    {
+      if (clave_account_resend_phone_code (self, device, change_id, now, &sent, &error))
+        reply_phone_sent (msg, SOUP_STATUS_OK, NULL, &sent);
+    }
+  else
+    {
+      hint = clave_account_confirm_phone_change (self, device, change_id, code, now, &error);
+      if (hint != NULL)
+        {
+          g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "phone");
+          json_builder_add_string_value (builder, hint);
+          json_builder_end_object (builder);
+          clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
+        }
+    }
+  if (error != NULL)
+    clave_http_reply_gerror (msg, error);
 }

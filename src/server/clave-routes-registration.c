@@ -15,10 +15,8 @@
  * call the registration's operation (clave-registration.c), write the
  * answer. */
 
-/* E.164 as the protocol takes it: "+" and 8 to 15 digits, nothing else
- * (clients strip the spaces people type). */
-static gboolean
-phone_is_valid (const char *phone)
+gboolean
+_clave_routes_phone_is_valid (const char *phone)
 {
   gsize digits = 0;
 
@@ -135,7 +133,7 @@ read_step_input (SoupServerMessage      *msg,
       if (!clave_http_member_string (msg, body, "phone", phone) ||
           !clave_http_member_string (msg, body, "email", email))
         return FALSE;
-      if (!phone_is_valid (*phone))
+      if (!_clave_routes_phone_is_valid (*phone))
         {
           clave_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_PHONE,
                                   "The phone must be in E.164 form: + and 8 to 15 digits.");

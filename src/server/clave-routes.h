@@ -99,6 +99,16 @@ void        _clave_auth_request_add_object (ClaveServer          *self,
  * "phone_hint" of an answer after an SMS code was sent. */
 void        _clave_routes_add_code_sent    (JsonBuilder          *builder,
                                             const ClaveCodeSent  *sent);
+/* E.164 as the protocol takes it: "+" and 8 to 15 digits, nothing else
+ * (clients strip the spaces people type). */
+gboolean    _clave_routes_phone_is_valid   (const char           *phone);
+/* POST /v1/me/phone, /v1/me/phone/{id}/sms and …/verify (@change_id
+ * NULL and @suffix "" for the first). */
+void        _clave_routes_phone_change     (ClaveServer          *self,
+                                            SoupServerMessage    *msg,
+                                            const char           *change_id,
+                                            const char           *suffix);
+
 /* An activation object as step 1 and a finished registration answer it
  * (docs/protocol.md); a @verified one offers no second factor. */
 void        _clave_routes_add_activation   (JsonBuilder                *builder,

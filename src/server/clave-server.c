@@ -201,6 +201,24 @@ parse_registration_path (const char             *path,
   return TRUE;
 }
 
+/* "/v1/me/phone/{id}/sms" or "…/verify": the id and the suffix (borrowed
+ * from @path). */
+static gboolean
+parse_phone_change_path (const char   *path,
+                         char        **id,
+                         const char  **suffix)
+{
+  const char *rest = path + strlen (CLAVE_PATH_ME_PHONE_PREFIX);
+  const char *slash = strchr (rest, '/');
+
+  if (slash == NULL || slash == rest || slash - rest > 64 ||
+      (!g_str_equal (slash, "/sms") && !g_str_equal (slash, "/verify")))
+    return FALSE;
+  *id = g_strndup (rest, (gsize) (slash - rest));
+  *suffix = slash;
+  return TRUE;
+}
+
 static void
 handle_request (SoupServer        *soup,
                 SoupServerMessage *msg,
@@ -211,6 +229,8 @@ handle_request (SoupServer        *soup,
   ClaveServer *self = CLAVE_SERVER (user_data);
   g_autoptr(GError) error = NULL;
   g_autofree char *activation_id = NULL;
+  g_autofree char *change_id = NULL;
+  const char *change_suffix = "";
   g_autofree char *registration_id = NULL;
   ClaveActivationStep step;
   ClaveRegistrationStep registration_step;
@@ -281,6 +301,15 @@ handle_request (SoupServer        *soup,
         clave_http_reply_method_not_allowed (msg, "POST");
       else
         _clave_routes_give_up (self, msg);
+    }
+  else if (g_str_equal (path, CLAVE_PATH_ME_PHONE) ||
+           (g_str_has_prefix (path, CLAVE_PATH_ME_PHONE_PREFIX) &&
+            parse_phone_change_path (path, &change_id, &change_suffix)))
+    {
+      if (!clave_http_method_is (msg, SOUP_METHOD_POST))
+        clave_http_reply_method_not_allowed (msg, "POST");
+      else
+        _clave_routes_phone_change (self, msg, change_id, change_suffix);
     }
   else if (g_str_equal (path, CLAVE_PATH_ME_LEVEL))
     {

@@ -9,7 +9,7 @@
 #include "clave-limits.h"
 #include "clave-sqlite-store-private.h"
 
-/* The SQL that differs between the two owners of SMS codes (the statement
+/* The SQL that differs between the owners of SMS codes (the statement
  * cache is keyed by the text, so each must be a literal). */
 typedef struct {
   const char *store_code;
@@ -55,6 +55,24 @@ static const FlowSql flow_sql[] = {
     .count_wrong_code =
       "INSERT INTO wrong_codes (citizen, created_at)"
       " SELECT document, ?2 FROM registrations WHERE id = ?1",
+  },
+  [CLAVE_CODE_FLOW_PHONE_CHANGE] = {
+    .store_code =
+      "UPDATE phone_changes SET code_hmac = ?2, code_expires_at = ?3,"
+      "  sends = sends + 1, last_sent_at = ?4"
+      " WHERE id = ?1",
+    .queue_sms =
+      "INSERT INTO sms_outbox (phone, body, created_at, status, citizen, activation,"
+      "                        code_expires_at, redacted_body)"
+      " SELECT ?1, ?2, ?3, 'queued', document, id, MIN (?5, expires_at), ?6"
+      " FROM phone_changes WHERE id = ?4",
+    .count_attempt =
+      "UPDATE phone_changes SET attempts = attempts + 1,"
+      "  state = CASE WHEN attempts + 1 >= ?2 THEN 'locked' ELSE state END"
+      " WHERE id = ?1 RETURNING attempts",
+    .count_wrong_code =
+      "INSERT INTO wrong_codes (citizen, created_at)"
+      " SELECT document, ?2 FROM phone_changes WHERE id = ?1",
   },
 };
 

@@ -304,6 +304,27 @@ clave_sqlite_store_create_registration (ClaveStore                    *store,
                                         const ClaveRegistrationRecord *record,
                                         GError                       **error);
 
+/* clave-sqlite-store-changes.c */
+
+gboolean
+clave_sqlite_store_create_phone_change (ClaveStore                    *store,
+                                        const ClavePhoneChangeRecord  *record,
+                                        GError                       **error);
+
+ClavePhoneChangeRecord *
+clave_sqlite_store_get_phone_change (ClaveStore  *store,
+                                     const char  *id,
+                                     GError     **error);
+
+gboolean
+clave_sqlite_store_complete_phone_change (ClaveStore  *store,
+                                          const char  *id,
+                                          const char  *old_phone,
+                                          const char  *notice,
+                                          gint64       now,
+                                          gint64      *notice_id,
+                                          GError     **error);
+
 gboolean
 clave_sqlite_store_give_up (ClaveStore  *store,
                             const char  *document,

@@ -210,6 +210,23 @@ static const char * const migrations[] = {
   "  registered_at INTEGER NOT NULL"
   ");"
   "CREATE INDEX given_up_document ON given_up (document, given_up_at);",
+
+  /* 8: changing the phone (issue 11). A change waits for the code sent
+   * to the new number; it goes with the registration. */
+  "CREATE TABLE phone_changes ("
+  "  id              TEXT PRIMARY KEY,"
+  "  document        TEXT NOT NULL REFERENCES citizens (document) ON DELETE CASCADE,"
+  "  phone           TEXT NOT NULL,"
+  "  created_at      INTEGER NOT NULL,"
+  "  expires_at      INTEGER NOT NULL,"
+  "  state           TEXT NOT NULL DEFAULT 'pending',"
+  "  code_hmac       TEXT,"
+  "  code_expires_at INTEGER NOT NULL DEFAULT 0,"
+  "  attempts        INTEGER NOT NULL DEFAULT 0,"
+  "  sends           INTEGER NOT NULL DEFAULT 0,"
+  "  last_sent_at    INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX phone_changes_document ON phone_changes (document);",
 };
 
 /* Brings the schema to @target (the newest: G_N_ELEMENTS (migrations)). */

@@ -417,6 +417,9 @@ clave_sqlite_store_iface_init (ClaveStoreInterface *iface)
   iface->get_citizen_by_phone = clave_sqlite_store_get_citizen_by_phone;
   iface->give_up = clave_sqlite_store_give_up;
   iface->get_given_up = clave_sqlite_store_get_given_up;
+  iface->create_phone_change = clave_sqlite_store_create_phone_change;
+  iface->get_phone_change = clave_sqlite_store_get_phone_change;
+  iface->complete_phone_change = clave_sqlite_store_complete_phone_change;
   iface->create_challenge = clave_sqlite_store_create_challenge;
   iface->list_challenges = clave_sqlite_store_list_challenges;
   iface->use_challenge = clave_sqlite_store_use_challenge;

@@ -67,6 +67,18 @@ clave_device_record_free (ClaveDeviceRecord *record)
 }
 
 void
+clave_phone_change_record_free (ClavePhoneChangeRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->id);
+  g_free (record->document);
+  g_free (record->phone);
+  g_free (record->code.hmac);
+  g_free (record);
+}
+
+void
 clave_relying_party_free (ClaveRelyingParty *rp)
 {
   if (rp == NULL)
@@ -425,6 +437,34 @@ clave_store_get_given_up (ClaveStore  *self,
                           GError     **error)
 {
   STORE_CALL (get_given_up, FALSE, document, given_up_at, error);
+}
+
+gboolean
+clave_store_create_phone_change (ClaveStore                    *self,
+                                 const ClavePhoneChangeRecord  *record,
+                                 GError                       **error)
+{
+  STORE_CALL (create_phone_change, FALSE, record, error);
+}
+
+ClavePhoneChangeRecord *
+clave_store_get_phone_change (ClaveStore  *self,
+                              const char  *id,
+                              GError     **error)
+{
+  STORE_CALL (get_phone_change, NULL, id, error);
+}
+
+gboolean
+clave_store_complete_phone_change (ClaveStore  *self,
+                                   const char  *id,
+                                   const char  *old_phone,
+                                   const char  *notice,
+                                   gint64       now,
+                                   gint64      *notice_id,
+                                   GError     **error)
+{
+  STORE_CALL (complete_phone_change, FALSE, id, old_phone, notice, now, notice_id, error);
 }
 
 gboolean

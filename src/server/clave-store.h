@@ -81,6 +81,7 @@ typedef struct {
 typedef enum {
   CLAVE_CODE_FLOW_ACTIVATION,
   CLAVE_CODE_FLOW_REGISTRATION,
+  CLAVE_CODE_FLOW_PHONE_CHANGE,
 } ClaveCodeFlow;
 
 typedef enum {
@@ -105,6 +106,20 @@ typedef struct {
   ClaveRegistrationState  state;
   ClaveCodeState          code;
 } ClaveRegistrationRecord;
+
+/* A change of a citizen's phone, waiting for the code sent to the new
+ * number (docs/protocol.md "POST /v1/me/phone"). Its states are those of
+ * a registration: pending, locked (too many wrong codes), used, replaced
+ * by a newer change. */
+typedef struct {
+  char                   *id;         /* "chg_…" */
+  char                   *document;
+  char                   *phone;      /* the new number */
+  gint64                  created_at;
+  gint64                  expires_at;
+  ClaveRegistrationState  state;
+  ClaveCodeState          code;
+} ClavePhoneChangeRecord;
 
 typedef struct {
   char   *id;
@@ -200,6 +215,7 @@ void                   clave_device_record_free     (ClaveDeviceRecord     *reco
 void                   clave_outbox_message_free    (ClaveOutboxMessage    *message);
 void                   clave_registration_record_free (ClaveRegistrationRecord *record);
 void                   clave_relying_party_free     (ClaveRelyingParty     *rp);
+void                   clave_phone_change_record_free (ClavePhoneChangeRecord *record);
 void                   clave_auth_request_record_free (ClaveAuthRequestRecord *record);
 const char            *clave_activation_state_to_string   (ClaveActivationState state);
 int                    clave_activation_state_from_string (const char          *str);
@@ -208,6 +224,7 @@ int                    clave_registration_state_from_string (const char         
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveIdentity, clave_identity_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveCitizen, clave_citizen_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClavePhoneChangeRecord, clave_phone_change_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveActivationRecord, clave_activation_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveDeviceRecord, clave_device_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveOutboxMessage, clave_outbox_message_free)
@@ -416,6 +433,19 @@ struct _ClaveStoreInterface
                                                     const char                  *document,
                                                     gint64                      *given_up_at,
                                                     GError                     **error);
+  gboolean                (*create_phone_change)   (ClaveStore                  *self,
+                                                    const ClavePhoneChangeRecord *record,
+                                                    GError                     **error);
+  ClavePhoneChangeRecord *(*get_phone_change)      (ClaveStore                  *self,
+                                                    const char                  *id,
+                                                    GError                     **error);
+  gboolean                (*complete_phone_change) (ClaveStore                  *self,
+                                                    const char                  *id,
+                                                    const char                  *old_phone,
+                                                    const char                  *notice,
+                                                    gint64                       now,
+                                                    gint64                      *notice_id,
+                                                    GError                     **error);
   void                    (*close)                 (ClaveStore                  *self);
 };
 
@@ -575,6 +605,25 @@ gboolean               clave_store_give_up               (ClaveStore            
 gboolean               clave_store_get_given_up          (ClaveStore                  *self,
                                                           const char                  *document,
                                                           gint64                      *given_up_at,
+                                                          GError                     **error);
+/* Adds a pending phone change; the citizen's earlier pending ones are
+ * replaced. */
+gboolean               clave_store_create_phone_change   (ClaveStore                  *self,
+                                                          const ClavePhoneChangeRecord *record,
+                                                          GError                     **error);
+ClavePhoneChangeRecord *clave_store_get_phone_change     (ClaveStore                  *self,
+                                                          const char                  *id,
+                                                          GError                     **error);
+/* In one transaction: the pending change @id gives its citizen the new
+ * phone, is used up (its codes redacted), and @notice is queued to
+ * @old_phone (@notice_id: its outbox id). CONFLICT when the new phone
+ * belongs to another citizen, NOT_FOUND when the change is not pending. */
+gboolean               clave_store_complete_phone_change (ClaveStore                  *self,
+                                                          const char                  *id,
+                                                          const char                  *old_phone,
+                                                          const char                  *notice,
+                                                          gint64                       now,
+                                                          gint64                      *notice_id,
                                                           GError                     **error);
 /* The citizen whose phone is @phone, if any. */
 ClaveCitizen          *clave_store_get_citizen_by_phone  (ClaveStore                  *self,

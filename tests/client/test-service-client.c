@@ -1000,6 +1000,141 @@ test_raise_level (CertFixture   *fixture,
   g_assert_cmpstr (error->message, ==, "You are already registered at the advanced level.");
 }
 
+static ClaveSmsStatus *
+change_phone (CertFixture                  *fixture,
+              ClaveDeviceKey               *key,
+              const char                   *device_id,
+              const ClaveCertificateProof  *proof,
+              const char                   *phone,
+              char                        **change_id,
+              GError                      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  clave_service_client_change_phone_async (fixture->base.client, key, device_id, proof, phone,
+                                           NULL, client_test_store_result, &result);
+  client_test_wait_result (&result);
+  return clave_service_client_change_phone_finish (fixture->base.client, result, change_id,
+                                                   error);
+}
+
+static char *
+confirm_phone (CertFixture     *fixture,
+               ClaveDeviceKey  *key,
+               const char      *device_id,
+               const char      *change_id,
+               const char      *code,
+               guint           *attempts_left,
+               GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  clave_service_client_confirm_phone_async (fixture->base.client, key, device_id, change_id, code,
+                                            NULL, client_test_store_result, &result);
+  client_test_wait_result (&result);
+  return clave_service_client_confirm_phone_finish (fixture->base.client, result, attempts_left,
+                                                    error);
+}
+
+/* Changing the phone (POST /v1/me/phone…): with the person's own
+ * certificate, to a number nobody has, confirmed by the code sent to it;
+ * the old number hears of it. */
+static void
+test_change_phone (CertFixture   *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(ClaveDeviceKey) key = generate_key ();
+  g_autoptr(ClaveCertificate) lucia = NULL;
+  g_autoptr(ClaveCertificate) antonio = NULL;
+  g_autoptr(ClaveCertificateProof) proof = NULL;
+  g_autoptr(ClaveSmsStatus) status = NULL;
+  g_autoptr(ClaveSmsStatus) resent = NULL;
+  g_autoptr(ClaveMyData) my_data = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *device_id = NULL;
+  g_autofree char *change_id = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *phone = NULL;
+  g_autofree char *outbox = NULL;
+  const char *wrong;
+  guint attempts_left = 99;
+
+  if (!have_pki ())
+    return;
+
+  device_id = activate_lucia (&fixture->base, key);
+  lucia = import_p12 (fixture, "lucia-fnmt.p12");
+  antonio = import_p12 (fixture, "antonio-fnmt.p12");
+
+  /* Refusals: another person's certificate, the same number, Antonio's
+   * number. Nothing changes. */
+  proof = prove_for (fixture, antonio, CLAVE_PROOF_PURPOSE_PHONE, &error);
+  g_assert_no_error (error);
+  status = change_phone (fixture, key, device_id, proof, "+34 611 000 111", &change_id, &error);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_IDENTITY_MISMATCH);
+  g_clear_error (&error);
+  g_clear_pointer (&proof, clave_certificate_proof_free);
+  proof = prove_for (fixture, lucia, CLAVE_PROOF_PURPOSE_PHONE, &error);
+  status = change_phone (fixture, key, device_id, proof, LUCIA_PHONE, &change_id, &error);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_SAME_PHONE);
+  g_assert_cmpstr (error->message, ==, "This is already your phone number in Cl@ve.");
+  g_clear_error (&error);
+  g_clear_pointer (&proof, clave_certificate_proof_free);
+  proof = prove_for (fixture, lucia, CLAVE_PROOF_PURPOSE_PHONE, &error);
+  status = change_phone (fixture, key, device_id, proof, "+34600222333", &change_id, &error);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_PHONE_IN_USE);
+  g_clear_error (&error);
+
+  /* A foreign number, typed as people do. */
+  g_clear_pointer (&proof, clave_certificate_proof_free);
+  proof = prove_for (fixture, lucia, CLAVE_PROOF_PURPOSE_PHONE, &error);
+  status = change_phone (fixture, key, device_id, proof, "+49 151 9876-5432", &change_id, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (change_id, "chg_"));
+  g_assert_cmpstr (status->phone_hint, ==, "******432");
+  g_assert_cmpuint (status->sends_left, ==, CLAVE_SMS_MAX_SENDS - 1);
+  /* A second code at once is too soon. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    clave_service_client_resend_phone_code_async (fixture->base.client, key, device_id, change_id,
+                                                  NULL, client_test_store_result, &result);
+    client_test_wait_result (&result);
+    resent = clave_service_client_resend_phone_code_finish (fixture->base.client, result, &error);
+    g_assert_null (resent);
+    g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_RESEND_TOO_SOON);
+    g_clear_error (&error);
+  }
+  code = clave_test_server_last_sms_code (fixture->base.server, "+4915198765432", &error);
+  g_assert_no_error (error);
+
+  /* Until confirmed, the old number stays. */
+  my_data = get_my_data (&fixture->base, key, device_id, FALSE, &error);
+  g_assert_cmpstr (my_data->phone, ==, "******789");
+  g_clear_pointer (&my_data, clave_my_data_free);
+
+  wrong = g_str_equal (code, "000000") ? "000001" : "000000";
+  phone = confirm_phone (fixture, key, device_id, change_id, wrong, &attempts_left, &error);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_CODE);
+  g_assert_cmpuint (attempts_left, ==, 2);
+  g_clear_error (&error);
+
+  phone = confirm_phone (fixture, key, device_id, change_id, code, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (phone, ==, "******432");
+  my_data = get_my_data (&fixture->base, key, device_id, FALSE, &error);
+  g_assert_cmpstr (my_data->phone, ==, "******432");
+
+  /* The old number was told; the change cannot be used twice. */
+  outbox = clave_test_server_admin (fixture->base.server, &error, "outbox", "--limit", "1", NULL);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (outbox, LUCIA_PHONE));
+  g_assert_nonnull (strstr (outbox, "se ha cambiado por el terminado en 432"));
+  g_clear_pointer (&phone, g_free);
+  phone = confirm_phone (fixture, key, device_id, change_id, code, NULL, &error);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_CHANGE_EXPIRED);
+}
+
 static void
 test_registration_with_p12 (CertFixture   *fixture,
                             gconstpointer  data)
@@ -1173,6 +1308,7 @@ main (int   argc,
   ADD ("/service-client/certificate/registration-with-p12", test_registration_with_p12);
   ADD ("/service-client/certificate/registration-with-dnie", test_registration_with_dnie);
   ADD ("/service-client/certificate/raise-level", test_raise_level);
+  ADD ("/service-client/certificate/change-phone", test_change_phone);
 
 #undef ADD
 

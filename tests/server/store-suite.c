@@ -440,6 +440,79 @@ test_give_up (Fixture       *fixture,
   g_assert_cmpint (given_up_at, ==, 0);
 }
 
+/* Changing the phone: the code goes to the new number, the change gives
+ * the citizen the new phone and queues a notice to the old one, once; a
+ * number another citizen has is refused. */
+static void
+test_phone_change (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClavePhoneChangeRecord) change = NULL;
+  g_autoptr(ClavePhoneChangeRecord) first = NULL;
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  g_autoptr(GPtrArray) outbox = NULL;
+  ClavePhoneChangeRecord record = { .id = (char *) "chg_1", .document = (char *) LUCIA,
+                                    .phone = (char *) "+34611000111", .created_at = NOW,
+                                    .expires_at = NOW + 900,
+                                    .state = CLAVE_REGISTRATION_PENDING };
+  ClavePhoneChangeRecord taken = { .id = (char *) "chg_2", .document = (char *) LUCIA,
+                                   .phone = (char *) PHONE_M, .created_at = NOW,
+                                   .expires_at = NOW + 900,
+                                   .state = CLAVE_REGISTRATION_PENDING };
+  gint64 outbox_id = 0, notice_id = 0;
+
+  add_person (fixture->store, LUCIA, PHONE_L);
+  add_person (fixture->store, MARTA, PHONE_M);
+  g_assert_true (clave_store_create_phone_change (fixture->store, &record, &error));
+  g_assert_no_error (error);
+  g_assert_true (clave_store_store_code (fixture->store, CLAVE_CODE_FLOW_PHONE_CHANGE, "chg_1",
+                                         "hmac", NOW + 300, NOW, "+34611000111",
+                                         "code 123456", "code ••••••", &outbox_id, &error));
+  g_assert_no_error (error);
+  change = clave_store_get_phone_change (fixture->store, "chg_1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (change->phone, ==, "+34611000111");
+  g_assert_cmpstr (change->code.hmac, ==, "hmac");
+  g_assert_cmpuint (change->code.sends, ==, 1);
+
+  g_assert_true (clave_store_complete_phone_change (fixture->store, "chg_1", PHONE_L, "notice",
+                                                    NOW + 10, &notice_id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (notice_id, >, outbox_id);
+  citizen = clave_store_get_citizen (fixture->store, LUCIA, &error);
+  g_assert_cmpstr (citizen->phone, ==, "+34611000111");
+  outbox = clave_store_list_outbox (fixture->store, 0, &error);
+  g_assert_cmpstr (((ClaveOutboxMessage *) g_ptr_array_index (outbox, 0))->phone, ==, PHONE_L);
+  g_assert_cmpstr (((ClaveOutboxMessage *) g_ptr_array_index (outbox, 0))->body, ==, "notice");
+  /* The code of a used change is no use: redacted. */
+  g_assert_cmpstr (((ClaveOutboxMessage *) g_ptr_array_index (outbox, 1))->body, ==,
+                   "code ••••••");
+  g_assert_false (clave_store_complete_phone_change (fixture->store, "chg_1", PHONE_L, "notice",
+                                                     NOW + 11, NULL, &error));
+  g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* Marta's number is Marta's. */
+  g_assert_true (clave_store_create_phone_change (fixture->store, &taken, &error));
+  g_assert_false (clave_store_complete_phone_change (fixture->store, "chg_2", "+34611000111",
+                                                     "notice", NOW + 12, NULL, &error));
+  g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  first = clave_store_get_phone_change (fixture->store, "chg_2", &error);
+  g_assert_cmpint (first->state, ==, CLAVE_REGISTRATION_PENDING);
+
+  /* A newer change replaces it; giving up takes both away. */
+  record.id = (char *) "chg_3";
+  g_assert_true (clave_store_create_phone_change (fixture->store, &record, &error));
+  g_clear_pointer (&first, clave_phone_change_record_free);
+  first = clave_store_get_phone_change (fixture->store, "chg_2", &error);
+  g_assert_cmpint (first->state, ==, CLAVE_REGISTRATION_REPLACED);
+  g_assert_true (clave_store_give_up (fixture->store, LUCIA, NOW + 20, &error));
+  g_assert_null (clave_store_get_phone_change (fixture->store, "chg_3", &error));
+  g_assert_no_error (error);
+}
+
 void
 store_suite_add (const char        *prefix,
                  StoreSuiteNewFunc  new_store)
@@ -456,6 +529,7 @@ store_suite_add (const char        *prefix,
     { "challenges", test_challenges },
     { "requests", test_requests },
     { "give-up", test_give_up },
+    { "phone-change", test_phone_change },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (tests); i++)

@@ -493,6 +493,8 @@ test_wrong_method (void)
     { "GET", CLAVE_PATH_DEVICE, "DELETE" },
     { "GET", CLAVE_PATH_ME_GIVE_UP, "POST" },
     { "PUT", CLAVE_PATH_ME_LEVEL, "POST" },
+    { "GET", CLAVE_PATH_ME_PHONE, "POST" },
+    { "GET", CLAVE_PATH_ME_PHONE_PREFIX "chg_x/verify", "POST" },
     { "GET", CLAVE_PATH_ACTIVATIONS "act_x/sms", "POST" },
     { "PATCH", CLAVE_PATH_ACTIVATIONS "act_x/device", "POST" },
   };
