@@ -128,26 +128,15 @@ clave_sqlite_store_create_activation (ClaveStore                  *store,
 
   /* One activation in progress per citizen: starting over ends the
    * previous one, its sends and its code attempts with it. */
-  stmt = _clave_sqlite_prepare (self,
-                                "UPDATE sms_outbox SET body = redacted_body, redacted_body = NULL"
-                                " WHERE redacted_body IS NOT NULL AND activation IN"
-                                "  (SELECT id FROM activations"
-                                "   WHERE citizen = ?1 AND state IN ('pending', 'verified'))",
-                                error);
-  if (stmt == NULL)
-    return _clave_sqlite_rollback (self);
-  _clave_sqlite_bind_text (stmt, 1, record->document);
-  if (!_clave_sqlite_step_done (self, stmt, "redact replaced codes", error))
-    return _clave_sqlite_rollback (self);
-
-  stmt = _clave_sqlite_prepare (self,
-                                "UPDATE activations SET state = 'replaced'"
-                                " WHERE citizen = ?1 AND state IN ('pending', 'verified')",
-                                error);
-  if (stmt == NULL)
-    return _clave_sqlite_rollback (self);
-  _clave_sqlite_bind_text (stmt, 1, record->document);
-  if (!_clave_sqlite_step_done (self, stmt, "replace activations", error))
+  if (!_clave_sqlite_replace_pending (self,
+                                      "UPDATE sms_outbox"
+                                      " SET body = redacted_body, redacted_body = NULL"
+                                      " WHERE redacted_body IS NOT NULL AND activation IN"
+                                      "  (SELECT id FROM activations"
+                                      "   WHERE citizen = ?1 AND state IN ('pending', 'verified'))",
+                                      "UPDATE activations SET state = 'replaced'"
+                                      " WHERE citizen = ?1 AND state IN ('pending', 'verified')",
+                                      record->document, error))
     return _clave_sqlite_rollback (self);
 
   stmt = _clave_sqlite_prepare (self,
@@ -221,6 +210,28 @@ _clave_sqlite_read_code_state (sqlite3_stmt   *stmt,
   code->attempts = (guint) sqlite3_column_int (stmt, first + 2);
   code->sends = (guint) sqlite3_column_int (stmt, first + 3);
   code->last_sent_at = sqlite3_column_int64 (stmt, first + 4);
+}
+
+gboolean
+_clave_sqlite_replace_pending (ClaveSqliteStore  *self,
+                               const char        *redact_sql,
+                               const char        *replace_sql,
+                               const char        *document,
+                               GError           **error)
+{
+  const char *statements[] = { redact_sql, replace_sql };
+
+  for (guint i = 0; i < G_N_ELEMENTS (statements); i++)
+    {
+      sqlite3_stmt *stmt = _clave_sqlite_prepare (self, statements[i], error);
+
+      if (stmt == NULL)
+        return FALSE;
+      _clave_sqlite_bind_text (stmt, 1, document);
+      if (!_clave_sqlite_step_done (self, stmt, "replace pending", error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean

@@ -20,26 +20,15 @@ clave_sqlite_store_create_phone_change (ClaveStore                    *store,
     return FALSE;
 
   /* One change in progress per citizen: the codes of the others go. */
-  stmt = _clave_sqlite_prepare (self,
-                                "UPDATE sms_outbox SET body = redacted_body, redacted_body = NULL"
-                                " WHERE redacted_body IS NOT NULL AND activation IN"
-                                "  (SELECT id FROM phone_changes"
-                                "   WHERE document = ?1 AND state = 'pending')",
-                                error);
-  if (stmt == NULL)
-    return _clave_sqlite_rollback (self);
-  _clave_sqlite_bind_text (stmt, 1, record->document);
-  if (!_clave_sqlite_step_done (self, stmt, "redact replaced change codes", error))
-    return _clave_sqlite_rollback (self);
-
-  stmt = _clave_sqlite_prepare (self,
-                                "UPDATE phone_changes SET state = 'replaced'"
-                                " WHERE document = ?1 AND state = 'pending'",
-                                error);
-  if (stmt == NULL)
-    return _clave_sqlite_rollback (self);
-  _clave_sqlite_bind_text (stmt, 1, record->document);
-  if (!_clave_sqlite_step_done (self, stmt, "replace phone changes", error))
+  if (!_clave_sqlite_replace_pending (self,
+                                      "UPDATE sms_outbox"
+                                      " SET body = redacted_body, redacted_body = NULL"
+                                      " WHERE redacted_body IS NOT NULL AND activation IN"
+                                      "  (SELECT id FROM phone_changes"
+                                      "   WHERE document = ?1 AND state = 'pending')",
+                                      "UPDATE phone_changes SET state = 'replaced'"
+                                      " WHERE document = ?1 AND state = 'pending'",
+                                      record->document, error))
     return _clave_sqlite_rollback (self);
 
   stmt = _clave_sqlite_prepare (self,

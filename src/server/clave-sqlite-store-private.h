@@ -154,6 +154,16 @@ _clave_sqlite_read_code_state (sqlite3_stmt   *stmt,
                                int             first,
                                ClaveCodeState *code);
 
+/* Ends a person's flows of one kind in progress (inside a transaction):
+ * @redact_sql redacts their codes in the outbox, @replace_sql marks them
+ * replaced; ?1 is @document in both. */
+gboolean
+_clave_sqlite_replace_pending (ClaveSqliteStore  *self,
+                               const char        *redact_sql,
+                               const char        *replace_sql,
+                               const char        *document,
+                               GError           **error);
+
 gboolean
 _clave_sqlite_check_changed (ClaveSqliteStore  *self,
                              const char        *what,
