@@ -137,6 +137,11 @@ void                  clave_window_show_welcome               (ClaveWindow      
 void                  clave_window_raise_level                (ClaveWindow           *self,
                                                                ClaveCertificateProof *proof);
 
+/* Shows the change-phone page, which starts the change with @proof (a
+ * certificate proof of purpose CLAVE_PROOF_PURPOSE_PHONE; taken). */
+void                  clave_window_change_phone               (ClaveWindow           *self,
+                                                               ClaveCertificateProof *proof);
+
 /* The service no longer knows this device (or its key is gone): forget
  * it here too and explain on the login page (@explanation NULL: the
  * words of clave_service_error_device_lost_message()). */

@@ -613,6 +613,11 @@ run_device_pages (GuiFixture *fixture)
   walk_page (failures, "raise-level");
   gui_activate (fixture, "back_button");
   gui_wait_for_page (fixture, "my-data");
+  gui_activate (fixture, "my_data_change_phone_button");
+  gui_wait_for_page (fixture, "change-phone");
+  walk_page (failures, "change-phone");
+  gui_activate (fixture, "back_button");
+  gui_wait_for_page (fixture, "my-data");
   gui_activate (fixture, "back_button");
   gui_wait_for_page (fixture, "home");
 

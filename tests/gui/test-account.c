@@ -3,7 +3,8 @@
  * person would against a real clave-server: giving up Cl@ve, from My data,
  * with the device PIN (a failure leaves everything as it was); raising the
  * level from basic to advanced with a certificate file (another person's
- * is refused). */
+ * is refused); changing the phone with a certificate file and the code
+ * sent to the new number; the "?" of every option. */
 #define G_LOG_DOMAIN "test-account"
 
 #include "config.h"
@@ -228,6 +229,78 @@ on_visible_pages (GtkWidget *widget)
 }
 
 static void
+run_change_phone (GuiFixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *outbox = NULL;
+  const char *wrong;
+  GtkWidget *dialog;
+
+  g_free (gui_activate_demo_device (fixture, PIN));
+  gui_activate (fixture, "done_continue_button");
+  gui_wait_for_page (fixture, "home");
+  open_my_data (fixture);
+  g_assert_cmpstr (gui_text (fixture, "my_data_phone_value"), ==, "******789");
+  gui_activate (fixture, "my_data_change_phone_button");
+  gui_wait_for_page (fixture, "change-phone");
+  gui_screenshot (GTK_WIDGET (fixture->window), "change-phone");
+
+  /* What is not a phone number says how to write one. */
+  gui_type (fixture, "phone_new_row", "600");
+  g_assert_false (gui_sensitive (fixture, "phone_continue_button"));
+  g_assert_nonnull (strstr (gui_text (fixture, "phone_new_hint"), "with its country code"));
+  gui_type (fixture, "phone_new_row", "+49 151 9876 5432");
+  g_assert_true (gui_sensitive (fixture, "phone_continue_button"));
+  gui_activate (fixture, "phone_continue_button");
+  gui_wait_for_page (fixture, "certificate");
+  g_assert_cmpstr (gui_text (fixture, "certificate_heading_label"), ==,
+                   "Change your phone with your certificate or DNIe");
+  import_file (fixture, "lucia-fnmt.p12");
+  use_certificate (fixture, "LUC");
+
+  /* The PIN confirms the change; the code goes to the new number. */
+  gui_wait_for_page (fixture, "change-phone");
+  dialog = gui_wait_for_unlock_dialog ();
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (dialog)), ==, "Change Phone");
+  gui_unlock_with_pin (PIN);
+  gui_wait_until (gui_visible (fixture, "phone_sent_label"));
+  g_assert_cmpstr (gui_text (fixture, "phone_sent_label"), ==,
+                   "We sent a code to ******432. Type it here to make it your phone in Cl@ve.");
+  code = clave_test_server_last_sms_code (fixture->server, "+4915198765432", &error);
+  g_assert_no_error (error);
+
+  wrong = g_str_equal (code, "000000") ? "000001" : "000000";
+  gui_type (fixture, "phone_code_row", wrong);
+  gui_activate (fixture, "phone_confirm_button");
+  gui_wait_until (gui_visible (fixture, "phone_error_label"));
+  g_assert_cmpstr (gui_text (fixture, "phone_error_label"), ==,
+                   "The code is not correct. You can try 2 more times.");
+
+  gui_type (fixture, "phone_code_row", code);
+  gui_activate (fixture, "phone_confirm_button");
+  gui_wait_for_page (fixture, "my-data");
+  gui_wait_until (g_strcmp0 (gui_text (fixture, "my_data_phone_value"), "******432") == 0);
+
+  /* The old number was told. */
+  outbox = clave_test_server_admin (fixture->server, &error, "outbox", "--limit", "1", NULL);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (outbox, "+34600111789"));
+  g_assert_nonnull (strstr (outbox, "se ha cambiado por el terminado en 432"));
+}
+
+static void
+test_change_phone (void)
+{
+  if (g_getenv ("CLAVE_TEST_PKI_DIR") == NULL)
+    {
+      g_test_skip ("CLAVE_TEST_PKI_DIR is not set");
+      return;
+    }
+  gui_run (TRUE, run_change_phone);
+}
+
+static void
 collect_help (GtkWidget *widget,
               GPtrArray *found)
 {
@@ -270,9 +343,12 @@ open_every_help (GuiFixture *fixture,
       g_assert_true (GTK_IS_MENU_BUTTON (button));
       gui_activate_widget (button);
       gui_wait_until (gtk_widget_get_mapped (GTK_WIDGET (popover)));
-      gui_screenshot (GTK_WIDGET (fixture->window), "help");
+      /* Shown as a person would read it, then closed with Escape's
+       * action; each settles before the next. */
+      gui_settle (100);
       gtk_popover_popdown (popover);
       gui_wait_until (!gtk_widget_get_mapped (GTK_WIDGET (popover)));
+      gui_settle (100);
       g_string_append_printf (topics, "%s|", clave_help_button_get_topic (help));
     }
   return found->len;
@@ -296,7 +372,7 @@ run_help (GuiFixture *fixture)
                    "Log In|Register in Cl@ve|\n"
                    "Cl@ve Mobile|Scan QR Code|My requests for Cl@ve Mobile|My data in Cl@ve|"
                    "Deactivate this computer|\n"
-                   "Level of registration|Give Up Cl@ve|");
+                   "Phone|Level of registration|Give Up Cl@ve|");
 }
 
 static void
@@ -314,6 +390,7 @@ main (int   argc,
 
   g_test_add_func ("/account/give-up", test_give_up);
   g_test_add_func ("/account/raise-level", test_raise_level);
+  g_test_add_func ("/account/change-phone", test_change_phone);
   g_test_add_func ("/account/help", test_help);
 
   return g_test_run ();

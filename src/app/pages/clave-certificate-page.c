@@ -117,7 +117,15 @@ update_view (ClaveCertificatePage *self)
   guint n_files = self->files != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->files)) : 0;
   gboolean looking = manager != NULL && !clave_token_manager_get_ready (manager);
 
-  if (self->purpose == CLAVE_CERTIFICATE_PURPOSE_LEVEL)
+  if (self->purpose == CLAVE_CERTIFICATE_PURPOSE_PHONE)
+    {
+      gtk_label_set_text (self->certificate_heading_label,
+                          _("Change your phone with your certificate or DNIe"));
+      gtk_label_set_text (self->certificate_body_label,
+                          _("Choose your DNIe or electronic certificate. Cl@ve checks that it "
+                            "names you before it sends a code to the new number."));
+    }
+  else if (self->purpose == CLAVE_CERTIFICATE_PURPOSE_LEVEL)
     {
       gtk_label_set_text (self->certificate_heading_label,
                           _("Raise your level with your certificate or DNIe"));
@@ -482,11 +490,15 @@ prove_cb (GObject      *source,
   if (window == NULL)
     return;
 
-  if (self->purpose == CLAVE_CERTIFICATE_PURPOSE_LEVEL)
+  if (self->purpose == CLAVE_CERTIFICATE_PURPOSE_LEVEL ||
+      self->purpose == CLAVE_CERTIFICATE_PURPOSE_PHONE)
     {
-      /* The raise-level page sends it, signed by the device. */
+      /* Its page sends it, signed by the device. */
       _clave_certificate_page_close_dialog (self);
-      clave_window_raise_level (window, g_steal_pointer (&proof));
+      if (self->purpose == CLAVE_CERTIFICATE_PURPOSE_LEVEL)
+        clave_window_raise_level (window, g_steal_pointer (&proof));
+      else
+        clave_window_change_phone (window, g_steal_pointer (&proof));
       return;
     }
 
@@ -495,6 +507,24 @@ prove_cb (GObject      *source,
   clave_flow_set_registration_proof (flow, g_steal_pointer (&proof), data->certificate);
   _clave_certificate_page_close_dialog (self);
   clave_window_show_page (window, "contact");
+}
+
+/* The proof's purpose for what the certificate is chosen for (not
+ * activation, which the service client proves itself). */
+static const char *
+proof_purpose (ClaveCertificatePurpose purpose)
+{
+  switch (purpose)
+    {
+    case CLAVE_CERTIFICATE_PURPOSE_LEVEL:
+      return CLAVE_PROOF_PURPOSE_LEVEL;
+    case CLAVE_CERTIFICATE_PURPOSE_PHONE:
+      return CLAVE_PROOF_PURPOSE_PHONE;
+    case CLAVE_CERTIFICATE_PURPOSE_ACTIVATION:
+    case CLAVE_CERTIFICATE_PURPOSE_REGISTRATION:
+    default:
+      return CLAVE_PROOF_PURPOSE_REGISTRATION;
+    }
 }
 
 static void
@@ -546,9 +576,7 @@ start_proof (ClaveCertificatePage *self,
                                                           activate_cb, data);
   else
     clave_service_client_prove_certificate_async (client, manager, self->chosen, secret,
-                                                  self->purpose == CLAVE_CERTIFICATE_PURPOSE_LEVEL
-                                                  ? CLAVE_PROOF_PURPOSE_LEVEL
-                                                  : CLAVE_PROOF_PURPOSE_REGISTRATION,
+                                                  proof_purpose (self->purpose),
                                                   self->work, prove_cb, data);
 }
 

@@ -12,11 +12,14 @@ G_BEGIN_DECLS
  * @CLAVE_CERTIFICATE_PURPOSE_REGISTRATION: register in Cl@ve with it
  * @CLAVE_CERTIFICATE_PURPOSE_LEVEL: raise the level of registration to
  *   advanced (the proof goes to the raise-level page)
+ * @CLAVE_CERTIFICATE_PURPOSE_PHONE: change the phone (the proof goes to
+ *   the change-phone page)
  */
 typedef enum {
   CLAVE_CERTIFICATE_PURPOSE_ACTIVATION,
   CLAVE_CERTIFICATE_PURPOSE_REGISTRATION,
   CLAVE_CERTIFICATE_PURPOSE_LEVEL,
+  CLAVE_CERTIFICATE_PURPOSE_PHONE,
 } ClaveCertificatePurpose;
 
 #define CLAVE_TYPE_CERTIFICATE_PAGE (clave_certificate_page_get_type ())
