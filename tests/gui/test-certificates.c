@@ -308,6 +308,54 @@ test_activate_with_dnie (void)
   gui_run_with (&options, run_activate_with_dnie);
 }
 
+/* Changing the phone with the DNIe (issue 11): the card proves it is
+ * Lucía, the device PIN confirms, the code goes to the new number. */
+static void
+run_change_phone_with_dnie (GuiFixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  ClavePinDialog *dialog;
+
+  g_free (gui_activate_demo_device (fixture, "246810"));
+  gui_activate (fixture, "done_continue_button");
+  gui_wait_for_page (fixture, "home");
+  open_my_data (fixture);
+  gui_activate (fixture, "my_data_change_phone_button");
+  gui_wait_for_page (fixture, "change-phone");
+  gui_type (fixture, "phone_new_row", "699 000 111");
+  gui_activate (fixture, "phone_continue_button");
+  gui_wait_for_page (fixture, "certificate");
+  gui_wait_until (gui_n_card_rows (fixture) == 1);
+  gui_activate_widget (GTK_WIDGET (gui_certificate_row (fixture, 0)));
+  dialog = gui_wait_for_pin_dialog ();
+  gui_wait_until (gtk_widget_is_sensitive (gui_in_dialog (dialog, "pin_dialog_entry")));
+  gui_submit_secret (dialog, "123456");
+
+  gui_wait_for_page (fixture, "change-phone");
+  gui_unlock_with_pin ("246810");
+  gui_wait_until (gui_visible (fixture, "phone_sent_label"));
+  g_assert_cmpstr (gui_text (fixture, "phone_sent_label"), ==,
+                   "We sent a code to ******111. Type it here to make it your phone in Cl@ve.");
+  code = clave_test_server_last_sms_code (fixture->server, "+34699000111", &error);
+  g_assert_no_error (error);
+  gui_type (fixture, "phone_code_row", code);
+  gui_activate (fixture, "phone_confirm_button");
+  gui_wait_for_page (fixture, "my-data");
+  gui_wait_until (g_strcmp0 (gui_text (fixture, "my_data_phone_value"), "******111") == 0);
+}
+
+static void
+test_change_phone_with_dnie (void)
+{
+  GuiOptions options = { .prepare = prepare_lucia };
+
+  if (!have_softhsm ("LUCIA"))
+    return;
+
+  gui_run_with (&options, run_change_phone_with_dnie);
+}
+
 /* (b) Registering with a certificate file */
 
 static void
@@ -1040,6 +1088,7 @@ main (int   argc,
   g_test_add_func ("/gui/certificates/phone-numbers", test_phone_numbers);
   g_test_add_func ("/gui/certificates/pin-dialog-states", test_pin_dialog_states);
   g_test_add_func ("/gui/certificates/activate-with-dnie", test_activate_with_dnie);
+  g_test_add_func ("/gui/certificates/change-phone-with-dnie", test_change_phone_with_dnie);
   g_test_add_func ("/gui/certificates/register-with-certificate", test_register_with_certificate);
   g_test_add_func ("/gui/certificates/register-refused", test_register_refused);
   g_test_add_func ("/gui/certificates/register-with-dnie", test_register_with_dnie);
