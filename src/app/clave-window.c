@@ -521,6 +521,10 @@ sign_out_unlocked_cb (GObject      *source,
     }
 
   device_id = clave_profile_dup_device_id (clave_application_get_profile (app));
+  /* The service tells the push channel first: that is this deactivation,
+   * not another device's (clave_window_device_lost()). Only now: a key
+   * erased by wrong PINs is clave_window_device_lost()'s to explain. */
+  self->deactivating = TRUE;
   clave_service_client_deactivate_async (client, key, device_id, self->cancellable,
                                          sign_out_done_cb, g_object_ref (self));
 }
@@ -535,9 +539,6 @@ do_sign_out (gpointer user_data)
     return;
 
   _clave_window_set_busy (self, TRUE);
-  /* The service tells the push channel first: that is this deactivation,
-   * not another device's (clave_window_device_lost()). */
-  self->deactivating = TRUE;
   clave_window_unlock_key_async (self, self->cancellable, sign_out_unlocked_cb, g_object_ref (self));
 }
 

@@ -449,6 +449,7 @@ clave_service_client_resend_phone_code_async (ClaveServiceClient  *self,
                                               gpointer             user_data)
 {
   GTask *task;
+  g_autoptr(JsonNode) body = _clave_client_empty_object ();
   g_autofree char *escaped = NULL;
   g_autofree char *path = NULL;
 
@@ -460,7 +461,7 @@ clave_service_client_resend_phone_code_async (ClaveServiceClient  *self,
   g_task_set_source_tag (task, clave_service_client_resend_phone_code_async);
   escaped = g_uri_escape_string (change_id, NULL, FALSE);
   path = g_strconcat (CLAVE_PATH_ME_PHONE_PREFIX, escaped, "/sms", NULL);
-  send_signed (self, task, key, device_id, path, _clave_client_empty_object (),
+  send_signed (self, task, key, device_id, path, body,
                "POST /v1/me/phone/{id}/sms", _clave_client_parse_sms_sent,
                (GDestroyNotify) clave_sms_status_free);
 }

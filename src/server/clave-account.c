@@ -119,10 +119,20 @@ clave_account_raise_level (ClaveServer              *server,
       return FALSE;
     }
 
-  g_free (citizen->level);
-  citizen->level = g_strdup (CLAVE_LEVEL_ADVANCED);
-  if (!clave_store_put_citizen (server->store, citizen, &local_error))
-    return clave_protocol_error_set_internal (error, local_error);
+  /* Only the level changes, and only from basic. */
+  if (!clave_store_change_level (server->store, citizen->document, CLAVE_LEVEL_BASIC,
+                                 CLAVE_LEVEL_ADVANCED, &local_error))
+    {
+      if (g_error_matches (local_error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT))
+        g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_ALREADY_ADVANCED,
+                             "This registration is already at the advanced level.");
+      else if (g_error_matches (local_error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND))
+        g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_DEVICE_DEACTIVATED,
+                             "This device is no longer active.");
+      else
+        clave_protocol_error_set_internal (error, local_error);
+      return FALSE;
+    }
 
   g_info ("Level raised to advanced with a %s (device %s)",
           holder->dnie_style ? "DNIe" : "certificate", device->id);

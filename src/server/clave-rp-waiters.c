@@ -177,18 +177,23 @@ _clave_rp_waiters_init (ClaveServer *self)
 void
 _clave_rp_waiters_shutdown (ClaveServer *self)
 {
+  g_autoptr(GPtrArray) all = g_ptr_array_new ();
   GHashTableIter iter;
   gpointer value;
 
   if (self->waiters == NULL)
     return;
+  /* Out of the table first: answering one may change its request (past
+   * its expiry), which wakes that request's waiters again. */
   g_hash_table_iter_init (&iter, self->waiters);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       GPtrArray *waiters = value;
 
       for (guint i = 0; i < waiters->len; i++)
-        waiter_wake (self, g_ptr_array_index (waiters, i));
+        g_ptr_array_add (all, g_ptr_array_index (waiters, i));
     }
   g_hash_table_remove_all (self->waiters);
+  for (guint i = 0; i < all->len; i++)
+    waiter_wake (self, g_ptr_array_index (all, i));
 }

@@ -565,6 +565,13 @@ clave_sqlite_store_purge (ClaveStore  *store,
   if (!_clave_sqlite_step_done (self, stmt, "purge registrations", error))
     return _clave_sqlite_rollback (self);
 
+  stmt = _clave_sqlite_prepare (self, "DELETE FROM phone_changes WHERE expires_at < ?1", error);
+  if (stmt == NULL)
+    return _clave_sqlite_rollback (self);
+  sqlite3_bind_int64 (stmt, 1, now - CLAVE_PURGE_GRACE_SECS);
+  if (!_clave_sqlite_step_done (self, stmt, "purge phone changes", error))
+    return _clave_sqlite_rollback (self);
+
   /* Kept as long as they count towards the per-address limit. */
   stmt = _clave_sqlite_prepare (self, "DELETE FROM challenges WHERE expires_at < ?1", error);
   if (stmt == NULL)

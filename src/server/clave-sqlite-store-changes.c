@@ -134,6 +134,23 @@ clave_sqlite_store_complete_phone_change (ClaveStore  *store,
   if (!_clave_sqlite_redact_codes_of (self, id, error))
     return _clave_sqlite_rollback (self);
 
+  /* Activations in progress sent their codes to the old number, which
+   * may be a lost or stolen phone: they end here. */
+  if (!_clave_sqlite_replace_pending (self,
+                                      "UPDATE sms_outbox"
+                                      " SET body = redacted_body, redacted_body = NULL"
+                                      " WHERE redacted_body IS NOT NULL AND activation IN"
+                                      "  (SELECT id FROM activations"
+                                      "   WHERE citizen = (SELECT document FROM phone_changes"
+                                      "                    WHERE id = ?1)"
+                                      "   AND state IN ('pending', 'verified'))",
+                                      "UPDATE activations SET state = 'replaced'"
+                                      " WHERE citizen = (SELECT document FROM phone_changes"
+                                      "                  WHERE id = ?1)"
+                                      " AND state IN ('pending', 'verified')",
+                                      id, error))
+    return _clave_sqlite_rollback (self);
+
   /* A notice, not a code: it counts for no limit. */
   stmt = _clave_sqlite_prepare (self,
                                 "INSERT INTO sms_outbox (phone, body, created_at, status)"

@@ -167,6 +167,43 @@ clave_sqlite_store_get_citizen (ClaveStore  *store,
 }
 
 gboolean
+clave_sqlite_store_change_level (ClaveStore  *store,
+                                 const char  *document,
+                                 const char  *from_level,
+                                 const char  *to_level,
+                                 GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  sqlite3_stmt *stmt;
+
+  stmt = _clave_sqlite_prepare (self,
+                                "UPDATE citizens SET level = ?3 WHERE document = ?1 AND level = ?2",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+  _clave_sqlite_bind_text (stmt, 1, document);
+  _clave_sqlite_bind_text (stmt, 2, from_level);
+  _clave_sqlite_bind_text (stmt, 3, to_level);
+  if (!_clave_sqlite_step_done (self, stmt, "change level", error))
+    return FALSE;
+  if (sqlite3_changes (self->db) > 0)
+    return TRUE;
+
+  citizen = clave_sqlite_store_get_citizen (store, document, error);
+  if (citizen == NULL)
+    {
+      if (error == NULL || *error == NULL)
+        g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND,
+                     "change level: not registered");
+      return FALSE;
+    }
+  g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT,
+               "change level: the level is %s", citizen->level);
+  return FALSE;
+}
+
+gboolean
 clave_sqlite_store_give_up (ClaveStore  *store,
                             const char  *document,
                             gint64       now,
@@ -196,6 +233,17 @@ clave_sqlite_store_give_up (ClaveStore  *store,
                    "give up: not registered");
       return _clave_sqlite_rollback (self);
     }
+
+  /* The codes of its flows in progress are of no use to anybody now. */
+  stmt = _clave_sqlite_prepare (self,
+                                "UPDATE sms_outbox SET body = redacted_body, redacted_body = NULL"
+                                " WHERE citizen = ?1 AND redacted_body IS NOT NULL",
+                                error);
+  if (stmt == NULL)
+    return _clave_sqlite_rollback (self);
+  _clave_sqlite_bind_text (stmt, 1, document);
+  if (!_clave_sqlite_step_done (self, stmt, "give up", error))
+    return _clave_sqlite_rollback (self);
 
   /* Its devices, activations and requests go with it. */
   stmt = _clave_sqlite_prepare (self, "DELETE FROM citizens WHERE document = ?1", error);

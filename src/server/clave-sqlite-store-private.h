@@ -336,6 +336,13 @@ clave_sqlite_store_complete_phone_change (ClaveStore  *store,
                                           GError     **error);
 
 gboolean
+clave_sqlite_store_change_level (ClaveStore  *store,
+                                 const char  *document,
+                                 const char  *from_level,
+                                 const char  *to_level,
+                                 GError     **error);
+
+gboolean
 clave_sqlite_store_give_up (ClaveStore  *store,
                             const char  *document,
                             gint64       now,

@@ -416,6 +416,7 @@ clave_sqlite_store_iface_init (ClaveStoreInterface *iface)
   iface->purge = clave_sqlite_store_purge;
   iface->get_citizen_by_phone = clave_sqlite_store_get_citizen_by_phone;
   iface->give_up = clave_sqlite_store_give_up;
+  iface->change_level = clave_sqlite_store_change_level;
   iface->get_given_up = clave_sqlite_store_get_given_up;
   iface->create_phone_change = clave_sqlite_store_create_phone_change;
   iface->get_phone_change = clave_sqlite_store_get_phone_change;

@@ -440,6 +440,16 @@ clave_store_get_given_up (ClaveStore  *self,
 }
 
 gboolean
+clave_store_change_level (ClaveStore  *self,
+                          const char  *document,
+                          const char  *from_level,
+                          const char  *to_level,
+                          GError     **error)
+{
+  STORE_CALL (change_level, FALSE, document, from_level, to_level, error);
+}
+
+gboolean
 clave_store_create_phone_change (ClaveStore                    *self,
                                  const ClavePhoneChangeRecord  *record,
                                  GError                       **error)

@@ -433,6 +433,11 @@ struct _ClaveStoreInterface
                                                     const char                  *document,
                                                     gint64                      *given_up_at,
                                                     GError                     **error);
+  gboolean                (*change_level)          (ClaveStore                  *self,
+                                                    const char                  *document,
+                                                    const char                  *from_level,
+                                                    const char                  *to_level,
+                                                    GError                     **error);
   gboolean                (*create_phone_change)   (ClaveStore                  *self,
                                                     const ClavePhoneChangeRecord *record,
                                                     GError                     **error);
@@ -605,6 +610,14 @@ gboolean               clave_store_give_up               (ClaveStore            
 gboolean               clave_store_get_given_up          (ClaveStore                  *self,
                                                           const char                  *document,
                                                           gint64                      *given_up_at,
+                                                          GError                     **error);
+/* The citizen of @document goes from @from_level to @to_level, touching
+ * nothing else: CONFLICT when the level is not @from_level, NOT_FOUND
+ * when not registered. */
+gboolean               clave_store_change_level          (ClaveStore                  *self,
+                                                          const char                  *document,
+                                                          const char                  *from_level,
+                                                          const char                  *to_level,
                                                           GError                     **error);
 /* Adds a pending phone change; the citizen's earlier pending ones are
  * replaced. */

@@ -388,6 +388,28 @@ test_requests (Fixture       *fixture,
   g_assert_no_error (error);
 }
 
+/* A level changes alone, and only from the level the caller expects. */
+static void
+test_level (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveCitizen) citizen = NULL;
+
+  add_person (fixture->store, LUCIA, PHONE_L);
+  g_assert_false (clave_store_change_level (fixture->store, LUCIA, "basic", "advanced", &error));
+  g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_true (clave_store_change_level (fixture->store, LUCIA, "advanced", "basic", &error));
+  g_assert_true (clave_store_change_level (fixture->store, LUCIA, "basic", "advanced", &error));
+  g_assert_no_error (error);
+  citizen = clave_store_get_citizen (fixture->store, LUCIA, &error);
+  g_assert_cmpstr (citizen->level, ==, "advanced");
+  g_assert_cmpstr (citizen->phone, ==, PHONE_L);
+  g_assert_false (clave_store_change_level (fixture->store, MARTA, "basic", "advanced", &error));
+  g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND);
+}
+
 /* Giving up Cl@ve: the registration ends with its devices, the phone is
  * free again, the person may register again, and when they gave up is
  * kept. */
@@ -476,9 +498,17 @@ test_phone_change (Fixture       *fixture,
   g_assert_cmpstr (change->code.hmac, ==, "hmac");
   g_assert_cmpuint (change->code.sends, ==, 1);
 
+  /* An activation in progress sent its code to the old number. */
+  add_activation (fixture->store, "act_old_phone", LUCIA, CLAVE_ACTIVATION_PENDING);
   g_assert_true (clave_store_complete_phone_change (fixture->store, "chg_1", PHONE_L, "notice",
                                                     NOW + 10, &notice_id, &error));
   g_assert_no_error (error);
+  {
+    g_autoptr(ClaveActivationRecord) ended = clave_store_get_activation (fixture->store,
+                                                                         "act_old_phone", &error);
+
+    g_assert_cmpint (ended->state, ==, CLAVE_ACTIVATION_REPLACED);
+  }
   g_assert_cmpint (notice_id, >, outbox_id);
   citizen = clave_store_get_citizen (fixture->store, LUCIA, &error);
   g_assert_cmpstr (citizen->phone, ==, "+34611000111");
@@ -508,8 +538,17 @@ test_phone_change (Fixture       *fixture,
   g_clear_pointer (&first, clave_phone_change_record_free);
   first = clave_store_get_phone_change (fixture->store, "chg_2", &error);
   g_assert_cmpint (first->state, ==, CLAVE_REGISTRATION_REPLACED);
-  g_assert_true (clave_store_give_up (fixture->store, LUCIA, NOW + 20, &error));
-  g_assert_null (clave_store_get_phone_change (fixture->store, "chg_3", &error));
+  /* Old changes leave with the purge. */
+  g_assert_true (clave_store_purge (fixture->store, NOW + 30 * 24 * 3600, &error));
+  g_assert_no_error (error);
+  g_assert_null (clave_store_get_phone_change (fixture->store, "chg_2", &error));
+  g_assert_no_error (error);
+  record.id = (char *) "chg_4";
+  record.created_at = NOW + 30 * 24 * 3600;
+  record.expires_at = record.created_at + 900;
+  g_assert_true (clave_store_create_phone_change (fixture->store, &record, &error));
+  g_assert_true (clave_store_give_up (fixture->store, LUCIA, record.created_at + 20, &error));
+  g_assert_null (clave_store_get_phone_change (fixture->store, "chg_4", &error));
   g_assert_no_error (error);
 }
 
@@ -528,6 +567,7 @@ store_suite_add (const char        *prefix,
     { "failures-sources", test_failures_sources },
     { "challenges", test_challenges },
     { "requests", test_requests },
+    { "level", test_level },
     { "give-up", test_give_up },
     { "phone-change", test_phone_change },
   };

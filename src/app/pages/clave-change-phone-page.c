@@ -99,7 +99,8 @@ show_sent (ClaveChangePhonePage *self,
 
   /* Translators: %s is the end of the new phone number (******432). */
   text = g_strdup_printf (_("We sent a code to %s. Type it here to make it your phone in "
-                            "Cl@ve."), status->phone_hint);
+                            "Cl@ve."),
+                          status->phone_hint != NULL ? status->phone_hint : "");
   gtk_label_set_text (self->phone_sent_label, text);
   gtk_stack_set_visible_child_name (self->phone_stack, "code");
 }
@@ -219,7 +220,10 @@ unlocked_cb (GObject      *source,
   if (!clave_window_unlock_for_call_finish (CLAVE_WINDOW (source), result, &key, &client,
                                             &device_id, &error))
     {
-      /* Without an error: cancelled, or the window has said it. */
+      /* Without an error: cancelled, or the window has said it. A proof
+       * is not kept for later: choosing the certificate again makes a
+       * new one. */
+      g_clear_pointer (&self->proof, clave_certificate_proof_free);
       set_busy (self, NULL);
       show_error (self, error != NULL ? error->message : NULL);
       return;
@@ -237,7 +241,10 @@ unlocked_cb (GObject      *source,
                                               gtk_editable_get_text (self->phone_code_row),
                                               cancellable, step_done_cb, g_object_ref (self));
   else
-    set_busy (self, NULL);
+    {
+      g_clear_pointer (&self->proof, clave_certificate_proof_free);
+      set_busy (self, NULL);
+    }
 }
 
 /* Runs @step once the device key is unlocked; the step that starts the
@@ -332,7 +339,10 @@ clave_change_phone_page_hidden (ClavePage *page)
 {
   ClaveChangePhonePage *self = CLAVE_CHANGE_PHONE_PAGE (page);
 
-  /* The page's cancellable ends the work under way. */
+  /* The page's cancellable ends the work under way. A proof is not kept:
+   * the certificate page makes a new one (hidden also runs when the
+   * person goes there, before a proof exists). */
+  g_clear_pointer (&self->proof, clave_certificate_proof_free);
   set_busy (self, NULL);
 }
 

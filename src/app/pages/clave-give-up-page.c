@@ -70,8 +70,15 @@ given_up_cb (GObject      *source,
 
   if (!clave_service_client_give_up_finish (CLAVE_SERVICE_CLIENT (source), result, &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        fail (self, error);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      fail (self, error);
+      /* Already no device (given up by an answer that was lost, or
+       * deactivated elsewhere): the window takes the person to log in. */
+      window = clave_page_get_window (CLAVE_PAGE (self));
+      if (window != NULL && clave_service_error_get_action (error)
+                            == CLAVE_SERVICE_ERROR_ACTION_DEVICE_LOST)
+        clave_window_device_lost (window, NULL);
       return;
     }
 
@@ -107,6 +114,10 @@ unlocked_cb (GObject      *source,
       return;
     }
 
+  /* The service tells this device's push channel that it was
+   * deactivated before it answers: that is this, not another device.
+   * (Only now: a key erased by wrong PINs is the window's to explain.) */
+  clave_window_set_leaving (CLAVE_WINDOW (source), TRUE);
   clave_service_client_give_up_async (client, key, device_id,
                                       clave_page_get_cancellable (CLAVE_PAGE (self)),
                                       given_up_cb, g_object_ref (self));
@@ -128,9 +139,6 @@ on_give_up_clicked (ClaveGiveUpPage *self)
 
   show_error (self, NULL);
   set_busy (self, TRUE);
-  /* The service tells this device's push channel that it was
-   * deactivated before it answers: that is this, not another device. */
-  clave_window_set_leaving (window, TRUE);
   clave_window_unlock_key_full_async (window, TRUE, &prompt,
                                       clave_page_get_cancellable (CLAVE_PAGE (self)),
                                       unlocked_cb, g_object_ref (self));

@@ -157,8 +157,9 @@ clave_raise_level_page_hidden (ClavePage *page)
 {
   ClaveRaiseLevelPage *self = CLAVE_RAISE_LEVEL_PAGE (page);
 
-  /* The page's cancellable ends the work. */
+  /* The page's cancellable ends the work; the next visit starts clean. */
   done (self, NULL);
+  show_error (self, NULL);
 }
 
 static void
