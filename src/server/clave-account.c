@@ -84,6 +84,7 @@ clave_account_give_up (ClaveServer              *server,
                               ((ClaveDeviceRecord *) g_ptr_array_index (devices, i))->id);
   g_info ("A citizen gave up Cl@ve (device %s)", device->id);
   _clave_push_check_devices (server, device->document);
+  _clave_rp_waiters_wake_gone (server);
   return TRUE;
 }
 

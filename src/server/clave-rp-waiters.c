@@ -168,6 +168,28 @@ _clave_rp_waiters_wake (ClaveServer *self,
 }
 
 void
+_clave_rp_waiters_wake_gone (ClaveServer *self)
+{
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->waiters);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      g_autoptr(ClaveAuthRequestRecord) record = NULL;
+      g_autoptr(GError) error = NULL;
+
+      record = clave_store_get_auth_request (self->store, key, &error);
+      if (record == NULL && error == NULL)
+        g_ptr_array_add (gone, g_strdup (key));
+    }
+  /* Each is answered 404 not_found, as a new poll would be. */
+  for (guint i = 0; i < gone->len; i++)
+    _clave_rp_waiters_wake (self, g_ptr_array_index (gone, i));
+}
+
+void
 _clave_rp_waiters_init (ClaveServer *self)
 {
   self->waiters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,

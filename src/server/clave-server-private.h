@@ -87,6 +87,9 @@ void        _clave_rp_waiters_shutdown     (ClaveServer          *self);
 /* Answers the waiters of request @id with its current state. */
 void        _clave_rp_waiters_wake         (ClaveServer          *self,
                                             const char           *id);
+/* Answers the waiters whose request is no longer there (a citizen gave
+ * up Cl@ve): 404 not_found at once rather than when their wait ends. */
+void        _clave_rp_waiters_wake_gone    (ClaveServer          *self);
 /* The cache of parsed device keys (made when first needed). */
 ClaveDeviceKeys   *_clave_device_keys             (ClaveServer       *self);
 /* The queue that stores devices' answers (opened by

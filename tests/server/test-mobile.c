@@ -823,6 +823,41 @@ test_long_poll (Fixture       *fixture,
   g_bytes_unref (poll.body);
 }
 
+/* A website long-polling a request of a citizen who gives up Cl@ve hears
+ * at once that the request is gone (issue 11), not when its wait ends. */
+static void
+test_long_poll_give_up (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(TestMobileDevice) lucia = activate_lucia (fixture);
+  g_autofree char *id = create_ok (fixture, LUCIA_PUSH);
+  g_autofree char *uri = g_strconcat (fixture->base, CLAVE_PATH_RP_REQUEST_PREFIX, id, "?wait=20",
+                                      NULL);
+  g_autofree char *authorization = g_strconcat ("Bearer ", fixture->rp_key, NULL);
+  g_autoptr(SoupSession) poller = test_session_new (fixture->server);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autoptr(TestResponse) given_up = NULL;
+  Poll poll = { NULL };
+  gint64 started;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                authorization);
+  soup_session_send_and_read_async (poller, msg, G_PRIORITY_DEFAULT, NULL, polled_cb, &poll);
+  started = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - started < 500 * 1000)
+    iterate_once ();
+  g_assert_false (poll.done);
+
+  started = g_get_monotonic_time ();
+  given_up = test_device_request (fixture->session, fixture->base, lucia->device, "POST",
+                                  CLAVE_PATH_ME_GIVE_UP, "{}", NULL);
+  test_assert_status (given_up, SOUP_STATUS_OK);
+  g_assert_true (iterate_until (&poll.done, 10000));
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpuint (poll.status, ==, SOUP_STATUS_NOT_FOUND);
+  g_bytes_unref (poll.body);
+}
+
 static void
 test_list_rps (Fixture       *fixture,
                gconstpointer  data)
@@ -1149,6 +1184,7 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/mobile/qr", test_qr);
+  ADD ("/mobile/long-poll-give-up", test_long_poll_give_up);
   ADD ("/mobile/qr-claimed-by-other", test_qr_claimed_by_other);
   ADD ("/mobile/push", test_push);
   ADD ("/mobile/push-needs-device", test_push_needs_device);
