@@ -781,30 +781,43 @@ polled_cb (GObject      *source,
   poll->done = TRUE;
 }
 
+/* Starts a website's long-poll of request @id (?wait=20) on a session of
+ * its own, and lets it reach the server. */
+static SoupSession *
+start_long_poll (Fixture     *fixture,
+                 const char  *id,
+                 Poll        *poll)
+{
+  g_autofree char *uri = g_strconcat (fixture->base, CLAVE_PATH_RP_REQUEST_PREFIX, id, "?wait=20",
+                                      NULL);
+  g_autofree char *authorization = g_strconcat ("Bearer ", fixture->rp_key, NULL);
+  SoupSession *poller = test_session_new (fixture->server);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+  gint64 started;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                authorization);
+  soup_session_send_and_read_async (poller, msg, G_PRIORITY_DEFAULT, NULL, polled_cb, poll);
+  started = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - started < 500 * 1000)
+    iterate_once ();
+  g_assert_false (poll->done);
+  return poller;
+}
+
 static void
 test_long_poll (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autoptr(TestMobileDevice) lucia = activate_lucia (fixture);
   g_autofree char *id = create_ok (fixture, LUCIA_PUSH);
-  g_autofree char *uri = g_strconcat (fixture->base, CLAVE_PATH_RP_REQUEST_PREFIX, id, "?wait=20",
-                                      NULL);
-  g_autofree char *authorization = g_strconcat ("Bearer ", fixture->rp_key, NULL);
-  g_autoptr(SoupSession) poller = test_session_new (fixture->server);
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autoptr(SoupSession) poller = NULL;
   g_autoptr(TestResponse) confirmed = NULL;
   g_autoptr(JsonNode) node = NULL;
   Poll poll = { NULL };
   gint64 started;
 
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                authorization);
-  soup_session_send_and_read_async (poller, msg, G_PRIORITY_DEFAULT, NULL, polled_cb, &poll);
-  /* Let the poll reach the server before answering. */
-  started = g_get_monotonic_time ();
-  while (g_get_monotonic_time () - started < 500 * 1000)
-    iterate_once ();
-  g_assert_false (poll.done);
+  poller = start_long_poll (fixture, id, &poll);
 
   started = g_get_monotonic_time ();
   confirmed = device_post (fixture, lucia->device, id, "/confirm");
@@ -831,22 +844,12 @@ test_long_poll_give_up (Fixture       *fixture,
 {
   g_autoptr(TestMobileDevice) lucia = activate_lucia (fixture);
   g_autofree char *id = create_ok (fixture, LUCIA_PUSH);
-  g_autofree char *uri = g_strconcat (fixture->base, CLAVE_PATH_RP_REQUEST_PREFIX, id, "?wait=20",
-                                      NULL);
-  g_autofree char *authorization = g_strconcat ("Bearer ", fixture->rp_key, NULL);
-  g_autoptr(SoupSession) poller = test_session_new (fixture->server);
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autoptr(SoupSession) poller = NULL;
   g_autoptr(TestResponse) given_up = NULL;
   Poll poll = { NULL };
   gint64 started;
 
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                authorization);
-  soup_session_send_and_read_async (poller, msg, G_PRIORITY_DEFAULT, NULL, polled_cb, &poll);
-  started = g_get_monotonic_time ();
-  while (g_get_monotonic_time () - started < 500 * 1000)
-    iterate_once ();
-  g_assert_false (poll.done);
+  poller = start_long_poll (fixture, id, &poll);
 
   started = g_get_monotonic_time ();
   given_up = test_device_request (fixture->session, fixture->base, lucia->device, "POST",
