@@ -228,4 +228,19 @@ void
 _clave_transport_queue_leave (GQueue **in,
                               GList   *link);
 
+/* clave-transport.c: a connection's timer (@ms 0: none), whether it may
+ * be closed to make room (and counted idle), and a GClosureNotify that
+ * drops a reference to a connection. */
+void _clave_transport_conn_set_timer       (ClaveConnection *conn,
+                                            guint            ms);
+void _clave_transport_conn_set_evictable   (ClaveConnection *conn,
+                                            gboolean         evictable,
+                                            gboolean         idle);
+void _clave_transport_conn_unref_closure   (gpointer         data,
+                                            GClosure        *closure);
+
+/* clave-transport-serve.c: follows libsoup's requests on the transport's
+ * server (started, finished, aborted). */
+void _clave_transport_watch_requests       (ClaveTransport  *self);
+
 G_END_DECLS
