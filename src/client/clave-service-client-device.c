@@ -89,6 +89,62 @@ clave_service_client_get_my_data_finish (ClaveServiceClient  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Sends @method @path with @body (may be NULL) signed by the device key,
+ * @parse reading the answer; takes @task. */
+static void
+send_signed (ClaveServiceClient   *self,
+             GTask                *task,
+             const char           *method,
+             ClaveDeviceKey       *key,
+             const char           *device_id,
+             const char           *path,
+             JsonNode             *body,
+             const char           *what,
+             ClaveClientParseFunc  parse,
+             GDestroyNotify        free_result)
+{
+  g_autoptr(SoupMessage) message = NULL;
+  GError *error = NULL;
+
+  if (!_clave_client_check_device (task, device_id))
+    {
+      g_object_unref (task);
+      return;
+    }
+  message = _clave_client_build_message (self, method, path, NULL, body, NULL, key, device_id,
+                                         &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  _clave_client_send_call (self, task, message, what, parse, free_result);
+}
+
+/* TRUE in *out when the answer's boolean @name is true, as a success
+ * says it. */
+static gboolean
+read_true (JsonObject  *root,
+           const char  *name,
+           gpointer    *out,
+           GError     **error)
+{
+  gboolean value;
+
+  if (!_clave_client_read_bool (root, name, &value, error))
+    return FALSE;
+  if (!value)
+    {
+      g_autofree char *what = g_strdup_printf ("“%s” is false on success", name);
+
+      g_propagate_error (error, _clave_client_protocol_error (what));
+      return FALSE;
+    }
+  *out = GINT_TO_POINTER (TRUE);
+  return TRUE;
+}
+
 /* DELETE /v1/device */
 
 static gboolean
@@ -96,19 +152,7 @@ parse_deactivate (JsonObject  *root,
                   gpointer    *out,
                   GError     **error)
 {
-  gboolean deactivated;
-
-  if (!_clave_client_read_bool (root, "deactivated", &deactivated, error))
-    return FALSE;
-
-  if (!deactivated)
-    {
-      g_propagate_error (error, _clave_client_protocol_error ("“deactivated” is false on success"));
-      return FALSE;
-    }
-
-  *out = GINT_TO_POINTER (TRUE);
-  return TRUE;
+  return read_true (root, "deactivated", out, error);
 }
 
 void
@@ -119,9 +163,7 @@ clave_service_client_deactivate_async (ClaveServiceClient  *self,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(SoupMessage) message = NULL;
-  GError *error = NULL;
+  GTask *task;
 
   g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
   g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
@@ -129,21 +171,8 @@ clave_service_client_deactivate_async (ClaveServiceClient  *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, clave_service_client_deactivate_async);
-
-  if (!_clave_client_check_device (task, device_id))
-    return;
-
-  message = _clave_client_build_message (self, "DELETE", CLAVE_PATH_DEVICE, NULL, NULL, NULL, key,
-                                         device_id,
-                                         &error);
-  if (message == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  _clave_client_send_call (self, g_steal_pointer (&task), message, "DELETE " CLAVE_PATH_DEVICE,
-                           parse_deactivate, NULL);
+  send_signed (self, task, "DELETE", key, device_id, CLAVE_PATH_DEVICE, NULL,
+               "DELETE " CLAVE_PATH_DEVICE, parse_deactivate, NULL);
 }
 
 gboolean
@@ -164,19 +193,7 @@ parse_give_up (JsonObject  *root,
                gpointer    *out,
                GError     **error)
 {
-  gboolean given_up;
-
-  if (!_clave_client_read_bool (root, "given_up", &given_up, error))
-    return FALSE;
-
-  if (!given_up)
-    {
-      g_propagate_error (error, _clave_client_protocol_error ("“given_up” is false on success"));
-      return FALSE;
-    }
-
-  *out = GINT_TO_POINTER (TRUE);
-  return TRUE;
+  return read_true (root, "given_up", out, error);
 }
 
 void
@@ -187,10 +204,8 @@ clave_service_client_give_up_async (ClaveServiceClient  *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(SoupMessage) message = NULL;
-  g_autoptr(JsonNode) body = NULL;
-  GError *error = NULL;
+  g_autoptr(JsonNode) body = _clave_client_empty_object ();
+  GTask *task;
 
   g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
   g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
@@ -198,21 +213,8 @@ clave_service_client_give_up_async (ClaveServiceClient  *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, clave_service_client_give_up_async);
-
-  if (!_clave_client_check_device (task, device_id))
-    return;
-
-  body = _clave_client_empty_object ();
-  message = _clave_client_build_message (self, "POST", CLAVE_PATH_ME_GIVE_UP, NULL, body, NULL,
-                                         key, device_id, &error);
-  if (message == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  _clave_client_send_call (self, g_steal_pointer (&task), message,
-                           "POST " CLAVE_PATH_ME_GIVE_UP, parse_give_up, NULL);
+  send_signed (self, task, "POST", key, device_id, CLAVE_PATH_ME_GIVE_UP, body,
+               "POST " CLAVE_PATH_ME_GIVE_UP, parse_give_up, NULL);
 }
 
 gboolean
@@ -259,7 +261,6 @@ clave_service_client_raise_level_async (ClaveServiceClient          *self,
                                         gpointer                     user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(SoupMessage) message = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) body = NULL;
   GError *error = NULL;
@@ -272,9 +273,6 @@ clave_service_client_raise_level_async (ClaveServiceClient          *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, clave_service_client_raise_level_async);
 
-  if (!_clave_client_check_device (task, device_id))
-    return;
-
   builder = json_builder_new ();
   json_builder_begin_object (builder);
   if (!_clave_client_add_proof (builder, proof, &error))
@@ -285,16 +283,8 @@ clave_service_client_raise_level_async (ClaveServiceClient          *self,
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
-  message = _clave_client_build_message (self, "POST", CLAVE_PATH_ME_LEVEL, NULL, body, NULL,
-                                         key, device_id, &error);
-  if (message == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  _clave_client_send_call (self, g_steal_pointer (&task), message, "POST " CLAVE_PATH_ME_LEVEL,
-                           parse_level, NULL);
+  send_signed (self, g_steal_pointer (&task), "POST", key, device_id, CLAVE_PATH_ME_LEVEL, body,
+               "POST " CLAVE_PATH_ME_LEVEL, parse_level, NULL);
 }
 
 gboolean
@@ -341,36 +331,6 @@ parse_phone_change (JsonObject  *root,
   return TRUE;
 }
 
-/* Sends @body to @path signed by the device, @parse reading the answer. */
-static void
-send_signed (ClaveServiceClient   *self,
-             GTask                *task,
-             ClaveDeviceKey       *key,
-             const char           *device_id,
-             const char           *path,
-             JsonNode             *body,
-             const char           *what,
-             ClaveClientParseFunc  parse,
-             GDestroyNotify        free_result)
-{
-  g_autoptr(SoupMessage) message = NULL;
-  GError *error = NULL;
-
-  if (!_clave_client_check_device (task, device_id))
-    {
-      g_object_unref (task);
-      return;
-    }
-  message = _clave_client_build_message (self, "POST", path, NULL, body, NULL, key, device_id,
-                                         &error);
-  if (message == NULL)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  _clave_client_send_call (self, task, message, what, parse, free_result);
-}
 
 void
 clave_service_client_change_phone_async (ClaveServiceClient          *self,
@@ -407,7 +367,7 @@ clave_service_client_change_phone_async (ClaveServiceClient          *self,
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
-  send_signed (self, g_steal_pointer (&task), key, device_id, CLAVE_PATH_ME_PHONE, body,
+  send_signed (self, g_steal_pointer (&task), "POST", key, device_id, CLAVE_PATH_ME_PHONE, body,
                "POST " CLAVE_PATH_ME_PHONE, parse_phone_change,
                (GDestroyNotify) phone_change_free);
 }
@@ -461,7 +421,7 @@ clave_service_client_resend_phone_code_async (ClaveServiceClient  *self,
   g_task_set_source_tag (task, clave_service_client_resend_phone_code_async);
   escaped = g_uri_escape_string (change_id, NULL, FALSE);
   path = g_strconcat (CLAVE_PATH_ME_PHONE_PREFIX, escaped, "/sms", NULL);
-  send_signed (self, task, key, device_id, path, body,
+  send_signed (self, task, "POST", key, device_id, path, body,
                "POST /v1/me/phone/{id}/sms", _clave_client_parse_sms_sent,
                (GDestroyNotify) clave_sms_status_free);
 }
@@ -519,7 +479,7 @@ clave_service_client_confirm_phone_async (ClaveServiceClient  *self,
   body = json_builder_get_root (builder);
   escaped = g_uri_escape_string (change_id, NULL, FALSE);
   path = g_strconcat (CLAVE_PATH_ME_PHONE_PREFIX, escaped, "/verify", NULL);
-  send_signed (self, task, key, device_id, path, body, "POST /v1/me/phone/{id}/verify",
+  send_signed (self, task, "POST", key, device_id, path, body, "POST /v1/me/phone/{id}/verify",
                parse_phone_changed, g_free);
 }
 
