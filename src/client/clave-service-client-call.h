@@ -122,6 +122,39 @@ _clave_client_parse_sms_sent (JsonObject  *root,
                               gpointer    *out,
                               GError     **error);
 
+/* Sends @method @path with @body (may be NULL) signed by the device key,
+ * @parse reading the answer; takes @task. */
+void
+_clave_client_send_signed (ClaveServiceClient   *self,
+                           GTask                *task,
+                           const char           *method,
+                           ClaveDeviceKey       *key,
+                           const char           *device_id,
+                           const char           *path,
+                           JsonNode             *body,
+                           const char           *what,
+                           ClaveClientParseFunc  parse,
+                           GDestroyNotify        free_result);
+
+/* The result of a call that checks a one-time code; on
+ * CLAVE_SERVICE_ERROR_INVALID_CODE, *@attempts_left (optional) says how
+ * many wrong codes the service still accepts (0 otherwise). */
+gpointer
+_clave_client_propagate_code_check (GTask   *task,
+                                    guint   *attempts_left,
+                                    GError **error);
+
+/* @prefix @change_id (escaped) @suffix: "/v1/me/phone/" "chg_…" "/sms". */
+char *
+_clave_client_change_path (const char *prefix,
+                           const char *change_id,
+                           const char *suffix);
+
+/* A JSON object with the one string member @name. */
+JsonNode *
+_clave_client_object_with (const char *name,
+                           const char *value);
+
 ClaveClientCall *
 _clave_client_send_call (ClaveServiceClient   *self,
                          GTask                *task,

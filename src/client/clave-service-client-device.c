@@ -89,19 +89,17 @@ clave_service_client_get_my_data_finish (ClaveServiceClient  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* Sends @method @path with @body (may be NULL) signed by the device key,
- * @parse reading the answer; takes @task. */
-static void
-send_signed (ClaveServiceClient   *self,
-             GTask                *task,
-             const char           *method,
-             ClaveDeviceKey       *key,
-             const char           *device_id,
-             const char           *path,
-             JsonNode             *body,
-             const char           *what,
-             ClaveClientParseFunc  parse,
-             GDestroyNotify        free_result)
+void
+_clave_client_send_signed (ClaveServiceClient   *self,
+                           GTask                *task,
+                           const char           *method,
+                           ClaveDeviceKey       *key,
+                           const char           *device_id,
+                           const char           *path,
+                           JsonNode             *body,
+                           const char           *what,
+                           ClaveClientParseFunc  parse,
+                           GDestroyNotify        free_result)
 {
   g_autoptr(SoupMessage) message = NULL;
   GError *error = NULL;
@@ -171,8 +169,8 @@ clave_service_client_deactivate_async (ClaveServiceClient  *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, clave_service_client_deactivate_async);
-  send_signed (self, task, "DELETE", key, device_id, CLAVE_PATH_DEVICE, NULL,
-               "DELETE " CLAVE_PATH_DEVICE, parse_deactivate, NULL);
+  _clave_client_send_signed (self, task, "DELETE", key, device_id, CLAVE_PATH_DEVICE, NULL,
+                             "DELETE " CLAVE_PATH_DEVICE, parse_deactivate, NULL);
 }
 
 gboolean
@@ -213,8 +211,8 @@ clave_service_client_give_up_async (ClaveServiceClient  *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, clave_service_client_give_up_async);
-  send_signed (self, task, "POST", key, device_id, CLAVE_PATH_ME_GIVE_UP, body,
-               "POST " CLAVE_PATH_ME_GIVE_UP, parse_give_up, NULL);
+  _clave_client_send_signed (self, task, "POST", key, device_id, CLAVE_PATH_ME_GIVE_UP, body,
+                             "POST " CLAVE_PATH_ME_GIVE_UP, parse_give_up, NULL);
 }
 
 gboolean
@@ -283,8 +281,9 @@ clave_service_client_raise_level_async (ClaveServiceClient          *self,
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
-  send_signed (self, g_steal_pointer (&task), "POST", key, device_id, CLAVE_PATH_ME_LEVEL, body,
-               "POST " CLAVE_PATH_ME_LEVEL, parse_level, NULL);
+  _clave_client_send_signed (self, g_steal_pointer (&task), "POST", key, device_id,
+                             CLAVE_PATH_ME_LEVEL, body, "POST " CLAVE_PATH_ME_LEVEL, parse_level,
+                             NULL);
 }
 
 gboolean
@@ -367,9 +366,9 @@ clave_service_client_change_phone_async (ClaveServiceClient          *self,
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
-  send_signed (self, g_steal_pointer (&task), "POST", key, device_id, CLAVE_PATH_ME_PHONE, body,
-               "POST " CLAVE_PATH_ME_PHONE, parse_phone_change,
-               (GDestroyNotify) phone_change_free);
+  _clave_client_send_signed (self, g_steal_pointer (&task), "POST", key, device_id,
+                             CLAVE_PATH_ME_PHONE, body, "POST " CLAVE_PATH_ME_PHONE,
+                             parse_phone_change, (GDestroyNotify) phone_change_free);
 }
 
 /**
@@ -410,7 +409,6 @@ clave_service_client_resend_phone_code_async (ClaveServiceClient  *self,
 {
   GTask *task;
   g_autoptr(JsonNode) body = _clave_client_empty_object ();
-  g_autofree char *escaped = NULL;
   g_autofree char *path = NULL;
 
   g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
@@ -419,11 +417,10 @@ clave_service_client_resend_phone_code_async (ClaveServiceClient  *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, clave_service_client_resend_phone_code_async);
-  escaped = g_uri_escape_string (change_id, NULL, FALSE);
-  path = g_strconcat (CLAVE_PATH_ME_PHONE_PREFIX, escaped, "/sms", NULL);
-  send_signed (self, task, "POST", key, device_id, path, body,
-               "POST /v1/me/phone/{id}/sms", _clave_client_parse_sms_sent,
-               (GDestroyNotify) clave_sms_status_free);
+  path = _clave_client_change_path (CLAVE_PATH_ME_PHONE_PREFIX, change_id, "/sms");
+  _clave_client_send_signed (self, task, "POST", key, device_id, path, body,
+                             "POST /v1/me/phone/{id}/sms", _clave_client_parse_sms_sent,
+                             (GDestroyNotify) clave_sms_status_free);
 }
 
 ClaveSmsStatus *
@@ -460,11 +457,9 @@ clave_service_client_confirm_phone_async (ClaveServiceClient  *self,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data)
 {
-  GTask *task;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) body = NULL;
-  g_autofree char *escaped = NULL;
   g_autofree char *path = NULL;
+  GTask *task;
 
   g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
   g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
@@ -472,15 +467,10 @@ clave_service_client_confirm_phone_async (ClaveServiceClient  *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, clave_service_client_confirm_phone_async);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "code");
-  json_builder_add_string_value (builder, code);
-  json_builder_end_object (builder);
-  body = json_builder_get_root (builder);
-  escaped = g_uri_escape_string (change_id, NULL, FALSE);
-  path = g_strconcat (CLAVE_PATH_ME_PHONE_PREFIX, escaped, "/verify", NULL);
-  send_signed (self, task, "POST", key, device_id, path, body, "POST /v1/me/phone/{id}/verify",
-               parse_phone_changed, g_free);
+  body = _clave_client_object_with ("code", code);
+  path = _clave_client_change_path (CLAVE_PATH_ME_PHONE_PREFIX, change_id, "/verify");
+  _clave_client_send_signed (self, task, "POST", key, device_id, path, body,
+                             "POST /v1/me/phone/{id}/verify", parse_phone_changed, g_free);
 }
 
 /**
@@ -497,19 +487,49 @@ clave_service_client_confirm_phone_finish (ClaveServiceClient  *self,
                                            guint               *attempts_left,
                                            GError             **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  ClaveClientCall *call;
-  char *phone;
-
   g_return_val_if_fail (CLAVE_IS_SERVICE_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
-  call = g_task_get_task_data (G_TASK (result));
+  return _clave_client_propagate_code_check (G_TASK (result), attempts_left, error);
+}
+
+char *
+_clave_client_change_path (const char *prefix,
+                           const char *change_id,
+                           const char *suffix)
+{
+  g_autofree char *escaped = g_uri_escape_string (change_id, NULL, FALSE);
+
+  return g_strconcat (prefix, escaped, suffix, NULL);
+}
+
+JsonNode *
+_clave_client_object_with (const char *name,
+                           const char *value)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+gpointer
+_clave_client_propagate_code_check (GTask   *task,
+                                    guint   *attempts_left,
+                                    GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  ClaveClientCall *call = g_task_get_task_data (task);
+  gpointer value;
+
   if (attempts_left != NULL)
     *attempts_left = 0;
-  phone = g_task_propagate_pointer (G_TASK (result), &local_error);
-  if (phone != NULL)
-    return phone;
+  value = g_task_propagate_pointer (task, &local_error);
+  if (value != NULL)
+    return value;
   if (attempts_left != NULL && call != NULL && call->attempts_left >= 0 &&
       g_error_matches (local_error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_CODE))
     *attempts_left = (guint) call->attempts_left;

@@ -205,6 +205,66 @@ char           *clave_service_client_confirm_phone_finish    (ClaveServiceClient
                                                               guint                       *attempts_left,
                                                               GError                     **error);
 
+/* What the answer to a code e-mailed for a change of e-mail says. */
+typedef struct {
+  guint  code_expires_in;  /* seconds */
+  guint  resend_after;     /* seconds */
+  guint  sends_left;
+  char  *email;            /* where it went */
+} ClaveEmailCodeStatus;
+
+void clave_email_code_status_free (ClaveEmailCodeStatus *status);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveEmailCodeStatus, clave_email_code_status_free)
+
+/* POST /v1/me/email, signed: starts changing the e-mail once the
+ * document's contrast data (@contrast_kind as in ClaveContrastKind's
+ * strings, @contrast_value normalised) are right. Returns the change's id.
+ * CLAVE_SERVICE_ERROR_IDENTIFICATION_FAILED (wrong contrast data),
+ * _INVALID_REQUEST (malformed), _TOO_MANY_ATTEMPTS. */
+void            clave_service_client_start_email_change_async  (ClaveServiceClient   *self,
+                                                                ClaveDeviceKey       *key,
+                                                                const char           *device_id,
+                                                                const char           *contrast_kind,
+                                                                const char           *contrast_value,
+                                                                GCancellable         *cancellable,
+                                                                GAsyncReadyCallback   callback,
+                                                                gpointer              user_data);
+char           *clave_service_client_start_email_change_finish (ClaveServiceClient   *self,
+                                                                GAsyncResult         *result,
+                                                                GError              **error);
+/* POST /v1/me/email/{id}/code, signed: e-mails a code to @email (blanks
+ * around it are dropped); the change is now to @email. Again for a new
+ * code or another address. CLAVE_SERVICE_ERROR_SAME_EMAIL,
+ * _INVALID_EMAIL, _RESEND_TOO_SOON, _RESEND_LIMIT, _CHANGE_EXPIRED,
+ * _CHANGE_LOCKED. */
+void            clave_service_client_send_email_code_async     (ClaveServiceClient   *self,
+                                                                ClaveDeviceKey       *key,
+                                                                const char           *device_id,
+                                                                const char           *change_id,
+                                                                const char           *email,
+                                                                GCancellable         *cancellable,
+                                                                GAsyncReadyCallback   callback,
+                                                                gpointer              user_data);
+ClaveEmailCodeStatus *clave_service_client_send_email_code_finish (ClaveServiceClient   *self,
+                                                                   GAsyncResult         *result,
+                                                                   GError              **error);
+/* POST /v1/me/email/{id}/verify, signed: the code confirms the address
+ * it was sent to; the old address gets a notice. Errors as for
+ * clave_service_client_confirm_phone_async(); _CODE_EXPIRED also
+ * before any code was sent. */
+void            clave_service_client_confirm_email_async       (ClaveServiceClient   *self,
+                                                                ClaveDeviceKey       *key,
+                                                                const char           *device_id,
+                                                                const char           *change_id,
+                                                                const char           *code,
+                                                                GCancellable         *cancellable,
+                                                                GAsyncReadyCallback   callback,
+                                                                gpointer              user_data);
+char           *clave_service_client_confirm_email_finish      (ClaveServiceClient   *self,
+                                                                GAsyncResult         *result,
+                                                                guint                *attempts_left,
+                                                                GError              **error);
+
 /* POST /v1/me/level, signed: raises the registration to the advanced
  * level with @proof, made by clave_service_client_prove_certificate_async()
  * for CLAVE_PROOF_PURPOSE_LEVEL with the person's own certificate or DNIe.

@@ -105,6 +105,8 @@ static const CodeMapping code_mappings[] = {
     N_("You are already registered at the advanced level.") },
   { CLAVE_ERR_SAME_PHONE, CLAVE_SERVICE_ERROR_SAME_PHONE,
     N_("This is already your phone number in Cl@ve.") },
+  { CLAVE_ERR_SAME_EMAIL, CLAVE_SERVICE_ERROR_SAME_EMAIL,
+    N_("This is already your e-mail address in Cl@ve.") },
   { CLAVE_ERR_INVALID_CHANGE, CLAVE_SERVICE_ERROR_CHANGE_EXPIRED,
     N_("This change of phone is no longer valid. Start it again.") },
   { CLAVE_ERR_CHANGE_EXPIRED, CLAVE_SERVICE_ERROR_CHANGE_EXPIRED,

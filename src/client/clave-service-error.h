@@ -54,6 +54,7 @@ typedef enum {
   CLAVE_SERVICE_ERROR_SAME_PHONE,           /* the new phone is the current one */
   CLAVE_SERVICE_ERROR_CHANGE_EXPIRED,       /* invalid_change, change_expired: start again */
   CLAVE_SERVICE_ERROR_CHANGE_LOCKED,        /* too many wrong codes: start again */
+  CLAVE_SERVICE_ERROR_SAME_EMAIL,           /* the new e-mail is the current one */
 } ClaveServiceError;
 
 #define CLAVE_SERVICE_ERROR (clave_service_error_quark ())

@@ -13,6 +13,8 @@
 #define CLAVE_PATH_ME_LEVEL           "/v1/me/level"
 #define CLAVE_PATH_ME_PHONE           "/v1/me/phone"     /* POST: start */
 #define CLAVE_PATH_ME_PHONE_PREFIX    "/v1/me/phone/"    /* + {id}/sms, {id}/verify */
+#define CLAVE_PATH_ME_EMAIL           "/v1/me/email"     /* POST: start */
+#define CLAVE_PATH_ME_EMAIL_PREFIX    "/v1/me/email/"    /* + {id}/code, {id}/verify */
 #define CLAVE_PATH_DEVICE             "/v1/device"
 #define CLAVE_PATH_CHALLENGES         "/v1/challenges"
 #define CLAVE_PATH_REGISTRATIONS      "/v1/registrations"  /* POST: start */
@@ -146,6 +148,7 @@
 #define CLAVE_ERR_ALREADY_REGISTERED       "already_registered"       /* 409 */
 #define CLAVE_ERR_ALREADY_ADVANCED         "already_advanced"         /* 409 */
 #define CLAVE_ERR_SAME_PHONE               "same_phone"               /* 409 */
+#define CLAVE_ERR_SAME_EMAIL               "same_email"               /* 409 */
 #define CLAVE_ERR_INVALID_CHANGE           "invalid_change"           /* 404 */
 #define CLAVE_ERR_CHANGE_EXPIRED           "change_expired"           /* 410 */
 #define CLAVE_ERR_CHANGE_LOCKED            "change_locked"            /* 423 */

@@ -3,9 +3,12 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "clave-account.h"
 #include "clave-crypto.h"
 #include "clave-document.h"
+#include "clave-identify.h"
 #include "clave-protocol.h"
 #include "clave-server-private.h"
 
@@ -165,15 +168,54 @@ proof_names (ClaveServer         *server,
 }
 
 static ClaveCodeHolder
-change_holder (const ClavePhoneChangeRecord *change)
+change_holder (const ClaveContactChangeRecord *change,
+               const char                     *to)
 {
   return (ClaveCodeHolder) {
-    .flow = CLAVE_CODE_FLOW_PHONE_CHANGE,
+    .flow = change->kind == CLAVE_CONTACT_EMAIL ? CLAVE_CODE_FLOW_EMAIL_CHANGE
+                                                : CLAVE_CODE_FLOW_PHONE_CHANGE,
     .id = change->id,
     .document = change->document,
-    .phone = change->phone,
+    .to = to,
     .code = &change->code,
   };
+}
+
+/* A new pending change of @kind for @citizen, stored after the limits
+ * were checked (a refused change replaces none in progress). */
+static ClaveContactChangeRecord *
+create_change (ClaveServer         *server,
+               const ClaveCitizen  *citizen,
+               ClaveContactKind     kind,
+               const char          *value,
+               gint64               now,
+               GError             **error)
+{
+  g_autoptr(ClaveContactChangeRecord) change = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *random_id = clave_random_token (16);
+
+  change = g_new0 (ClaveContactChangeRecord, 1);
+  change->kind = kind;
+  change->id = g_strconcat (kind == CLAVE_CONTACT_EMAIL ? "eml_" : "chg_", random_id, NULL);
+  change->document = g_strdup (citizen->document);
+  change->value = g_strdup (value);
+  change->created_at = now;
+  change->expires_at = now + CLAVE_REGISTRATION_TTL_SECS;
+  change->state = CLAVE_REGISTRATION_PENDING;
+
+  if (!_clave_codes_check_wrong_codes (server, citizen->document, now, error) ||
+      !_clave_codes_check_person_sends (server, citizen->document,
+                                        kind == CLAVE_CONTACT_EMAIL ? CLAVE_OUTBOX_EMAIL
+                                                                    : CLAVE_OUTBOX_SMS,
+                                        now, error))
+    return NULL;
+  if (!clave_store_create_contact_change (server->store, change, &local_error))
+    {
+      clave_protocol_error_set_internal (error, local_error);
+      return NULL;
+    }
+  return g_steal_pointer (&change);
 }
 
 char *
@@ -188,9 +230,8 @@ clave_account_start_phone_change (ClaveServer              *server,
   g_autoptr(ClaveIdentity) identity = NULL;
   g_autoptr(ClaveCitizen) citizen = NULL;
   g_autoptr(ClaveCitizen) owner = NULL;
-  g_autoptr(ClavePhoneChangeRecord) change = NULL;
+  g_autoptr(ClaveContactChangeRecord) change = NULL;
   g_autoptr(GError) local_error = NULL;
-  g_autofree char *random_id = NULL;
   ClaveCodeHolder holder;
 
   if (!clave_account_get (server, device, &identity, &citizen, error))
@@ -217,45 +258,32 @@ clave_account_start_phone_change (ClaveServer              *server,
       return NULL;
     }
 
-  random_id = clave_random_token (16);
-  change = g_new0 (ClavePhoneChangeRecord, 1);
-  change->id = g_strconcat ("chg_", random_id, NULL);
-  change->document = g_strdup (citizen->document);
-  change->phone = g_strdup (phone);
-  change->created_at = now;
-  change->expires_at = now + CLAVE_REGISTRATION_TTL_SECS;
-  change->state = CLAVE_REGISTRATION_PENDING;
-
-  /* The limits before anything is stored: a refused change replaces none
-   * in progress. */
-  if (!_clave_codes_check_wrong_codes (server, citizen->document, now, error) ||
-      !_clave_codes_check_person_sends (server, citizen->document, now, error))
+  change = create_change (server, citizen, CLAVE_CONTACT_PHONE, phone, now, error);
+  if (change == NULL)
     return NULL;
-  if (!clave_store_create_phone_change (server->store, change, &local_error))
-    {
-      clave_protocol_error_set_internal (error, local_error);
-      return NULL;
-    }
 
-  holder = change_holder (change);
+  holder = change_holder (change, change->value);
   if (!_clave_codes_send (server, &holder, now, sent, error))
     return NULL;
   g_info ("Phone change %s started (device %s)", change->id, device->id);
   return g_steal_pointer (&change->id);
 }
 
-/* Change @id when it is @device's citizen's and can still be used. */
-static ClavePhoneChangeRecord *
+/* Change @id of @kind when it is @device's citizen's and can still be
+ * used. */
+static ClaveContactChangeRecord *
 open_change (ClaveServer              *server,
              const ClaveDeviceRecord  *device,
+             ClaveContactKind          kind,
              const char               *id,
              gint64                    now,
              GError                  **error)
 {
-  g_autoptr(ClavePhoneChangeRecord) change = NULL;
+  g_autoptr(ClaveContactChangeRecord) change = NULL;
   g_autoptr(GError) local_error = NULL;
+  const char *noun = kind == CLAVE_CONTACT_EMAIL ? "e-mail" : "phone";
 
-  change = clave_store_get_phone_change (server->store, id, &local_error);
+  change = clave_store_get_contact_change (server->store, kind, id, &local_error);
   if (change == NULL && local_error != NULL)
     {
       clave_protocol_error_set_internal (error, local_error);
@@ -265,23 +293,48 @@ open_change (ClaveServer              *server,
   if (change == NULL || g_strcmp0 (change->document, device->document) != 0 ||
       change->state == CLAVE_REGISTRATION_USED || change->state == CLAVE_REGISTRATION_REPLACED)
     {
-      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_CHANGE,
-                           "There is no such phone change in progress.");
+      g_set_error (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_CHANGE,
+                   "There is no such %s change in progress.", noun);
       return NULL;
     }
   if (change->state == CLAVE_REGISTRATION_LOCKED)
     {
-      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_CHANGE_LOCKED,
-                           "This phone change is locked after too many wrong codes; start "
-                           "again.");
+      g_set_error (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_CHANGE_LOCKED,
+                   "This %s change is locked after too many wrong codes; start again.", noun);
       return NULL;
     }
   if (now >= change->expires_at)
     {
-      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_CHANGE_EXPIRED,
-                           "This phone change has expired; start again.");
+      g_set_error (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_CHANGE_EXPIRED,
+                   "This %s change has expired; start again.", noun);
       return NULL;
     }
+  return g_steal_pointer (&change);
+}
+
+/* The change @change_id of @kind when @code is its current code, with
+ * the citizen whose it is; see _clave_codes_verify() for the refusals. */
+static ClaveContactChangeRecord *
+open_and_check_code (ClaveServer              *server,
+                     const ClaveDeviceRecord  *device,
+                     ClaveContactKind          kind,
+                     const char               *change_id,
+                     const char               *code,
+                     gint64                    now,
+                     ClaveCitizen            **citizen,
+                     GError                  **error)
+{
+  g_autoptr(ClaveContactChangeRecord) change = NULL;
+  g_autoptr(ClaveIdentity) identity = NULL;
+  ClaveCodeHolder holder;
+
+  change = open_change (server, device, kind, change_id, now, error);
+  if (change == NULL || !clave_account_get (server, device, &identity, citizen, error))
+    return NULL;
+  holder = change_holder (change, change->value);
+  if (!_clave_codes_verify (server, &holder, code, CLAVE_PROTOCOL_ERROR_CHANGE_LOCKED, now,
+                            error))
+    return NULL;
   return g_steal_pointer (&change);
 }
 
@@ -293,12 +346,13 @@ clave_account_resend_phone_code (ClaveServer              *server,
                                  ClaveCodeSent            *sent,
                                  GError                  **error)
 {
-  g_autoptr(ClavePhoneChangeRecord) change = open_change (server, device, change_id, now, error);
+  g_autoptr(ClaveContactChangeRecord) change = NULL;
   ClaveCodeHolder holder;
 
+  change = open_change (server, device, CLAVE_CONTACT_PHONE, change_id, now, error);
   if (change == NULL)
     return FALSE;
-  holder = change_holder (change);
+  holder = change_holder (change, change->value);
   return _clave_codes_send (server, &holder, now, sent, error);
 }
 
@@ -310,30 +364,26 @@ clave_account_confirm_phone_change (ClaveServer              *server,
                                     gint64                    now,
                                     GError                  **error)
 {
-  g_autoptr(ClavePhoneChangeRecord) change = NULL;
-  g_autoptr(ClaveIdentity) identity = NULL;
+  g_autoptr(ClaveContactChangeRecord) change = NULL;
   g_autoptr(ClaveCitizen) citizen = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *hint = NULL;
   g_autofree char *notice = NULL;
   gint64 notice_id = 0;
-  ClaveCodeHolder holder;
 
-  change = open_change (server, device, change_id, now, error);
-  if (change == NULL || !clave_account_get (server, device, &identity, &citizen, error))
-    return NULL;
-  holder = change_holder (change);
-  if (!_clave_codes_verify (server, &holder, code, CLAVE_PROTOCOL_ERROR_CHANGE_LOCKED, now,
-                            error))
+  change = open_and_check_code (server, device, CLAVE_CONTACT_PHONE, change_id, code, now,
+                                &citizen, error);
+  if (change == NULL)
     return NULL;
 
-  hint = clave_phone_hint (change->phone);
+  hint = clave_phone_hint (change->value);
   /* Written for the person who may not have asked for it. */
   notice = g_strdup_printf ("Cl@ve: el teléfono de su registro se ha cambiado por el "
                             "terminado en %s. Si no ha sido usted, acuda a una oficina de "
                             "registro de Cl@ve.", hint + strlen (hint) - MIN (strlen (hint), 3));
-  if (!clave_store_complete_phone_change (server->store, change->id, citizen->phone, notice, now,
-                                          &notice_id, &local_error))
+  if (!clave_store_complete_contact_change (server->store, CLAVE_CONTACT_PHONE, change->id,
+                                            citizen->phone, notice, now, &notice_id,
+                                            &local_error))
     {
       if (g_error_matches (local_error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT))
         g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_PHONE_IN_USE,
@@ -346,7 +396,127 @@ clave_account_confirm_phone_change (ClaveServer              *server,
       return NULL;
     }
 
-  clave_sms_sender_dispatch (server->sms, notice_id, citizen->phone, notice);
+  clave_outbox_sender_dispatch (server->sms, notice_id, citizen->phone, NULL, notice);
   g_info ("Phone changed through %s (device %s)", change->id, device->id);
   return g_steal_pointer (&hint);
+}
+
+char *
+clave_account_start_email_change (ClaveServer              *server,
+                                  const ClaveDeviceRecord  *device,
+                                  const char               *contrast_kind,
+                                  const char               *contrast_value,
+                                  const char               *source,
+                                  gint64                    now,
+                                  GError                  **error)
+{
+  g_autoptr(ClaveIdentity) identity = NULL;
+  g_autoptr(ClaveIdentity) checked = NULL;
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  g_autoptr(ClaveContactChangeRecord) change = NULL;
+
+  if (!clave_account_get (server, device, &identity, &citizen, error))
+    return NULL;
+
+  /* The document's contrast data, as at identification and with its
+   * limits: a device left unlocked is not enough to move the account's
+   * e-mail. */
+  checked = _clave_identify (server, citizen->document, contrast_kind, contrast_value, source,
+                             now, error);
+  if (checked == NULL)
+    return NULL;
+
+  change = create_change (server, citizen, CLAVE_CONTACT_EMAIL, NULL, now, error);
+  if (change == NULL)
+    return NULL;
+  g_info ("E-mail change %s started (device %s)", change->id, device->id);
+  return g_steal_pointer (&change->id);
+}
+
+gboolean
+clave_account_send_email_code (ClaveServer              *server,
+                               const ClaveDeviceRecord  *device,
+                               const char               *change_id,
+                               const char               *email,
+                               gint64                    now,
+                               ClaveCodeSent            *sent,
+                               GError                  **error)
+{
+  g_autoptr(ClaveContactChangeRecord) change = NULL;
+  g_autoptr(ClaveIdentity) identity = NULL;
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  ClaveCodeHolder holder;
+
+  change = open_change (server, device, CLAVE_CONTACT_EMAIL, change_id, now, error);
+  if (change == NULL || !clave_account_get (server, device, &identity, &citizen, error))
+    return FALSE;
+  /* Addresses are compared as the service stores them: domains in lower
+   * case (the caller normalised @email). */
+  if (citizen->email != NULL && g_ascii_strcasecmp (citizen->email, email) == 0)
+    {
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_SAME_EMAIL,
+                           "This is already the e-mail of this registration.");
+      return FALSE;
+    }
+
+  /* The address is stored with its code, in one transaction. */
+  holder = change_holder (change, email);
+  return _clave_codes_send (server, &holder, now, sent, error);
+}
+
+/* "m•••@example.org": enough for the owner of the old address to
+ * recognise, or not, the new one. */
+static char *
+email_hint (const char *email)
+{
+  const char *at = strrchr (email, '@');
+  g_autofree char *first = NULL;
+
+  if (at == NULL || at == email)
+    return g_strdup ("•••");
+  first = g_utf8_substring (email, 0, 1);
+  return g_strconcat (first, "•••", at, NULL);
+}
+
+char *
+clave_account_confirm_email_change (ClaveServer              *server,
+                                    const ClaveDeviceRecord  *device,
+                                    const char               *change_id,
+                                    const char               *code,
+                                    gint64                    now,
+                                    GError                  **error)
+{
+  g_autoptr(ClaveContactChangeRecord) change = NULL;
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *hint = NULL;
+  g_autofree char *notice = NULL;
+  gint64 notice_id = 0;
+
+  change = open_and_check_code (server, device, CLAVE_CONTACT_EMAIL, change_id, code, now,
+                                &citizen, error);
+  if (change == NULL)
+    return NULL;
+
+  hint = email_hint (change->value);
+  notice = g_strdup_printf ("El correo electrónico de su registro en Cl@ve se ha cambiado por "
+                            "%s.\n\nSi no ha sido usted, acuda a una oficina de registro de "
+                            "Cl@ve.", hint);
+  if (!clave_store_complete_contact_change (server->store, CLAVE_CONTACT_EMAIL, change->id,
+                                            citizen->email, notice, now, &notice_id,
+                                            &local_error))
+    {
+      if (g_error_matches (local_error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND))
+        g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_CHANGE,
+                             "There is no such e-mail change in progress.");
+      else
+        clave_protocol_error_set_internal (error, local_error);
+      return NULL;
+    }
+
+  if (notice_id != 0)
+    clave_outbox_sender_dispatch (server->mail, notice_id, citizen->email,
+                                  "Cl@ve: su correo electrónico ha cambiado", notice);
+  g_info ("E-mail changed through %s (device %s)", change->id, device->id);
+  return g_strdup (change->value);
 }

@@ -90,4 +90,40 @@ char    *clave_account_confirm_phone_change (ClaveServer              *server,
                                              gint64                    now,
                                              GError                  **error);
 
+/* Changing the e-mail (POST /v1/me/email…). Starts a change for @device's
+ * citizen once the document's contrast data are right (see
+ * _clave_identify(): invalid_contrast, identification_failed,
+ * too_many_attempts, failures counted against @source); a change of the
+ * citizen's in progress is replaced. Returns the change's id; no code is
+ * sent yet. */
+char    *clave_account_start_email_change   (ClaveServer              *server,
+                                             const ClaveDeviceRecord  *device,
+                                             const char               *contrast_kind,
+                                             const char               *contrast_value,
+                                             const char               *source,
+                                             gint64                    now,
+                                             GError                  **error);
+/* Sends a code to @email (checked and normalised by the caller) for
+ * change @change_id: the change is now to @email, and a code sent to an
+ * earlier address no longer counts. same_email, the errors of
+ * clave_account_resend_phone_code() and the limits of
+ * _clave_codes_send(). */
+gboolean clave_account_send_email_code      (ClaveServer              *server,
+                                             const ClaveDeviceRecord  *device,
+                                             const char               *change_id,
+                                             const char               *email,
+                                             gint64                    now,
+                                             ClaveCodeSent            *sent,
+                                             GError                  **error);
+/* Confirms change @change_id with @code (no_code_sent before a code went
+ * out; see _clave_codes_verify(), the last wrong code gives
+ * change_locked): the citizen's e-mail becomes the new address, and the
+ * old one (when there was one) gets a notice. Returns the new address. */
+char    *clave_account_confirm_email_change (ClaveServer              *server,
+                                             const ClaveDeviceRecord  *device,
+                                             const char               *change_id,
+                                             const char               *code,
+                                             gint64                    now,
+                                             GError                  **error);
+
 G_END_DECLS

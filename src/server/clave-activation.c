@@ -138,7 +138,7 @@ code_holder (const ClaveActivationRecord *record,
     .flow = CLAVE_CODE_FLOW_ACTIVATION,
     .id = record->id,
     .document = record->document,
-    .phone = phone,
+    .to = phone,
     .code = &record->code,
   };
 }

@@ -724,7 +724,11 @@ cmd_outbox (const char  *state_dir,
           json_builder_begin_object (builder);
           json_builder_set_member_name (builder, "id");
           json_builder_add_int_value (builder, message->id);
-          add_nullable (builder, "phone", message->phone);
+          add_nullable (builder, "channel", clave_outbox_channel_to_string (message->channel));
+          add_nullable (builder, "to", message->to);
+          /* The recipient under its own name too, as readers look for it. */
+          add_nullable (builder, message->channel == CLAVE_OUTBOX_EMAIL ? "email" : "phone",
+                        message->to);
           add_nullable (builder, "body", message->body);
           add_nullable (builder, "created_at", created);
           add_nullable (builder, "status", message->status);
@@ -743,8 +747,12 @@ cmd_outbox (const char  *state_dir,
       ClaveOutboxMessage *message = g_ptr_array_index (messages, i);
       g_autofree char *created = format_time (message->created_at);
 
-      g_string_append_printf (out, "%" G_GINT64_FORMAT "  %s  %-9s  %s  %s\n", message->id,
-                              created, message->status, message->phone, message->body);
+      g_autofree char *body = g_strdelimit (g_strdup (message->body), "\n", ' ');
+
+      g_string_append_printf (out, "%" G_GINT64_FORMAT "  %s  %-9s  %-5s  %s  %s\n",
+                              message->id, created, message->status,
+                              message->channel == CLAVE_OUTBOX_EMAIL ? "email" : "sms",
+                              message->to, body);
     }
   return TRUE;
 }

@@ -302,7 +302,8 @@ clave_auth_requests_create (ClaveServer  *server,
       if (g_str_equal (type, CLAVE_REQUEST_TYPE_SMS) &&
           /* The per-person caps of activation codes count PINs too: a
            * relying party must not be a way around them. */
-          !_clave_codes_check_person_sends (server, citizen->document, now, error))
+          !_clave_codes_check_person_sends (server, citizen->document, CLAVE_OUTBOX_SMS, now,
+                                           error))
         return NULL;
     }
 
@@ -344,7 +345,7 @@ clave_auth_requests_create (ClaveServer  *server,
 
   if (sms_text != NULL)
     {
-      clave_sms_sender_dispatch (server->sms, outbox_id, citizen->phone, sms_text);
+      clave_outbox_sender_dispatch (server->sms, outbox_id, citizen->phone, NULL, sms_text);
       explicit_bzero (sms_text, strlen (sms_text));
     }
 

@@ -66,10 +66,11 @@ _clave_codes_check_wrong_codes (ClaveServer  *self,
 }
 
 gboolean
-_clave_codes_check_person_sends (ClaveServer  *self,
-                                 const char   *document,
-                                 gint64        now,
-                                 GError      **error)
+_clave_codes_check_person_sends (ClaveServer         *self,
+                                 const char          *document,
+                                 ClaveOutboxChannel   channel,
+                                 gint64               now,
+                                 GError             **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GArray) sends = NULL;
@@ -78,8 +79,8 @@ _clave_codes_check_person_sends (ClaveServer  *self,
   /* The per-person caps, over all activations and registrations: starting
    * over must not buy an attacker (or a runaway client) more messages to
    * the phone. */
-  sends = clave_store_list_sms_sends (self->store, document, now - CLAVE_SMS_SENDS_DAY_SECS,
-                                      &local_error);
+  sends = clave_store_list_code_sends (self->store, document, channel,
+                                       now - CLAVE_SMS_SENDS_DAY_SECS, &local_error);
   if (sends == NULL)
     return clave_protocol_error_set_internal (error, local_error);
   wait = MAX (_clave_window_wait (sends, CLAVE_SMS_SENDS_MAX_PER_HOUR, CLAVE_SMS_SENDS_HOUR_SECS,
@@ -89,8 +90,11 @@ _clave_codes_check_person_sends (ClaveServer  *self,
   if (wait > 0)
     {
       clave_protocol_error_set_retry (error, CLAVE_PROTOCOL_ERROR_TOO_MANY_ATTEMPTS, wait,
-                                      "Too many codes were sent to this person's phone; wait "
-                                      "and try again.");
+                                      channel == CLAVE_OUTBOX_EMAIL
+                                      ? "Too many codes were e-mailed to this person; wait and "
+                                        "try again."
+                                      : "Too many codes were sent to this person's phone; wait "
+                                        "and try again.");
       return FALSE;
     }
   return TRUE;
@@ -116,10 +120,40 @@ flow_noun (ClaveCodeFlow flow)
       return "registration";
     case CLAVE_CODE_FLOW_PHONE_CHANGE:
       return "phone change";
+    case CLAVE_CODE_FLOW_EMAIL_CHANGE:
+      return "e-mail change";
     case CLAVE_CODE_FLOW_ACTIVATION:
     default:
       return "activation";
     }
+}
+
+static ClaveOutboxChannel
+flow_channel (ClaveCodeFlow flow)
+{
+  return flow == CLAVE_CODE_FLOW_EMAIL_CHANGE ? CLAVE_OUTBOX_EMAIL : CLAVE_OUTBOX_SMS;
+}
+
+/* The e-mail's subject says what it is for, not the code: subjects show in
+ * notifications and lists. */
+#define EMAIL_CODE_SUBJECT "Cl@ve: confirme su nuevo correo electrónico"
+
+static char *
+email_body (const char *code,
+            guint       ttl)
+{
+  gboolean minutes = ttl % 60 == 0;
+  guint amount = minutes ? ttl / 60 : ttl;
+
+  /* As in the SMS, the code is the only run of six digits. */
+  return g_strdup_printf ("Ha pedido que este sea el correo electrónico de su registro en "
+                          "Cl@ve.\n\nSu código de confirmación es %s. Caduca en %u %s.\n\n"
+                          "Escríbalo en Cl@ve Desktop para confirmar el cambio. No lo "
+                          "comparta con nadie. Si no ha sido usted, no haga nada: su correo "
+                          "no cambiará.",
+                          code, amount,
+                          minutes ? (amount == 1 ? "minuto" : "minutos")
+                                  : (amount == 1 ? "segundo" : "segundos"));
 }
 
 static char *
@@ -170,6 +204,7 @@ _clave_codes_send (ClaveServer            *self,
   guint interval = self->config->sms_resend_interval;
   guint ttl = self->config->sms_code_ttl;
   gint64 outbox_id = 0;
+  ClaveOutboxChannel channel = flow_channel (holder->flow);
   char *code, *text;
 
   if (holder->code->sends >= CLAVE_SMS_MAX_SENDS)
@@ -191,30 +226,44 @@ _clave_codes_send (ClaveServer            *self,
 
   /* A code nobody may try is not worth a message. */
   if (!_clave_codes_check_wrong_codes (self, holder->document, now, error) ||
-      !_clave_codes_check_person_sends (self, holder->document, now, error))
+      !_clave_codes_check_person_sends (self, holder->document, channel, now, error))
     return FALSE;
 
   code = clave_random_digits (CLAVE_SMS_CODE_DIGITS);
   hmac = code_hmac (self, holder->id, code);
-  text = sms_body (holder->flow, code, ttl);
+  if (channel == CLAVE_OUTBOX_EMAIL)
+    {
+      text = email_body (code, ttl);
+      redacted = email_body (REDACTED_CODE, ttl);
+    }
+  else
+    {
+      text = sms_body (holder->flow, code, ttl);
+      redacted = sms_body (holder->flow, REDACTED_CODE, ttl);
+    }
   clave_secret_free (code);
-  redacted = sms_body (holder->flow, REDACTED_CODE, ttl);
 
   if (!clave_store_store_code (self->store, holder->flow, holder->id, hmac, now + ttl, now,
-                               holder->phone, text, redacted, &outbox_id, &local_error))
+                               holder->to, text, redacted, &outbox_id, &local_error))
     {
       clave_secret_free (text);
       return clave_protocol_error_set_internal (error, local_error);
     }
 
-  clave_sms_sender_dispatch (self->sms, outbox_id, holder->phone, text);
+  if (channel == CLAVE_OUTBOX_EMAIL)
+    clave_outbox_sender_dispatch (self->mail, outbox_id, holder->to, EMAIL_CODE_SUBJECT, text);
+  else
+    clave_outbox_sender_dispatch (self->sms, outbox_id, holder->to, NULL, text);
   clave_secret_free (text);
 
   sent->code_expires_in = ttl;
   sent->resend_after = interval;
   sent->sends_left = holder->code->sends + 1 >= CLAVE_SMS_MAX_SENDS
                      ? 0 : CLAVE_SMS_MAX_SENDS - (holder->code->sends + 1);
-  sent->phone_hint = clave_phone_hint (holder->phone);
+  if (channel == CLAVE_OUTBOX_EMAIL)
+    sent->email = g_strdup (holder->to);
+  else
+    sent->phone_hint = clave_phone_hint (holder->to);
   return TRUE;
 }
 
@@ -222,6 +271,7 @@ void
 _clave_code_sent_clear (ClaveCodeSent *sent)
 {
   g_clear_pointer (&sent->phone_hint, g_free);
+  g_clear_pointer (&sent->email, g_free);
 }
 
 gboolean

@@ -7,10 +7,11 @@
 
 G_BEGIN_DECLS
 
-/* SMS codes, one implementation for activations (docs/protocol.md steps 2
- * and 3) and registrations ("Registering with a certificate"): the same
- * code rules, outbox and per-person limits, whichever flow the code
- * belongs to. Every function that returns FALSE sets a CLAVE_PROTOCOL_ERROR
+/* One-time codes, one implementation for activations (docs/protocol.md
+ * steps 2 and 3), registrations ("Registering with a certificate") and
+ * contact changes: the same code rules, outbox and per-person limits,
+ * whichever flow the code belongs to. The codes of an e-mail change go by
+ * e-mail, the others by SMS. Every function that returns FALSE sets a CLAVE_PROTOCOL_ERROR
  * (internal_error when the store failed). */
 
 /* What the code handling needs to know of an activation or registration. */
@@ -18,7 +19,7 @@ typedef struct {
   ClaveCodeFlow  flow;
   const char    *id;
   const char    *document;       /* the person: per-person limits count by it */
-  const char    *phone;
+  const char    *to;             /* the phone, or the e-mail address */
   const ClaveCodeState *code;
 } ClaveCodeHolder;
 
@@ -34,11 +35,13 @@ gboolean _clave_codes_check_wrong_codes   (ClaveServer        *self,
                                            const char         *document,
                                            gint64              now,
                                            GError            **error);
-/* FALSE (too_many_attempts with retry_after) when the person's phone got
- * as many codes (activation and registration codes, relying parties' SMS
- * PINs) as the hourly or daily cap allows. */
+/* FALSE (too_many_attempts with retry_after) when the person's phone
+ * (@channel SMS: activation, registration and phone change codes, relying
+ * parties' SMS PINs) or e-mail (e-mail change codes) got as many codes as
+ * the hourly or daily cap allows. */
 gboolean _clave_codes_check_person_sends  (ClaveServer        *self,
                                            const char         *document,
+                                           ClaveOutboxChannel  channel,
                                            gint64              now,
                                            GError            **error);
 /* The state of an activation or registration as its bearer-token steps
@@ -73,13 +76,14 @@ typedef struct {
   guint  code_expires_in;  /* seconds */
   guint  resend_after;     /* seconds */
   guint  sends_left;
-  char  *phone_hint;
+  char  *phone_hint;       /* an SMS */
+  char  *email;            /* an e-mail: the address */
 } ClaveCodeSent;
 
 void     _clave_code_sent_clear           (ClaveCodeSent          *sent);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ClaveCodeSent, _clave_code_sent_clear)
 
-/* Sends a new code to the holder's phone after checking the holder's
+/* Sends a new code to the holder's phone or address after checking the holder's
  * limits (resend_limit_reached, resend_too_soon) and the person's, and
  * fills @sent. */
 gboolean _clave_codes_send                (ClaveServer            *self,

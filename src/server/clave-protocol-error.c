@@ -57,6 +57,7 @@ static const struct {
   [CLAVE_PROTOCOL_ERROR_INVALID_CHANGE]          = { CLAVE_ERR_INVALID_CHANGE, 404 },
   [CLAVE_PROTOCOL_ERROR_CHANGE_EXPIRED]          = { CLAVE_ERR_CHANGE_EXPIRED, 410 },
   [CLAVE_PROTOCOL_ERROR_CHANGE_LOCKED]           = { CLAVE_ERR_CHANGE_LOCKED, 423 },
+  [CLAVE_PROTOCOL_ERROR_SAME_EMAIL]              = { CLAVE_ERR_SAME_EMAIL, 409 },
 };
 
 /* What an error carries beyond its code. (The NULL checks are for

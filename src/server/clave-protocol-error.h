@@ -65,6 +65,7 @@ typedef enum {
   CLAVE_PROTOCOL_ERROR_INVALID_CHANGE,         /* 404 invalid_change */
   CLAVE_PROTOCOL_ERROR_CHANGE_EXPIRED,         /* 410 change_expired */
   CLAVE_PROTOCOL_ERROR_CHANGE_LOCKED,          /* 423 change_locked */
+  CLAVE_PROTOCOL_ERROR_SAME_EMAIL,             /* 409 same_email */
 } ClaveProtocolError;
 
 #define CLAVE_PROTOCOL_ERROR (clave_protocol_error_quark ())

@@ -33,7 +33,7 @@ code_holder (const ClaveRegistrationRecord *record)
     .flow = CLAVE_CODE_FLOW_REGISTRATION,
     .id = record->id,
     .document = record->document,
-    .phone = record->phone,
+    .to = record->phone,
     .code = &record->code,
   };
 }
@@ -109,7 +109,8 @@ clave_registration_start (ClaveServer     *server,
    * replace one in progress. */
   if (!check_conflicts (server, identity->document, phone, error) ||
       !_clave_codes_check_wrong_codes (server, identity->document, now, error) ||
-      !_clave_codes_check_person_sends (server, identity->document, now, error))
+      !_clave_codes_check_person_sends (server, identity->document, CLAVE_OUTBOX_SMS, now,
+                                        error))
     return NULL;
 
   start = g_new0 (ClaveRegistrationStart, 1);

@@ -23,8 +23,16 @@ _clave_routes_add_code_sent (JsonBuilder         *builder,
   json_builder_add_int_value (builder, sent->resend_after);
   json_builder_set_member_name (builder, "sends_left");
   json_builder_add_int_value (builder, sent->sends_left);
-  json_builder_set_member_name (builder, "phone_hint");
-  json_builder_add_string_value (builder, sent->phone_hint);
+  if (sent->email != NULL)
+    {
+      json_builder_set_member_name (builder, "email");
+      json_builder_add_string_value (builder, sent->email);
+    }
+  else
+    {
+      json_builder_set_member_name (builder, "phone_hint");
+      json_builder_add_string_value (builder, sent->phone_hint);
+    }
 }
 
 void

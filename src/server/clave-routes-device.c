@@ -3,14 +3,17 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "clave-account.h"
 #include "clave-cert-proof.h"
 #include "clave-document.h"
 #include "clave-http.h"
+#include "clave-identify.h"
 #include "clave-protocol.h"
 #include "clave-routes.h"
 
-/* GET /v1/me, POST /v1/me/give-up, /v1/me/level, /v1/me/phone… and
+/* GET /v1/me, POST /v1/me/give-up, /v1/me/level, /v1/me/phone…, /v1/me/email… and
  * DELETE /v1/device: read the request, call the account's operation
  * (clave-account.c), write the answer. */
 
@@ -269,6 +272,126 @@ _clave_routes_phone_change (ClaveServer       *self,
           json_builder_begin_object (builder);
           json_builder_set_member_name (builder, "phone");
           json_builder_add_string_value (builder, hint);
+          json_builder_end_object (builder);
+          clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
+        }
+    }
+  if (error != NULL)
+    clave_http_reply_gerror (msg, error);
+}
+
+static void
+reply_email_sent (SoupServerMessage   *msg,
+                  const ClaveCodeSent *sent)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "sent");
+  json_builder_add_boolean_value (builder, TRUE);
+  _clave_routes_add_code_sent (builder, sent);
+  json_builder_end_object (builder);
+  clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
+}
+
+/* The address as the service keeps it: the domain in lower case (it is
+ * not case-sensitive; the local part may be). */
+static char *
+normalize_email (const char *email)
+{
+  const char *at = strrchr (email, '@');
+  g_autofree char *domain = g_ascii_strdown (at + 1, -1);
+
+  return g_strdup_printf ("%.*s@%s", (int) (at - email), email, domain);
+}
+
+void
+_clave_routes_email_change (ClaveServer       *self,
+                            SoupServerMessage *msg,
+                            const char        *change_id,
+                            const char        *suffix)
+{
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(ClaveDeviceRecord) device = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(ClaveCodeSent) sent = { 0, };
+  g_autofree char *id = NULL;
+  g_autofree char *email = NULL;
+  g_autofree char *changed = NULL;
+  g_autofree char *source = NULL;
+  const char *kind = NULL, *value = NULL, *address = NULL, *code = NULL;
+  JsonObject *contrast;
+  gint64 now = _clave_server_now ();
+
+  /* The body first: a malformed request costs no identification attempt. */
+  body = clave_http_read_json_object (msg, NULL);
+  if (body == NULL)
+    return;
+  if (change_id == NULL)
+    {
+      if (!clave_http_member_object (msg, body, "contrast", &contrast) ||
+          !clave_http_member_string (msg, contrast, "kind", &kind) ||
+          !clave_http_member_string (msg, contrast, "value", &value))
+        return;
+    }
+  else if (g_str_equal (suffix, "/code"))
+    {
+      if (!clave_http_member_string (msg, body, "email", &address))
+        return;
+      if (!_clave_routes_email_is_valid (address))
+        {
+          clave_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_EMAIL,
+                                  "The e-mail address is not valid.");
+          return;
+        }
+      email = normalize_email (address);
+    }
+  else
+    {
+      if (!clave_http_member_string (msg, body, "code", &code))
+        return;
+      if (!_clave_codes_is_code (code))
+        {
+          clave_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST,
+                                  "The code must be 6 digits.");
+          return;
+        }
+    }
+
+  device = authenticate (self, msg);
+  if (device == NULL)
+    return;
+
+  if (change_id == NULL)
+    {
+      source = _clave_identify_source_for_address (soup_server_message_get_remote_host (msg));
+      id = clave_account_start_email_change (self, device, kind, value, source, now, &error);
+      if (id != NULL)
+        {
+          g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "id");
+          json_builder_add_string_value (builder, id);
+          json_builder_end_object (builder);
+          clave_http_reply_builder (msg, SOUP_STATUS_CREATED, builder);
+        }
+    }
+  else if (email != NULL)
+    {
+      if (clave_account_send_email_code (self, device, change_id, email, now, &sent, &error))
+        reply_email_sent (msg, &sent);
+    }
+  else
+    {
+      changed = clave_account_confirm_email_change (self, device, change_id, code, now, &error);
+      if (changed != NULL)
+        {
+          g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "email");
+          json_builder_add_string_value (builder, changed);
           json_builder_end_object (builder);
           clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
         }

@@ -34,8 +34,8 @@ _clave_routes_phone_is_valid (const char *phone)
 /* A plausible address: one "@", something before it, a dotted domain after
  * it, no spaces or control characters. Whether it reaches anybody is the
  * mail's business. */
-static gboolean
-email_is_valid (const char *email)
+gboolean
+_clave_routes_email_is_valid (const char *email)
 {
   const char *at = strchr (email, '@');
   const char *dot;
@@ -139,7 +139,7 @@ read_step_input (SoupServerMessage      *msg,
                                   "The phone must be in E.164 form: + and 8 to 15 digits.");
           return FALSE;
         }
-      if (!email_is_valid (*email))
+      if (!_clave_routes_email_is_valid (*email))
         {
           clave_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_EMAIL,
                                   "The e-mail address is not valid.");

@@ -96,15 +96,25 @@ void        _clave_auth_request_add_object (ClaveServer          *self,
                                             const ClaveAuthRequestRecord *record,
                                             gint64                now);
 /* The members "code_expires_in", "resend_after", "sends_left" and
- * "phone_hint" of an answer after an SMS code was sent. */
+ * "phone_hint" (an SMS) or "email" (an e-mail) of an answer after a code
+ * was sent. */
 void        _clave_routes_add_code_sent    (JsonBuilder          *builder,
                                             const ClaveCodeSent  *sent);
 /* E.164 as the protocol takes it: "+" and 8 to 15 digits, nothing else
  * (clients strip the spaces people type). */
 gboolean    _clave_routes_phone_is_valid   (const char           *phone);
+/* An e-mail address as the service takes it: at most CLAVE_EMAIL_MAX
+ * bytes of UTF-8, one "@" with something before it and a dotted domain
+ * after it, no blanks or control characters. */
+gboolean    _clave_routes_email_is_valid   (const char           *email);
 /* POST /v1/me/phone, /v1/me/phone/{id}/sms and …/verify (@change_id
  * NULL and @suffix "" for the first). */
 void        _clave_routes_phone_change     (ClaveServer          *self,
+                                            SoupServerMessage    *msg,
+                                            const char           *change_id,
+                                            const char           *suffix);
+/* POST /v1/me/email, /v1/me/email/{id}/code and …/verify, likewise. */
+void        _clave_routes_email_change     (ClaveServer          *self,
                                             SoupServerMessage    *msg,
                                             const char           *change_id,
                                             const char           *suffix);

@@ -10,7 +10,7 @@
 #include "clave-identify.h"
 #include "clave-routes.h"
 #include "clave-server.h"
-#include "clave-sms-sender.h"
+#include "clave-outbox-sender.h"
 #include "clave-store.h"
 #include "clave-tls.h"
 #include "clave-transport.h"
@@ -28,7 +28,8 @@ struct _ClaveServer
   SoupServer        *soup;
   /* Listens, runs TLS and hands each request to soup (clave-transport.c). */
   ClaveTransport    *transport;
-  ClaveSmsSender    *sms;
+  ClaveOutboxSender    *sms;
+  ClaveOutboxSender    *mail;
   char              *url;
   guint              purge_id;
   /* Lower-case names and addresses this service answers to: those of its

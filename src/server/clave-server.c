@@ -49,6 +49,7 @@ config_copy (const ClaveServerConfig *config)
   copy->port = config->port;
   copy->hostnames = g_strdupv (config->hostnames);
   copy->sms_command = g_strdup (config->sms_command);
+  copy->mail_command = g_strdup (config->mail_command);
   copy->sms_resend_interval = config->sms_resend_interval;
   copy->sms_code_ttl = config->sms_code_ttl;
   copy->trust_anchors = g_strdup (config->trust_anchors);
@@ -73,6 +74,7 @@ clave_server_config_free (ClaveServerConfig *config)
   g_free (config->address);
   g_strfreev (config->hostnames);
   g_free (config->sms_command);
+  g_free (config->mail_command);
   g_free (config->trust_anchors);
   g_free (config->intermediates);
   g_free (config);
@@ -201,18 +203,25 @@ parse_registration_path (const char             *path,
   return TRUE;
 }
 
-/* "/v1/me/phone/{id}/sms" or "…/verify": the id and the suffix (borrowed
- * from @path). */
+/* "/v1/me/phone/{id}/sms" or "…/verify" (@send_suffix "/sms"),
+ * "/v1/me/email/{id}/code" or "…/verify" ("/code"): the id and the suffix
+ * (borrowed from @path). */
 static gboolean
-parse_phone_change_path (const char   *path,
-                         char        **id,
-                         const char  **suffix)
+parse_change_path (const char   *path,
+                   const char   *prefix,
+                   const char   *send_suffix,
+                   char        **id,
+                   const char  **suffix)
 {
-  const char *rest = path + strlen (CLAVE_PATH_ME_PHONE_PREFIX);
-  const char *slash = strchr (rest, '/');
+  const char *rest;
+  const char *slash;
 
+  if (!g_str_has_prefix (path, prefix))
+    return FALSE;
+  rest = path + strlen (prefix);
+  slash = strchr (rest, '/');
   if (slash == NULL || slash == rest || slash - rest > 64 ||
-      (!g_str_equal (slash, "/sms") && !g_str_equal (slash, "/verify")))
+      (!g_str_equal (slash, send_suffix) && !g_str_equal (slash, "/verify")))
     return FALSE;
   *id = g_strndup (rest, (gsize) (slash - rest));
   *suffix = slash;
@@ -303,13 +312,22 @@ handle_request (SoupServer        *soup,
         _clave_routes_give_up (self, msg);
     }
   else if (g_str_equal (path, CLAVE_PATH_ME_PHONE) ||
-           (g_str_has_prefix (path, CLAVE_PATH_ME_PHONE_PREFIX) &&
-            parse_phone_change_path (path, &change_id, &change_suffix)))
+           parse_change_path (path, CLAVE_PATH_ME_PHONE_PREFIX, "/sms", &change_id,
+                              &change_suffix))
     {
       if (!clave_http_method_is (msg, SOUP_METHOD_POST))
         clave_http_reply_method_not_allowed (msg, "POST");
       else
         _clave_routes_phone_change (self, msg, change_id, change_suffix);
+    }
+  else if (g_str_equal (path, CLAVE_PATH_ME_EMAIL) ||
+           parse_change_path (path, CLAVE_PATH_ME_EMAIL_PREFIX, "/code", &change_id,
+                              &change_suffix))
+    {
+      if (!clave_http_method_is (msg, SOUP_METHOD_POST))
+        clave_http_reply_method_not_allowed (msg, "POST");
+      else
+        _clave_routes_email_change (self, msg, change_id, change_suffix);
     }
   else if (g_str_equal (path, CLAVE_PATH_ME_LEVEL))
     {
@@ -610,8 +628,13 @@ clave_server_new (const ClaveServerConfig  *config,
   if (!load_certificates (self, error))
     return NULL;
 
-  self->sms = clave_sms_sender_new (self->store, config->sms_command, error);
+  self->sms = clave_outbox_sender_new (self->store, CLAVE_OUTBOX_SMS, config->sms_command,
+                                       error);
   if (self->sms == NULL)
+    return NULL;
+  self->mail = clave_outbox_sender_new (self->store, CLAVE_OUTBOX_EMAIL, config->mail_command,
+                                        error);
+  if (self->mail == NULL)
     return NULL;
 
   server_header = g_strdup_printf ("clave-server/%s", PACKAGE_VERSION);
@@ -686,7 +709,9 @@ clave_server_shutdown (ClaveServer *self)
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   if (self->sms != NULL)
-    clave_sms_sender_cancel (self->sms);
+    clave_outbox_sender_cancel (self->sms);
+  if (self->mail != NULL)
+    clave_outbox_sender_cancel (self->mail);
   if (self->store != NULL)
     clave_store_close (self->store);
 }
@@ -704,6 +729,7 @@ clave_server_dispose (GObject *object)
   g_clear_object (&self->transport);
   g_clear_object (&self->soup);
   g_clear_object (&self->sms);
+  g_clear_object (&self->mail);
   g_clear_object (&self->store);
 
   G_OBJECT_CLASS (clave_server_parent_class)->dispose (object);

@@ -12,6 +12,7 @@ typedef struct {
   guint   port;                  /* 0: pick a free one */
   char  **hostnames;             /* extra names for the certificate */
   char   *sms_command;           /* NULL: messages stay in the outbox */
+  char   *mail_command;          /* NULL: e-mails stay in the outbox */
   guint   sms_resend_interval;   /* seconds */
   guint   sms_code_ttl;          /* seconds */
   char   *trust_anchors;         /* directory of CA certificates; NULL: none */

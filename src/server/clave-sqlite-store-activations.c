@@ -74,6 +74,26 @@ static const FlowSql flow_sql[] = {
       "INSERT INTO wrong_codes (citizen, created_at)"
       " SELECT document, ?2 FROM phone_changes WHERE id = ?1",
   },
+  [CLAVE_CODE_FLOW_EMAIL_CHANGE] = {
+    /* The address goes with its code (?5): a code confirms the address
+     * it was sent to, never one typed later. */
+    .store_code =
+      "UPDATE email_changes SET code_hmac = ?2, code_expires_at = ?3,"
+      "  sends = sends + 1, last_sent_at = ?4, email = ?5"
+      " WHERE id = ?1",
+    .queue_sms =
+      "INSERT INTO sms_outbox (phone, body, created_at, status, citizen, activation,"
+      "                        code_expires_at, redacted_body, channel)"
+      " SELECT ?1, ?2, ?3, 'queued', document, id, MIN (?5, expires_at), ?6, 'email'"
+      " FROM email_changes WHERE id = ?4",
+    .count_attempt =
+      "UPDATE email_changes SET attempts = attempts + 1,"
+      "  state = CASE WHEN attempts + 1 >= ?2 THEN 'locked' ELSE state END"
+      " WHERE id = ?1 RETURNING attempts",
+    .count_wrong_code =
+      "INSERT INTO wrong_codes (citizen, created_at)"
+      " SELECT document, ?2 FROM email_changes WHERE id = ?1",
+  },
 };
 
 /* Activations ------------------------------------------------------------ */
@@ -255,8 +275,8 @@ clave_sqlite_store_store_code (ClaveStore     *store,
                                const char     *code_hmac,
                                gint64          code_expires_at,
                                gint64          now,
-                               const char     *phone,
-                               const char     *sms_body,
+                               const char     *to,
+                               const char     *body,
                                const char     *redacted_body,
                                gint64         *outbox_id,
                                GError        **error)
@@ -280,6 +300,8 @@ clave_sqlite_store_store_code (ClaveStore     *store,
   _clave_sqlite_bind_text (stmt, 2, code_hmac);
   sqlite3_bind_int64 (stmt, 3, code_expires_at);
   sqlite3_bind_int64 (stmt, 4, now);
+  if (flow == CLAVE_CODE_FLOW_EMAIL_CHANGE)
+    _clave_sqlite_bind_text (stmt, 5, to);
   if (!_clave_sqlite_step_done (self, stmt, "store code", error) ||
       !_clave_sqlite_check_changed (self, "store code", error))
     return _clave_sqlite_rollback (self);
@@ -287,8 +309,8 @@ clave_sqlite_store_store_code (ClaveStore     *store,
   stmt = _clave_sqlite_prepare (self, flow_sql[flow].queue_sms, error);
   if (stmt == NULL)
     return _clave_sqlite_rollback (self);
-  _clave_sqlite_bind_text (stmt, 1, phone);
-  _clave_sqlite_bind_text (stmt, 2, sms_body);
+  _clave_sqlite_bind_text (stmt, 1, to);
+  _clave_sqlite_bind_text (stmt, 2, body);
   sqlite3_bind_int64 (stmt, 3, now);
   _clave_sqlite_bind_text (stmt, 4, flow_id);
   sqlite3_bind_int64 (stmt, 5, code_expires_at);
@@ -382,14 +404,22 @@ clave_sqlite_store_list_wrong_codes (ClaveStore  *store,
 }
 
 GArray *
-clave_sqlite_store_list_sms_sends (ClaveStore  *store,
-                                   const char  *document,
-                                   gint64       since,
-                                   GError     **error)
+clave_sqlite_store_list_code_sends (ClaveStore          *store,
+                                    const char          *document,
+                                    ClaveOutboxChannel   channel,
+                                    gint64               since,
+                                    GError             **error)
 {
+  if (channel == CLAVE_OUTBOX_EMAIL)
+    return _clave_sqlite_list_times (CLAVE_SQLITE_STORE (store),
+                                     "SELECT created_at FROM sms_outbox"
+                                     " WHERE citizen = ?1 AND created_at >= ?2"
+                                     " AND channel = 'email' ORDER BY created_at",
+                                     document, since, "list e-mail sends", error);
   return _clave_sqlite_list_times (CLAVE_SQLITE_STORE (store),
                                    "SELECT created_at FROM sms_outbox"
-                                   " WHERE citizen = ?1 AND created_at >= ?2 ORDER BY created_at",
+                                   " WHERE citizen = ?1 AND created_at >= ?2"
+                                   " AND channel = 'sms' ORDER BY created_at",
                                    document, since, "list sms sends", error);
 }
 
@@ -437,8 +467,8 @@ clave_sqlite_store_list_outbox (ClaveStore  *store,
   int rc;
 
   stmt = _clave_sqlite_prepare (self,
-                                "SELECT id, phone, body, created_at, status FROM sms_outbox"
-                                " ORDER BY id DESC LIMIT ?1",
+                                "SELECT id, phone, body, created_at, status, channel"
+                                " FROM sms_outbox ORDER BY id DESC LIMIT ?1",
                                 error);
   if (stmt == NULL)
     return NULL;
@@ -449,10 +479,12 @@ clave_sqlite_store_list_outbox (ClaveStore  *store,
       ClaveOutboxMessage *message = g_new0 (ClaveOutboxMessage, 1);
 
       message->id = sqlite3_column_int64 (stmt, 0);
-      message->phone = _clave_sqlite_column_text (stmt, 1);
+      message->to = _clave_sqlite_column_text (stmt, 1);
       message->body = _clave_sqlite_column_text (stmt, 2);
       message->created_at = sqlite3_column_int64 (stmt, 3);
       message->status = _clave_sqlite_column_text (stmt, 4);
+      message->channel = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 5), "email") == 0
+                         ? CLAVE_OUTBOX_EMAIL : CLAVE_OUTBOX_SMS;
       g_ptr_array_add (messages, message);
     }
   if (rc != SQLITE_DONE)
@@ -570,6 +602,13 @@ clave_sqlite_store_purge (ClaveStore  *store,
     return _clave_sqlite_rollback (self);
   sqlite3_bind_int64 (stmt, 1, now - CLAVE_PURGE_GRACE_SECS);
   if (!_clave_sqlite_step_done (self, stmt, "purge phone changes", error))
+    return _clave_sqlite_rollback (self);
+
+  stmt = _clave_sqlite_prepare (self, "DELETE FROM email_changes WHERE expires_at < ?1", error);
+  if (stmt == NULL)
+    return _clave_sqlite_rollback (self);
+  sqlite3_bind_int64 (stmt, 1, now - CLAVE_PURGE_GRACE_SECS);
+  if (!_clave_sqlite_step_done (self, stmt, "purge e-mail changes", error))
     return _clave_sqlite_rollback (self);
 
   /* Kept as long as they count towards the per-address limit. */

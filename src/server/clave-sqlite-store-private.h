@@ -185,10 +185,11 @@ clave_sqlite_store_list_outbox (ClaveStore  *store,
                                 GError     **error);
 
 GArray *
-clave_sqlite_store_list_sms_sends (ClaveStore  *store,
-                                   const char  *document,
-                                   gint64       since,
-                                   GError     **error);
+clave_sqlite_store_list_code_sends (ClaveStore          *store,
+                                    const char          *document,
+                                    ClaveOutboxChannel   channel,
+                                    gint64               since,
+                                    GError             **error);
 
 GArray *
 clave_sqlite_store_list_wrong_codes (ClaveStore  *store,
@@ -234,8 +235,8 @@ clave_sqlite_store_store_code (ClaveStore     *store,
                                const char     *code_hmac,
                                gint64          code_expires_at,
                                gint64          now,
-                               const char     *phone,
-                               const char     *sms_body,
+                               const char     *to,
+                               const char     *body,
                                const char     *redacted_body,
                                gint64         *outbox_id,
                                GError        **error);
@@ -317,23 +318,25 @@ clave_sqlite_store_create_registration (ClaveStore                    *store,
 /* clave-sqlite-store-changes.c */
 
 gboolean
-clave_sqlite_store_create_phone_change (ClaveStore                    *store,
-                                        const ClavePhoneChangeRecord  *record,
-                                        GError                       **error);
+clave_sqlite_store_create_contact_change (ClaveStore                      *store,
+                                          const ClaveContactChangeRecord  *record,
+                                          GError                         **error);
 
-ClavePhoneChangeRecord *
-clave_sqlite_store_get_phone_change (ClaveStore  *store,
-                                     const char  *id,
-                                     GError     **error);
+ClaveContactChangeRecord *
+clave_sqlite_store_get_contact_change (ClaveStore        *store,
+                                       ClaveContactKind   kind,
+                                       const char        *id,
+                                       GError           **error);
 
 gboolean
-clave_sqlite_store_complete_phone_change (ClaveStore  *store,
-                                          const char  *id,
-                                          const char  *old_phone,
-                                          const char  *notice,
-                                          gint64       now,
-                                          gint64      *notice_id,
-                                          GError     **error);
+clave_sqlite_store_complete_contact_change (ClaveStore        *store,
+                                            ClaveContactKind   kind,
+                                            const char        *id,
+                                            const char        *old_value,
+                                            const char        *notice,
+                                            gint64             now,
+                                            gint64            *notice_id,
+                                            GError           **error);
 
 gboolean
 clave_sqlite_store_change_level (ClaveStore  *store,

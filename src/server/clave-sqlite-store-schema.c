@@ -227,6 +227,26 @@ static const char * const migrations[] = {
   "  last_sent_at    INTEGER NOT NULL DEFAULT 0"
   ");"
   "CREATE INDEX phone_changes_document ON phone_changes (document);",
+
+  /* 9: changing the e-mail (issue 11). The outbox carries e-mails too
+   * (channel 'email': phone holds the address); an e-mail change has no
+   * address until its first code is sent, and the address changes only
+   * with a new code. */
+  "ALTER TABLE sms_outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'sms';"
+  "CREATE TABLE email_changes ("
+  "  id              TEXT PRIMARY KEY,"
+  "  document        TEXT NOT NULL REFERENCES citizens (document) ON DELETE CASCADE,"
+  "  email           TEXT,"
+  "  created_at      INTEGER NOT NULL,"
+  "  expires_at      INTEGER NOT NULL,"
+  "  state           TEXT NOT NULL DEFAULT 'pending',"
+  "  code_hmac       TEXT,"
+  "  code_expires_at INTEGER NOT NULL DEFAULT 0,"
+  "  attempts        INTEGER NOT NULL DEFAULT 0,"
+  "  sends           INTEGER NOT NULL DEFAULT 0,"
+  "  last_sent_at    INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX email_changes_document ON email_changes (document);",
 };
 
 /* Brings the schema to @target (the newest: G_N_ELEMENTS (migrations)). */

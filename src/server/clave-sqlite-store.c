@@ -401,7 +401,7 @@ clave_sqlite_store_iface_init (ClaveStoreInterface *iface)
   iface->create_activation = clave_sqlite_store_create_activation;
   iface->get_activation = clave_sqlite_store_get_activation;
   iface->store_code = clave_sqlite_store_store_code;
-  iface->list_sms_sends = clave_sqlite_store_list_sms_sends;
+  iface->list_code_sends = clave_sqlite_store_list_code_sends;
   iface->record_wrong_code = clave_sqlite_store_record_wrong_code;
   iface->list_wrong_codes = clave_sqlite_store_list_wrong_codes;
   iface->set_activation_state = clave_sqlite_store_set_activation_state;
@@ -418,9 +418,9 @@ clave_sqlite_store_iface_init (ClaveStoreInterface *iface)
   iface->give_up = clave_sqlite_store_give_up;
   iface->change_level = clave_sqlite_store_change_level;
   iface->get_given_up = clave_sqlite_store_get_given_up;
-  iface->create_phone_change = clave_sqlite_store_create_phone_change;
-  iface->get_phone_change = clave_sqlite_store_get_phone_change;
-  iface->complete_phone_change = clave_sqlite_store_complete_phone_change;
+  iface->create_contact_change = clave_sqlite_store_create_contact_change;
+  iface->get_contact_change = clave_sqlite_store_get_contact_change;
+  iface->complete_contact_change = clave_sqlite_store_complete_contact_change;
   iface->create_challenge = clave_sqlite_store_create_challenge;
   iface->list_challenges = clave_sqlite_store_list_challenges;
   iface->use_challenge = clave_sqlite_store_use_challenge;

@@ -67,13 +67,13 @@ clave_device_record_free (ClaveDeviceRecord *record)
 }
 
 void
-clave_phone_change_record_free (ClavePhoneChangeRecord *record)
+clave_contact_change_record_free (ClaveContactChangeRecord *record)
 {
   if (record == NULL)
     return;
   g_free (record->id);
   g_free (record->document);
-  g_free (record->phone);
+  g_free (record->value);
   g_free (record->code.hmac);
   g_free (record);
 }
@@ -113,10 +113,16 @@ clave_outbox_message_free (ClaveOutboxMessage *message)
 {
   if (message == NULL)
     return;
-  g_free (message->phone);
+  g_free (message->to);
   g_free (message->body);
   g_free (message->status);
   g_free (message);
+}
+
+const char *
+clave_outbox_channel_to_string (ClaveOutboxChannel channel)
+{
+  return channel == CLAVE_OUTBOX_EMAIL ? "email" : "sms";
 }
 
 static const char * const activation_states[] = {
@@ -285,23 +291,24 @@ clave_store_store_code (ClaveStore     *self,
                         const char     *code_hmac,
                         gint64          code_expires_at,
                         gint64          now,
-                        const char     *phone,
-                        const char     *sms_body,
+                        const char     *to,
+                        const char     *body,
                         const char     *redacted_body,
                         gint64         *outbox_id,
                         GError        **error)
 {
   STORE_CALL (store_code, FALSE, flow, flow_id, code_hmac, code_expires_at, now,
-              phone, sms_body, redacted_body, outbox_id, error);
+              to, body, redacted_body, outbox_id, error);
 }
 
 GArray *
-clave_store_list_sms_sends (ClaveStore  *self,
-                            const char  *document,
-                            gint64       since,
-                            GError     **error)
+clave_store_list_code_sends (ClaveStore          *self,
+                             const char          *document,
+                             ClaveOutboxChannel   channel,
+                             gint64               since,
+                             GError             **error)
 {
-  STORE_CALL (list_sms_sends, NULL, document, since, error);
+  STORE_CALL (list_code_sends, NULL, document, channel, since, error);
 }
 
 gboolean
@@ -450,31 +457,34 @@ clave_store_change_level (ClaveStore  *self,
 }
 
 gboolean
-clave_store_create_phone_change (ClaveStore                    *self,
-                                 const ClavePhoneChangeRecord  *record,
-                                 GError                       **error)
+clave_store_create_contact_change (ClaveStore                      *self,
+                                   const ClaveContactChangeRecord  *record,
+                                   GError                         **error)
 {
-  STORE_CALL (create_phone_change, FALSE, record, error);
+  STORE_CALL (create_contact_change, FALSE, record, error);
 }
 
-ClavePhoneChangeRecord *
-clave_store_get_phone_change (ClaveStore  *self,
-                              const char  *id,
-                              GError     **error)
+ClaveContactChangeRecord *
+clave_store_get_contact_change (ClaveStore        *self,
+                                ClaveContactKind   kind,
+                                const char        *id,
+                                GError           **error)
 {
-  STORE_CALL (get_phone_change, NULL, id, error);
+  STORE_CALL (get_contact_change, NULL, kind, id, error);
 }
 
 gboolean
-clave_store_complete_phone_change (ClaveStore  *self,
-                                   const char  *id,
-                                   const char  *old_phone,
-                                   const char  *notice,
-                                   gint64       now,
-                                   gint64      *notice_id,
-                                   GError     **error)
+clave_store_complete_contact_change (ClaveStore        *self,
+                                     ClaveContactKind   kind,
+                                     const char        *id,
+                                     const char        *old_value,
+                                     const char        *notice,
+                                     gint64             now,
+                                     gint64            *notice_id,
+                                     GError           **error)
 {
-  STORE_CALL (complete_phone_change, FALSE, id, old_phone, notice, now, notice_id, error);
+  STORE_CALL (complete_contact_change, FALSE, kind, id, old_value, notice, now, notice_id,
+              error);
 }
 
 gboolean

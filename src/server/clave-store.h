@@ -76,13 +76,23 @@ typedef struct {
   ClaveCodeState        code;
 } ClaveActivationRecord;
 
-/* Where an SMS code belongs: the shared code handling (clave-codes.c)
- * works on either. Ids never collide ("act_…", "reg_…"). */
+/* Where a one-time code belongs: the shared code handling (clave-codes.c)
+ * works on any. Ids never collide ("act_…", "reg_…", "chg_…", "eml_…").
+ * The e-mail change's codes go by e-mail, the others by SMS. */
 typedef enum {
   CLAVE_CODE_FLOW_ACTIVATION,
   CLAVE_CODE_FLOW_REGISTRATION,
   CLAVE_CODE_FLOW_PHONE_CHANGE,
+  CLAVE_CODE_FLOW_EMAIL_CHANGE,
 } ClaveCodeFlow;
+
+/* How an outbox message travels (sms_outbox.channel). */
+typedef enum {
+  CLAVE_OUTBOX_SMS,
+  CLAVE_OUTBOX_EMAIL,
+} ClaveOutboxChannel;
+
+const char *clave_outbox_channel_to_string (ClaveOutboxChannel channel);
 
 typedef enum {
   CLAVE_REGISTRATION_PENDING,
@@ -107,19 +117,28 @@ typedef struct {
   ClaveCodeState          code;
 } ClaveRegistrationRecord;
 
-/* A change of a citizen's phone, waiting for the code sent to the new
- * number (docs/protocol.md "POST /v1/me/phone"). Its states are those of
- * a registration: pending, locked (too many wrong codes), used, replaced
- * by a newer change. */
+/* What a contact change changes. */
+typedef enum {
+  CLAVE_CONTACT_PHONE,
+  CLAVE_CONTACT_EMAIL,
+} ClaveContactKind;
+
+/* A change of a citizen's phone or e-mail, waiting for the code sent to
+ * the new one (docs/protocol.md "POST /v1/me/phone", "POST
+ * /v1/me/email"). Its states are those of a registration: pending, locked
+ * (too many wrong codes), used, replaced by a newer change of the same
+ * kind. */
 typedef struct {
-  char                   *id;         /* "chg_…" */
+  ClaveContactKind        kind;
+  char                   *id;         /* "chg_…" (phone), "eml_…" (e-mail) */
   char                   *document;
-  char                   *phone;      /* the new number */
+  char                   *value;      /* the new number or address; an e-mail
+                                       * change has none until a code was sent */
   gint64                  created_at;
   gint64                  expires_at;
   ClaveRegistrationState  state;
   ClaveCodeState          code;
-} ClavePhoneChangeRecord;
+} ClaveContactChangeRecord;
 
 typedef struct {
   char   *id;
@@ -197,11 +216,12 @@ typedef struct {
 } ClaveAuthAnswer;
 
 typedef struct {
-  gint64  id;
-  char   *phone;
-  char   *body;
-  gint64  created_at;
-  char   *status;          /* "queued", "delivered", "failed" */
+  gint64              id;
+  ClaveOutboxChannel  channel;
+  char               *to;      /* a phone number or an e-mail address */
+  char               *body;
+  gint64              created_at;
+  char               *status;  /* "queued", "delivered", "failed" */
 } ClaveOutboxMessage;
 
 #define CLAVE_OUTBOX_QUEUED    "queued"
@@ -215,7 +235,7 @@ void                   clave_device_record_free     (ClaveDeviceRecord     *reco
 void                   clave_outbox_message_free    (ClaveOutboxMessage    *message);
 void                   clave_registration_record_free (ClaveRegistrationRecord *record);
 void                   clave_relying_party_free     (ClaveRelyingParty     *rp);
-void                   clave_phone_change_record_free (ClavePhoneChangeRecord *record);
+void                   clave_contact_change_record_free (ClaveContactChangeRecord *record);
 void                   clave_auth_request_record_free (ClaveAuthRequestRecord *record);
 const char            *clave_activation_state_to_string   (ClaveActivationState state);
 int                    clave_activation_state_from_string (const char          *str);
@@ -224,7 +244,7 @@ int                    clave_registration_state_from_string (const char         
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveIdentity, clave_identity_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveCitizen, clave_citizen_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClavePhoneChangeRecord, clave_phone_change_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveContactChangeRecord, clave_contact_change_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveActivationRecord, clave_activation_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveDeviceRecord, clave_device_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveOutboxMessage, clave_outbox_message_free)
@@ -283,13 +303,14 @@ struct _ClaveStoreInterface
                                                     const char                  *code_hmac,
                                                     gint64                       code_expires_at,
                                                     gint64                       now,
-                                                    const char                  *phone,
-                                                    const char                  *sms_body,
+                                                    const char                  *to,
+                                                    const char                  *body,
                                                     const char                  *redacted_body,
                                                     gint64                      *outbox_id,
                                                     GError                     **error);
-  GArray                 *(*list_sms_sends)        (ClaveStore                  *self,
+  GArray                 *(*list_code_sends)       (ClaveStore                  *self,
                                                     const char                  *document,
+                                                    ClaveOutboxChannel           channel,
                                                     gint64                       since,
                                                     GError                     **error);
   gboolean                (*record_wrong_code)     (ClaveStore                  *self,
@@ -438,19 +459,21 @@ struct _ClaveStoreInterface
                                                     const char                  *from_level,
                                                     const char                  *to_level,
                                                     GError                     **error);
-  gboolean                (*create_phone_change)   (ClaveStore                  *self,
-                                                    const ClavePhoneChangeRecord *record,
-                                                    GError                     **error);
-  ClavePhoneChangeRecord *(*get_phone_change)      (ClaveStore                  *self,
-                                                    const char                  *id,
-                                                    GError                     **error);
-  gboolean                (*complete_phone_change) (ClaveStore                  *self,
-                                                    const char                  *id,
-                                                    const char                  *old_phone,
-                                                    const char                  *notice,
-                                                    gint64                       now,
-                                                    gint64                      *notice_id,
-                                                    GError                     **error);
+  gboolean                (*create_contact_change)   (ClaveStore                  *self,
+                                                      const ClaveContactChangeRecord *record,
+                                                      GError                     **error);
+  ClaveContactChangeRecord *(*get_contact_change)    (ClaveStore                  *self,
+                                                      ClaveContactKind             kind,
+                                                      const char                  *id,
+                                                      GError                     **error);
+  gboolean                (*complete_contact_change) (ClaveStore                  *self,
+                                                      ClaveContactKind             kind,
+                                                      const char                  *id,
+                                                      const char                  *old_value,
+                                                      const char                  *notice,
+                                                      gint64                       now,
+                                                      gint64                      *notice_id,
+                                                      GError                     **error);
   void                    (*close)                 (ClaveStore                  *self);
 };
 
@@ -504,9 +527,11 @@ gboolean               clave_store_create_activation     (ClaveStore            
 ClaveActivationRecord *clave_store_get_activation        (ClaveStore                  *self,
                                                           const char                  *id,
                                                           GError                     **error);
-/* In one transaction: replaces the code of the activation or
- * registration @flow_id, counts the send, redacts its earlier messages and
- * queues the SMS in the outbox (counted for the person of @flow_id).
+/* In one transaction: replaces the code of the activation,
+ * registration or contact change @flow_id, counts the send, redacts its
+ * earlier messages and queues the message to @to in the outbox, by SMS or
+ * e-mail as @flow says (counted for the person of @flow_id). An e-mail
+ * change's code and address change together: the change is to @to.
  * @redacted_body is what the message's body becomes once its code can no
  * longer be used (see the redaction rules of
  * clave_store_redact_expired_codes()). */
@@ -516,15 +541,16 @@ gboolean               clave_store_store_code            (ClaveStore            
                                                           const char                  *code_hmac,
                                                           gint64                       code_expires_at,
                                                           gint64                       now,
-                                                          const char                  *phone,
-                                                          const char                  *sms_body,
+                                                          const char                  *to,
+                                                          const char                  *body,
                                                           const char                  *redacted_body,
                                                           gint64                      *outbox_id,
                                                           GError                     **error);
-/* Times (gint64 seconds, ascending) of the codes sent to a citizen at or
- * after @since, over all activations. */
-GArray                *clave_store_list_sms_sends        (ClaveStore                  *self,
+/* Times (gint64 seconds, ascending) of the codes sent to a citizen by
+ * @channel at or after @since, over all their flows. */
+GArray                *clave_store_list_code_sends       (ClaveStore                  *self,
                                                           const char                  *document,
+                                                          ClaveOutboxChannel           channel,
                                                           gint64                       since,
                                                           GError                     **error);
 /* Counts a wrong code, for the activation or registration and for its
@@ -619,21 +645,27 @@ gboolean               clave_store_change_level          (ClaveStore            
                                                           const char                  *from_level,
                                                           const char                  *to_level,
                                                           GError                     **error);
-/* Adds a pending phone change; the citizen's earlier pending ones are
- * replaced. */
-gboolean               clave_store_create_phone_change   (ClaveStore                  *self,
-                                                          const ClavePhoneChangeRecord *record,
+/* Adds a pending contact change; the citizen's earlier pending ones of
+ * the same kind are replaced (their codes redacted). */
+gboolean               clave_store_create_contact_change (ClaveStore                  *self,
+                                                          const ClaveContactChangeRecord *record,
                                                           GError                     **error);
-ClavePhoneChangeRecord *clave_store_get_phone_change     (ClaveStore                  *self,
+ClaveContactChangeRecord *clave_store_get_contact_change (ClaveStore                  *self,
+                                                          ClaveContactKind             kind,
                                                           const char                  *id,
                                                           GError                     **error);
 /* In one transaction: the pending change @id gives its citizen the new
- * phone, is used up (its codes redacted), and @notice is queued to
- * @old_phone (@notice_id: its outbox id). CONFLICT when the new phone
- * belongs to another citizen, NOT_FOUND when the change is not pending. */
-gboolean               clave_store_complete_phone_change (ClaveStore                  *self,
+ * phone or e-mail, is used up (its codes redacted), and @notice (may be
+ * NULL: none) is queued to @old_value by the change's channel
+ * (@notice_id: its outbox id, 0 without notice). A phone change also
+ * ends the citizen's activations in progress, whose codes went to the
+ * old number. CONFLICT when the new phone belongs to another citizen,
+ * NOT_FOUND when the change is not pending or an e-mail change has no
+ * address yet. */
+gboolean               clave_store_complete_contact_change (ClaveStore                *self,
+                                                          ClaveContactKind             kind,
                                                           const char                  *id,
-                                                          const char                  *old_phone,
+                                                          const char                  *old_value,
                                                           const char                  *notice,
                                                           gint64                       now,
                                                           gint64                      *notice_id,

@@ -152,6 +152,7 @@ main (int    argc,
   g_autofree char *address = NULL;
   g_autofree char *log_level = NULL;
   g_autofree char *sms_command = NULL;
+  g_autofree char *mail_command = NULL;
   g_autofree char *trust_anchors = NULL;
   g_autofree char *intermediates = NULL;
   g_auto(GStrv) hostnames = NULL;
@@ -185,6 +186,9 @@ main (int    argc,
       "error, warning, info (default) or debug", "LEVEL" },
     { "sms-command", 0, 0, G_OPTION_ARG_STRING, &sms_command,
       "Program that sends an SMS: text on stdin, number in $CLAVE_SMS_TO", "CMD" },
+    { "mail-command", 0, 0, G_OPTION_ARG_STRING, &mail_command,
+      "Program that sends an e-mail: the message on stdin (as sendmail -t reads it), "
+      "address in $CLAVE_MAIL_TO", "CMD" },
     { "sms-resend-interval", 0, 0, G_OPTION_ARG_INT, &resend_interval,
       "Seconds before a code may be sent again (default 30)", "SECS" },
     { "sms-code-ttl", 0, 0, G_OPTION_ARG_INT, &code_ttl,
@@ -281,6 +285,7 @@ main (int    argc,
   config->port = (guint) port;
   config->hostnames = g_steal_pointer (&hostnames);
   config->sms_command = g_steal_pointer (&sms_command);
+  config->mail_command = g_steal_pointer (&mail_command);
   config->sms_resend_interval = (guint) resend_interval;
   config->sms_code_ttl = (guint) code_ttl;
   config->trust_anchors = g_steal_pointer (&trust_anchors);

@@ -35,19 +35,38 @@
 
 typedef struct {
   ClaveTestServer    *server;
+  char               *mail_dir;   /* with MAIL_COMMAND: what it wrote */
   GSettingsBackend   *backend;
   GSettings          *settings;
   ClaveProfile       *profile;
   ClaveServiceClient *client;
 } Fixture;
 
+/* Test data asking for a server whose --mail-command writes each e-mail
+ * to mail_dir/last.eml, with its environment first. */
+#define MAIL_COMMAND GINT_TO_POINTER (1)
+
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *command = NULL;
+  const char *args[] = { "--mail-command", NULL, NULL };
 
-  fixture->server = clave_test_server_start (NULL, &error);
+  if (data == MAIL_COMMAND)
+    {
+      fixture->mail_dir = g_dir_make_tmp ("clave-mail-XXXXXX", &error);
+      g_assert_no_error (error);
+      command = g_strdup_printf ("sh -c 'f=\"$0/last.eml\"; "
+                                 "printf \"%%s|%%s\\n\" \"$CLAVE_MAIL_TO\" "
+                                 "\"$CLAVE_MAIL_SUBJECT\" > \"$f.part\"; "
+                                 "cat >> \"$f.part\"; mv \"$f.part\" \"$f\"' '%s'",
+                                 fixture->mail_dir);
+      args[1] = command;
+    }
+
+  fixture->server = clave_test_server_start (data == MAIL_COMMAND ? args : NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (fixture->server);
 
@@ -73,6 +92,9 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->settings);
   g_clear_object (&fixture->backend);
   clave_test_server_stop (g_steal_pointer (&fixture->server));
+  if (fixture->mail_dir != NULL)
+    clave_test_remove_tree (fixture->mail_dir);
+  g_clear_pointer (&fixture->mail_dir, g_free);
 }
 
 /* Synchronous wrappers: each runs the main context until its call ends. */
@@ -1275,6 +1297,171 @@ test_give_up (Fixture       *fixture,
   g_assert_null (activation);
 }
 
+static char *
+start_email_change (Fixture         *fixture,
+                    ClaveDeviceKey  *key,
+                    const char      *device_id,
+                    const char      *kind,
+                    const char      *value,
+                    GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  clave_service_client_start_email_change_async (fixture->client, key, device_id, kind, value,
+                                                 NULL, client_test_store_result, &result);
+  client_test_wait_result (&result);
+  return clave_service_client_start_email_change_finish (fixture->client, result, error);
+}
+
+static ClaveEmailCodeStatus *
+send_email_code (Fixture         *fixture,
+                 ClaveDeviceKey  *key,
+                 const char      *device_id,
+                 const char      *change_id,
+                 const char      *email,
+                 GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  clave_service_client_send_email_code_async (fixture->client, key, device_id, change_id, email,
+                                              NULL, client_test_store_result, &result);
+  client_test_wait_result (&result);
+  return clave_service_client_send_email_code_finish (fixture->client, result, error);
+}
+
+static char *
+confirm_email (Fixture         *fixture,
+               ClaveDeviceKey  *key,
+               const char      *device_id,
+               const char      *change_id,
+               const char      *code,
+               guint           *attempts_left,
+               GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  clave_service_client_confirm_email_async (fixture->client, key, device_id, change_id, code,
+                                            NULL, client_test_store_result, &result);
+  client_test_wait_result (&result);
+  return clave_service_client_confirm_email_finish (fixture->client, result, attempts_left,
+                                                    error);
+}
+
+/* What the mail command got last, once it starts with @first_line. */
+static char *
+wait_for_mail (Fixture    *fixture,
+               const char *first_line)
+{
+  g_autofree char *file = g_build_filename (fixture->mail_dir, "last.eml", NULL);
+
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *contents = NULL;
+
+      if (g_file_get_contents (file, &contents, NULL, NULL) &&
+          g_str_has_prefix (contents, first_line))
+        return g_steal_pointer (&contents);
+      g_usleep (50 * 1000);
+    }
+  g_assert_not_reached ();
+  return NULL;
+}
+
+/* Changing the e-mail (POST /v1/me/email…): the contrast data, then a
+ * code e-mailed to the new address by --mail-command as a whole message
+ * (sendmail -t reads it); the old address hears of it. */
+static void
+test_change_email (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(ClaveDeviceKey) key = generate_key ();
+  g_autoptr(ClaveEmailCodeStatus) status = NULL;
+  g_autoptr(ClaveMyData) my_data = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRegex) six_digits = g_regex_new ("(?<![0-9])[0-9]{6}(?![0-9])", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autofree char *device_id = activate_lucia (fixture, key);
+  g_autofree char *change_id = NULL;
+  g_autofree char *mail = NULL;
+  g_autofree char *notice = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *outbox_code = NULL;
+  g_autofree char *email = NULL;
+  const char *wrong;
+  guint attempts_left = 99;
+
+  /* Wrong contrast data, and malformed ones: no change. */
+  change_id = start_email_change (fixture, key, device_id, "validity_date", "2031-05-05",
+                                  &error);
+  g_assert_null (change_id);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_IDENTIFICATION_FAILED);
+  g_clear_error (&error);
+  change_id = start_email_change (fixture, key, device_id, "validity_date", "05/05/2031",
+                                  &error);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_REQUEST);
+  g_clear_error (&error);
+
+  change_id = start_email_change (fixture, key, device_id, "validity_date", LUCIA_VALIDITY,
+                                  &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (change_id, "eml_"));
+
+  /* The address is checked, and must be a new one. */
+  status = send_email_code (fixture, key, device_id, change_id, "lucia@", &error);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_EMAIL);
+  g_clear_error (&error);
+  status = send_email_code (fixture, key, device_id, change_id, "lucia@EXAMPLE.org", &error);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_SAME_EMAIL);
+  g_assert_cmpstr (error->message, ==, "This is already your e-mail address in Cl@ve.");
+  g_clear_error (&error);
+
+  /* Blanks around it go; the domain is kept in lower case. */
+  status = send_email_code (fixture, key, device_id, change_id, "  Lucia.Garcia@Correo.ES ",
+                            &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (status->email, ==, "Lucia.Garcia@correo.es");
+  g_assert_cmpuint (status->sends_left, ==, CLAVE_SMS_MAX_SENDS - 1);
+
+  mail = wait_for_mail (fixture, "Lucia.Garcia@correo.es|Cl@ve: confirme su nuevo correo");
+  g_assert_nonnull (strstr (mail, "\nTo: Lucia.Garcia@correo.es\n"));
+  /* The subject is not ASCII: RFC 2047. */
+  g_assert_nonnull (strstr (mail, "\nSubject: =?UTF-8?B?"));
+  g_assert_nonnull (strstr (mail, "\nContent-Type: text/plain; charset=UTF-8\n"));
+  g_assert_true (g_regex_match (six_digits, mail, 0, &match));
+  code = g_match_info_fetch (match, 0);
+  outbox_code = clave_test_server_last_email_code (fixture->server, "Lucia.Garcia@correo.es",
+                                                   &error);
+  /* Delivered: the outbox keeps no code. */
+  g_assert_null (outbox_code);
+  g_clear_error (&error);
+
+  /* Until confirmed, the old address stays. */
+  my_data = get_my_data (fixture, key, device_id, FALSE, &error);
+  g_assert_cmpstr (my_data->email, ==, "lucia@example.org");
+  g_clear_pointer (&my_data, clave_my_data_free);
+
+  wrong = g_str_equal (code, "000000") ? "000001" : "000000";
+  email = confirm_email (fixture, key, device_id, change_id, wrong, &attempts_left, &error);
+  g_assert_null (email);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_CODE);
+  g_assert_cmpuint (attempts_left, ==, 2);
+  g_clear_error (&error);
+
+  email = confirm_email (fixture, key, device_id, change_id, code, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (email, ==, "Lucia.Garcia@correo.es");
+  my_data = get_my_data (fixture, key, device_id, FALSE, &error);
+  g_assert_cmpstr (my_data->email, ==, "Lucia.Garcia@correo.es");
+
+  /* The old address was told, without the whole new one. */
+  notice = wait_for_mail (fixture, "lucia@example.org|Cl@ve: su correo electrónico ha cambiado");
+  g_assert_nonnull (strstr (notice, "por L•••@correo.es."));
+  g_assert_null (strstr (notice, "Lucia.Garcia@"));
+  g_clear_pointer (&email, g_free);
+  email = confirm_email (fixture, key, device_id, change_id, code, NULL, &error);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_CHANGE_EXPIRED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1295,6 +1482,8 @@ main (int   argc,
   ADD ("/service-client/untrusted-ca", test_untrusted_ca);
   ADD ("/service-client/network-down", test_network_down);
   ADD ("/service-client/cancelled", test_cancelled);
+  g_test_add ("/service-client/change-email", Fixture, MAIL_COMMAND, fixture_set_up,
+              test_change_email, fixture_tear_down);
 
 #undef ADD
 #define ADD(path, func) \

@@ -331,19 +331,19 @@ clave_test_server_admin (ClaveTestServer  *self,
   return run_admin (self, args, error);
 }
 
-char *
-clave_test_server_last_sms_code (ClaveTestServer  *self,
-                                 const char       *phone,
-                                 GError          **error)
+/* The code of the newest outbox message whose member @member ("phone",
+ * "email") is @to. */
+static char *
+last_code (ClaveTestServer  *self,
+           const char       *member,
+           const char       *to,
+           GError          **error)
 {
   g_autofree char *json = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GRegex) regex = NULL;
   JsonNode *root;
   JsonArray *messages;
-
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (phone != NULL, NULL);
 
   json = clave_test_server_admin (self, error, "outbox", "--json", NULL);
   if (json == NULL)
@@ -361,30 +361,52 @@ clave_test_server_last_sms_code (ClaveTestServer  *self,
 
   regex = g_regex_new ("(?<![0-9])[0-9]{6}(?![0-9])", 0, 0, NULL);
   messages = json_node_get_array (root);
-  /* Newest first: the first message to @phone is the one we want. */
+  /* Newest first: the first message to @to is the one we want. */
   for (guint i = 0; i < json_array_get_length (messages); i++)
     {
       JsonObject *message = json_array_get_object_element (messages, i);
       g_autoptr(GMatchInfo) match = NULL;
-      const char *to, *body;
+      const char *recipient, *body;
 
       if (message == NULL)
         continue;
-      to = json_object_get_string_member_with_default (message, "phone", "");
+      recipient = json_object_get_string_member_with_default (message, member, "");
       body = json_object_get_string_member_with_default (message, "body", "");
-      if (g_strcmp0 (to, phone) != 0)
+      if (g_strcmp0 (recipient, to) != 0)
         continue;
 
       if (g_regex_match (regex, body, 0, &match))
         return g_match_info_fetch (match, 0);
 
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "The newest SMS to %s has no 6-digit code: %s", phone, body);
+                   "The newest message to %s has no 6-digit code: %s", to, body);
       return NULL;
     }
 
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No SMS to %s in the outbox", phone);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No message to %s in the outbox", to);
   return NULL;
+}
+
+char *
+clave_test_server_last_sms_code (ClaveTestServer  *self,
+                                 const char       *phone,
+                                 GError          **error)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (phone != NULL, NULL);
+
+  return last_code (self, "phone", phone, error);
+}
+
+char *
+clave_test_server_last_email_code (ClaveTestServer  *self,
+                                   const char       *email,
+                                   GError          **error)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (email != NULL, NULL);
+
+  return last_code (self, "email", email, error);
 }
 
 gboolean

@@ -69,6 +69,10 @@ char            *clave_test_server_admin          (ClaveTestServer    *self,
 char            *clave_test_server_last_sms_code  (ClaveTestServer    *self,
                                                    const char         *phone,
                                                    GError            **error);
+/* The same for the newest e-mail to @email. */
+char            *clave_test_server_last_email_code (ClaveTestServer   *self,
+                                                    const char        *email,
+                                                    GError           **error);
 gboolean         clave_test_server_is_running     (ClaveTestServer    *self);
 /* The server's process id (the same after it runs itself again for its
  * TLS policy). */

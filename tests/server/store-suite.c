@@ -234,8 +234,13 @@ test_codes_outbox (Fixture       *fixture,
                                          "Su código Cl@ve es ••••••.", &outbox_id, &error));
   g_assert_no_error (error);
   g_assert_cmpint (outbox_id, >, 0);
-  sends = clave_store_list_sms_sends (fixture->store, LUCIA, NOW - 1, &error);
+  sends = clave_store_list_code_sends (fixture->store, LUCIA, CLAVE_OUTBOX_SMS, NOW - 1, &error);
   g_assert_cmpuint (sends->len, ==, 1);
+  g_clear_pointer (&sends, g_array_unref);
+  /* SMS codes count for the phone's caps, not the e-mail's. */
+  sends = clave_store_list_code_sends (fixture->store, LUCIA, CLAVE_OUTBOX_EMAIL, NOW - 1,
+                                       &error);
+  g_assert_cmpuint (sends->len, ==, 0);
   outbox = clave_store_list_outbox (fixture->store, 0, &error);
   g_assert_cmpuint (outbox->len, ==, 1);
   g_assert_cmpstr (((ClaveOutboxMessage *) g_ptr_array_index (outbox, 0))->body, ==,
@@ -470,37 +475,37 @@ test_phone_change (Fixture       *fixture,
                    gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ClavePhoneChangeRecord) change = NULL;
-  g_autoptr(ClavePhoneChangeRecord) first = NULL;
+  g_autoptr(ClaveContactChangeRecord) change = NULL;
+  g_autoptr(ClaveContactChangeRecord) first = NULL;
   g_autoptr(ClaveCitizen) citizen = NULL;
   g_autoptr(GPtrArray) outbox = NULL;
-  ClavePhoneChangeRecord record = { .id = (char *) "chg_1", .document = (char *) LUCIA,
-                                    .phone = (char *) "+34611000111", .created_at = NOW,
+  ClaveContactChangeRecord record = { .id = (char *) "chg_1", .document = (char *) LUCIA,
+                                    .value = (char *) "+34611000111", .created_at = NOW,
                                     .expires_at = NOW + 900,
                                     .state = CLAVE_REGISTRATION_PENDING };
-  ClavePhoneChangeRecord taken = { .id = (char *) "chg_2", .document = (char *) LUCIA,
-                                   .phone = (char *) PHONE_M, .created_at = NOW,
+  ClaveContactChangeRecord taken = { .id = (char *) "chg_2", .document = (char *) LUCIA,
+                                   .value = (char *) PHONE_M, .created_at = NOW,
                                    .expires_at = NOW + 900,
                                    .state = CLAVE_REGISTRATION_PENDING };
   gint64 outbox_id = 0, notice_id = 0;
 
   add_person (fixture->store, LUCIA, PHONE_L);
   add_person (fixture->store, MARTA, PHONE_M);
-  g_assert_true (clave_store_create_phone_change (fixture->store, &record, &error));
+  g_assert_true (clave_store_create_contact_change (fixture->store, &record, &error));
   g_assert_no_error (error);
   g_assert_true (clave_store_store_code (fixture->store, CLAVE_CODE_FLOW_PHONE_CHANGE, "chg_1",
                                          "hmac", NOW + 300, NOW, "+34611000111",
                                          "code 123456", "code ••••••", &outbox_id, &error));
   g_assert_no_error (error);
-  change = clave_store_get_phone_change (fixture->store, "chg_1", &error);
+  change = clave_store_get_contact_change (fixture->store, CLAVE_CONTACT_PHONE, "chg_1", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (change->phone, ==, "+34611000111");
+  g_assert_cmpstr (change->value, ==, "+34611000111");
   g_assert_cmpstr (change->code.hmac, ==, "hmac");
   g_assert_cmpuint (change->code.sends, ==, 1);
 
   /* An activation in progress sent its code to the old number. */
   add_activation (fixture->store, "act_old_phone", LUCIA, CLAVE_ACTIVATION_PENDING);
-  g_assert_true (clave_store_complete_phone_change (fixture->store, "chg_1", PHONE_L, "notice",
+  g_assert_true (clave_store_complete_contact_change (fixture->store, CLAVE_CONTACT_PHONE, "chg_1", PHONE_L, "notice",
                                                     NOW + 10, &notice_id, &error));
   g_assert_no_error (error);
   {
@@ -513,43 +518,132 @@ test_phone_change (Fixture       *fixture,
   citizen = clave_store_get_citizen (fixture->store, LUCIA, &error);
   g_assert_cmpstr (citizen->phone, ==, "+34611000111");
   outbox = clave_store_list_outbox (fixture->store, 0, &error);
-  g_assert_cmpstr (((ClaveOutboxMessage *) g_ptr_array_index (outbox, 0))->phone, ==, PHONE_L);
+  g_assert_cmpstr (((ClaveOutboxMessage *) g_ptr_array_index (outbox, 0))->to, ==, PHONE_L);
   g_assert_cmpstr (((ClaveOutboxMessage *) g_ptr_array_index (outbox, 0))->body, ==, "notice");
   /* The code of a used change is no use: redacted. */
   g_assert_cmpstr (((ClaveOutboxMessage *) g_ptr_array_index (outbox, 1))->body, ==,
                    "code ••••••");
-  g_assert_false (clave_store_complete_phone_change (fixture->store, "chg_1", PHONE_L, "notice",
+  g_assert_false (clave_store_complete_contact_change (fixture->store, CLAVE_CONTACT_PHONE, "chg_1", PHONE_L, "notice",
                                                      NOW + 11, NULL, &error));
   g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
   /* Marta's number is Marta's. */
-  g_assert_true (clave_store_create_phone_change (fixture->store, &taken, &error));
-  g_assert_false (clave_store_complete_phone_change (fixture->store, "chg_2", "+34611000111",
+  g_assert_true (clave_store_create_contact_change (fixture->store, &taken, &error));
+  g_assert_false (clave_store_complete_contact_change (fixture->store, CLAVE_CONTACT_PHONE, "chg_2", "+34611000111",
                                                      "notice", NOW + 12, NULL, &error));
   g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT);
   g_clear_error (&error);
-  first = clave_store_get_phone_change (fixture->store, "chg_2", &error);
+  first = clave_store_get_contact_change (fixture->store, CLAVE_CONTACT_PHONE, "chg_2", &error);
   g_assert_cmpint (first->state, ==, CLAVE_REGISTRATION_PENDING);
 
   /* A newer change replaces it; giving up takes both away. */
   record.id = (char *) "chg_3";
-  g_assert_true (clave_store_create_phone_change (fixture->store, &record, &error));
-  g_clear_pointer (&first, clave_phone_change_record_free);
-  first = clave_store_get_phone_change (fixture->store, "chg_2", &error);
+  g_assert_true (clave_store_create_contact_change (fixture->store, &record, &error));
+  g_clear_pointer (&first, clave_contact_change_record_free);
+  first = clave_store_get_contact_change (fixture->store, CLAVE_CONTACT_PHONE, "chg_2", &error);
   g_assert_cmpint (first->state, ==, CLAVE_REGISTRATION_REPLACED);
   /* Old changes leave with the purge. */
   g_assert_true (clave_store_purge (fixture->store, NOW + 30 * 24 * 3600, &error));
   g_assert_no_error (error);
-  g_assert_null (clave_store_get_phone_change (fixture->store, "chg_2", &error));
+  g_assert_null (clave_store_get_contact_change (fixture->store, CLAVE_CONTACT_PHONE, "chg_2", &error));
   g_assert_no_error (error);
   record.id = (char *) "chg_4";
   record.created_at = NOW + 30 * 24 * 3600;
   record.expires_at = record.created_at + 900;
-  g_assert_true (clave_store_create_phone_change (fixture->store, &record, &error));
+  g_assert_true (clave_store_create_contact_change (fixture->store, &record, &error));
   g_assert_true (clave_store_give_up (fixture->store, LUCIA, record.created_at + 20, &error));
-  g_assert_null (clave_store_get_phone_change (fixture->store, "chg_4", &error));
+  g_assert_null (clave_store_get_contact_change (fixture->store, CLAVE_CONTACT_PHONE, "chg_4", &error));
   g_assert_no_error (error);
+}
+
+/* Changing the e-mail: no address until a code is sent, the address goes
+ * with its code, and a change without one cannot be completed; the code
+ * and the notice are e-mails, counted apart from SMS. */
+static void
+test_email_change (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveContactChangeRecord) change = NULL;
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  g_autoptr(GPtrArray) outbox = NULL;
+  g_autoptr(GArray) sends = NULL;
+  ClaveContactChangeRecord record = { .kind = CLAVE_CONTACT_EMAIL, .id = (char *) "eml_1",
+                                      .document = (char *) LUCIA, .created_at = NOW,
+                                      .expires_at = NOW + 900,
+                                      .state = CLAVE_REGISTRATION_PENDING };
+  ClaveOutboxMessage *message;
+  gint64 outbox_id = 0, notice_id = 0;
+
+  add_person (fixture->store, LUCIA, PHONE_L);
+  g_assert_true (clave_store_create_contact_change (fixture->store, &record, &error));
+  g_assert_no_error (error);
+  change = clave_store_get_contact_change (fixture->store, CLAVE_CONTACT_EMAIL, "eml_1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (change->kind, ==, CLAVE_CONTACT_EMAIL);
+  g_assert_null (change->value);
+  g_clear_pointer (&change, clave_contact_change_record_free);
+  /* Each kind has its own changes. */
+  g_assert_null (clave_store_get_contact_change (fixture->store, CLAVE_CONTACT_PHONE, "eml_1",
+                                                 &error));
+  g_assert_no_error (error);
+  g_assert_false (clave_store_complete_contact_change (fixture->store, CLAVE_CONTACT_EMAIL,
+                                                       "eml_1", "old@example.org", "notice",
+                                                       NOW + 1, NULL, &error));
+  g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (clave_store_store_code (fixture->store, CLAVE_CODE_FLOW_EMAIL_CHANGE, "eml_1",
+                                         "hmac1", NOW + 300, NOW, "first@example.org",
+                                         "code 111111", "code ••••••", &outbox_id, &error));
+  g_assert_true (clave_store_store_code (fixture->store, CLAVE_CODE_FLOW_EMAIL_CHANGE, "eml_1",
+                                         "hmac2", NOW + 330, NOW + 30, "lucia@example.org",
+                                         "code 222222", "code ••••••", &outbox_id, &error));
+  g_assert_no_error (error);
+  change = clave_store_get_contact_change (fixture->store, CLAVE_CONTACT_EMAIL, "eml_1", &error);
+  g_assert_cmpstr (change->value, ==, "lucia@example.org");
+  g_assert_cmpstr (change->code.hmac, ==, "hmac2");
+  g_assert_cmpuint (change->code.sends, ==, 2);
+  sends = clave_store_list_code_sends (fixture->store, LUCIA, CLAVE_OUTBOX_EMAIL, NOW - 1,
+                                       &error);
+  g_assert_cmpuint (sends->len, ==, 2);
+  g_clear_pointer (&sends, g_array_unref);
+  sends = clave_store_list_code_sends (fixture->store, LUCIA, CLAVE_OUTBOX_SMS, NOW - 1, &error);
+  g_assert_cmpuint (sends->len, ==, 0);
+
+  g_assert_true (clave_store_complete_contact_change (fixture->store, CLAVE_CONTACT_EMAIL,
+                                                      "eml_1", "old@example.org", "notice",
+                                                      NOW + 40, &notice_id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (notice_id, >, outbox_id);
+  citizen = clave_store_get_citizen (fixture->store, LUCIA, &error);
+  g_assert_cmpstr (citizen->email, ==, "lucia@example.org");
+  g_assert_cmpstr (citizen->phone, ==, PHONE_L);
+  outbox = clave_store_list_outbox (fixture->store, 0, &error);
+  message = g_ptr_array_index (outbox, 0);
+  g_assert_cmpint (message->channel, ==, CLAVE_OUTBOX_EMAIL);
+  g_assert_cmpstr (message->to, ==, "old@example.org");
+  g_assert_cmpstr (message->body, ==, "notice");
+  /* Both codes are redacted: the first by the second, the second by use. */
+  for (guint i = 1; i <= 2; i++)
+    {
+      message = g_ptr_array_index (outbox, i);
+      g_assert_cmpint (message->channel, ==, CLAVE_OUTBOX_EMAIL);
+      g_assert_cmpstr (message->body, ==, "code ••••••");
+    }
+
+  /* Without an old address there is nobody to tell. */
+  record.id = (char *) "eml_2";
+  g_assert_true (clave_store_create_contact_change (fixture->store, &record, &error));
+  g_assert_true (clave_store_store_code (fixture->store, CLAVE_CODE_FLOW_EMAIL_CHANGE, "eml_2",
+                                         "hmac3", NOW + 400, NOW + 100, "new@example.org",
+                                         "code 333333", "code ••••••", NULL, &error));
+  g_assert_true (clave_store_complete_contact_change (fixture->store, CLAVE_CONTACT_EMAIL,
+                                                      "eml_2", NULL, "notice", NOW + 110,
+                                                      &notice_id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (notice_id, ==, 0);
 }
 
 void
@@ -570,6 +664,7 @@ store_suite_add (const char        *prefix,
     { "level", test_level },
     { "give-up", test_give_up },
     { "phone-change", test_phone_change },
+    { "email-change", test_email_change },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (tests); i++)

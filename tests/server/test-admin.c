@@ -178,8 +178,10 @@ test_register (void)
   array = json_node_get_array (messages);
   g_assert_cmpuint (json_array_get_length (array), >=, 1);
   newest = json_array_get_object_element (array, 0);
-  g_assert_cmpuint (json_object_get_size (newest), ==, 5);
+  g_assert_cmpuint (json_object_get_size (newest), ==, 7);
   g_assert_true (json_object_get_int_member (newest, "id") > 0);
+  g_assert_cmpstr (json_object_get_string_member (newest, "channel"), ==, "sms");
+  g_assert_cmpstr (json_object_get_string_member (newest, "to"), ==, "+34600999888");
   g_assert_cmpstr (json_object_get_string_member (newest, "phone"), ==, "+34600999888");
   g_assert_true (g_regex_match_simple ("^Cl@ve: su código de activación es [0-9]{6}\\. ",
                                        json_object_get_string_member (newest, "body"), 0, 0));

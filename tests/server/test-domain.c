@@ -626,6 +626,177 @@ test_give_up (Fixture       *fixture,
   assert_refused (error, CLAVE_PROTOCOL_ERROR_NO_ACTIVE_DEVICE, CLAVE_ERR_NO_ACTIVE_DEVICE, 409);
 }
 
+/* The newest outbox message: an e-mail to @to. */
+static void
+assert_last_email (Fixture    *fixture,
+                   const char *to)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) outbox = clave_store_list_outbox (fixture->server->store, 1, &error);
+  ClaveOutboxMessage *message;
+
+  g_assert_no_error (error);
+  message = g_ptr_array_index (outbox, 0);
+  g_assert_cmpint (message->channel, ==, CLAVE_OUTBOX_EMAIL);
+  g_assert_cmpstr (message->to, ==, to);
+}
+
+/* Changing the e-mail: contrast data first, then a code to the new
+ * address; the citizen's e-mail changes only with the code of the
+ * address it was sent to. */
+static void
+test_email_change (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveDeviceRecord) device = activate_lucia (fixture);
+  g_autoptr(ClaveIdentity) identity = NULL;
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *wrong_id = NULL;
+  g_autofree char *first_code = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *changed = NULL;
+  g_auto(ClaveCodeSent) sent = { 0, };
+  g_auto(ClaveCodeSent) again = { 0, };
+  g_auto(ClaveCodeSent) second = { 0, };
+  gint64 now = fixture->now;
+
+  /* Wrong or malformed contrast data start nothing. */
+  wrong_id = clave_account_start_email_change (fixture->server, device, "validity_date",
+                                               "2031-05-05", SOURCE, now, &error);
+  g_assert_null (wrong_id);
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_IDENTIFICATION_FAILED,
+                  CLAVE_ERR_IDENTIFICATION_FAILED, 401);
+  g_clear_error (&error);
+  g_assert_null (clave_account_start_email_change (fixture->server, device, "support_number",
+                                                   "E01234567", SOURCE, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_CONTRAST, CLAVE_ERR_INVALID_CONTRAST,
+                  400);
+  g_clear_error (&error);
+
+  id = clave_account_start_email_change (fixture->server, device, "validity_date", LUCIA_DATE,
+                                         SOURCE, now, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (id, "eml_"));
+
+  /* No code yet; the current address is not a change. */
+  g_assert_null (clave_account_confirm_email_change (fixture->server, device, id, "123456", now,
+                                                     &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_NO_CODE_SENT, CLAVE_ERR_NO_CODE_SENT, 409);
+  g_clear_error (&error);
+  g_assert_false (clave_account_send_email_code (fixture->server, device, id,
+                                                 "lucia@example.org", now, &sent, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_SAME_EMAIL, CLAVE_ERR_SAME_EMAIL, 409);
+  g_clear_error (&error);
+
+  g_assert_true (clave_account_send_email_code (fixture->server, device, id,
+                                                "lucia.typo@example.org", now, &sent, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (sent.email, ==, "lucia.typo@example.org");
+  g_assert_null (sent.phone_hint);
+  g_assert_cmpuint (sent.sends_left, ==, CLAVE_SMS_MAX_SENDS - 1);
+  assert_last_email (fixture, "lucia.typo@example.org");
+  first_code = last_code (fixture, CLAVE_SMS_CODE_DIGITS);
+
+  /* Too soon for another address; then the change is to the new one,
+   * and the first address's code confirms nothing. */
+  g_assert_false (clave_account_send_email_code (fixture->server, device, id,
+                                                 "lucia.garcia@example.org", now, &again,
+                                                 &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_RESEND_TOO_SOON, CLAVE_ERR_RESEND_TOO_SOON, 429);
+  g_clear_error (&error);
+  now += 60;
+  g_assert_true (clave_account_send_email_code (fixture->server, device, id,
+                                                "lucia.garcia@example.org", now, &second,
+                                                &error));
+  g_assert_no_error (error);
+  assert_last_email (fixture, "lucia.garcia@example.org");
+  code = last_code (fixture, CLAVE_SMS_CODE_DIGITS);
+  if (!g_str_equal (first_code, code))
+    {
+      g_assert_null (clave_account_confirm_email_change (fixture->server, device, id,
+                                                         first_code, now, &error));
+      assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_CODE, CLAVE_ERR_INVALID_CODE, 401);
+      g_clear_error (&error);
+    }
+  g_assert_true (clave_account_get (fixture->server, device, &identity, &citizen, &error));
+  g_assert_cmpstr (citizen->email, ==, "lucia@example.org");
+  g_clear_pointer (&citizen, clave_citizen_free);
+  g_clear_pointer (&identity, clave_identity_free);
+
+  changed = clave_account_confirm_email_change (fixture->server, device, id, code, now, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (changed, ==, "lucia.garcia@example.org");
+  g_assert_true (clave_account_get (fixture->server, device, &identity, &citizen, &error));
+  g_assert_cmpstr (citizen->email, ==, "lucia.garcia@example.org");
+  /* The old address hears of it. */
+  assert_last_email (fixture, "lucia@example.org");
+
+  /* Used: nothing more to confirm. */
+  g_assert_null (clave_account_confirm_email_change (fixture->server, device, id, code, now,
+                                                     &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_CHANGE, CLAVE_ERR_INVALID_CHANGE, 404);
+  g_clear_error (&error);
+  /* A phone change's id space is not the e-mail's. */
+  g_assert_false (clave_account_resend_phone_code (fixture->server, device, id, now, &again,
+                                                   &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_CHANGE, CLAVE_ERR_INVALID_CHANGE, 404);
+}
+
+/* Wrong codes lock an e-mail change; an old one expires. */
+static void
+test_email_change_locked_and_expired (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveDeviceRecord) device = activate_lucia (fixture);
+  g_autoptr(ClaveIdentity) identity = NULL;
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *old_id = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *wrong = NULL;
+  g_auto(ClaveCodeSent) sent = { 0, };
+  gint64 now = fixture->now;
+
+  id = clave_account_start_email_change (fixture->server, device, "validity_date", LUCIA_DATE,
+                                         SOURCE, now, &error);
+  g_assert_no_error (error);
+  g_assert_true (clave_account_send_email_code (fixture->server, device, id, "new@example.org",
+                                                now, &sent, &error));
+  code = last_code (fixture, CLAVE_SMS_CODE_DIGITS);
+  wrong = g_strdup_printf ("%06u", (guint) (g_ascii_strtoull (code, NULL, 10) + 1) % 1000000);
+  for (guint i = 1; i < CLAVE_SMS_CODE_MAX_ATTEMPTS; i++)
+    {
+      g_assert_null (clave_account_confirm_email_change (fixture->server, device, id, wrong, now,
+                                                         &error));
+      assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_CODE, CLAVE_ERR_INVALID_CODE, 401);
+      g_assert_cmpint (clave_protocol_error_get_attempts_left (error), ==,
+                       CLAVE_SMS_CODE_MAX_ATTEMPTS - i);
+      g_clear_error (&error);
+    }
+  g_assert_null (clave_account_confirm_email_change (fixture->server, device, id, wrong, now,
+                                                     &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_CHANGE_LOCKED, CLAVE_ERR_CHANGE_LOCKED, 423);
+  g_clear_error (&error);
+  /* Locked: even the right code does nothing now. */
+  g_assert_null (clave_account_confirm_email_change (fixture->server, device, id, code, now,
+                                                     &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_CHANGE_LOCKED, CLAVE_ERR_CHANGE_LOCKED, 423);
+  g_clear_error (&error);
+  g_assert_true (clave_account_get (fixture->server, device, &identity, &citizen, &error));
+  g_assert_cmpstr (citizen->email, ==, "lucia@example.org");
+
+  old_id = clave_account_start_email_change (fixture->server, device, "validity_date",
+                                             LUCIA_DATE, SOURCE, now, &error);
+  g_assert_no_error (error);
+  now += CLAVE_REGISTRATION_TTL_SECS;
+  g_assert_false (clave_account_send_email_code (fixture->server, device, old_id,
+                                                 "new@example.org", now, &sent, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_CHANGE_EXPIRED, CLAVE_ERR_CHANGE_EXPIRED, 410);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -641,6 +812,8 @@ main (int   argc,
   ADD ("/domain/requests/device", test_device_requests);
   ADD ("/domain/requests/answers", test_device_answers);
   ADD ("/domain/account/give-up", test_give_up);
+  ADD ("/domain/account/email-change", test_email_change);
+  ADD ("/domain/account/email-change-locked-and-expired", test_email_change_locked_and_expired);
 #undef ADD
 
   return g_test_run ();
