@@ -3,7 +3,12 @@
 
 #include "config.h"
 
+#include <string.h>
+
+#include <glib/gi18n.h>
+
 #include "clave-page.h"
+#include "clave-protocol.h"
 #include "clave-window.h"
 
 typedef struct
@@ -234,4 +239,24 @@ clave_page_restore_focus (ClavePage *self)
   g_clear_weak_pointer (&priv->parked_focus);
   if (focus != NULL && gtk_widget_get_root (focus) != NULL && gtk_widget_is_sensitive (focus))
     gtk_widget_grab_focus (focus);
+}
+
+gboolean
+clave_page_code_is_complete (const char *code)
+{
+  if (strlen (code) != CLAVE_SMS_CODE_DIGITS)
+    return FALSE;
+  for (; *code != '\0'; code++)
+    if (!g_ascii_isdigit (*code))
+      return FALSE;
+  return TRUE;
+}
+
+char *
+clave_page_wrong_code_message (guint attempts_left)
+{
+  return g_strdup_printf (ngettext ("The code is not correct. You can try %u more time.",
+                                   "The code is not correct. You can try %u more times.",
+                                   attempts_left),
+                          attempts_left);
 }

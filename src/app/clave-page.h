@@ -46,6 +46,11 @@ void              clave_page_restore_focus   (ClavePage   *self);
  * AdwBin's back. */
 void              clave_page_dispose_template (ClavePage  *self,
                                                GType       type);
+/* For the pages that ask a code the service sent: TRUE when @code is
+ * CLAVE_SMS_CODE_DIGITS digits; and what a wrong one with @attempts_left
+ * (more than 0) says. */
+gboolean          clave_page_code_is_complete (const char *code);
+char             *clave_page_wrong_code_message (guint     attempts_left);
 /* Called by the window when the visible page changes. */
 void              clave_page_shown           (ClavePage   *self);
 void              clave_page_hidden          (ClavePage   *self);

@@ -14,6 +14,7 @@
 #include "clave-help-button.h"
 #include "pages/clave-activate-method-page.h"
 #include "pages/clave-certificate-page.h"
+#include "pages/clave-change-email-page.h"
 #include "pages/clave-change-phone-page.h"
 #include "pages/clave-contact-page.h"
 #include "pages/clave-diagnostics-page.h"
@@ -131,6 +132,7 @@ static const PageInfo page_infos[] = {
   { "give-up", "give_up_page", clave_give_up_page_get_type },
   { "raise-level", "raise_level_page", clave_raise_level_page_get_type },
   { "change-phone", "change_phone_page", clave_change_phone_page_get_type },
+  { "change-email", "change_email_page", clave_change_email_page_get_type },
   { "request", "request_page", clave_request_page_get_type },
   { "history", "history_page", clave_my_requests_page_get_type },
   { "diagnostics", "diagnostics_page", clave_diagnostics_page_get_type },
@@ -182,6 +184,7 @@ on_activated_changed (ClaveWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.give-up", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.raise-level", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.change-phone", activated);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.change-email", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.history", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.scan-qr", activated);
@@ -246,6 +249,22 @@ change_phone_action (GtkWidget  *widget,
   page = _clave_window_ensure_page (self, "change-phone");
   clave_change_phone_page_reset (CLAVE_CHANGE_PHONE_PAGE (page));
   clave_window_show_page (self, "change-phone");
+}
+
+static void
+change_email_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  ClaveWindow *self = CLAVE_WINDOW (widget);
+  GtkWidget *page;
+
+  if (g_strcmp0 (clave_window_get_page_name (self), "change-email") == 0)
+    return;
+
+  page = _clave_window_ensure_page (self, "change-email");
+  clave_change_email_page_reset (CLAVE_CHANGE_EMAIL_PAGE (page));
+  clave_window_show_page (self, "change-email");
 }
 
 static void
@@ -687,6 +706,7 @@ clave_window_class_init (ClaveWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.give-up", NULL, give_up_action);
   gtk_widget_class_install_action (widget_class, "win.raise-level", NULL, raise_level_action);
   gtk_widget_class_install_action (widget_class, "win.change-phone", NULL, change_phone_action);
+  gtk_widget_class_install_action (widget_class, "win.change-email", NULL, change_email_action);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
   gtk_widget_class_install_action (widget_class, "win.register", NULL, register_action);

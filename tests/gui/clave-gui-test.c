@@ -407,6 +407,14 @@ gui_text (GuiFixture *fixture,
   return NULL;
 }
 
+const char *
+gui_subtitle (GuiFixture *fixture,
+              const char *id)
+{
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (gui_find (GTK_WIDGET (fixture->window),
+                                                                id)));
+}
+
 gboolean
 gui_visible (GuiFixture *fixture,
              const char *id)

@@ -75,6 +75,9 @@ GtkWidget   *gui_find_button           (GtkWidget    *root,
 const char  *gui_page                  (GuiFixture   *fixture);
 const char  *gui_text                  (GuiFixture   *fixture,
                                         const char   *id);
+/* The subtitle of the AdwActionRow @id. */
+const char  *gui_subtitle              (GuiFixture   *fixture,
+                                        const char   *id);
 gboolean     gui_visible               (GuiFixture   *fixture,
                                         const char   *id);
 gboolean     gui_sensitive             (GuiFixture   *fixture,

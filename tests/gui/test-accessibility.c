@@ -618,6 +618,11 @@ run_device_pages (GuiFixture *fixture)
   walk_page (failures, "change-phone");
   gui_activate (fixture, "back_button");
   gui_wait_for_page (fixture, "my-data");
+  gui_activate (fixture, "my_data_change_email_button");
+  gui_wait_for_page (fixture, "change-email");
+  walk_page (failures, "change-email");
+  gui_activate (fixture, "back_button");
+  gui_wait_for_page (fixture, "my-data");
   gui_activate (fixture, "back_button");
   gui_wait_for_page (fixture, "home");
 

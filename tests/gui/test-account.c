@@ -4,7 +4,9 @@
  * with the device PIN (a failure leaves everything as it was); raising the
  * level from basic to advanced with a certificate file (another person's
  * is refused); changing the phone with a certificate file and the code
- * sent to the new number; the "?" of every option. */
+ * sent to the new number; changing the e-mail with the document's
+ * contrast data, the device PIN and the code e-mailed to the new address;
+ * the "?" of every option. */
 #define G_LOG_DOMAIN "test-account"
 
 #include "config.h"
@@ -301,6 +303,116 @@ test_change_phone (void)
 }
 
 static void
+run_change_email (GuiFixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *outbox = NULL;
+  const char *wrong;
+  GtkWidget *dialog;
+
+  g_free (gui_activate_demo_device (fixture, PIN));
+  gui_activate (fixture, "done_continue_button");
+  gui_wait_for_page (fixture, "home");
+  open_my_data (fixture);
+  g_assert_cmpstr (gui_subtitle (fixture, "my_data_email_row"), ==, "lucia@example.org");
+  gui_activate (fixture, "my_data_change_email_button");
+  gui_wait_for_page (fixture, "change-email");
+
+  /* Lucía has a DNI: its validity date is asked, checked as typed. */
+  g_assert_true (gui_visible (fixture, "email_date_row"));
+  g_assert_false (gui_visible (fixture, "email_support_row"));
+  gui_type (fixture, "email_date_row", "31/02/2031");
+  g_assert_false (gui_sensitive (fixture, "email_continue_button"));
+  g_assert_cmpstr (gui_text (fixture, "email_contrast_hint"), ==,
+                   "Type the date as day/month/year, such as 04/05/2031.");
+  gui_screenshot (GTK_WIDGET (fixture->window), "change-email");
+
+  /* A date that is not the DNI's: the service says no, after the PIN. */
+  gui_type (fixture, "email_date_row", "05/05/2031");
+  g_assert_true (gui_sensitive (fixture, "email_continue_button"));
+  gui_activate (fixture, "email_continue_button");
+  dialog = gui_wait_for_unlock_dialog ();
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (dialog)), ==, "Change E-mail");
+  gui_unlock_with_pin (PIN);
+  gui_wait_until (gui_visible (fixture, "email_error_label"));
+  g_assert_cmpstr (gui_text (fixture, "email_error_label"), ==,
+                   "The data of your document are not correct. Check them and try again.");
+  g_assert_true (gui_visible (fixture, "email_date_row"));
+
+  gui_type (fixture, "email_date_row", "04/05/2031");
+  gui_activate (fixture, "email_continue_button");
+  gui_unlock_with_pin (PIN);
+  gui_wait_until (gui_visible (fixture, "email_new_row"));
+  g_assert_false (gui_visible (fixture, "email_error_label"));
+
+  /* The form: an address, twice. */
+  gui_type (fixture, "email_new_row", "lucia.garcia");
+  g_assert_cmpstr (gui_text (fixture, "email_address_hint"), ==,
+                   "This is not an e-mail address. Write it as name@domain, for example "
+                   "lucia.garcia@correo.es.");
+  g_assert_false (gui_sensitive (fixture, "email_send_button"));
+  gui_type (fixture, "email_new_row", "lucia@example.org");
+  gui_type (fixture, "email_repeat_row", "lucia@example.com");
+  g_assert_cmpstr (gui_text (fixture, "email_address_hint"), ==,
+                   "The two addresses are not the same. Check them.");
+  g_assert_false (gui_sensitive (fixture, "email_send_button"));
+  gui_type (fixture, "email_repeat_row", "lucia@example.org");
+  g_assert_true (gui_sensitive (fixture, "email_send_button"));
+  gui_screenshot (GTK_WIDGET (fixture->window), "change-email-form");
+  gui_activate (fixture, "email_send_button");
+  if (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) != NULL)
+    gui_unlock_with_pin (PIN);
+  gui_wait_until (gui_visible (fixture, "email_error_label"));
+  g_assert_cmpstr (gui_text (fixture, "email_error_label"), ==,
+                   "This is already your e-mail address in Cl@ve.");
+  g_assert_true (gui_visible (fixture, "email_new_row"));
+
+  gui_type (fixture, "email_new_row", "lucia.garcia@correo.es");
+  gui_type (fixture, "email_repeat_row", " lucia.garcia@correo.es");
+  gui_activate (fixture, "email_send_button");
+  if (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) != NULL)
+    gui_unlock_with_pin (PIN);
+  gui_wait_until (gui_visible (fixture, "email_sent_label"));
+  g_assert_cmpstr (gui_text (fixture, "email_sent_label"), ==,
+                   "We sent a code to lucia.garcia@correo.es. Type it here to make it your "
+                   "e-mail in Cl@ve. It may take a few minutes; if it does not arrive, look in "
+                   "your spam folder.");
+  gui_screenshot (GTK_WIDGET (fixture->window), "change-email-code");
+  code = clave_test_server_last_email_code (fixture->server, "lucia.garcia@correo.es", &error);
+  g_assert_no_error (error);
+
+  wrong = g_str_equal (code, "000000") ? "000001" : "000000";
+  gui_type (fixture, "email_code_row", wrong);
+  gui_activate (fixture, "email_confirm_button");
+  if (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) != NULL)
+    gui_unlock_with_pin (PIN);
+  gui_wait_until (gui_visible (fixture, "email_error_label"));
+  g_assert_cmpstr (gui_text (fixture, "email_error_label"), ==,
+                   "The code is not correct. You can try 2 more times.");
+
+  gui_type (fixture, "email_code_row", code);
+  gui_activate (fixture, "email_confirm_button");
+  if (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) != NULL)
+    gui_unlock_with_pin (PIN);
+  gui_wait_for_page (fixture, "my-data");
+  gui_wait_until (g_strcmp0 (gui_subtitle (fixture, "my_data_email_row"),
+                             "lucia.garcia@correo.es") == 0);
+
+  /* The old address was told, by e-mail. */
+  outbox = clave_test_server_admin (fixture->server, &error, "outbox", "--limit", "1", NULL);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (outbox, "  email  lucia@example.org  "));
+  g_assert_nonnull (strstr (outbox, "se ha cambiado por l•••@correo.es"));
+}
+
+static void
+test_change_email (void)
+{
+  gui_run (TRUE, run_change_email);
+}
+
+static void
 collect_help (GtkWidget *widget,
               GPtrArray *found)
 {
@@ -372,7 +484,7 @@ run_help (GuiFixture *fixture)
                    "Log In|Register in Cl@ve|\n"
                    "Cl@ve Mobile|Scan QR Code|My requests for Cl@ve Mobile|My data in Cl@ve|"
                    "Deactivate this computer|\n"
-                   "Phone|Level of registration|Give Up Cl@ve|");
+                   "Phone|E-mail|Level of registration|Give Up Cl@ve|");
 }
 
 static void
@@ -391,6 +503,7 @@ main (int   argc,
   g_test_add_func ("/account/give-up", test_give_up);
   g_test_add_func ("/account/raise-level", test_raise_level);
   g_test_add_func ("/account/change-phone", test_change_phone);
+  g_test_add_func ("/account/change-email", test_change_email);
   g_test_add_func ("/account/help", test_help);
 
   return g_test_run ();

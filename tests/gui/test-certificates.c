@@ -294,7 +294,7 @@ run_activate_with_dnie (GuiFixture *fixture)
 
   open_my_data (fixture);
   g_assert_cmpstr (gui_text (fixture, "my_data_document_value"), ==, "*****678Z");
-  g_assert_cmpstr (gui_text (fixture, "my_data_email_value"), ==, "lucia@example.org");
+  g_assert_cmpstr (gui_subtitle (fixture, "my_data_email_row"), ==, "lucia@example.org");
 }
 
 static void
@@ -472,7 +472,7 @@ run_register_with_certificate (GuiFixture *fixture)
   g_assert_cmpstr (gui_text (fixture, "my_data_document_value"), ==, "*****321X");
   g_assert_cmpstr (gui_text (fixture, "my_data_level_value"), ==, "Advanced");
   g_assert_cmpstr (gui_text (fixture, "my_data_channel_value"), ==, "With an electronic certificate");
-  g_assert_cmpstr (gui_text (fixture, "my_data_email_value"), ==, "marta@example.org");
+  g_assert_cmpstr (gui_subtitle (fixture, "my_data_email_row"), ==, "marta@example.org");
   gui_screenshot (GTK_WIDGET (fixture->window), "my-data-registered");
 }
 

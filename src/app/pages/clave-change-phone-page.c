@@ -62,14 +62,7 @@ show_error (ClaveChangePhonePage *self,
 static gboolean
 code_is_complete (ClaveChangePhonePage *self)
 {
-  const char *code = gtk_editable_get_text (self->phone_code_row);
-
-  if (strlen (code) != 6)
-    return FALSE;
-  for (const char *p = code; *p != '\0'; p++)
-    if (!g_ascii_isdigit (*p))
-      return FALSE;
-  return TRUE;
+  return clave_page_code_is_complete (gtk_editable_get_text (self->phone_code_row));
 }
 
 static void
@@ -171,11 +164,7 @@ step_done_cb (GObject      *source,
       else if (g_error_matches (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_CODE)
                && attempts_left > 0)
         {
-          message = g_strdup_printf (ngettext ("The code is not correct. You can try %u more "
-                                               "time.",
-                                               "The code is not correct. You can try %u more "
-                                               "times.", attempts_left),
-                                     attempts_left);
+          message = clave_page_wrong_code_message (attempts_left);
           show_error (self, message);
         }
       else

@@ -7,12 +7,10 @@
 
 #include <glib/gi18n.h>
 
+#include "clave-contrast-input.h"
 #include "clave-document.h"
 #include "clave-login-page.h"
 #include "clave-window.h"
-
-/* The validity a permanent DNI shows instead of an expiry date. */
-#define PERMANENT_VALIDITY "9999-01-01"
 
 struct _ClaveLoginPage
 {
@@ -87,33 +85,16 @@ looks_like_nie (const char *text)
   return normalized[0] == 'X' || normalized[0] == 'Y' || normalized[0] == 'Z';
 }
 
-/* Characters that count towards a complete value, to know when a
- * half-typed value can be called wrong. */
-static gsize
-count_alnum (const char *text)
-{
-  gsize n = 0;
-
-  for (; *text != '\0'; text++)
-    if (g_ascii_isalnum (*text))
-      n++;
-
-  return n;
-}
-
 static void
 validate (ClaveLoginPage *self)
 {
   const char *document_text = gtk_editable_get_text (self->login_document_row);
   g_autoptr(GError) document_error = NULL;
-  g_autoptr(GError) contrast_error = NULL;
   ClaveDocumentType shown_type;
   gboolean permanent;
   const char *contrast_text;
-  const char *hint = NULL;
-  g_autofree char *hint_owned = NULL;
+  g_autofree char *hint = NULL;
   gboolean hint_is_error = FALSE;
-  gboolean complete;
 
   g_clear_pointer (&self->document, g_free);
   g_clear_pointer (&self->contrast_value, g_free);
@@ -143,66 +124,20 @@ validate (ClaveLoginPage *self)
     {
       self->contrast_kind = CLAVE_CONTRAST_SUPPORT_NUMBER;
       contrast_text = gtk_editable_get_text (GTK_EDITABLE (self->login_support_row));
-      self->contrast_value = clave_contrast_normalize (self->contrast_kind, contrast_text,
-                                                       &contrast_error);
-      complete = count_alnum (contrast_text) >= 9;
-
-      if (self->contrast_value != NULL)
-        /* Translators: %s is a support number padded with zeros, E01234567. */
-        hint = hint_owned = g_strdup_printf (_("It will be sent as %s."), self->contrast_value);
-      else if (*contrast_text != '\0' && (self->contrast_touched || complete))
-        {
-          hint = _("A support number is E or C followed by 8 digits, such as E01234567.");
-          hint_is_error = TRUE;
-        }
     }
   else
     {
       self->contrast_kind = permanent ? CLAVE_CONTRAST_ISSUE_DATE : CLAVE_CONTRAST_VALIDITY_DATE;
       adw_preferences_row_set_title (self->login_date_row,
-                                     permanent ? _("_Issue date (dd/mm/yyyy)")
-                                               : _("_Validity date (dd/mm/yyyy)"));
+                                     clave_contrast_input_date_title (permanent));
       gtk_label_set_text (self->login_date_help_label,
-                          permanent
-                          ? _("A permanent DNI shows 01-01-9999 as its validity date. Give its "
-                              "issue date instead: it is on the front of the card, under "
-                              "“EMISIÓN”.")
-                          : _("The validity date is on the front of your DNI, at the bottom "
-                              "right, under “VÁLIDO HASTA”. Type it as day/month/year, such as "
-                              "04/05/2031, or pick it on the calendar."));
-
+                          clave_contrast_input_date_help (permanent, TRUE));
       contrast_text = gtk_editable_get_text (GTK_EDITABLE (self->login_date_row));
-      self->contrast_value = clave_contrast_normalize (self->contrast_kind, contrast_text,
-                                                       &contrast_error);
-      complete = count_alnum (contrast_text) >= 8;
-
-      if (self->contrast_value != NULL && !permanent
-          && g_str_equal (self->contrast_value, PERMANENT_VALIDITY))
-        {
-          g_clear_pointer (&self->contrast_value, g_free);
-          hint = _("A DNI valid until 01-01-9999 is permanent: tick “My DNI is permanent” and "
-                   "type its issue date.");
-          hint_is_error = TRUE;
-        }
-      else if (self->contrast_value == NULL && *contrast_text != '\0'
-               && (self->contrast_touched || complete))
-        {
-          hint = _("Type the date as day/month/year, such as 04/05/2031.");
-          hint_is_error = TRUE;
-        }
     }
-
-  set_message (self->login_contrast_hint, hint);
-  if (hint_is_error)
-    {
-      gtk_widget_add_css_class (GTK_WIDGET (self->login_contrast_hint), "error");
-      gtk_widget_remove_css_class (GTK_WIDGET (self->login_contrast_hint), "dim-label");
-    }
-  else
-    {
-      gtk_widget_remove_css_class (GTK_WIDGET (self->login_contrast_hint), "error");
-      gtk_widget_add_css_class (GTK_WIDGET (self->login_contrast_hint), "dim-label");
-    }
+  self->contrast_value = clave_contrast_input_check (self->contrast_kind, contrast_text,
+                                                     self->contrast_touched, &hint,
+                                                     &hint_is_error);
+  clave_contrast_input_show_hint (self->login_contrast_hint, hint, hint_is_error);
 
   /* A contrast kind that does not fit the document is refused anyway. */
   if (self->document_type != shown_type)

@@ -21,7 +21,7 @@ struct _ClaveMyDataPage
   GtkLabel       *my_data_document_value;
   GtkLabel       *my_data_name_value;
   GtkLabel       *my_data_phone_value;
-  GtkLabel       *my_data_email_value;
+  AdwActionRow   *my_data_email_row;
   GtkLabel       *my_data_level_value;
   GtkWidget      *my_data_raise_button;
   GtkLabel       *my_data_channel_value;
@@ -101,7 +101,7 @@ show_data (ClaveMyDataPage   *self,
                     data->surnames != NULL ? data->surnames : "", NULL);
   gtk_label_set_text (self->my_data_name_value, g_strstrip (name));
   gtk_label_set_text (self->my_data_phone_value, data->phone != NULL ? data->phone : "");
-  gtk_label_set_text (self->my_data_email_value, data->email != NULL ? data->email : "");
+  adw_action_row_set_subtitle (self->my_data_email_row, data->email != NULL ? data->email : "");
   gtk_label_set_text (self->my_data_level_value, level_to_text (data->level));
   /* Basic can become advanced here, with a certificate or DNIe. */
   gtk_widget_set_visible (self->my_data_raise_button,
@@ -291,7 +291,7 @@ clave_my_data_page_class_init (ClaveMyDataPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_document_value);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_name_value);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_phone_value);
-  gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_email_value);
+  gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_email_row);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_level_value);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_raise_button);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_channel_value);

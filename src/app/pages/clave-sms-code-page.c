@@ -72,16 +72,7 @@ clear_code (ClaveSmsCodePage *self)
 static gboolean
 code_is_complete (ClaveSmsCodePage *self)
 {
-  const char *code = gtk_editable_get_text (GTK_EDITABLE (self->sms_code_entry));
-
-  if (strlen (code) != CLAVE_SMS_CODE_DIGITS)
-    return FALSE;
-
-  for (; *code != '\0'; code++)
-    if (!g_ascii_isdigit (*code))
-      return FALSE;
-
-  return TRUE;
+  return clave_page_code_is_complete (gtk_editable_get_text (GTK_EDITABLE (self->sms_code_entry)));
 }
 
 static void
