@@ -103,7 +103,7 @@ People in the demo service:
   X1234567L   support number E01234567               Anna Müller         yes (advanced)
   87654321X   validity date 30/11/2029               Marta Vidal Soler   no
 
-The SMS codes go to the service's outbox; read them in another terminal with:
+The SMS and e-mail codes go to the service's outbox; read them in another terminal with:
   $admin --state-dir '$state' outbox
 
 Demo certificate files (password: clave-test), to import in the app:
