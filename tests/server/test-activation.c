@@ -471,6 +471,120 @@ test_give_up (void)
   g_assert_true (test_response_bool (registered_again, "registered"));
 }
 
+/* Changing the e-mail through HTTP (POST /v1/me/email…, issue 11): what
+ * the routes refuse before and after the device's signature, and that a
+ * refused step changes nothing. The steps' rules are in test-domain. */
+static void
+test_change_email (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TestMobileDevice) rosa = NULL;
+  g_autoptr(TestMobileDevice) luis = NULL;
+  g_autoptr(TestResponse) response = NULL;
+  g_autoptr(TestResponse) started = NULL;
+  g_autoptr(TestResponse) sent = NULL;
+  g_autoptr(TestResponse) me = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *code_path = NULL;
+  g_autofree char *verify_path = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *body = NULL;
+  const char *id;
+  static const char *const bad_addresses[] = {
+    "{\"email\": \"rosa\"}", "{\"email\": \"rosa@example\"}",
+    "{\"email\": \"rosa vidal@example.org\"}", "{\"email\": \"@example.org\"}",
+    /* A line break would add headers to the e-mail. */
+    "{\"email\": \"rosa@example.org\\r\\nBcc: x@example.org\"}",
+  };
+  static const char *const contrast =
+    "{\"contrast\": {\"kind\": \"validity_date\", \"value\": \"2032-02-02\"}}";
+
+  out = clave_test_server_admin (server, &error, "register", "--document", "44444444A",
+                                 "--given-name", "Rosa", "--surnames", "Vidal Soto",
+                                 "--validity-date", "2032-02-02", "--phone", "+34600444555",
+                                 "--email", "rosa@example.org", NULL);
+  g_assert_no_error (error);
+  g_clear_pointer (&out, g_free);
+  out = clave_test_server_admin (server, &error, "register", "--document", "55555555K",
+                                 "--given-name", "Luis", "--surnames", "Soto Vidal",
+                                 "--validity-date", "2032-03-03", "--phone", "+34600555666",
+                                 "--email", "luis@example.org", NULL);
+  g_assert_no_error (error);
+  rosa = test_mobile_device_activate (server, session, "44444444A", "validity_date",
+                                      "2032-02-02", "+34600444555");
+  luis = test_mobile_device_activate (server, session, "55555555K", "validity_date",
+                                      "2032-03-03", "+34600555666");
+
+  /* Unsigned, signed by the push key, malformed, wrong method or path:
+   * refused. */
+  response = test_post_json (session, BASE, CLAVE_PATH_ME_EMAIL, contrast, NULL);
+  test_assert_error (response, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_SIGNATURE_REQUIRED);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, rosa->push, "POST", CLAVE_PATH_ME_EMAIL,
+                                  contrast, NULL);
+  test_assert_error (response, SOUP_STATUS_FORBIDDEN, CLAVE_ERR_KEY_NOT_ALLOWED);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, rosa->device, "POST", CLAVE_PATH_ME_EMAIL,
+                                  "{\"contrast\": \"2032-02-02\"}", NULL);
+  test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, rosa->device, "GET", CLAVE_PATH_ME_EMAIL, NULL,
+                                  NULL);
+  g_assert_cmpuint (response->status, ==, SOUP_STATUS_METHOD_NOT_ALLOWED);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, rosa->device, "POST",
+                                  CLAVE_PATH_ME_EMAIL "/eml_x/sms", "{}", NULL);
+  test_assert_error (response, SOUP_STATUS_NOT_FOUND, CLAVE_ERR_NOT_FOUND);
+  g_clear_pointer (&response, test_response_free);
+
+  started = test_device_request (session, BASE, rosa->device, "POST", CLAVE_PATH_ME_EMAIL,
+                                 contrast, NULL);
+  test_assert_status (started, SOUP_STATUS_CREATED);
+  id = test_response_string (started, "id");
+  code_path = g_strconcat (CLAVE_PATH_ME_EMAIL_PREFIX, id, "/code", NULL);
+  verify_path = g_strconcat (CLAVE_PATH_ME_EMAIL_PREFIX, id, "/verify", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_addresses); i++)
+    {
+      response = test_device_request (session, BASE, rosa->device, "POST", code_path,
+                                      bad_addresses[i], NULL);
+      test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_EMAIL);
+      g_clear_pointer (&response, test_response_free);
+    }
+  /* Another person's change does not exist for this device. */
+  response = test_device_request (session, BASE, luis->device, "POST", code_path,
+                                  "{\"email\": \"luis.soto@example.org\"}", NULL);
+  test_assert_error (response, SOUP_STATUS_NOT_FOUND, CLAVE_ERR_INVALID_CHANGE);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, rosa->device, "POST", verify_path,
+                                  "{\"code\": \"12345\"}", NULL);
+  test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+  g_clear_pointer (&response, test_response_free);
+
+  sent = test_device_request (session, BASE, rosa->device, "POST", code_path,
+                              "{\"email\": \"rosa.vidal@Example.ORG\"}", NULL);
+  test_assert_status (sent, SOUP_STATUS_OK);
+  g_assert_cmpstr (test_response_string (sent, "email"), ==, "rosa.vidal@example.org");
+  code = clave_test_server_last_email_code (server, "rosa.vidal@example.org", &error);
+  g_assert_no_error (error);
+
+  /* Luis cannot confirm Rosa's change, even with its code. */
+  body = g_strdup_printf ("{\"code\": \"%s\"}", code);
+  response = test_device_request (session, BASE, luis->device, "POST", verify_path, body, NULL);
+  test_assert_error (response, SOUP_STATUS_NOT_FOUND, CLAVE_ERR_INVALID_CHANGE);
+  g_clear_pointer (&response, test_response_free);
+  me = test_device_request (session, BASE, rosa->device, "GET", CLAVE_PATH_ME, NULL, NULL);
+  g_assert_cmpstr (test_response_string (me, "email"), ==, "rosa@example.org");
+  g_clear_pointer (&me, test_response_free);
+
+  response = test_device_request (session, BASE, rosa->device, "POST", verify_path, body, NULL);
+  test_assert_status (response, SOUP_STATUS_OK);
+  g_assert_cmpstr (test_response_string (response, "email"), ==, "rosa.vidal@example.org");
+  g_clear_pointer (&response, test_response_free);
+  me = test_device_request (session, BASE, rosa->device, "GET", CLAVE_PATH_ME, NULL, NULL);
+  g_assert_cmpstr (test_response_string (me, "email"), ==, "rosa.vidal@example.org");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -494,6 +608,7 @@ main (int    argc,
   g_test_add_func ("/activation/registration-proof", test_registration_proof);
   g_test_add_func ("/activation/second-device-replaces-first", test_second_device_replaces_first);
   g_test_add_func ("/activation/give-up", test_give_up);
+  g_test_add_func ("/activation/change-email", test_change_email);
 
   server = test_server_start (NULL);
   session = test_session_new (server);
