@@ -189,6 +189,22 @@ test_register (void)
                                        json_object_get_string_member (newest, "created_at"), 0,
                                        0));
   g_assert_cmpstr (json_object_get_string_member (newest, "status"), ==, "queued");
+
+  /* At an office, registering the person again changes the contact data
+   * and the level in place. */
+  g_clear_pointer (&out, g_free);
+  out = admin_ok ("register", "--document", "11111111H", "--given-name", "Pere",
+                  "--surnames", "Puig Soler", "--validity-date", "15/06/2030",
+                  "--phone", "+34 600 999 777", "--email", "pere.puig@example.org",
+                  "--level", "advanced", NULL);
+  g_clear_pointer (&shown, g_free);
+  g_clear_pointer (&person, json_node_unref);
+  shown = admin_ok ("show", "11111111H", "--json", NULL);
+  person = parse_json (shown);
+  object = json_node_get_object (person);
+  g_assert_cmpstr (json_object_get_string_member (object, "phone"), ==, "+34600999777");
+  g_assert_cmpstr (json_object_get_string_member (object, "email"), ==, "pere.puig@example.org");
+  g_assert_cmpstr (json_object_get_string_member (object, "level"), ==, "advanced");
 }
 
 static void
