@@ -24,9 +24,9 @@ G_DEFINE_FINAL_TYPE (ClaveOutboxSender, clave_outbox_sender, G_TYPE_OBJECT)
 
 typedef struct {
   ClaveOutboxSender *sender;
-  GSubprocess    *process;
-  gint64          outbox_id;
-  guint           timeout_id;
+  GSubprocess       *process;
+  gint64             outbox_id;
+  guint              timeout_id;
 } Delivery;
 
 static void
@@ -46,19 +46,42 @@ channel_name (ClaveOutboxSender *self)
   return self->channel == CLAVE_OUTBOX_EMAIL ? "E-mail" : "SMS";
 }
 
-/* RFC 2047 "B" encoding, for a subject that is not plain ASCII. */
+/* A header value as RFC 2047 "B" encoded words when it is not plain
+ * ASCII: each word holds whole UTF-8 characters, at most 45 bytes of them
+ * (60 of base64, 72 with its markers, under the 75 allowed), and words
+ * after the first go on folded lines. */
 static char *
-encode_header_word (const char *text)
+encode_header_value (const char *text)
 {
-  g_autofree char *base64 = NULL;
+  g_autoptr(GString) out = NULL;
+  const char *start = text;
+  gboolean ascii = TRUE;
 
   for (const char *p = text; *p != '\0'; p++)
     if ((guchar) *p >= 0x80)
-      {
-        base64 = g_base64_encode ((const guchar *) text, strlen (text));
-        return g_strconcat ("=?UTF-8?B?", base64, "?=", NULL);
-      }
-  return g_strdup (text);
+      ascii = FALSE;
+  if (ascii)
+    return g_strdup (text);
+
+  out = g_string_new (NULL);
+  while (*start != '\0')
+    {
+      const char *end = start;
+      g_autofree char *base64 = NULL;
+
+      while (*end != '\0')
+        {
+          const char *next = g_utf8_next_char (end);
+
+          if (next - start > 45)
+            break;
+          end = next;
+        }
+      base64 = g_base64_encode ((const guchar *) start, (gsize) (end - start));
+      g_string_append_printf (out, "%s=?UTF-8?B?%s?=", out->len > 0 ? "\n " : "", base64);
+      start = end;
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 char *
@@ -66,7 +89,7 @@ clave_outbox_compose_mail (const char *to,
                            const char *subject,
                            const char *body)
 {
-  g_autofree char *encoded = encode_header_word (subject);
+  g_autofree char *encoded = encode_header_value (subject);
 
   return g_strdup_printf ("To: %s\n"
                           "Subject: %s\n"

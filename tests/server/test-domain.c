@@ -9,6 +9,7 @@
 #include "clave-auth-requests.h"
 #include "clave-crypto.h"
 #include "clave-device-requests.h"
+#include "clave-outbox-sender.h"
 #include "clave-protocol.h"
 #include "clave-server-private.h"
 #include "clave-test-files.h"
@@ -797,6 +798,52 @@ test_email_change_locked_and_expired (Fixture       *fixture,
   assert_refused (error, CLAVE_PROTOCOL_ERROR_CHANGE_EXPIRED, CLAVE_ERR_CHANGE_EXPIRED, 410);
 }
 
+/* The message an e-mail command reads: headers, a blank line, the text;
+ * a subject that is not ASCII in RFC 2047 words of at most 75 characters,
+ * folded, that decode to it. */
+static void
+test_compose_mail (void)
+{
+  g_autofree char *plain = clave_outbox_compose_mail ("a@example.org", "Cl@ve", "Hola");
+  g_autofree char *long_subject = g_strnfill (30, 'x');
+  g_autofree char *subject = g_strconcat ("Cl@ve: código ", long_subject, " — ñandú ",
+                                          long_subject, " ¿sí?", NULL);
+  g_autofree char *mail = clave_outbox_compose_mail ("a@example.org", subject, "Texto");
+  g_autoptr(GString) decoded = g_string_new (NULL);
+  g_auto(GStrv) lines = NULL;
+  guint words = 0;
+
+  g_assert_cmpstr (plain, ==,
+                   "To: a@example.org\nSubject: Cl@ve\nMIME-Version: 1.0\n"
+                   "Content-Type: text/plain; charset=UTF-8\n"
+                   "Content-Transfer-Encoding: 8bit\n\nHola\n");
+
+  lines = g_strsplit (mail, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "To: a@example.org");
+  g_assert_true (g_str_has_prefix (lines[1], "Subject: =?UTF-8?B?"));
+  for (guint i = 1; lines[i] != NULL && !g_str_has_prefix (lines[i], "MIME-Version"); i++)
+    {
+      const char *word = i == 1 ? lines[i] + strlen ("Subject: ") : lines[i] + 1;
+      g_autofree char *base64 = NULL;
+      g_autofree guchar *bytes = NULL;
+      gsize n = 0;
+
+      /* Folded lines start with a space. */
+      g_assert_true (i == 1 || lines[i][0] == ' ');
+      g_assert_cmpuint (strlen (word), <=, 75);
+      g_assert_true (g_str_has_prefix (word, "=?UTF-8?B?") && g_str_has_suffix (word, "?="));
+      base64 = g_strndup (word + 10, strlen (word) - 12);
+      bytes = g_base64_decode (base64, &n);
+      /* Each word holds whole characters. */
+      g_assert_true (g_utf8_validate ((const char *) bytes, (gssize) n, NULL));
+      g_string_append_len (decoded, (const char *) bytes, (gssize) n);
+      words++;
+    }
+  g_assert_cmpuint (words, >, 1);
+  g_assert_cmpstr (decoded->str, ==, subject);
+  g_assert_true (g_str_has_suffix (mail, "\n\nTexto\n"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -805,6 +852,7 @@ main (int   argc,
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add_func ("/domain/outbox/compose-mail", test_compose_mail);
   ADD ("/domain/identify", test_domain_identify);
   ADD ("/domain/activation/sms", test_activation_by_sms);
   ADD ("/domain/activation/locked-and-expired", test_activation_locked_and_expired);
