@@ -150,6 +150,11 @@ _clave_client_change_path (const char *prefix,
                            const char *change_id,
                            const char *suffix);
 
+/* {"contrast": {"kind": @contrast_kind, "value": @contrast_value}} */
+JsonNode *
+_clave_client_contrast_body (const char *contrast_kind,
+                             const char *contrast_value);
+
 /* A JSON object with the one string member @name. */
 JsonNode *
 _clave_client_object_with (const char *name,

@@ -35,8 +35,11 @@ parse_my_data (JsonObject  *root,
       !_clave_client_read_string (root, "email", TRUE, &data->email, error) ||
       !_clave_client_read_string (root, "level", FALSE, &data->level, error) ||
       !_clave_client_read_string (root, "registration_channel", FALSE, &data->registration_channel,
-                                  error))
+                                  error) ||
+      !_clave_client_read_string (root, "permanente", TRUE, &data->permanente, error))
     return FALSE;
+  if (data->permanente == NULL)
+    data->permanente = g_strdup (CLAVE_PERMANENTE_NONE);
 
   *out = g_steal_pointer (&data);
   return TRUE;

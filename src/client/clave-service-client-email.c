@@ -32,26 +32,11 @@ parse_started (JsonObject  *root,
   return TRUE;
 }
 
-void
-clave_service_client_start_email_change_async (ClaveServiceClient  *self,
-                                               ClaveDeviceKey      *key,
-                                               const char          *device_id,
-                                               const char          *contrast_kind,
-                                               const char          *contrast_value,
-                                               GCancellable        *cancellable,
-                                               GAsyncReadyCallback  callback,
-                                               gpointer             user_data)
+JsonNode *
+_clave_client_contrast_body (const char *contrast_kind,
+                             const char *contrast_value)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) body = NULL;
-  GTask *task;
-
-  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
-  g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
-  g_return_if_fail (contrast_kind != NULL && contrast_value != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, clave_service_client_start_email_change_async);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "contrast");
@@ -62,7 +47,29 @@ clave_service_client_start_email_change_async (ClaveServiceClient  *self,
   json_builder_add_string_value (builder, contrast_value);
   json_builder_end_object (builder);
   json_builder_end_object (builder);
-  body = json_builder_get_root (builder);
+  return json_builder_get_root (builder);
+}
+
+void
+clave_service_client_start_email_change_async (ClaveServiceClient  *self,
+                                               ClaveDeviceKey      *key,
+                                               const char          *device_id,
+                                               const char          *contrast_kind,
+                                               const char          *contrast_value,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data)
+{
+  g_autoptr(JsonNode) body = NULL;
+  GTask *task;
+
+  g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
+  g_return_if_fail (CLAVE_IS_DEVICE_KEY (key));
+  g_return_if_fail (contrast_kind != NULL && contrast_value != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, clave_service_client_start_email_change_async);
+  body = _clave_client_contrast_body (contrast_kind, contrast_value);
 
   _clave_client_send_signed (self, task, "POST", key, device_id, CLAVE_PATH_ME_EMAIL, body,
                              "POST " CLAVE_PATH_ME_EMAIL, parse_started, g_free);

@@ -73,6 +73,7 @@ clave_my_data_free (ClaveMyData *data)
   g_free (data->email);
   g_free (data->level);
   g_free (data->registration_channel);
+  g_free (data->permanente);
   g_free (data);
 }
 

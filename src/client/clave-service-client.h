@@ -44,6 +44,7 @@ typedef struct {
   char *email;
   char *level;                 /* "basic" / "advanced" */
   char *registration_channel;  /* "in_person", "video", "certificate", "dnie" */
+  char *permanente;            /* CLAVE_PERMANENTE_*; "none" from an older service */
 } ClaveMyData;
 
 void clave_my_data_free (ClaveMyData *data);
@@ -204,6 +205,30 @@ char           *clave_service_client_confirm_phone_finish    (ClaveServiceClient
                                                               GAsyncResult                *result,
                                                               guint                       *attempts_left,
                                                               GError                     **error);
+
+/* A new Cl@ve Permanente activation code. */
+typedef struct {
+  char   *code;        /* "ABCD-EFGH-JKMN": a secret, shown to the person only */
+  gint64  expires_at;  /* Unix time */
+} ClavePermanenteCode;
+
+void clave_permanente_code_free (ClavePermanenteCode *code);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClavePermanenteCode, clave_permanente_code_free)
+
+/* POST /v1/me/permanente/code, signed: a new activation code once the
+ * document's contrast data are right (errors as for
+ * clave_service_client_start_email_change_async()). */
+void                 clave_service_client_new_permanente_code_async  (ClaveServiceClient  *self,
+                                                                      ClaveDeviceKey      *key,
+                                                                      const char          *device_id,
+                                                                      const char          *contrast_kind,
+                                                                      const char          *contrast_value,
+                                                                      GCancellable        *cancellable,
+                                                                      GAsyncReadyCallback  callback,
+                                                                      gpointer             user_data);
+ClavePermanenteCode *clave_service_client_new_permanente_code_finish (ClaveServiceClient  *self,
+                                                                      GAsyncResult        *result,
+                                                                      GError             **error);
 
 /* What the answer to a code e-mailed for a change of e-mail says. */
 typedef struct {

@@ -15,6 +15,7 @@
 #define CLAVE_PATH_ME_PHONE_PREFIX    "/v1/me/phone/"    /* + {id}/sms, {id}/verify */
 #define CLAVE_PATH_ME_EMAIL           "/v1/me/email"     /* POST: start */
 #define CLAVE_PATH_ME_EMAIL_PREFIX    "/v1/me/email/"    /* + {id}/code, {id}/verify */
+#define CLAVE_PATH_ME_PERMANENTE_CODE "/v1/me/permanente/code" /* POST: a new activation code */
 #define CLAVE_PATH_DEVICE             "/v1/device"
 #define CLAVE_PATH_CHALLENGES         "/v1/challenges"
 #define CLAVE_PATH_REGISTRATIONS      "/v1/registrations"  /* POST: start */
@@ -181,3 +182,10 @@
  * with the channel names "certificate" / "dnie". */
 #define CLAVE_METHOD_CERTIFICATE           "certificate"
 #define CLAVE_METHOD_DNIE                  "dnie"
+/* The state of a citizen's Cl@ve Permanente (GET /v1/me "permanente"). */
+#define CLAVE_PERMANENTE_NONE              "none"          /* never had it */
+#define CLAVE_PERMANENTE_CODE_PENDING      "code_pending"  /* a code, not activated yet */
+#define CLAVE_PERMANENTE_CODE_EXPIRED      "code_expired"  /* not activated, its code too old */
+#define CLAVE_PERMANENTE_CODE_BLOCKED      "code_blocked"  /* not activated, 5 wrong codes */
+#define CLAVE_PERMANENTE_ACTIVE            "active"        /* a password */
+#define CLAVE_PERMANENTE_PASSWORD_BLOCKED  "password_blocked" /* 5 wrong passwords */

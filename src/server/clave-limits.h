@@ -77,3 +77,12 @@ G_STATIC_ASSERT (CLAVE_IDENTIFY_BACKSTOP_WINDOW_SECS == CLAVE_PUSH_FAILURES_WIND
 
 #define CLAVE_SMS_RESEND_INTERVAL_DEFAULT   30
 #define CLAVE_DEVICE_NAME_MAX               200
+
+/* Cl@ve Permanente (docs/protocol.md "Cl@ve Permanente"): an activation
+ * code is 12 characters of an alphabet without look-alikes (60 bits),
+ * valid for 30 days, blocked after 5 wrong tries. */
+#define CLAVE_PERMANENTE_CODE_LENGTH        12
+#define CLAVE_PERMANENTE_CODE_TTL_SECS      (30 * 24 * 60 * 60)
+#define CLAVE_PERMANENTE_CODE_MAX_ATTEMPTS  5
+/* 5 wrong passwords in a row block the password. */
+#define CLAVE_PERMANENTE_PASSWORD_MAX_ATTEMPTS 5

@@ -7,9 +7,11 @@
 
 #include "clave-account.h"
 #include "clave-cert-proof.h"
+#include "clave-crypto.h"
 #include "clave-document.h"
 #include "clave-http.h"
 #include "clave-identify.h"
+#include "clave-permanente.h"
 #include "clave-protocol.h"
 #include "clave-routes.h"
 
@@ -48,12 +50,15 @@ _clave_routes_me (ClaveServer       *self,
   g_autofree char *document = NULL;
   g_autofree char *phone = NULL;
   const char *reveal = query != NULL ? g_hash_table_lookup (query, "reveal") : NULL;
+  const char *permanente = NULL;
 
   device = authenticate (self, msg);
   if (device == NULL)
     return;
 
-  if (!clave_account_get (self, device, &identity, &citizen, &error))
+  if (!clave_account_get (self, device, &identity, &citizen, &error) ||
+      (permanente = clave_permanente_get_state (self, citizen->document, _clave_server_now (),
+                                                &error)) == NULL)
     {
       clave_http_reply_gerror (msg, error);
       return;
@@ -75,6 +80,7 @@ _clave_routes_me (ClaveServer       *self,
   add_string (builder, "email", citizen->email);
   add_string (builder, "level", citizen->level);
   add_string (builder, "registration_channel", citizen->channel);
+  add_string (builder, "permanente", permanente);
   json_builder_end_object (builder);
   clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
 }
@@ -280,6 +286,21 @@ _clave_routes_phone_change (ClaveServer       *self,
     clave_http_reply_gerror (msg, error);
 }
 
+/* The member "contrast" of @body: {"kind": …, "value": …} (borrowed);
+ * FALSE after answering 400. */
+static gboolean
+read_contrast (SoupServerMessage  *msg,
+               JsonObject         *body,
+               const char        **kind,
+               const char        **value)
+{
+  JsonObject *contrast;
+
+  return clave_http_member_object (msg, body, "contrast", &contrast) &&
+         clave_http_member_string (msg, contrast, "kind", kind) &&
+         clave_http_member_string (msg, contrast, "value", value);
+}
+
 static void
 reply_email_sent (SoupServerMessage   *msg,
                   const ClaveCodeSent *sent)
@@ -320,7 +341,6 @@ _clave_routes_email_change (ClaveServer       *self,
   g_autofree char *changed = NULL;
   g_autofree char *source = NULL;
   const char *kind = NULL, *value = NULL, *address = NULL, *code = NULL;
-  JsonObject *contrast;
   gint64 now = _clave_server_now ();
 
   /* The body first: a malformed request costs no identification attempt. */
@@ -329,9 +349,7 @@ _clave_routes_email_change (ClaveServer       *self,
     return;
   if (change_id == NULL)
     {
-      if (!clave_http_member_object (msg, body, "contrast", &contrast) ||
-          !clave_http_member_string (msg, contrast, "kind", &kind) ||
-          !clave_http_member_string (msg, contrast, "value", &value))
+      if (!read_contrast (msg, body, &kind, &value))
         return;
     }
   else if (g_str_equal (suffix, "/code"))
@@ -398,4 +416,44 @@ _clave_routes_email_change (ClaveServer       *self,
     }
   if (error != NULL)
     clave_http_reply_gerror (msg, error);
+}
+
+void
+_clave_routes_permanente_code (ClaveServer       *self,
+                               SoupServerMessage *msg)
+{
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(ClaveDeviceRecord) device = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *source = NULL;
+  const char *kind = NULL, *value = NULL;
+  gint64 now = _clave_server_now ();
+  gint64 expires_at = 0;
+  char *code;
+
+  body = clave_http_read_json_object (msg, NULL);
+  if (body == NULL || !read_contrast (msg, body, &kind, &value))
+    return;
+  device = authenticate (self, msg);
+  if (device == NULL)
+    return;
+
+  source = _clave_identify_source_for_address (soup_server_message_get_remote_host (msg));
+  code = clave_permanente_new_code (self, device, kind, value, source, now, &expires_at, &error);
+  if (code == NULL)
+    {
+      clave_http_reply_gerror (msg, error);
+      return;
+    }
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, code);
+  json_builder_set_member_name (builder, "expires_at");
+  json_builder_add_int_value (builder, expires_at);
+  json_builder_end_object (builder);
+  clave_secret_free (code);
+  clave_http_reply_builder (msg, SOUP_STATUS_CREATED, builder);
 }

@@ -113,6 +113,9 @@ void        _clave_routes_phone_change     (ClaveServer          *self,
                                             SoupServerMessage    *msg,
                                             const char           *change_id,
                                             const char           *suffix);
+/* POST /v1/me/permanente/code: a new Cl@ve Permanente activation code. */
+void        _clave_routes_permanente_code  (ClaveServer          *self,
+                                            SoupServerMessage    *msg);
 /* POST /v1/me/email, /v1/me/email/{id}/code and …/verify, likewise. */
 void        _clave_routes_email_change     (ClaveServer          *self,
                                             SoupServerMessage    *msg,

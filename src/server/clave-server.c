@@ -329,6 +329,13 @@ handle_request (SoupServer        *soup,
       else
         _clave_routes_email_change (self, msg, change_id, change_suffix);
     }
+  else if (g_str_equal (path, CLAVE_PATH_ME_PERMANENTE_CODE))
+    {
+      if (!clave_http_method_is (msg, SOUP_METHOD_POST))
+        clave_http_reply_method_not_allowed (msg, "POST");
+      else
+        _clave_routes_permanente_code (self, msg);
+    }
   else if (g_str_equal (path, CLAVE_PATH_ME_LEVEL))
     {
       if (!clave_http_method_is (msg, SOUP_METHOD_POST))

@@ -462,4 +462,17 @@ clave_sqlite_store_update_auth_request (ClaveStore  *store,
                                         gboolean    *changed,
                                         GError     **error);
 
+ClavePermanenteRecord *
+clave_sqlite_store_get_permanente (ClaveStore  *store,
+                                   const char  *document,
+                                   GError     **error);
+
+gboolean
+clave_sqlite_store_put_permanente_code (ClaveStore  *store,
+                                        const char  *document,
+                                        const char  *code_hmac,
+                                        gint64       expires_at,
+                                        gint64       now,
+                                        GError     **error);
+
 G_END_DECLS

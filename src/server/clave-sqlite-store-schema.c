@@ -247,6 +247,21 @@ static const char * const migrations[] = {
   "  last_sent_at    INTEGER NOT NULL DEFAULT 0"
   ");"
   "CREATE INDEX email_changes_document ON email_changes (document);",
+
+  /* 10: Cl@ve Permanente (issue 12). One row per citizen who has it, gone
+   * with the registration; the activation code and the password only as
+   * an HMAC and a slow salted hash. */
+  "CREATE TABLE permanente ("
+  "  document          TEXT PRIMARY KEY REFERENCES citizens (document) ON DELETE CASCADE,"
+  "  code_hmac         TEXT,"
+  "  code_created_at   INTEGER NOT NULL DEFAULT 0,"
+  "  code_expires_at   INTEGER NOT NULL DEFAULT 0,"
+  "  code_attempts     INTEGER NOT NULL DEFAULT 0,"
+  "  password_hash     TEXT,"
+  "  password_set_at   INTEGER NOT NULL DEFAULT 0,"
+  "  password_attempts INTEGER NOT NULL DEFAULT 0,"
+  "  created_at        INTEGER NOT NULL"
+  ") WITHOUT ROWID;",
 };
 
 /* Brings the schema to @target (the newest: G_N_ELEMENTS (migrations)). */

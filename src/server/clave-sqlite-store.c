@@ -421,6 +421,8 @@ clave_sqlite_store_iface_init (ClaveStoreInterface *iface)
   iface->create_contact_change = clave_sqlite_store_create_contact_change;
   iface->get_contact_change = clave_sqlite_store_get_contact_change;
   iface->complete_contact_change = clave_sqlite_store_complete_contact_change;
+  iface->get_permanente = clave_sqlite_store_get_permanente;
+  iface->put_permanente_code = clave_sqlite_store_put_permanente_code;
   iface->create_challenge = clave_sqlite_store_create_challenge;
   iface->list_challenges = clave_sqlite_store_list_challenges;
   iface->use_challenge = clave_sqlite_store_use_challenge;

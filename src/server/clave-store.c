@@ -119,6 +119,17 @@ clave_outbox_message_free (ClaveOutboxMessage *message)
   g_free (message);
 }
 
+void
+clave_permanente_record_free (ClavePermanenteRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->document);
+  g_free (record->code_hmac);
+  g_free (record->password_hash);
+  g_free (record);
+}
+
 const char *
 clave_outbox_channel_to_string (ClaveOutboxChannel channel)
 {
@@ -674,4 +685,23 @@ clave_store_close (ClaveStore *self)
   iface = CLAVE_STORE_GET_IFACE (self);
   if (iface->close != NULL)
     iface->close (self);
+}
+
+ClavePermanenteRecord *
+clave_store_get_permanente (ClaveStore  *self,
+                            const char  *document,
+                            GError     **error)
+{
+  STORE_CALL (get_permanente, NULL, document, error);
+}
+
+gboolean
+clave_store_put_permanente_code (ClaveStore  *self,
+                                 const char  *document,
+                                 const char  *code_hmac,
+                                 gint64       expires_at,
+                                 gint64       now,
+                                 GError     **error)
+{
+  STORE_CALL (put_permanente_code, FALSE, document, code_hmac, expires_at, now, error);
 }

@@ -215,6 +215,21 @@ typedef struct {
   GError                *error;        /* out: why FAILED; the caller frees it */
 } ClaveAuthAnswer;
 
+/* A citizen's Cl@ve Permanente (docs/protocol.md "Cl@ve Permanente"): an
+ * activation code, kept as an HMAC, until the person sets a password on
+ * the activation page. */
+typedef struct {
+  char   *document;
+  char   *code_hmac;          /* NULL: no code */
+  gint64  code_created_at;
+  gint64  code_expires_at;
+  guint   code_attempts;      /* wrong codes since it was made */
+  char   *password_hash;      /* NULL: not activated */
+  gint64  password_set_at;
+  guint   password_attempts;  /* wrong passwords in a row */
+  gint64  created_at;
+} ClavePermanenteRecord;
+
 typedef struct {
   gint64              id;
   ClaveOutboxChannel  channel;
@@ -236,6 +251,7 @@ void                   clave_outbox_message_free    (ClaveOutboxMessage    *mess
 void                   clave_registration_record_free (ClaveRegistrationRecord *record);
 void                   clave_relying_party_free     (ClaveRelyingParty     *rp);
 void                   clave_contact_change_record_free (ClaveContactChangeRecord *record);
+void                   clave_permanente_record_free (ClavePermanenteRecord *record);
 void                   clave_auth_request_record_free (ClaveAuthRequestRecord *record);
 const char            *clave_activation_state_to_string   (ClaveActivationState state);
 int                    clave_activation_state_from_string (const char          *str);
@@ -245,6 +261,7 @@ int                    clave_registration_state_from_string (const char         
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveIdentity, clave_identity_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveCitizen, clave_citizen_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveContactChangeRecord, clave_contact_change_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClavePermanenteRecord, clave_permanente_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveActivationRecord, clave_activation_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveDeviceRecord, clave_device_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveOutboxMessage, clave_outbox_message_free)
@@ -474,6 +491,15 @@ struct _ClaveStoreInterface
                                                       gint64                       now,
                                                       gint64                      *notice_id,
                                                       GError                     **error);
+  ClavePermanenteRecord  *(*get_permanente)        (ClaveStore                  *self,
+                                                    const char                  *document,
+                                                    GError                     **error);
+  gboolean                (*put_permanente_code)   (ClaveStore                  *self,
+                                                    const char                  *document,
+                                                    const char                  *code_hmac,
+                                                    gint64                       expires_at,
+                                                    gint64                       now,
+                                                    GError                     **error);
   void                    (*close)                 (ClaveStore                  *self);
 };
 
@@ -797,5 +823,20 @@ gboolean    clave_store_purge_auth_requests (ClaveStore                   *store
                                                     GError                      **error);
 
 void                   clave_store_close                 (ClaveStore                  *self);
+
+/* The citizen's Cl@ve Permanente, or NULL (no error) when they have none. */
+ClavePermanenteRecord *clave_store_get_permanente        (ClaveStore                  *self,
+                                                          const char                  *document,
+                                                          GError                     **error);
+/* Gives the citizen of @document a new activation code (its HMAC), valid
+ * until @expires_at, with no wrong attempts; the Cl@ve Permanente is
+ * created with it when there was none, and a password already set stays
+ * until the person sets a new one. NOT_FOUND when not registered. */
+gboolean               clave_store_put_permanente_code   (ClaveStore                  *self,
+                                                          const char                  *document,
+                                                          const char                  *code_hmac,
+                                                          gint64                       expires_at,
+                                                          gint64                       now,
+                                                          GError                     **error);
 
 G_END_DECLS

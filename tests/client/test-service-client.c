@@ -1462,6 +1462,51 @@ test_change_email (Fixture       *fixture,
   g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_CHANGE_EXPIRED);
 }
 
+static ClavePermanenteCode *
+new_permanente_code (Fixture         *fixture,
+                     ClaveDeviceKey  *key,
+                     const char      *device_id,
+                     const char      *value,
+                     GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  clave_service_client_new_permanente_code_async (fixture->client, key, device_id,
+                                                  "validity_date", value, NULL,
+                                                  client_test_store_result, &result);
+  client_test_wait_result (&result);
+  return clave_service_client_new_permanente_code_finish (fixture->client, result, error);
+}
+
+/* A Cl@ve Permanente activation code (POST /v1/me/permanente/code), and
+ * its state in My data. */
+static void
+test_permanente_code (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(ClaveDeviceKey) key = generate_key ();
+  g_autoptr(ClavePermanenteCode) code = NULL;
+  g_autoptr(ClaveMyData) my_data = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *device_id = activate_lucia (fixture, key);
+
+  my_data = get_my_data (fixture, key, device_id, FALSE, &error);
+  g_assert_cmpstr (my_data->permanente, ==, CLAVE_PERMANENTE_NONE);
+  g_clear_pointer (&my_data, clave_my_data_free);
+
+  code = new_permanente_code (fixture, key, device_id, "2031-05-05", &error);
+  g_assert_null (code);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_IDENTIFICATION_FAILED);
+  g_clear_error (&error);
+
+  code = new_permanente_code (fixture, key, device_id, LUCIA_VALIDITY, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (code->code), ==, 14);
+  g_assert_cmpint (code->expires_at, >, g_get_real_time () / G_USEC_PER_SEC);
+  my_data = get_my_data (fixture, key, device_id, FALSE, &error);
+  g_assert_cmpstr (my_data->permanente, ==, CLAVE_PERMANENTE_CODE_PENDING);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1482,6 +1527,7 @@ main (int   argc,
   ADD ("/service-client/untrusted-ca", test_untrusted_ca);
   ADD ("/service-client/network-down", test_network_down);
   ADD ("/service-client/cancelled", test_cancelled);
+  ADD ("/service-client/permanente-code", test_permanente_code);
   g_test_add ("/service-client/change-email", Fixture, MAIL_COMMAND, fixture_set_up,
               test_change_email, fixture_tear_down);
 

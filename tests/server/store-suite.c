@@ -646,6 +646,45 @@ test_email_change (Fixture       *fixture,
   g_assert_cmpint (notice_id, ==, 0);
 }
 
+/* Cl@ve Permanente's activation code: only for a registered citizen; a
+ * new code replaces the old one; it goes with the registration. */
+static void
+test_permanente_code (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClavePermanenteRecord) record = NULL;
+
+  add_person (fixture->store, LUCIA, PHONE_L);
+  g_assert_null (clave_store_get_permanente (fixture->store, LUCIA, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (clave_store_put_permanente_code (fixture->store, MARTA, "hmac", NOW + 60, NOW,
+                                                   &error));
+  g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (clave_store_get_permanente (fixture->store, MARTA, &error));
+
+  g_assert_true (clave_store_put_permanente_code (fixture->store, LUCIA, "hmac1", NOW + 60, NOW,
+                                                  &error));
+  g_assert_true (clave_store_put_permanente_code (fixture->store, LUCIA, "hmac2", NOW + 90,
+                                                  NOW + 30, &error));
+  g_assert_no_error (error);
+  record = clave_store_get_permanente (fixture->store, LUCIA, &error);
+  g_assert_cmpstr (record->document, ==, LUCIA);
+  g_assert_cmpstr (record->code_hmac, ==, "hmac2");
+  g_assert_cmpint (record->code_created_at, ==, NOW + 30);
+  g_assert_cmpint (record->code_expires_at, ==, NOW + 90);
+  g_assert_cmpuint (record->code_attempts, ==, 0);
+  g_assert_null (record->password_hash);
+  /* Created with the first code. */
+  g_assert_cmpint (record->created_at, ==, NOW);
+
+  g_assert_true (clave_store_give_up (fixture->store, LUCIA, NOW + 100, &error));
+  g_assert_null (clave_store_get_permanente (fixture->store, LUCIA, &error));
+  g_assert_no_error (error);
+}
+
 void
 store_suite_add (const char        *prefix,
                  StoreSuiteNewFunc  new_store)
@@ -665,6 +704,7 @@ store_suite_add (const char        *prefix,
     { "give-up", test_give_up },
     { "phone-change", test_phone_change },
     { "email-change", test_email_change },
+    { "permanente-code", test_permanente_code },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (tests); i++)

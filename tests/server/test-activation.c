@@ -585,6 +585,63 @@ test_change_email (void)
   g_assert_cmpstr (test_response_string (me, "email"), ==, "rosa.vidal@example.org");
 }
 
+/* A new Cl@ve Permanente activation code over HTTP (POST
+ * /v1/me/permanente/code, issue 12): signed by the device, after the
+ * contrast data; GET /v1/me then says a code is pending. */
+static void
+test_permanente_code (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TestMobileDevice) pilar = NULL;
+  g_autoptr(TestResponse) response = NULL;
+  g_autoptr(TestResponse) me = NULL;
+  g_autofree char *out = NULL;
+  static const char *const right =
+    "{\"contrast\": {\"kind\": \"validity_date\", \"value\": \"2033-04-04\"}}";
+
+  out = clave_test_server_admin (server, &error, "register", "--document", "66666666Q",
+                                 "--given-name", "Pilar", "--surnames", "Gil Sanz",
+                                 "--validity-date", "2033-04-04", "--phone", "+34600666777",
+                                 "--email", "pilar@example.org", NULL);
+  g_assert_no_error (error);
+  pilar = test_mobile_device_activate (server, session, "66666666Q", "validity_date",
+                                       "2033-04-04", "+34600666777");
+  me = test_device_request (session, BASE, pilar->device, "GET", CLAVE_PATH_ME, NULL, NULL);
+  g_assert_cmpstr (test_response_string (me, "permanente"), ==, CLAVE_PERMANENTE_NONE);
+  g_clear_pointer (&me, test_response_free);
+
+  response = test_post_json (session, BASE, CLAVE_PATH_ME_PERMANENTE_CODE, right, NULL);
+  test_assert_error (response, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_SIGNATURE_REQUIRED);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, pilar->push, "POST",
+                                  CLAVE_PATH_ME_PERMANENTE_CODE, right, NULL);
+  test_assert_error (response, SOUP_STATUS_FORBIDDEN, CLAVE_ERR_KEY_NOT_ALLOWED);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, pilar->device, "POST",
+                                  CLAVE_PATH_ME_PERMANENTE_CODE, "{}", NULL);
+  test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, pilar->device, "POST",
+                                  CLAVE_PATH_ME_PERMANENTE_CODE,
+                                  "{\"contrast\": {\"kind\": \"validity_date\", "
+                                  "\"value\": \"2033-04-05\"}}", NULL);
+  test_assert_error (response, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_IDENTIFICATION_FAILED);
+  g_clear_pointer (&response, test_response_free);
+  me = test_device_request (session, BASE, pilar->device, "GET", CLAVE_PATH_ME, NULL, NULL);
+  g_assert_cmpstr (test_response_string (me, "permanente"), ==, CLAVE_PERMANENTE_NONE);
+  g_clear_pointer (&me, test_response_free);
+
+  response = test_device_request (session, BASE, pilar->device, "POST",
+                                  CLAVE_PATH_ME_PERMANENTE_CODE, right, NULL);
+  test_assert_status (response, SOUP_STATUS_CREATED);
+  g_assert_true (g_regex_match_simple ("^[A-HJ-NP-Z2-9]{4}(-[A-HJ-NP-Z2-9]{4}){2}$",
+                                       test_response_string (response, "code"), 0, 0));
+  g_assert_cmpint (test_response_int (response, "expires_at"), >,
+                   g_get_real_time () / G_USEC_PER_SEC + 29 * 24 * 3600);
+  me = test_device_request (session, BASE, pilar->device, "GET", CLAVE_PATH_ME, NULL, NULL);
+  g_assert_cmpstr (test_response_string (me, "permanente"), ==, CLAVE_PERMANENTE_CODE_PENDING);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -609,6 +666,7 @@ main (int    argc,
   g_test_add_func ("/activation/second-device-replaces-first", test_second_device_replaces_first);
   g_test_add_func ("/activation/give-up", test_give_up);
   g_test_add_func ("/activation/change-email", test_change_email);
+  g_test_add_func ("/activation/permanente-code", test_permanente_code);
 
   server = test_server_start (NULL);
   session = test_session_new (server);

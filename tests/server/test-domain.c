@@ -10,6 +10,7 @@
 #include "clave-crypto.h"
 #include "clave-device-requests.h"
 #include "clave-outbox-sender.h"
+#include "clave-permanente.h"
 #include "clave-protocol.h"
 #include "clave-server-private.h"
 #include "clave-test-files.h"
@@ -844,6 +845,70 @@ test_compose_mail (void)
   g_assert_true (g_str_has_suffix (mail, "\n\nTexto\n"));
 }
 
+/* Cl@ve Permanente's activation code: contrast data first; a code of 12
+ * unambiguous characters in groups of four; a new one replaces the old;
+ * its state as GET /v1/me tells it. */
+static void
+test_permanente_code (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveDeviceRecord) device = activate_lucia (fixture);
+  g_autoptr(ClavePermanenteRecord) first = NULL;
+  g_autoptr(ClavePermanenteRecord) second = NULL;
+  g_autoptr(GRegex) form = g_regex_new ("^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$",
+                                        0, 0, NULL);
+  g_autofree char *code = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *normalized = NULL;
+  gint64 now = fixture->now;
+  gint64 expires_at = 0;
+
+  g_assert_cmpstr (clave_permanente_get_state (fixture->server, LUCIA, now, &error), ==,
+                   CLAVE_PERMANENTE_NONE);
+  g_assert_null (clave_permanente_new_code (fixture->server, device, "validity_date",
+                                            "2031-05-05", SOURCE, now, &expires_at, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_IDENTIFICATION_FAILED,
+                  CLAVE_ERR_IDENTIFICATION_FAILED, 401);
+  g_clear_error (&error);
+  g_assert_cmpstr (clave_permanente_get_state (fixture->server, LUCIA, now, &error), ==,
+                   CLAVE_PERMANENTE_NONE);
+
+  code = clave_permanente_new_code (fixture->server, device, "validity_date", LUCIA_DATE, SOURCE,
+                                    now, &expires_at, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_regex_match (form, code, 0, NULL));
+  g_assert_cmpint (expires_at, ==, now + 30 * 24 * 3600);
+  g_assert_cmpstr (clave_permanente_get_state (fixture->server, LUCIA, now, &error), ==,
+                   CLAVE_PERMANENTE_CODE_PENDING);
+  g_assert_cmpstr (clave_permanente_get_state (fixture->server, LUCIA, expires_at, &error), ==,
+                   CLAVE_PERMANENTE_CODE_EXPIRED);
+  first = clave_store_get_permanente (fixture->server->store, LUCIA, &error);
+  /* Only an HMAC is kept, bound to the person. */
+  {
+    g_autofree char *bare = clave_permanente_normalize_code (code);
+    g_autofree char *bound = g_strconcat ("permanente-code\n" LUCIA "\n", bare, NULL);
+    g_autofree char *expected = clave_hmac_sha256_hex (fixture->server->secret, bound);
+
+    g_assert_cmpstr (first->code_hmac, ==, expected);
+  }
+
+  again = clave_permanente_new_code (fixture->server, device, "validity_date", LUCIA_DATE,
+                                     SOURCE, now + 10, &expires_at, &error);
+  g_assert_no_error (error);
+  second = clave_store_get_permanente (fixture->server->store, LUCIA, &error);
+  g_assert_cmpstr (second->code_hmac, !=, first->code_hmac);
+  g_assert_cmpint (second->code_created_at, ==, now + 10);
+
+  /* As a person types it back. */
+  normalized = clave_permanente_normalize_code (" abcd efgh-jkmn ");
+  g_assert_cmpstr (normalized, ==, "ABCDEFGHJKMN");
+  g_assert_null (clave_permanente_normalize_code ("ABCD-EFGH-JKM"));
+  g_assert_null (clave_permanente_normalize_code ("ABCD-EFGH-JKMNP"));
+  g_assert_null (clave_permanente_normalize_code ("ABCD-EFGH-JKM0"));
+  g_assert_null (clave_permanente_normalize_code ("ABCD-EFGH-JKMI"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -862,6 +927,7 @@ main (int   argc,
   ADD ("/domain/account/give-up", test_give_up);
   ADD ("/domain/account/email-change", test_email_change);
   ADD ("/domain/account/email-change-locked-and-expired", test_email_change_locked_and_expired);
+  ADD ("/domain/permanente/code", test_permanente_code);
 #undef ADD
 
   return g_test_run ();
