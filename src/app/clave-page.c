@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "clave-application.h"
 #include "clave-page.h"
 #include "clave-protocol.h"
 #include "clave-window.h"
@@ -259,4 +260,19 @@ clave_page_wrong_code_message (guint attempts_left)
                                    "The code is not correct. You can try %u more times.",
                                    attempts_left),
                           attempts_left);
+}
+
+ClaveDocumentType
+clave_page_get_document_type (ClavePage *self)
+{
+  ClaveApplication *app = clave_page_get_application (self);
+  g_autofree char *number = NULL;
+  g_autofree char *normalized = NULL;
+
+  if (app == NULL)
+    return CLAVE_DOCUMENT_TYPE_UNKNOWN;
+  number = clave_profile_dup_document_number (clave_application_get_profile (app));
+  if (number == NULL || *number == '\0')
+    return CLAVE_DOCUMENT_TYPE_UNKNOWN;
+  return clave_document_validate (number, &normalized, NULL);
 }

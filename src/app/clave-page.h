@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "clave-application.h"
+#include "clave-document.h"
 
 G_BEGIN_DECLS
 
@@ -50,6 +51,9 @@ void              clave_page_dispose_template (ClavePage  *self,
  * CLAVE_SMS_CODE_DIGITS digits; and what a wrong one with @attempts_left
  * (more than 0) says. */
 gboolean          clave_page_code_is_complete (const char *code);
+/* The type of the activated device's document (UNKNOWN without one), for
+ * the pages that ask its contrast data. */
+ClaveDocumentType clave_page_get_document_type (ClavePage *self);
 char             *clave_page_wrong_code_message (guint     attempts_left);
 /* Called by the window when the visible page changes. */
 void              clave_page_shown           (ClavePage   *self);

@@ -11,6 +11,7 @@
 #include "clave-request-uri.h"
 #include "clave-unlock-dialog.h"
 #include "clave-accessible-names.h"
+#include "clave-contrast-form.h"
 #include "clave-help-button.h"
 #include "pages/clave-activate-method-page.h"
 #include "pages/clave-certificate-page.h"
@@ -686,6 +687,7 @@ clave_window_class_init (ClaveWindowClass *klass)
   widget_class->unrealize = clave_window_unrealize;
 
   g_type_ensure (CLAVE_TYPE_HELP_BUTTON);
+  g_type_ensure (CLAVE_TYPE_CONTRAST_FORM);
   g_type_ensure (CLAVE_TYPE_HOME_PAGE);
 
   /* Once for the process, as class_init runs: every window's widgets. */

@@ -337,7 +337,17 @@ GtkWidget *
 gui_try_find (GtkWidget  *root,
               const char *id)
 {
-  return find_anywhere (root, match_id, id);
+  const char *slash = strchr (id, '/');
+  g_autofree char *outer = NULL;
+  GtkWidget *within;
+
+  if (slash == NULL)
+    return find_anywhere (root, match_id, id);
+
+  /* "form/field": a widget of a composite used more than once. */
+  outer = g_strndup (id, (gsize) (slash - id));
+  within = find_anywhere (root, match_id, outer);
+  return within != NULL ? gui_try_find (within, slash + 1) : NULL;
 }
 
 GtkWidget *

@@ -58,7 +58,9 @@ void         gui_fixture_set_service   (GuiFixture   *fixture,
 char        *gui_closed_port_url       (void);
 
 /* The widget with this id (from the .ui files) under @root, or in any
- * toplevel when @root is NULL; aborts the test when there is none. */
+ * toplevel when @root is NULL; aborts the test when there is none. An id
+ * "outer/inner" is the widget "inner" under the widget "outer" (the
+ * parts of a composite used in several places). */
 GtkWidget   *gui_find                  (GtkWidget    *root,
                                         const char   *id);
 GtkWidget   *gui_try_find              (GtkWidget    *root,

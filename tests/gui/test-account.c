@@ -320,16 +320,16 @@ run_change_email (GuiFixture *fixture)
   gui_wait_for_page (fixture, "change-email");
 
   /* Lucía has a DNI: its validity date is asked, checked as typed. */
-  g_assert_true (gui_visible (fixture, "email_date_row"));
-  g_assert_false (gui_visible (fixture, "email_support_row"));
-  gui_type (fixture, "email_date_row", "31/02/2031");
+  g_assert_true (gui_visible (fixture, "email_contrast_form/contrast_date_row"));
+  g_assert_false (gui_visible (fixture, "email_contrast_form/contrast_support_row"));
+  gui_type (fixture, "email_contrast_form/contrast_date_row", "31/02/2031");
   g_assert_false (gui_sensitive (fixture, "email_continue_button"));
-  g_assert_cmpstr (gui_text (fixture, "email_contrast_hint"), ==,
+  g_assert_cmpstr (gui_text (fixture, "email_contrast_form/contrast_hint_label"), ==,
                    "Type the date as day/month/year, such as 04/05/2031.");
   gui_screenshot (GTK_WIDGET (fixture->window), "change-email");
 
   /* A date that is not the DNI's: the service says no, after the PIN. */
-  gui_type (fixture, "email_date_row", "05/05/2031");
+  gui_type (fixture, "email_contrast_form/contrast_date_row", "05/05/2031");
   g_assert_true (gui_sensitive (fixture, "email_continue_button"));
   gui_activate (fixture, "email_continue_button");
   dialog = gui_wait_for_unlock_dialog ();
@@ -338,9 +338,9 @@ run_change_email (GuiFixture *fixture)
   gui_wait_until (gui_visible (fixture, "email_error_label"));
   g_assert_cmpstr (gui_text (fixture, "email_error_label"), ==,
                    "The data of your document are not correct. Check them and try again.");
-  g_assert_true (gui_visible (fixture, "email_date_row"));
+  g_assert_true (gui_visible (fixture, "email_contrast_form/contrast_date_row"));
 
-  gui_type (fixture, "email_date_row", "04/05/2031");
+  gui_type (fixture, "email_contrast_form/contrast_date_row", "04/05/2031");
   gui_activate (fixture, "email_continue_button");
   gui_unlock_with_pin (PIN);
   gui_wait_until (gui_visible (fixture, "email_new_row"));

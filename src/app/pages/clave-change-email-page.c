@@ -6,11 +6,10 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "clave-application.h"
 #include "clave-change-email-page.h"
 #include "clave-contact-page.h"
+#include "clave-contrast-form.h"
 #include "clave-contrast-input.h"
-#include "clave-document.h"
 #include "clave-window.h"
 
 /* Changing the e-mail (POST /v1/me/email…), as the Cl@ve app does it:
@@ -25,11 +24,7 @@ struct _ClaveChangeEmailPage
 
   /* Template widgets */
   GtkStack          *email_stack;
-  AdwPreferencesRow *email_date_row;
-  GtkWidget         *email_support_row;
-  GtkWidget         *email_permanent_check;
-  GtkLabel          *email_contrast_help;
-  GtkLabel          *email_contrast_hint;
+  ClaveContrastForm *email_contrast_form;
   GtkWidget         *email_continue_button;
   GtkEditable       *email_new_row;
   GtkEditable       *email_repeat_row;
@@ -45,10 +40,6 @@ struct _ClaveChangeEmailPage
   GtkLabel          *email_busy_label;
   GtkLabel          *email_error_label;
 
-  ClaveDocumentType  document_type;
-  ClaveContrastKind  contrast_kind;
-  char              *contrast_value;  /* normalised, NULL while not valid */
-  gboolean           contrast_touched;
   char              *email;           /* trimmed, NULL while not valid or not repeated */
   char              *change_id;       /* once the contrast data were right */
   gboolean           busy;
@@ -81,7 +72,8 @@ static void
 update_buttons (ClaveChangeEmailPage *self)
 {
   gtk_widget_set_sensitive (self->email_continue_button,
-                            !self->busy && self->contrast_value != NULL);
+                            !self->busy &&
+                            clave_contrast_form_get_value (self->email_contrast_form) != NULL);
   gtk_widget_set_sensitive (self->email_send_button, !self->busy && self->email != NULL);
   gtk_widget_set_sensitive (self->email_confirm_button, !self->busy && code_is_complete (self));
   gtk_widget_set_sensitive (self->email_resend_button, !self->busy);
@@ -96,47 +88,6 @@ set_busy (ClaveChangeEmailPage *self,
   gtk_label_set_text (self->email_busy_label, what != NULL ? what : "");
   gtk_widget_set_visible (self->email_busy_box, what != NULL);
   gtk_spinner_set_spinning (self->email_spinner, what != NULL);
-  update_buttons (self);
-}
-
-static void
-check_contrast (ClaveChangeEmailPage *self)
-{
-  gboolean permanent = gtk_check_button_get_active (GTK_CHECK_BUTTON (self->email_permanent_check));
-  gboolean nie = self->document_type == CLAVE_DOCUMENT_TYPE_NIE;
-  g_autofree char *hint = NULL;
-  gboolean hint_is_error = FALSE;
-  const char *text;
-
-  gtk_widget_set_visible (GTK_WIDGET (self->email_date_row), !nie);
-  gtk_widget_set_visible (self->email_permanent_check, !nie);
-  gtk_widget_set_visible (self->email_support_row, nie);
-
-  g_clear_pointer (&self->contrast_value, g_free);
-  if (nie)
-    {
-      self->contrast_kind = CLAVE_CONTRAST_SUPPORT_NUMBER;
-      gtk_label_set_text (self->email_contrast_help,
-                          _("On the foreigner’s identity card (TIE), the support number is at "
-                            "the top right and begins with E.\n\nOn the certificate of "
-                            "registration as a citizen of the European Union, it is the number "
-                            "that begins with C, under the title.\n\nYou may leave out the "
-                            "zeros after the letter: E1234567 is sent as E01234567."));
-      text = gtk_editable_get_text (GTK_EDITABLE (self->email_support_row));
-    }
-  else
-    {
-      self->contrast_kind = permanent ? CLAVE_CONTRAST_ISSUE_DATE : CLAVE_CONTRAST_VALIDITY_DATE;
-      adw_preferences_row_set_title (self->email_date_row,
-                                     clave_contrast_input_date_title (permanent));
-      gtk_label_set_text (self->email_contrast_help,
-                          clave_contrast_input_date_help (permanent, FALSE));
-      text = gtk_editable_get_text (GTK_EDITABLE (self->email_date_row));
-    }
-  self->contrast_value = clave_contrast_input_check (self->contrast_kind, text,
-                                                     self->contrast_touched, &hint,
-                                                     &hint_is_error);
-  clave_contrast_input_show_hint (self->email_contrast_hint, hint, hint_is_error);
   update_buttons (self);
 }
 
@@ -167,9 +118,7 @@ show_step (ClaveChangeEmailPage *self,
 {
   gtk_stack_set_visible_child_name (self->email_stack, name);
   if (g_str_equal (name, "contrast"))
-    gtk_widget_grab_focus (GTK_WIDGET (self->document_type == CLAVE_DOCUMENT_TYPE_NIE
-                                       ? self->email_support_row
-                                       : GTK_WIDGET (self->email_date_row)));
+    clave_contrast_form_focus_field (self->email_contrast_form);
   else if (g_str_equal (name, "form"))
     gtk_widget_grab_focus (GTK_WIDGET (self->email_new_row));
   else
@@ -179,29 +128,14 @@ show_step (ClaveChangeEmailPage *self,
 void
 clave_change_email_page_reset (ClaveChangeEmailPage *self)
 {
-  ClaveApplication *app;
-  g_autofree char *number = NULL;
-  g_autofree char *normalized = NULL;
-
   g_return_if_fail (CLAVE_IS_CHANGE_EMAIL_PAGE (self));
 
-  /* The document of this device decides which contrast data are asked. */
-  app = clave_page_get_application (CLAVE_PAGE (self));
-  if (app != NULL)
-    number = clave_profile_dup_document_number (clave_application_get_profile (app));
-  self->document_type = number != NULL
-                        ? clave_document_validate (number, &normalized, NULL)
-                        : CLAVE_DOCUMENT_TYPE_UNKNOWN;
-
   g_clear_pointer (&self->change_id, g_free);
-  self->contrast_touched = FALSE;
-  gtk_check_button_set_active (GTK_CHECK_BUTTON (self->email_permanent_check), FALSE);
-  gtk_editable_set_text (GTK_EDITABLE (self->email_date_row), "");
-  gtk_editable_set_text (GTK_EDITABLE (self->email_support_row), "");
+  clave_contrast_form_reset (self->email_contrast_form,
+                             clave_page_get_document_type (CLAVE_PAGE (self)));
   gtk_editable_set_text (self->email_new_row, "");
   gtk_editable_set_text (self->email_repeat_row, "");
   gtk_editable_set_text (self->email_code_row, "");
-  check_contrast (self);
   check_address (self);
   show_error (self, NULL);
   set_busy (self, NULL);
@@ -337,11 +271,12 @@ unlocked_cb (GObject      *source,
       return;
     }
 
-  if (step == STEP_START && self->contrast_value != NULL)
-    clave_service_client_start_email_change_async (client, key, device_id,
-                                                   clave_contrast_kind_to_string (self->contrast_kind),
-                                                   self->contrast_value, cancellable,
-                                                   step_done_cb, g_object_ref (self));
+  if (step == STEP_START && clave_contrast_form_get_value (self->email_contrast_form) != NULL)
+    clave_service_client_start_email_change_async (
+      client, key, device_id,
+      clave_contrast_kind_to_string (clave_contrast_form_get_kind (self->email_contrast_form)),
+      clave_contrast_form_get_value (self->email_contrast_form), cancellable, step_done_cb,
+      g_object_ref (self));
   else if (step == STEP_SEND && self->change_id != NULL && self->email != NULL)
     clave_service_client_send_email_code_async (client, key, device_id, self->change_id,
                                                 self->email, cancellable, step_done_cb,
@@ -384,20 +319,13 @@ run_step (ClaveChangeEmailPage *self,
 static void
 on_contrast_changed (ClaveChangeEmailPage *self)
 {
-  check_contrast (self);
-}
-
-static void
-on_contrast_focus_leave (ClaveChangeEmailPage *self)
-{
-  self->contrast_touched = TRUE;
-  check_contrast (self);
+  update_buttons (self);
 }
 
 static void
 on_continue_clicked (ClaveChangeEmailPage *self)
 {
-  if (self->contrast_value != NULL)
+  if (clave_contrast_form_get_value (self->email_contrast_form) != NULL)
     run_step (self, STEP_START, _("Checking the data of your document…"));
 }
 
@@ -454,7 +382,6 @@ clave_change_email_page_dispose (GObject *object)
 {
   ClaveChangeEmailPage *self = CLAVE_CHANGE_EMAIL_PAGE (object);
 
-  g_clear_pointer (&self->contrast_value, g_free);
   g_clear_pointer (&self->email, g_free);
   g_clear_pointer (&self->change_id, g_free);
   clave_page_dispose_template (CLAVE_PAGE (object), CLAVE_TYPE_CHANGE_EMAIL_PAGE);
@@ -476,11 +403,7 @@ clave_change_email_page_class_init (ClaveChangeEmailPageClass *klass)
                                                RESOURCE_PREFIX "/pages/clave-change-email-page.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, ClaveChangeEmailPage, name)
   BIND (email_stack);
-  BIND (email_date_row);
-  BIND (email_support_row);
-  BIND (email_permanent_check);
-  BIND (email_contrast_help);
-  BIND (email_contrast_hint);
+  BIND (email_contrast_form);
   BIND (email_continue_button);
   BIND (email_new_row);
   BIND (email_repeat_row);
@@ -497,7 +420,6 @@ clave_change_email_page_class_init (ClaveChangeEmailPageClass *klass)
   BIND (email_error_label);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_contrast_changed);
-  gtk_widget_class_bind_template_callback (widget_class, on_contrast_focus_leave);
   gtk_widget_class_bind_template_callback (widget_class, on_continue_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_address_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_send_clicked);
