@@ -150,6 +150,10 @@
 #define CLAVE_ERR_ALREADY_ADVANCED         "already_advanced"         /* 409 */
 #define CLAVE_ERR_SAME_PHONE               "same_phone"               /* 409 */
 #define CLAVE_ERR_SAME_EMAIL               "same_email"               /* 409 */
+#define CLAVE_ERR_INVALID_ACTIVATION_CODE  "invalid_activation_code"  /* 401 */
+#define CLAVE_ERR_ACTIVATION_CODE_EXPIRED  "activation_code_expired"  /* 410 */
+#define CLAVE_ERR_ACTIVATION_CODE_BLOCKED  "activation_code_blocked"  /* 423 */
+#define CLAVE_ERR_WEAK_PASSWORD            "weak_password"            /* 400 */
 #define CLAVE_ERR_INVALID_CHANGE           "invalid_change"           /* 404 */
 #define CLAVE_ERR_CHANGE_EXPIRED           "change_expired"           /* 410 */
 #define CLAVE_ERR_CHANGE_LOCKED            "change_locked"            /* 423 */

@@ -122,6 +122,8 @@ flow_noun (ClaveCodeFlow flow)
       return "phone change";
     case CLAVE_CODE_FLOW_EMAIL_CHANGE:
       return "e-mail change";
+    case CLAVE_CODE_FLOW_PERMANENTE:
+      return "activation";
     case CLAVE_CODE_FLOW_ACTIVATION:
     default:
       return "activation";
@@ -163,6 +165,7 @@ sms_body (ClaveCodeFlow  flow,
 {
   const char *what = flow == CLAVE_CODE_FLOW_REGISTRATION ? "registro"
                      : flow == CLAVE_CODE_FLOW_PHONE_CHANGE ? "cambio de teléfono"
+                     : flow == CLAVE_CODE_FLOW_PERMANENTE ? "activación de Cl@ve Permanente"
                      : "activación";
 
   /* The code must stay the only run of six digits in the text; the TTL

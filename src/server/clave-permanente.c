@@ -6,9 +6,13 @@
 #include <string.h>
 
 #include "clave-account.h"
+#include "clave-codes.h"
 #include "clave-crypto.h"
+#include "clave-document.h"
 #include "clave-identify.h"
 #include "clave-limits.h"
+#include "clave-password-hash.h"
+#include "clave-password.h"
 #include "clave-permanente.h"
 #include "clave-server-private.h"
 
@@ -144,4 +148,322 @@ clave_permanente_new_code (ClaveServer              *server,
   *expires_at = now + CLAVE_PERMANENTE_CODE_TTL_SECS;
   g_info ("New Cl@ve Permanente activation code (device %s)", device->id);
   return g_string_free (shown, FALSE);
+}
+
+/* Activation ------------------------------------------------------------ */
+
+void
+clave_permanente_start_free (ClavePermanenteStart *start)
+{
+  if (start == NULL)
+    return;
+  g_free (start->id);
+  clave_secret_free (start->token);
+  _clave_code_sent_clear (&start->sent);
+  g_free (start);
+}
+
+/* Counts a wrong activation code against the person's code while it can
+ * be used; the fifth blocks it. Sets the error the person sees. */
+static void
+refuse_code (ClaveServer                 *server,
+             const ClavePermanenteRecord *record,
+             GError                     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  guint attempts = 0;
+
+  if (record != NULL && record->code_hmac != NULL &&
+      record->code_attempts < CLAVE_PERMANENTE_CODE_MAX_ATTEMPTS &&
+      !clave_store_count_permanente_code_attempt (server->store, record->document, &attempts,
+                                                  &local_error))
+    {
+      clave_protocol_error_set_internal (error, local_error);
+      return;
+    }
+  if (attempts >= CLAVE_PERMANENTE_CODE_MAX_ATTEMPTS)
+    g_set_error_literal (error, CLAVE_PROTOCOL_ERROR,
+                         CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_BLOCKED,
+                         "Too many wrong activation codes: this code is blocked. Ask for a new "
+                         "one in the app or at an office.");
+  else
+    g_set_error_literal (error, CLAVE_PROTOCOL_ERROR,
+                         CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION_CODE,
+                         "The document, the e-mail or the activation code is not correct.");
+}
+
+ClavePermanenteStart *
+clave_permanente_start_activation (ClaveServer  *server,
+                                   const char   *document_in,
+                                   const char   *email,
+                                   const char   *code_in,
+                                   gint64        now,
+                                   GError      **error)
+{
+  g_autoptr(ClavePermanenteRecord) record = NULL;
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  g_autoptr(ClavePermanenteStart) start = NULL;
+  g_autoptr(ClaveActivationRecord) activation = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *document = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *hmac = NULL;
+  g_autofree char *random_id = NULL;
+  ClaveCodeHolder holder;
+
+  if (clave_document_validate (document_in, &document, NULL) == CLAVE_DOCUMENT_TYPE_UNKNOWN)
+    {
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_DOCUMENT,
+                           "This is not a DNI or NIE number.");
+      return NULL;
+    }
+
+  citizen = clave_store_get_citizen (server->store, document, &local_error);
+  if (local_error == NULL && citizen != NULL)
+    record = clave_store_get_permanente (server->store, document, &local_error);
+  if (local_error != NULL)
+    {
+      clave_protocol_error_set_internal (error, local_error);
+      return NULL;
+    }
+
+  code = clave_permanente_normalize_code (code_in);
+  if (code != NULL && record != NULL)
+    hmac = code_hmac (server, document, code);
+  if (citizen == NULL || record == NULL || record->code_hmac == NULL || hmac == NULL ||
+      citizen->email == NULL || g_ascii_strcasecmp (citizen->email, email) != 0 ||
+      !clave_constant_time_equal (hmac, record->code_hmac))
+    {
+      refuse_code (server, record, error);
+      return NULL;
+    }
+
+  /* The right code: only its holder learns what became of it. */
+  if (record->code_attempts >= CLAVE_PERMANENTE_CODE_MAX_ATTEMPTS)
+    {
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR,
+                           CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_BLOCKED,
+                           "Too many wrong activation codes: this code is blocked. Ask for a "
+                           "new one in the app or at an office.");
+      return NULL;
+    }
+  if (now >= record->code_expires_at)
+    {
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR,
+                           CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_EXPIRED,
+                           "This activation code has expired. Ask for a new one in the app.");
+      return NULL;
+    }
+  if (!_clave_codes_check_wrong_codes (server, document, now, error))
+    return NULL;
+
+  start = g_new0 (ClavePermanenteStart, 1);
+  random_id = clave_random_token (16);
+  start->id = g_strconcat ("pma_", random_id, NULL);
+  start->token = clave_random_token (32);
+  activation = g_new0 (ClaveActivationRecord, 1);
+  activation->id = g_strdup (start->id);
+  activation->token_hash = clave_sha256_hex (start->token, strlen (start->token));
+  activation->document = g_strdup (document);
+  activation->created_at = now;
+  activation->expires_at = now + CLAVE_ACTIVATION_TTL_SECS;
+  activation->state = CLAVE_ACTIVATION_PENDING;
+  if (!clave_store_create_permanente_activation (server->store, activation, &local_error))
+    {
+      clave_protocol_error_set_internal (error, local_error);
+      return NULL;
+    }
+
+  holder = (ClaveCodeHolder) {
+    .flow = CLAVE_CODE_FLOW_PERMANENTE,
+    .id = activation->id,
+    .document = document,
+    .to = citizen->phone,
+    .code = &activation->code,
+  };
+  if (!_clave_codes_send (server, &holder, now, &start->sent, error))
+    return NULL;
+  g_info ("Cl@ve Permanente activation %s started", start->id);
+  return g_steal_pointer (&start);
+}
+
+/* Activation @id when @token opens it. */
+static ClaveActivationRecord *
+open_activation (ClaveServer  *server,
+                 const char   *id,
+                 const char   *token,
+                 gint64        now,
+                 GError      **error)
+{
+  static const ClaveFlowErrors errors = {
+    CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION, CLAVE_PROTOCOL_ERROR_ACTIVATION_LOCKED,
+    CLAVE_PROTOCOL_ERROR_ACTIVATION_EXPIRED, "activation",
+  };
+  g_autoptr(ClaveActivationRecord) record = NULL;
+  g_autoptr(GError) local_error = NULL;
+  ClaveFlowState state = { NULL, };
+
+  record = clave_store_get_permanente_activation (server->store, id, &local_error);
+  if (record == NULL && local_error != NULL)
+    {
+      clave_protocol_error_set_internal (error, local_error);
+      return NULL;
+    }
+  if (record != NULL)
+    {
+      state.stored_token_hash = record->token_hash;
+      state.closed = record->state == CLAVE_ACTIVATION_USED ||
+                     record->state == CLAVE_ACTIVATION_REPLACED;
+      state.locked = record->state == CLAVE_ACTIVATION_LOCKED;
+      state.expires_at = record->expires_at;
+    }
+  if (!_clave_flow_authorize (token, &state, &errors, now, error))
+    return NULL;
+  return g_steal_pointer (&record);
+}
+
+/* The activation's code holder: the SMS goes to the registered phone. */
+static gboolean
+activation_holder (ClaveServer                  *server,
+                   const ClaveActivationRecord  *activation,
+                   ClaveCitizen                **citizen,
+                   ClaveCodeHolder              *holder,
+                   GError                      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  *citizen = clave_store_get_citizen (server->store, activation->document, &local_error);
+  if (*citizen == NULL)
+    {
+      if (local_error != NULL)
+        return clave_protocol_error_set_internal (error, local_error);
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION,
+                           "Unknown activation or wrong activation token.");
+      return FALSE;
+    }
+  *holder = (ClaveCodeHolder) {
+    .flow = CLAVE_CODE_FLOW_PERMANENTE,
+    .id = activation->id,
+    .document = activation->document,
+    .to = (*citizen)->phone,
+    .code = &activation->code,
+  };
+  return TRUE;
+}
+
+gboolean
+clave_permanente_resend_sms (ClaveServer   *server,
+                             const char    *id,
+                             const char    *token,
+                             gint64         now,
+                             ClaveCodeSent *sent,
+                             GError       **error)
+{
+  g_autoptr(ClaveActivationRecord) activation = open_activation (server, id, token, now, error);
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  ClaveCodeHolder holder;
+
+  if (activation == NULL || !activation_holder (server, activation, &citizen, &holder, error))
+    return FALSE;
+  if (activation->state != CLAVE_ACTIVATION_PENDING)
+    {
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION,
+                           "The code of this activation was already confirmed.");
+      return FALSE;
+    }
+  return _clave_codes_send (server, &holder, now, sent, error);
+}
+
+gboolean
+clave_permanente_verify_sms (ClaveServer  *server,
+                             const char   *id,
+                             const char   *token,
+                             const char   *code,
+                             gint64        now,
+                             GError      **error)
+{
+  g_autoptr(ClaveActivationRecord) activation = open_activation (server, id, token, now, error);
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  g_autoptr(GError) local_error = NULL;
+  ClaveCodeHolder holder;
+
+  if (activation == NULL || !activation_holder (server, activation, &citizen, &holder, error))
+    return FALSE;
+  if (activation->state != CLAVE_ACTIVATION_PENDING)
+    {
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION,
+                           "The code of this activation was already confirmed.");
+      return FALSE;
+    }
+  if (!_clave_codes_verify (server, &holder, code, CLAVE_PROTOCOL_ERROR_ACTIVATION_LOCKED, now,
+                            error))
+    return FALSE;
+  if (!clave_store_set_permanente_activation_state (server->store, activation->id,
+                                                    CLAVE_ACTIVATION_VERIFIED, &local_error))
+    return clave_protocol_error_set_internal (error, local_error);
+  return TRUE;
+}
+
+gboolean
+clave_permanente_set_password (ClaveServer  *server,
+                               const char   *id,
+                               const char   *token,
+                               const char   *password,
+                               gint64        now,
+                               GError      **error)
+{
+  g_autoptr(ClaveActivationRecord) activation = open_activation (server, id, token, now, error);
+  g_autoptr(ClaveIdentity) identity = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *hash = NULL;
+  ClavePasswordProblems problems;
+
+  if (activation == NULL)
+    return FALSE;
+  if (activation->state != CLAVE_ACTIVATION_VERIFIED)
+    {
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR,
+                           CLAVE_PROTOCOL_ERROR_ACTIVATION_NOT_VERIFIED,
+                           "Confirm the SMS code first.");
+      return FALSE;
+    }
+
+  identity = clave_store_get_identity (server->store, activation->document, &local_error);
+  if (identity == NULL)
+    {
+      if (local_error != NULL)
+        return clave_protocol_error_set_internal (error, local_error);
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION,
+                           "Unknown activation or wrong activation token.");
+      return FALSE;
+    }
+  problems = clave_password_check (password, identity->given_name, identity->surnames,
+                                   identity->document);
+  if (problems != CLAVE_PASSWORD_OK)
+    {
+      g_set_error (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_WEAK_PASSWORD,
+                   "The password does not follow the rules: %s%s%s%s%s%s.",
+                   (problems & CLAVE_PASSWORD_TOO_SHORT) ? "at least 8 characters; " : "",
+                   (problems & CLAVE_PASSWORD_FEW_GROUPS)
+                   ? "three of lower case, upper case, digits and other characters "
+                     "(or 16 characters); " : "",
+                   (problems & CLAVE_PASSWORD_HAS_NAME) ? "not your name or surnames; " : "",
+                   (problems & CLAVE_PASSWORD_HAS_DOCUMENT) ? "not your document number; " : "",
+                   (problems & CLAVE_PASSWORD_TOO_LONG) ? "at most 128 characters; " : "",
+                   (problems & CLAVE_PASSWORD_UNUSABLE) ? "no control characters" : "");
+      return FALSE;
+    }
+
+  hash = clave_password_hash_new (password);
+  if (!clave_store_activate_permanente (server->store, activation->id, hash, now, &local_error))
+    {
+      if (g_error_matches (local_error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND))
+        g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION,
+                             "Unknown activation or wrong activation token.");
+      else
+        clave_protocol_error_set_internal (error, local_error);
+      return FALSE;
+    }
+  g_info ("Cl@ve Permanente activated through %s", activation->id);
+  return TRUE;
 }

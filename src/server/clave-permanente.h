@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "clave-codes.h"
 #include "clave-protocol-error.h"
 #include "clave-server.h"
 #include "clave-store.h"
@@ -37,5 +38,55 @@ char       *clave_permanente_new_code       (ClaveServer                 *server
 /* @text as an activation code: upper case, without blanks and hyphens;
  * NULL when it cannot be one (wrong length or characters). */
 char       *clave_permanente_normalize_code (const char                  *text);
+
+/* Activating Cl@ve Permanente (the activation website's steps), like a
+ * device activation: a bearer token, an SMS code, then the password. */
+typedef struct {
+  char          *id;     /* "pma_…" */
+  char          *token;  /* the bearer token: a secret, freed wiped */
+  ClaveCodeSent  sent;   /* the SMS code sent to the registered phone */
+} ClavePermanenteStart;
+
+void clave_permanente_start_free (ClavePermanenteStart *start);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClavePermanenteStart, clave_permanente_start_free)
+
+/* Step 1: the document, the registration's e-mail and the activation
+ * code. Wrong ones all get invalid_activation_code (a stranger learns
+ * nothing of the person), each counted against the code while it is
+ * usable, and the fifth gives activation_code_blocked; only the right
+ * code learns that it expired (activation_code_expired) or is blocked.
+ * Then an SMS code goes to the registered phone (the limits of
+ * _clave_codes_send()). invalid_document for what is not a DNI/NIE. */
+ClavePermanenteStart *clave_permanente_start_activation (ClaveServer  *server,
+                                                          const char   *document,
+                                                          const char   *email,
+                                                          const char   *code,
+                                                          gint64        now,
+                                                          GError      **error);
+/* Another SMS code for activation @id opened by @token. */
+gboolean   clave_permanente_resend_sms      (ClaveServer  *server,
+                                             const char   *id,
+                                             const char   *token,
+                                             gint64        now,
+                                             ClaveCodeSent *sent,
+                                             GError      **error);
+/* Step 2: the SMS code (see _clave_codes_verify()). */
+gboolean   clave_permanente_verify_sms      (ClaveServer  *server,
+                                             const char   *id,
+                                             const char   *token,
+                                             const char   *code,
+                                             gint64        now,
+                                             GError      **error);
+/* Step 3, once the SMS code was right: the password, under the rules of
+ * clave-password.h for this person (weak_password otherwise, nothing
+ * changes), stored as clave_password_hash_new() makes it; the activation
+ * code is used up and the Cl@ve Permanente is active. activation_not_
+ * verified before step 2. */
+gboolean   clave_permanente_set_password    (ClaveServer  *server,
+                                             const char   *id,
+                                             const char   *token,
+                                             const char   *password,
+                                             gint64        now,
+                                             GError      **error);
 
 G_END_DECLS

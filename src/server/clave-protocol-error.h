@@ -66,6 +66,10 @@ typedef enum {
   CLAVE_PROTOCOL_ERROR_CHANGE_EXPIRED,         /* 410 change_expired */
   CLAVE_PROTOCOL_ERROR_CHANGE_LOCKED,          /* 423 change_locked */
   CLAVE_PROTOCOL_ERROR_SAME_EMAIL,             /* 409 same_email */
+  CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION_CODE, /* 401 invalid_activation_code */
+  CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_EXPIRED, /* 410 activation_code_expired */
+  CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_BLOCKED, /* 423 activation_code_blocked */
+  CLAVE_PROTOCOL_ERROR_WEAK_PASSWORD,          /* 400 weak_password */
 } ClaveProtocolError;
 
 #define CLAVE_PROTOCOL_ERROR (clave_protocol_error_quark ())

@@ -94,6 +94,24 @@ static const FlowSql flow_sql[] = {
       "INSERT INTO wrong_codes (citizen, created_at)"
       " SELECT document, ?2 FROM email_changes WHERE id = ?1",
   },
+  [CLAVE_CODE_FLOW_PERMANENTE] = {
+    .store_code =
+      "UPDATE permanente_activations SET code_hmac = ?2, code_expires_at = ?3,"
+      "  sends = sends + 1, last_sent_at = ?4"
+      " WHERE id = ?1",
+    .queue_sms =
+      "INSERT INTO sms_outbox (phone, body, created_at, status, citizen, activation,"
+      "                        code_expires_at, redacted_body)"
+      " SELECT ?1, ?2, ?3, 'queued', document, id, MIN (?5, expires_at), ?6"
+      " FROM permanente_activations WHERE id = ?4",
+    .count_attempt =
+      "UPDATE permanente_activations SET attempts = attempts + 1,"
+      "  state = CASE WHEN attempts + 1 >= ?2 THEN 'locked' ELSE state END"
+      " WHERE id = ?1 RETURNING attempts",
+    .count_wrong_code =
+      "INSERT INTO wrong_codes (citizen, created_at)"
+      " SELECT document, ?2 FROM permanente_activations WHERE id = ?1",
+  },
 };
 
 /* Activations ------------------------------------------------------------ */
@@ -602,6 +620,14 @@ clave_sqlite_store_purge (ClaveStore  *store,
     return _clave_sqlite_rollback (self);
   sqlite3_bind_int64 (stmt, 1, now - CLAVE_PURGE_GRACE_SECS);
   if (!_clave_sqlite_step_done (self, stmt, "purge phone changes", error))
+    return _clave_sqlite_rollback (self);
+
+  stmt = _clave_sqlite_prepare (self,
+                                "DELETE FROM permanente_activations WHERE expires_at < ?1", error);
+  if (stmt == NULL)
+    return _clave_sqlite_rollback (self);
+  sqlite3_bind_int64 (stmt, 1, now - CLAVE_PURGE_GRACE_SECS);
+  if (!_clave_sqlite_step_done (self, stmt, "purge permanente activations", error))
     return _clave_sqlite_rollback (self);
 
   stmt = _clave_sqlite_prepare (self, "DELETE FROM email_changes WHERE expires_at < ?1", error);

@@ -475,4 +475,33 @@ clave_sqlite_store_put_permanente_code (ClaveStore  *store,
                                         gint64       now,
                                         GError     **error);
 
+gboolean
+clave_sqlite_store_count_permanente_code_attempt (ClaveStore  *store,
+                                                  const char  *document,
+                                                  guint       *attempts,
+                                                  GError     **error);
+
+gboolean
+clave_sqlite_store_create_permanente_activation (ClaveStore                   *store,
+                                                 const ClaveActivationRecord  *record,
+                                                 GError                      **error);
+
+ClaveActivationRecord *
+clave_sqlite_store_get_permanente_activation (ClaveStore  *store,
+                                              const char  *id,
+                                              GError     **error);
+
+gboolean
+clave_sqlite_store_set_permanente_activation_state (ClaveStore            *store,
+                                                    const char            *id,
+                                                    ClaveActivationState   state,
+                                                    GError               **error);
+
+gboolean
+clave_sqlite_store_activate_permanente (ClaveStore  *store,
+                                        const char  *activation_id,
+                                        const char  *password_hash,
+                                        gint64       now,
+                                        GError     **error);
+
 G_END_DECLS

@@ -262,6 +262,24 @@ static const char * const migrations[] = {
   "  password_attempts INTEGER NOT NULL DEFAULT 0,"
   "  created_at        INTEGER NOT NULL"
   ") WITHOUT ROWID;",
+
+  /* 11: activating Cl@ve Permanente on the activation website (issue
+   * 12): an activation's shape (bearer token, SMS code through the
+   * outbox, wrong codes counted for the person), in its own table. */
+  "CREATE TABLE permanente_activations ("
+  "  id              TEXT PRIMARY KEY,"
+  "  token_hash      TEXT NOT NULL,"
+  "  document        TEXT NOT NULL REFERENCES citizens (document) ON DELETE CASCADE,"
+  "  created_at      INTEGER NOT NULL,"
+  "  expires_at      INTEGER NOT NULL,"
+  "  state           TEXT NOT NULL DEFAULT 'pending',"
+  "  code_hmac       TEXT,"
+  "  code_expires_at INTEGER NOT NULL DEFAULT 0,"
+  "  attempts        INTEGER NOT NULL DEFAULT 0,"
+  "  sends           INTEGER NOT NULL DEFAULT 0,"
+  "  last_sent_at    INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX permanente_activations_document ON permanente_activations (document);",
 };
 
 /* Brings the schema to @target (the newest: G_N_ELEMENTS (migrations)). */

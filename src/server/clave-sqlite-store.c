@@ -423,6 +423,11 @@ clave_sqlite_store_iface_init (ClaveStoreInterface *iface)
   iface->complete_contact_change = clave_sqlite_store_complete_contact_change;
   iface->get_permanente = clave_sqlite_store_get_permanente;
   iface->put_permanente_code = clave_sqlite_store_put_permanente_code;
+  iface->count_permanente_code_attempt = clave_sqlite_store_count_permanente_code_attempt;
+  iface->create_permanente_activation = clave_sqlite_store_create_permanente_activation;
+  iface->get_permanente_activation = clave_sqlite_store_get_permanente_activation;
+  iface->set_permanente_activation_state = clave_sqlite_store_set_permanente_activation_state;
+  iface->activate_permanente = clave_sqlite_store_activate_permanente;
   iface->create_challenge = clave_sqlite_store_create_challenge;
   iface->list_challenges = clave_sqlite_store_list_challenges;
   iface->use_challenge = clave_sqlite_store_use_challenge;

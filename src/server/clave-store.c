@@ -705,3 +705,47 @@ clave_store_put_permanente_code (ClaveStore  *self,
 {
   STORE_CALL (put_permanente_code, FALSE, document, code_hmac, expires_at, now, error);
 }
+
+gboolean
+clave_store_count_permanente_code_attempt (ClaveStore  *self,
+                                           const char  *document,
+                                           guint       *attempts,
+                                           GError     **error)
+{
+  STORE_CALL (count_permanente_code_attempt, FALSE, document, attempts, error);
+}
+
+gboolean
+clave_store_create_permanente_activation (ClaveStore                   *self,
+                                          const ClaveActivationRecord  *record,
+                                          GError                      **error)
+{
+  STORE_CALL (create_permanente_activation, FALSE, record, error);
+}
+
+ClaveActivationRecord *
+clave_store_get_permanente_activation (ClaveStore  *self,
+                                       const char  *id,
+                                       GError     **error)
+{
+  STORE_CALL (get_permanente_activation, NULL, id, error);
+}
+
+gboolean
+clave_store_set_permanente_activation_state (ClaveStore            *self,
+                                             const char            *id,
+                                             ClaveActivationState   state,
+                                             GError               **error)
+{
+  STORE_CALL (set_permanente_activation_state, FALSE, id, state, error);
+}
+
+gboolean
+clave_store_activate_permanente (ClaveStore  *self,
+                                 const char  *activation_id,
+                                 const char  *password_hash,
+                                 gint64       now,
+                                 GError     **error)
+{
+  STORE_CALL (activate_permanente, FALSE, activation_id, password_hash, now, error);
+}

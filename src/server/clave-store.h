@@ -84,6 +84,7 @@ typedef enum {
   CLAVE_CODE_FLOW_REGISTRATION,
   CLAVE_CODE_FLOW_PHONE_CHANGE,
   CLAVE_CODE_FLOW_EMAIL_CHANGE,
+  CLAVE_CODE_FLOW_PERMANENTE,     /* "pma_…": activating Cl@ve Permanente */
 } ClaveCodeFlow;
 
 /* How an outbox message travels (sms_outbox.channel). */
@@ -500,6 +501,25 @@ struct _ClaveStoreInterface
                                                     gint64                       expires_at,
                                                     gint64                       now,
                                                     GError                     **error);
+  gboolean                (*count_permanente_code_attempt) (ClaveStore          *self,
+                                                    const char                  *document,
+                                                    guint                       *attempts,
+                                                    GError                     **error);
+  gboolean                (*create_permanente_activation) (ClaveStore           *self,
+                                                    const ClaveActivationRecord *record,
+                                                    GError                     **error);
+  ClaveActivationRecord  *(*get_permanente_activation) (ClaveStore              *self,
+                                                    const char                  *id,
+                                                    GError                     **error);
+  gboolean                (*set_permanente_activation_state) (ClaveStore        *self,
+                                                    const char                  *id,
+                                                    ClaveActivationState         state,
+                                                    GError                     **error);
+  gboolean                (*activate_permanente)   (ClaveStore                  *self,
+                                                    const char                  *activation_id,
+                                                    const char                  *password_hash,
+                                                    gint64                       now,
+                                                    GError                     **error);
   void                    (*close)                 (ClaveStore                  *self);
 };
 
@@ -836,6 +856,37 @@ gboolean               clave_store_put_permanente_code   (ClaveStore            
                                                           const char                  *document,
                                                           const char                  *code_hmac,
                                                           gint64                       expires_at,
+                                                          gint64                       now,
+                                                          GError                     **error);
+
+/* Counts a wrong activation code for the Cl@ve Permanente of @document;
+ * *@attempts: the count now. NOT_FOUND when the person has no code. */
+gboolean               clave_store_count_permanente_code_attempt (ClaveStore          *self,
+                                                          const char                  *document,
+                                                          guint                       *attempts,
+                                                          GError                     **error);
+/* Activating Cl@ve Permanente on the activation website: the same record
+ * as a device activation (a bearer token's hash, an SMS code; states
+ * pending, verified, locked, used, replaced), in its own table. A new one
+ * replaces the person's earlier pending or verified ones. */
+gboolean               clave_store_create_permanente_activation (ClaveStore           *self,
+                                                          const ClaveActivationRecord *record,
+                                                          GError                     **error);
+ClaveActivationRecord *clave_store_get_permanente_activation (ClaveStore              *self,
+                                                          const char                  *id,
+                                                          GError                     **error);
+/* Any state but pending also redacts its codes in the outbox. */
+gboolean               clave_store_set_permanente_activation_state (ClaveStore        *self,
+                                                          const char                  *id,
+                                                          ClaveActivationState         state,
+                                                          GError                     **error);
+/* In one transaction: the verified activation @activation_id is used up,
+ * and its person's Cl@ve Permanente gets @password_hash (no wrong
+ * attempts) and loses its activation code. NOT_FOUND when the activation
+ * is not verified. */
+gboolean               clave_store_activate_permanente   (ClaveStore                  *self,
+                                                          const char                  *activation_id,
+                                                          const char                  *password_hash,
                                                           gint64                       now,
                                                           GError                     **error);
 

@@ -10,6 +10,7 @@
 #include "clave-crypto.h"
 #include "clave-device-requests.h"
 #include "clave-outbox-sender.h"
+#include "clave-password-hash.h"
 #include "clave-permanente.h"
 #include "clave-protocol.h"
 #include "clave-server-private.h"
@@ -909,6 +910,202 @@ test_permanente_code (Fixture       *fixture,
   g_assert_null (clave_permanente_normalize_code ("ABCD-EFGH-JKMI"));
 }
 
+static char *
+new_lucia_code (Fixture         *fixture,
+                ClaveDeviceRecord *device,
+                gint64           now)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 expires_at = 0;
+  char *code = clave_permanente_new_code (fixture->server, device, "validity_date", LUCIA_DATE,
+                                          SOURCE, now, &expires_at, &error);
+
+  g_assert_no_error (error);
+  return code;
+}
+
+/* Activating Cl@ve Permanente: document, e-mail and activation code, the
+ * SMS code, then a password under the rules; wrong data give one answer
+ * whatever was wrong; the code is used up. */
+static void
+test_permanente_activation (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveDeviceRecord) device = activate_lucia (fixture);
+  g_autoptr(ClavePermanenteStart) start = NULL;
+  g_autoptr(ClavePermanenteRecord) record = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *sms = NULL;
+  g_autofree char *wrong_sms = NULL;
+  gint64 now = fixture->now;
+
+  code = new_lucia_code (fixture, device, now);
+
+  /* Wrong e-mail, wrong code, someone without Cl@ve Permanente, someone
+   * not registered: the same answer. */
+  g_assert_null (clave_permanente_start_activation (fixture->server, LUCIA, "otra@example.org",
+                                                    code, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION_CODE,
+                  CLAVE_ERR_INVALID_ACTIVATION_CODE, 401);
+  g_clear_error (&error);
+  g_assert_null (clave_permanente_start_activation (fixture->server, LUCIA, "lucia@example.org",
+                                                    "AAAA-BBBB-CCCC", now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION_CODE,
+                  CLAVE_ERR_INVALID_ACTIVATION_CODE, 401);
+  g_clear_error (&error);
+  g_assert_null (clave_permanente_start_activation (fixture->server, PEDRO, "lucia@example.org",
+                                                    code, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION_CODE,
+                  CLAVE_ERR_INVALID_ACTIVATION_CODE, 401);
+  g_clear_error (&error);
+  g_assert_null (clave_permanente_start_activation (fixture->server, "12345678A", "x@example.org",
+                                                    code, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_DOCUMENT, CLAVE_ERR_INVALID_DOCUMENT, 400);
+  g_clear_error (&error);
+  record = clave_store_get_permanente (fixture->server->store, LUCIA, &error);
+  g_assert_cmpuint (record->code_attempts, ==, 2);
+  g_clear_pointer (&record, clave_permanente_record_free);
+
+  /* The address without regard to case, the code as typed. */
+  {
+    g_autofree char *typed = g_ascii_strdown (code, -1);
+
+    start = clave_permanente_start_activation (fixture->server, "12345678z", "LUCIA@example.ORG",
+                                               typed, now, &error);
+  }
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (start->id, "pma_"));
+  g_assert_cmpstr (start->sent.phone_hint, ==, "******789");
+  sms = last_code (fixture, CLAVE_SMS_CODE_DIGITS);
+
+  /* The password waits for the SMS code. */
+  g_assert_false (clave_permanente_set_password (fixture->server, start->id, start->token,
+                                                 "Tq7!vbnm#x", now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_ACTIVATION_NOT_VERIFIED,
+                  CLAVE_ERR_ACTIVATION_NOT_VERIFIED, 409);
+  g_clear_error (&error);
+  g_assert_false (clave_permanente_verify_sms (fixture->server, start->id, "wrong token", sms,
+                                               now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION, CLAVE_ERR_INVALID_ACTIVATION,
+                  401);
+  g_clear_error (&error);
+  wrong_sms = g_strdup_printf ("%06u", (guint) (g_ascii_strtoull (sms, NULL, 10) + 1) % 1000000);
+  g_assert_false (clave_permanente_verify_sms (fixture->server, start->id, start->token,
+                                               wrong_sms, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_CODE, CLAVE_ERR_INVALID_CODE, 401);
+  g_clear_error (&error);
+  g_assert_true (clave_permanente_verify_sms (fixture->server, start->id, start->token, sms, now,
+                                              &error));
+  g_assert_no_error (error);
+
+  /* Each rule refuses; nothing changes. */
+  g_assert_false (clave_permanente_set_password (fixture->server, start->id, start->token,
+                                                 "Lucia2031!", now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_WEAK_PASSWORD, CLAVE_ERR_WEAK_PASSWORD, 400);
+  g_assert_nonnull (strstr (error->message, "not your name or surnames"));
+  g_clear_error (&error);
+  g_assert_false (clave_permanente_set_password (fixture->server, start->id, start->token,
+                                                 "short7!", now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_WEAK_PASSWORD, CLAVE_ERR_WEAK_PASSWORD, 400);
+  g_clear_error (&error);
+  g_assert_cmpstr (clave_permanente_get_state (fixture->server, LUCIA, now, &error), ==,
+                   CLAVE_PERMANENTE_CODE_PENDING);
+
+  g_assert_true (clave_permanente_set_password (fixture->server, start->id, start->token,
+                                                "Tq7!vbnm#x", now, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (clave_permanente_get_state (fixture->server, LUCIA, now, &error), ==,
+                   CLAVE_PERMANENTE_ACTIVE);
+  record = clave_store_get_permanente (fixture->server->store, LUCIA, &error);
+  g_assert_null (record->code_hmac);
+  g_assert_true (g_str_has_prefix (record->password_hash, "pbkdf2-sha256$600000$"));
+  g_assert_true (clave_password_hash_verify ("Tq7!vbnm#x", record->password_hash));
+  g_assert_false (clave_password_hash_verify ("Tq7!vbnm#y", record->password_hash));
+
+  /* Used: the activation and the code open nothing more. */
+  g_assert_false (clave_permanente_set_password (fixture->server, start->id, start->token,
+                                                 "Other7!pass", now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION, CLAVE_ERR_INVALID_ACTIVATION,
+                  401);
+  g_clear_error (&error);
+  g_assert_null (clave_permanente_start_activation (fixture->server, LUCIA, "lucia@example.org",
+                                                    code, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION_CODE,
+                  CLAVE_ERR_INVALID_ACTIVATION_CODE, 401);
+}
+
+/* Five wrong activation codes block the code, for its holder too; a new
+ * code from the app starts again; an old one expires. */
+static void
+test_permanente_code_blocked (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveDeviceRecord) device = activate_lucia (fixture);
+  g_autoptr(ClavePermanenteStart) start = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *fresh = NULL;
+  gint64 now = fixture->now;
+
+  code = new_lucia_code (fixture, device, now);
+  for (guint i = 1; i < 5; i++)
+    {
+      g_assert_null (clave_permanente_start_activation (fixture->server, LUCIA,
+                                                        "lucia@example.org", "AAAA-BBBB-CCCC",
+                                                        now, &error));
+      assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION_CODE,
+                      CLAVE_ERR_INVALID_ACTIVATION_CODE, 401);
+      g_clear_error (&error);
+    }
+  g_assert_null (clave_permanente_start_activation (fixture->server, LUCIA, "lucia@example.org",
+                                                    "AAAA-BBBB-CCCC", now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_BLOCKED,
+                  CLAVE_ERR_ACTIVATION_CODE_BLOCKED, 423);
+  g_clear_error (&error);
+  g_assert_null (clave_permanente_start_activation (fixture->server, LUCIA, "lucia@example.org",
+                                                    code, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_BLOCKED,
+                  CLAVE_ERR_ACTIVATION_CODE_BLOCKED, 423);
+  g_clear_error (&error);
+  g_assert_cmpstr (clave_permanente_get_state (fixture->server, LUCIA, now, &error), ==,
+                   CLAVE_PERMANENTE_CODE_BLOCKED);
+
+  fresh = new_lucia_code (fixture, device, now);
+  g_assert_cmpstr (clave_permanente_get_state (fixture->server, LUCIA, now, &error), ==,
+                   CLAVE_PERMANENTE_CODE_PENDING);
+  g_assert_null (clave_permanente_start_activation (fixture->server, LUCIA, "lucia@example.org",
+                                                    fresh, now + 30 * 24 * 3600, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_EXPIRED,
+                  CLAVE_ERR_ACTIVATION_CODE_EXPIRED, 410);
+  g_clear_error (&error);
+  start = clave_permanente_start_activation (fixture->server, LUCIA, "lucia@example.org", fresh,
+                                             now, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (start);
+}
+
+/* The stored form of a password: verifies its password only, and a row
+ * whose cost or form was tampered with never verifies. */
+static void
+test_password_hash (void)
+{
+  g_autofree char *hash = clave_password_hash_new_full ("Tq7!vbnm#x", 1000);
+  g_autofree char *again = clave_password_hash_new_full ("Tq7!vbnm#x", 1000);
+  g_auto(GStrv) parts = g_strsplit (hash, "$", -1);
+  g_autofree char *costly = g_strdup_printf ("pbkdf2-sha256$99999999$%s$%s", parts[2], parts[3]);
+  g_autofree char *cheaper = g_strdup_printf ("pbkdf2-sha256$999$%s$%s", parts[2], parts[3]);
+
+  g_assert_true (clave_password_hash_verify ("Tq7!vbnm#x", hash));
+  g_assert_false (clave_password_hash_verify ("Tq7!vbnm#X", hash));
+  /* Salted: the same password hashes differently. */
+  g_assert_cmpstr (hash, !=, again);
+  g_assert_false (clave_password_hash_verify ("Tq7!vbnm#x", costly));
+  g_assert_false (clave_password_hash_verify ("Tq7!vbnm#x", cheaper));
+  g_assert_false (clave_password_hash_verify ("Tq7!vbnm#x", "sha1$1$x$y"));
+  g_assert_false (clave_password_hash_verify ("Tq7!vbnm#x", ""));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -928,6 +1125,9 @@ main (int   argc,
   ADD ("/domain/account/email-change", test_email_change);
   ADD ("/domain/account/email-change-locked-and-expired", test_email_change_locked_and_expired);
   ADD ("/domain/permanente/code", test_permanente_code);
+  ADD ("/domain/permanente/activation", test_permanente_activation);
+  ADD ("/domain/permanente/code-blocked", test_permanente_code_blocked);
+  g_test_add_func ("/domain/permanente/password-hash", test_password_hash);
 #undef ADD
 
   return g_test_run ();
