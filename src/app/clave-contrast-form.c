@@ -38,7 +38,8 @@ static guint signals[N_SIGNALS];
 static void
 check (ClaveContrastForm *self)
 {
-  gboolean permanent = gtk_check_button_get_active (GTK_CHECK_BUTTON (self->contrast_permanent_check));
+  GtkCheckButton *permanent_check = GTK_CHECK_BUTTON (self->contrast_permanent_check);
+  gboolean permanent = gtk_check_button_get_active (permanent_check);
   gboolean nie = self->type == CLAVE_DOCUMENT_TYPE_NIE;
   g_autofree char *hint = NULL;
   gboolean hint_is_error = FALSE;

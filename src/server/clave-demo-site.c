@@ -11,6 +11,7 @@
 #include "clave-demo-resources.h"
 #include "clave-demo-session.h"
 #include "clave-demo-site.h"
+#include "clave-demo-site-private.h"
 #include "clave-document.h"
 #include "clave-http.h"
 #include "clave-protocol.h"
@@ -84,6 +85,12 @@ demo_site_for (ClaveServer *server)
   return site;
 }
 
+ClaveDemoSessions *
+_clave_demo_site_get_sessions (ClaveDemoSite *self)
+{
+  return self->sessions;
+}
+
 /* Replies */
 
 static void
@@ -112,10 +119,10 @@ reply_bytes (SoupServerMessage *msg,
   set_security_headers (msg);
 }
 
-static void
-reply_html (SoupServerMessage *msg,
-            guint              status,
-            const char        *page)
+void
+_clave_demo_reply_html (SoupServerMessage *msg,
+                        guint              status,
+                        const char        *page)
 {
   reply_bytes (msg, status, "text/html; charset=utf-8", "no-store", page, strlen (page));
 }
@@ -142,15 +149,15 @@ request_page (ClaveDemoSite          *self,
   return clave_demo_page_request (request, csrf, error_text);
 }
 
-static void
-reply_message_page (SoupServerMessage *msg,
-                    guint              status,
-                    const char        *title,
-                    const char        *text)
+void
+_clave_demo_reply_message_page (SoupServerMessage *msg,
+                                guint              status,
+                                const char        *title,
+                                const char        *text)
 {
   g_autofree char *page = clave_demo_page_message (title, text);
 
-  reply_html (msg, status, page);
+  _clave_demo_reply_html (msg, status, page);
 }
 
 /* What the person reads for an error of the internal API. */
@@ -195,18 +202,19 @@ error_status (const GError *error)
 
 /* Requests */
 
-static gboolean
-method_is_get (SoupServerMessage *msg)
+gboolean
+_clave_demo_method_is_get (SoupServerMessage *msg)
 {
-  return clave_http_method_is (msg, SOUP_METHOD_GET) || clave_http_method_is (msg, SOUP_METHOD_HEAD);
+  return clave_http_method_is (msg, SOUP_METHOD_GET) ||
+         clave_http_method_is (msg, SOUP_METHOD_HEAD);
 }
 
-static void
-reply_method_not_allowed (SoupServerMessage *msg,
-                          const char        *allow)
+void
+_clave_demo_reply_method_not_allowed (SoupServerMessage *msg,
+                                      const char        *allow)
 {
-  reply_message_page (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Operación no permitida",
-                      "Esta dirección no admite esta operación.");
+  _clave_demo_reply_message_page (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Operación no permitida",
+                                  "Esta dirección no admite esta operación.");
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
 }
 
@@ -234,14 +242,15 @@ read_form (SoupServerMessage *msg)
 
   if (type == NULL || g_ascii_strcasecmp (type, "application/x-www-form-urlencoded") != 0)
     {
-      reply_message_page (msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "Formulario no válido",
-                          "El formulario no se ha enviado de la forma esperada.");
+      _clave_demo_reply_message_page (msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+                                      "Formulario no válido",
+                                      "El formulario no se ha enviado de la forma esperada.");
       return NULL;
     }
   if (memchr (data, '\0', len) != NULL)
     {
-      reply_message_page (msg, SOUP_STATUS_BAD_REQUEST, "Formulario no válido",
-                          "El formulario contiene datos no válidos.");
+      _clave_demo_reply_message_page (msg, SOUP_STATUS_BAD_REQUEST, "Formulario no válido",
+                                      "El formulario contiene datos no válidos.");
       return NULL;
     }
 
@@ -253,8 +262,8 @@ read_form (SoupServerMessage *msg)
         strlen (value) > 256)
       {
         g_hash_table_unref (form);
-        reply_message_page (msg, SOUP_STATUS_BAD_REQUEST, "Formulario no válido",
-                            "El formulario contiene datos no válidos.");
+        _clave_demo_reply_message_page (msg, SOUP_STATUS_BAD_REQUEST, "Formulario no válido",
+                                        "El formulario contiene datos no válidos.");
         return NULL;
       }
   return form;
@@ -262,10 +271,10 @@ read_form (SoupServerMessage *msg)
 
 /* Reads a POSTed form and checks its CSRF token against the browser's
  * cookie; NULL after answering. */
-static GHashTable *
-read_checked_form (ClaveDemoSite      *self,
-                   SoupServerMessage  *msg,
-                   char              **cookie)
+GHashTable *
+_clave_demo_read_checked_form (ClaveDemoSite      *self,
+                               SoupServerMessage  *msg,
+                               char              **cookie)
 {
   g_autoptr(GHashTable) form = read_form (msg);
 
@@ -276,9 +285,9 @@ read_checked_form (ClaveDemoSite      *self,
   if (!clave_demo_sessions_csrf_ok (self->sessions, *cookie, form))
     {
       g_clear_pointer (cookie, g_free);
-      reply_message_page (msg, SOUP_STATUS_FORBIDDEN, "Sesión no válida",
-                          "La sesión de esta página no es válida o ha terminado. Vuelva a la "
-                          "página de inicio e inténtelo de nuevo.");
+      _clave_demo_reply_message_page (msg, SOUP_STATUS_FORBIDDEN, "Sesión no válida",
+                                      "La sesión de esta página no es válida o ha terminado. "
+                                      "Vuelva a la página de inicio e inténtelo de nuevo.");
       return NULL;
     }
   return g_steal_pointer (&form);
@@ -291,9 +300,9 @@ demo_rp_or_reply (ClaveDemoSite     *self,
   const char *rp_id = clave_server_get_demo_rp_id (self->server);
 
   if (rp_id == NULL)
-    reply_message_page (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "Sede no disponible",
-                        "La sede de demostración no está configurada en este servicio: "
-                        "ejecute «clave-admin seed-demo».");
+    _clave_demo_reply_message_page (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "Sede no disponible",
+                                    "La sede de demostración no está configurada en este "
+                                    "servicio: ejecute «clave-admin seed-demo».");
   return rp_id;
 }
 
@@ -307,7 +316,7 @@ reply_landing_error (ClaveDemoSite     *self,
   g_autofree char *csrf = clave_demo_sessions_csrf_token (self->sessions, cookie);
   g_autofree char *page = clave_demo_page_landing (csrf, state);
 
-  reply_html (msg, status, page);
+  _clave_demo_reply_html (msg, status, page);
 }
 
 static const char *
@@ -334,7 +343,7 @@ handle_create (ClaveDemoSite     *self,
                const char        *type)
 {
   g_autofree char *cookie = NULL;
-  g_autoptr(GHashTable) form = read_checked_form (self, msg, &cookie);
+  g_autoptr(GHashTable) form = _clave_demo_read_checked_form (self, msg, &cookie);
   g_autoptr(ClaveAuthRequest) request = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *document = NULL;
@@ -398,15 +407,15 @@ handle_create (ClaveDemoSite     *self,
                                             soup_server_message_get_remote_host (msg), &error);
       if (request == NULL)
         {
-          reply_message_page (msg, error_status (error), "No se ha podido continuar",
-                              error_text (error));
+          _clave_demo_reply_message_page (msg, error_status (error), "No se ha podido continuar",
+                                          error_text (error));
           return;
         }
     }
 
   clave_demo_sessions_bind_request (self->sessions, request->id, cookie);
   page = request_page (self, cookie, request, NULL);
-  reply_html (msg, SOUP_STATUS_OK, page);
+  _clave_demo_reply_html (msg, SOUP_STATUS_OK, page);
 }
 
 static void
@@ -425,7 +434,7 @@ handle_sms_pin (ClaveDemoSite     *self,
                 SoupServerMessage *msg)
 {
   g_autofree char *cookie = NULL;
-  g_autoptr(GHashTable) form = read_checked_form (self, msg, &cookie);
+  g_autoptr(GHashTable) form = _clave_demo_read_checked_form (self, msg, &cookie);
   g_autoptr(ClaveAuthRequest) request = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *page = NULL;
@@ -447,8 +456,8 @@ handle_sms_pin (ClaveDemoSite     *self,
   if (id == NULL || !clave_demo_is_token (id, MAX_ID_LENGTH) ||
       !clave_demo_sessions_owns (self->sessions, id, cookie))
     {
-      reply_message_page (msg, SOUP_STATUS_NOT_FOUND, "Solicitud no encontrada",
-                          "La solicitud no existe o se hizo desde otro navegador.");
+      _clave_demo_reply_message_page (msg, SOUP_STATUS_NOT_FOUND, "Solicitud no encontrada",
+                                      "La solicitud no existe o se hizo desde otro navegador.");
       return;
     }
 
@@ -479,13 +488,13 @@ handle_sms_pin (ClaveDemoSite     *self,
   request = clave_auth_requests_get (self->server, rp_id, id, &error);
   if (request == NULL)
     {
-      reply_message_page (msg, error_status (error), "No se ha podido continuar",
-                          error_text (error));
+      _clave_demo_reply_message_page (msg, error_status (error), "No se ha podido continuar",
+                                      error_text (error));
       return;
     }
 
   page = request_page (self, cookie, request, message);
-  reply_html (msg, status, page);
+  _clave_demo_reply_html (msg, status, page);
 }
 
 /* GET /demo/requests/{id} (HTML) and /demo/api/requests/{id} (JSON):
@@ -522,12 +531,12 @@ handle_request_page (ClaveDemoSite     *self,
 
   if (request == NULL)
     {
-      reply_message_page (msg, error_status (error), "Solicitud no encontrada",
-                          error_text (error));
+      _clave_demo_reply_message_page (msg, error_status (error), "Solicitud no encontrada",
+                                      error_text (error));
       return;
     }
   page = request_page (self, cookie, request, NULL);
-  reply_html (msg, SOUP_STATUS_OK, page);
+  _clave_demo_reply_html (msg, SOUP_STATUS_OK, page);
 }
 
 static void
@@ -574,7 +583,7 @@ handle_landing (ClaveDemoSite     *self,
   g_autofree char *csrf = clave_demo_sessions_csrf_token (self->sessions, cookie);
   g_autofree char *page = clave_demo_page_landing (csrf, NULL);
 
-  reply_html (msg, SOUP_STATUS_OK, page);
+  _clave_demo_reply_html (msg, SOUP_STATUS_OK, page);
 }
 
 gboolean
@@ -608,8 +617,8 @@ clave_demo_site_handle (ClaveServer       *server,
 
   if (g_str_equal (path, PATH_ROOT))
     {
-      if (!method_is_get (msg))
-        reply_method_not_allowed (msg, "GET, HEAD");
+      if (!_clave_demo_method_is_get (msg))
+        _clave_demo_reply_method_not_allowed (msg, "GET, HEAD");
       else
         handle_landing (self, msg);
       return TRUE;
@@ -618,8 +627,8 @@ clave_demo_site_handle (ClaveServer       *server,
   for (guint i = 0; i < G_N_ELEMENTS (assets); i++)
     if (g_str_equal (path + strlen (PATH_ROOT), assets[i].name))
       {
-        if (!method_is_get (msg))
-          reply_method_not_allowed (msg, "GET, HEAD");
+        if (!_clave_demo_method_is_get (msg))
+          _clave_demo_reply_method_not_allowed (msg, "GET, HEAD");
         else
           handle_asset (msg, assets[i].name, assets[i].content_type);
         return TRUE;
@@ -629,7 +638,7 @@ clave_demo_site_handle (ClaveServer       *server,
       g_str_equal (path, PATH_SMS) || g_str_equal (path, PATH_SMS_PIN))
     {
       if (!clave_http_method_is (msg, SOUP_METHOD_POST))
-        reply_method_not_allowed (msg, "POST");
+        _clave_demo_reply_method_not_allowed (msg, "POST");
       else if (g_str_equal (path, PATH_QR))
         handle_create (self, msg, CLAVE_REQUEST_TYPE_QR);
       else if (g_str_equal (path, PATH_PUSH))
@@ -643,16 +652,19 @@ clave_demo_site_handle (ClaveServer       *server,
 
   if (g_str_has_prefix (path, PATH_REQUEST))
     {
-      if (!method_is_get (msg))
-        reply_method_not_allowed (msg, "GET, HEAD");
+      if (!_clave_demo_method_is_get (msg))
+        _clave_demo_reply_method_not_allowed (msg, "GET, HEAD");
       else
         handle_request_page (self, msg, path + strlen (PATH_REQUEST));
       return TRUE;
     }
 
+  if (_clave_demo_permanente_handle (self, server, msg, path))
+    return TRUE;
+
   if (g_str_has_prefix (path, PATH_API_REQUEST))
     {
-      if (!method_is_get (msg))
+      if (!_clave_demo_method_is_get (msg))
         {
           reply_json_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, CLAVE_ERR_METHOD_NOT_ALLOWED,
                             "This method is not allowed on this path.");
@@ -664,7 +676,7 @@ clave_demo_site_handle (ClaveServer       *server,
       return TRUE;
     }
 
-  reply_message_page (msg, SOUP_STATUS_NOT_FOUND, "Página no encontrada",
-                      "La página que busca no existe en esta sede.");
+  _clave_demo_reply_message_page (msg, SOUP_STATUS_NOT_FOUND, "Página no encontrada",
+                                  "La página que busca no existe en esta sede.");
   return TRUE;
 }

@@ -146,7 +146,8 @@ clave_sqlite_store_create_permanente_activation (ClaveStore                   *s
                                       " SET body = redacted_body, redacted_body = NULL"
                                       " WHERE redacted_body IS NOT NULL AND activation IN"
                                       "  (SELECT id FROM permanente_activations"
-                                      "   WHERE document = ?1 AND state IN ('pending', 'verified'))",
+                                      "   WHERE document = ?1"
+                                      "   AND state IN ('pending', 'verified'))",
                                       "UPDATE permanente_activations SET state = 'replaced'"
                                       " WHERE document = ?1 AND state IN ('pending', 'verified')",
                                       record->document, error))

@@ -727,6 +727,103 @@ test_answered_buttons (void)
   assert_answered_page (browser, push_id, "Solicitud rechazada");
 }
 
+/* The Cl@ve Permanente activation pages (/demo/permanente/, issue 12):
+ * the code from the device, then document, e-mail and code; the SMS code;
+ * the password; each refusal says what to do, and the form keeps what
+ * the person typed but the secrets. */
+static void
+test_permanente_activation (void)
+{
+  g_autoptr(Browser) browser = browser_new ();
+  g_autoptr(TestResponse) issued = NULL;
+  g_autoptr(TestResponse) start_page = NULL;
+  g_autoptr(TestResponse) wrong = NULL;
+  g_autoptr(TestResponse) sms_page = NULL;
+  g_autoptr(TestResponse) wrong_sms = NULL;
+  g_autoptr(TestResponse) password_page = NULL;
+  g_autoptr(TestResponse) mismatch = NULL;
+  g_autoptr(TestResponse) weak = NULL;
+  g_autoptr(TestResponse) done = NULL;
+  g_autoptr(TestResponse) again = NULL;
+  g_autoptr(TestResponse) no_csrf = NULL;
+  g_autoptr(TestResponse) me = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *sms = NULL;
+  g_autofree char *wrong_code = NULL;
+  const char *code;
+
+  issued = test_device_request (session, BASE, device, "POST", CLAVE_PATH_ME_PERMANENTE_CODE,
+                                "{\"contrast\": {\"kind\": \"validity_date\", \"value\": \""
+                                LUCIA_VALIDITY "\"}}", NULL);
+  test_assert_status (issued, SOUP_STATUS_CREATED);
+  code = test_response_string (issued, "code");
+
+  start_page = browser_get (browser, "/demo/permanente/");
+  test_assert_status (start_page, SOUP_STATUS_OK);
+  assert_security_headers (start_page);
+  assert_contains (start_page->body, "action=\"/demo/permanente/activar\"");
+
+  /* A wrong code: one answer, the document and e-mail kept, not the code. */
+  wrong = browser_post (browser, "/demo/permanente/activar", TRUE, "document", LUCIA_DOC,
+                        "email", "lucia@example.org", "code", "AAAA-BBBB-CCCC", NULL);
+  test_assert_status (wrong, SOUP_STATUS_UNAUTHORIZED);
+  assert_contains (wrong->body, "no son correctos");
+  assert_contains (wrong->body, "value=\"" LUCIA_DOC "\"");
+  assert_contains (wrong->body, "value=\"lucia@example.org\"");
+  g_assert_null (strstr (wrong->body, "AAAA-BBBB-CCCC"));
+  no_csrf = browser_post (browser, "/demo/permanente/activar", FALSE, "document", LUCIA_DOC,
+                          "email", "lucia@example.org", "code", code, NULL);
+  test_assert_status (no_csrf, SOUP_STATUS_FORBIDDEN);
+
+  sms_page = browser_post (browser, "/demo/permanente/activar", TRUE, "document", LUCIA_DOC,
+                           "email", " lucia@example.org ", "code", code, NULL);
+  test_assert_status (sms_page, SOUP_STATUS_OK);
+  assert_contains (sms_page->body, "terminado en 789");
+  id = extract (sms_page->body, "name=\"id\" value=\"", "\"");
+  token = extract (sms_page->body, "name=\"token\" value=\"", "\"");
+  g_assert_true (g_str_has_prefix (id, "pma_"));
+  g_assert_nonnull (token);
+  sms = clave_test_server_last_sms_code (server, LUCIA_PHONE, &error);
+  g_assert_no_error (error);
+  wrong_code = g_strdup_printf ("%06u", (guint) (g_ascii_strtoull (sms, NULL, 10) + 1) % 1000000);
+
+  wrong_sms = browser_post (browser, "/demo/permanente/sms", TRUE, "id", id, "token", token,
+                            "code", wrong_code, NULL);
+  test_assert_status (wrong_sms, SOUP_STATUS_UNAUTHORIZED);
+  assert_contains (wrong_sms->body, "El código del SMS no es correcto. Le quedan 2 intentos.");
+  password_page = browser_post (browser, "/demo/permanente/sms", TRUE, "id", id, "token", token,
+                                "code", sms, NULL);
+  test_assert_status (password_page, SOUP_STATUS_OK);
+  assert_contains (password_page->body, "name=\"repeat\"");
+
+  mismatch = browser_post (browser, "/demo/permanente/clave", TRUE, "id", id, "token", token,
+                           "password", "Tq7!vbnm#x", "repeat", "Tq7!vbnm#y", NULL);
+  test_assert_status (mismatch, SOUP_STATUS_BAD_REQUEST);
+  assert_contains (mismatch->body, "Las dos contraseñas no son iguales.");
+  weak = browser_post (browser, "/demo/permanente/clave", TRUE, "id", id, "token", token,
+                       "password", "Garcia2031!", "repeat", "Garcia2031!", NULL);
+  test_assert_status (weak, SOUP_STATUS_BAD_REQUEST);
+  assert_contains (weak->body, "La contraseña no cumple las reglas");
+  me = test_device_request (session, BASE, device, "GET", CLAVE_PATH_ME, NULL, NULL);
+  g_assert_cmpstr (test_response_string (me, "permanente"), ==, CLAVE_PERMANENTE_CODE_PENDING);
+  g_clear_pointer (&me, test_response_free);
+
+  done = browser_post (browser, "/demo/permanente/clave", TRUE, "id", id, "token", token,
+                       "password", "Tq7!vbnm#x", "repeat", "Tq7!vbnm#x", NULL);
+  test_assert_status (done, SOUP_STATUS_OK);
+  assert_contains (done->body, "Cl@ve Permanente activada");
+  me = test_device_request (session, BASE, device, "GET", CLAVE_PATH_ME, NULL, NULL);
+  g_assert_cmpstr (test_response_string (me, "permanente"), ==, CLAVE_PERMANENTE_ACTIVE);
+
+  /* Used: the form opens nothing again. */
+  again = browser_post (browser, "/demo/permanente/clave", TRUE, "id", id, "token", token,
+                        "password", "Tq7!vbnm#z", "repeat", "Tq7!vbnm#z", NULL);
+  test_assert_status (again, SOUP_STATUS_UNAUTHORIZED);
+  assert_contains (again->body, "Esta activación ya no es válida.");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -743,6 +840,7 @@ main (int    argc,
   g_test_add_func ("/demo-site/csrf", test_csrf);
   g_test_add_func ("/demo-site/bad-input", test_bad_input);
   g_test_add_func ("/demo-site/answered-buttons", test_answered_buttons);
+  g_test_add_func ("/demo-site/permanente-activation", test_permanente_activation);
 
   server = test_server_start (NULL);
   session = test_session_new (server);
