@@ -29,6 +29,8 @@ packages=(
   libqrencode-dev libzbar-dev
   # the demo website's script, run by test-demo-site
   nodejs
+  # the text of the app's PDF receipts, read back by test-permanente
+  poppler-utils
 )
 
 missing=()

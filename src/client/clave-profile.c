@@ -195,6 +195,23 @@ clave_profile_dup_service_host (ClaveProfile *self)
 }
 
 char *
+clave_profile_dup_permanente_url (ClaveProfile *self)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *service = NULL;
+
+  g_return_val_if_fail (CLAVE_IS_PROFILE (self), NULL);
+
+  url = g_settings_get_string (self->settings, "permanente-url");
+  if (*url != '\0')
+    return g_steal_pointer (&url);
+  service = clave_profile_dup_service_url (self);
+  /* "https://host:port" or "https://host:port/": one slash either way. */
+  return g_strconcat (service, g_str_has_suffix (service, "/") ? "" : "/", "demo/permanente/",
+                      NULL);
+}
+
+char *
 clave_profile_dup_ca_file (ClaveProfile *self)
 {
   g_return_val_if_fail (CLAVE_IS_PROFILE (self), NULL);

@@ -18,6 +18,9 @@ char         *clave_profile_dup_ca_file          (ClaveProfile *self);
 /* The service's host (and port, when not 443) as people read it, from
  * its URL; the URL itself when it does not parse. */
 char         *clave_profile_dup_service_host     (ClaveProfile *self);
+/* Where Cl@ve Permanente is activated: the "permanente-url" setting, or
+ * the reference service's page under the service address. */
+char         *clave_profile_dup_permanente_url   (ClaveProfile *self);
 /* Activated means a device id in the profile (the key file is checked by
  * the caller). "activated" is a read-only property, notified on change. */
 gboolean      clave_profile_get_activated        (ClaveProfile *self);

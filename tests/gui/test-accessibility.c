@@ -623,6 +623,11 @@ run_device_pages (GuiFixture *fixture)
   walk_page (failures, "change-email");
   gui_activate (fixture, "back_button");
   gui_wait_for_page (fixture, "my-data");
+  gui_activate (fixture, "my_data_permanente_row");
+  gui_wait_for_page (fixture, "permanente");
+  walk_page (failures, "permanente");
+  gui_activate (fixture, "back_button");
+  gui_wait_for_page (fixture, "my-data");
   gui_activate (fixture, "back_button");
   gui_wait_for_page (fixture, "home");
 

@@ -329,6 +329,12 @@ visit_activation (GuiFixture *fixture)
   gui_wait_for_page (fixture, "change-email");
   check_page (fixture, "change-email");
   go_home (fixture);
+  gui_activate (fixture, "home_my_data_row");
+  gui_wait_for_page (fixture, "my-data");
+  gui_activate (fixture, "my_data_permanente_row");
+  gui_wait_for_page (fixture, "permanente");
+  check_page (fixture, "permanente");
+  go_home (fixture);
 }
 
 /* A QR request and a push request from the website, answered. */

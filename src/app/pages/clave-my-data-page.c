@@ -22,6 +22,7 @@ struct _ClaveMyDataPage
   GtkLabel       *my_data_name_value;
   GtkLabel       *my_data_phone_value;
   AdwActionRow   *my_data_email_row;
+  AdwActionRow   *my_data_permanente_row;
   GtkLabel       *my_data_level_value;
   GtkWidget      *my_data_raise_button;
   GtkLabel       *my_data_channel_value;
@@ -56,6 +57,22 @@ channel_to_text (const char *channel)
     return _("With an electronic DNI (DNIe)");
 
   return channel != NULL ? channel : "";
+}
+
+static const char *
+permanente_to_text (const char *state)
+{
+  if (g_strcmp0 (state, CLAVE_PERMANENTE_CODE_PENDING) == 0)
+    return _("Activation code ready: activate it on the website");
+  if (g_strcmp0 (state, CLAVE_PERMANENTE_CODE_EXPIRED) == 0)
+    return _("The activation code has expired: get a new one");
+  if (g_strcmp0 (state, CLAVE_PERMANENTE_CODE_BLOCKED) == 0)
+    return _("The activation code is blocked: get a new one");
+  if (g_strcmp0 (state, CLAVE_PERMANENTE_ACTIVE) == 0)
+    return _("Active");
+  if (g_strcmp0 (state, CLAVE_PERMANENTE_PASSWORD_BLOCKED) == 0)
+    return _("The password is blocked after too many wrong tries");
+  return _("Not activated: get an activation code");
 }
 
 static void
@@ -107,6 +124,7 @@ show_data (ClaveMyDataPage   *self,
   gtk_widget_set_visible (self->my_data_raise_button,
                           g_strcmp0 (data->level, CLAVE_LEVEL_BASIC) == 0);
   gtk_label_set_text (self->my_data_channel_value, channel_to_text (data->registration_channel));
+  adw_action_row_set_subtitle (self->my_data_permanente_row, permanente_to_text (data->permanente));
   update_document (self);
 
   gtk_spinner_set_spinning (self->my_data_spinner, FALSE);
@@ -292,6 +310,7 @@ clave_my_data_page_class_init (ClaveMyDataPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_name_value);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_phone_value);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_email_row);
+  gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_permanente_row);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_level_value);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_raise_button);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_channel_value);
