@@ -136,9 +136,10 @@ _clave_client_send_signed (ClaveServiceClient   *self,
                            ClaveClientParseFunc  parse,
                            GDestroyNotify        free_result);
 
-/* The result of a call that checks a one-time code; on
- * CLAVE_SERVICE_ERROR_INVALID_CODE, *@attempts_left (optional) says how
- * many wrong codes the service still accepts (0 otherwise). */
+/* The result of a call that checks a one-time code or a password; on
+ * CLAVE_SERVICE_ERROR_INVALID_CODE or _INVALID_PASSWORD, *@attempts_left
+ * (optional) says how many wrong ones the service still accepts (0
+ * otherwise). */
 gpointer
 _clave_client_propagate_code_check (GTask   *task,
                                     guint   *attempts_left,
@@ -149,6 +150,14 @@ char *
 _clave_client_change_path (const char *prefix,
                            const char *change_id,
                            const char *suffix);
+
+/* TRUE in *@out when the answer's boolean @name is true, as a success
+ * says it; a PROTOCOL error otherwise. */
+gboolean
+_clave_client_read_true (JsonObject  *root,
+                         const char  *name,
+                         gpointer    *out,
+                         GError     **error);
 
 /* {"contrast": {"kind": @contrast_kind, "value": @contrast_value}} */
 JsonNode *

@@ -123,13 +123,11 @@ _clave_client_send_signed (ClaveServiceClient   *self,
   _clave_client_send_call (self, task, message, what, parse, free_result);
 }
 
-/* TRUE in *out when the answer's boolean @name is true, as a success
- * says it. */
-static gboolean
-read_true (JsonObject  *root,
-           const char  *name,
-           gpointer    *out,
-           GError     **error)
+gboolean
+_clave_client_read_true (JsonObject  *root,
+                         const char  *name,
+                         gpointer    *out,
+                         GError     **error)
 {
   gboolean value;
 
@@ -153,7 +151,7 @@ parse_deactivate (JsonObject  *root,
                   gpointer    *out,
                   GError     **error)
 {
-  return read_true (root, "deactivated", out, error);
+  return _clave_client_read_true (root, "deactivated", out, error);
 }
 
 void
@@ -194,7 +192,7 @@ parse_give_up (JsonObject  *root,
                gpointer    *out,
                GError     **error)
 {
-  return read_true (root, "given_up", out, error);
+  return _clave_client_read_true (root, "given_up", out, error);
 }
 
 void
@@ -534,7 +532,8 @@ _clave_client_propagate_code_check (GTask   *task,
   if (value != NULL)
     return value;
   if (attempts_left != NULL && call != NULL && call->attempts_left >= 0 &&
-      g_error_matches (local_error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_CODE))
+      (g_error_matches (local_error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_CODE) ||
+       g_error_matches (local_error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_PASSWORD)))
     *attempts_left = (guint) call->attempts_left;
   g_propagate_error (error, g_steal_pointer (&local_error));
   return NULL;

@@ -230,6 +230,71 @@ ClavePermanenteCode *clave_service_client_new_permanente_code_finish (ClaveServi
                                                                       GAsyncResult        *result,
                                                                       GError             **error);
 
+/* Cl@ve Permanente's password, from the app (signed; each needs an active
+ * Cl@ve Permanente: CLAVE_SERVICE_ERROR_PERMANENTE_NOT_ACTIVE). */
+
+/* POST /v1/me/permanente/password: _INVALID_PASSWORD (with
+ * @attempts_left), _PASSWORD_BLOCKED, _WEAK_PASSWORD. */
+void     clave_service_client_change_permanente_password_async  (ClaveServiceClient  *self,
+                                                                 ClaveDeviceKey      *key,
+                                                                 const char          *device_id,
+                                                                 const char          *old_password,
+                                                                 const char          *new_password,
+                                                                 GCancellable        *cancellable,
+                                                                 GAsyncReadyCallback  callback,
+                                                                 gpointer             user_data);
+gboolean clave_service_client_change_permanente_password_finish (ClaveServiceClient  *self,
+                                                                 GAsyncResult        *result,
+                                                                 guint               *attempts_left,
+                                                                 GError             **error);
+/* DELETE /v1/me/permanente: the user goes. */
+void     clave_service_client_delete_permanente_async  (ClaveServiceClient  *self,
+                                                        ClaveDeviceKey      *key,
+                                                        const char          *device_id,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+gboolean clave_service_client_delete_permanente_finish (ClaveServiceClient  *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
+
+/* A password recovery in progress: an SMS code went to the phone. */
+typedef struct {
+  char           *id;
+  char           *token;   /* a secret, freed wiped */
+  ClaveSmsStatus *status;
+} ClavePermanenteRecovery;
+
+void clave_permanente_recovery_free (ClavePermanenteRecovery *recovery);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClavePermanenteRecovery, clave_permanente_recovery_free)
+
+/* POST /v1/me/permanente/recovery: an SMS code to the registered phone. */
+void                     clave_service_client_start_permanente_recovery_async  (ClaveServiceClient  *self,
+                                                                                ClaveDeviceKey      *key,
+                                                                                const char          *device_id,
+                                                                                GCancellable        *cancellable,
+                                                                                GAsyncReadyCallback  callback,
+                                                                                gpointer             user_data);
+ClavePermanenteRecovery *clave_service_client_start_permanente_recovery_finish (ClaveServiceClient  *self,
+                                                                                GAsyncResult        *result,
+                                                                                GError             **error);
+/* POST /v1/me/permanente/recovery/{id}: the SMS code and a new password
+ * (checked first: _WEAK_PASSWORD leaves the code usable); _INVALID_CODE
+ * with @attempts_left. */
+void     clave_service_client_finish_permanente_recovery_async  (ClaveServiceClient            *self,
+                                                                 ClaveDeviceKey                *key,
+                                                                 const char                    *device_id,
+                                                                 const ClavePermanenteRecovery *recovery,
+                                                                 const char                    *code,
+                                                                 const char                    *password,
+                                                                 GCancellable                  *cancellable,
+                                                                 GAsyncReadyCallback            callback,
+                                                                 gpointer                       user_data);
+gboolean clave_service_client_finish_permanente_recovery_finish (ClaveServiceClient  *self,
+                                                                 GAsyncResult        *result,
+                                                                 guint               *attempts_left,
+                                                                 GError             **error);
+
 /* What the answer to a code e-mailed for a change of e-mail says. */
 typedef struct {
   guint  code_expires_in;  /* seconds */

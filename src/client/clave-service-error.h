@@ -55,6 +55,11 @@ typedef enum {
   CLAVE_SERVICE_ERROR_CHANGE_EXPIRED,       /* invalid_change, change_expired: start again */
   CLAVE_SERVICE_ERROR_CHANGE_LOCKED,        /* too many wrong codes: start again */
   CLAVE_SERVICE_ERROR_SAME_EMAIL,           /* the new e-mail is the current one */
+  /* Cl@ve Permanente. */
+  CLAVE_SERVICE_ERROR_WEAK_PASSWORD,        /* the password breaks a rule */
+  CLAVE_SERVICE_ERROR_INVALID_PASSWORD,     /* the current password is wrong */
+  CLAVE_SERVICE_ERROR_PASSWORD_BLOCKED,     /* 5 wrong passwords: recover it */
+  CLAVE_SERVICE_ERROR_PERMANENTE_NOT_ACTIVE, /* no active Cl@ve Permanente */
 } ClaveServiceError;
 
 #define CLAVE_SERVICE_ERROR (clave_service_error_quark ())

@@ -16,6 +16,9 @@
 #define CLAVE_PATH_ME_EMAIL           "/v1/me/email"     /* POST: start */
 #define CLAVE_PATH_ME_EMAIL_PREFIX    "/v1/me/email/"    /* + {id}/code, {id}/verify */
 #define CLAVE_PATH_ME_PERMANENTE_CODE "/v1/me/permanente/code" /* POST: a new activation code */
+#define CLAVE_PATH_ME_PERMANENTE      "/v1/me/permanente"      /* DELETE: the user goes */
+#define CLAVE_PATH_ME_PERMANENTE_PASSWORD "/v1/me/permanente/password" /* POST: change it */
+#define CLAVE_PATH_ME_PERMANENTE_RECOVERY "/v1/me/permanente/recovery" /* POST; + /{id} */
 #define CLAVE_PATH_DEVICE             "/v1/device"
 #define CLAVE_PATH_CHALLENGES         "/v1/challenges"
 #define CLAVE_PATH_REGISTRATIONS      "/v1/registrations"  /* POST: start */
@@ -154,6 +157,9 @@
 #define CLAVE_ERR_ACTIVATION_CODE_EXPIRED  "activation_code_expired"  /* 410 */
 #define CLAVE_ERR_ACTIVATION_CODE_BLOCKED  "activation_code_blocked"  /* 423 */
 #define CLAVE_ERR_WEAK_PASSWORD            "weak_password"            /* 400 */
+#define CLAVE_ERR_INVALID_PASSWORD         "invalid_password"         /* 401 */
+#define CLAVE_ERR_PASSWORD_BLOCKED         "password_blocked"         /* 423 */
+#define CLAVE_ERR_PERMANENTE_NOT_ACTIVE    "permanente_not_active"    /* 409 */
 #define CLAVE_ERR_INVALID_CHANGE           "invalid_change"           /* 404 */
 #define CLAVE_ERR_CHANGE_EXPIRED           "change_expired"           /* 410 */
 #define CLAVE_ERR_CHANGE_LOCKED            "change_locked"            /* 423 */

@@ -163,6 +163,29 @@ clave_permanente_start_free (ClavePermanenteStart *start)
   g_free (start);
 }
 
+/* A new activation of @document (not stored yet): its answer and
+ * (@activation) its record, which holds the token's hash only. */
+static ClavePermanenteStart *
+new_start (const char             *document,
+           gint64                  now,
+           ClaveActivationRecord **activation)
+{
+  ClavePermanenteStart *start = g_new0 (ClavePermanenteStart, 1);
+  g_autofree char *random_id = clave_random_token (16);
+  ClaveActivationRecord *record = g_new0 (ClaveActivationRecord, 1);
+
+  start->id = g_strconcat ("pma_", random_id, NULL);
+  start->token = clave_random_token (32);
+  record->id = g_strdup (start->id);
+  record->token_hash = clave_sha256_hex (start->token, strlen (start->token));
+  record->document = g_strdup (document);
+  record->created_at = now;
+  record->expires_at = now + CLAVE_ACTIVATION_TTL_SECS;
+  record->state = CLAVE_ACTIVATION_PENDING;
+  *activation = record;
+  return start;
+}
+
 /* Counts a wrong activation code against the person's code while it can
  * be used; the fifth blocks it. Sets the error the person sees. */
 static void
@@ -208,7 +231,6 @@ clave_permanente_start_activation (ClaveServer  *server,
   g_autofree char *document = NULL;
   g_autofree char *code = NULL;
   g_autofree char *hmac = NULL;
-  g_autofree char *random_id = NULL;
   ClaveCodeHolder holder;
 
   if (clave_document_validate (document_in, &document, NULL) == CLAVE_DOCUMENT_TYPE_UNKNOWN)
@@ -257,17 +279,7 @@ clave_permanente_start_activation (ClaveServer  *server,
   if (!_clave_codes_check_wrong_codes (server, document, now, error))
     return NULL;
 
-  start = g_new0 (ClavePermanenteStart, 1);
-  random_id = clave_random_token (16);
-  start->id = g_strconcat ("pma_", random_id, NULL);
-  start->token = clave_random_token (32);
-  activation = g_new0 (ClaveActivationRecord, 1);
-  activation->id = g_strdup (start->id);
-  activation->token_hash = clave_sha256_hex (start->token, strlen (start->token));
-  activation->document = g_strdup (document);
-  activation->created_at = now;
-  activation->expires_at = now + CLAVE_ACTIVATION_TTL_SECS;
-  activation->state = CLAVE_ACTIVATION_PENDING;
+  start = new_start (document, now, &activation);
   if (!clave_store_create_permanente_activation (server->store, activation, &local_error))
     {
       clave_protocol_error_set_internal (error, local_error);
@@ -404,6 +416,44 @@ clave_permanente_verify_sms (ClaveServer  *server,
   return TRUE;
 }
 
+/* @password under the rules for the person of @document (weak_password
+ * says which). */
+static gboolean
+check_rules (ClaveServer  *server,
+             const char   *document,
+             const char   *password,
+             GError      **error)
+{
+  g_autoptr(ClaveIdentity) identity = NULL;
+  g_autoptr(GError) local_error = NULL;
+  ClavePasswordProblems problems;
+
+  identity = clave_store_get_identity (server->store, document, &local_error);
+  if (identity == NULL)
+    {
+      if (local_error != NULL)
+        return clave_protocol_error_set_internal (error, local_error);
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION,
+                           "Unknown activation or wrong activation token.");
+      return FALSE;
+    }
+  problems = clave_password_check (password, identity->given_name, identity->surnames,
+                                   identity->document);
+  if (problems == CLAVE_PASSWORD_OK)
+    return TRUE;
+  g_set_error (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_WEAK_PASSWORD,
+               "The password does not follow the rules: %s%s%s%s%s%s.",
+               (problems & CLAVE_PASSWORD_TOO_SHORT) ? "at least 8 characters; " : "",
+               (problems & CLAVE_PASSWORD_FEW_GROUPS)
+               ? "three of lower case, upper case, digits and other characters "
+                 "(or 16 characters); " : "",
+               (problems & CLAVE_PASSWORD_HAS_NAME) ? "not your name or surnames; " : "",
+               (problems & CLAVE_PASSWORD_HAS_DOCUMENT) ? "not your document number; " : "",
+               (problems & CLAVE_PASSWORD_TOO_LONG) ? "at most 128 characters; " : "",
+               (problems & CLAVE_PASSWORD_UNUSABLE) ? "no control characters" : "");
+  return FALSE;
+}
+
 gboolean
 clave_permanente_set_password (ClaveServer  *server,
                                const char   *id,
@@ -413,10 +463,8 @@ clave_permanente_set_password (ClaveServer  *server,
                                GError      **error)
 {
   g_autoptr(ClaveActivationRecord) activation = open_activation (server, id, token, now, error);
-  g_autoptr(ClaveIdentity) identity = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *hash = NULL;
-  ClavePasswordProblems problems;
 
   if (activation == NULL)
     return FALSE;
@@ -428,31 +476,8 @@ clave_permanente_set_password (ClaveServer  *server,
       return FALSE;
     }
 
-  identity = clave_store_get_identity (server->store, activation->document, &local_error);
-  if (identity == NULL)
-    {
-      if (local_error != NULL)
-        return clave_protocol_error_set_internal (error, local_error);
-      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION,
-                           "Unknown activation or wrong activation token.");
-      return FALSE;
-    }
-  problems = clave_password_check (password, identity->given_name, identity->surnames,
-                                   identity->document);
-  if (problems != CLAVE_PASSWORD_OK)
-    {
-      g_set_error (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_WEAK_PASSWORD,
-                   "The password does not follow the rules: %s%s%s%s%s%s.",
-                   (problems & CLAVE_PASSWORD_TOO_SHORT) ? "at least 8 characters; " : "",
-                   (problems & CLAVE_PASSWORD_FEW_GROUPS)
-                   ? "three of lower case, upper case, digits and other characters "
-                     "(or 16 characters); " : "",
-                   (problems & CLAVE_PASSWORD_HAS_NAME) ? "not your name or surnames; " : "",
-                   (problems & CLAVE_PASSWORD_HAS_DOCUMENT) ? "not your document number; " : "",
-                   (problems & CLAVE_PASSWORD_TOO_LONG) ? "at most 128 characters; " : "",
-                   (problems & CLAVE_PASSWORD_UNUSABLE) ? "no control characters" : "");
-      return FALSE;
-    }
+  if (!check_rules (server, activation->document, password, error))
+    return FALSE;
 
   hash = clave_password_hash_new (password);
   if (!clave_store_activate_permanente (server->store, activation->id, hash, now, &local_error))
@@ -466,4 +491,170 @@ clave_permanente_set_password (ClaveServer  *server,
     }
   g_info ("Cl@ve Permanente activated through %s", activation->id);
   return TRUE;
+}
+
+/* Password management ---------------------------------------------------- */
+
+/* @device's citizen's Cl@ve Permanente when it has a password;
+ * permanente_not_active otherwise. */
+static ClavePermanenteRecord *
+get_active (ClaveServer              *server,
+            const ClaveDeviceRecord  *device,
+            GError                  **error)
+{
+  g_autoptr(ClavePermanenteRecord) record = NULL;
+  g_autoptr(ClaveIdentity) identity = NULL;
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!clave_account_get (server, device, &identity, &citizen, error))
+    return NULL;
+  record = clave_store_get_permanente (server->store, citizen->document, &local_error);
+  if (local_error != NULL)
+    {
+      clave_protocol_error_set_internal (error, local_error);
+      return NULL;
+    }
+  if (record == NULL || record->password_hash == NULL)
+    {
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR,
+                           CLAVE_PROTOCOL_ERROR_PERMANENTE_NOT_ACTIVE,
+                           "This person has no active Cl@ve Permanente.");
+      return NULL;
+    }
+  return g_steal_pointer (&record);
+}
+
+static void
+set_password_blocked (GError **error)
+{
+  g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_PASSWORD_BLOCKED,
+                       "The password is blocked after 5 wrong tries; recover it with an SMS "
+                       "code.");
+}
+
+gboolean
+clave_permanente_change_password (ClaveServer              *server,
+                                  const ClaveDeviceRecord  *device,
+                                  const char               *old_password,
+                                  const char               *new_password,
+                                  gint64                    now,
+                                  GError                  **error)
+{
+  g_autoptr(ClavePermanenteRecord) record = get_active (server, device, error);
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *hash = NULL;
+  guint attempts = 0;
+
+  if (record == NULL)
+    return FALSE;
+  if (record->password_attempts >= CLAVE_PERMANENTE_PASSWORD_MAX_ATTEMPTS)
+    {
+      set_password_blocked (error);
+      return FALSE;
+    }
+  if (!clave_password_hash_verify (old_password, record->password_hash))
+    {
+      if (!clave_store_count_permanente_password_attempt (server->store, record->document,
+                                                          &attempts, &local_error))
+        return clave_protocol_error_set_internal (error, local_error);
+      if (attempts >= CLAVE_PERMANENTE_PASSWORD_MAX_ATTEMPTS)
+        set_password_blocked (error);
+      else
+        clave_protocol_error_set_attempts_full (error, CLAVE_PROTOCOL_ERROR_INVALID_PASSWORD,
+                                                CLAVE_PERMANENTE_PASSWORD_MAX_ATTEMPTS - attempts,
+                                                "The current password is not correct.");
+      return FALSE;
+    }
+  if (!check_rules (server, record->document, new_password, error))
+    return FALSE;
+
+  hash = clave_password_hash_new (new_password);
+  if (!clave_store_set_permanente_password (server->store, record->document, hash, now,
+                                            &local_error))
+    return clave_protocol_error_set_internal (error, local_error);
+  g_info ("Cl@ve Permanente password changed (device %s)", device->id);
+  return TRUE;
+}
+
+gboolean
+clave_permanente_delete (ClaveServer              *server,
+                         const ClaveDeviceRecord  *device,
+                         GError                  **error)
+{
+  g_autoptr(ClaveIdentity) identity = NULL;
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!clave_account_get (server, device, &identity, &citizen, error))
+    return FALSE;
+  if (!clave_store_delete_permanente (server->store, citizen->document, &local_error))
+    {
+      if (g_error_matches (local_error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND))
+        g_set_error_literal (error, CLAVE_PROTOCOL_ERROR,
+                             CLAVE_PROTOCOL_ERROR_PERMANENTE_NOT_ACTIVE,
+                             "This person has no Cl@ve Permanente.");
+      else
+        clave_protocol_error_set_internal (error, local_error);
+      return FALSE;
+    }
+  g_info ("Cl@ve Permanente user deleted (device %s)", device->id);
+  return TRUE;
+}
+
+ClavePermanenteStart *
+clave_permanente_start_recovery (ClaveServer              *server,
+                                 const ClaveDeviceRecord  *device,
+                                 gint64                    now,
+                                 GError                  **error)
+{
+  g_autoptr(ClavePermanenteRecord) record = get_active (server, device, error);
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  g_autoptr(ClavePermanenteStart) start = NULL;
+  g_autoptr(ClaveActivationRecord) activation = NULL;
+  g_autoptr(GError) local_error = NULL;
+  ClaveCodeHolder holder;
+
+  if (record == NULL || !_clave_codes_check_wrong_codes (server, record->document, now, error))
+    return NULL;
+  start = new_start (record->document, now, &activation);
+  if (!clave_store_create_permanente_activation (server->store, activation, &local_error) ||
+      !activation_holder (server, activation, &citizen, &holder, error))
+    {
+      if (local_error != NULL)
+        clave_protocol_error_set_internal (error, local_error);
+      return NULL;
+    }
+  if (!_clave_codes_send (server, &holder, now, &start->sent, error))
+    return NULL;
+  g_info ("Cl@ve Permanente password recovery %s started (device %s)", start->id, device->id);
+  return g_steal_pointer (&start);
+}
+
+gboolean
+clave_permanente_finish_recovery (ClaveServer              *server,
+                                  const ClaveDeviceRecord  *device,
+                                  const char               *id,
+                                  const char               *token,
+                                  const char               *code,
+                                  const char               *password,
+                                  gint64                    now,
+                                  GError                  **error)
+{
+  g_autoptr(ClaveActivationRecord) activation = open_activation (server, id, token, now, error);
+
+  if (activation == NULL)
+    return FALSE;
+  /* Another person's recovery does not exist for this device. */
+  if (g_strcmp0 (activation->document, device->document) != 0)
+    {
+      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION,
+                           "Unknown activation or wrong activation token.");
+      return FALSE;
+    }
+  /* The rules before the code: a weak password does not use the code up. */
+  if (!check_rules (server, activation->document, password, error) ||
+      !clave_permanente_verify_sms (server, id, token, code, now, error))
+    return FALSE;
+  return clave_permanente_set_password (server, id, token, password, now, error);
 }

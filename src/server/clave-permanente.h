@@ -89,4 +89,38 @@ gboolean   clave_permanente_set_password    (ClaveServer  *server,
                                              gint64        now,
                                              GError      **error);
 
+/* Password management, signed by @device (the app). Each needs an active
+ * Cl@ve Permanente (permanente_not_active otherwise). */
+
+/* @old_password, then @new_password under the rules: invalid_password
+ * (with attempts_left) for a wrong one, counted; the fifth and those
+ * after get password_blocked. */
+gboolean clave_permanente_change_password (ClaveServer              *server,
+                                           const ClaveDeviceRecord  *device,
+                                           const char               *old_password,
+                                           const char               *new_password,
+                                           gint64                    now,
+                                           GError                  **error);
+/* The Cl@ve Permanente user goes (the person may get a new activation
+ * code later). */
+gboolean clave_permanente_delete          (ClaveServer              *server,
+                                           const ClaveDeviceRecord  *device,
+                                           GError                  **error);
+/* A forgotten or blocked password: an SMS code to the registered phone,
+ * then (finish) that code with a new password under the rules, which
+ * unblocks it. The rules are checked before the code, so a weak password
+ * does not use the code up. */
+ClavePermanenteStart *clave_permanente_start_recovery  (ClaveServer              *server,
+                                                         const ClaveDeviceRecord  *device,
+                                                         gint64                    now,
+                                                         GError                  **error);
+gboolean clave_permanente_finish_recovery (ClaveServer              *server,
+                                           const ClaveDeviceRecord  *device,
+                                           const char               *id,
+                                           const char               *token,
+                                           const char               *code,
+                                           const char               *password,
+                                           gint64                    now,
+                                           GError                  **error);
+
 G_END_DECLS

@@ -62,6 +62,9 @@ static const struct {
   [CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_EXPIRED] = { CLAVE_ERR_ACTIVATION_CODE_EXPIRED, 410 },
   [CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_BLOCKED] = { CLAVE_ERR_ACTIVATION_CODE_BLOCKED, 423 },
   [CLAVE_PROTOCOL_ERROR_WEAK_PASSWORD]           = { CLAVE_ERR_WEAK_PASSWORD, 400 },
+  [CLAVE_PROTOCOL_ERROR_INVALID_PASSWORD]        = { CLAVE_ERR_INVALID_PASSWORD, 401 },
+  [CLAVE_PROTOCOL_ERROR_PASSWORD_BLOCKED]        = { CLAVE_ERR_PASSWORD_BLOCKED, 423 },
+  [CLAVE_PROTOCOL_ERROR_PERMANENTE_NOT_ACTIVE]   = { CLAVE_ERR_PERMANENTE_NOT_ACTIVE, 409 },
 };
 
 /* What an error carries beyond its code. (The NULL checks are for
@@ -189,12 +192,22 @@ clave_protocol_error_set_attempts (GError     **error,
                                    guint        attempts_left,
                                    const char  *message)
 {
+  clave_protocol_error_set_attempts_full (error, CLAVE_PROTOCOL_ERROR_INVALID_CODE,
+                                          attempts_left, message);
+}
+
+void
+clave_protocol_error_set_attempts_full (GError             **error,
+                                        ClaveProtocolError   code,
+                                        guint                attempts_left,
+                                        const char          *message)
+{
   ClaveProtocolErrorPrivate *priv;
   GError *local;
 
   if (error == NULL)
     return;
-  local = new_error (CLAVE_PROTOCOL_ERROR_INVALID_CODE, message, &priv);
+  local = new_error (code, message, &priv);
   if (priv != NULL)
     priv->attempts_left = (gint) MIN (attempts_left, (guint) G_MAXINT);
   g_propagate_error (error, local);

@@ -70,6 +70,9 @@ typedef enum {
   CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_EXPIRED, /* 410 activation_code_expired */
   CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_BLOCKED, /* 423 activation_code_blocked */
   CLAVE_PROTOCOL_ERROR_WEAK_PASSWORD,          /* 400 weak_password */
+  CLAVE_PROTOCOL_ERROR_INVALID_PASSWORD,       /* 401 invalid_password */
+  CLAVE_PROTOCOL_ERROR_PASSWORD_BLOCKED,       /* 423 password_blocked */
+  CLAVE_PROTOCOL_ERROR_PERMANENTE_NOT_ACTIVE,  /* 409 permanente_not_active */
 } ClaveProtocolError;
 
 #define CLAVE_PROTOCOL_ERROR (clave_protocol_error_quark ())
@@ -97,6 +100,11 @@ void     clave_protocol_error_set_retry     (GError            **error,
                                              const char         *message);
 /* Sets @error to invalid_code with its attempts_left. */
 void     clave_protocol_error_set_attempts  (GError            **error,
+                                             guint               attempts_left,
+                                             const char         *message);
+/* The same for another refusal of a secret (invalid_password). */
+void     clave_protocol_error_set_attempts_full (GError        **error,
+                                             ClaveProtocolError  code,
                                              guint               attempts_left,
                                              const char         *message);
 /* Sets @error to certificate_issuer_unknown naming @issuer. */

@@ -11,7 +11,6 @@
 #include "clave-document.h"
 #include "clave-http.h"
 #include "clave-identify.h"
-#include "clave-permanente.h"
 #include "clave-protocol.h"
 #include "clave-routes.h"
 
@@ -57,8 +56,7 @@ _clave_routes_me (ClaveServer       *self,
     return;
 
   if (!clave_account_get (self, device, &identity, &citizen, &error) ||
-      (permanente = clave_permanente_get_state (self, citizen->document, _clave_server_now (),
-                                                &error)) == NULL)
+      (permanente = _clave_routes_permanente_state (self, citizen->document, &error)) == NULL)
     {
       clave_http_reply_gerror (msg, error);
       return;
@@ -286,13 +284,11 @@ _clave_routes_phone_change (ClaveServer       *self,
     clave_http_reply_gerror (msg, error);
 }
 
-/* The member "contrast" of @body: {"kind": …, "value": …} (borrowed);
- * FALSE after answering 400. */
-static gboolean
-read_contrast (SoupServerMessage  *msg,
-               JsonObject         *body,
-               const char        **kind,
-               const char        **value)
+gboolean
+_clave_routes_read_contrast (SoupServerMessage  *msg,
+                             JsonObject         *body,
+                             const char        **kind,
+                             const char        **value)
 {
   JsonObject *contrast;
 
@@ -349,7 +345,7 @@ _clave_routes_email_change (ClaveServer       *self,
     return;
   if (change_id == NULL)
     {
-      if (!read_contrast (msg, body, &kind, &value))
+      if (!_clave_routes_read_contrast (msg, body, &kind, &value))
         return;
     }
   else if (g_str_equal (suffix, "/code"))
@@ -416,44 +412,4 @@ _clave_routes_email_change (ClaveServer       *self,
     }
   if (error != NULL)
     clave_http_reply_gerror (msg, error);
-}
-
-void
-_clave_routes_permanente_code (ClaveServer       *self,
-                               SoupServerMessage *msg)
-{
-  g_autoptr(JsonObject) body = NULL;
-  g_autoptr(ClaveDeviceRecord) device = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *source = NULL;
-  const char *kind = NULL, *value = NULL;
-  gint64 now = _clave_server_now ();
-  gint64 expires_at = 0;
-  char *code;
-
-  body = clave_http_read_json_object (msg, NULL);
-  if (body == NULL || !read_contrast (msg, body, &kind, &value))
-    return;
-  device = authenticate (self, msg);
-  if (device == NULL)
-    return;
-
-  source = _clave_identify_source_for_address (soup_server_message_get_remote_host (msg));
-  code = clave_permanente_new_code (self, device, kind, value, source, now, &expires_at, &error);
-  if (code == NULL)
-    {
-      clave_http_reply_gerror (msg, error);
-      return;
-    }
-
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "code");
-  json_builder_add_string_value (builder, code);
-  json_builder_set_member_name (builder, "expires_at");
-  json_builder_add_int_value (builder, expires_at);
-  json_builder_end_object (builder);
-  clave_secret_free (code);
-  clave_http_reply_builder (msg, SOUP_STATUS_CREATED, builder);
 }

@@ -113,9 +113,27 @@ void        _clave_routes_phone_change     (ClaveServer          *self,
                                             SoupServerMessage    *msg,
                                             const char           *change_id,
                                             const char           *suffix);
-/* POST /v1/me/permanente/code: a new Cl@ve Permanente activation code. */
+/* The member "contrast" of @body: {"kind": …, "value": …} (borrowed);
+ * FALSE after answering 400. */
+gboolean    _clave_routes_read_contrast    (SoupServerMessage    *msg,
+                                            JsonObject           *body,
+                                            const char          **kind,
+                                            const char          **value);
+/* Cl@ve Permanente (clave-routes-permanente.c): the state GET /v1/me
+ * tells; POST /v1/me/permanente/code, DELETE /v1/me/permanente, POST
+ * …/password, POST …/recovery and …/recovery/{id} (@recovery_id). */
+const char *_clave_routes_permanente_state (ClaveServer          *self,
+                                            const char           *document,
+                                            GError              **error);
 void        _clave_routes_permanente_code  (ClaveServer          *self,
                                             SoupServerMessage    *msg);
+void        _clave_routes_permanente_delete (ClaveServer         *self,
+                                             SoupServerMessage   *msg);
+void        _clave_routes_permanente_password (ClaveServer       *self,
+                                               SoupServerMessage *msg);
+void        _clave_routes_permanente_recovery (ClaveServer       *self,
+                                               SoupServerMessage *msg,
+                                               const char        *recovery_id);
 /* POST /v1/me/email, /v1/me/email/{id}/code and …/verify, likewise. */
 void        _clave_routes_email_change     (ClaveServer          *self,
                                             SoupServerMessage    *msg,

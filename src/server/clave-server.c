@@ -228,6 +228,19 @@ parse_change_path (const char   *path,
   return TRUE;
 }
 
+/* An id as the service makes them, as the last segment of a path: 1 to
+ * 64 letters, digits, '-' or '_'. */
+static gboolean
+is_path_id (const char *text)
+{
+  gsize len = 0;
+
+  for (; text[len] != '\0'; len++)
+    if (len >= 64 || !(g_ascii_isalnum (text[len]) || text[len] == '-' || text[len] == '_'))
+      return FALSE;
+  return len > 0;
+}
+
 static void
 handle_request (SoupServer        *soup,
                 SoupServerMessage *msg,
@@ -335,6 +348,32 @@ handle_request (SoupServer        *soup,
         clave_http_reply_method_not_allowed (msg, "POST");
       else
         _clave_routes_permanente_code (self, msg);
+    }
+  else if (g_str_equal (path, CLAVE_PATH_ME_PERMANENTE))
+    {
+      if (!clave_http_method_is (msg, SOUP_METHOD_DELETE))
+        clave_http_reply_method_not_allowed (msg, "DELETE");
+      else
+        _clave_routes_permanente_delete (self, msg);
+    }
+  else if (g_str_equal (path, CLAVE_PATH_ME_PERMANENTE_PASSWORD))
+    {
+      if (!clave_http_method_is (msg, SOUP_METHOD_POST))
+        clave_http_reply_method_not_allowed (msg, "POST");
+      else
+        _clave_routes_permanente_password (self, msg);
+    }
+  else if (g_str_equal (path, CLAVE_PATH_ME_PERMANENTE_RECOVERY) ||
+           (g_str_has_prefix (path, CLAVE_PATH_ME_PERMANENTE_RECOVERY "/") &&
+            is_path_id (path + strlen (CLAVE_PATH_ME_PERMANENTE_RECOVERY "/"))))
+    {
+      const char *id = g_str_equal (path, CLAVE_PATH_ME_PERMANENTE_RECOVERY)
+                       ? NULL : path + strlen (CLAVE_PATH_ME_PERMANENTE_RECOVERY "/");
+
+      if (!clave_http_method_is (msg, SOUP_METHOD_POST))
+        clave_http_reply_method_not_allowed (msg, "POST");
+      else
+        _clave_routes_permanente_recovery (self, msg, id);
     }
   else if (g_str_equal (path, CLAVE_PATH_ME_LEVEL))
     {

@@ -8,6 +8,25 @@
 
 #include "clave-sqlite-store-private.h"
 
+/* The person's activations in progress end, their codes redacted. */
+static gboolean
+replace_pending_activations (ClaveSqliteStore  *self,
+                             const char        *document,
+                             GError           **error)
+{
+  return _clave_sqlite_replace_pending (self,
+                                        "UPDATE sms_outbox"
+                                        " SET body = redacted_body, redacted_body = NULL"
+                                        " WHERE redacted_body IS NOT NULL AND activation IN"
+                                        "  (SELECT id FROM permanente_activations"
+                                        "   WHERE document = ?1"
+                                        "   AND state IN ('pending', 'verified'))",
+                                        "UPDATE permanente_activations SET state = 'replaced'"
+                                        " WHERE document = ?1"
+                                        " AND state IN ('pending', 'verified')",
+                                        document, error);
+}
+
 ClavePermanenteRecord *
 clave_sqlite_store_get_permanente (ClaveStore  *store,
                                    const char  *document,
@@ -87,23 +106,22 @@ clave_sqlite_store_put_permanente_code (ClaveStore  *store,
   return _clave_sqlite_commit (self, error);
 }
 
-gboolean
-clave_sqlite_store_count_permanente_code_attempt (ClaveStore  *store,
-                                                  const char  *document,
-                                                  guint       *attempts,
-                                                  GError     **error)
+/* Runs @sql (an UPDATE … RETURNING the new count, ?1 the document) in a
+ * transaction; NOT_FOUND when it changed no row. */
+static gboolean
+count_attempt (ClaveSqliteStore  *self,
+               const char        *sql,
+               const char        *document,
+               const char        *what,
+               guint             *attempts,
+               GError           **error)
 {
-  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
   sqlite3_stmt *stmt;
   int rc;
 
   if (!_clave_sqlite_begin (self, error))
     return FALSE;
-  stmt = _clave_sqlite_prepare (self,
-                                "UPDATE permanente SET code_attempts = code_attempts + 1"
-                                " WHERE document = ?1 AND code_hmac IS NOT NULL"
-                                " RETURNING code_attempts",
-                                error);
+  stmt = _clave_sqlite_prepare (self, sql, error);
   if (stmt == NULL)
     return _clave_sqlite_rollback (self);
   _clave_sqlite_bind_text (stmt, 1, document);
@@ -111,8 +129,8 @@ clave_sqlite_store_count_permanente_code_attempt (ClaveStore  *store,
   if (rc == SQLITE_DONE)
     {
       sqlite3_reset (stmt);
-      g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND,
-                   "count permanente code attempt: no code");
+      g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND, "%s: nothing to count",
+                   what);
       return _clave_sqlite_rollback (self);
     }
   if (rc == SQLITE_ROW)
@@ -122,11 +140,87 @@ clave_sqlite_store_count_permanente_code_attempt (ClaveStore  *store,
     }
   if (rc != SQLITE_DONE)
     {
-      _clave_sqlite_set_db_error (self, error, "count permanente code attempt");
+      _clave_sqlite_set_db_error (self, error, what);
       sqlite3_reset (stmt);
       return _clave_sqlite_rollback (self);
     }
   sqlite3_reset (stmt);
+  return _clave_sqlite_commit (self, error);
+}
+
+gboolean
+clave_sqlite_store_count_permanente_code_attempt (ClaveStore  *store,
+                                                  const char  *document,
+                                                  guint       *attempts,
+                                                  GError     **error)
+{
+  return count_attempt (CLAVE_SQLITE_STORE (store),
+                        "UPDATE permanente SET code_attempts = code_attempts + 1"
+                        " WHERE document = ?1 AND code_hmac IS NOT NULL"
+                        " RETURNING code_attempts",
+                        document, "count permanente code attempt", attempts, error);
+}
+
+gboolean
+clave_sqlite_store_count_permanente_password_attempt (ClaveStore  *store,
+                                                      const char  *document,
+                                                      guint       *attempts,
+                                                      GError     **error)
+{
+  return count_attempt (CLAVE_SQLITE_STORE (store),
+                        "UPDATE permanente SET password_attempts = password_attempts + 1"
+                        " WHERE document = ?1 AND password_hash IS NOT NULL"
+                        " RETURNING password_attempts",
+                        document, "count permanente password attempt", attempts, error);
+}
+
+gboolean
+clave_sqlite_store_set_permanente_password (ClaveStore  *store,
+                                            const char  *document,
+                                            const char  *password_hash,
+                                            gint64       now,
+                                            GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  if (!_clave_sqlite_begin (self, error))
+    return FALSE;
+  stmt = _clave_sqlite_prepare (self,
+                                "UPDATE permanente SET password_hash = ?2, password_set_at = ?3,"
+                                "  password_attempts = 0"
+                                " WHERE document = ?1 AND password_hash IS NOT NULL",
+                                error);
+  if (stmt == NULL)
+    return _clave_sqlite_rollback (self);
+  _clave_sqlite_bind_text (stmt, 1, document);
+  _clave_sqlite_bind_text (stmt, 2, password_hash);
+  sqlite3_bind_int64 (stmt, 3, now);
+  if (!_clave_sqlite_step_done (self, stmt, "set permanente password", error) ||
+      !_clave_sqlite_check_changed (self, "set permanente password", error))
+    return _clave_sqlite_rollback (self);
+  return _clave_sqlite_commit (self, error);
+}
+
+gboolean
+clave_sqlite_store_delete_permanente (ClaveStore  *store,
+                                      const char  *document,
+                                      GError     **error)
+{
+  ClaveSqliteStore *self = CLAVE_SQLITE_STORE (store);
+  sqlite3_stmt *stmt;
+
+  if (!_clave_sqlite_begin (self, error))
+    return FALSE;
+  if (!replace_pending_activations (self, document, error))
+    return _clave_sqlite_rollback (self);
+  stmt = _clave_sqlite_prepare (self, "DELETE FROM permanente WHERE document = ?1", error);
+  if (stmt == NULL)
+    return _clave_sqlite_rollback (self);
+  _clave_sqlite_bind_text (stmt, 1, document);
+  if (!_clave_sqlite_step_done (self, stmt, "delete permanente", error) ||
+      !_clave_sqlite_check_changed (self, "delete permanente", error))
+    return _clave_sqlite_rollback (self);
   return _clave_sqlite_commit (self, error);
 }
 
@@ -141,16 +235,7 @@ clave_sqlite_store_create_permanente_activation (ClaveStore                   *s
   if (!_clave_sqlite_begin (self, error))
     return FALSE;
 
-  if (!_clave_sqlite_replace_pending (self,
-                                      "UPDATE sms_outbox"
-                                      " SET body = redacted_body, redacted_body = NULL"
-                                      " WHERE redacted_body IS NOT NULL AND activation IN"
-                                      "  (SELECT id FROM permanente_activations"
-                                      "   WHERE document = ?1"
-                                      "   AND state IN ('pending', 'verified'))",
-                                      "UPDATE permanente_activations SET state = 'replaced'"
-                                      " WHERE document = ?1 AND state IN ('pending', 'verified')",
-                                      record->document, error))
+  if (!replace_pending_activations (self, record->document, error))
     return _clave_sqlite_rollback (self);
 
   stmt = _clave_sqlite_prepare (self,

@@ -504,4 +504,22 @@ clave_sqlite_store_activate_permanente (ClaveStore  *store,
                                         gint64       now,
                                         GError     **error);
 
+gboolean
+clave_sqlite_store_count_permanente_password_attempt (ClaveStore  *store,
+                                                      const char  *document,
+                                                      guint       *attempts,
+                                                      GError     **error);
+
+gboolean
+clave_sqlite_store_set_permanente_password (ClaveStore  *store,
+                                            const char  *document,
+                                            const char  *password_hash,
+                                            gint64       now,
+                                            GError     **error);
+
+gboolean
+clave_sqlite_store_delete_permanente (ClaveStore  *store,
+                                      const char  *document,
+                                      GError     **error);
+
 G_END_DECLS

@@ -428,6 +428,9 @@ clave_sqlite_store_iface_init (ClaveStoreInterface *iface)
   iface->get_permanente_activation = clave_sqlite_store_get_permanente_activation;
   iface->set_permanente_activation_state = clave_sqlite_store_set_permanente_activation_state;
   iface->activate_permanente = clave_sqlite_store_activate_permanente;
+  iface->count_permanente_password_attempt = clave_sqlite_store_count_permanente_password_attempt;
+  iface->set_permanente_password = clave_sqlite_store_set_permanente_password;
+  iface->delete_permanente = clave_sqlite_store_delete_permanente;
   iface->create_challenge = clave_sqlite_store_create_challenge;
   iface->list_challenges = clave_sqlite_store_list_challenges;
   iface->use_challenge = clave_sqlite_store_use_challenge;

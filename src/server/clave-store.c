@@ -749,3 +749,30 @@ clave_store_activate_permanente (ClaveStore  *self,
 {
   STORE_CALL (activate_permanente, FALSE, activation_id, password_hash, now, error);
 }
+
+gboolean
+clave_store_count_permanente_password_attempt (ClaveStore  *self,
+                                               const char  *document,
+                                               guint       *attempts,
+                                               GError     **error)
+{
+  STORE_CALL (count_permanente_password_attempt, FALSE, document, attempts, error);
+}
+
+gboolean
+clave_store_set_permanente_password (ClaveStore  *self,
+                                     const char  *document,
+                                     const char  *password_hash,
+                                     gint64       now,
+                                     GError     **error)
+{
+  STORE_CALL (set_permanente_password, FALSE, document, password_hash, now, error);
+}
+
+gboolean
+clave_store_delete_permanente (ClaveStore  *self,
+                               const char  *document,
+                               GError     **error)
+{
+  STORE_CALL (delete_permanente, FALSE, document, error);
+}

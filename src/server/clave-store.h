@@ -515,6 +515,18 @@ struct _ClaveStoreInterface
                                                     const char                  *id,
                                                     ClaveActivationState         state,
                                                     GError                     **error);
+  gboolean                (*count_permanente_password_attempt) (ClaveStore      *self,
+                                                    const char                  *document,
+                                                    guint                       *attempts,
+                                                    GError                     **error);
+  gboolean                (*set_permanente_password) (ClaveStore                *self,
+                                                    const char                  *document,
+                                                    const char                  *password_hash,
+                                                    gint64                       now,
+                                                    GError                     **error);
+  gboolean                (*delete_permanente)     (ClaveStore                  *self,
+                                                    const char                  *document,
+                                                    GError                     **error);
   gboolean                (*activate_permanente)   (ClaveStore                  *self,
                                                     const char                  *activation_id,
                                                     const char                  *password_hash,
@@ -888,6 +900,25 @@ gboolean               clave_store_activate_permanente   (ClaveStore            
                                                           const char                  *activation_id,
                                                           const char                  *password_hash,
                                                           gint64                       now,
+                                                          GError                     **error);
+
+/* Counts a wrong password of the Cl@ve Permanente of @document;
+ * *@attempts: the count now. NOT_FOUND when it has no password. */
+gboolean               clave_store_count_permanente_password_attempt (ClaveStore      *self,
+                                                          const char                  *document,
+                                                          guint                       *attempts,
+                                                          GError                     **error);
+/* A new password hash, no wrong attempts. NOT_FOUND when the person has
+ * no password yet. */
+gboolean               clave_store_set_permanente_password (ClaveStore                *self,
+                                                          const char                  *document,
+                                                          const char                  *password_hash,
+                                                          gint64                       now,
+                                                          GError                     **error);
+/* The Cl@ve Permanente of @document goes, with its activations in
+ * progress (their codes redacted). NOT_FOUND when there was none. */
+gboolean               clave_store_delete_permanente     (ClaveStore                  *self,
+                                                          const char                  *document,
                                                           GError                     **error);
 
 G_END_DECLS

@@ -1507,6 +1507,111 @@ test_permanente_code (Fixture       *fixture,
   g_assert_cmpstr (my_data->permanente, ==, CLAVE_PERMANENTE_CODE_PENDING);
 }
 
+/* Cl@ve Permanente's password from the app: changing it (a wrong current
+ * one counts), recovering it with the SMS code, deleting the user. */
+static void
+test_permanente_password (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(ClaveDeviceKey) key = generate_key ();
+  g_autoptr(ClavePermanenteCode) code = NULL;
+  g_autoptr(ClavePermanenteRecovery) recovery = NULL;
+  g_autoptr(ClaveMyData) my_data = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *device_id = activate_lucia (fixture, key);
+  g_autofree char *done = NULL;
+  g_autofree char *sms = NULL;
+  guint attempts_left = 0;
+
+  code = new_permanente_code (fixture, key, device_id, LUCIA_VALIDITY, &error);
+  g_assert_no_error (error);
+  done = clave_test_server_activate_permanente (fixture->server, LUCIA_DOCUMENT,
+                                                "lucia@example.org", code->code, "Tq7!vbnm#x");
+
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    clave_service_client_change_permanente_password_async (fixture->client, key, device_id,
+                                                           "Tq7!vbnm#y", "Nueva#Clave7", NULL,
+                                                           client_test_store_result, &result);
+    client_test_wait_result (&result);
+    g_assert_false (clave_service_client_change_permanente_password_finish (
+                      fixture->client, result, &attempts_left, &error));
+    g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_PASSWORD);
+    g_assert_cmpuint (attempts_left, ==, 4);
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    clave_service_client_change_permanente_password_async (fixture->client, key, device_id,
+                                                           "Tq7!vbnm#x", "Nueva#Clave7", NULL,
+                                                           client_test_store_result, &result);
+    client_test_wait_result (&result);
+    g_assert_true (clave_service_client_change_permanente_password_finish (
+                     fixture->client, result, NULL, &error));
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    clave_service_client_start_permanente_recovery_async (fixture->client, key, device_id, NULL,
+                                                          client_test_store_result, &result);
+    client_test_wait_result (&result);
+    recovery = clave_service_client_start_permanente_recovery_finish (fixture->client, result,
+                                                                      &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (recovery->status->phone_hint, ==, "******789");
+  }
+  sms = clave_test_server_last_sms_code (fixture->server, LUCIA_PHONE, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    clave_service_client_finish_permanente_recovery_async (fixture->client, key, device_id,
+                                                           recovery, sms, "Lucia#2031x", NULL,
+                                                           client_test_store_result, &result);
+    client_test_wait_result (&result);
+    g_assert_false (clave_service_client_finish_permanente_recovery_finish (
+                      fixture->client, result, NULL, &error));
+    g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_WEAK_PASSWORD);
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    clave_service_client_finish_permanente_recovery_async (fixture->client, key, device_id,
+                                                           recovery, sms, "Tercera#Clave9", NULL,
+                                                           client_test_store_result, &result);
+    client_test_wait_result (&result);
+    g_assert_true (clave_service_client_finish_permanente_recovery_finish (
+                     fixture->client, result, NULL, &error));
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    clave_service_client_delete_permanente_async (fixture->client, key, device_id, NULL,
+                                                  client_test_store_result, &result);
+    client_test_wait_result (&result);
+    g_assert_true (clave_service_client_delete_permanente_finish (fixture->client, result,
+                                                                  &error));
+    g_assert_no_error (error);
+  }
+  my_data = get_my_data (fixture, key, device_id, FALSE, &error);
+  g_assert_cmpstr (my_data->permanente, ==, CLAVE_PERMANENTE_NONE);
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    clave_service_client_delete_permanente_async (fixture->client, key, device_id, NULL,
+                                                  client_test_store_result, &result);
+    client_test_wait_result (&result);
+    g_assert_false (clave_service_client_delete_permanente_finish (fixture->client, result,
+                                                                   &error));
+    g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_PERMANENTE_NOT_ACTIVE);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1528,6 +1633,7 @@ main (int   argc,
   ADD ("/service-client/network-down", test_network_down);
   ADD ("/service-client/cancelled", test_cancelled);
   ADD ("/service-client/permanente-code", test_permanente_code);
+  ADD ("/service-client/permanente-password", test_permanente_password);
   g_test_add ("/service-client/change-email", Fixture, MAIL_COMMAND, fixture_set_up,
               test_change_email, fixture_tear_down);
 

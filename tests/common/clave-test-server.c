@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <gio/gunixinputstream.h>
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -477,4 +478,119 @@ clave_test_server_stop (ClaveTestServer *self)
 
   clave_test_server_terminate (self);
   clave_test_server_free (self);
+}
+
+/* The text of @body between @before and @after (asserted to be there). */
+static char *
+between (const char *body,
+         const char *before,
+         const char *after)
+{
+  const char *start = strstr (body, before);
+  const char *end;
+
+  g_assert_nonnull (start);
+  start += strlen (before);
+  end = strstr (start, after);
+  g_assert_nonnull (end);
+  return g_strndup (start, (gsize) (end - start));
+}
+
+/* POSTs the form @fields (name, value, …, NULL) with the browser's
+ * cookie; returns the page, after asserting @expected_status. */
+static char *
+browser_post (SoupSession *session,
+              const char  *url,
+              const char  *cookie,
+              guint        expected_status,
+              ...)
+{
+  g_autoptr(GHashTable) fields = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(SoupMessage) message = soup_message_new ("POST", url);
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *encoded = NULL;
+  const char *name;
+  va_list args;
+
+  va_start (args, expected_status);
+  while ((name = va_arg (args, const char *)) != NULL)
+    g_hash_table_insert (fields, (gpointer) name, va_arg (args, char *));
+  va_end (args);
+  encoded = soup_form_encode_hash (fields);
+  body = g_bytes_new (encoded, strlen (encoded));
+  soup_message_set_request_body_from_bytes (message, "application/x-www-form-urlencoded", body);
+  soup_message_headers_replace (soup_message_get_request_headers (message), "Cookie", cookie);
+  answer = soup_session_send_and_read (session, message, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (message), ==, expected_status);
+  return g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
+}
+
+char *
+clave_test_server_activate_permanente (ClaveTestServer *self,
+                                       const char      *document,
+                                       const char      *email,
+                                       const char      *code,
+                                       const char      *password)
+{
+  const char *base = clave_test_server_get_base_url (self);
+  g_autofree char *start_url = g_strconcat (base, "/demo/permanente/", NULL);
+  g_autofree char *activate_url = g_strconcat (base, "/demo/permanente/activar", NULL);
+  g_autofree char *sms_url = g_strconcat (base, "/demo/permanente/sms", NULL);
+  g_autofree char *password_url = g_strconcat (base, "/demo/permanente/clave", NULL);
+  g_autoptr(GTlsDatabase) database = NULL;
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *start = NULL;
+  g_autofree char *cookie = NULL;
+  g_autofree char *csrf = NULL;
+  g_autofree char *sms_page = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *sms = NULL;
+  g_autofree char *password_page = NULL;
+  const char *set_cookie;
+
+  database = g_tls_file_database_new (clave_test_server_get_ca_file (self), &error);
+  g_assert_no_error (error);
+  session = soup_session_new_with_options ("tls-database", database, "timeout", 30, NULL);
+
+  message = soup_message_new ("GET", start_url);
+  answer = soup_session_send_and_read (session, message, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (message), ==, SOUP_STATUS_OK);
+  set_cookie = soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                             "Set-Cookie");
+  g_assert_nonnull (set_cookie);
+  cookie = between (set_cookie, "", ";");
+  start = g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
+  csrf = between (start, "name=\"csrf\" value=\"", "\"");
+
+  sms_page = browser_post (session, activate_url, cookie, SOUP_STATUS_OK, "csrf", csrf,
+                           "document", document, "email", email, "code", code, NULL);
+  id = between (sms_page, "name=\"id\" value=\"", "\"");
+  token = between (sms_page, "name=\"token\" value=\"", "\"");
+  g_assert_nonnull (strstr (sms_page, "terminado en "));
+  {
+    g_autofree char *shown = clave_test_server_admin (self, &error, "show", document,
+                                                      "--json", NULL);
+    g_autoptr(JsonParser) parser = json_parser_new ();
+
+    g_assert_no_error (error);
+    g_assert_true (json_parser_load_from_data (parser, shown, -1, NULL));
+    sms = clave_test_server_last_sms_code (
+      self,
+      json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)),
+                                     "phone"),
+      &error);
+    g_assert_no_error (error);
+  }
+  password_page = browser_post (session, sms_url, cookie, SOUP_STATUS_OK, "csrf", csrf,
+                                "id", id, "token", token, "code", sms, NULL);
+  return browser_post (session, password_url, cookie, SOUP_STATUS_OK, "csrf", csrf, "id", id,
+                       "token", token, "password", password, "repeat", password, NULL);
 }

@@ -86,4 +86,14 @@ void             clave_test_server_terminate      (ClaveTestServer    *self);
  * frees @self. */
 void             clave_test_server_stop           (ClaveTestServer    *self);
 
+/* A citizen's browser on the service's Cl@ve Permanente activation pages
+ * (/demo/permanente/), as plain HTTP: document, e-mail and activation
+ * code, the SMS code from the outbox, then @password. Asserts each step
+ * and returns the last page. */
+char            *clave_test_server_activate_permanente (ClaveTestServer *self,
+                                                        const char      *document,
+                                                        const char      *email,
+                                                        const char      *code,
+                                                        const char      *password);
+
 G_END_DECLS

@@ -33,15 +33,6 @@ JsonObject  *gui_website_call          (GuiWebsite   *rp,
 char        *gui_website_request_status (GuiWebsite  *rp,
                                         const char   *id);
 
-/* A citizen's browser on the reference service's Cl@ve Permanente
- * activation pages, as plain HTTP: document, e-mail and activation code,
- * the SMS code from the outbox, then @password. Returns the last page. */
-char        *gui_browser_activate_permanente (GuiFixture *fixture,
-                                              const char *document,
-                                              const char *email,
-                                              const char *code,
-                                              const char *password);
-
 /* Owns org.gtk.Notifications on the session bus, so that the app's
  * notifications reach it; returns what it received so far, "id|title"
  * each, newest last (owned by this file, alive until the process ends). */

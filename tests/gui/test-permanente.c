@@ -114,8 +114,8 @@ run_permanente (GuiFixture *fixture)
   g_assert_cmpstr (gui_text (fixture, "permanente_code_label"), ==, "");
 
   /* The person activates it on the website, with that code. */
-  done = gui_browser_activate_permanente (fixture, "12345678Z", "lucia@example.org", code,
-                                          "Tq7!vbnm#x");
+  done = clave_test_server_activate_permanente (fixture->server, "12345678Z",
+                                                "lucia@example.org", code, "Tq7!vbnm#x");
   g_assert_nonnull (strstr (done, "Cl@ve Permanente activada"));
   gui_activate (fixture, "back_button");
   gui_wait_for_page (fixture, "home");

@@ -640,6 +640,40 @@ test_permanente_code (void)
                    g_get_real_time () / G_USEC_PER_SEC + 29 * 24 * 3600);
   me = test_device_request (session, BASE, pilar->device, "GET", CLAVE_PATH_ME, NULL, NULL);
   g_assert_cmpstr (test_response_string (me, "permanente"), ==, CLAVE_PERMANENTE_CODE_PENDING);
+  g_clear_pointer (&response, test_response_free);
+
+  /* The password's routes: signed by the device key, well formed, and
+   * only for an active Cl@ve Permanente. */
+  response = test_request (session, BASE, "DELETE", CLAVE_PATH_ME_PERMANENTE, NULL, NULL, 0,
+                           FALSE, NULL);
+  test_assert_error (response, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_SIGNATURE_REQUIRED);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, pilar->push, "POST",
+                                  CLAVE_PATH_ME_PERMANENTE_PASSWORD,
+                                  "{\"old\": \"a\", \"new\": \"b\"}", NULL);
+  test_assert_error (response, SOUP_STATUS_FORBIDDEN, CLAVE_ERR_KEY_NOT_ALLOWED);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, pilar->device, "POST",
+                                  CLAVE_PATH_ME_PERMANENTE_PASSWORD, "{\"old\": \"a\"}", NULL);
+  test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, pilar->device, "POST",
+                                  CLAVE_PATH_ME_PERMANENTE_PASSWORD,
+                                  "{\"old\": \"Tq7!vbnm#x\", \"new\": \"Nueva#Clave7\"}",
+                                  NULL);
+  test_assert_error (response, SOUP_STATUS_CONFLICT, CLAVE_ERR_PERMANENTE_NOT_ACTIVE);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, pilar->device, "POST",
+                                  CLAVE_PATH_ME_PERMANENTE_RECOVERY, "{}", NULL);
+  test_assert_error (response, SOUP_STATUS_CONFLICT, CLAVE_ERR_PERMANENTE_NOT_ACTIVE);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, pilar->device, "POST",
+                                  CLAVE_PATH_ME_PERMANENTE_RECOVERY "/pma.x", "{}", NULL);
+  test_assert_error (response, SOUP_STATUS_NOT_FOUND, CLAVE_ERR_NOT_FOUND);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, pilar->device, "GET",
+                                  CLAVE_PATH_ME_PERMANENTE, NULL, NULL);
+  g_assert_cmpuint (response->status, ==, SOUP_STATUS_METHOD_NOT_ALLOWED);
 }
 
 int

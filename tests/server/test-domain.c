@@ -1085,6 +1085,103 @@ test_permanente_code_blocked (Fixture       *fixture,
   g_assert_nonnull (start);
 }
 
+/* Lucía's device with an active Cl@ve Permanente whose password is
+ * @password (through the activation website's operations). */
+static ClaveDeviceRecord *
+lucia_with_permanente (Fixture    *fixture,
+                       const char *password)
+{
+  g_autoptr(GError) error = NULL;
+  ClaveDeviceRecord *device = activate_lucia (fixture);
+  g_autoptr(ClavePermanenteStart) start = NULL;
+  g_autofree char *code = new_lucia_code (fixture, device, fixture->now);
+  g_autofree char *sms = NULL;
+
+  start = clave_permanente_start_activation (fixture->server, LUCIA, "lucia@example.org", code,
+                                             fixture->now, &error);
+  g_assert_no_error (error);
+  sms = last_code (fixture, CLAVE_SMS_CODE_DIGITS);
+  g_assert_true (clave_permanente_verify_sms (fixture->server, start->id, start->token, sms,
+                                              fixture->now, &error));
+  g_assert_true (clave_permanente_set_password (fixture->server, start->id, start->token,
+                                                password, fixture->now, &error));
+  g_assert_no_error (error);
+  return device;
+}
+
+/* Changing the password: the current one first (five wrong ones block
+ * it, for the right one too), then the rules; recovering it with an SMS
+ * code unblocks it; deleting the user ends it. */
+static void
+test_permanente_password (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveDeviceRecord) device = lucia_with_permanente (fixture, "Tq7!vbnm#x");
+  g_autoptr(ClavePermanenteStart) recovery = NULL;
+  g_autoptr(ClavePermanenteRecord) record = NULL;
+  g_autofree char *sms = NULL;
+  gint64 now = fixture->now;
+
+  g_assert_false (clave_permanente_change_password (fixture->server, device, "Tq7!vbnm#x",
+                                                    "corto", now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_WEAK_PASSWORD, CLAVE_ERR_WEAK_PASSWORD, 400);
+  g_clear_error (&error);
+  g_assert_true (clave_permanente_change_password (fixture->server, device, "Tq7!vbnm#x",
+                                                   "Nueva#Clave7", now, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 1; i < 5; i++)
+    {
+      g_assert_false (clave_permanente_change_password (fixture->server, device, "Tq7!vbnm#x",
+                                                        "Otra#Clave8", now, &error));
+      assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_PASSWORD, CLAVE_ERR_INVALID_PASSWORD,
+                      401);
+      g_assert_cmpint (clave_protocol_error_get_attempts_left (error), ==, 5 - i);
+      g_clear_error (&error);
+    }
+  g_assert_false (clave_permanente_change_password (fixture->server, device, "Tq7!vbnm#x",
+                                                    "Otra#Clave8", now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_PASSWORD_BLOCKED, CLAVE_ERR_PASSWORD_BLOCKED, 423);
+  g_clear_error (&error);
+  g_assert_false (clave_permanente_change_password (fixture->server, device, "Nueva#Clave7",
+                                                    "Otra#Clave8", now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_PASSWORD_BLOCKED, CLAVE_ERR_PASSWORD_BLOCKED, 423);
+  g_clear_error (&error);
+  g_assert_cmpstr (clave_permanente_get_state (fixture->server, LUCIA, now, &error), ==,
+                   CLAVE_PERMANENTE_PASSWORD_BLOCKED);
+
+  /* Recovery: a weak password does not use the code up. */
+  recovery = clave_permanente_start_recovery (fixture->server, device, now, &error);
+  g_assert_no_error (error);
+  sms = last_code (fixture, CLAVE_SMS_CODE_DIGITS);
+  g_assert_false (clave_permanente_finish_recovery (fixture->server, device, recovery->id,
+                                                    recovery->token, sms, "Lucia#2031x", now,
+                                                    &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_WEAK_PASSWORD, CLAVE_ERR_WEAK_PASSWORD, 400);
+  g_clear_error (&error);
+  g_assert_true (clave_permanente_finish_recovery (fixture->server, device, recovery->id,
+                                                   recovery->token, sms, "Tercera#Clave9", now,
+                                                   &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (clave_permanente_get_state (fixture->server, LUCIA, now, &error), ==,
+                   CLAVE_PERMANENTE_ACTIVE);
+  record = clave_store_get_permanente (fixture->server->store, LUCIA, &error);
+  g_assert_true (clave_password_hash_verify ("Tercera#Clave9", record->password_hash));
+  g_assert_cmpuint (record->password_attempts, ==, 0);
+
+  g_assert_true (clave_permanente_delete (fixture->server, device, &error));
+  g_assert_cmpstr (clave_permanente_get_state (fixture->server, LUCIA, now, &error), ==,
+                   CLAVE_PERMANENTE_NONE);
+  g_assert_false (clave_permanente_delete (fixture->server, device, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_PERMANENTE_NOT_ACTIVE,
+                  CLAVE_ERR_PERMANENTE_NOT_ACTIVE, 409);
+  g_clear_error (&error);
+  g_assert_null (clave_permanente_start_recovery (fixture->server, device, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_PERMANENTE_NOT_ACTIVE,
+                  CLAVE_ERR_PERMANENTE_NOT_ACTIVE, 409);
+}
+
 /* The stored form of a password: verifies its password only, and a row
  * whose cost or form was tampered with never verifies. */
 static void
@@ -1128,6 +1225,7 @@ main (int   argc,
   ADD ("/domain/permanente/activation", test_permanente_activation);
   ADD ("/domain/permanente/code-blocked", test_permanente_code_blocked);
   g_test_add_func ("/domain/permanente/password-hash", test_password_hash);
+  ADD ("/domain/permanente/password", test_permanente_password);
 #undef ADD
 
   return g_test_run ();
