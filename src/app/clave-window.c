@@ -277,13 +277,21 @@ permanente_action (GtkWidget  *widget,
                    GVariant   *parameter)
 {
   ClaveWindow *self = CLAVE_WINDOW (widget);
+  const ClaveMyData *data;
+  GtkWidget *my_data;
   GtkWidget *page;
 
   if (g_strcmp0 (clave_window_get_page_name (self), "permanente") == 0)
     return;
 
   page = _clave_window_ensure_page (self, "permanente");
-  clave_permanente_page_reset (CLAVE_PERMANENTE_PAGE (page));
+  my_data = gtk_stack_get_child_by_name (self->page_stack, "my-data");
+  data = my_data != NULL ? clave_my_data_page_get_data (CLAVE_MY_DATA_PAGE (my_data)) : NULL;
+  /* What My data last heard; the page works from it. */
+  clave_permanente_page_set_person (CLAVE_PERMANENTE_PAGE (page),
+                                    data != NULL ? data->permanente : NULL,
+                                    data != NULL ? data->given_name : NULL,
+                                    data != NULL ? data->surnames : NULL);
   clave_window_show_page (self, "permanente");
 }
 

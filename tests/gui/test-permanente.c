@@ -61,6 +61,7 @@ run_permanente (GuiFixture *fixture)
   g_autofree char *code = NULL;
   g_autofree char *text = NULL;
   g_autofree char *done = NULL;
+  g_autofree char *sms = NULL;
   GtkWidget *dialog;
 
   g_free (gui_activate_demo_device (fixture, PIN));
@@ -121,6 +122,63 @@ run_permanente (GuiFixture *fixture)
   gui_wait_for_page (fixture, "home");
   open_my_data (fixture);
   gui_wait_until (g_strcmp0 (gui_subtitle (fixture, "my_data_permanente_row"), "Active") == 0);
+
+  /* Change the password: the current one first. */
+  gui_activate (fixture, "my_data_permanente_row");
+  gui_wait_for_page (fixture, "permanente");
+  g_assert_true (gui_visible (fixture, "permanente_password_group"));
+  gui_activate (fixture, "permanente_change_row");
+  gui_wait_until (gui_visible (fixture, "permanente_old_row"));
+  gui_type (fixture, "permanente_old_row", "Tq7!vbnm#y");
+  gui_type (fixture, "permanente_new_row", "Lucia#2031x");
+  g_assert_cmpstr (gui_text (fixture, "permanente_rules_label"), ==,
+                   "The password must not contain your name or surnames.");
+  g_assert_false (gui_sensitive (fixture, "permanente_change_button"));
+  gui_type (fixture, "permanente_new_row", "Nueva#Clave7");
+  gui_type (fixture, "permanente_repeat_row", "Nueva#Clave7");
+  g_assert_true (gui_sensitive (fixture, "permanente_change_button"));
+  gui_screenshot (GTK_WIDGET (fixture->window), "permanente-change");
+  gui_activate (fixture, "permanente_change_button");
+  if (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) != NULL)
+    gui_unlock_with_pin (PIN);
+  gui_wait_until (gui_visible (fixture, "permanente_error_label"));
+  g_assert_cmpstr (gui_text (fixture, "permanente_error_label"), ==,
+                   "The current password is not correct. You can try 4 more times.");
+  gui_type (fixture, "permanente_old_row", "Tq7!vbnm#x");
+  gui_activate (fixture, "permanente_change_button");
+  if (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) != NULL)
+    gui_unlock_with_pin (PIN);
+  gui_wait_for_page (fixture, "my-data");
+
+  /* Recover it with a code sent to the phone. */
+  gui_activate (fixture, "my_data_permanente_row");
+  gui_wait_for_page (fixture, "permanente");
+  gui_activate (fixture, "permanente_recover_row");
+  gui_wait_until (gui_visible (fixture, "permanente_send_button"));
+  gui_activate (fixture, "permanente_send_button");
+  if (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) != NULL)
+    gui_unlock_with_pin (PIN);
+  gui_wait_until (gui_visible (fixture, "permanente_code_row"));
+  sms = clave_test_server_last_sms_code (fixture->server, "+34600111789", &error);
+  g_assert_no_error (error);
+  gui_type (fixture, "permanente_code_row", sms);
+  gui_type (fixture, "permanente_recover_new_row", "Tercera#Clave9");
+  gui_type (fixture, "permanente_recover_repeat_row", "Tercera#Clave9");
+  gui_activate (fixture, "permanente_recover_button");
+  if (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) != NULL)
+    gui_unlock_with_pin (PIN);
+  gui_wait_for_page (fixture, "my-data");
+
+  /* Delete the user, with the PIN. */
+  gui_activate (fixture, "my_data_permanente_row");
+  gui_wait_for_page (fixture, "permanente");
+  gui_activate (fixture, "permanente_delete_row");
+  gui_wait_until (gui_visible (fixture, "permanente_delete_button"));
+  gui_activate (fixture, "permanente_delete_button");
+  gui_unlock_with_pin (PIN);
+  gui_wait_for_page (fixture, "my-data");
+  gui_wait_until (g_strcmp0 (gui_subtitle (fixture, "my_data_permanente_row"),
+                             "Not activated: get an activation code") == 0);
 
   g_remove (path);
   g_rmdir (dir);

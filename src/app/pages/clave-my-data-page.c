@@ -29,6 +29,7 @@ struct _ClaveMyDataPage
   AdwStatusPage  *my_data_error_status;
 
   GSettings      *settings;       /* bound to the Show button */
+  ClaveMyData    *data;           /* what is shown */
 };
 
 G_DEFINE_FINAL_TYPE (ClaveMyDataPage, clave_my_data_page, CLAVE_TYPE_PAGE)
@@ -108,9 +109,16 @@ on_show_toggled (ClaveMyDataPage *self)
   update_document (self);
 }
 
+const ClaveMyData *
+clave_my_data_page_get_data (ClaveMyDataPage *self)
+{
+  g_return_val_if_fail (CLAVE_IS_MY_DATA_PAGE (self), NULL);
+  return self->data;
+}
+
 static void
-show_data (ClaveMyDataPage   *self,
-           const ClaveMyData *data)
+show_data (ClaveMyDataPage *self,
+           ClaveMyData     *data)
 {
   g_autofree char *name = NULL;
 
@@ -176,7 +184,11 @@ my_data_cb (GObject      *source,
   if (data == NULL)
     show_error (self, error);
   else
-    show_data (self, data);
+    {
+      show_data (self, data);
+      g_clear_pointer (&self->data, clave_my_data_free);
+      self->data = g_steal_pointer (&data);
+    }
 }
 
 static void
@@ -284,6 +296,7 @@ clave_my_data_page_dispose (GObject *object)
   if (self->settings != NULL)
     g_settings_unbind (self->my_data_show_button, "active");
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->data, clave_my_data_free);
 
   clave_page_dispose_template (CLAVE_PAGE (object), CLAVE_TYPE_MY_DATA_PAGE);
 
