@@ -9,6 +9,7 @@
 #include "clave-demo-site-private.h"
 #include "clave-demo-template.h"
 #include "clave-http.h"
+#include "clave-identify.h"
 #include "clave-permanente.h"
 #include "clave-protocol.h"
 #include "clave-routes.h"
@@ -186,12 +187,15 @@ handle_activate (ClaveDemoSite     *self,
   g_autoptr(ClavePermanenteStart) start = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *email = NULL;
+  g_autofree char *source = NULL;
 
   if (form == NULL)
     return;
   email = g_strstrip (g_strdup (field (form, "email")));
+  source = _clave_identify_source_for_address (soup_server_message_get_remote_host (msg));
   start = clave_permanente_start_activation (server, field (form, "document"), email,
-                                             field (form, "code"), _clave_server_now (), &error);
+                                             field (form, "code"), source, _clave_server_now (),
+                                             &error);
   if (start == NULL)
     {
       /* The person's document and e-mail stay; the code does not. */

@@ -60,6 +60,12 @@ _clave_identify_source_for_rp (const char *rp_id)
   return g_strconcat (SOURCE_RP_PREFIX, rp_id, NULL);
 }
 
+char *
+_clave_identify_source_for_device (const char *device_id)
+{
+  return g_strconcat ("device:", device_id, NULL);
+}
+
 /* Known sources ----------------------------------------------------------- */
 
 /* Only a digest of document and source is stored: the table says where
@@ -189,6 +195,44 @@ identify_wait (ClaveServer  *self,
   return wait;
 }
 
+gboolean
+_clave_identify_check_limits (ClaveServer  *self,
+                              const char   *document,
+                              const char   *source,
+                              gint64        now,
+                              GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gint64 wait = identify_wait (self, document, source, now, &local_error);
+
+  if (wait < 0)
+    return clave_protocol_error_set_internal (error, local_error);
+  if (wait > 0)
+    {
+      clave_protocol_error_set_retry (error, CLAVE_PROTOCOL_ERROR_TOO_MANY_ATTEMPTS, wait,
+                                      "Too many failed identifications; wait and try again.");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+_clave_identify_record_failure (ClaveServer  *self,
+                                const char   *document,
+                                const char   *source,
+                                gint64        now,
+                                GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!clave_store_add_identify_failure (self->store, document, source, now, &local_error))
+    return clave_protocol_error_set_internal (error, local_error);
+  /* The citizen's device hears of it (docs/protocol.md "Push channel"),
+   * whoever failed. */
+  _clave_push_send_failures (self, document, now);
+  return TRUE;
+}
+
 /* Identification ---------------------------------------------------------- */
 
 static gboolean
@@ -235,7 +279,6 @@ _clave_identify (ClaveServer  *self,
   g_autofree char *contrast_value = NULL;
   const char *expected;
   ClaveDocumentType type;
-  gint64 wait;
   gboolean match;
   int kind;
 
@@ -260,18 +303,8 @@ _clave_identify (ClaveServer  *self,
       return NULL;
     }
 
-  wait = identify_wait (self, document, source, now, &local_error);
-  if (wait < 0)
-    {
-      clave_protocol_error_set_internal (error, local_error);
-      return NULL;
-    }
-  if (wait > 0)
-    {
-      clave_protocol_error_set_retry (error, CLAVE_PROTOCOL_ERROR_TOO_MANY_ATTEMPTS, wait,
-                                      "Too many failed identifications; wait and try again.");
-      return NULL;
-    }
+  if (!_clave_identify_check_limits (self, document, source, now, error))
+    return NULL;
 
   identity = clave_store_get_identity (self->store, document, &local_error);
   if (identity == NULL && local_error != NULL)
@@ -288,14 +321,8 @@ _clave_identify (ClaveServer  *self,
                                      contrast_value);
   if (identity == NULL || expected == NULL || !match)
     {
-      if (!clave_store_add_identify_failure (self->store, document, source, now, &local_error))
-        {
-          clave_protocol_error_set_internal (error, local_error);
-          return NULL;
-        }
-      /* The citizen's device hears of it (docs/protocol.md "Push
-       * channel"), whoever failed. */
-      _clave_push_send_failures (self, document, now);
+      if (!_clave_identify_record_failure (self, document, source, now, error))
+        return NULL;
       g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_IDENTIFICATION_FAILED,
                            "The document number or the contrast data are not correct.");
       return NULL;

@@ -14,8 +14,12 @@ G_BEGIN_DECLS
  * website. A source is what failures count against: */
 /* a client's address as the connection shows it (an IPv6 one by its /64)… */
 char          *_clave_identify_source_for_address (const char   *address);
-/* …or a relying party, by its key. */
+/* …or a relying party, by its key… */
 char          *_clave_identify_source_for_rp      (const char   *rp_id);
+/* …or the citizen's own device, for what it signs (a new activation code,
+ * a change of e-mail): failures of strangers at the device's address do
+ * not hold it back. */
+char          *_clave_identify_source_for_device  (const char   *device_id);
 /* The registry's record of @document_in when the contrast data are right;
  * NULL with a CLAVE_PROTOCOL_ERROR otherwise: INVALID_DOCUMENT,
  * INVALID_CONTRAST, TOO_MANY_ATTEMPTS (with its retry_after),
@@ -26,6 +30,21 @@ ClaveIdentity *_clave_identify                    (ClaveServer  *self,
                                                    const char   *document_in,
                                                    const char   *kind_in,
                                                    const char   *value_in,
+                                                   const char   *source,
+                                                   gint64        now,
+                                                   GError      **error);
+/* The identification limits on their own, for the other ways of proving
+ * who one is (the Cl@ve Permanente activation code): FALSE
+ * (too_many_attempts with retry_after) when @source may not try
+ * @document now; and a failure of @source for @document, counted by
+ * those limits and told to the citizen's device. */
+gboolean       _clave_identify_check_limits       (ClaveServer  *self,
+                                                   const char   *document,
+                                                   const char   *source,
+                                                   gint64        now,
+                                                   GError      **error);
+gboolean       _clave_identify_record_failure     (ClaveServer  *self,
+                                                   const char   *document,
                                                    const char   *source,
                                                    gint64        now,
                                                    GError      **error);

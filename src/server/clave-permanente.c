@@ -220,6 +220,7 @@ clave_permanente_start_activation (ClaveServer  *server,
                                    const char   *document_in,
                                    const char   *email,
                                    const char   *code_in,
+                                   const char   *source,
                                    gint64        now,
                                    GError      **error)
 {
@@ -240,6 +241,12 @@ clave_permanente_start_activation (ClaveServer  *server,
       return NULL;
     }
 
+  /* The identification limits: per source and per document and source,
+   * so that nobody tries codes for many people, or many codes for one,
+   * from one place. */
+  if (!_clave_identify_check_limits (server, document, source, now, error))
+    return NULL;
+
   citizen = clave_store_get_citizen (server->store, document, &local_error);
   if (local_error == NULL && citizen != NULL)
     record = clave_store_get_permanente (server->store, document, &local_error);
@@ -256,7 +263,8 @@ clave_permanente_start_activation (ClaveServer  *server,
       citizen->email == NULL || g_ascii_strcasecmp (citizen->email, email) != 0 ||
       !clave_constant_time_equal (hmac, record->code_hmac))
     {
-      refuse_code (server, record, error);
+      if (_clave_identify_record_failure (server, document, source, now, error))
+        refuse_code (server, record, error);
       return NULL;
     }
 

@@ -51,7 +51,8 @@ void clave_permanente_start_free (ClavePermanenteStart *start);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClavePermanenteStart, clave_permanente_start_free)
 
 /* Step 1: the document, the registration's e-mail and the activation
- * code. Wrong ones all get invalid_activation_code (a stranger learns
+ * code, under the identification limits for @source (too_many_attempts:
+ * each wrong try is an identification failure of @source). Wrong ones all get invalid_activation_code (a stranger learns
  * nothing of the person), each counted against the code while it is
  * usable, and the fifth gives activation_code_blocked; only the right
  * code learns that it expired (activation_code_expired) or is blocked.
@@ -61,6 +62,7 @@ ClavePermanenteStart *clave_permanente_start_activation (ClaveServer  *server,
                                                           const char   *document,
                                                           const char   *email,
                                                           const char   *code,
+                                                          const char   *source,
                                                           gint64        now,
                                                           GError      **error);
 /* Another SMS code for activation @id opened by @token. */

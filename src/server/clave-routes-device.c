@@ -378,7 +378,7 @@ _clave_routes_email_change (ClaveServer       *self,
 
   if (change_id == NULL)
     {
-      source = _clave_identify_source_for_address (soup_server_message_get_remote_host (msg));
+      source = _clave_identify_source_for_device (device->id);
       id = clave_account_start_email_change (self, device, kind, value, source, now, &error);
       if (id != NULL)
         {

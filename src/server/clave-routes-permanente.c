@@ -58,7 +58,7 @@ _clave_routes_permanente_code (ClaveServer       *self,
   if (device == NULL)
     return;
 
-  source = _clave_identify_source_for_address (soup_server_message_get_remote_host (msg));
+  source = _clave_identify_source_for_device (device->id);
   code = clave_permanente_new_code (self, device, kind, value, source, now, &expires_at, &error);
   if (code == NULL)
     {

@@ -918,7 +918,7 @@ new_lucia_code (Fixture         *fixture,
   g_autoptr(GError) error = NULL;
   gint64 expires_at = 0;
   char *code = clave_permanente_new_code (fixture->server, device, "validity_date", LUCIA_DATE,
-                                          SOURCE, now, &expires_at, &error);
+                                          "device:lucia", now, &expires_at, &error);
 
   g_assert_no_error (error);
   return code;
@@ -945,22 +945,22 @@ test_permanente_activation (Fixture       *fixture,
   /* Wrong e-mail, wrong code, someone without Cl@ve Permanente, someone
    * not registered: the same answer. */
   g_assert_null (clave_permanente_start_activation (fixture->server, LUCIA, "otra@example.org",
-                                                    code, now, &error));
+                                                    code, SOURCE, now, &error));
   assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION_CODE,
                   CLAVE_ERR_INVALID_ACTIVATION_CODE, 401);
   g_clear_error (&error);
   g_assert_null (clave_permanente_start_activation (fixture->server, LUCIA, "lucia@example.org",
-                                                    "AAAA-BBBB-CCCC", now, &error));
+                                                    "AAAA-BBBB-CCCC", SOURCE, now, &error));
   assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION_CODE,
                   CLAVE_ERR_INVALID_ACTIVATION_CODE, 401);
   g_clear_error (&error);
   g_assert_null (clave_permanente_start_activation (fixture->server, PEDRO, "lucia@example.org",
-                                                    code, now, &error));
+                                                    code, SOURCE, now, &error));
   assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION_CODE,
                   CLAVE_ERR_INVALID_ACTIVATION_CODE, 401);
   g_clear_error (&error);
   g_assert_null (clave_permanente_start_activation (fixture->server, "12345678A", "x@example.org",
-                                                    code, now, &error));
+                                                    code, SOURCE, now, &error));
   assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_DOCUMENT, CLAVE_ERR_INVALID_DOCUMENT, 400);
   g_clear_error (&error);
   record = clave_store_get_permanente (fixture->server->store, LUCIA, &error);
@@ -972,7 +972,7 @@ test_permanente_activation (Fixture       *fixture,
     g_autofree char *typed = g_ascii_strdown (code, -1);
 
     start = clave_permanente_start_activation (fixture->server, "12345678z", "LUCIA@example.ORG",
-                                               typed, now, &error);
+                                               typed, SOURCE, now, &error);
   }
   g_assert_no_error (error);
   g_assert_true (g_str_has_prefix (start->id, "pma_"));
@@ -1030,7 +1030,7 @@ test_permanente_activation (Fixture       *fixture,
                   401);
   g_clear_error (&error);
   g_assert_null (clave_permanente_start_activation (fixture->server, LUCIA, "lucia@example.org",
-                                                    code, now, &error));
+                                                    code, SOURCE, now, &error));
   assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION_CODE,
                   CLAVE_ERR_INVALID_ACTIVATION_CODE, 401);
 }
@@ -1053,18 +1053,18 @@ test_permanente_code_blocked (Fixture       *fixture,
     {
       g_assert_null (clave_permanente_start_activation (fixture->server, LUCIA,
                                                         "lucia@example.org", "AAAA-BBBB-CCCC",
-                                                        now, &error));
+                                                        SOURCE, now, &error));
       assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION_CODE,
                       CLAVE_ERR_INVALID_ACTIVATION_CODE, 401);
       g_clear_error (&error);
     }
   g_assert_null (clave_permanente_start_activation (fixture->server, LUCIA, "lucia@example.org",
-                                                    "AAAA-BBBB-CCCC", now, &error));
+                                                    "AAAA-BBBB-CCCC", SOURCE, now, &error));
   assert_refused (error, CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_BLOCKED,
                   CLAVE_ERR_ACTIVATION_CODE_BLOCKED, 423);
   g_clear_error (&error);
   g_assert_null (clave_permanente_start_activation (fixture->server, LUCIA, "lucia@example.org",
-                                                    code, now, &error));
+                                                    code, "the-citizen", now, &error));
   assert_refused (error, CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_BLOCKED,
                   CLAVE_ERR_ACTIVATION_CODE_BLOCKED, 423);
   g_clear_error (&error);
@@ -1075,12 +1075,20 @@ test_permanente_code_blocked (Fixture       *fixture,
   g_assert_cmpstr (clave_permanente_get_state (fixture->server, LUCIA, now, &error), ==,
                    CLAVE_PERMANENTE_CODE_PENDING);
   g_assert_null (clave_permanente_start_activation (fixture->server, LUCIA, "lucia@example.org",
-                                                    fresh, now + 30 * 24 * 3600, &error));
+                                                    fresh, "the-citizen", now + 30 * 24 * 3600,
+                                                    &error));
   assert_refused (error, CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_EXPIRED,
                   CLAVE_ERR_ACTIVATION_CODE_EXPIRED, 410);
   g_clear_error (&error);
+  /* The place of the five wrong tries waits (the identification limits),
+   * another does not. */
+  g_assert_null (clave_permanente_start_activation (fixture->server, LUCIA, "lucia@example.org",
+                                                    fresh, SOURCE, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_TOO_MANY_ATTEMPTS, CLAVE_ERR_TOO_MANY_ATTEMPTS,
+                  429);
+  g_clear_error (&error);
   start = clave_permanente_start_activation (fixture->server, LUCIA, "lucia@example.org", fresh,
-                                             now, &error);
+                                             "the-citizen", now, &error);
   g_assert_no_error (error);
   g_assert_nonnull (start);
 }
@@ -1098,7 +1106,7 @@ lucia_with_permanente (Fixture    *fixture,
   g_autofree char *sms = NULL;
 
   start = clave_permanente_start_activation (fixture->server, LUCIA, "lucia@example.org", code,
-                                             fixture->now, &error);
+                                             SOURCE, fixture->now, &error);
   g_assert_no_error (error);
   sms = last_code (fixture, CLAVE_SMS_CODE_DIGITS);
   g_assert_true (clave_permanente_verify_sms (fixture->server, start->id, start->token, sms,
@@ -1182,6 +1190,41 @@ test_permanente_password (Fixture       *fixture,
                   CLAVE_ERR_PERMANENTE_NOT_ACTIVE, 409);
 }
 
+/* The activation website's tries are identification failures of their
+ * source: one place cannot go through codes for many people. */
+static void
+test_permanente_source_limit (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  guint refused_at = 0;
+
+  for (guint i = 0; i < 30 && refused_at == 0; i++)
+    {
+      guint number = 20000000 + i;
+      g_autofree char *document = g_strdup_printf ("%u%c", number,
+                                                   "TRWAGMYFPDXBNJZSQVHLCKE"[number % 23]);
+
+      g_assert_null (clave_permanente_start_activation (fixture->server, document,
+                                                        "x@example.org", "AAAA-BBBB-CCCC",
+                                                        "scanner", fixture->now, &error));
+      if (g_error_matches (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_TOO_MANY_ATTEMPTS))
+        refused_at = i + 1;
+      else
+        assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION_CODE,
+                        CLAVE_ERR_INVALID_ACTIVATION_CODE, 401);
+      g_clear_error (&error);
+    }
+  /* The per-source limit of identification (docs/security.md). */
+  g_assert_cmpuint (refused_at, ==, 21);
+  /* Another place is not held back by it. */
+  g_assert_null (clave_permanente_start_activation (fixture->server, "20000000M", "x@example.org",
+                                                    "AAAA-BBBB-CCCC", "elsewhere", fixture->now,
+                                                    &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION_CODE,
+                  CLAVE_ERR_INVALID_ACTIVATION_CODE, 401);
+}
+
 /* The stored form of a password: verifies its password only, and a row
  * whose cost or form was tampered with never verifies. */
 static void
@@ -1226,6 +1269,7 @@ main (int   argc,
   ADD ("/domain/permanente/code-blocked", test_permanente_code_blocked);
   g_test_add_func ("/domain/permanente/password-hash", test_password_hash);
   ADD ("/domain/permanente/password", test_permanente_password);
+  ADD ("/domain/permanente/source-limit", test_permanente_source_limit);
 #undef ADD
 
   return g_test_run ();
