@@ -19,6 +19,7 @@
 #include "clave-preferences-window.h"
 #include "clave-unlock-dialog.h"
 #include "pages/clave-certificate-page.h"
+#include "pages/clave-permanente-page.h"
 
 #define WIDTH 360
 #define PIN "480361"
@@ -334,6 +335,25 @@ visit_activation (GuiFixture *fixture)
   gui_activate (fixture, "my_data_permanente_row");
   gui_wait_for_page (fixture, "permanente");
   check_page (fixture, "permanente");
+  /* The password's steps, as the page shows them to an active Cl@ve
+   * Permanente (test-permanente drives them against the service). */
+  clave_permanente_page_set_person (
+    CLAVE_PERMANENTE_PAGE (gui_find (GTK_WIDGET (fixture->window), "permanente_page")),
+    "active", "Lucía", "García Pérez");
+  check_page (fixture, "permanente (active)");
+  gui_activate (fixture, "permanente_change_row");
+  gui_wait_until (gui_visible (fixture, "permanente_old_row"));
+  check_page (fixture, "permanente (change password)");
+  clave_permanente_page_reset (
+    CLAVE_PERMANENTE_PAGE (gui_find (GTK_WIDGET (fixture->window), "permanente_page")));
+  gui_activate (fixture, "permanente_recover_row");
+  gui_wait_until (gui_visible (fixture, "permanente_send_button"));
+  check_page (fixture, "permanente (recover password)");
+  clave_permanente_page_reset (
+    CLAVE_PERMANENTE_PAGE (gui_find (GTK_WIDGET (fixture->window), "permanente_page")));
+  gui_activate (fixture, "permanente_delete_row");
+  gui_wait_until (gui_visible (fixture, "permanente_delete_button"));
+  check_page (fixture, "permanente (delete user)");
   go_home (fixture);
 }
 
