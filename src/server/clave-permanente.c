@@ -186,6 +186,14 @@ new_start (const char             *document,
   return start;
 }
 
+static void
+set_code_blocked (GError **error)
+{
+  g_set_error_literal (error, CLAVE_PROTOCOL_ERROR, CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_BLOCKED,
+                       "Too many wrong activation codes: this code is blocked. Ask for a new "
+                       "one in the app or at an office.");
+}
+
 /* Counts a wrong activation code against the person's code while it can
  * be used; the fifth blocks it. Sets the error the person sees. */
 static void
@@ -205,10 +213,7 @@ refuse_code (ClaveServer                 *server,
       return;
     }
   if (attempts >= CLAVE_PERMANENTE_CODE_MAX_ATTEMPTS)
-    g_set_error_literal (error, CLAVE_PROTOCOL_ERROR,
-                         CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_BLOCKED,
-                         "Too many wrong activation codes: this code is blocked. Ask for a new "
-                         "one in the app or at an office.");
+    set_code_blocked (error);
   else
     g_set_error_literal (error, CLAVE_PROTOCOL_ERROR,
                          CLAVE_PROTOCOL_ERROR_INVALID_ACTIVATION_CODE,
@@ -271,10 +276,7 @@ clave_permanente_start_activation (ClaveServer  *server,
   /* The right code: only its holder learns what became of it. */
   if (record->code_attempts >= CLAVE_PERMANENTE_CODE_MAX_ATTEMPTS)
     {
-      g_set_error_literal (error, CLAVE_PROTOCOL_ERROR,
-                           CLAVE_PROTOCOL_ERROR_ACTIVATION_CODE_BLOCKED,
-                           "Too many wrong activation codes: this code is blocked. Ask for a "
-                           "new one in the app or at an office.");
+      set_code_blocked (error);
       return NULL;
     }
   if (now >= record->code_expires_at)

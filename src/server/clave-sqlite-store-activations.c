@@ -153,6 +153,23 @@ redact_expired (ClaveSqliteStore  *self,
   return _clave_sqlite_step_done (self, stmt, "redact expired codes", error);
 }
 
+ClaveActivationRecord *
+_clave_sqlite_read_activation (sqlite3_stmt *stmt)
+{
+  int state = clave_activation_state_from_string ((const char *) sqlite3_column_text (stmt, 5));
+  ClaveActivationRecord *record = g_new0 (ClaveActivationRecord, 1);
+
+  record->id = _clave_sqlite_column_text (stmt, 0);
+  record->token_hash = _clave_sqlite_column_text (stmt, 1);
+  record->document = _clave_sqlite_column_text (stmt, 2);
+  record->created_at = sqlite3_column_int64 (stmt, 3);
+  record->expires_at = sqlite3_column_int64 (stmt, 4);
+  /* An unreadable state must never open a door: treat it as locked. */
+  record->state = state >= 0 ? (ClaveActivationState) state : CLAVE_ACTIVATION_LOCKED;
+  _clave_sqlite_read_code_state (stmt, 6, &record->code);
+  return record;
+}
+
 gboolean
 clave_sqlite_store_create_activation (ClaveStore                  *store,
                                       const ClaveActivationRecord *record,
@@ -219,19 +236,7 @@ clave_sqlite_store_get_activation (ClaveStore  *store,
   _clave_sqlite_bind_text (stmt, 1, id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
-    {
-      int state = clave_activation_state_from_string ((const char *) sqlite3_column_text (stmt, 5));
-
-      record = g_new0 (ClaveActivationRecord, 1);
-      record->id = _clave_sqlite_column_text (stmt, 0);
-      record->token_hash = _clave_sqlite_column_text (stmt, 1);
-      record->document = _clave_sqlite_column_text (stmt, 2);
-      record->created_at = sqlite3_column_int64 (stmt, 3);
-      record->expires_at = sqlite3_column_int64 (stmt, 4);
-      /* An unreadable state must never open a door: treat it as locked. */
-      record->state = state >= 0 ? (ClaveActivationState) state : CLAVE_ACTIVATION_LOCKED;
-      _clave_sqlite_read_code_state (stmt, 6, &record->code);
-    }
+    record = _clave_sqlite_read_activation (stmt);
   else if (rc != SQLITE_DONE)
     _clave_sqlite_set_db_error (self, error, "get activation");
   sqlite3_reset (stmt);

@@ -522,4 +522,10 @@ clave_sqlite_store_delete_permanente (ClaveStore  *store,
                                       const char  *document,
                                       GError     **error);
 
+/* An activation from the row of @stmt (columns id, token hash, document,
+ * created_at, expires_at, state, then the code state): device
+ * activations and Cl@ve Permanente's alike. */
+ClaveActivationRecord *
+_clave_sqlite_read_activation (sqlite3_stmt *stmt);
+
 G_END_DECLS
