@@ -334,6 +334,59 @@ aead_open (guint8   key[SEALED_KEY_LEN],
   return handle;
 }
 
+/* AES-256-GCM with @key (wiped) and @iv over @in: encrypts to in || tag,
+ * or decrypts in || tag. CLAVE_CRYPTO_ERROR_WRONG_PIN when the tag does
+ * not verify. */
+static GBytes *
+aead_run (gboolean      encrypt,
+          guint8        key[SEALED_KEY_LEN],
+          const guint8 *iv,
+          const void   *aad,
+          gsize         aad_len,
+          const void   *in,
+          gsize         in_len,
+          GError      **error)
+{
+  gnutls_aead_cipher_hd_t handle = aead_open (key, error);
+  gsize out_cap = encrypt ? in_len + SEALED_TAG_LEN : MAX (in_len, SEALED_TAG_LEN) - SEALED_TAG_LEN;
+  size_t out_len = out_cap;
+  guint8 *out;
+  int ret;
+
+  if (handle == NULL)
+    return NULL;
+  if (!encrypt && in_len < SEALED_TAG_LEN)
+    {
+      gnutls_aead_cipher_deinit (handle);
+      g_set_error_literal (error, CLAVE_CRYPTO_ERROR, CLAVE_CRYPTO_ERROR_INVALID_DATA,
+                           "Malformed sealed data");
+      return NULL;
+    }
+
+  out = g_malloc (MAX (out_cap, 1));
+  if (encrypt)
+    ret = gnutls_aead_cipher_encrypt (handle, iv, SEALED_IV_LEN, aad, aad_len, SEALED_TAG_LEN,
+                                      in_len > 0 ? in : "", in_len, out, &out_len);
+  else
+    ret = gnutls_aead_cipher_decrypt (handle, iv, SEALED_IV_LEN, aad, aad_len, SEALED_TAG_LEN,
+                                      in, in_len, out, &out_len);
+  gnutls_aead_cipher_deinit (handle);
+  if (ret < 0)
+    {
+      gnutls_memset (out, 0, MAX (out_cap, 1));
+      g_free (out);
+      if (ret == GNUTLS_E_DECRYPTION_FAILED)
+        g_set_error_literal (error, CLAVE_CRYPTO_ERROR, CLAVE_CRYPTO_ERROR_WRONG_PIN,
+                             "The PIN is not correct");
+      else
+        set_gnutls_error (error, ret, encrypt ? "AES-256-GCM encryption failed"
+                                              : "AES-256-GCM decryption failed");
+      return NULL;
+    }
+
+  return g_bytes_new_take (out, out_len);
+}
+
 ClaveSealedBox *
 clave_sealed_box_seal (const char  *pin,
                        guint        iterations,
@@ -341,13 +394,9 @@ clave_sealed_box_seal (const char  *pin,
                        GError     **error)
 {
   g_autoptr(ClaveSealedBox) box = NULL;
-  gnutls_aead_cipher_hd_t handle;
   guint8 key[SEALED_KEY_LEN];
   const void *plain_data;
   gsize plain_len = 0;
-  guint8 *ciphertext;
-  size_t ciphertext_len;
-  int ret;
 
   g_return_val_if_fail (pin != NULL, NULL);
   g_return_val_if_fail (plaintext != NULL, NULL);
@@ -361,29 +410,11 @@ clave_sealed_box_seal (const char  *pin,
   if (!derive_key (pin, box->salt, iterations, key, error))
     return NULL;
 
-  handle = aead_open (key, error);
-  if (handle == NULL)
-    return NULL;
-
   plain_data = g_bytes_get_data (plaintext, &plain_len);
-  ciphertext_len = plain_len + SEALED_TAG_LEN;
-  ciphertext = g_malloc (ciphertext_len);
-
-  ret = gnutls_aead_cipher_encrypt (handle,
-                                    g_bytes_get_data (box->iv, NULL), SEALED_IV_LEN,
-                                    NULL, 0,
-                                    SEALED_TAG_LEN,
-                                    plain_len > 0 ? plain_data : "", plain_len,
-                                    ciphertext, &ciphertext_len);
-  gnutls_aead_cipher_deinit (handle);
-  if (ret < 0)
-    {
-      g_free (ciphertext);
-      set_gnutls_error (error, ret, "AES-256-GCM encryption failed");
-      return NULL;
-    }
-
-  box->ciphertext = g_bytes_new_take (ciphertext, ciphertext_len);
+  box->ciphertext = aead_run (TRUE, key, g_bytes_get_data (box->iv, NULL), NULL, 0,
+                              plain_data, plain_len, error);
+  if (box->ciphertext == NULL)
+    return NULL;
 
   return g_steal_pointer (&box);
 }
@@ -393,13 +424,9 @@ clave_sealed_box_open (const ClaveSealedBox  *box,
                        const char            *pin,
                        GError               **error)
 {
-  gnutls_aead_cipher_hd_t handle;
   guint8 key[SEALED_KEY_LEN];
   const void *cipher_data;
   gsize cipher_len = 0;
-  guint8 *plaintext;
-  size_t plaintext_len;
-  int ret;
 
   g_return_val_if_fail (pin != NULL, NULL);
 
@@ -417,34 +444,80 @@ clave_sealed_box_open (const ClaveSealedBox  *box,
   if (!derive_key (pin, box->salt, box->iterations, key, error))
     return NULL;
 
-  handle = aead_open (key, error);
-  if (handle == NULL)
+  cipher_data = g_bytes_get_data (box->ciphertext, &cipher_len);
+  return aead_run (FALSE, key, g_bytes_get_data (box->iv, NULL), NULL, 0,
+                   cipher_data, cipher_len, error);
+}
+
+/* A key for clave_aead_seal(): exactly 32 bytes, copied to @key. */
+static gboolean
+copy_aead_key (GBytes   *bytes,
+               guint8    key[SEALED_KEY_LEN],
+               GError  **error)
+{
+  if (bytes == NULL || g_bytes_get_size (bytes) != SEALED_KEY_LEN)
+    {
+      g_set_error_literal (error, CLAVE_CRYPTO_ERROR, CLAVE_CRYPTO_ERROR_INVALID_DATA,
+                           "An AES-256 key must be 32 bytes");
+      return FALSE;
+    }
+  memcpy (key, g_bytes_get_data (bytes, NULL), SEALED_KEY_LEN);
+  return TRUE;
+}
+
+GBytes *
+clave_aead_seal (GBytes      *key,
+                 const char  *aad,
+                 GBytes      *plaintext,
+                 GError     **error)
+{
+  guint8 raw_key[SEALED_KEY_LEN];
+  g_autoptr(GBytes) iv = clave_random_bytes (SEALED_IV_LEN);
+  g_autoptr(GBytes) sealed = NULL;
+  const void *plain_data, *sealed_data;
+  gsize plain_len = 0, sealed_len = 0;
+  GByteArray *out;
+
+  g_return_val_if_fail (aad != NULL && plaintext != NULL, NULL);
+
+  if (!copy_aead_key (key, raw_key, error))
+    return NULL;
+  plain_data = g_bytes_get_data (plaintext, &plain_len);
+  sealed = aead_run (TRUE, raw_key, g_bytes_get_data (iv, NULL), aad, strlen (aad),
+                     plain_data, plain_len, error);
+  if (sealed == NULL)
     return NULL;
 
-  cipher_data = g_bytes_get_data (box->ciphertext, &cipher_len);
-  plaintext_len = cipher_len - SEALED_TAG_LEN;
-  plaintext = g_malloc (MAX (plaintext_len, 1));
+  sealed_data = g_bytes_get_data (sealed, &sealed_len);
+  out = g_byte_array_sized_new (SEALED_IV_LEN + (guint) sealed_len);
+  g_byte_array_append (out, g_bytes_get_data (iv, NULL), SEALED_IV_LEN);
+  g_byte_array_append (out, sealed_data, (guint) sealed_len);
+  return g_byte_array_free_to_bytes (out);
+}
 
-  ret = gnutls_aead_cipher_decrypt (handle,
-                                    g_bytes_get_data (box->iv, NULL), SEALED_IV_LEN,
-                                    NULL, 0,
-                                    SEALED_TAG_LEN,
-                                    cipher_data, cipher_len,
-                                    plaintext, &plaintext_len);
-  gnutls_aead_cipher_deinit (handle);
-  if (ret < 0)
+GBytes *
+clave_aead_open (GBytes      *key,
+                 const char  *aad,
+                 GBytes      *sealed,
+                 GError     **error)
+{
+  guint8 raw_key[SEALED_KEY_LEN];
+  const guint8 *data;
+  gsize len = 0;
+
+  g_return_val_if_fail (aad != NULL && sealed != NULL, NULL);
+
+  data = g_bytes_get_data (sealed, &len);
+  if (len < SEALED_IV_LEN + SEALED_TAG_LEN)
     {
-      gnutls_memset (plaintext, 0, cipher_len - SEALED_TAG_LEN);
-      g_free (plaintext);
-      if (ret == GNUTLS_E_DECRYPTION_FAILED)
-        g_set_error_literal (error, CLAVE_CRYPTO_ERROR, CLAVE_CRYPTO_ERROR_WRONG_PIN,
-                             "The PIN is not correct");
-      else
-        set_gnutls_error (error, ret, "AES-256-GCM decryption failed");
+      g_set_error_literal (error, CLAVE_CRYPTO_ERROR, CLAVE_CRYPTO_ERROR_INVALID_DATA,
+                           "Malformed sealed data");
       return NULL;
     }
-
-  return g_bytes_new_take (plaintext, plaintext_len);
+  if (!copy_aead_key (key, raw_key, error))
+    return NULL;
+  return aead_run (FALSE, raw_key, data, aad, strlen (aad),
+                   data + SEALED_IV_LEN, len - SEALED_IV_LEN, error);
 }
 
 void

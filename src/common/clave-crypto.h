@@ -58,6 +58,18 @@ GBytes         *clave_sealed_box_open     (const ClaveSealedBox *box,
 void            clave_sealed_box_free     (ClaveSealedBox    *box);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveSealedBox, clave_sealed_box_free)
 
+/* AES-256-GCM under a 32-byte @key with a random IV, binding @aad (not
+ * stored): returns iv (12 bytes) || ciphertext || tag (16 bytes). Opening
+ * with another @aad or a changed byte fails (CLAVE_CRYPTO_ERROR_WRONG_PIN). */
+GBytes         *clave_aead_seal           (GBytes            *key,
+                                           const char        *aad,
+                                           GBytes            *plaintext,
+                                           GError           **error);
+GBytes         *clave_aead_open           (GBytes            *key,
+                                           const char        *aad,
+                                           GBytes            *sealed,
+                                           GError           **error);
+
 /* ECDSA P-256 keys. */
 gnutls_privkey_t clave_ec_key_generate        (GError           **error);
 GBytes          *clave_privkey_export_pkcs8   (gnutls_privkey_t   key,

@@ -19,6 +19,10 @@
 #define CLAVE_PATH_ME_PERMANENTE      "/v1/me/permanente"      /* DELETE: the user goes */
 #define CLAVE_PATH_ME_PERMANENTE_PASSWORD "/v1/me/permanente/password" /* POST: change it */
 #define CLAVE_PATH_ME_PERMANENTE_RECOVERY "/v1/me/permanente/recovery" /* POST; + /{id} */
+#define CLAVE_PATH_ME_FIRMA           "/v1/me/firma"           /* GET: the certificates */
+#define CLAVE_PATH_ME_FIRMA_REVOKE    "/v1/me/firma/revoke"    /* POST */
+#define CLAVE_PATH_FIRMA_CRL          "/v1/firma/crl"          /* GET: the CRL, DER */
+#define CLAVE_PATH_FIRMA_CA           "/v1/firma/ca"           /* GET: the CA, DER */
 #define CLAVE_PATH_DEVICE             "/v1/device"
 #define CLAVE_PATH_CHALLENGES         "/v1/challenges"
 #define CLAVE_PATH_REGISTRATIONS      "/v1/registrations"  /* POST: start */
@@ -160,6 +164,12 @@
 #define CLAVE_ERR_INVALID_PASSWORD         "invalid_password"         /* 401 */
 #define CLAVE_ERR_PASSWORD_BLOCKED         "password_blocked"         /* 423 */
 #define CLAVE_ERR_PERMANENTE_NOT_ACTIVE    "permanente_not_active"    /* 409 */
+#define CLAVE_ERR_LEVEL_NOT_ADVANCED       "level_not_advanced"       /* 409 */
+#define CLAVE_ERR_FIRMA_EXISTS             "firma_exists"             /* 409 */
+#define CLAVE_ERR_FIRMA_NOT_FOUND          "firma_not_found"          /* 404 */
+#define CLAVE_ERR_FIRMA_REVOKED            "firma_revoked"            /* 409 */
+#define CLAVE_ERR_FIRMA_EXPIRED            "firma_expired"            /* 409 */
+#define CLAVE_ERR_CONDITIONS_NOT_ACCEPTED  "conditions_not_accepted"  /* 400 */
 #define CLAVE_ERR_INVALID_CHANGE           "invalid_change"           /* 404 */
 #define CLAVE_ERR_CHANGE_EXPIRED           "change_expired"           /* 410 */
 #define CLAVE_ERR_CHANGE_LOCKED            "change_locked"            /* 423 */
@@ -198,4 +208,8 @@
 #define CLAVE_PERMANENTE_CODE_EXPIRED      "code_expired"  /* not activated, its code too old */
 #define CLAVE_PERMANENTE_CODE_BLOCKED      "code_blocked"  /* not activated, 5 wrong codes */
 #define CLAVE_PERMANENTE_ACTIVE            "active"        /* a password */
+/* The status of a Cl@ve Firma certificate (GET /v1/me/firma). */
+#define CLAVE_FIRMA_VALID                  "valid"
+#define CLAVE_FIRMA_REVOKED                "revoked"
+#define CLAVE_FIRMA_EXPIRED                "expired"
 #define CLAVE_PERMANENTE_PASSWORD_BLOCKED  "password_blocked" /* 5 wrong passwords */

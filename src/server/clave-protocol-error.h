@@ -73,6 +73,12 @@ typedef enum {
   CLAVE_PROTOCOL_ERROR_INVALID_PASSWORD,       /* 401 invalid_password */
   CLAVE_PROTOCOL_ERROR_PASSWORD_BLOCKED,       /* 423 password_blocked */
   CLAVE_PROTOCOL_ERROR_PERMANENTE_NOT_ACTIVE,  /* 409 permanente_not_active */
+  CLAVE_PROTOCOL_ERROR_LEVEL_NOT_ADVANCED,     /* 409 level_not_advanced */
+  CLAVE_PROTOCOL_ERROR_FIRMA_EXISTS,           /* 409 firma_exists */
+  CLAVE_PROTOCOL_ERROR_FIRMA_NOT_FOUND,        /* 404 firma_not_found */
+  CLAVE_PROTOCOL_ERROR_FIRMA_REVOKED,          /* 409 firma_revoked */
+  CLAVE_PROTOCOL_ERROR_FIRMA_EXPIRED,          /* 409 firma_expired */
+  CLAVE_PROTOCOL_ERROR_CONDITIONS_NOT_ACCEPTED, /* 400 conditions_not_accepted */
 } ClaveProtocolError;
 
 #define CLAVE_PROTOCOL_ERROR (clave_protocol_error_quark ())

@@ -130,6 +130,8 @@ _clave_routes_give_up (ClaveServer       *self,
       clave_http_reply_gerror (msg, error);
       return;
     }
+  /* The person's Cl@ve Firma certificates were revoked with it. */
+  _clave_routes_firma_changed (self);
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);

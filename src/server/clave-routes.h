@@ -134,6 +134,19 @@ void        _clave_routes_permanente_password (ClaveServer       *self,
 void        _clave_routes_permanente_recovery (ClaveServer       *self,
                                                SoupServerMessage *msg,
                                                const char        *recovery_id);
+/* Cl@ve Firma (clave-routes-firma.c): GET /v1/me/firma, POST
+ * /v1/me/firma/revoke, and the public GET /v1/firma/crl (DER) and
+ * /v1/firma/ca (DER). _clave_routes_firma_changed() drops the CRL made
+ * so far: call it after anything revokes. */
+void        _clave_routes_firma_list       (ClaveServer          *self,
+                                            SoupServerMessage    *msg);
+void        _clave_routes_firma_revoke     (ClaveServer          *self,
+                                            SoupServerMessage    *msg);
+void        _clave_routes_firma_crl        (ClaveServer          *self,
+                                            SoupServerMessage    *msg);
+void        _clave_routes_firma_ca         (ClaveServer          *self,
+                                            SoupServerMessage    *msg);
+void        _clave_routes_firma_changed    (ClaveServer          *self);
 /* POST /v1/me/email, /v1/me/email/{id}/code and …/verify, likewise. */
 void        _clave_routes_email_change     (ClaveServer          *self,
                                             SoupServerMessage    *msg,

@@ -7,6 +7,7 @@
 #include "clave-answer-queue.h"
 #include "clave-device-auth.h"
 #include "clave-device-keys.h"
+#include "clave-firma-ca.h"
 #include "clave-identify.h"
 #include "clave-routes.h"
 #include "clave-server.h"
@@ -54,6 +55,13 @@ struct _ClaveServer
   ClaveAnswerQueue  *answers;
   /* Parsed device keys of the latest signers (clave-device-keys.c). */
   ClaveDeviceKeys   *device_keys;
+
+  /* Cl@ve Firma's CA (STATE_DIR/firma/) and its latest CRL (DER), made
+   * when first asked for and again after a revocation
+   * (_clave_routes_firma_changed()). */
+  ClaveFirmaCa      *firma_ca;
+  GBytes            *firma_crl;
+  gint64             firma_crl_made_at;
 };
 
 gboolean _clave_server_has_trust_anchors (ClaveServer *self);

@@ -375,6 +375,29 @@ handle_request (SoupServer        *soup,
       else
         _clave_routes_permanente_recovery (self, msg, id);
     }
+  else if (g_str_equal (path, CLAVE_PATH_ME_FIRMA))
+    {
+      if (!clave_http_method_is (msg, SOUP_METHOD_GET))
+        clave_http_reply_method_not_allowed (msg, "GET");
+      else
+        _clave_routes_firma_list (self, msg);
+    }
+  else if (g_str_equal (path, CLAVE_PATH_ME_FIRMA_REVOKE))
+    {
+      if (!clave_http_method_is (msg, SOUP_METHOD_POST))
+        clave_http_reply_method_not_allowed (msg, "POST");
+      else
+        _clave_routes_firma_revoke (self, msg);
+    }
+  else if (g_str_equal (path, CLAVE_PATH_FIRMA_CRL) || g_str_equal (path, CLAVE_PATH_FIRMA_CA))
+    {
+      if (!clave_http_method_is (msg, SOUP_METHOD_GET))
+        clave_http_reply_method_not_allowed (msg, "GET");
+      else if (g_str_equal (path, CLAVE_PATH_FIRMA_CRL))
+        _clave_routes_firma_crl (self, msg);
+      else
+        _clave_routes_firma_ca (self, msg);
+    }
   else if (g_str_equal (path, CLAVE_PATH_ME_LEVEL))
     {
       if (!clave_http_method_is (msg, SOUP_METHOD_POST))
@@ -658,6 +681,9 @@ clave_server_new (const ClaveServerConfig  *config,
   self->tls = clave_tls_ensure (config->state_dir, (const char * const *) names->pdata, error);
   if (self->tls == NULL)
     return NULL;
+  self->firma_ca = clave_firma_ca_open (config->state_dir, error);
+  if (self->firma_ca == NULL)
+    return NULL;
 
   /* The same names as the certificate (clave-tls.c adds the fixed ones). */
   self->host_names = g_ptr_array_new_with_free_func (g_free);
@@ -789,6 +815,8 @@ clave_server_finalize (GObject *object)
   g_clear_pointer (&self->config, clave_server_config_free);
   g_clear_pointer (&self->secret, g_bytes_unref);
   g_clear_pointer (&self->tls, clave_tls_files_free);
+  g_clear_pointer (&self->firma_ca, clave_firma_ca_free);
+  g_clear_pointer (&self->firma_crl, g_bytes_unref);
   g_clear_pointer (&self->url, g_free);
   g_clear_pointer (&self->demo_rp_id, g_free);
   g_clear_pointer (&self->host_names, g_ptr_array_unref);

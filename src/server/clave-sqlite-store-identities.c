@@ -245,6 +245,10 @@ clave_sqlite_store_give_up (ClaveStore  *store,
   if (!_clave_sqlite_step_done (self, stmt, "give up", error))
     return _clave_sqlite_rollback (self);
 
+  /* Its Cl@ve Firma certificates are revoked (they stay on the CRL). */
+  if (!_clave_sqlite_revoke_firma_of (self, document, now, error))
+    return _clave_sqlite_rollback (self);
+
   /* Its devices, activations and requests go with it. */
   stmt = _clave_sqlite_prepare (self, "DELETE FROM citizens WHERE document = ?1", error);
   if (stmt == NULL)

@@ -522,6 +522,33 @@ clave_sqlite_store_delete_permanente (ClaveStore  *store,
                                       const char  *document,
                                       GError     **error);
 
+gboolean
+clave_sqlite_store_put_firma (ClaveStore              *store,
+                              const ClaveFirmaRecord  *record,
+                              gint64                   now,
+                              GError                 **error);
+
+GPtrArray *
+clave_sqlite_store_list_firma (ClaveStore  *store,
+                               const char  *document,
+                               gboolean     revoked_only,
+                               GError     **error);
+
+gboolean
+clave_sqlite_store_revoke_firma (ClaveStore  *store,
+                                 const char  *document,
+                                 const char  *serial,
+                                 const char  *revoked_by,
+                                 gint64       now,
+                                 GError     **error);
+
+/* In a transaction: revokes every certificate of @document. */
+gboolean
+_clave_sqlite_revoke_firma_of (ClaveSqliteStore  *self,
+                               const char        *document,
+                               gint64             now,
+                               GError           **error);
+
 /* An activation from the row of @stmt (columns id, token hash, document,
  * created_at, expires_at, state, then the code state): device
  * activations and Cl@ve Permanente's alike. */

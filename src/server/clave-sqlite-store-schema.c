@@ -280,6 +280,26 @@ static const char * const migrations[] = {
   "  last_sent_at    INTEGER NOT NULL DEFAULT 0"
   ");"
   "CREATE INDEX permanente_activations_document ON permanente_activations (document);",
+
+  /* 12: Cl@ve Firma certificates (issue 12). No foreign key to citizens:
+   * a revoked certificate stays on the CRL after its holder gave up Cl@ve.
+   * The private key only sealed, and gone once revoked. */
+  "CREATE TABLE firma_certificates ("
+  "  serial      TEXT PRIMARY KEY,"
+  "  document    TEXT NOT NULL,"
+  "  holder      TEXT NOT NULL,"
+  "  issuer      TEXT NOT NULL,"
+  "  cert_pem    TEXT NOT NULL,"
+  "  key_box     BLOB,"
+  "  not_before  INTEGER NOT NULL,"
+  "  not_after   INTEGER NOT NULL,"
+  "  issued_at   INTEGER NOT NULL,"
+  "  revoked_at  INTEGER NOT NULL DEFAULT 0,"
+  "  revoked_by  TEXT"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX firma_certificates_document ON firma_certificates (document);"
+  "CREATE INDEX firma_certificates_revoked ON firma_certificates (revoked_at)"
+  " WHERE revoked_at > 0;",
 };
 
 /* Brings the schema to @target (the newest: G_N_ELEMENTS (migrations)). */

@@ -431,6 +431,9 @@ clave_sqlite_store_iface_init (ClaveStoreInterface *iface)
   iface->count_permanente_password_attempt = clave_sqlite_store_count_permanente_password_attempt;
   iface->set_permanente_password = clave_sqlite_store_set_permanente_password;
   iface->delete_permanente = clave_sqlite_store_delete_permanente;
+  iface->put_firma = clave_sqlite_store_put_firma;
+  iface->list_firma = clave_sqlite_store_list_firma;
+  iface->revoke_firma = clave_sqlite_store_revoke_firma;
   iface->create_challenge = clave_sqlite_store_create_challenge;
   iface->list_challenges = clave_sqlite_store_list_challenges;
   iface->use_challenge = clave_sqlite_store_use_challenge;

@@ -120,6 +120,21 @@ clave_outbox_message_free (ClaveOutboxMessage *message)
 }
 
 void
+clave_firma_record_free (ClaveFirmaRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->serial);
+  g_free (record->document);
+  g_free (record->holder);
+  g_free (record->issuer);
+  g_free (record->cert_pem);
+  g_clear_pointer (&record->key_box, g_bytes_unref);
+  g_free (record->revoked_by);
+  g_free (record);
+}
+
+void
 clave_permanente_record_free (ClavePermanenteRecord *record)
 {
   if (record == NULL)
@@ -685,6 +700,37 @@ clave_store_close (ClaveStore *self)
   iface = CLAVE_STORE_GET_IFACE (self);
   if (iface->close != NULL)
     iface->close (self);
+}
+
+gboolean
+clave_store_put_firma (ClaveStore              *self,
+                       const ClaveFirmaRecord  *record,
+                       gint64                   now,
+                       GError                 **error)
+{
+  g_return_val_if_fail (record != NULL && record->serial != NULL, FALSE);
+  STORE_CALL (put_firma, FALSE, record, now, error);
+}
+
+GPtrArray *
+clave_store_list_firma (ClaveStore  *self,
+                        const char  *document,
+                        gboolean     revoked_only,
+                        GError     **error)
+{
+  STORE_CALL (list_firma, NULL, document, revoked_only, error);
+}
+
+gboolean
+clave_store_revoke_firma (ClaveStore  *self,
+                          const char  *document,
+                          const char  *serial,
+                          const char  *revoked_by,
+                          gint64       now,
+                          GError     **error)
+{
+  g_return_val_if_fail (document != NULL && serial != NULL && revoked_by != NULL, FALSE);
+  STORE_CALL (revoke_firma, FALSE, document, serial, revoked_by, now, error);
 }
 
 ClavePermanenteRecord *

@@ -231,6 +231,28 @@ typedef struct {
   gint64  created_at;
 } ClavePermanenteRecord;
 
+/* A Cl@ve Firma signing certificate (docs/protocol.md "Cl@ve Firma"),
+ * kept after revocation and after the citizen gave up Cl@ve: the CRL
+ * lists it until it expires. */
+typedef struct {
+  char   *serial;      /* lower-case hex, as certtool prints it */
+  char   *document;
+  char   *holder;      /* the certificate's common name */
+  char   *issuer;      /* the issuer's distinguished name, RFC 4514 */
+  char   *cert_pem;
+  /* The PKCS#8 private key sealed under STATE_DIR/firma/keys.key with the
+   * serial as associated data (clave_aead_seal()); NULL once revoked. */
+  GBytes *key_box;
+  gint64  not_before;
+  gint64  not_after;
+  gint64  issued_at;
+  gint64  revoked_at;  /* 0: not revoked */
+  char   *revoked_by;  /* CLAVE_FIRMA_REVOKED_BY_*; NULL while valid */
+} ClaveFirmaRecord;
+
+#define CLAVE_FIRMA_REVOKED_BY_CITIZEN  "citizen"   /* the person, in the app */
+#define CLAVE_FIRMA_REVOKED_BY_GIVEN_UP "given_up"  /* the person gave up Cl@ve */
+
 typedef struct {
   gint64              id;
   ClaveOutboxChannel  channel;
@@ -253,6 +275,7 @@ void                   clave_registration_record_free (ClaveRegistrationRecord *
 void                   clave_relying_party_free     (ClaveRelyingParty     *rp);
 void                   clave_contact_change_record_free (ClaveContactChangeRecord *record);
 void                   clave_permanente_record_free (ClavePermanenteRecord *record);
+void                   clave_firma_record_free      (ClaveFirmaRecord      *record);
 void                   clave_auth_request_record_free (ClaveAuthRequestRecord *record);
 const char            *clave_activation_state_to_string   (ClaveActivationState state);
 int                    clave_activation_state_from_string (const char          *str);
@@ -263,6 +286,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveIdentity, clave_identity_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveCitizen, clave_citizen_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveContactChangeRecord, clave_contact_change_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClavePermanenteRecord, clave_permanente_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveFirmaRecord, clave_firma_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveActivationRecord, clave_activation_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveDeviceRecord, clave_device_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveOutboxMessage, clave_outbox_message_free)
@@ -530,6 +554,20 @@ struct _ClaveStoreInterface
   gboolean                (*activate_permanente)   (ClaveStore                  *self,
                                                     const char                  *activation_id,
                                                     const char                  *password_hash,
+                                                    gint64                       now,
+                                                    GError                     **error);
+  gboolean                (*put_firma)             (ClaveStore                  *self,
+                                                    const ClaveFirmaRecord      *record,
+                                                    gint64                       now,
+                                                    GError                     **error);
+  GPtrArray              *(*list_firma)            (ClaveStore                  *self,
+                                                    const char                  *document,
+                                                    gboolean                     revoked_only,
+                                                    GError                     **error);
+  gboolean                (*revoke_firma)          (ClaveStore                  *self,
+                                                    const char                  *document,
+                                                    const char                  *serial,
+                                                    const char                  *revoked_by,
                                                     gint64                       now,
                                                     GError                     **error);
   void                    (*close)                 (ClaveStore                  *self);
@@ -855,6 +893,30 @@ gboolean    clave_store_purge_auth_requests (ClaveStore                   *store
                                                     GError                      **error);
 
 void                   clave_store_close                 (ClaveStore                  *self);
+
+/* Cl@ve Firma. Adds @record, an issued certificate; CONFLICT when its
+ * document already has one that is neither revoked nor expired at @now
+ * (checked in the same transaction). */
+gboolean               clave_store_put_firma             (ClaveStore                  *self,
+                                                          const ClaveFirmaRecord      *record,
+                                                          gint64                       now,
+                                                          GError                     **error);
+/* The certificates of @document (NULL: everybody's), newest first; with
+ * @revoked_only those revoked (what the CRL lists). Never NULL without
+ * an error. */
+GPtrArray             *clave_store_list_firma            (ClaveStore                  *self,
+                                                          const char                  *document,
+                                                          gboolean                     revoked_only,
+                                                          GError                     **error);
+/* Revokes certificate @serial of @document at @now and destroys its
+ * sealed key, in one transaction: NOT_FOUND when @document has no such
+ * certificate, CONFLICT when it is already revoked. */
+gboolean               clave_store_revoke_firma          (ClaveStore                  *self,
+                                                          const char                  *document,
+                                                          const char                  *serial,
+                                                          const char                  *revoked_by,
+                                                          gint64                       now,
+                                                          GError                     **error);
 
 /* The citizen's Cl@ve Permanente, or NULL (no error) when they have none. */
 ClavePermanenteRecord *clave_store_get_permanente        (ClaveStore                  *self,

@@ -10,14 +10,13 @@
 #include "clave-crypto.h"
 #include "clave-state.h"
 #include "clave-tls.h"
+#include "clave-tls-private.h"
 
 #define CA_VALIDITY_SECS      ((gint64) 10 * 365 * 24 * 60 * 60)
 #define SERVER_VALIDITY_SECS  ((gint64) 2 * 365 * 24 * 60 * 60)
 /* Issue the server certificate again this long before it expires. */
 #define RENEW_BEFORE_SECS     ((gint64) 30 * 24 * 60 * 60)
 
-G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_x509_crt_t, gnutls_x509_crt_deinit, NULL)
-G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_x509_privkey_t, gnutls_x509_privkey_deinit, NULL)
 
 void
 clave_tls_files_free (ClaveTlsFiles *files)
@@ -31,18 +30,18 @@ clave_tls_files_free (ClaveTlsFiles *files)
   g_free (files);
 }
 
-static gboolean
-tls_error (GError    **error,
-           int         ret,
-           const char *what)
+gboolean
+_clave_tls_tls_error (GError    **error,
+                      int         ret,
+                      const char *what)
 {
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", what, gnutls_strerror (ret));
   return FALSE;
 }
 
-static gnutls_x509_crt_t
-load_cert (const char  *path,
-           GError     **error)
+gnutls_x509_crt_t
+_clave_tls_load_cert (const char  *path,
+                      GError     **error)
 {
   g_autofree char *pem = NULL;
   gsize len = 0;
@@ -65,9 +64,9 @@ load_cert (const char  *path,
   return g_steal_pointer (&crt);
 }
 
-static gnutls_x509_privkey_t
-load_key (const char  *path,
-          GError     **error)
+gnutls_x509_privkey_t
+_clave_tls_load_key (const char  *path,
+                     GError     **error)
 {
   g_autofree char *pem = NULL;
   gsize len = 0;
@@ -93,8 +92,8 @@ load_key (const char  *path,
   return g_steal_pointer (&key);
 }
 
-static gnutls_x509_privkey_t
-generate_key (GError **error)
+gnutls_x509_privkey_t
+_clave_tls_generate_key (GError **error)
 {
   g_auto(gnutls_x509_privkey_t) key = NULL;
   int ret;
@@ -104,16 +103,16 @@ generate_key (GError **error)
                                            GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP256R1),
                                            0)) < 0)
     {
-      tls_error (error, ret, "Cannot generate a key");
+      _clave_tls_tls_error (error, ret, "Cannot generate a key");
       return NULL;
     }
   return g_steal_pointer (&key);
 }
 
-static gboolean
-save_key (gnutls_x509_privkey_t   key,
-          const char             *path,
-          GError                **error)
+gboolean
+_clave_tls_save_key (gnutls_x509_privkey_t   key,
+                     const char             *path,
+                     GError                **error)
 {
   gnutls_datum_t out = { NULL, 0 };
   gboolean ok;
@@ -122,7 +121,7 @@ save_key (gnutls_x509_privkey_t   key,
   ret = gnutls_x509_privkey_export2_pkcs8 (key, GNUTLS_X509_FMT_PEM, NULL,
                                            GNUTLS_PKCS_PLAIN, &out);
   if (ret < 0)
-    return tls_error (error, ret, "Cannot export a key");
+    return _clave_tls_tls_error (error, ret, "Cannot export a key");
 
   ok = clave_state_write_private (path, out.data, out.size, error);
   explicit_bzero (out.data, out.size);
@@ -130,10 +129,10 @@ save_key (gnutls_x509_privkey_t   key,
   return ok;
 }
 
-static gboolean
-save_cert (gnutls_x509_crt_t   crt,
-           const char         *path,
-           GError            **error)
+gboolean
+_clave_tls_save_cert (gnutls_x509_crt_t   crt,
+                      const char         *path,
+                      GError            **error)
 {
   gnutls_datum_t out = { NULL, 0 };
   gboolean ok;
@@ -141,7 +140,7 @@ save_cert (gnutls_x509_crt_t   crt,
 
   ret = gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &out);
   if (ret < 0)
-    return tls_error (error, ret, "Cannot export a certificate");
+    return _clave_tls_tls_error (error, ret, "Cannot export a certificate");
 
   /* Certificates are public, but 0600 costs nothing and keeps the whole
    * tls/ directory uniform. */
@@ -150,33 +149,33 @@ save_cert (gnutls_x509_crt_t   crt,
   return ok;
 }
 
-static gboolean
-key_id (gnutls_x509_privkey_t   key,
-        guint8                 *buf,
-        size_t                 *size,
-        GError                **error)
+gboolean
+_clave_tls_key_id (gnutls_x509_privkey_t   key,
+                   guint8                 *buf,
+                   size_t                 *size,
+                   GError                **error)
 {
   int ret = gnutls_x509_privkey_get_key_id (key, GNUTLS_KEYID_USE_SHA1, buf, size);
 
   if (ret < 0)
-    return tls_error (error, ret, "Cannot compute a key id");
+    return _clave_tls_tls_error (error, ret, "Cannot compute a key id");
   return TRUE;
 }
 
 /* Fields common to both certificates. */
-static gboolean
-init_cert (gnutls_x509_crt_t       crt,
-           gnutls_x509_privkey_t   key,
-           const char             *dn,
-           gint64                  validity,
-           GError                **error)
+gboolean
+_clave_tls_init_cert (gnutls_x509_crt_t       crt,
+                      gnutls_x509_privkey_t   key,
+                      const char             *dn,
+                      gint64                  now,
+                      gint64                  validity,
+                      GError                **error)
 {
   g_autoptr(GBytes) serial = clave_random_bytes (16);
   guint8 serial_buf[16];
   guint8 skid[64];
   size_t skid_size = sizeof skid;
   const char *err_pos = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   int ret;
 
   memcpy (serial_buf, g_bytes_get_data (serial, NULL), sizeof serial_buf);
@@ -189,16 +188,52 @@ init_cert (gnutls_x509_crt_t       crt,
       /* Backdated a little so that a clock a few minutes behind accepts it. */
       (ret = gnutls_x509_crt_set_activation_time (crt, (time_t) (now - 3600))) < 0 ||
       (ret = gnutls_x509_crt_set_expiration_time (crt, (time_t) (now + validity))) < 0)
-    return tls_error (error, ret, "Cannot fill in a certificate");
+    return _clave_tls_tls_error (error, ret, "Cannot fill in a certificate");
 
-  if ((ret = gnutls_x509_crt_set_dn (crt, dn, &err_pos)) < 0)
-    return tls_error (error, ret, "Cannot set a certificate name");
+  if (dn != NULL && (ret = gnutls_x509_crt_set_dn (crt, dn, &err_pos)) < 0)
+    return _clave_tls_tls_error (error, ret, "Cannot set a certificate name");
 
-  if (!key_id (key, skid, &skid_size, error))
+  if (!_clave_tls_key_id (key, skid, &skid_size, error))
     return FALSE;
   if ((ret = gnutls_x509_crt_set_subject_key_id (crt, skid, skid_size)) < 0)
-    return tls_error (error, ret, "Cannot set the subject key id");
+    return _clave_tls_tls_error (error, ret, "Cannot set the subject key id");
 
+  return TRUE;
+}
+
+gboolean
+_clave_tls_create_ca (const char  *ca_file,
+                      const char  *ca_key_file,
+                      const char  *dn,
+                      gint64       validity,
+                      GError     **error)
+{
+  g_auto(gnutls_x509_privkey_t) key = NULL;
+  g_auto(gnutls_x509_crt_t) crt = NULL;
+  int ret;
+
+  key = _clave_tls_generate_key (error);
+  if (key == NULL)
+    return FALSE;
+
+  if ((ret = gnutls_x509_crt_init (&crt)) < 0)
+    return _clave_tls_tls_error (error, ret, "Cannot create a certificate");
+  if (!_clave_tls_init_cert (crt, key, dn, g_get_real_time () / G_USEC_PER_SEC, validity, error))
+    return FALSE;
+
+  /* pathLen 0: each CA issues end-entity certificates and nothing else. */
+  if ((ret = gnutls_x509_crt_set_basic_constraints (crt, 1, 0)) < 0 ||
+      (ret = gnutls_x509_crt_set_key_usage (crt, GNUTLS_KEY_KEY_CERT_SIGN |
+                                                 GNUTLS_KEY_CRL_SIGN)) < 0 ||
+      (ret = gnutls_x509_crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0)) < 0)
+    return _clave_tls_tls_error (error, ret, "Cannot sign the CA certificate");
+
+  /* The key first: a ca.pem without its key would be a dead end. */
+  if (!_clave_tls_save_key (key, ca_key_file, error) ||
+      !_clave_tls_save_cert (crt, ca_file, error))
+    return FALSE;
+
+  g_info ("Created the CA %s", ca_file);
   return TRUE;
 }
 
@@ -206,35 +241,10 @@ static gboolean
 create_ca (const ClaveTlsFiles  *files,
            GError              **error)
 {
-  g_auto(gnutls_x509_privkey_t) key = NULL;
-  g_auto(gnutls_x509_crt_t) crt = NULL;
-  g_autofree char *dn = NULL;
-  int ret;
+  g_autofree char *dn = g_strdup_printf ("CN=Clave Desktop local CA %s,O=clave-server",
+                                         g_get_host_name ());
 
-  key = generate_key (error);
-  if (key == NULL)
-    return FALSE;
-
-  dn = g_strdup_printf ("CN=Clave Desktop local CA %s,O=clave-server", g_get_host_name ());
-  if ((ret = gnutls_x509_crt_init (&crt)) < 0)
-    return tls_error (error, ret, "Cannot create a certificate");
-  if (!init_cert (crt, key, dn, CA_VALIDITY_SECS, error))
-    return FALSE;
-
-  /* pathLen 0: this CA issues the server certificate and nothing else. */
-  if ((ret = gnutls_x509_crt_set_basic_constraints (crt, 1, 0)) < 0 ||
-      (ret = gnutls_x509_crt_set_key_usage (crt, GNUTLS_KEY_KEY_CERT_SIGN |
-                                                 GNUTLS_KEY_CRL_SIGN)) < 0 ||
-      (ret = gnutls_x509_crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0)) < 0)
-    return tls_error (error, ret, "Cannot sign the CA certificate");
-
-  /* The key first: a ca.pem without its key would be a dead end. */
-  if (!save_key (key, files->ca_key_file, error) ||
-      !save_cert (crt, files->ca_file, error))
-    return FALSE;
-
-  g_info ("Created the local CA %s", files->ca_file);
-  return TRUE;
+  return _clave_tls_create_ca (files->ca_file, files->ca_key_file, dn, CA_VALIDITY_SECS, error);
 }
 
 static gboolean
@@ -265,7 +275,7 @@ add_san (gnutls_x509_crt_t   crt,
     }
 
   if (ret < 0)
-    return tls_error (error, ret, "Cannot add a subject alternative name");
+    return _clave_tls_tls_error (error, ret, "Cannot add a subject alternative name");
   return TRUE;
 }
 
@@ -309,7 +319,7 @@ create_server_cert (const ClaveTlsFiles    *files,
   const char *cn = names->len > 3 ? g_ptr_array_index (names, 3) : "localhost";
   int ret;
 
-  key = generate_key (error);
+  key = _clave_tls_generate_key (error);
   if (key == NULL)
     return FALSE;
 
@@ -320,15 +330,16 @@ create_server_cert (const ClaveTlsFiles    *files,
   dn = g_strdup_printf ("CN=%s,O=clave-server", cn);
 
   if ((ret = gnutls_x509_crt_init (&crt)) < 0)
-    return tls_error (error, ret, "Cannot create a certificate");
-  if (!init_cert (crt, key, dn, SERVER_VALIDITY_SECS, error))
+    return _clave_tls_tls_error (error, ret, "Cannot create a certificate");
+  if (!_clave_tls_init_cert (crt, key, dn, g_get_real_time () / G_USEC_PER_SEC,
+                             SERVER_VALIDITY_SECS, error))
     return FALSE;
 
   for (guint i = 0; i < names->len; i++)
     if (!add_san (crt, g_ptr_array_index (names, i), error))
       return FALSE;
 
-  if (!key_id (ca_key, akid, &akid_size, error))
+  if (!_clave_tls_key_id (ca_key, akid, &akid_size, error))
     return FALSE;
 
   if ((ret = gnutls_x509_crt_set_basic_constraints (crt, 0, -1)) < 0 ||
@@ -336,10 +347,10 @@ create_server_cert (const ClaveTlsFiles    *files,
       (ret = gnutls_x509_crt_set_key_purpose_oid (crt, GNUTLS_KP_TLS_WWW_SERVER, 0)) < 0 ||
       (ret = gnutls_x509_crt_set_authority_key_id (crt, akid, akid_size)) < 0 ||
       (ret = gnutls_x509_crt_sign2 (crt, ca, ca_key, GNUTLS_DIG_SHA256, 0)) < 0)
-    return tls_error (error, ret, "Cannot sign the server certificate");
+    return _clave_tls_tls_error (error, ret, "Cannot sign the server certificate");
 
-  if (!save_key (key, files->key_file, error) ||
-      !save_cert (crt, files->cert_file, error))
+  if (!_clave_tls_save_key (key, files->key_file, error) ||
+      !_clave_tls_save_cert (crt, files->cert_file, error))
     return FALSE;
 
   g_info ("Issued the server certificate %s", files->cert_file);
@@ -366,9 +377,9 @@ server_cert_usable (const ClaveTlsFiles *files,
       !g_file_test (files->key_file, G_FILE_TEST_EXISTS))
     return FALSE;
 
-  crt = load_cert (files->cert_file, &error);
+  crt = _clave_tls_load_cert (files->cert_file, &error);
   if (crt != NULL)
-    key = load_key (files->key_file, &error);
+    key = _clave_tls_load_key (files->key_file, &error);
   if (crt == NULL || key == NULL)
     {
       g_warning ("Issuing a new server certificate: %s", error->message);
@@ -433,10 +444,10 @@ clave_tls_ensure (const char         *state_dir,
   if (!g_file_test (files->ca_file, G_FILE_TEST_EXISTS) && !create_ca (files, error))
     return NULL;
 
-  ca = load_cert (files->ca_file, error);
+  ca = _clave_tls_load_cert (files->ca_file, error);
   if (ca == NULL)
     return NULL;
-  ca_key = load_key (files->ca_key_file, error);
+  ca_key = _clave_tls_load_key (files->ca_key_file, error);
   if (ca_key == NULL)
     return NULL;
 

@@ -29,6 +29,7 @@ G_BEGIN_DECLS
 typedef struct {
   guint       status;
   char       *body;
+  gsize       body_len;
   JsonNode   *json;      /* NULL when the body is not JSON */
   SoupMessage *msg;      /* for the response headers */
   SoupMessageHeaders *headers;  /* those of an answer read off the wire */

@@ -8,6 +8,7 @@
 #include "clave-crypto.h"
 #include "clave-document.h"
 #include "clave-protocol.h"
+#include "clave-test-files.h"
 #include "server-test-util.h"
 
 /* One server for the whole program: these tests do not disturb each other
@@ -676,6 +677,208 @@ test_permanente_code (void)
   g_assert_cmpuint (response->status, ==, SOUP_STATUS_METHOD_NOT_ALLOWED);
 }
 
+/* The output of certtool with @args (NULL-terminated), which must
+ * succeed. */
+static char *
+run_certtool (const char *first,
+              ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status = -1;
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) "certtool");
+  va_start (args, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_test_message ("certtool failed: %s", err);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return out;
+}
+
+/* Cl@ve Firma over HTTP (issue 12): clave-admin issues the certificate,
+ * the device lists and revokes it (signed; the conditions accepted;
+ * refusals with their codes), and the CRL the service publishes, read
+ * by certtool, lists its serial and verifies under the CA it serves. */
+static void
+test_firma (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TestMobileDevice) pablo = NULL;
+  g_autoptr(TestResponse) response = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *out = NULL;
+  g_autofree char *page = NULL;
+  g_autofree char *serial = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *crl_file = NULL;
+  g_autofree char *ca_file = NULL;
+  g_autofree char *info = NULL;
+  JsonObject *issued, *listed;
+  JsonArray *certificates;
+  static const char *const contrast =
+    "{\"contrast\": {\"kind\": \"validity_date\", \"value\": \"2032-02-02\"}}";
+
+  out = clave_test_server_admin (server, &error, "register", "--document", "77777777B",
+                                 "--given-name", "Pablo", "--surnames", "Núñez Gil",
+                                 "--validity-date", "2032-02-02", "--phone", "+34600777888",
+                                 "--email", "pablo@example.org", "--level", "advanced", NULL);
+  g_assert_no_error (error);
+  g_clear_pointer (&out, g_free);
+  pablo = test_mobile_device_activate (server, session, "77777777B", "validity_date",
+                                       "2032-02-02", "+34600777888");
+
+  /* Without Cl@ve Permanente clave-admin refuses. */
+  out = clave_test_server_admin (server, &error, "issue-firma", "77777777B", NULL);
+  g_assert_null (out);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "Cl@ve Permanente"));
+  g_clear_error (&error);
+
+  response = test_device_request (session, BASE, pablo->device, "POST",
+                                  CLAVE_PATH_ME_PERMANENTE_CODE, contrast, NULL);
+  test_assert_status (response, SOUP_STATUS_CREATED);
+  page = clave_test_server_activate_permanente (server, "77777777B", "pablo@example.org",
+                                                test_response_string (response, "code"),
+                                                "Zx8#mnbv!q");
+  g_clear_pointer (&response, test_response_free);
+
+  out = clave_test_server_admin (server, &error, "issue-firma", "77777777B", "--json", NULL);
+  g_assert_no_error (error);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  /* An array, as list-firma prints, of the one certificate. */
+  issued = json_array_get_object_element (json_node_get_array (json_parser_get_root (parser)), 0);
+  serial = g_strdup (json_object_get_string_member (issued, "serial"));
+  g_assert_cmpstr (json_object_get_string_member (issued, "status"), ==, CLAVE_FIRMA_VALID);
+  g_assert_cmpstr (json_object_get_string_member (issued, "holder"), ==,
+                   "NÚÑEZ GIL, PABLO (FIRMA)");
+
+  /* The list: signed by the device key only. */
+  response = test_request (session, BASE, "GET", CLAVE_PATH_ME_FIRMA, NULL, NULL, 0, FALSE, NULL);
+  test_assert_error (response, SOUP_STATUS_UNAUTHORIZED, CLAVE_ERR_SIGNATURE_REQUIRED);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, pablo->push, "GET", CLAVE_PATH_ME_FIRMA, NULL,
+                                  NULL);
+  test_assert_error (response, SOUP_STATUS_FORBIDDEN, CLAVE_ERR_KEY_NOT_ALLOWED);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, pablo->device, "GET", CLAVE_PATH_ME_FIRMA, NULL,
+                                  NULL);
+  test_assert_status (response, SOUP_STATUS_OK);
+  certificates = json_object_get_array_member (test_response_object (response), "certificates");
+  g_assert_cmpuint (json_array_get_length (certificates), ==, 1);
+  listed = json_array_get_object_element (certificates, 0);
+  g_assert_cmpstr (json_object_get_string_member (listed, "serial"), ==, serial);
+  g_assert_cmpstr (json_object_get_string_member (listed, "status"), ==, CLAVE_FIRMA_VALID);
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (listed, "certificate"),
+                                   "-----BEGIN CERTIFICATE-----"));
+  g_assert_false (json_object_has_member (listed, "revoked_at"));
+  g_clear_pointer (&response, test_response_free);
+
+  /* Revoking: refusals first, nothing revoked by them. */
+  body = g_strdup_printf ("{\"serial\": \"%s\", \"accept_conditions\": true}", serial);
+  response = test_device_request (session, BASE, pablo->push, "POST", CLAVE_PATH_ME_FIRMA_REVOKE,
+                                  body, NULL);
+  test_assert_error (response, SOUP_STATUS_FORBIDDEN, CLAVE_ERR_KEY_NOT_ALLOWED);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, pablo->device, "POST",
+                                  CLAVE_PATH_ME_FIRMA_REVOKE, "{\"accept_conditions\": true}",
+                                  NULL);
+  test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+  g_clear_pointer (&response, test_response_free);
+  {
+    g_autofree char *no = g_strdup_printf ("{\"serial\": \"%s\"}", serial);
+    g_autofree char *bad = g_strdup_printf ("{\"serial\": \"%s\", \"accept_conditions\": "
+                                            "\"yes\"}", serial);
+
+    response = test_device_request (session, BASE, pablo->device, "POST",
+                                    CLAVE_PATH_ME_FIRMA_REVOKE, no, NULL);
+    test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_CONDITIONS_NOT_ACCEPTED);
+    g_clear_pointer (&response, test_response_free);
+    response = test_device_request (session, BASE, pablo->device, "POST",
+                                    CLAVE_PATH_ME_FIRMA_REVOKE, bad, NULL);
+    test_assert_error (response, SOUP_STATUS_BAD_REQUEST, CLAVE_ERR_INVALID_REQUEST);
+    g_clear_pointer (&response, test_response_free);
+  }
+  response = test_device_request (session, BASE, pablo->device, "POST",
+                                  CLAVE_PATH_ME_FIRMA_REVOKE,
+                                  "{\"serial\": \"0badc0de\", \"accept_conditions\": true}", NULL);
+  test_assert_error (response, SOUP_STATUS_NOT_FOUND, CLAVE_ERR_FIRMA_NOT_FOUND);
+  g_clear_pointer (&response, test_response_free);
+  response = test_request (session, BASE, "GET", CLAVE_PATH_ME_FIRMA_REVOKE, NULL, NULL, 0, FALSE,
+                           NULL);
+  test_assert_error (response, SOUP_STATUS_METHOD_NOT_ALLOWED, CLAVE_ERR_METHOD_NOT_ALLOWED);
+  g_clear_pointer (&response, test_response_free);
+
+  response = test_device_request (session, BASE, pablo->device, "POST",
+                                  CLAVE_PATH_ME_FIRMA_REVOKE, body, NULL);
+  test_assert_status (response, SOUP_STATUS_OK);
+  g_assert_cmpstr (test_response_string (response, "serial"), ==, serial);
+  g_assert_cmpstr (test_response_string (response, "status"), ==, CLAVE_FIRMA_REVOKED);
+  g_assert_cmpint (test_response_int (response, "revoked_at"), >, 0);
+  g_clear_pointer (&response, test_response_free);
+  response = test_device_request (session, BASE, pablo->device, "POST",
+                                  CLAVE_PATH_ME_FIRMA_REVOKE, body, NULL);
+  test_assert_error (response, SOUP_STATUS_CONFLICT, CLAVE_ERR_FIRMA_REVOKED);
+  g_clear_pointer (&response, test_response_free);
+
+  /* The CRL and the CA, public, read by certtool. */
+  response = test_request (session, BASE, "POST", CLAVE_PATH_FIRMA_CRL, "application/json", "{}",
+                           -1, FALSE, NULL);
+  test_assert_error (response, SOUP_STATUS_METHOD_NOT_ALLOWED, CLAVE_ERR_METHOD_NOT_ALLOWED);
+  g_clear_pointer (&response, test_response_free);
+  dir = g_dir_make_tmp ("clave-firma-XXXXXX", &error);
+  g_assert_no_error (error);
+  crl_file = g_build_filename (dir, "crl.der", NULL);
+  ca_file = g_build_filename (dir, "ca.der", NULL);
+  response = test_request (session, BASE, "GET", CLAVE_PATH_FIRMA_CRL, NULL, NULL, 0, FALSE,
+                           NULL);
+  test_assert_status (response, SOUP_STATUS_OK);
+  g_assert_cmpstr (test_response_header (response, "Content-Type"), ==, "application/pkix-crl");
+  g_assert_true (g_file_set_contents (crl_file, response->body,
+                                      (gssize) response->body_len,
+                                      &error));
+  g_clear_pointer (&response, test_response_free);
+  response = test_request (session, BASE, "GET", CLAVE_PATH_FIRMA_CA, NULL, NULL, 0, FALSE,
+                           NULL);
+  test_assert_status (response, SOUP_STATUS_OK);
+  g_assert_cmpstr (test_response_header (response, "Content-Type"), ==, "application/pkix-cert");
+  g_assert_true (g_file_set_contents (ca_file, response->body,
+                                      (gssize) response->body_len,
+                                      &error));
+  g_clear_pointer (&response, test_response_free);
+
+  info = run_certtool ("--crl-info", "--inder", "--infile", crl_file, NULL);
+  g_assert_nonnull (strstr (info, serial));
+  g_assert_nonnull (strstr (info, "CN=AC Cl@ve Firma de pruebas"));
+  {
+    g_autofree char *ca_pem_file = g_build_filename (dir, "ca.pem", NULL);
+    g_autofree char *crl_pem_file = g_build_filename (dir, "crl.pem", NULL);
+    g_autofree char *ca_pem = run_certtool ("--certificate-info", "--inder", "--infile", ca_file,
+                                            "--outfile", ca_pem_file, NULL);
+    g_autofree char *crl_pem = run_certtool ("--crl-info", "--inder", "--infile", crl_file,
+                                             "--outfile", crl_pem_file, NULL);
+    g_autofree char *verified = run_certtool ("--verify-crl", "--load-ca-certificate",
+                                              ca_pem_file, "--infile", crl_pem_file, NULL);
+
+    g_assert_nonnull (strstr (verified, "Verified"));
+  }
+  g_clear_pointer (&out, g_free);
+  out = clave_test_server_admin (server, &error, "list-firma", "77777777B", NULL);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (out, "revoked"));
+  clave_test_remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -701,6 +904,7 @@ main (int    argc,
   g_test_add_func ("/activation/give-up", test_give_up);
   g_test_add_func ("/activation/change-email", test_change_email);
   g_test_add_func ("/activation/permanente-code", test_permanente_code);
+  g_test_add_func ("/activation/firma", test_firma);
 
   server = test_server_start (NULL);
   session = test_session_new (server);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <gnutls/x509.h>
 #include <string.h>
 
 #include "clave-account.h"
@@ -9,6 +10,7 @@
 #include "clave-auth-requests.h"
 #include "clave-crypto.h"
 #include "clave-device-requests.h"
+#include "clave-firma.h"
 #include "clave-outbox-sender.h"
 #include "clave-password-hash.h"
 #include "clave-permanente.h"
@@ -1227,6 +1229,234 @@ test_permanente_source_limit (Fixture       *fixture,
 
 /* The stored form of a password: verifies its password only, and a row
  * whose cost or form was tampered with never verifies. */
+static gnutls_x509_crt_t
+import_pem (const char *pem)
+{
+  gnutls_x509_crt_t crt = NULL;
+  gnutls_datum_t datum = { (unsigned char *) pem, (unsigned int) strlen (pem) };
+
+  g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_import (crt, &datum, GNUTLS_X509_FMT_PEM), ==, 0);
+  return crt;
+}
+
+/* The serials (lower-case hex) a DER CRL lists, after checking its
+ * signature with the CA's certificate. */
+static GStrv
+crl_serials (ClaveFirmaCa *ca,
+             GBytes       *der)
+{
+  g_autoptr(GBytes) ca_der = clave_firma_ca_get_certificate (ca);
+  g_autoptr(GStrvBuilder) serials = g_strv_builder_new ();
+  gnutls_datum_t datum = { (unsigned char *) g_bytes_get_data (der, NULL),
+                           (unsigned int) g_bytes_get_size (der) };
+  gnutls_datum_t ca_datum = { (unsigned char *) g_bytes_get_data (ca_der, NULL),
+                              (unsigned int) g_bytes_get_size (ca_der) };
+  gnutls_x509_crl_t crl = NULL;
+  gnutls_x509_crt_t ca_crt = NULL;
+  unsigned int status = 1;
+  int count;
+
+  g_assert_cmpint (gnutls_x509_crl_init (&crl), ==, 0);
+  g_assert_cmpint (gnutls_x509_crl_import (crl, &datum, GNUTLS_X509_FMT_DER), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_init (&ca_crt), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_import (ca_crt, &ca_datum, GNUTLS_X509_FMT_DER), ==, 0);
+  g_assert_cmpint (gnutls_x509_crl_verify (crl, &ca_crt, 1, 0, &status), ==, 0);
+  g_assert_cmpuint (status, ==, 0);
+
+  count = gnutls_x509_crl_get_crt_count (crl);
+  for (int i = 0; i < count; i++)
+    {
+      guint8 serial[64];
+      size_t size = sizeof serial;
+      time_t when = 0;
+      g_autoptr(GString) hex = g_string_new (NULL);
+
+      g_assert_cmpint (gnutls_x509_crl_get_crt_serial (crl, (unsigned int) i, serial, &size, &when),
+                       ==, 0);
+      for (size_t j = 0; j < size; j++)
+        g_string_append_printf (hex, "%02x", serial[j]);
+      g_strv_builder_add (serials, hex->str);
+    }
+  gnutls_x509_crl_deinit (crl);
+  gnutls_x509_crt_deinit (ca_crt);
+  return g_strv_builder_end (serials);
+}
+
+/* Cl@ve Firma: issued only to a registered person at level advanced with
+ * an active Cl@ve Permanente, one valid certificate at a time, a real
+ * certificate under the Cl@ve Firma CA with its key sealed; revoked only
+ * by its holder, after accepting the conditions, once; listed in the CRL,
+ * also after the holder gave up Cl@ve. */
+static void
+test_firma (Fixture       *fixture,
+            gconstpointer  data)
+{
+  ClaveStore *store = fixture->server->store;
+  ClaveFirmaCa *ca = fixture->server->firma_ca;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveFirmaRecord) record = NULL;
+  g_autoptr(ClaveFirmaRecord) again = NULL;
+  g_autoptr(ClaveFirmaRecord) revoked = NULL;
+  g_autoptr(ClaveFirmaRecord) second = NULL;
+  g_autoptr(ClaveDeviceRecord) device = NULL;
+  g_autoptr(GBytes) key_der = NULL;
+  g_autoptr(GBytes) crl = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_auto(GStrv) serials = NULL;
+  gnutls_x509_crt_t crt, ca_crt;
+  gnutls_x509_privkey_t key = NULL;
+  gnutls_datum_t dn = { NULL, 0 }, key_datum;
+  guint8 crt_id[64], key_id[64];
+  size_t crt_id_size = sizeof crt_id, key_id_size = sizeof key_id;
+  unsigned int usage = 0, status = 1;
+  gint64 now = fixture->now;
+  ClaveCitizen basic = { .document = (char *) LUCIA, .phone = (char *) "+34600111789",
+                         .email = (char *) "lucia@example.org", .level = (char *) "basic",
+                         .channel = (char *) "in_person", .created_at = now };
+
+  /* Not registered; no Cl@ve Permanente; level basic. */
+  g_assert_null (clave_firma_issue (store, ca, PEDRO, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_NOT_FOUND, CLAVE_ERR_NOT_FOUND, 404);
+  g_clear_error (&error);
+  g_assert_null (clave_firma_issue (store, ca, LUCIA, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_PERMANENTE_NOT_ACTIVE,
+                  CLAVE_ERR_PERMANENTE_NOT_ACTIVE, 409);
+  g_clear_error (&error);
+  device = lucia_with_permanente (fixture, "Tq7!vbnm#x");
+  g_assert_true (clave_store_put_citizen (store, &basic, &error));
+  g_assert_null (clave_firma_issue (store, ca, LUCIA, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_LEVEL_NOT_ADVANCED, CLAVE_ERR_LEVEL_NOT_ADVANCED,
+                  409);
+  g_clear_error (&error);
+  basic.level = (char *) CLAVE_LEVEL_ADVANCED;
+  g_assert_true (clave_store_put_citizen (store, &basic, &error));
+
+  record = clave_firma_issue (store, ca, LUCIA, now, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (record->document, ==, LUCIA);
+  g_assert_cmpstr (record->holder, ==, "GARCÍA, LUCÍA (FIRMA)");
+  g_assert_cmpstr (clave_firma_status (record, now), ==, CLAVE_FIRMA_VALID);
+  g_assert_cmpint (record->not_after - record->not_before, ==,
+                   CLAVE_FIRMA_VALIDITY_SECS + 3600);
+
+  /* A certificate of the CA, with the person's names and key usage. */
+  crt = import_pem (record->cert_pem);
+  g_assert_cmpint (gnutls_x509_crt_get_dn3 (crt, &dn, 0), ==, 0);
+  g_assert_nonnull (strstr ((const char *) dn.data, "serialNumber=IDCES-12345678Z"));
+  g_assert_nonnull (strstr ((const char *) dn.data, "CN=GARCÍA\\, LUCÍA (FIRMA)"));
+  gnutls_free (dn.data);
+  g_assert_cmpint (gnutls_x509_crt_get_issuer_dn3 (crt, &dn, 0), ==, 0);
+  g_assert_cmpstr ((const char *) dn.data, ==, record->issuer);
+  g_assert_nonnull (strstr (record->issuer, "CN=AC Cl@ve Firma de pruebas"));
+  gnutls_free (dn.data);
+  g_assert_cmpint (gnutls_x509_crt_get_key_usage (crt, &usage, NULL), >=, 0);
+  g_assert_cmpuint (usage, ==, GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_NON_REPUDIATION);
+  {
+    g_autoptr(GBytes) ca_der = clave_firma_ca_get_certificate (ca);
+    gnutls_datum_t ca_datum = { (unsigned char *) g_bytes_get_data (ca_der, NULL),
+                                (unsigned int) g_bytes_get_size (ca_der) };
+
+    g_assert_cmpint (gnutls_x509_crt_init (&ca_crt), ==, 0);
+    g_assert_cmpint (gnutls_x509_crt_import (ca_crt, &ca_datum, GNUTLS_X509_FMT_DER), ==, 0);
+    g_assert_cmpint (gnutls_x509_crt_verify (crt, &ca_crt, 1, 0, &status), ==, 0);
+    g_assert_cmpuint (status, ==, 0);
+    gnutls_x509_crt_deinit (ca_crt);
+  }
+
+  /* The key, sealed: opened, it is the certificate's; with another
+   * row's serial it does not open. */
+  g_assert_nonnull (record->key_box);
+  key_der = clave_firma_ca_open_key (ca, record, &error);
+  g_assert_no_error (error);
+  key_datum.data = (unsigned char *) g_bytes_get_data (key_der, NULL);
+  key_datum.size = (unsigned int) g_bytes_get_size (key_der);
+  g_assert_cmpint (gnutls_x509_privkey_init (&key), ==, 0);
+  g_assert_cmpint (gnutls_x509_privkey_import2 (key, &key_datum, GNUTLS_X509_FMT_DER, NULL,
+                                                GNUTLS_PKCS_PLAIN), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_get_key_id (crt, 0, crt_id, &crt_id_size), ==, 0);
+  g_assert_cmpint (gnutls_x509_privkey_get_key_id (key, 0, key_id, &key_id_size), ==, 0);
+  g_assert_cmpmem (crt_id, crt_id_size, key_id, key_id_size);
+  gnutls_x509_privkey_deinit (key);
+  gnutls_x509_crt_deinit (crt);
+  {
+    g_autoptr(ClaveFirmaRecord) moved = g_new0 (ClaveFirmaRecord, 1);
+    g_autoptr(GBytes) opened = NULL;
+
+    moved->serial = g_strdup ("0123456789abcdef");
+    moved->key_box = g_bytes_ref (record->key_box);
+    opened = clave_firma_ca_open_key (ca, moved, &error);
+    g_assert_null (opened);
+    g_assert_error (error, CLAVE_CRYPTO_ERROR, CLAVE_CRYPTO_ERROR_WRONG_PIN);
+    g_clear_error (&error);
+  }
+
+  /* One valid certificate a person. */
+  again = clave_firma_issue (store, ca, LUCIA, now + 10, &error);
+  g_assert_null (again);
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_FIRMA_EXISTS, CLAVE_ERR_FIRMA_EXISTS, 409);
+  g_clear_error (&error);
+
+  /* Revoking: the conditions accepted; only the holder's own serial. */
+  g_assert_null (clave_firma_revoke (store, LUCIA, record->serial, FALSE, now + 20, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_CONDITIONS_NOT_ACCEPTED,
+                  CLAVE_ERR_CONDITIONS_NOT_ACCEPTED, 400);
+  g_clear_error (&error);
+  g_assert_null (clave_firma_revoke (store, PEDRO, record->serial, TRUE, now + 20, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_FIRMA_NOT_FOUND, CLAVE_ERR_FIRMA_NOT_FOUND, 404);
+  g_clear_error (&error);
+  g_assert_null (clave_firma_revoke (store, LUCIA, "0badc0de", TRUE, now + 20, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_FIRMA_NOT_FOUND, CLAVE_ERR_FIRMA_NOT_FOUND, 404);
+  g_clear_error (&error);
+  /* An expired certificate has nothing to revoke. */
+  g_assert_null (clave_firma_revoke (store, LUCIA, record->serial, TRUE, record->not_after,
+                                     &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_FIRMA_EXPIRED, CLAVE_ERR_FIRMA_EXPIRED, 409);
+  g_clear_error (&error);
+
+  revoked = clave_firma_revoke (store, LUCIA, record->serial, TRUE, now + 20, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (clave_firma_status (revoked, now + 20), ==, CLAVE_FIRMA_REVOKED);
+  g_assert_cmpint (revoked->revoked_at, ==, now + 20);
+  g_assert_null (clave_firma_revoke (store, LUCIA, record->serial, TRUE, now + 30, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_FIRMA_REVOKED, CLAVE_ERR_FIRMA_REVOKED, 409);
+  g_clear_error (&error);
+
+  /* Stored as revoked, its key destroyed. */
+  records = clave_store_list_firma (store, LUCIA, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 1);
+  g_assert_cmpint (((ClaveFirmaRecord *) records->pdata[0])->revoked_at, ==, now + 20);
+  g_assert_cmpstr (((ClaveFirmaRecord *) records->pdata[0])->revoked_by, ==,
+                   CLAVE_FIRMA_REVOKED_BY_CITIZEN);
+  g_assert_null (((ClaveFirmaRecord *) records->pdata[0])->key_box);
+  g_assert_null (clave_firma_ca_open_key (ca, records->pdata[0], &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_clear_pointer (&records, g_ptr_array_unref);
+
+  /* A new one may be issued now; giving up Cl@ve revokes it, and the CRL
+   * lists both (the rows outlive the registration). */
+  second = clave_firma_issue (store, ca, LUCIA, now + 40, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (second->serial, !=, record->serial);
+  g_assert_true (clave_account_give_up (fixture->server, device, now + 50, &error));
+  records = clave_store_list_firma (store, NULL, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 2);
+  g_assert_cmpstr (((ClaveFirmaRecord *) records->pdata[0])->serial, ==, second->serial);
+  g_assert_cmpstr (((ClaveFirmaRecord *) records->pdata[0])->revoked_by, ==,
+                   CLAVE_FIRMA_REVOKED_BY_GIVEN_UP);
+  g_assert_null (((ClaveFirmaRecord *) records->pdata[0])->key_box);
+
+  crl = clave_firma_ca_make_crl (ca, records, now, &error);
+  g_assert_no_error (error);
+  serials = crl_serials (ca, crl);
+  g_assert_cmpuint (g_strv_length (serials), ==, 2);
+  g_assert_true (g_strv_contains ((const char * const *) serials, record->serial));
+  g_assert_true (g_strv_contains ((const char * const *) serials, second->serial));
+}
+
 static void
 test_password_hash (void)
 {
@@ -1270,6 +1500,7 @@ main (int   argc,
   g_test_add_func ("/domain/permanente/password-hash", test_password_hash);
   ADD ("/domain/permanente/password", test_permanente_password);
   ADD ("/domain/permanente/source-limit", test_permanente_source_limit);
+  ADD ("/domain/firma", test_firma);
 #undef ADD
 
   return g_test_run ();

@@ -287,6 +287,68 @@ test_sealed_box_empty (void)
 }
 
 static void
+test_aead (void)
+{
+  static const char secret[] = "a signing key in PKCS#8";
+  g_autoptr(GBytes) key = clave_random_bytes (32);
+  g_autoptr(GBytes) other_key = clave_random_bytes (32);
+  g_autoptr(GBytes) short_key = clave_random_bytes (16);
+  g_autoptr(GBytes) plaintext = g_bytes_new_static (secret, sizeof secret);
+  g_autoptr(GBytes) sealed = NULL;
+  g_autoptr(GBytes) sealed2 = NULL;
+  g_autoptr(GBytes) opened = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len;
+
+  sealed = clave_aead_seal (key, "serial-1", plaintext, &error);
+  g_assert_no_error (error);
+  len = g_bytes_get_size (sealed);
+  g_assert_cmpuint (len, ==, 12 + sizeof secret + 16);
+  g_assert_false (contains (sealed, "signing"));
+
+  opened = clave_aead_open (key, "serial-1", sealed, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (opened, plaintext));
+  g_clear_pointer (&opened, g_bytes_unref);
+
+  /* A fresh IV each time. */
+  sealed2 = clave_aead_seal (key, "serial-1", plaintext, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_bytes_equal (sealed, sealed2));
+
+  /* Another row's associated data, another key, any byte changed. */
+  opened = clave_aead_open (key, "serial-2", sealed, &error);
+  g_assert_null (opened);
+  g_assert_error (error, CLAVE_CRYPTO_ERROR, CLAVE_CRYPTO_ERROR_WRONG_PIN);
+  g_clear_error (&error);
+  opened = clave_aead_open (other_key, "serial-1", sealed, &error);
+  g_assert_null (opened);
+  g_assert_error (error, CLAVE_CRYPTO_ERROR, CLAVE_CRYPTO_ERROR_WRONG_PIN);
+  g_clear_error (&error);
+  for (gsize i = 0; i < len; i++)
+    {
+      g_autoptr(GBytes) bad = flip_byte (sealed, i);
+
+      opened = clave_aead_open (key, "serial-1", bad, &error);
+      g_assert_null (opened);
+      g_assert_nonnull (error);
+      g_clear_error (&error);
+    }
+
+  /* Too short to hold an IV and a tag; a key of the wrong size. */
+  {
+    g_autoptr(GBytes) stub = g_bytes_new_from_bytes (sealed, 0, 27);
+
+    opened = clave_aead_open (key, "serial-1", stub, &error);
+    g_assert_null (opened);
+    g_assert_error (error, CLAVE_CRYPTO_ERROR, CLAVE_CRYPTO_ERROR_INVALID_DATA);
+    g_clear_error (&error);
+  }
+  g_assert_null (clave_aead_seal (short_key, "serial-1", plaintext, &error));
+  g_assert_error (error, CLAVE_CRYPTO_ERROR, CLAVE_CRYPTO_ERROR_INVALID_DATA);
+}
+
+static void
 test_sealed_box_wrong_pin (void)
 {
   g_autoptr(GBytes) plaintext = g_bytes_new_static ("secret", 6);
@@ -775,6 +837,7 @@ main (int   argc,
   g_test_add_func ("/crypto/ecdsa/sign-verify", test_sign_verify);
   g_test_add_func ("/crypto/ecdsa/many", test_sign_many);
   g_test_add_func ("/crypto/threads", test_threads);
+  g_test_add_func ("/crypto/aead", test_aead);
 
   return g_test_run ();
 }
