@@ -295,6 +295,47 @@ gboolean clave_service_client_finish_permanente_recovery_finish (ClaveServiceCli
                                                                  guint               *attempts_left,
                                                                  GError             **error);
 
+/* A Cl@ve Firma signing certificate as GET /v1/me/firma shows it. */
+typedef struct {
+  char   *serial;       /* lower-case hex */
+  char   *holder;       /* the certificate's common name */
+  char   *issuer;       /* the issuer's DN, RFC 4514 */
+  gint64  not_before;
+  gint64  not_after;
+  char   *status;       /* CLAVE_FIRMA_VALID, _REVOKED or _EXPIRED */
+  gint64  revoked_at;   /* 0: not revoked */
+  char   *certificate;  /* PEM */
+} ClaveFirmaCertificate;
+
+void clave_firma_certificate_free (ClaveFirmaCertificate *certificate);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveFirmaCertificate, clave_firma_certificate_free)
+
+/* GET /v1/me/firma, signed: the person's certificates
+ * (ClaveFirmaCertificate), newest first; empty without any. */
+void       clave_service_client_list_firma_async    (ClaveServiceClient  *self,
+                                                     ClaveDeviceKey      *key,
+                                                     const char          *device_id,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+GPtrArray *clave_service_client_list_firma_finish   (ClaveServiceClient  *self,
+                                                     GAsyncResult        *result,
+                                                     GError             **error);
+/* POST /v1/me/firma/revoke, signed: revokes certificate @serial, saying
+ * that the person accepted the conditions (call it only then). Returns
+ * the certificate as revoked. CLAVE_SERVICE_ERROR_FIRMA_REVOKED when it
+ * already was. */
+void                   clave_service_client_revoke_firma_async  (ClaveServiceClient  *self,
+                                                                 ClaveDeviceKey      *key,
+                                                                 const char          *device_id,
+                                                                 const char          *serial,
+                                                                 GCancellable        *cancellable,
+                                                                 GAsyncReadyCallback  callback,
+                                                                 gpointer             user_data);
+ClaveFirmaCertificate *clave_service_client_revoke_firma_finish (ClaveServiceClient  *self,
+                                                                 GAsyncResult        *result,
+                                                                 GError             **error);
+
 /* What the answer to a code e-mailed for a change of e-mail says. */
 typedef struct {
   guint  code_expires_in;  /* seconds */

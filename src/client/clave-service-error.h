@@ -60,6 +60,10 @@ typedef enum {
   CLAVE_SERVICE_ERROR_INVALID_PASSWORD,     /* the current password is wrong */
   CLAVE_SERVICE_ERROR_PASSWORD_BLOCKED,     /* 5 wrong passwords: recover it */
   CLAVE_SERVICE_ERROR_PERMANENTE_NOT_ACTIVE, /* no active Cl@ve Permanente */
+  /* Cl@ve Firma. */
+  CLAVE_SERVICE_ERROR_FIRMA_NOT_FOUND,      /* no such certificate of this person */
+  CLAVE_SERVICE_ERROR_FIRMA_REVOKED,        /* revoked already */
+  CLAVE_SERVICE_ERROR_FIRMA_EXPIRED,        /* expired: nothing to revoke */
 } ClaveServiceError;
 
 #define CLAVE_SERVICE_ERROR (clave_service_error_quark ())

@@ -1612,6 +1612,98 @@ test_permanente_password (Fixture       *fixture,
   }
 }
 
+static GPtrArray *
+list_firma (Fixture        *fixture,
+            ClaveDeviceKey *key,
+            const char     *device_id)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *certificates;
+
+  clave_service_client_list_firma_async (fixture->client, key, device_id, NULL,
+                                         client_test_store_result, &result);
+  client_test_wait_result (&result);
+  certificates = clave_service_client_list_firma_finish (fixture->client, result, &error);
+  g_assert_no_error (error);
+  return certificates;
+}
+
+static ClaveFirmaCertificate *
+revoke_firma (Fixture        *fixture,
+              ClaveDeviceKey *key,
+              const char     *device_id,
+              const char     *serial,
+              GError        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  clave_service_client_revoke_firma_async (fixture->client, key, device_id, serial, NULL,
+                                           client_test_store_result, &result);
+  client_test_wait_result (&result);
+  return clave_service_client_revoke_firma_finish (fixture->client, result, error);
+}
+
+/* Cl@ve Firma through the client: none, then the one clave-admin issues,
+ * revoked once (a second time and a stranger's serial are refused with
+ * their own errors). */
+static void
+test_firma (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(ClaveDeviceKey) key = generate_key ();
+  g_autoptr(ClavePermanenteCode) code = NULL;
+  g_autoptr(GPtrArray) certificates = NULL;
+  g_autoptr(ClaveFirmaCertificate) revoked = NULL;
+  g_autoptr(ClaveFirmaCertificate) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *device_id = activate_lucia (fixture, key);
+  g_autofree char *done = NULL;
+  g_autofree char *out = NULL;
+  ClaveFirmaCertificate *listed;
+
+  certificates = list_firma (fixture, key, device_id);
+  g_assert_cmpuint (certificates->len, ==, 0);
+  g_clear_pointer (&certificates, g_ptr_array_unref);
+
+  code = new_permanente_code (fixture, key, device_id, LUCIA_VALIDITY, &error);
+  g_assert_no_error (error);
+  done = clave_test_server_activate_permanente (fixture->server, LUCIA_DOCUMENT,
+                                                "lucia@example.org", code->code, "Tq7!vbnm#x");
+  out = clave_test_server_admin (fixture->server, &error, "issue-firma", LUCIA_DOCUMENT,
+                                 NULL);
+  g_assert_no_error (error);
+
+  certificates = list_firma (fixture, key, device_id);
+  g_assert_cmpuint (certificates->len, ==, 1);
+  listed = g_ptr_array_index (certificates, 0);
+  g_assert_nonnull (strstr (out, listed->serial));
+  g_assert_cmpstr (listed->holder, ==, "GARCÍA PÉREZ, LUCÍA (FIRMA)");
+  g_assert_true (g_str_has_prefix (listed->issuer, "CN=AC Cl@ve Firma de pruebas"));
+  g_assert_cmpstr (listed->status, ==, CLAVE_FIRMA_VALID);
+  g_assert_cmpint (listed->revoked_at, ==, 0);
+  g_assert_cmpint (listed->not_after, >, listed->not_before);
+
+  again = revoke_firma (fixture, key, device_id, "0badc0de", &error);
+  g_assert_null (again);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_FIRMA_NOT_FOUND);
+  g_clear_error (&error);
+  revoked = revoke_firma (fixture, key, device_id, listed->serial, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (revoked->serial, ==, listed->serial);
+  g_assert_cmpstr (revoked->status, ==, CLAVE_FIRMA_REVOKED);
+  g_assert_cmpint (revoked->revoked_at, >, 0);
+  again = revoke_firma (fixture, key, device_id, listed->serial, &error);
+  g_assert_null (again);
+  g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_FIRMA_REVOKED);
+  g_clear_pointer (&certificates, g_ptr_array_unref);
+
+  certificates = list_firma (fixture, key, device_id);
+  g_assert_cmpuint (certificates->len, ==, 1);
+  g_assert_cmpstr (((ClaveFirmaCertificate *) certificates->pdata[0])->status, ==,
+                   CLAVE_FIRMA_REVOKED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1634,6 +1726,7 @@ main (int   argc,
   ADD ("/service-client/cancelled", test_cancelled);
   ADD ("/service-client/permanente-code", test_permanente_code);
   ADD ("/service-client/permanente-password", test_permanente_password);
+  ADD ("/service-client/firma", test_firma);
   g_test_add ("/service-client/change-email", Fixture, MAIL_COMMAND, fixture_set_up,
               test_change_email, fixture_tear_down);
 
