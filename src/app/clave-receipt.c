@@ -4,9 +4,11 @@
 #include "config.h"
 
 #include <cairo-pdf.h>
+#include <glib/gi18n.h>
 #include <pango/pangocairo.h>
 
 #include "clave-receipt.h"
+#include "clave-window.h"
 
 /* A4 in points, with 2 cm margins. */
 #define PAGE_WIDTH  595.0
@@ -114,4 +116,85 @@ clave_receipt_write_pdf (GFile              *file,
       return FALSE;
     }
   return g_output_stream_close (G_OUTPUT_STREAM (stream), NULL, error);
+}
+
+typedef struct {
+  GtkFileChooserNative  *chooser;
+  ClaveReceiptWriteFunc  write;
+  ClaveReceiptFailFunc   fail;
+} Saving;
+
+static void
+saving_free (Saving *saving)
+{
+  if (saving->chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (saving->chooser));
+  g_clear_object (&saving->chooser);
+  g_free (saving);
+}
+
+static void
+on_chooser_response (GtkNativeDialog *chooser,
+                     int              response,
+                     ClavePage       *page)
+{
+  Saving *saving = g_object_get_data (G_OBJECT (page), "clave-receipt-saving");
+  ClaveReceiptWriteFunc write;
+  ClaveReceiptFailFunc fail;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  ClaveWindow *window;
+
+  if (saving == NULL || saving->chooser != GTK_FILE_CHOOSER_NATIVE (chooser))
+    return;
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  write = saving->write;
+  fail = saving->fail;
+  g_object_set_data (G_OBJECT (page), "clave-receipt-saving", NULL);
+  if (file == NULL)
+    return;
+  window = clave_page_get_window (page);
+  if (!write (page, file, &error))
+    fail (page, error->message);
+  else if (window != NULL)
+    clave_window_add_toast (window, _("Receipt saved"));
+}
+
+void
+clave_receipt_save (ClavePage             *page,
+                    const char            *file_name,
+                    ClaveReceiptWriteFunc  write,
+                    ClaveReceiptFailFunc   fail)
+{
+  ClaveWindow *window = clave_page_get_window (page);
+  g_autoptr(GtkFileFilter) filter = NULL;
+  Saving *saving;
+
+  if (window == NULL || g_object_get_data (G_OBJECT (page), "clave-receipt-saving") != NULL)
+    return;
+
+  saving = g_new0 (Saving, 1);
+  saving->write = write;
+  saving->fail = fail;
+  saving->chooser = gtk_file_chooser_native_new (_("Save Receipt"), GTK_WINDOW (window),
+                                                 GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
+                                                 _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (saving->chooser), file_name);
+  filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("PDF documents"));
+  gtk_file_filter_add_mime_type (filter, "application/pdf");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (saving->chooser), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (saving->chooser), TRUE);
+  g_signal_connect_object (saving->chooser, "response", G_CALLBACK (on_chooser_response), page,
+                           0);
+  g_object_set_data_full (G_OBJECT (page), "clave-receipt-saving", saving,
+                          (GDestroyNotify) saving_free);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (saving->chooser));
+}
+
+void
+clave_receipt_cancel (ClavePage *page)
+{
+  g_object_set_data (G_OBJECT (page), "clave-receipt-saving", NULL);
 }

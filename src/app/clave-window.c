@@ -18,6 +18,7 @@
 #include "pages/clave-change-email-page.h"
 #include "pages/clave-change-phone-page.h"
 #include "pages/clave-permanente-page.h"
+#include "pages/clave-firma-page.h"
 #include "pages/clave-contact-page.h"
 #include "pages/clave-diagnostics-page.h"
 #include "pages/clave-done-page.h"
@@ -136,6 +137,7 @@ static const PageInfo page_infos[] = {
   { "change-phone", "change_phone_page", clave_change_phone_page_get_type },
   { "change-email", "change_email_page", clave_change_email_page_get_type },
   { "permanente", "permanente_page", clave_permanente_page_get_type },
+  { "firma", "firma_page", clave_firma_page_get_type },
   { "request", "request_page", clave_request_page_get_type },
   { "history", "history_page", clave_my_requests_page_get_type },
   { "diagnostics", "diagnostics_page", clave_diagnostics_page_get_type },
@@ -189,6 +191,7 @@ on_activated_changed (ClaveWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.change-phone", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.change-email", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.permanente", activated);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.firma", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.history", activated);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.scan-qr", activated);
@@ -293,6 +296,22 @@ permanente_action (GtkWidget  *widget,
                                     data != NULL ? data->given_name : NULL,
                                     data != NULL ? data->surnames : NULL);
   clave_window_show_page (self, "permanente");
+}
+
+static void
+firma_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  ClaveWindow *self = CLAVE_WINDOW (widget);
+  GtkWidget *page;
+
+  if (g_strcmp0 (clave_window_get_page_name (self), "firma") == 0)
+    return;
+
+  page = _clave_window_ensure_page (self, "firma");
+  clave_window_show_page (self, "firma");
+  clave_firma_page_load (CLAVE_FIRMA_PAGE (page));
 }
 
 static void
@@ -737,6 +756,7 @@ clave_window_class_init (ClaveWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.change-phone", NULL, change_phone_action);
   gtk_widget_class_install_action (widget_class, "win.change-email", NULL, change_email_action);
   gtk_widget_class_install_action (widget_class, "win.permanente", NULL, permanente_action);
+  gtk_widget_class_install_action (widget_class, "win.firma", NULL, firma_action);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
   gtk_widget_class_install_action (widget_class, "win.register", NULL, register_action);

@@ -36,10 +36,13 @@ parse_my_data (JsonObject  *root,
       !_clave_client_read_string (root, "level", FALSE, &data->level, error) ||
       !_clave_client_read_string (root, "registration_channel", FALSE, &data->registration_channel,
                                   error) ||
-      !_clave_client_read_string (root, "permanente", TRUE, &data->permanente, error))
+      !_clave_client_read_string (root, "permanente", TRUE, &data->permanente, error) ||
+      !_clave_client_read_string (root, "firma", TRUE, &data->firma, error))
     return FALSE;
   if (data->permanente == NULL)
     data->permanente = g_strdup (CLAVE_PERMANENTE_NONE);
+  if (data->firma == NULL)
+    data->firma = g_strdup (CLAVE_FIRMA_NONE);
 
   *out = g_steal_pointer (&data);
   return TRUE;

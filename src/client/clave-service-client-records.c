@@ -74,6 +74,7 @@ clave_my_data_free (ClaveMyData *data)
   g_free (data->level);
   g_free (data->registration_channel);
   g_free (data->permanente);
+  g_free (data->firma);
   g_free (data);
 }
 

@@ -45,6 +45,7 @@ typedef struct {
   char *level;                 /* "basic" / "advanced" */
   char *registration_channel;  /* "in_person", "video", "certificate", "dnie" */
   char *permanente;            /* CLAVE_PERMANENTE_*; "none" from an older service */
+  char *firma;                 /* CLAVE_FIRMA_* of the newest certificate, or "none" */
 } ClaveMyData;
 
 void clave_my_data_free (ClaveMyData *data);

@@ -208,7 +208,9 @@
 #define CLAVE_PERMANENTE_CODE_EXPIRED      "code_expired"  /* not activated, its code too old */
 #define CLAVE_PERMANENTE_CODE_BLOCKED      "code_blocked"  /* not activated, 5 wrong codes */
 #define CLAVE_PERMANENTE_ACTIVE            "active"        /* a password */
-/* The status of a Cl@ve Firma certificate (GET /v1/me/firma). */
+/* The status of a Cl@ve Firma certificate (GET /v1/me/firma; GET /v1/me
+ * "firma": that of the newest). */
+#define CLAVE_FIRMA_NONE                   "none"          /* GET /v1/me: never had one */
 #define CLAVE_FIRMA_VALID                  "valid"
 #define CLAVE_FIRMA_REVOKED                "revoked"
 #define CLAVE_FIRMA_EXPIRED                "expired"

@@ -50,13 +50,15 @@ _clave_routes_me (ClaveServer       *self,
   g_autofree char *phone = NULL;
   const char *reveal = query != NULL ? g_hash_table_lookup (query, "reveal") : NULL;
   const char *permanente = NULL;
+  const char *firma = NULL;
 
   device = authenticate (self, msg);
   if (device == NULL)
     return;
 
   if (!clave_account_get (self, device, &identity, &citizen, &error) ||
-      (permanente = _clave_routes_permanente_state (self, citizen->document, &error)) == NULL)
+      (permanente = _clave_routes_permanente_state (self, citizen->document, &error)) == NULL ||
+      (firma = _clave_routes_firma_state (self, citizen->document, &error)) == NULL)
     {
       clave_http_reply_gerror (msg, error);
       return;
@@ -79,6 +81,7 @@ _clave_routes_me (ClaveServer       *self,
   add_string (builder, "level", citizen->level);
   add_string (builder, "registration_channel", citizen->channel);
   add_string (builder, "permanente", permanente);
+  add_string (builder, "firma", firma);
   json_builder_end_object (builder);
   clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
 }

@@ -23,6 +23,25 @@ _clave_routes_firma_changed (ClaveServer *self)
   g_clear_pointer (&self->firma_crl, g_bytes_unref);
 }
 
+const char *
+_clave_routes_firma_state (ClaveServer  *self,
+                           const char   *document,
+                           GError      **error)
+{
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  records = clave_store_list_firma (self->store, document, FALSE, &local_error);
+  if (records == NULL)
+    {
+      clave_protocol_error_set_internal (error, local_error);
+      return NULL;
+    }
+  if (records->len == 0)
+    return CLAVE_FIRMA_NONE;
+  return clave_firma_status (g_ptr_array_index (records, 0), _clave_server_now ());
+}
+
 static void
 add_record (JsonBuilder            *builder,
             const ClaveFirmaRecord *record,

@@ -147,6 +147,11 @@ void        _clave_routes_firma_crl        (ClaveServer          *self,
 void        _clave_routes_firma_ca         (ClaveServer          *self,
                                             SoupServerMessage    *msg);
 void        _clave_routes_firma_changed    (ClaveServer          *self);
+/* The status of the newest certificate of @document (CLAVE_FIRMA_*), or
+ * CLAVE_FIRMA_NONE; NULL with a protocol @error. */
+const char *_clave_routes_firma_state      (ClaveServer          *self,
+                                            const char           *document,
+                                            GError              **error);
 /* POST /v1/me/email, /v1/me/email/{id}/code and …/verify, likewise. */
 void        _clave_routes_email_change     (ClaveServer          *self,
                                             SoupServerMessage    *msg,

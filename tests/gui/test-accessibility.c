@@ -628,6 +628,12 @@ run_device_pages (GuiFixture *fixture)
   walk_page (failures, "permanente");
   gui_activate (fixture, "back_button");
   gui_wait_for_page (fixture, "my-data");
+  gui_activate (fixture, "my_data_firma_row");
+  gui_wait_for_page (fixture, "firma");
+  gui_wait_until (gui_visible (fixture, "firma_none_label"));
+  walk_page (failures, "firma");
+  gui_activate (fixture, "back_button");
+  gui_wait_for_page (fixture, "my-data");
   gui_activate (fixture, "back_button");
   gui_wait_for_page (fixture, "home");
 

@@ -484,7 +484,7 @@ run_help (GuiFixture *fixture)
                    "Log In|Register in Cl@ve|\n"
                    "Cl@ve Mobile|Scan QR Code|My requests for Cl@ve Mobile|My data in Cl@ve|"
                    "Deactivate this computer|\n"
-                   "Phone|E-mail|Level of registration|Cl@ve Permanente|Give Up Cl@ve|");
+                   "Phone|E-mail|Level of registration|Cl@ve Permanente|Cl@ve Firma|Give Up Cl@ve|");
 }
 
 static void

@@ -254,6 +254,62 @@ visit_registration (GuiFixture *fixture)
 }
 
 /* Activating with an SMS code, every page on the way. */
+/* Cl@ve Firma: none, then (advanced, with Cl@ve Permanente, issued by
+ * clave-admin) the certificate, the conditions, the PIN and the revoked
+ * certificate. */
+static void
+visit_firma (GuiFixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *done = NULL;
+  g_autofree char *code = NULL;
+
+  gui_activate (fixture, "home_my_data_row");
+  gui_wait_for_page (fixture, "my-data");
+  gui_activate (fixture, "my_data_firma_row");
+  gui_wait_for_page (fixture, "firma");
+  gui_wait_until (g_strcmp0 (stack_child (fixture, "firma_stack"), "none") == 0);
+  check_page (fixture, "firma (none)");
+  go_home (fixture);
+
+  out = clave_test_server_admin (fixture->server, &error, "register", "--document", "12345678Z",
+                                 "--given-name", "Lucía", "--surnames", "García Pérez",
+                                 "--validity-date", "2031-05-04", "--phone", "+34600111789",
+                                 "--email", "lucia@example.org", "--level", "advanced", NULL);
+  g_assert_no_error (error);
+  gui_activate (fixture, "home_my_data_row");
+  gui_wait_for_page (fixture, "my-data");
+  gui_activate (fixture, "my_data_permanente_row");
+  gui_wait_for_page (fixture, "permanente");
+  gui_type (fixture, "permanente_contrast_form/contrast_date_row", "04/05/2031");
+  gui_activate (fixture, "permanente_continue_button");
+  type_pin ("unlock-dialog-permanente");
+  gui_wait_until (*gui_text (fixture, "permanente_code_label") != '\0');
+  code = g_strdup (gui_text (fixture, "permanente_code_label"));
+  done = clave_test_server_activate_permanente (fixture->server, "12345678Z",
+                                                "lucia@example.org", code, "Tq7!vbnm#x");
+  g_clear_pointer (&out, g_free);
+  out = clave_test_server_admin (fixture->server, &error, "issue-firma", "12345678Z", NULL);
+  g_assert_no_error (error);
+  go_home (fixture);
+
+  gui_activate (fixture, "home_my_data_row");
+  gui_wait_for_page (fixture, "my-data");
+  gui_activate (fixture, "my_data_firma_row");
+  gui_wait_for_page (fixture, "firma");
+  gui_wait_until (g_strcmp0 (stack_child (fixture, "firma_stack"), "certificate") == 0);
+  check_page (fixture, "firma (certificate)");
+  gui_activate (fixture, "firma_revoke_button");
+  gui_activate (fixture, "firma_accept_check");
+  check_page (fixture, "firma (conditions)");
+  gui_activate (fixture, "firma_confirm_button");
+  type_pin ("unlock-dialog-firma");
+  gui_wait_until (gui_visible (fixture, "firma_receipt_button"));
+  check_page (fixture, "firma (revoked)");
+  go_home (fixture);
+}
+
 static void
 visit_activation (GuiFixture *fixture)
 {
@@ -355,6 +411,7 @@ visit_activation (GuiFixture *fixture)
   gui_wait_until (gui_visible (fixture, "permanente_delete_button"));
   check_page (fixture, "permanente (delete user)");
   go_home (fixture);
+  visit_firma (fixture);
 }
 
 /* A QR request and a push request from the website, answered. */

@@ -23,6 +23,7 @@ struct _ClaveMyDataPage
   GtkLabel       *my_data_phone_value;
   AdwActionRow   *my_data_email_row;
   AdwActionRow   *my_data_permanente_row;
+  AdwActionRow   *my_data_firma_row;
   GtkLabel       *my_data_level_value;
   GtkWidget      *my_data_raise_button;
   GtkLabel       *my_data_channel_value;
@@ -74,6 +75,18 @@ permanente_to_text (const char *state)
   if (g_strcmp0 (state, CLAVE_PERMANENTE_PASSWORD_BLOCKED) == 0)
     return _("The password is blocked after too many wrong tries");
   return _("Not activated: get an activation code");
+}
+
+static const char *
+firma_to_text (const char *status)
+{
+  if (g_strcmp0 (status, CLAVE_FIRMA_VALID) == 0)
+    return _("Valid certificate");
+  if (g_strcmp0 (status, CLAVE_FIRMA_REVOKED) == 0)
+    return _("The certificate is revoked");
+  if (g_strcmp0 (status, CLAVE_FIRMA_EXPIRED) == 0)
+    return _("The certificate has expired");
+  return _("No certificate");
 }
 
 static void
@@ -133,6 +146,7 @@ show_data (ClaveMyDataPage *self,
                           g_strcmp0 (data->level, CLAVE_LEVEL_BASIC) == 0);
   gtk_label_set_text (self->my_data_channel_value, channel_to_text (data->registration_channel));
   adw_action_row_set_subtitle (self->my_data_permanente_row, permanente_to_text (data->permanente));
+  adw_action_row_set_subtitle (self->my_data_firma_row, firma_to_text (data->firma));
   update_document (self);
 
   gtk_spinner_set_spinning (self->my_data_spinner, FALSE);
@@ -324,6 +338,7 @@ clave_my_data_page_class_init (ClaveMyDataPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_phone_value);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_email_row);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_permanente_row);
+  gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_firma_row);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_level_value);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_raise_button);
   gtk_widget_class_bind_template_child (widget_class, ClaveMyDataPage, my_data_channel_value);

@@ -61,7 +61,6 @@ struct _ClavePermanentePage
   char                    *state;     /* CLAVE_PERMANENTE_*, as My data heard it */
   char                    *given_name;
   char                    *surnames;
-  GtkFileChooserNative    *chooser;   /* while choosing where to save */
   gboolean                 busy;
   int                      step;      /* Step, while busy */
 };
@@ -577,47 +576,36 @@ clave_permanente_page_save_receipt (ClavePermanentePage  *self,
                                   error);
 }
 
-static void
-on_chooser_response (GtkNativeDialog     *chooser,
-                     int                  response,
-                     ClavePermanentePage *self)
+static gboolean
+write_receipt (ClavePage  *page,
+               GFile      *file,
+               GError    **error)
 {
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GError) error = NULL;
-  ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+  ClavePermanentePage *self = CLAVE_PERMANENTE_PAGE (page);
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-  g_clear_object (&self->chooser);
-  if (file == NULL || self->code == NULL)
-    return;
-  if (!clave_permanente_page_save_receipt (self, file, &error))
-    show_error (self, error->message);
-  else if (window != NULL)
-    clave_window_add_toast (window, _("Receipt saved"));
+  if (self->code == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("The code is no longer shown: get a new one."));
+      return FALSE;
+    }
+  return clave_permanente_page_save_receipt (self, file, error);
+}
+
+static void
+receipt_failed (ClavePage  *page,
+                const char *message)
+{
+  show_error (CLAVE_PERMANENTE_PAGE (page), message);
 }
 
 static void
 on_receipt_clicked (ClavePermanentePage *self)
 {
-  ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
-  g_autoptr(GtkFileFilter) filter = NULL;
-
-  if (window == NULL || self->chooser != NULL || self->code == NULL)
-    return;
-  self->chooser = gtk_file_chooser_native_new (_("Save Receipt"), GTK_WINDOW (window),
-                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
-                                               _("_Cancel"));
-  /* Translators: the file name a receipt is offered under. */
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser),
-                                     _("clave-permanente-code.pdf"));
-  filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, _("PDF documents"));
-  gtk_file_filter_add_mime_type (filter, "application/pdf");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  g_signal_connect_object (self->chooser, "response", G_CALLBACK (on_chooser_response), self, 0);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+  if (self->code != NULL)
+    /* Translators: the file name a receipt is offered under. */
+    clave_receipt_save (CLAVE_PAGE (self), _("clave-permanente-code.pdf"), write_receipt,
+                        receipt_failed);
 }
 
 static void
@@ -626,9 +614,7 @@ clave_permanente_page_hidden (ClavePage *page)
   ClavePermanentePage *self = CLAVE_PERMANENTE_PAGE (page);
 
   /* The code and the passwords go with the page; a file chooser too. */
-  if (self->chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-  g_clear_object (&self->chooser);
+  clave_receipt_cancel (page);
   clave_permanente_page_reset (self);
 }
 
@@ -637,9 +623,7 @@ clave_permanente_page_dispose (GObject *object)
 {
   ClavePermanentePage *self = CLAVE_PERMANENTE_PAGE (object);
 
-  if (self->chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-  g_clear_object (&self->chooser);
+  clave_receipt_cancel (CLAVE_PAGE (self));
   g_clear_pointer (&self->code, clave_permanente_code_free);
   g_clear_pointer (&self->recovery, clave_permanente_recovery_free);
   g_clear_pointer (&self->state, g_free);
