@@ -1007,10 +1007,21 @@ test_permanente_activation (Fixture       *fixture,
   assert_refused (error, CLAVE_PROTOCOL_ERROR_WEAK_PASSWORD, CLAVE_ERR_WEAK_PASSWORD, 400);
   g_assert_nonnull (strstr (error->message, "not your name or surnames"));
   g_clear_error (&error);
-  g_assert_false (clave_permanente_set_password (fixture->server, start->id, start->token,
-                                                 "short7!", now, &error));
-  assert_refused (error, CLAVE_PROTOCOL_ERROR_WEAK_PASSWORD, CLAVE_ERR_WEAK_PASSWORD, 400);
-  g_clear_error (&error);
+  {
+    g_autofree char *too_long = g_strnfill (129, 'x');
+    /* Short; two groups only; the surname, the given name, the
+     * document, its number; over 128 characters; a control character. */
+    const char *weak[] = { "short7!", "tqxvbnmkl7", "Garcia#2031", "xxLUCIA7!q",
+                           "Q!12345678zq", "abc12345678#", too_long, "Tq7!vbnm\x01x" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (weak); i++)
+      {
+        g_assert_false (clave_permanente_set_password (fixture->server, start->id, start->token,
+                                                       weak[i], now, &error));
+        assert_refused (error, CLAVE_PROTOCOL_ERROR_WEAK_PASSWORD, CLAVE_ERR_WEAK_PASSWORD, 400);
+        g_clear_error (&error);
+      }
+  }
   g_assert_cmpstr (clave_permanente_get_state (fixture->server, LUCIA, now, &error), ==,
                    CLAVE_PERMANENTE_CODE_PENDING);
 
