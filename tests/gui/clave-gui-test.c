@@ -181,6 +181,18 @@ gui_run_with (const GuiOptions *options,
 
   dirs = g_strjoin (":", g_getenv ("XDG_DATA_DIRS"), system_data_dirs, NULL);
   g_setenv ("XDG_DATA_DIRS", dirs, TRUE);
+  /* GTK's file chooser records the files saved in recently-used.xbel
+   * through one GtkRecentManager a process, whose file is in the data
+   * folder of the test that made it; GLib makes no such folder, and
+   * removes it after that test. Keep it there, as a person's home has it. */
+  {
+    g_autofree char *recent = NULL;
+    g_autofree char *folder = NULL;
+
+    g_object_get (gtk_recent_manager_get_default (), "filename", &recent, NULL);
+    folder = g_path_get_dirname (recent);
+    g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  }
 
   if (!options->no_server)
     {

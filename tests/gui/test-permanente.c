@@ -52,6 +52,28 @@ pdf_text (const char *path)
   return g_strdelimit (g_steal_pointer (&out), "\n", ' ');
 }
 
+/* Save Receipt… through the real file chooser: the whole path typed in
+ * its name entry, then Save; waits for the file. */
+static void
+save_receipt (GuiFixture *fixture,
+              const char *button,
+              const char *path)
+{
+  GtkWidget *chooser = NULL;
+  GtkWidget *save;
+
+  gui_activate (fixture, button);
+  gui_wait_until ((chooser = gui_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG)) != NULL &&
+                  gtk_widget_get_mapped (chooser));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (chooser)), ==, "Save Receipt");
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), path);
+  save = gtk_dialog_get_widget_for_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (save)), ==, "_Save");
+  gtk_widget_activate (save);
+  gui_wait_until (g_file_test (path, G_FILE_TEST_EXISTS));
+  gui_wait_until (gui_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG) == NULL);
+}
+
 /* On the Cl@ve Permanente page: Lucía's DNI validity date, the PIN, and
  * the code shown. */
 static char *
@@ -108,11 +130,8 @@ run_permanente (GuiFixture *fixture)
   g_assert_true (gui_sensitive (fixture, "permanente_website_button"));
   gui_screenshot (GTK_WIDGET (fixture->window), "permanente-code");
 
-  /* The receipt, as Save Receipt writes the file chosen. */
-  g_assert_true (clave_permanente_page_save_receipt (
-                   CLAVE_PERMANENTE_PAGE (gui_find (GTK_WIDGET (fixture->window), "permanente_page")),
-                   file, &error));
-  g_assert_no_error (error);
+  /* The receipt, saved where the person chooses. */
+  save_receipt (fixture, "permanente_receipt_button", path);
   text = pdf_text (path);
   g_assert_nonnull (strstr (text, "Cl@ve Permanente — activation code"));
   g_assert_nonnull (strstr (text, code));
@@ -161,10 +180,13 @@ run_permanente (GuiFixture *fixture)
     gui_unlock_with_pin (PIN);
   gui_wait_for_page (fixture, "my-data");
 
-  /* Recover it with a code sent to the phone. */
+  /* Recover it with a code sent to the phone, from the link beside a new
+   * activation code (the password keeps working meanwhile). */
   gui_activate (fixture, "my_data_permanente_row");
   gui_wait_for_page (fixture, "permanente");
-  gui_activate (fixture, "permanente_recover_row");
+  g_free (get_code (fixture));
+  g_assert_true (gui_visible (fixture, "permanente_forgot_button"));
+  gui_activate (fixture, "permanente_forgot_button");
   gui_wait_until (gui_visible (fixture, "permanente_send_button"));
   gui_activate (fixture, "permanente_send_button");
   if (gui_find_toplevel (CLAVE_TYPE_UNLOCK_DIALOG) != NULL)
@@ -254,7 +276,6 @@ run_firma (GuiFixture *fixture)
   g_autoptr(GMatchInfo) match = NULL;
   GtkWidget *dialog;
   GtkWidget *chooser;
-  GtkWidget *save;
   GtkStack *stack;
   const char *certtool[] = { "certtool", "--crl-info", "--inder", "--infile", crl_path, NULL };
   int status = -1;
@@ -329,16 +350,7 @@ run_firma (GuiFixture *fixture)
   gui_screenshot (GTK_WIDGET (fixture->window), "firma-revoked");
 
   /* The receipt, saved where the person chooses. */
-  gui_activate (fixture, "firma_receipt_button");
-  gui_wait_until ((chooser = gui_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG)) != NULL &&
-                  gtk_widget_get_mapped (chooser));
-  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (chooser)), ==, "Save Receipt");
-  /* The whole path typed in the name entry, then Save. */
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), path);
-  save = gtk_dialog_get_widget_for_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
-  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (save)), ==, "_Save");
-  gtk_widget_activate (save);
-  gui_wait_until (g_file_test (path, G_FILE_TEST_EXISTS));
+  save_receipt (fixture, "firma_receipt_button", path);
   text = pdf_text (path);
   g_assert_nonnull (strstr (text, "Cl@ve Firma — certificate revoked"));
   g_assert_nonnull (strstr (text, gui_text (fixture, "firma_serial_value")));

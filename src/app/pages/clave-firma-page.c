@@ -80,7 +80,8 @@ format_date (gint64 unix_time)
   return local != NULL ? g_date_time_format (local, "%d/%m/%Y %H:%M") : g_strdup ("");
 }
 
-/* "4F:1A:…", as certificate viewers show a serial. */
+/* "4F 1A …", as GNOME's certificate viewer shows a serial: the line may
+ * break between bytes (not inside one) on a narrow window. */
 static char *
 format_serial (const char *hex)
 {
@@ -89,7 +90,7 @@ format_serial (const char *hex)
   for (gsize i = 0; hex[i] != '\0'; i++)
     {
       if (i > 0 && i % 2 == 0)
-        g_string_append_c (text, ':');
+        g_string_append_c (text, ' ');
       g_string_append_c (text, g_ascii_toupper (hex[i]));
     }
   return g_string_free (text, FALSE);

@@ -37,6 +37,7 @@ struct _ClavePermanentePage
   GtkLabel                *permanente_expiry_label;
   GtkWidget               *permanente_website_button;
   GtkWidget               *permanente_receipt_button;
+  GtkWidget               *permanente_forgot_button;
   GtkWidget               *permanente_password_group;
   GtkWidget               *permanente_change_row;
   GtkEditable             *permanente_old_row;
@@ -181,6 +182,10 @@ show_step (ClavePermanentePage *self,
                           active || g_strcmp0 (self->state,
                                                CLAVE_PERMANENTE_PASSWORD_BLOCKED) == 0);
   gtk_widget_set_visible (self->permanente_change_row, active);
+  /* With a password already set, the code's step leads to its recovery. */
+  gtk_widget_set_visible (self->permanente_forgot_button,
+                          active || g_strcmp0 (self->state,
+                                               CLAVE_PERMANENTE_PASSWORD_BLOCKED) == 0);
   gtk_widget_set_visible (self->permanente_recover_group, self->recovery != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->permanente_recover_rules_label),
                           self->recovery != NULL);
@@ -655,6 +660,7 @@ clave_permanente_page_class_init (ClavePermanentePageClass *klass)
   BIND (permanente_expiry_label);
   BIND (permanente_website_button);
   BIND (permanente_receipt_button);
+  BIND (permanente_forgot_button);
   BIND (permanente_password_group);
   BIND (permanente_change_row);
   BIND (permanente_old_row);
