@@ -13,7 +13,6 @@
 #include "clave-tls-private.h"
 
 #define CA_VALIDITY_SECS  ((gint64) 20 * 365 * 24 * 60 * 60)
-#define KEYS_KEY_SIZE     32
 #define CA_DN             "CN=AC Cl@ve Firma de pruebas,OU=Clave Desktop," \
                           "O=clave-server,C=ES"
 #define OID_SERIAL_NUMBER "2.5.4.5"
@@ -37,34 +36,6 @@ clave_firma_ca_free (ClaveFirmaCa *ca)
   g_clear_pointer (&ca->keys_key, g_bytes_unref);
   g_free (ca->issuer);
   g_free (ca);
-}
-
-/* Reads firma/keys.key, creating it on first use. */
-static GBytes *
-load_keys_key (const char  *path,
-               GError     **error)
-{
-  g_autofree char *data = NULL;
-  gsize len = 0;
-
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_autoptr(GBytes) fresh = clave_random_bytes (KEYS_KEY_SIZE);
-
-      if (!clave_state_write_private (path, g_bytes_get_data (fresh, NULL), KEYS_KEY_SIZE, error))
-        return NULL;
-      return g_steal_pointer (&fresh);
-    }
-  if (!g_file_get_contents (path, &data, &len, error))
-    return NULL;
-  if (len != KEYS_KEY_SIZE)
-    {
-      explicit_bzero (data, len);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "%s must hold %d bytes", path, KEYS_KEY_SIZE);
-      return NULL;
-    }
-  return g_bytes_new_take (g_steal_pointer (&data), len);
 }
 
 ClaveFirmaCa *
@@ -92,7 +63,7 @@ clave_firma_ca_open (const char  *state_dir,
   ca->key = _clave_tls_load_key (ca_key_file, error);
   if (ca->key == NULL)
     return NULL;
-  ca->keys_key = load_keys_key (keys_file, error);
+  ca->keys_key = clave_state_load_key (keys_file, error);
   if (ca->keys_key == NULL)
     return NULL;
 

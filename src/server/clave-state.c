@@ -95,10 +95,9 @@ clave_state_write_private (const char  *path,
 }
 
 GBytes *
-clave_state_load_secret (const char  *dir,
-                         GError     **error)
+clave_state_load_key (const char  *path,
+                      GError     **error)
 {
-  g_autofree char *path = g_build_filename (dir, CLAVE_STATE_SECRET_NAME, NULL);
   g_autoptr(GError) local_error = NULL;
   g_autofree char *contents = NULL;
   gsize len = 0;
@@ -133,7 +132,16 @@ clave_state_load_secret (const char  *dir,
 
     if (!clave_state_write_private (path, data, size, error))
       return NULL;
-    g_info ("Created the service secret %s", path);
+    g_info ("Created the key %s", path);
     return g_steal_pointer (&secret);
   }
+}
+
+GBytes *
+clave_state_load_secret (const char  *dir,
+                         GError     **error)
+{
+  g_autofree char *path = g_build_filename (dir, CLAVE_STATE_SECRET_NAME, NULL);
+
+  return clave_state_load_key (path, error);
 }

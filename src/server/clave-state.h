@@ -25,6 +25,10 @@ gboolean  clave_state_dir_prepare  (const char  *dir,
 gboolean  clave_state_check_writable (const char  *dir,
                                       GError     **error);
 char     *clave_state_db_path      (const char  *dir);
+/* Reads the 32-byte key at @path, creating it (random, 0600) on first
+ * use; a file of another size is an error. */
+GBytes   *clave_state_load_key     (const char  *path,
+                                    GError     **error);
 /* Reads STATE_DIR/secret.key, creating it (0600) on first use. */
 GBytes   *clave_state_load_secret  (const char  *dir,
                                     GError     **error);
