@@ -2,12 +2,18 @@
 /* The pictures of a video identification (issue 13): real JPEG and PNG
  * files, made here by gdk-pixbuf's encoders, are accepted with their type
  * and size; what is not an image, too small, too large, cut short or
- * damaged is refused with its reason, and never read out of bounds. */
+ * damaged is refused with its reason, and never read out of bounds. They
+ * wait for review sealed, 0600, in a 0700 folder, and go with it. */
 #include "config.h"
 
 #include <string.h>
+#include <sys/stat.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gstdio.h>
 
+#include "clave-crypto.h"
+#include "clave-test-files.h"
+#include "clave-video-files.h"
 #include "clave-video-image.h"
 
 /* A @width × @height picture in @format ("jpeg" or "png"). */
@@ -170,6 +176,100 @@ test_damaged (void)
   }
 }
 
+static guint
+file_mode (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_mode & 0777;
+}
+
+static void
+test_files (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state = g_dir_make_tmp ("clave-video-XXXXXX", &error);
+  g_autofree char *video = g_build_filename (state, "video", NULL);
+  g_autofree char *folder = g_build_filename (video, "vid_abc", NULL);
+  g_autofree char *front_path = g_build_filename (folder, "front", NULL);
+  g_autofree char *key_path = g_build_filename (video, "keys.key", NULL);
+  g_autoptr(ClaveVideoFiles) files = clave_video_files_open (state, &error);
+  g_autoptr(GBytes) front = make_image (640, 480, "jpeg");
+  g_autoptr(GBytes) face = make_image (480, 640, "png");
+  g_autoptr(GBytes) opened = NULL;
+  g_auto(GStrv) kinds = NULL;
+  g_autofree char *on_disk = NULL;
+  gsize on_disk_len = 0;
+  const char *bad_kinds[] = { "face-0", "face-9", "face-10", "Front", "../front", "", NULL };
+
+  g_assert_no_error (error);
+  g_assert_nonnull (files);
+  g_assert_cmpuint (file_mode (video), ==, 0700);
+  g_assert_cmpuint (file_mode (key_path), ==, 0600);
+
+  g_assert_true (clave_video_files_put (files, "vid_abc", "front", front, &error));
+  g_assert_true (clave_video_files_put (files, "vid_abc", "face-1", face, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (file_mode (folder), ==, 0700);
+  g_assert_cmpuint (file_mode (front_path), ==, 0600);
+
+  /* Sealed on disk: not the picture, nor any of its bytes in a row. */
+  g_assert_true (g_file_get_contents (front_path, &on_disk, &on_disk_len, &error));
+  g_assert_cmpuint (on_disk_len, ==, g_bytes_get_size (front) + 12 + 16);
+  {
+    const guint8 *run = (const guint8 *) g_bytes_get_data (front, NULL) + 20;
+
+    for (gsize i = 0; i + 16 <= on_disk_len; i++)
+      g_assert_true (memcmp (on_disk + i, run, 16) != 0);
+  }
+
+  opened = clave_video_files_get (files, "vid_abc", "front", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (opened, front));
+  g_clear_pointer (&opened, g_bytes_unref);
+
+  kinds = clave_video_files_list (files, "vid_abc");
+  g_assert_cmpstrv (kinds, ((const char * const []) { "face-1", "front", NULL }));
+
+  /* A picture moved to another kind does not open. */
+  {
+    g_autofree char *back_path = g_build_filename (folder, "back", NULL);
+
+    g_assert_true (g_file_set_contents (back_path, on_disk, (gssize) on_disk_len, &error));
+    opened = clave_video_files_get (files, "vid_abc", "back", &error);
+    g_assert_null (opened);
+    g_assert_error (error, CLAVE_CRYPTO_ERROR, CLAVE_CRYPTO_ERROR_WRONG_PIN);
+    g_clear_error (&error);
+  }
+
+  /* Names that are not a registration's pictures are refused. */
+  for (guint i = 0; bad_kinds[i] != NULL; i++)
+    {
+      g_assert_false (clave_video_files_is_kind (bad_kinds[i]));
+      g_assert_false (clave_video_files_put (files, "vid_abc", bad_kinds[i], front, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+    }
+  g_assert_false (clave_video_files_put (files, "..", "front", front, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  opened = clave_video_files_get (files, "vid_abc", "face-2", &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* The review's end: the folder goes; twice is fine. */
+  g_assert_true (clave_video_files_delete (files, "vid_abc", &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (folder, G_FILE_TEST_EXISTS));
+  g_assert_true (clave_video_files_delete (files, "vid_abc", &error));
+  g_clear_pointer (&kinds, g_strfreev);
+  kinds = clave_video_files_list (files, "vid_abc");
+  g_assert_cmpuint (g_strv_length (kinds), ==, 0);
+
+  clave_test_remove_tree (state);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -180,6 +280,7 @@ main (int   argc,
   g_test_add_func ("/video-image/dimensions", test_dimensions);
   g_test_add_func ("/video-image/not-images", test_not_images);
   g_test_add_func ("/video-image/damaged", test_damaged);
+  g_test_add_func ("/video-image/files", test_files);
 
   return g_test_run ();
 }
