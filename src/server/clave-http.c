@@ -427,3 +427,14 @@ clave_http_log_request (SoupServerMessage *msg,
           soup_server_message_get_status (msg), ms,
           outcome != NULL ? " " : "", outcome != NULL ? outcome : "");
 }
+
+gboolean
+clave_http_is_path_id (const char *text)
+{
+  gsize len = 0;
+
+  for (; text[len] != '\0'; len++)
+    if (len >= 64 || !(g_ascii_isalnum (text[len]) || text[len] == '-' || text[len] == '_'))
+      return FALSE;
+  return len > 0;
+}

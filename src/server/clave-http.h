@@ -92,4 +92,8 @@ void        clave_http_reply_method_not_allowed (SoupServerMessage *msg,
 void        clave_http_reply_gerror        (SoupServerMessage  *msg,
                                             const GError       *error);
 
+/* An id as the service makes them, fit for one segment of a path (or a
+ * file name): 1 to 64 letters, digits, '-' or '_'. */
+gboolean    clave_http_is_path_id          (const char         *text);
+
 G_END_DECLS

@@ -228,19 +228,6 @@ parse_change_path (const char   *path,
   return TRUE;
 }
 
-/* An id as the service makes them, as the last segment of a path: 1 to
- * 64 letters, digits, '-' or '_'. */
-static gboolean
-is_path_id (const char *text)
-{
-  gsize len = 0;
-
-  for (; text[len] != '\0'; len++)
-    if (len >= 64 || !(g_ascii_isalnum (text[len]) || text[len] == '-' || text[len] == '_'))
-      return FALSE;
-  return len > 0;
-}
-
 static void
 handle_request (SoupServer        *soup,
                 SoupServerMessage *msg,
@@ -365,7 +352,7 @@ handle_request (SoupServer        *soup,
     }
   else if (g_str_equal (path, CLAVE_PATH_ME_PERMANENTE_RECOVERY) ||
            (g_str_has_prefix (path, CLAVE_PATH_ME_PERMANENTE_RECOVERY "/") &&
-            is_path_id (path + strlen (CLAVE_PATH_ME_PERMANENTE_RECOVERY "/"))))
+            clave_http_is_path_id (path + strlen (CLAVE_PATH_ME_PERMANENTE_RECOVERY "/"))))
     {
       const char *id = g_str_equal (path, CLAVE_PATH_ME_PERMANENTE_RECOVERY)
                        ? NULL : path + strlen (CLAVE_PATH_ME_PERMANENTE_RECOVERY "/");

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "clave-crypto.h"
+#include "clave-http.h"
 #include "clave-state.h"
 #include "clave-video-files.h"
 
@@ -55,26 +56,13 @@ clave_video_files_is_kind (const char *text)
          text[5] <= '0' + MAX_FACE_FRAMES && text[6] == '\0';
 }
 
-/* A registration's id as a single path component: what the service
- * makes ("vid_" and base64url), never "..", a slash or nothing. */
-static gboolean
-is_id (const char *id)
-{
-  gsize len = 0;
-
-  for (; id[len] != '\0'; len++)
-    if (len >= 64 || !(g_ascii_isalnum (id[len]) || id[len] == '-' || id[len] == '_'))
-      return FALSE;
-  return len > 0;
-}
-
 static char *
 path_of (ClaveVideoFiles  *files,
          const char       *id,
          const char       *kind,
          GError          **error)
 {
-  if (!is_id (id) || (kind != NULL && !clave_video_files_is_kind (kind)))
+  if (!clave_http_is_path_id (id) || (kind != NULL && !clave_video_files_is_kind (kind)))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                            "Not a registration's picture");
