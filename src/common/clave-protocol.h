@@ -23,6 +23,8 @@
 #define CLAVE_PATH_ME_FIRMA_REVOKE    "/v1/me/firma/revoke"    /* POST */
 #define CLAVE_PATH_FIRMA_CRL          "/v1/firma/crl"          /* GET: the CRL, DER */
 #define CLAVE_PATH_FIRMA_CA           "/v1/firma/ca"           /* GET: the CA, DER */
+#define CLAVE_PATH_VIDEO_REGISTRATIONS "/v1/video-registrations"  /* POST: start */
+#define CLAVE_PATH_VIDEO_REGISTRATION_PREFIX "/v1/video-registrations/" /* + {id}, {id}/sms, {id}/verify, {id}/images/{kind}, {id}/submit */
 #define CLAVE_PATH_DEVICE             "/v1/device"
 #define CLAVE_PATH_CHALLENGES         "/v1/challenges"
 #define CLAVE_PATH_REGISTRATIONS      "/v1/registrations"  /* POST: start */
@@ -107,6 +109,14 @@
 #define CLAVE_CHALLENGE_BYTES            32
 #define CLAVE_CHALLENGE_TTL_SECS         300
 #define CLAVE_REGISTRATION_TTL_SECS      900
+/* A video identification must be sent for review within this time. */
+#define CLAVE_VIDEO_TTL_SECS             3600
+/* Frames of the face it needs at least ("face-1" … "face-8"). */
+#define CLAVE_VIDEO_MIN_FACE_FRAMES      3
+#define CLAVE_VIDEO_MAX_FACE_FRAMES      8
+/* The largest picture (PUT …/images/{kind}); other bodies keep
+ * CLAVE_MAX_BODY. */
+#define CLAVE_VIDEO_MAX_IMAGE_BYTES      (4 * 1024 * 1024)
 /* E.164 as the service accepts it: "+" and 8 to 15 digits. */
 #define CLAVE_PHONE_MIN_DIGITS           8
 #define CLAVE_PHONE_MAX_DIGITS           15
@@ -164,6 +174,13 @@
 #define CLAVE_ERR_INVALID_PASSWORD         "invalid_password"         /* 401 */
 #define CLAVE_ERR_PASSWORD_BLOCKED         "password_blocked"         /* 423 */
 #define CLAVE_ERR_PERMANENTE_NOT_ACTIVE    "permanente_not_active"    /* 409 */
+#define CLAVE_ERR_VIDEO_PENDING            "video_pending"            /* 409 */
+#define CLAVE_ERR_INVALID_VIDEO            "invalid_video"            /* 401 */
+#define CLAVE_ERR_VIDEO_EXPIRED            "video_expired"            /* 410 */
+#define CLAVE_ERR_VIDEO_LOCKED             "video_locked"             /* 423 */
+#define CLAVE_ERR_VIDEO_WRONG_STATE        "video_wrong_state"        /* 409 */
+#define CLAVE_ERR_INVALID_IMAGE            "invalid_image"            /* 400 */
+#define CLAVE_ERR_MISSING_IMAGES           "missing_images"           /* 409 */
 #define CLAVE_ERR_LEVEL_NOT_ADVANCED       "level_not_advanced"       /* 409 */
 #define CLAVE_ERR_FIRMA_EXISTS             "firma_exists"             /* 409 */
 #define CLAVE_ERR_FIRMA_NOT_FOUND          "firma_not_found"          /* 404 */
@@ -208,6 +225,12 @@
 #define CLAVE_PERMANENTE_CODE_EXPIRED      "code_expired"  /* not activated, its code too old */
 #define CLAVE_PERMANENTE_CODE_BLOCKED      "code_blocked"  /* not activated, 5 wrong codes */
 #define CLAVE_PERMANENTE_ACTIVE            "active"        /* a password */
+/* The state of a video identification (GET /v1/video-registrations/{id}). */
+#define CLAVE_VIDEO_STATE_PHONE            "phone"       /* the SMS code not confirmed */
+#define CLAVE_VIDEO_STATE_CAPTURING        "capturing"   /* the pictures being sent */
+#define CLAVE_VIDEO_STATE_PENDING          "pending"     /* waiting for review */
+#define CLAVE_VIDEO_STATE_APPROVED         "approved"    /* registered at level basic */
+#define CLAVE_VIDEO_STATE_REJECTED         "rejected"    /* with a reason */
 /* The status of a Cl@ve Firma certificate (GET /v1/me/firma; GET /v1/me
  * "firma": that of the newest). */
 #define CLAVE_FIRMA_NONE                   "none"          /* GET /v1/me: never had one */

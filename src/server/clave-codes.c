@@ -117,6 +117,7 @@ flow_noun (ClaveCodeFlow flow)
   switch (flow)
     {
     case CLAVE_CODE_FLOW_REGISTRATION:
+    case CLAVE_CODE_FLOW_VIDEO:
       return "registration";
     case CLAVE_CODE_FLOW_PHONE_CHANGE:
       return "phone change";
@@ -163,7 +164,8 @@ sms_body (ClaveCodeFlow  flow,
           const char    *code,
           guint          ttl)
 {
-  const char *what = flow == CLAVE_CODE_FLOW_REGISTRATION ? "registro"
+  const char *what = flow == CLAVE_CODE_FLOW_REGISTRATION || flow == CLAVE_CODE_FLOW_VIDEO
+                     ? "registro"
                      : flow == CLAVE_CODE_FLOW_PHONE_CHANGE ? "cambio de teléfono"
                      : flow == CLAVE_CODE_FLOW_PERMANENTE ? "activación de Cl@ve Permanente"
                      : "activación";

@@ -79,6 +79,13 @@ typedef enum {
   CLAVE_PROTOCOL_ERROR_FIRMA_REVOKED,          /* 409 firma_revoked */
   CLAVE_PROTOCOL_ERROR_FIRMA_EXPIRED,          /* 409 firma_expired */
   CLAVE_PROTOCOL_ERROR_CONDITIONS_NOT_ACCEPTED, /* 400 conditions_not_accepted */
+  CLAVE_PROTOCOL_ERROR_VIDEO_PENDING,          /* 409 video_pending */
+  CLAVE_PROTOCOL_ERROR_INVALID_VIDEO,          /* 401 invalid_video */
+  CLAVE_PROTOCOL_ERROR_VIDEO_EXPIRED,          /* 410 video_expired */
+  CLAVE_PROTOCOL_ERROR_VIDEO_LOCKED,           /* 423 video_locked */
+  CLAVE_PROTOCOL_ERROR_VIDEO_WRONG_STATE,      /* 409 video_wrong_state */
+  CLAVE_PROTOCOL_ERROR_INVALID_IMAGE,          /* 400 invalid_image */
+  CLAVE_PROTOCOL_ERROR_MISSING_IMAGES,         /* 409 missing_images */
 } ClaveProtocolError;
 
 #define CLAVE_PROTOCOL_ERROR (clave_protocol_error_quark ())

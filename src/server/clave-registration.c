@@ -38,12 +38,11 @@ code_holder (const ClaveRegistrationRecord *record)
   };
 }
 
-/* already_registered, phone_in_use, internal_error; TRUE when none. */
-static gboolean
-check_conflicts (ClaveServer  *self,
-                 const char   *document,
-                 const char   *phone,
-                 GError      **error)
+gboolean
+_clave_registration_check_conflicts (ClaveServer  *self,
+                                     const char   *document,
+                                     const char   *phone,
+                                     GError      **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(ClaveCitizen) citizen = NULL;
@@ -107,7 +106,7 @@ clave_registration_start (ClaveServer     *server,
 
   /* Checked before anything is stored: a refused registration should not
    * replace one in progress. */
-  if (!check_conflicts (server, identity->document, phone, error) ||
+  if (!_clave_registration_check_conflicts (server, identity->document, phone, error) ||
       !_clave_codes_check_wrong_codes (server, identity->document, now, error) ||
       !_clave_codes_check_person_sends (server, identity->document, CLAVE_OUTBOX_SMS, now,
                                         error))
@@ -228,7 +227,7 @@ clave_registration_verify_code (ClaveServer              *server,
     return NULL;
 
   /* Someone may have registered the person or the phone since. */
-  if (!check_conflicts (server, registration->document, registration->phone, error))
+  if (!_clave_registration_check_conflicts (server, registration->document, registration->phone, error))
     return NULL;
 
   citizen = g_new0 (ClaveCitizen, 1);
@@ -250,7 +249,7 @@ clave_registration_verify_code (ClaveServer              *server,
       if (!g_error_matches (local_error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT))
         clave_protocol_error_set_internal (error, local_error);
       /* A race with another verify or registration: say which. */
-      else if (check_conflicts (server, registration->document, registration->phone, error))
+      else if (_clave_registration_check_conflicts (server, registration->document, registration->phone, error))
         g_set_error_literal (error, CLAVE_PROTOCOL_ERROR,
                              CLAVE_PROTOCOL_ERROR_INVALID_REGISTRATION,
                              "Unknown registration or wrong registration token.");

@@ -73,4 +73,11 @@ ClaveActivationStart    *clave_registration_verify_code (ClaveServer *server,
                                                          gint64       now,
                                                          GError     **error);
 
+/* already_registered (@document is a citizen), phone_in_use (@phone is
+ * another's), internal_error; TRUE when neither. */
+gboolean _clave_registration_check_conflicts (ClaveServer  *self,
+                                              const char   *document,
+                                              const char   *phone,
+                                              GError      **error);
+
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include "clave-device-auth.h"
 #include "clave-device-keys.h"
 #include "clave-firma-ca.h"
+#include "clave-video-files.h"
 #include "clave-identify.h"
 #include "clave-routes.h"
 #include "clave-server.h"
@@ -60,6 +61,8 @@ struct _ClaveServer
    * when first asked for and again after a revocation
    * (_clave_routes_firma_changed()). */
   ClaveFirmaCa      *firma_ca;
+  /* The pictures of video identifications (STATE_DIR/video/). */
+  ClaveVideoFiles   *video_files;
   GBytes            *firma_crl;
   gint64             firma_crl_made_at;
 };

@@ -671,6 +671,9 @@ clave_server_new (const ClaveServerConfig  *config,
   self->firma_ca = clave_firma_ca_open (config->state_dir, error);
   if (self->firma_ca == NULL)
     return NULL;
+  self->video_files = clave_video_files_open (config->state_dir, error);
+  if (self->video_files == NULL)
+    return NULL;
 
   /* The same names as the certificate (clave-tls.c adds the fixed ones). */
   self->host_names = g_ptr_array_new_with_free_func (g_free);
@@ -804,6 +807,7 @@ clave_server_finalize (GObject *object)
   g_clear_pointer (&self->tls, clave_tls_files_free);
   g_clear_pointer (&self->firma_ca, clave_firma_ca_free);
   g_clear_pointer (&self->firma_crl, g_bytes_unref);
+  g_clear_pointer (&self->video_files, clave_video_files_free);
   g_clear_pointer (&self->url, g_free);
   g_clear_pointer (&self->demo_rp_id, g_free);
   g_clear_pointer (&self->host_names, g_ptr_array_unref);

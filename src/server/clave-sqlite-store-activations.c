@@ -112,6 +112,24 @@ static const FlowSql flow_sql[] = {
       "INSERT INTO wrong_codes (citizen, created_at)"
       " SELECT document, ?2 FROM permanente_activations WHERE id = ?1",
   },
+  [CLAVE_CODE_FLOW_VIDEO] = {
+    .store_code =
+      "UPDATE video_registrations SET code_hmac = ?2, code_expires_at = ?3,"
+      "  sends = sends + 1, last_sent_at = ?4"
+      " WHERE id = ?1",
+    .queue_sms =
+      "INSERT INTO sms_outbox (phone, body, created_at, status, citizen, activation,"
+      "                        code_expires_at, redacted_body)"
+      " SELECT ?1, ?2, ?3, 'queued', document, id, MIN (?5, expires_at), ?6"
+      " FROM video_registrations WHERE id = ?4",
+    .count_attempt =
+      "UPDATE video_registrations SET attempts = attempts + 1,"
+      "  state = CASE WHEN attempts + 1 >= ?2 THEN 'locked' ELSE state END"
+      " WHERE id = ?1 RETURNING attempts",
+    .count_wrong_code =
+      "INSERT INTO wrong_codes (citizen, created_at)"
+      " SELECT document, ?2 FROM video_registrations WHERE id = ?1",
+  },
 };
 
 /* Activations ------------------------------------------------------------ */

@@ -542,6 +542,38 @@ clave_sqlite_store_revoke_firma (ClaveStore  *store,
                                  gint64       now,
                                  GError     **error);
 
+gboolean
+clave_sqlite_store_create_video (ClaveStore              *store,
+                                 const ClaveVideoRecord  *record,
+                                 GError                 **error);
+
+ClaveVideoRecord *
+clave_sqlite_store_get_video (ClaveStore  *store,
+                              const char  *id,
+                              GError     **error);
+
+gboolean
+clave_sqlite_store_set_video_state (ClaveStore       *store,
+                                    const char       *id,
+                                    ClaveVideoState   from,
+                                    ClaveVideoState   to,
+                                    gint64            now,
+                                    GError          **error);
+
+gboolean
+clave_sqlite_store_decide_video (ClaveStore          *store,
+                                 const char          *id,
+                                 const ClaveCitizen  *citizen,
+                                 const char          *operator_name,
+                                 const char          *reason,
+                                 gint64               now,
+                                 GError             **error);
+
+GPtrArray *
+clave_sqlite_store_list_videos (ClaveStore  *store,
+                                int          state,
+                                GError     **error);
+
 /* In a transaction: revokes every certificate of @document. */
 gboolean
 _clave_sqlite_revoke_firma_of (ClaveSqliteStore  *self,

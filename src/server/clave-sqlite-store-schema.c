@@ -300,6 +300,32 @@ static const char * const migrations[] = {
   "CREATE INDEX firma_certificates_document ON firma_certificates (document);"
   "CREATE INDEX firma_certificates_revoked ON firma_certificates (revoked_at)"
   " WHERE revoked_at > 0;",
+
+  /* 13: registrations by video identification (issue 13). The pictures
+   * are files (STATE_DIR/video/), not rows; a review keeps the decision,
+   * its time and its operator. One pending a document. */
+  "CREATE TABLE video_registrations ("
+  "  id              TEXT PRIMARY KEY,"
+  "  token_hash      TEXT NOT NULL,"
+  "  document        TEXT NOT NULL REFERENCES identities (document) ON DELETE CASCADE,"
+  "  phone           TEXT NOT NULL,"
+  "  email           TEXT NOT NULL,"
+  "  created_at      INTEGER NOT NULL,"
+  "  expires_at      INTEGER NOT NULL,"
+  "  state           TEXT NOT NULL,"
+  "  code_hmac       TEXT,"
+  "  code_expires_at INTEGER NOT NULL DEFAULT 0,"
+  "  attempts        INTEGER NOT NULL DEFAULT 0,"
+  "  sends           INTEGER NOT NULL DEFAULT 0,"
+  "  last_sent_at    INTEGER NOT NULL DEFAULT 0,"
+  "  submitted_at    INTEGER NOT NULL DEFAULT 0,"
+  "  decided_at      INTEGER NOT NULL DEFAULT 0,"
+  "  operator        TEXT,"
+  "  reason          TEXT"
+  ");"
+  "CREATE INDEX video_registrations_document ON video_registrations (document, state);"
+  "CREATE UNIQUE INDEX video_registrations_pending ON video_registrations (document)"
+  " WHERE state = 'pending';",
 };
 
 /* Brings the schema to @target (the newest: G_N_ELEMENTS (migrations)). */

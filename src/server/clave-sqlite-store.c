@@ -434,6 +434,11 @@ clave_sqlite_store_iface_init (ClaveStoreInterface *iface)
   iface->put_firma = clave_sqlite_store_put_firma;
   iface->list_firma = clave_sqlite_store_list_firma;
   iface->revoke_firma = clave_sqlite_store_revoke_firma;
+  iface->create_video = clave_sqlite_store_create_video;
+  iface->get_video = clave_sqlite_store_get_video;
+  iface->set_video_state = clave_sqlite_store_set_video_state;
+  iface->decide_video = clave_sqlite_store_decide_video;
+  iface->list_videos = clave_sqlite_store_list_videos;
   iface->create_challenge = clave_sqlite_store_create_challenge;
   iface->list_challenges = clave_sqlite_store_list_challenges;
   iface->use_challenge = clave_sqlite_store_use_challenge;

@@ -120,6 +120,48 @@ clave_outbox_message_free (ClaveOutboxMessage *message)
 }
 
 void
+clave_video_record_free (ClaveVideoRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->id);
+  g_free (record->token_hash);
+  g_free (record->document);
+  g_free (record->phone);
+  g_free (record->email);
+  g_free (record->code.hmac);
+  g_free (record->operator);
+  g_free (record->reason);
+  g_free (record);
+}
+
+static const char * const video_states[] = {
+  [CLAVE_VIDEO_PHONE] = "phone",
+  [CLAVE_VIDEO_CAPTURING] = "capturing",
+  [CLAVE_VIDEO_PENDING] = "pending",
+  [CLAVE_VIDEO_APPROVED] = "approved",
+  [CLAVE_VIDEO_REJECTED] = "rejected",
+  [CLAVE_VIDEO_LOCKED] = "locked",
+  [CLAVE_VIDEO_REPLACED] = "replaced",
+};
+
+const char *
+clave_video_state_to_string (ClaveVideoState state)
+{
+  g_return_val_if_fail ((guint) state < G_N_ELEMENTS (video_states), NULL);
+  return video_states[state];
+}
+
+int
+clave_video_state_from_string (const char *str)
+{
+  for (guint i = 0; str != NULL && i < G_N_ELEMENTS (video_states); i++)
+    if (g_str_equal (str, video_states[i]))
+      return (int) i;
+  return -1;
+}
+
+void
 clave_firma_record_free (ClaveFirmaRecord *record)
 {
   if (record == NULL)
@@ -700,6 +742,56 @@ clave_store_close (ClaveStore *self)
   iface = CLAVE_STORE_GET_IFACE (self);
   if (iface->close != NULL)
     iface->close (self);
+}
+
+gboolean
+clave_store_create_video (ClaveStore              *self,
+                          const ClaveVideoRecord  *record,
+                          GError                 **error)
+{
+  g_return_val_if_fail (record != NULL && record->id != NULL, FALSE);
+  STORE_CALL (create_video, FALSE, record, error);
+}
+
+ClaveVideoRecord *
+clave_store_get_video (ClaveStore  *self,
+                       const char  *id,
+                       GError     **error)
+{
+  STORE_CALL (get_video, NULL, id, error);
+}
+
+gboolean
+clave_store_set_video_state (ClaveStore       *self,
+                             const char       *id,
+                             ClaveVideoState   from,
+                             ClaveVideoState   to,
+                             gint64            now,
+                             GError          **error)
+{
+  STORE_CALL (set_video_state, FALSE, id, from, to, now, error);
+}
+
+gboolean
+clave_store_decide_video (ClaveStore          *self,
+                          const char          *id,
+                          const ClaveCitizen  *citizen,
+                          const char          *operator_name,
+                          const char          *reason,
+                          gint64               now,
+                          GError             **error)
+{
+  g_return_val_if_fail (operator_name != NULL, FALSE);
+  g_return_val_if_fail (citizen != NULL || reason != NULL, FALSE);
+  STORE_CALL (decide_video, FALSE, id, citizen, operator_name, reason, now, error);
+}
+
+GPtrArray *
+clave_store_list_videos (ClaveStore  *self,
+                         int          state,
+                         GError     **error)
+{
+  STORE_CALL (list_videos, NULL, state, error);
 }
 
 gboolean

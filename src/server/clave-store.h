@@ -85,6 +85,7 @@ typedef enum {
   CLAVE_CODE_FLOW_PHONE_CHANGE,
   CLAVE_CODE_FLOW_EMAIL_CHANGE,
   CLAVE_CODE_FLOW_PERMANENTE,     /* "pma_…": activating Cl@ve Permanente */
+  CLAVE_CODE_FLOW_VIDEO,          /* "vid_…": registering by video identification */
 } ClaveCodeFlow;
 
 /* How an outbox message travels (sms_outbox.channel). */
@@ -231,6 +232,35 @@ typedef struct {
   gint64  created_at;
 } ClavePermanenteRecord;
 
+/* A registration by video identification (docs/protocol.md "Registering
+ * by video identification"): the phone confirmed by an SMS code, then
+ * the pictures, then an office's review. */
+typedef enum {
+  CLAVE_VIDEO_PHONE,       /* "phone": the SMS code not confirmed yet */
+  CLAVE_VIDEO_CAPTURING,   /* "capturing": the pictures being sent */
+  CLAVE_VIDEO_PENDING,     /* "pending": sent, waiting for review */
+  CLAVE_VIDEO_APPROVED,    /* "approved": registered at level basic */
+  CLAVE_VIDEO_REJECTED,    /* "rejected": with the reason */
+  CLAVE_VIDEO_LOCKED,      /* "locked": too many wrong codes */
+  CLAVE_VIDEO_REPLACED,    /* "replaced": a newer one of the same document */
+} ClaveVideoState;
+
+typedef struct {
+  char            *id;            /* "vid_…" */
+  char            *token_hash;    /* SHA-256 hex of the bearer token */
+  char            *document;
+  char            *phone;
+  char            *email;
+  gint64           created_at;
+  gint64           expires_at;    /* until submitted */
+  ClaveVideoState  state;
+  ClaveCodeState   code;
+  gint64           submitted_at;  /* 0 until sent for review */
+  gint64           decided_at;    /* 0 until reviewed */
+  char            *operator;      /* who reviewed it */
+  char            *reason;        /* why it was rejected */
+} ClaveVideoRecord;
+
 /* A Cl@ve Firma signing certificate (docs/protocol.md "Cl@ve Firma"),
  * kept after revocation and after the citizen gave up Cl@ve: the CRL
  * lists it until it expires. */
@@ -276,6 +306,9 @@ void                   clave_relying_party_free     (ClaveRelyingParty     *rp);
 void                   clave_contact_change_record_free (ClaveContactChangeRecord *record);
 void                   clave_permanente_record_free (ClavePermanenteRecord *record);
 void                   clave_firma_record_free      (ClaveFirmaRecord      *record);
+void                   clave_video_record_free      (ClaveVideoRecord      *record);
+const char            *clave_video_state_to_string  (ClaveVideoState        state);
+int                    clave_video_state_from_string (const char           *str);
 void                   clave_auth_request_record_free (ClaveAuthRequestRecord *record);
 const char            *clave_activation_state_to_string   (ClaveActivationState state);
 int                    clave_activation_state_from_string (const char          *str);
@@ -287,6 +320,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveCitizen, clave_citizen_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveContactChangeRecord, clave_contact_change_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClavePermanenteRecord, clave_permanente_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveFirmaRecord, clave_firma_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveVideoRecord, clave_video_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveActivationRecord, clave_activation_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveDeviceRecord, clave_device_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveOutboxMessage, clave_outbox_message_free)
@@ -569,6 +603,28 @@ struct _ClaveStoreInterface
                                                     const char                  *serial,
                                                     const char                  *revoked_by,
                                                     gint64                       now,
+                                                    GError                     **error);
+  gboolean                (*create_video)          (ClaveStore                  *self,
+                                                    const ClaveVideoRecord      *record,
+                                                    GError                     **error);
+  ClaveVideoRecord       *(*get_video)             (ClaveStore                  *self,
+                                                    const char                  *id,
+                                                    GError                     **error);
+  gboolean                (*set_video_state)       (ClaveStore                  *self,
+                                                    const char                  *id,
+                                                    ClaveVideoState              from,
+                                                    ClaveVideoState              to,
+                                                    gint64                       now,
+                                                    GError                     **error);
+  gboolean                (*decide_video)          (ClaveStore                  *self,
+                                                    const char                  *id,
+                                                    const ClaveCitizen          *citizen,
+                                                    const char                  *operator_name,
+                                                    const char                  *reason,
+                                                    gint64                       now,
+                                                    GError                     **error);
+  GPtrArray              *(*list_videos)           (ClaveStore                  *self,
+                                                    int                          state,
                                                     GError                     **error);
   void                    (*close)                 (ClaveStore                  *self);
 };
@@ -916,6 +972,40 @@ gboolean               clave_store_revoke_firma          (ClaveStore            
                                                           const char                  *serial,
                                                           const char                  *revoked_by,
                                                           gint64                       now,
+                                                          GError                     **error);
+
+/* Video identification. Adds @record; its document's unfinished ones
+ * (phone, capturing) are replaced and their codes redacted; CONFLICT when
+ * one of the document's is pending review (a unique index holds it). */
+gboolean               clave_store_create_video          (ClaveStore                  *self,
+                                                          const ClaveVideoRecord      *record,
+                                                          GError                     **error);
+/* NULL (no error) when there is no such registration. */
+ClaveVideoRecord      *clave_store_get_video             (ClaveStore                  *self,
+                                                          const char                  *id,
+                                                          GError                     **error);
+/* @from to @to, in one statement; CONFLICT when it was not in @from.
+ * Going to pending sets submitted_at to @now. */
+gboolean               clave_store_set_video_state       (ClaveStore                  *self,
+                                                          const char                  *id,
+                                                          ClaveVideoState              from,
+                                                          ClaveVideoState              to,
+                                                          gint64                       now,
+                                                          GError                     **error);
+/* The review of a pending registration, in one transaction: with
+ * @citizen approved (the citizen added: CONFLICT when the person or the
+ * phone is registered by now), without rejected for @reason. CONFLICT
+ * when it is not pending. */
+gboolean               clave_store_decide_video          (ClaveStore                  *self,
+                                                          const char                  *id,
+                                                          const ClaveCitizen          *citizen,
+                                                          const char                  *operator_name,
+                                                          const char                  *reason,
+                                                          gint64                       now,
+                                                          GError                     **error);
+/* The registrations in @state (-1: all), oldest first. */
+GPtrArray             *clave_store_list_videos           (ClaveStore                  *self,
+                                                          int                          state,
                                                           GError                     **error);
 
 /* The citizen's Cl@ve Permanente, or NULL (no error) when they have none. */

@@ -15,6 +15,7 @@
 #include "clave-password-hash.h"
 #include "clave-permanente.h"
 #include "clave-protocol.h"
+#include "clave-video-registration.h"
 #include "clave-server-private.h"
 #include "clave-test-files.h"
 #include "server-test-util.h"
@@ -1468,6 +1469,176 @@ test_firma (Fixture       *fixture,
   g_assert_true (g_strv_contains ((const char * const *) serials, second->serial));
 }
 
+/* Pictures a video identification keeps: @kinds, each a real PNG. */
+static void
+put_images (Fixture          *fixture,
+            ClaveVideoRecord *record,
+            const char       *kinds[])
+{
+  for (guint i = 0; kinds[i] != NULL; i++)
+    {
+      g_autoptr(GBytes) png = test_png_new (400, 400, (guint8) (i * 20));
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (clave_video_put_image (fixture->server, record, kinds[i], png, &error));
+      g_assert_no_error (error);
+    }
+}
+
+/* Pedro (in the registry, not registered) by video identification: the
+ * refusals of each step with their codes, one pending at a time, the
+ * review rejecting and then approving, the pictures gone after each. */
+static void
+test_video (Fixture       *fixture,
+            gconstpointer  data)
+{
+  ClaveServer *server = fixture->server;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveVideoStart) start = NULL;
+  g_autoptr(ClaveVideoStart) again = NULL;
+  g_autoptr(ClaveVideoRecord) record = NULL;
+  g_autoptr(ClaveVideoRecord) reread = NULL;
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  g_autoptr(GBytes) small = test_png_new (200, 200, 0);
+  g_autoptr(GBytes) text = g_bytes_new_static ("not a picture", 13);
+  g_autofree char *code = NULL;
+  g_auto(GStrv) kinds = NULL;
+  g_auto(ClaveCodeSent) sent = { 0, };
+  gint64 now = fixture->now;
+  const char *document_images[] = { "front", "back", "face-1", "face-2", NULL };
+  const char *third_face[] = { "face-3", NULL };
+  const char *all_images[] = { "front", "back", "face-1", "face-2", "face-3", NULL };
+
+  /* Already registered; wrong contrast data; another citizen's phone. */
+  g_assert_null (clave_video_start (server, LUCIA, "validity_date", LUCIA_DATE, "+34600999888",
+                                    "l@example.org", SOURCE, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_ALREADY_REGISTERED, CLAVE_ERR_ALREADY_REGISTERED,
+                  409);
+  g_clear_error (&error);
+  g_assert_null (clave_video_start (server, PEDRO, "validity_date", LUCIA_DATE, "+34600999888",
+                                    "p@example.org", SOURCE, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_IDENTIFICATION_FAILED,
+                  CLAVE_ERR_IDENTIFICATION_FAILED, 401);
+  g_clear_error (&error);
+  g_assert_null (clave_video_start (server, PEDRO, "validity_date", PEDRO_DATE, "+34600111789",
+                                    "p@example.org", SOURCE, now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_PHONE_IN_USE, CLAVE_ERR_PHONE_IN_USE, 409);
+  g_clear_error (&error);
+
+  start = clave_video_start (server, PEDRO, "validity_date", PEDRO_DATE, "+34600999888",
+                             "pedro@example.org", SOURCE, now, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (start->id, "vid_"));
+  code = last_code (fixture, CLAVE_SMS_CODE_DIGITS);
+  record = clave_video_open (server, start->id, start->token, now, &error);
+  g_assert_no_error (error);
+  g_assert_null (clave_video_open (server, start->id, "not-the-token", now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_VIDEO, CLAVE_ERR_INVALID_VIDEO, 401);
+  g_clear_error (&error);
+
+  /* No pictures before the phone is confirmed. */
+  g_assert_false (clave_video_put_image (server, record, "front", small, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_VIDEO_WRONG_STATE, CLAVE_ERR_VIDEO_WRONG_STATE, 409);
+  g_clear_error (&error);
+  g_assert_false (clave_video_verify_code (server, record, "000000", now, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_CODE, CLAVE_ERR_INVALID_CODE, 401);
+  g_clear_error (&error);
+  g_assert_true (clave_video_verify_code (server, record, code, now, &error));
+  g_assert_no_error (error);
+  g_assert_false (clave_video_send_code (server, record, now, &sent, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_VIDEO_WRONG_STATE, CLAVE_ERR_VIDEO_WRONG_STATE, 409);
+  g_clear_error (&error);
+
+  /* What is not a picture of sane size, or not a kind, is refused. */
+  g_assert_false (clave_video_put_image (server, record, "front", text, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_IMAGE, CLAVE_ERR_INVALID_IMAGE, 400);
+  g_clear_error (&error);
+  g_assert_false (clave_video_put_image (server, record, "front", small, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_IMAGE, CLAVE_ERR_INVALID_IMAGE, 400);
+  g_assert_nonnull (strstr (error->message, "200 × 200"));
+  g_clear_error (&error);
+  g_assert_false (clave_video_put_image (server, record, "selfie", small, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_INVALID_REQUEST, CLAVE_ERR_INVALID_REQUEST, 400);
+  g_clear_error (&error);
+
+  /* Two frames of the face are not enough; three are. */
+  put_images (fixture, record, document_images);
+  g_assert_false (clave_video_submit (server, record, now + 60, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_MISSING_IMAGES, CLAVE_ERR_MISSING_IMAGES, 409);
+  g_clear_error (&error);
+  put_images (fixture, record, third_face);
+  g_assert_true (clave_video_submit (server, record, now + 60, &error));
+  g_assert_no_error (error);
+  g_assert_false (clave_video_put_image (server, record, "face-4", small, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_VIDEO_WRONG_STATE, CLAVE_ERR_VIDEO_WRONG_STATE, 409);
+  g_clear_error (&error);
+
+  /* One waiting for review at a time; it opens long after its TTL. */
+  again = clave_video_start (server, PEDRO, "validity_date", PEDRO_DATE, "+34600999888",
+                             "pedro@example.org", SOURCE, now + 120, &error);
+  g_assert_null (again);
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_VIDEO_PENDING, CLAVE_ERR_VIDEO_PENDING, 409);
+  g_clear_error (&error);
+  reread = clave_video_open (server, start->id, start->token, now + 3 * CLAVE_VIDEO_TTL_SECS,
+                             &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (reread->state, ==, CLAVE_VIDEO_PENDING);
+  g_assert_cmpint (reread->submitted_at, ==, now + 60);
+  g_clear_pointer (&reread, clave_video_record_free);
+
+  /* Rejected with its reason: the pictures go, the decision stays. */
+  g_assert_true (clave_video_decide (server->store, server->video_files, start->id, FALSE,
+                                     "operator-1", "The face does not match the DNI.",
+                                     now + 200, &error));
+  g_assert_no_error (error);
+  reread = clave_video_open (server, start->id, start->token, now + 300, &error);
+  g_assert_cmpint (reread->state, ==, CLAVE_VIDEO_REJECTED);
+  g_assert_cmpstr (reread->reason, ==, "The face does not match the DNI.");
+  g_assert_cmpstr (reread->operator, ==, "operator-1");
+  g_assert_cmpint (reread->decided_at, ==, now + 200);
+  kinds = clave_video_list_images (server, reread);
+  g_assert_cmpuint (g_strv_length (kinds), ==, 0);
+  g_clear_pointer (&kinds, g_strfreev);
+  g_assert_false (clave_video_decide (server->store, server->video_files, start->id, TRUE,
+                                      "operator-1", NULL, now + 300, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_VIDEO_WRONG_STATE, CLAVE_ERR_VIDEO_WRONG_STATE, 409);
+  g_clear_error (&error);
+  g_clear_pointer (&reread, clave_video_record_free);
+  g_clear_pointer (&record, clave_video_record_free);
+  g_clear_pointer (&code, g_free);
+
+  /* Again, after the rejection; an unfinished one expires. */
+  again = clave_video_start (server, PEDRO, "validity_date", PEDRO_DATE, "+34600999888",
+                             "pedro@example.org", SOURCE, now + 400, &error);
+  g_assert_no_error (error);
+  code = last_code (fixture, CLAVE_SMS_CODE_DIGITS);
+  g_assert_null (clave_video_open (server, again->id, again->token,
+                                   now + 400 + CLAVE_VIDEO_TTL_SECS, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_VIDEO_EXPIRED, CLAVE_ERR_VIDEO_EXPIRED, 410);
+  g_clear_error (&error);
+  record = clave_video_open (server, again->id, again->token, now + 410, &error);
+  g_assert_true (clave_video_verify_code (server, record, code, now + 410, &error));
+  put_images (fixture, record, all_images);
+  kinds = clave_video_list_images (server, record);
+  g_assert_cmpuint (g_strv_length (kinds), ==, 5);
+  g_assert_true (clave_video_submit (server, record, now + 420, &error));
+
+  /* Approved: Pedro is registered at level basic by video, the pictures
+   * gone. */
+  g_assert_true (clave_video_decide (server->store, server->video_files, again->id, TRUE,
+                                     "operator-2", NULL, now + 500, &error));
+  g_assert_no_error (error);
+  citizen = clave_store_get_citizen (server->store, PEDRO, &error);
+  g_assert_nonnull (citizen);
+  g_assert_cmpstr (citizen->level, ==, CLAVE_LEVEL_BASIC);
+  g_assert_cmpstr (citizen->channel, ==, CLAVE_CHANNEL_VIDEO);
+  g_assert_cmpstr (citizen->phone, ==, "+34600999888");
+  g_assert_cmpstr (citizen->email, ==, "pedro@example.org");
+  g_clear_pointer (&kinds, g_strfreev);
+  kinds = clave_video_list_images (server, record);
+  g_assert_cmpuint (g_strv_length (kinds), ==, 0);
+}
+
 static void
 test_password_hash (void)
 {
@@ -1512,6 +1683,7 @@ main (int   argc,
   ADD ("/domain/permanente/password", test_permanente_password);
   ADD ("/domain/permanente/source-limit", test_permanente_source_limit);
   ADD ("/domain/firma", test_firma);
+  ADD ("/domain/video", test_video);
 #undef ADD
 
   return g_test_run ();

@@ -60,7 +60,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->store = clave_sqlite_store_new (fixture->path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (clave_sqlite_store_get_schema_version (CLAVE_SQLITE_STORE (fixture->store)),
-                   ==, 12);
+                   ==, 13);
 
   g_assert_true (clave_store_put_identity (fixture->store, &identity, &error));
   g_assert_true (clave_store_put_citizen (fixture->store, &citizen, &error));

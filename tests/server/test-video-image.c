@@ -15,6 +15,7 @@
 #include "clave-test-files.h"
 #include "clave-video-files.h"
 #include "clave-video-image.h"
+#include "server-test-util.h"
 
 /* A @width × @height picture in @format ("jpeg" or "png"). */
 static GBytes *
@@ -270,6 +271,27 @@ test_files (void)
   clave_test_remove_tree (state);
 }
 
+/* The PNG the other server tests send (test_png_new()) is a real one: a
+ * decoder reads it, with its size and pixels. */
+static void
+test_made_png (void)
+{
+  g_autoptr(GBytes) png = test_png_new (321, 400, 0x7f);
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new_with_type ("png", NULL);
+  g_autoptr(GError) error = NULL;
+  GdkPixbuf *pixbuf;
+
+  g_assert_true (gdk_pixbuf_loader_write_bytes (loader, png, &error));
+  g_assert_true (gdk_pixbuf_loader_close (loader, &error));
+  g_assert_no_error (error);
+  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+  g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, 321);
+  g_assert_cmpint (gdk_pixbuf_get_height (pixbuf), ==, 400);
+  g_assert_cmpuint (gdk_pixbuf_read_pixels (pixbuf)[0], ==, 0x7f);
+  g_assert_true (clave_video_image_check (g_bytes_get_data (png, NULL), g_bytes_get_size (png),
+                                          NULL, NULL, NULL, &error));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -281,6 +303,7 @@ main (int   argc,
   g_test_add_func ("/video-image/not-images", test_not_images);
   g_test_add_func ("/video-image/damaged", test_damaged);
   g_test_add_func ("/video-image/files", test_files);
+  g_test_add_func ("/video-image/made-png", test_made_png);
 
   return g_test_run ();
 }
