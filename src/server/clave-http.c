@@ -164,11 +164,28 @@ clave_http_reply_gerror (SoupServerMessage *msg,
     clave_http_reply_error (msg, status, code, error->message);
 }
 
+gsize
+clave_http_body_limit (SoupServerMessage *msg)
+{
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *path = uri != NULL ? g_uri_get_path (uri) : NULL;
+
+  /* The pictures of a video identification, and nothing else, are large. */
+  if (clave_http_method_is (msg, SOUP_METHOD_PUT) && path != NULL &&
+      g_str_has_prefix (path, CLAVE_PATH_VIDEO_REGISTRATION_PREFIX) &&
+      strstr (path, "/images/") != NULL)
+    return CLAVE_VIDEO_MAX_IMAGE_BYTES;
+  return CLAVE_MAX_BODY;
+}
+
 static void
 reply_too_large (SoupServerMessage *msg)
 {
+  g_autofree char *message = g_strdup_printf ("The request body is larger than %" G_GSIZE_FORMAT
+                                              " KiB.", clave_http_body_limit (msg) / 1024);
+
   clave_http_reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, CLAVE_ERR_BODY_TOO_LARGE,
-                          "The request body is larger than 64 KiB.");
+                          message);
   /* The rest of an oversized body is not worth reading on this
    * connection. */
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
@@ -185,7 +202,7 @@ on_got_chunk (SoupServerMessage *msg,
   seen += g_bytes_get_size (chunk);
   g_object_set_data (G_OBJECT (msg), BODY_SEEN_KEY, GSIZE_TO_POINTER (MIN (seen, G_MAXSIZE / 2)));
 
-  if (seen > CLAVE_MAX_BODY)
+  if (seen > clave_http_body_limit (msg))
     {
       /* Keep draining the connection, but stop keeping the bytes. */
       soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
@@ -199,7 +216,7 @@ clave_http_watch_body (SoupServerMessage *msg)
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
 
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
-      soup_message_headers_get_content_length (headers) > CLAVE_MAX_BODY)
+      soup_message_headers_get_content_length (headers) > (goffset) clave_http_body_limit (msg))
     {
       soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
       reply_too_large (msg);
@@ -216,7 +233,7 @@ clave_http_get_body (SoupServerMessage  *msg,
   SoupMessageBody *request_body = soup_server_message_get_request_body (msg);
 
   if (g_object_get_data (G_OBJECT (msg), BODY_TOO_LARGE_KEY) != NULL ||
-      request_body->length > CLAVE_MAX_BODY)
+      request_body->length > (goffset) clave_http_body_limit (msg))
     {
       reply_too_large (msg);
       return FALSE;

@@ -92,6 +92,9 @@ void        clave_http_reply_method_not_allowed (SoupServerMessage *msg,
 void        clave_http_reply_gerror        (SoupServerMessage  *msg,
                                             const GError       *error);
 
+/* The largest body @msg may carry: CLAVE_MAX_BODY, or
+ * CLAVE_VIDEO_MAX_IMAGE_BYTES for a picture of a video identification. */
+gsize       clave_http_body_limit          (SoupServerMessage  *msg);
 /* An id as the service makes them, fit for one segment of a path (or a
  * file name): 1 to 64 letters, digits, '-' or '_'. */
 gboolean    clave_http_is_path_id          (const char         *text);

@@ -182,30 +182,6 @@ _clave_routes_raise_level (ClaveServer       *self,
   clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
 }
 
-static void
-reply_phone_sent (SoupServerMessage   *msg,
-                  guint                status,
-                  const char          *change_id,
-                  const ClaveCodeSent *sent)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  if (change_id != NULL)
-    {
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, change_id);
-    }
-  else
-    {
-      json_builder_set_member_name (builder, "sent");
-      json_builder_add_boolean_value (builder, TRUE);
-    }
-  _clave_routes_add_code_sent (builder, sent);
-  json_builder_end_object (builder);
-  clave_http_reply_builder (msg, status, builder);
-}
-
 void
 _clave_routes_phone_change (ClaveServer       *self,
                             SoupServerMessage *msg,
@@ -264,12 +240,12 @@ _clave_routes_phone_change (ClaveServer       *self,
     {
       id = clave_account_start_phone_change (self, device, proof, phone, now, &sent, &error);
       if (id != NULL)
-        reply_phone_sent (msg, SOUP_STATUS_CREATED, id, &sent);
+        _clave_routes_reply_code_sent (msg, SOUP_STATUS_CREATED, id, &sent);
     }
   else if (code == NULL)
     {
       if (clave_account_resend_phone_code (self, device, change_id, now, &sent, &error))
-        reply_phone_sent (msg, SOUP_STATUS_OK, NULL, &sent);
+        _clave_routes_reply_code_sent (msg, SOUP_STATUS_OK, NULL, &sent);
     }
   else
     {

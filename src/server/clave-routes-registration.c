@@ -74,18 +74,28 @@ reply_started (SoupServerMessage            *msg,
   clave_http_reply_builder (msg, SOUP_STATUS_CREATED, builder);
 }
 
-static void
-reply_sent (SoupServerMessage   *msg,
-            const ClaveCodeSent *sent)
+void
+_clave_routes_reply_code_sent (SoupServerMessage   *msg,
+                               guint                status,
+                               const char          *change_id,
+                               const ClaveCodeSent *sent)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "sent");
-  json_builder_add_boolean_value (builder, TRUE);
+  if (change_id != NULL)
+    {
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, change_id);
+    }
+  else
+    {
+      json_builder_set_member_name (builder, "sent");
+      json_builder_add_boolean_value (builder, TRUE);
+    }
   _clave_routes_add_code_sent (builder, sent);
   json_builder_end_object (builder);
-  clave_http_reply_builder (msg, SOUP_STATUS_OK, builder);
+  clave_http_reply_builder (msg, status, builder);
 }
 
 static void
@@ -205,7 +215,7 @@ _clave_routes_registration (ClaveServer           *self,
   if (step == CLAVE_REGISTRATION_STEP_SMS)
     {
       if (clave_registration_send_code (self, registration, now, &sent, &error))
-        reply_sent (msg, &sent);
+        _clave_routes_reply_code_sent (msg, SOUP_STATUS_OK, NULL, &sent);
       else
         clave_http_reply_gerror (msg, error);
       return;

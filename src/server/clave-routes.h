@@ -98,6 +98,12 @@ void        _clave_auth_request_add_object (ClaveServer          *self,
 /* The members "code_expires_in", "resend_after", "sends_left" and
  * "phone_hint" (an SMS) or "email" (an e-mail) of an answer after a code
  * was sent. */
+/* @status with {"id": @change_id} (or {"sent": true} without one) and
+ * what _clave_routes_add_code_sent() adds. */
+void        _clave_routes_reply_code_sent  (SoupServerMessage    *msg,
+                                            guint                 status,
+                                            const char           *change_id,
+                                            const ClaveCodeSent  *sent);
 void        _clave_routes_add_code_sent    (JsonBuilder          *builder,
                                             const ClaveCodeSent  *sent);
 /* E.164 as the protocol takes it: "+" and 8 to 15 digits, nothing else
@@ -134,6 +140,14 @@ void        _clave_routes_permanente_password (ClaveServer       *self,
 void        _clave_routes_permanente_recovery (ClaveServer       *self,
                                                SoupServerMessage *msg,
                                                const char        *recovery_id);
+/* Registering by video identification (clave-routes-video.c): POST
+ * /v1/video-registrations (@id NULL), and for registration @id the @step
+ * "" (GET), "/sms", "/verify", "/submit" (POST) or "/images/{kind}"
+ * (PUT); the method checked by the caller. */
+void        _clave_routes_video            (ClaveServer          *self,
+                                            SoupServerMessage    *msg,
+                                            const char           *id,
+                                            const char           *step);
 /* Cl@ve Firma (clave-routes-firma.c): GET /v1/me/firma, POST
  * /v1/me/firma/revoke, and the public GET /v1/firma/crl (DER) and
  * /v1/firma/ca (DER). _clave_routes_firma_changed() drops the CRL made

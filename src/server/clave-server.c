@@ -203,6 +203,30 @@ parse_registration_path (const char             *path,
   return TRUE;
 }
 
+/* "/v1/video-registrations/{id}" and {id}/sms, /verify, /submit,
+ * /images/{kind}: the id and the step ("" or the suffix, borrowed from
+ * @path). */
+static gboolean
+parse_video_path (const char   *path,
+                  char        **id,
+                  const char  **step)
+{
+  const char *rest = path + strlen (CLAVE_PATH_VIDEO_REGISTRATION_PREFIX);
+  const char *slash = strchr (rest, '/');
+  g_autofree char *candidate = slash != NULL ? g_strndup (rest, (gsize) (slash - rest))
+                                             : g_strdup (rest);
+
+  if (!clave_http_is_path_id (candidate))
+    return FALSE;
+  if (slash != NULL && !g_str_equal (slash, "/sms") && !g_str_equal (slash, "/verify") &&
+      !g_str_equal (slash, "/submit") &&
+      !(g_str_has_prefix (slash, "/images/") && clave_http_is_path_id (slash + 8)))
+    return FALSE;
+  *id = g_steal_pointer (&candidate);
+  *step = slash != NULL ? slash : "";
+  return TRUE;
+}
+
 /* "/v1/me/phone/{id}/sms" or "…/verify" (@send_suffix "/sms"),
  * "/v1/me/email/{id}/code" or "…/verify" ("/code"): the id and the suffix
  * (borrowed from @path). */
@@ -241,6 +265,8 @@ handle_request (SoupServer        *soup,
   g_autofree char *change_id = NULL;
   const char *change_suffix = "";
   g_autofree char *registration_id = NULL;
+  g_autofree char *video_id = NULL;
+  const char *video_step = NULL;
   ClaveActivationStep step;
   ClaveRegistrationStep registration_step;
 
@@ -296,6 +322,24 @@ handle_request (SoupServer        *soup,
         clave_http_reply_method_not_allowed (msg, "POST");
       else
         _clave_routes_registration (self, msg, registration_id, registration_step);
+    }
+  else if (g_str_equal (path, CLAVE_PATH_VIDEO_REGISTRATIONS))
+    {
+      if (!clave_http_method_is (msg, SOUP_METHOD_POST))
+        clave_http_reply_method_not_allowed (msg, "POST");
+      else
+        _clave_routes_video (self, msg, NULL, NULL);
+    }
+  else if (g_str_has_prefix (path, CLAVE_PATH_VIDEO_REGISTRATION_PREFIX) &&
+           parse_video_path (path, &video_id, &video_step))
+    {
+      const char *allowed = *video_step == '\0' ? "GET"
+                            : g_str_has_prefix (video_step, "/images/") ? "PUT" : "POST";
+
+      if (!clave_http_method_is (msg, allowed))
+        clave_http_reply_method_not_allowed (msg, allowed);
+      else
+        _clave_routes_video (self, msg, video_id, video_step);
     }
   else if (g_str_equal (path, CLAVE_PATH_ME))
     {
