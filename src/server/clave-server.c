@@ -14,6 +14,7 @@
 #include "clave-sqlite-store.h"
 #include "clave-state.h"
 #include "clave-trust-anchors.h"
+#include "clave-video-registration.h"
 
 #define PURGE_INTERVAL_SECS 600
 
@@ -587,6 +588,8 @@ purge_cb (gpointer user_data)
 
   if (!clave_store_purge (self->store, _clave_server_now (), &error))
     g_warning ("Purging old rows failed: %s", error->message);
+  /* Pictures of video identifications that no review will read. */
+  clave_video_purge (self, _clave_server_now ());
   return G_SOURCE_CONTINUE;
 }
 

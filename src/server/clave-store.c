@@ -143,6 +143,7 @@ static const char * const video_states[] = {
   [CLAVE_VIDEO_REJECTED] = "rejected",
   [CLAVE_VIDEO_LOCKED] = "locked",
   [CLAVE_VIDEO_REPLACED] = "replaced",
+  [CLAVE_VIDEO_EXPIRED] = "expired",
 };
 
 const char *

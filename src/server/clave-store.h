@@ -243,6 +243,7 @@ typedef enum {
   CLAVE_VIDEO_REJECTED,    /* "rejected": with the reason */
   CLAVE_VIDEO_LOCKED,      /* "locked": too many wrong codes */
   CLAVE_VIDEO_REPLACED,    /* "replaced": a newer one of the same document */
+  CLAVE_VIDEO_EXPIRED,     /* "expired": not sent for review in time */
 } ClaveVideoState;
 
 typedef struct {

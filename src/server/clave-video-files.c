@@ -156,6 +156,24 @@ clave_video_files_list (ClaveVideoFiles *files,
   return (GStrv) g_ptr_array_free (g_steal_pointer (&kinds), FALSE);
 }
 
+GStrv
+clave_video_files_list_ids (ClaveVideoFiles *files)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  g_autoptr(GDir) dir = g_dir_open (files->dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (files->dir, name, NULL);
+
+      if (clave_http_is_path_id (name) && g_file_test (path, G_FILE_TEST_IS_DIR))
+        g_ptr_array_add (ids, g_strdup (name));
+    }
+  g_ptr_array_add (ids, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&ids), FALSE);
+}
+
 gboolean
 clave_video_files_delete (ClaveVideoFiles  *files,
                           const char       *id,

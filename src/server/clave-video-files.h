@@ -41,6 +41,8 @@ GBytes          *clave_video_files_get    (ClaveVideoFiles  *files,
 /* The kinds stored for @id, sorted (empty when none). */
 GStrv            clave_video_files_list   (ClaveVideoFiles  *files,
                                            const char       *id);
+/* The registrations that have pictures (their folders' names). */
+GStrv            clave_video_files_list_ids (ClaveVideoFiles *files);
 /* Deletes every picture of @id and its folder (nothing there is fine). */
 gboolean         clave_video_files_delete (ClaveVideoFiles  *files,
                                            const char       *id,

@@ -282,6 +282,50 @@ clave_video_submit (ClaveServer       *server,
   return TRUE;
 }
 
+guint
+clave_video_purge (ClaveServer *server,
+                   gint64       now)
+{
+  g_auto(GStrv) ids = clave_video_files_list_ids (server->video_files);
+  guint deleted = 0;
+
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      g_autoptr(ClaveVideoRecord) record = NULL;
+      g_autoptr(GError) error = NULL;
+      gboolean open;
+
+      record = clave_store_get_video (server->store, ids[i], &error);
+      if (record == NULL && error != NULL)
+        {
+          g_warning ("Purging video pictures: %s", error->message);
+          continue;
+        }
+      open = record != NULL && (record->state == CLAVE_VIDEO_PENDING ||
+                                ((record->state == CLAVE_VIDEO_PHONE ||
+                                  record->state == CLAVE_VIDEO_CAPTURING) &&
+                                 record->expires_at > now));
+      if (open)
+        continue;
+      if (record != NULL && (record->state == CLAVE_VIDEO_PHONE ||
+                             record->state == CLAVE_VIDEO_CAPTURING) &&
+          !clave_store_set_video_state (server->store, record->id, record->state,
+                                        CLAVE_VIDEO_EXPIRED, now, &error))
+        {
+          /* It moved on meanwhile: look again next time. */
+          g_debug ("Purging video pictures: %s", error->message);
+          continue;
+        }
+      if (!clave_video_files_delete (server->video_files, ids[i], &error))
+        {
+          g_warning ("Purging video pictures: %s", error->message);
+          continue;
+        }
+      deleted++;
+    }
+  return deleted;
+}
+
 gboolean
 clave_video_decide (ClaveStore       *store,
                     ClaveVideoFiles  *files,

@@ -85,6 +85,13 @@ gboolean          clave_video_submit       (ClaveServer        *server,
                                             gint64              now,
                                             GError            **error);
 
+/* Deletes the pictures no review will read: of registrations replaced,
+ * locked, reviewed, unknown, or not sent in time (these become
+ * expired). Returns how many registrations' pictures went. Runs with the
+ * service's purge. */
+guint             clave_video_purge        (ClaveServer        *server,
+                                            gint64              now);
+
 /* The review (clave-admin, on the store and the pictures' folder): the
  * registration @id, pending (video_wrong_state otherwise), approved by
  * @operator_name (the person becomes a citizen at level basic, channel

@@ -1639,6 +1639,66 @@ test_video (Fixture       *fixture,
   g_assert_cmpuint (g_strv_length (kinds), ==, 0);
 }
 
+/* Pictures that no review will read go with the purge: a registration
+ * replaced by a newer one, and one not sent in time (then expired). */
+static void
+test_video_purge (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  ClaveServer *server = fixture->server;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveVideoStart) first = NULL;
+  g_autoptr(ClaveVideoStart) second = NULL;
+  g_autoptr(ClaveVideoRecord) record = NULL;
+  g_autoptr(ClaveVideoRecord) reread = NULL;
+  g_autofree char *code = NULL;
+  g_auto(GStrv) kinds = NULL;
+  gint64 now = fixture->now;
+  const char *front[] = { "front", NULL };
+
+  first = clave_video_start (server, PEDRO, "validity_date", PEDRO_DATE, "+34600999888",
+                             "pedro@example.org", SOURCE, now, &error);
+  code = last_code (fixture, CLAVE_SMS_CODE_DIGITS);
+  record = clave_video_open (server, first->id, first->token, now, &error);
+  g_assert_true (clave_video_verify_code (server, record, code, now, &error));
+  put_images (fixture, record, front);
+  g_clear_pointer (&code, g_free);
+  g_clear_pointer (&record, clave_video_record_free);
+  g_assert_no_error (error);
+
+  /* Nothing to purge yet. */
+  g_assert_cmpuint (clave_video_purge (server, now + 10), ==, 0);
+
+  /* A new start replaces the first: its picture goes. */
+  second = clave_video_start (server, PEDRO, "validity_date", PEDRO_DATE, "+34600999888",
+                              "pedro@example.org", SOURCE, now + 100, &error);
+  g_assert_no_error (error);
+  code = last_code (fixture, CLAVE_SMS_CODE_DIGITS);
+  record = clave_video_open (server, second->id, second->token, now + 100, &error);
+  g_assert_true (clave_video_verify_code (server, record, code, now + 100, &error));
+  put_images (fixture, record, front);
+  g_assert_cmpuint (clave_video_purge (server, now + 110), ==, 1);
+  reread = clave_store_get_video (server->store, first->id, &error);
+  kinds = clave_video_list_images (server, reread);
+  g_assert_cmpuint (g_strv_length (kinds), ==, 0);
+  g_clear_pointer (&kinds, g_strfreev);
+  kinds = clave_video_list_images (server, record);
+  g_assert_cmpuint (g_strv_length (kinds), ==, 1);
+  g_clear_pointer (&kinds, g_strfreev);
+
+  /* Not sent in time: expired, its pictures gone. */
+  g_assert_cmpuint (clave_video_purge (server, now + 100 + CLAVE_VIDEO_TTL_SECS), ==, 1);
+  g_clear_pointer (&reread, clave_video_record_free);
+  reread = clave_store_get_video (server->store, second->id, &error);
+  g_assert_cmpint (reread->state, ==, CLAVE_VIDEO_EXPIRED);
+  kinds = clave_video_list_images (server, reread);
+  g_assert_cmpuint (g_strv_length (kinds), ==, 0);
+  g_clear_pointer (&reread, clave_video_record_free);
+  g_assert_null (clave_video_open (server, second->id, second->token,
+                                   now + 100 + CLAVE_VIDEO_TTL_SECS, &error));
+  assert_refused (error, CLAVE_PROTOCOL_ERROR_VIDEO_EXPIRED, CLAVE_ERR_VIDEO_EXPIRED, 410);
+}
+
 static void
 test_password_hash (void)
 {
@@ -1684,6 +1744,7 @@ main (int   argc,
   ADD ("/domain/permanente/source-limit", test_permanente_source_limit);
   ADD ("/domain/firma", test_firma);
   ADD ("/domain/video", test_video);
+  ADD ("/domain/video/purge", test_video_purge);
 #undef ADD
 
   return g_test_run ();
