@@ -115,6 +115,14 @@ _clave_client_read_sms_members (JsonObject     *object,
                                 ClaveSmsStatus *status,
                                 GError        **error);
 
+/* The id, token (checked usable) and SMS members of the answer that
+ * opens a registration (POST /v1/registrations, /v1/video-registrations)
+ * into @registration. */
+gboolean
+_clave_client_read_registration_start (JsonObject         *root,
+                                       ClaveRegistration  *registration,
+                                       GError            **error);
+
 /* A ClaveSmsStatus from the answer to a request for a new code, which
  * says "sent": true. */
 gboolean

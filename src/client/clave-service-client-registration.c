@@ -20,12 +20,11 @@
 
 /* POST /v1/registrations */
 
-static gboolean
-parse_registration (JsonObject  *root,
-                    gpointer    *out,
-                    GError     **error)
+gboolean
+_clave_client_read_registration_start (JsonObject         *root,
+                                       ClaveRegistration  *registration,
+                                       GError            **error)
 {
-  g_autoptr(ClaveRegistration) registration = g_new0 (ClaveRegistration, 1);
   ClaveSmsStatus sent = { 0, };
 
   if (!_clave_client_read_id (root, "id", &registration->id, error) ||
@@ -40,16 +39,26 @@ parse_registration (JsonObject  *root,
   registration->resend_after = sent.resend_after;
   registration->sends_left = sent.sends_left;
 
-  if (!_clave_client_read_string (root, "document", FALSE, &registration->document, error) ||
-      !_clave_client_read_string (root, "given_name", FALSE, &registration->given_name, error) ||
-      !_clave_client_read_string (root, "surnames", FALSE, &registration->surnames, error))
-    return FALSE;
-
   if (!_clave_client_is_usable_token (registration->token))
     {
       g_propagate_error (error, _clave_client_protocol_error ("unusable registration token"));
       return FALSE;
     }
+  return TRUE;
+}
+
+static gboolean
+parse_registration (JsonObject  *root,
+                    gpointer    *out,
+                    GError     **error)
+{
+  g_autoptr(ClaveRegistration) registration = g_new0 (ClaveRegistration, 1);
+
+  if (!_clave_client_read_registration_start (root, registration, error) ||
+      !_clave_client_read_string (root, "document", FALSE, &registration->document, error) ||
+      !_clave_client_read_string (root, "given_name", FALSE, &registration->given_name, error) ||
+      !_clave_client_read_string (root, "surnames", FALSE, &registration->surnames, error))
+    return FALSE;
 
   *out = g_steal_pointer (&registration);
   return TRUE;

@@ -469,6 +469,87 @@ ClaveRegistration *clave_service_client_register_finish (ClaveServiceClient     
                                                          GAsyncResult                *result,
                                                          GError                     **error);
 
+/* ---- Registering by video identification (docs/protocol.md) ------------
+ * The registration's id and token travel in a ClaveRegistration (its
+ * document and names are unset). */
+
+/* A video identification as GET /v1/video-registrations/{id} shows it. */
+typedef struct {
+  char   *id;
+  char   *state;         /* CLAVE_VIDEO_STATE_* */
+  GStrv   images;        /* the pictures kept ("front", "face-1", …) */
+  gint64  expires_at;    /* while not sent for review; else 0 */
+  gint64  submitted_at;  /* 0 until sent */
+  gint64  decided_at;    /* 0 until reviewed */
+  char   *reason;        /* why it was rejected, for the person; or NULL */
+} ClaveVideoStatus;
+
+void clave_video_status_free (ClaveVideoStatus *status);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClaveVideoStatus, clave_video_status_free)
+
+/* POST /v1/video-registrations: @document with its contrast data (kinds
+ * as in ClaveContrastKind's strings), @phone and @email (as for
+ * clave_service_client_register_async()); an SMS code goes to @phone. */
+void               clave_service_client_video_start_async  (ClaveServiceClient  *self,
+                                                            const char          *document,
+                                                            const char          *contrast_kind,
+                                                            const char          *contrast_value,
+                                                            const char          *phone,
+                                                            const char          *email,
+                                                            GCancellable        *cancellable,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+ClaveRegistration *clave_service_client_video_start_finish (ClaveServiceClient  *self,
+                                                            GAsyncResult        *result,
+                                                            GError             **error);
+/* POST …/{id}/sms: another code. */
+void            clave_service_client_video_resend_async  (ClaveServiceClient      *self,
+                                                          const ClaveRegistration *registration,
+                                                          GCancellable            *cancellable,
+                                                          GAsyncReadyCallback      callback,
+                                                          gpointer                 user_data);
+ClaveSmsStatus *clave_service_client_video_resend_finish (ClaveServiceClient      *self,
+                                                          GAsyncResult            *result,
+                                                          GError                 **error);
+/* POST …/{id}/verify: confirms the phone (on INVALID_CODE,
+ * @attempts_left is set). */
+void              clave_service_client_video_verify_async  (ClaveServiceClient      *self,
+                                                            const ClaveRegistration *registration,
+                                                            const char              *code,
+                                                            GCancellable            *cancellable,
+                                                            GAsyncReadyCallback      callback,
+                                                            gpointer                 user_data);
+ClaveVideoStatus *clave_service_client_video_verify_finish (ClaveServiceClient      *self,
+                                                            GAsyncResult            *result,
+                                                            guint                   *attempts_left,
+                                                            GError                 **error);
+/* PUT …/{id}/images/@kind: @image, a JPEG or PNG (@content_type
+ * "image/jpeg" or "image/png"); CLAVE_SERVICE_ERROR_INVALID_IMAGE when the
+ * service cannot use it. Finish with
+ * clave_service_client_video_status_finish(), as GET …/{id}
+ * (clave_service_client_video_get_async()) and POST …/{id}/submit. */
+void              clave_service_client_video_put_image_async (ClaveServiceClient      *self,
+                                                              const ClaveRegistration *registration,
+                                                              const char              *kind,
+                                                              GBytes                  *image,
+                                                              const char              *content_type,
+                                                              GCancellable            *cancellable,
+                                                              GAsyncReadyCallback      callback,
+                                                              gpointer                 user_data);
+void              clave_service_client_video_submit_async  (ClaveServiceClient      *self,
+                                                            const ClaveRegistration *registration,
+                                                            GCancellable            *cancellable,
+                                                            GAsyncReadyCallback      callback,
+                                                            gpointer                 user_data);
+void              clave_service_client_video_get_async     (ClaveServiceClient      *self,
+                                                            const ClaveRegistration *registration,
+                                                            GCancellable            *cancellable,
+                                                            GAsyncReadyCallback      callback,
+                                                            gpointer                 user_data);
+ClaveVideoStatus *clave_service_client_video_status_finish (ClaveServiceClient      *self,
+                                                            GAsyncResult            *result,
+                                                            GError                 **error);
+
 /* POST /v1/registrations/{id}/sms: a new code. */
 void            clave_service_client_registration_resend_async  (ClaveServiceClient      *self,
                                                                  const ClaveRegistration *registration,

@@ -64,6 +64,10 @@ typedef enum {
   CLAVE_SERVICE_ERROR_FIRMA_NOT_FOUND,      /* no such certificate of this person */
   CLAVE_SERVICE_ERROR_FIRMA_REVOKED,        /* revoked already */
   CLAVE_SERVICE_ERROR_FIRMA_EXPIRED,        /* expired: nothing to revoke */
+  /* Video identification. */
+  CLAVE_SERVICE_ERROR_VIDEO_PENDING,        /* one is waiting for review */
+  CLAVE_SERVICE_ERROR_INVALID_IMAGE,        /* the service cannot use this picture */
+  CLAVE_SERVICE_ERROR_MISSING_IMAGES,       /* a picture is missing */
 } ClaveServiceError;
 
 #define CLAVE_SERVICE_ERROR (clave_service_error_quark ())

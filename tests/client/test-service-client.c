@@ -13,6 +13,7 @@
 #include "clave-profile.h"
 #include "clave-protocol.h"
 #include "clave-service-client.h"
+#include "clave-test-files.h"
 #include "clave-test-server.h"
 #include "client-test-util.h"
 
@@ -1704,6 +1705,131 @@ test_firma (Fixture       *fixture,
                    CLAVE_FIRMA_REVOKED);
 }
 
+static ClaveVideoStatus *
+video_step (Fixture          *fixture,
+            GAsyncResult    **result,
+            GError          **error)
+{
+  client_test_wait_result (result);
+  return clave_service_client_video_status_finish (fixture->client, *result, error);
+}
+
+/* Video identification through the client: Marta starts with her DNI's
+ * validity date (the phone as people type it), confirms the code, sends
+ * pictures (a refused one with its own error), sends them for review;
+ * clave-admin rejects with a reason that the client reads. */
+static void
+test_video (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(ClaveRegistration) registration = NULL;
+  g_autoptr(ClaveVideoStatus) status = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(GBytes) small = clave_test_png_new (100, 100, 0);
+  const char *kinds[] = { "front", "back", "face-1", "face-2", "face-3" };
+  guint attempts_left = 0;
+
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    clave_service_client_video_start_async (fixture->client, MARTA_DOCUMENT, "validity_date",
+                                            MARTA_VALIDITY, "+34 600 999 888", MARTA_EMAIL, NULL,
+                                            client_test_store_result, &result);
+    client_test_wait_result (&result);
+    registration = clave_service_client_video_start_finish (fixture->client, result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (registration->phone_hint, ==, "******888");
+  }
+  code = clave_test_server_last_sms_code (fixture->server, MARTA_PHONE, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    clave_service_client_video_verify_async (fixture->client, registration, "000000", NULL,
+                                             client_test_store_result, &result);
+    client_test_wait_result (&result);
+    g_assert_null (clave_service_client_video_verify_finish (fixture->client, result,
+                                                             &attempts_left, &error));
+    g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_CODE);
+    g_assert_cmpuint (attempts_left, ==, 2);
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    clave_service_client_video_verify_async (fixture->client, registration, code, NULL,
+                                             client_test_store_result, &result);
+    client_test_wait_result (&result);
+    status = clave_service_client_video_verify_finish (fixture->client, result, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (status->state, ==, CLAVE_VIDEO_STATE_CAPTURING);
+    g_assert_cmpint (status->expires_at, >, 0);
+    g_clear_pointer (&status, clave_video_status_free);
+  }
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    clave_service_client_video_put_image_async (fixture->client, registration, "front", small,
+                                                "image/png", NULL, client_test_store_result,
+                                                &result);
+    g_assert_null (video_step (fixture, &result, &error));
+    g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_INVALID_IMAGE);
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    clave_service_client_video_submit_async (fixture->client, registration, NULL,
+                                             client_test_store_result, &result);
+    g_assert_null (video_step (fixture, &result, &error));
+    g_assert_error (error, CLAVE_SERVICE_ERROR, CLAVE_SERVICE_ERROR_MISSING_IMAGES);
+    g_clear_error (&error);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GBytes) png = clave_test_png_new (480, 640, (guint8) (40 * i));
+
+      clave_service_client_video_put_image_async (fixture->client, registration, kinds[i], png,
+                                                  "image/png", NULL, client_test_store_result,
+                                                  &result);
+      status = video_step (fixture, &result, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (g_strv_length (status->images), ==, i + 1);
+      g_clear_pointer (&status, clave_video_status_free);
+    }
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    clave_service_client_video_submit_async (fixture->client, registration, NULL,
+                                             client_test_store_result, &result);
+    status = video_step (fixture, &result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (status->state, ==, CLAVE_VIDEO_STATE_PENDING);
+    g_assert_cmpint (status->submitted_at, >, 0);
+    g_assert_cmpint (status->expires_at, ==, 0);
+    g_clear_pointer (&status, clave_video_status_free);
+  }
+
+  out = clave_test_server_admin (fixture->server, &error, "video", "reject", registration->id,
+                                 "--reason", "Falta la cara: repita las fotos.", NULL);
+  g_assert_no_error (error);
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    clave_service_client_video_get_async (fixture->client, registration, NULL,
+                                          client_test_store_result, &result);
+    status = video_step (fixture, &result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (status->state, ==, CLAVE_VIDEO_STATE_REJECTED);
+    g_assert_cmpstr (status->reason, ==, "Falta la cara: repita las fotos.");
+    g_assert_cmpint (status->decided_at, >, 0);
+    g_assert_cmpuint (g_strv_length (status->images), ==, 0);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1727,6 +1853,7 @@ main (int   argc,
   ADD ("/service-client/permanente-code", test_permanente_code);
   ADD ("/service-client/permanente-password", test_permanente_password);
   ADD ("/service-client/firma", test_firma);
+  ADD ("/service-client/video", test_video);
   g_test_add ("/service-client/change-email", Fixture, MAIL_COMMAND, fixture_set_up,
               test_change_email, fixture_tear_down);
 

@@ -328,11 +328,4 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestPushChannel, test_push_channel_free)
 JsonObject      *test_push_channel_next (TestPushChannel *channel,
                                          guint            timeout_ms);
 
-/* A real PNG of @width × @height grey pixels of @shade (8-bit greyscale,
- * stored deflate blocks, every CRC and the Adler-32 right), as a camera
- * or a file chooser would hand one to the app. */
-GBytes       *test_png_new          (guint             width,
-                                     guint             height,
-                                     guint8            shade);
-
 G_END_DECLS

@@ -1477,7 +1477,7 @@ put_images (Fixture          *fixture,
 {
   for (guint i = 0; kinds[i] != NULL; i++)
     {
-      g_autoptr(GBytes) png = test_png_new (400, 400, (guint8) (i * 20));
+      g_autoptr(GBytes) png = clave_test_png_new (400, 400, (guint8) (i * 20));
       g_autoptr(GError) error = NULL;
 
       g_assert_true (clave_video_put_image (fixture->server, record, kinds[i], png, &error));
@@ -1499,7 +1499,7 @@ test_video (Fixture       *fixture,
   g_autoptr(ClaveVideoRecord) record = NULL;
   g_autoptr(ClaveVideoRecord) reread = NULL;
   g_autoptr(ClaveCitizen) citizen = NULL;
-  g_autoptr(GBytes) small = test_png_new (200, 200, 0);
+  g_autoptr(GBytes) small = clave_test_png_new (200, 200, 0);
   g_autoptr(GBytes) text = g_bytes_new_static ("not a picture", 13);
   g_autofree char *code = NULL;
   g_auto(GStrv) kinds = NULL;

@@ -271,12 +271,12 @@ test_files (void)
   clave_test_remove_tree (state);
 }
 
-/* The PNG the other server tests send (test_png_new()) is a real one: a
+/* The PNG the other tests send (clave_test_png_new()) is a real one: a
  * decoder reads it, with its size and pixels. */
 static void
 test_made_png (void)
 {
-  g_autoptr(GBytes) png = test_png_new (321, 400, 0x7f);
+  g_autoptr(GBytes) png = clave_test_png_new (321, 400, 0x7f);
   g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new_with_type ("png", NULL);
   g_autoptr(GError) error = NULL;
   GdkPixbuf *pixbuf;

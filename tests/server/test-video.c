@@ -112,7 +112,7 @@ send_pictures (Video *video)
 
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
     {
-      g_autoptr(GBytes) png = test_png_new (400 + i, 400, (guint8) (30 * i));
+      g_autoptr(GBytes) png = clave_test_png_new (400 + i, 400, (guint8) (30 * i));
       g_autoptr(TestResponse) response = put_png (video, kinds[i], png);
 
       test_assert_status (response, SOUP_STATUS_OK);
@@ -132,8 +132,8 @@ test_flow (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(TestResponse) response = NULL;
   g_autoptr(GPtrArray) pictures = NULL;
-  g_autoptr(GBytes) small = test_png_new (200, 200, 0);
-  g_autoptr(GBytes) large = test_png_new (320, 320, 9);
+  g_autoptr(GBytes) small = clave_test_png_new (200, 200, 0);
+  g_autoptr(GBytes) large = clave_test_png_new (320, 320, 9);
   g_autofree char *state_dir = g_strdup (clave_test_server_get_state_dir (server));
   g_autofree char *folder = NULL;
   g_autofree char *front_path = NULL;
