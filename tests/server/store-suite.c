@@ -685,6 +685,184 @@ test_permanente_code (Fixture       *fixture,
   g_assert_no_error (error);
 }
 
+static ClaveFirmaRecord
+firma_record (const char *serial,
+              const char *document,
+              gint64      not_after)
+{
+  ClaveFirmaRecord record = { .serial = (char *) serial, .document = (char *) document,
+                              .holder = (char *) "GARCÍA, LUCÍA (FIRMA)",
+                              .issuer = (char *) "CN=AC Cl@ve Firma de pruebas",
+                              .cert_pem = (char *) "-----BEGIN CERTIFICATE-----",
+                              .not_before = NOW, .not_after = not_after, .issued_at = NOW };
+
+  return record;
+}
+
+/* Cl@ve Firma: one usable certificate a person (an expired or revoked one
+ * does not count), revocation once and only by the holder's document,
+ * the key gone with it; give-up revokes and keeps the rows. */
+static void
+test_firma (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) box = g_bytes_new_static ("sealed", 6);
+  g_autoptr(GPtrArray) records = NULL;
+  ClaveFirmaRecord first = firma_record ("01aa", LUCIA, NOW + 1000);
+  ClaveFirmaRecord second = firma_record ("02bb", LUCIA, NOW + 5000);
+  ClaveFirmaRecord third = firma_record ("03cc", LUCIA, NOW + 9000);
+
+  add_person (fixture->store, LUCIA, PHONE_L);
+  first.key_box = box;
+  second.issued_at = NOW + 1000;
+  third.issued_at = NOW + 1300;
+  g_assert_true (clave_store_put_firma (fixture->store, &first, NOW, &error));
+  g_assert_no_error (error);
+  g_assert_false (clave_store_put_firma (fixture->store, &second, NOW + 10, &error));
+  g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  /* Once the first expired, another may be issued. */
+  g_assert_true (clave_store_put_firma (fixture->store, &second, NOW + 1000, &error));
+  g_assert_no_error (error);
+
+  records = clave_store_list_firma (fixture->store, LUCIA, FALSE, &error);
+  g_assert_cmpuint (records->len, ==, 2);
+  g_assert_true (g_bytes_equal (((ClaveFirmaRecord *) records->pdata[1])->key_box, box));
+  g_clear_pointer (&records, g_ptr_array_unref);
+
+  g_assert_false (clave_store_revoke_firma (fixture->store, MARTA, "02bb",
+                                            CLAVE_FIRMA_REVOKED_BY_CITIZEN, NOW + 1100, &error));
+  g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (clave_store_revoke_firma (fixture->store, LUCIA, "02bb",
+                                           CLAVE_FIRMA_REVOKED_BY_CITIZEN, NOW + 1100, &error));
+  g_assert_false (clave_store_revoke_firma (fixture->store, LUCIA, "02bb",
+                                            CLAVE_FIRMA_REVOKED_BY_CITIZEN, NOW + 1200, &error));
+  g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  records = clave_store_list_firma (fixture->store, NULL, TRUE, &error);
+  g_assert_cmpuint (records->len, ==, 1);
+  g_assert_cmpstr (((ClaveFirmaRecord *) records->pdata[0])->serial, ==, "02bb");
+  g_assert_cmpint (((ClaveFirmaRecord *) records->pdata[0])->revoked_at, ==, NOW + 1100);
+  g_assert_null (((ClaveFirmaRecord *) records->pdata[0])->key_box);
+  g_clear_pointer (&records, g_ptr_array_unref);
+
+  /* Revoked, it no longer counts: a third; then giving up revokes every
+   * one not revoked yet (the expired first too: its key goes). */
+  g_assert_true (clave_store_put_firma (fixture->store, &third, NOW + 1300, &error));
+  g_assert_true (clave_store_give_up (fixture->store, LUCIA, NOW + 1400, &error));
+  g_assert_no_error (error);
+  records = clave_store_list_firma (fixture->store, NULL, TRUE, &error);
+  g_assert_cmpuint (records->len, ==, 3);
+  g_assert_null (((ClaveFirmaRecord *) records->pdata[2])->key_box);
+  g_assert_cmpstr (((ClaveFirmaRecord *) records->pdata[0])->serial, ==, "03cc");
+  g_assert_cmpstr (((ClaveFirmaRecord *) records->pdata[0])->revoked_by, ==,
+                   CLAVE_FIRMA_REVOKED_BY_GIVEN_UP);
+  g_clear_pointer (&records, g_ptr_array_unref);
+  records = clave_store_list_firma (fixture->store, LUCIA, FALSE, &error);
+  g_assert_cmpuint (records->len, ==, 3);
+}
+
+static void
+add_video (ClaveStore *store,
+           const char *id,
+           const char *document,
+           const char *phone)
+{
+  g_autoptr(GError) error = NULL;
+  ClaveVideoRecord record = { .id = (char *) id, .token_hash = (char *) "th",
+                              .document = (char *) document, .phone = (char *) phone,
+                              .email = (char *) "m@example.org", .created_at = NOW,
+                              .expires_at = NOW + 3600, .state = CLAVE_VIDEO_PHONE };
+
+  g_assert_true (clave_store_create_video (store, &record, &error));
+  g_assert_no_error (error);
+}
+
+/* Video identification: a new one replaces the person's unfinished one,
+ * one pending a person, states move only from where they are, a decision
+ * once (approval adding the citizen, refused when the phone is taken). */
+static void
+test_video (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClaveVideoRecord) record = NULL;
+  g_autoptr(ClaveCitizen) citizen = NULL;
+  g_autoptr(GPtrArray) pending = NULL;
+  ClaveIdentity marta = { .document = (char *) MARTA, .type = CLAVE_DOCUMENT_TYPE_DNI,
+                          .given_name = (char *) "Marta", .surnames = (char *) "Ruiz",
+                          .validity_date = (char *) "2029-11-30" };
+  ClaveCitizen new_citizen = { .document = (char *) MARTA, .phone = (char *) PHONE_M,
+                               .email = (char *) "m@example.org", .level = (char *) "basic",
+                               .channel = (char *) "video", .created_at = NOW + 50 };
+
+  g_assert_true (clave_store_put_identity (fixture->store, &marta, &error));
+  add_video (fixture->store, "vid_1", MARTA, PHONE_M);
+  add_video (fixture->store, "vid_2", MARTA, PHONE_M);
+  record = clave_store_get_video (fixture->store, "vid_1", &error);
+  g_assert_cmpint (record->state, ==, CLAVE_VIDEO_REPLACED);
+  g_clear_pointer (&record, clave_video_record_free);
+  g_assert_null (clave_store_get_video (fixture->store, "vid_none", &error));
+  g_assert_no_error (error);
+
+  /* Only from the state it is in. */
+  g_assert_false (clave_store_set_video_state (fixture->store, "vid_2", CLAVE_VIDEO_CAPTURING,
+                                               CLAVE_VIDEO_PENDING, NOW + 10, &error));
+  g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_true (clave_store_set_video_state (fixture->store, "vid_2", CLAVE_VIDEO_PHONE,
+                                              CLAVE_VIDEO_CAPTURING, NOW + 10, &error));
+  g_assert_true (clave_store_set_video_state (fixture->store, "vid_2", CLAVE_VIDEO_CAPTURING,
+                                              CLAVE_VIDEO_PENDING, NOW + 20, &error));
+  g_assert_no_error (error);
+  record = clave_store_get_video (fixture->store, "vid_2", &error);
+  g_assert_cmpint (record->state, ==, CLAVE_VIDEO_PENDING);
+  g_assert_cmpint (record->submitted_at, ==, NOW + 20);
+  g_clear_pointer (&record, clave_video_record_free);
+
+  /* One pending a person: a new one is refused, the pending one stays. */
+  {
+    ClaveVideoRecord third = { .id = (char *) "vid_3", .token_hash = (char *) "th",
+                               .document = (char *) MARTA, .phone = (char *) PHONE_M,
+                               .email = (char *) "m@example.org", .created_at = NOW + 30,
+                               .expires_at = NOW + 3630, .state = CLAVE_VIDEO_PHONE };
+
+    g_assert_false (clave_store_create_video (fixture->store, &third, &error));
+    g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT);
+    g_clear_error (&error);
+  }
+  pending = clave_store_list_videos (fixture->store, CLAVE_VIDEO_PENDING, &error);
+  g_assert_cmpuint (pending->len, ==, 1);
+  g_assert_cmpstr (((ClaveVideoRecord *) pending->pdata[0])->id, ==, "vid_2");
+
+  /* The phone taken meanwhile: the approval fails whole. */
+  add_person (fixture->store, LUCIA, PHONE_M);
+  g_assert_false (clave_store_decide_video (fixture->store, "vid_2", &new_citizen, "op", NULL,
+                                            NOW + 50, &error));
+  g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  record = clave_store_get_video (fixture->store, "vid_2", &error);
+  g_assert_cmpint (record->state, ==, CLAVE_VIDEO_PENDING);
+  g_clear_pointer (&record, clave_video_record_free);
+  g_assert_null (clave_store_get_citizen (fixture->store, MARTA, &error));
+
+  new_citizen.phone = (char *) "+34600333444";
+  g_assert_true (clave_store_decide_video (fixture->store, "vid_2", &new_citizen, "op", NULL,
+                                           NOW + 60, &error));
+  g_assert_no_error (error);
+  citizen = clave_store_get_citizen (fixture->store, MARTA, &error);
+  g_assert_cmpstr (citizen->channel, ==, "video");
+  record = clave_store_get_video (fixture->store, "vid_2", &error);
+  g_assert_cmpint (record->state, ==, CLAVE_VIDEO_APPROVED);
+  g_assert_cmpstr (record->operator, ==, "op");
+  g_assert_cmpint (record->decided_at, ==, NOW + 60);
+  g_assert_false (clave_store_decide_video (fixture->store, "vid_2", NULL, "op", "again",
+                                            NOW + 70, &error));
+  g_assert_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_CONFLICT);
+}
+
 void
 store_suite_add (const char        *prefix,
                  StoreSuiteNewFunc  new_store)
@@ -705,6 +883,8 @@ store_suite_add (const char        *prefix,
     { "phone-change", test_phone_change },
     { "email-change", test_email_change },
     { "permanente-code", test_permanente_code },
+    { "firma", test_firma },
+    { "video", test_video },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (tests); i++)
