@@ -19,6 +19,7 @@
 #include "pages/clave-change-phone-page.h"
 #include "pages/clave-permanente-page.h"
 #include "pages/clave-firma-page.h"
+#include "pages/clave-video-register-page.h"
 #include "pages/clave-contact-page.h"
 #include "pages/clave-diagnostics-page.h"
 #include "pages/clave-done-page.h"
@@ -138,6 +139,7 @@ static const PageInfo page_infos[] = {
   { "change-email", "change_email_page", clave_change_email_page_get_type },
   { "permanente", "permanente_page", clave_permanente_page_get_type },
   { "firma", "firma_page", clave_firma_page_get_type },
+  { "video-register", "video_register_page", clave_video_register_page_get_type },
   { "request", "request_page", clave_request_page_get_type },
   { "history", "history_page", clave_my_requests_page_get_type },
   { "diagnostics", "diagnostics_page", clave_diagnostics_page_get_type },
@@ -991,6 +993,18 @@ clave_window_show_registration (ClaveWindow *self,
   else
     clave_window_show_page_after (self, "not-registered", "home");
   update_header (self);
+}
+
+void
+clave_window_show_video_registration (ClaveWindow *self)
+{
+  GtkWidget *page;
+
+  g_return_if_fail (CLAVE_IS_WINDOW (self));
+
+  page = _clave_window_ensure_page (self, "video-register");
+  clave_video_register_page_reset (CLAVE_VIDEO_REGISTER_PAGE (page));
+  clave_window_show_page (self, "video-register");
 }
 
 void

@@ -48,6 +48,8 @@ void                  clave_window_choose_certificate         (ClaveWindow      
 void                  clave_window_show_registration          (ClaveWindow           *self,
                                                                gboolean               identified);
 void                  clave_window_show_diagnostics           (ClaveWindow           *self);
+/* Registering by video identification, from its first step. */
+void                  clave_window_show_video_registration    (ClaveWindow           *self);
 
 void                  clave_window_add_toast                  (ClaveWindow           *self,
                                                                const char            *title);

@@ -444,6 +444,13 @@ run_activation_pages (GuiFixture *fixture)
   gui_activate (fixture, "login_continue_button");
   gui_wait_for_page (fixture, "not-registered");
   walk_page (failures, "not-registered");
+  gui_activate (fixture, "not_registered_video_row");
+  gui_wait_for_page (fixture, "video-register");
+  gui_type (fixture, "video_document_row", "87654321X");
+  gui_wait_until (gui_visible (fixture, "video_contrast_form"));
+  walk_page (failures, "video-register");
+  gui_activate (fixture, "back_button");
+  gui_wait_for_page (fixture, "not-registered");
   gui_activate (fixture, "not_registered_back_button");
   gui_wait_for_page (fixture, "login");
 

@@ -210,6 +210,33 @@ visit_registration (GuiFixture *fixture)
   gui_wait_for_page (fixture, "not-registered");
   check_page (fixture, "not-registered");
 
+  /* Video identification: the data, the code, the pictures. */
+  gui_activate (fixture, "not_registered_video_row");
+  gui_wait_for_page (fixture, "video-register");
+  gui_type (fixture, "video_document_row", "87654321X");
+  gui_wait_until (gui_visible (fixture, "video_contrast_form"));
+  gui_type (fixture, "video_contrast_form/contrast_date_row", "30/11/2029");
+  gui_type (fixture, "video_phone_row", "+34 600 777 999");
+  gui_type (fixture, "video_email_row", "marta.vidal.soler@correo-electronico.example.org");
+  check_page (fixture, "video-data");
+  gui_activate (fixture, "video_continue_button");
+  gui_wait_until (g_strcmp0 (stack_child (fixture, "video_stack"), "code") == 0);
+  check_page (fixture, "video-code");
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *code = clave_test_server_last_sms_code (fixture->server, "+34600777999",
+                                                             &error);
+
+    g_assert_no_error (error);
+    gui_type (fixture, "video_code_row", code);
+  }
+  gui_wait_until (gui_sensitive (fixture, "video_confirm_button"));
+  gui_activate (fixture, "video_confirm_button");
+  gui_wait_until (g_strcmp0 (stack_child (fixture, "video_stack"), "pictures") == 0);
+  check_page (fixture, "video-pictures");
+  gui_activate (fixture, "back_button");
+  gui_wait_for_page (fixture, "not-registered");
+
   gui_activate (fixture, "not_registered_certificate_row");
   gui_wait_for_page (fixture, "certificate");
   check_page (fixture, "certificate-empty");
@@ -253,7 +280,6 @@ visit_registration (GuiFixture *fixture)
   go_home (fixture);
 }
 
-/* Activating with an SMS code, every page on the way. */
 /* Cl@ve Firma: none, then (advanced, with Cl@ve Permanente, issued by
  * clave-admin) the certificate, the conditions, the PIN and the revoked
  * certificate. */
@@ -310,6 +336,7 @@ visit_firma (GuiFixture *fixture)
   go_home (fixture);
 }
 
+/* Activating with an SMS code, every page on the way. */
 static void
 visit_activation (GuiFixture *fixture)
 {

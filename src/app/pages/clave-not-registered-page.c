@@ -56,6 +56,15 @@ on_certificate_activated (ClaveNotRegisteredPage *self)
 }
 
 static void
+on_video_activated (ClaveNotRegisteredPage *self)
+{
+  ClaveWindow *window = clave_page_get_window (CLAVE_PAGE (self));
+
+  if (window != NULL)
+    clave_window_show_video_registration (window);
+}
+
+static void
 clave_not_registered_page_dispose (GObject *object)
 {
   clave_page_dispose_template (CLAVE_PAGE (object), CLAVE_TYPE_NOT_REGISTERED_PAGE);
@@ -76,6 +85,7 @@ clave_not_registered_page_class_init (ClaveNotRegisteredPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClaveNotRegisteredPage, not_registered_status);
   gtk_widget_class_bind_template_child (widget_class, ClaveNotRegisteredPage, not_registered_back_button);
   gtk_widget_class_bind_template_callback (widget_class, on_certificate_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_video_activated);
 }
 
 static void
