@@ -25,7 +25,7 @@ typedef struct {
   SoupMessage          *message;
   ClaveClientParseFunc  parse;
   GDestroyNotify        result_free;
-  const char           *what;           /* "POST /v1/identify", for the debug log */
+  const char           *what;           /* "POST /v1/identify", for the log (kept: a literal) */
   gint64                attempts_left;  /* from an error body, -1 when absent */
   gboolean              registration;   /* a registration step: messages say so */
   gboolean              auth_request;   /* on /v1/device/requests/{id}: not_found means the request */

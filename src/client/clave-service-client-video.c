@@ -159,13 +159,15 @@ clave_service_client_video_start_finish (ClaveServiceClient  *self,
 }
 
 /* A step of @registration: @method on its @suffix, with @body (JSON) or
- * @bytes of @content_type (a picture), the bearer token. */
+ * @bytes of @content_type (a picture), the bearer token. @what names the
+ * call in the log: a string literal (the call keeps it). */
 static void
 send_step (ClaveServiceClient       *self,
            GTask                    *task,
            const ClaveRegistration  *registration,
            const char               *method,
            const char               *suffix,
+           const char               *what,
            JsonNode                 *body,
            GBytes                   *bytes,
            const char               *content_type,
@@ -174,7 +176,6 @@ send_step (ClaveServiceClient       *self,
 {
   g_autoptr(SoupMessage) message = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *what = NULL;
   GError *error = NULL;
   ClaveClientCall *call;
 
@@ -199,7 +200,6 @@ send_step (ClaveServiceClient       *self,
     }
   if (bytes != NULL)
     soup_message_set_request_body_from_bytes (message, content_type, bytes);
-  what = g_strdup_printf ("%s /v1/video-registrations/{id}%s", method, suffix);
   call = _clave_client_send_call (self, task, message, what, parse, free_result);
   call->registration = TRUE;
 }
@@ -216,7 +216,8 @@ clave_service_client_video_get_async (ClaveServiceClient       *self,
   g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, clave_service_client_video_get_async);
-  send_step (self, task, registration, "GET", "", NULL, NULL, NULL, parse_status,
+  send_step (self, task, registration, "GET", "", "GET /v1/video-registrations/{id}", NULL,
+             NULL, NULL, parse_status,
              (GDestroyNotify) clave_video_status_free);
 }
 
@@ -233,7 +234,8 @@ clave_service_client_video_resend_async (ClaveServiceClient       *self,
   g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, clave_service_client_video_resend_async);
-  send_step (self, task, registration, "POST", "/sms", body, NULL, NULL,
+  send_step (self, task, registration, "POST", "/sms", "POST /v1/video-registrations/{id}/sms",
+             body, NULL, NULL,
              _clave_client_parse_sms_sent, (GDestroyNotify) clave_sms_status_free);
 }
 
@@ -264,7 +266,8 @@ clave_service_client_video_verify_async (ClaveServiceClient       *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, clave_service_client_video_verify_async);
   body = _clave_client_object_with ("code", code);
-  send_step (self, task, registration, "POST", "/verify", body, NULL, NULL, parse_status,
+  send_step (self, task, registration, "POST", "/verify",
+             "POST /v1/video-registrations/{id}/verify", body, NULL, NULL, parse_status,
              (GDestroyNotify) clave_video_status_free);
 }
 
@@ -300,7 +303,9 @@ clave_service_client_video_put_image_async (ClaveServiceClient       *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, clave_service_client_video_put_image_async);
   suffix = g_strconcat ("/images/", kind, NULL);
-  send_step (self, task, registration, "PUT", suffix, NULL, image, content_type, parse_status,
+  send_step (self, task, registration, "PUT", suffix,
+             "PUT /v1/video-registrations/{id}/images/{kind}", NULL, image, content_type,
+             parse_status,
              (GDestroyNotify) clave_video_status_free);
 }
 
@@ -317,7 +322,8 @@ clave_service_client_video_submit_async (ClaveServiceClient       *self,
   g_return_if_fail (CLAVE_IS_SERVICE_CLIENT (self));
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, clave_service_client_video_submit_async);
-  send_step (self, task, registration, "POST", "/submit", body, NULL, NULL, parse_status,
+  send_step (self, task, registration, "POST", "/submit",
+             "POST /v1/video-registrations/{id}/submit", body, NULL, NULL, parse_status,
              (GDestroyNotify) clave_video_status_free);
 }
 
