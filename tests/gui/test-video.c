@@ -65,11 +65,10 @@ video_step (GuiFixture *fixture)
     GTK_STACK (gui_find (GTK_WIDGET (fixture->window), "video_stack")));
 }
 
-/* The data, the code and five pictures from @dir, sent for review. */
+/* The data and the code: up to the pictures. */
 static void
-register_by_video (GuiFixture *fixture,
-                   const char *dir,
-                   gboolean    first_time)
+reach_pictures (GuiFixture *fixture,
+                gboolean    first_time)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *code = NULL;
@@ -105,7 +104,17 @@ register_by_video (GuiFixture *fixture,
   gui_activate (fixture, "video_confirm_button");
   gui_wait_until (g_strcmp0 (video_step (fixture), "pictures") == 0);
   g_assert_false (gui_sensitive (fixture, "video_submit_button"));
+}
 
+/* The data, the code and five pictures from @dir, sent for review. */
+static void
+register_by_video (GuiFixture *fixture,
+                   const char *dir,
+                   gboolean    first_time)
+{
+  g_autoptr(GError) error = NULL;
+
+  reach_pictures (fixture, first_time);
   if (first_time)
     {
       /* A file that is not a picture is refused here, and nothing sent. */
@@ -204,6 +213,32 @@ test_video (void)
   gui_run (TRUE, run_video);
 }
 
+/* Quitting (Ctrl+Q) while the file chooser of a picture is open closes
+ * both, and the application finishes. */
+static void
+run_quit_while_choosing (GuiFixture *fixture)
+{
+  GtkWidget *chooser = NULL;
+
+  gui_activate (fixture, "home_register_button");
+  gui_wait_for_page (fixture, "not-registered");
+  gui_activate (fixture, "not_registered_video_row");
+  reach_pictures (fixture, FALSE);
+  gui_activate (fixture, "video_back_button");
+  gui_wait_until ((chooser = gui_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG)) != NULL &&
+                  gtk_widget_get_mapped (chooser));
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "quit", NULL);
+  gui_settle (100);
+  g_assert_null (gtk_application_get_windows (GTK_APPLICATION (fixture->app)));
+  g_assert_null (gui_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG));
+}
+
+static void
+test_quit_while_choosing (void)
+{
+  gui_run (TRUE, run_quit_while_choosing);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -212,6 +247,7 @@ main (int   argc,
     return 0;
 
   g_test_add_func ("/video/register", test_video);
+  g_test_add_func ("/video/quit-while-choosing", test_quit_while_choosing);
 
   return g_test_run ();
 }
