@@ -8,11 +8,9 @@
 #include <string.h>
 
 #include "clave-admin.h"
+#include "clave-admin-private.h"
 #include "clave-crypto.h"
 #include "clave-document.h"
-#include "clave-firma.h"
-#include "clave-video-image.h"
-#include "clave-video-registration.h"
 #include "clave-protocol.h"
 #include "clave-sqlite-store.h"
 #include "clave-state.h"
@@ -42,22 +40,22 @@ static const DemoPerson demo_people[] = {
   { "87654321X", "Marta", "Vidal Soler", "2029-11-30", NULL, FALSE, NULL, NULL, NULL },
 };
 
-static gint64
-now_secs (void)
+gint64
+_clave_admin_now_secs (void)
 {
   return g_get_real_time () / G_USEC_PER_SEC;
 }
 
-static char *
-format_time (gint64 unix_time)
+char *
+_clave_admin_format_time (gint64 unix_time)
 {
   g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc (unix_time);
 
   return time != NULL ? g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ") : g_strdup ("-");
 }
 
-static ClaveStore *
-open_store (const char  *state_dir,
+ClaveStore *
+_clave_admin_open_store (const char  *state_dir,
             GError     **error)
 {
   g_autofree char *db_path = NULL;
@@ -68,13 +66,8 @@ open_store (const char  *state_dir,
   return clave_sqlite_store_new (db_path, error);
 }
 
-static gboolean
-usage_error (GError    **error,
-             const char *format,
-             ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-usage_error (GError    **error,
+gboolean
+_clave_admin_usage_error (GError    **error,
              const char *format,
              ...)
 {
@@ -129,21 +122,21 @@ identity_from_options (const PersonOptions  *options,
 
   if (options->document == NULL)
     {
-      usage_error (error, "--document is required");
+      _clave_admin_usage_error (error, "--document is required");
       return NULL;
     }
   identity->type = clave_document_validate (options->document, &identity->document,
                                             &local_error);
   if (identity->type == CLAVE_DOCUMENT_TYPE_UNKNOWN)
     {
-      usage_error (error, "--document %s: %s", options->document, local_error->message);
+      _clave_admin_usage_error (error, "--document %s: %s", options->document, local_error->message);
       return NULL;
     }
 
   if (options->given_name == NULL || *g_strstrip (options->given_name) == '\0' ||
       options->surnames == NULL || *g_strstrip (options->surnames) == '\0')
     {
-      usage_error (error, "--given-name and --surnames are required");
+      _clave_admin_usage_error (error, "--given-name and --surnames are required");
       return NULL;
     }
   identity->given_name = g_strdup (options->given_name);
@@ -154,7 +147,7 @@ identity_from_options (const PersonOptions  *options,
       identity->validity_date = clave_date_normalize (options->validity_date, &local_error);
       if (identity->validity_date == NULL)
         {
-          usage_error (error, "--validity-date %s: %s", options->validity_date,
+          _clave_admin_usage_error (error, "--validity-date %s: %s", options->validity_date,
                        local_error->message);
           return NULL;
         }
@@ -164,7 +157,7 @@ identity_from_options (const PersonOptions  *options,
       identity->issue_date = clave_date_normalize (options->issue_date, &local_error);
       if (identity->issue_date == NULL)
         {
-          usage_error (error, "--issue-date %s: %s", options->issue_date, local_error->message);
+          _clave_admin_usage_error (error, "--issue-date %s: %s", options->issue_date, local_error->message);
           return NULL;
         }
     }
@@ -174,7 +167,7 @@ identity_from_options (const PersonOptions  *options,
                                                                  &local_error);
       if (identity->support_number == NULL)
         {
-          usage_error (error, "--support-number %s: %s", options->support_number,
+          _clave_admin_usage_error (error, "--support-number %s: %s", options->support_number,
                        local_error->message);
           return NULL;
         }
@@ -184,12 +177,12 @@ identity_from_options (const PersonOptions  *options,
     {
       if (identity->support_number == NULL)
         {
-          usage_error (error, "A NIE needs --support-number");
+          _clave_admin_usage_error (error, "A NIE needs --support-number");
           return NULL;
         }
       if (identity->validity_date != NULL || identity->issue_date != NULL || options->permanent)
         {
-          usage_error (error, "A NIE is identified by its support number only");
+          _clave_admin_usage_error (error, "A NIE is identified by its support number only");
           return NULL;
         }
       return g_steal_pointer (&identity);
@@ -197,7 +190,7 @@ identity_from_options (const PersonOptions  *options,
 
   if (identity->support_number != NULL)
     {
-      usage_error (error, "A DNI has no support number");
+      _clave_admin_usage_error (error, "A DNI has no support number");
       return NULL;
     }
 
@@ -205,13 +198,13 @@ identity_from_options (const PersonOptions  *options,
     {
       if (identity->issue_date == NULL)
         {
-          usage_error (error, "A permanent DNI needs --issue-date");
+          _clave_admin_usage_error (error, "A permanent DNI needs --issue-date");
           return NULL;
         }
       if (identity->validity_date != NULL &&
           !g_str_equal (identity->validity_date, PERMANENT_VALIDITY))
         {
-          usage_error (error, "A permanent DNI is valid until 01/01/9999");
+          _clave_admin_usage_error (error, "A permanent DNI is valid until 01/01/9999");
           return NULL;
         }
       g_free (identity->validity_date);
@@ -220,12 +213,12 @@ identity_from_options (const PersonOptions  *options,
     }
   else if (identity->validity_date == NULL)
     {
-      usage_error (error, "A DNI needs --validity-date, or --issue-date with --permanent");
+      _clave_admin_usage_error (error, "A DNI needs --validity-date, or --issue-date with --permanent");
       return NULL;
     }
   else if (g_str_equal (identity->validity_date, PERMANENT_VALIDITY))
     {
-      usage_error (error, "A DNI valid until 01/01/9999 is permanent: give --permanent "
+      _clave_admin_usage_error (error, "A DNI valid until 01/01/9999 is permanent: give --permanent "
                           "and --issue-date");
       return NULL;
     }
@@ -275,7 +268,7 @@ normalize_phone (const char  *input,
   /* E.164: country prefix and at most 15 digits. */
   if (phone->len == 0 || phone->str[0] != '+' || digits < 8 || digits > 15)
     {
-      usage_error (error, "--phone must be an international number like +34600111789");
+      _clave_admin_usage_error (error, "--phone must be an international number like +34600111789");
       return NULL;
     }
   return g_string_free (g_steal_pointer (&phone), FALSE);
@@ -319,23 +312,23 @@ citizen_from_options (const PersonOptions  *options,
     return NULL;
   if (!email_is_plausible (options->email))
     {
-      usage_error (error, "--email must be an e-mail address");
+      _clave_admin_usage_error (error, "--email must be an e-mail address");
       return NULL;
     }
   citizen->email = g_strdup (options->email);
   if (!one_of (level, levels))
     {
-      usage_error (error, "--level must be basic or advanced");
+      _clave_admin_usage_error (error, "--level must be basic or advanced");
       return NULL;
     }
   if (!one_of (channel, channels))
     {
-      usage_error (error, "--channel must be in_person, video, certificate or dnie");
+      _clave_admin_usage_error (error, "--channel must be in_person, video, certificate or dnie");
       return NULL;
     }
   citizen->level = g_strdup (level);
   citizen->channel = g_strdup (channel);
-  citizen->created_at = now_secs ();
+  citizen->created_at = _clave_admin_now_secs ();
   return g_steal_pointer (&citizen);
 }
 
@@ -407,8 +400,8 @@ person_entries (PersonOptions *options,
   return (GOptionEntry *) (gpointer) g_array_free (entries, FALSE);
 }
 
-static gboolean
-parse_command (const char          *name,
+gboolean
+_clave_admin_parse_command (const char          *name,
                const char          *parameter,
                const GOptionEntry  *entries,
                int           *argc,
@@ -420,6 +413,18 @@ parse_command (const char          *name,
 
   g_option_context_add_main_entries (context, entries, NULL);
   return g_option_context_parse (context, argc, argv, error);
+}
+
+gboolean
+_clave_admin_read_document (const char  *text,
+               char       **document,
+               GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (clave_document_validate (text, document, &local_error) == CLAVE_DOCUMENT_TYPE_UNKNOWN)
+    return _clave_admin_usage_error (error, "%s: %s", text, local_error->message);
+  return TRUE;
 }
 
 static gboolean
@@ -436,10 +441,10 @@ cmd_register (const char  *state_dir,
   g_autoptr(ClaveStore) store = NULL;
   gboolean added = FALSE;
 
-  if (!parse_command ("register", "", entries, &argc, &argv, error))
+  if (!_clave_admin_parse_command ("register", "", entries, &argc, &argv, error))
     return FALSE;
   if (argc > 1)
-    return usage_error (error, "Unexpected argument %s", argv[1]);
+    return _clave_admin_usage_error (error, "Unexpected argument %s", argv[1]);
 
   identity = identity_from_options (&options, error);
   if (identity == NULL)
@@ -448,7 +453,7 @@ cmd_register (const char  *state_dir,
   if (citizen == NULL)
     return FALSE;
 
-  store = open_store (state_dir, error);
+  store = _clave_admin_open_store (state_dir, error);
   if (store == NULL)
     return FALSE;
 
@@ -477,15 +482,15 @@ cmd_add_identity (const char  *state_dir,
   g_autoptr(ClaveStore) store = NULL;
   gboolean added = FALSE;
 
-  if (!parse_command ("add-identity", "", entries, &argc, &argv, error))
+  if (!_clave_admin_parse_command ("add-identity", "", entries, &argc, &argv, error))
     return FALSE;
   if (argc > 1)
-    return usage_error (error, "Unexpected argument %s", argv[1]);
+    return _clave_admin_usage_error (error, "Unexpected argument %s", argv[1]);
 
   identity = identity_from_options (&options, error);
   if (identity == NULL)
     return FALSE;
-  store = open_store (state_dir, error);
+  store = _clave_admin_open_store (state_dir, error);
   if (store == NULL)
     return FALSE;
   if (!ensure_identity (store, identity, &added, error))
@@ -497,8 +502,8 @@ cmd_add_identity (const char  *state_dir,
   return TRUE;
 }
 
-static void
-add_nullable (JsonBuilder *builder,
+void
+_clave_admin_add_nullable (JsonBuilder *builder,
               const char  *name,
               const char  *value)
 {
@@ -509,8 +514,8 @@ add_nullable (JsonBuilder *builder,
     json_builder_add_null_value (builder);
 }
 
-static void
-append_json (GString   *out,
+void
+_clave_admin_append_json (GString   *out,
              JsonNode  *root)
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
@@ -544,15 +549,15 @@ cmd_show (const char  *state_dir,
   g_autofree char *given_up = NULL;
   gint64 given_up_at = 0;
 
-  if (!parse_command ("show", "DOCUMENT", entries, &argc, &argv, error))
+  if (!_clave_admin_parse_command ("show", "DOCUMENT", entries, &argc, &argv, error))
     return FALSE;
   if (argc != 2)
-    return usage_error (error, "show needs exactly one DOCUMENT");
+    return _clave_admin_usage_error (error, "show needs exactly one DOCUMENT");
 
   if (clave_document_validate (argv[1], &document, &local_error) == CLAVE_DOCUMENT_TYPE_UNKNOWN)
-    return usage_error (error, "%s: %s", argv[1], local_error->message);
+    return _clave_admin_usage_error (error, "%s: %s", argv[1], local_error->message);
 
-  store = open_store (state_dir, error);
+  store = _clave_admin_open_store (state_dir, error);
   if (store == NULL)
     return FALSE;
   identity = clave_store_get_identity (store, document, error);
@@ -576,7 +581,7 @@ cmd_show (const char  *state_dir,
   /* The last time the person gave up Cl@ve, even when registered again
    * since. */
   if (given_up_at != 0)
-    given_up = format_time (given_up_at);
+    given_up = _clave_admin_format_time (given_up_at);
 
   if (as_json)
     {
@@ -584,51 +589,51 @@ cmd_show (const char  *state_dir,
       g_autoptr(JsonNode) root = NULL;
 
       json_builder_begin_object (builder);
-      add_nullable (builder, "document", identity->document);
-      add_nullable (builder, "document_type", clave_document_type_to_string (identity->type));
-      add_nullable (builder, "given_name", identity->given_name);
-      add_nullable (builder, "surnames", identity->surnames);
-      add_nullable (builder, "validity_date", identity->validity_date);
-      add_nullable (builder, "issue_date", identity->issue_date);
+      _clave_admin_add_nullable (builder, "document", identity->document);
+      _clave_admin_add_nullable (builder, "document_type", clave_document_type_to_string (identity->type));
+      _clave_admin_add_nullable (builder, "given_name", identity->given_name);
+      _clave_admin_add_nullable (builder, "surnames", identity->surnames);
+      _clave_admin_add_nullable (builder, "validity_date", identity->validity_date);
+      _clave_admin_add_nullable (builder, "issue_date", identity->issue_date);
       json_builder_set_member_name (builder, "permanent");
       json_builder_add_boolean_value (builder, identity->permanent);
-      add_nullable (builder, "support_number", identity->support_number);
+      _clave_admin_add_nullable (builder, "support_number", identity->support_number);
       json_builder_set_member_name (builder, "registered");
       json_builder_add_boolean_value (builder, citizen != NULL);
       if (citizen != NULL)
         {
-          g_autofree char *registered_at = format_time (citizen->created_at);
+          g_autofree char *registered_at = _clave_admin_format_time (citizen->created_at);
 
-          add_nullable (builder, "phone", citizen->phone);
-          add_nullable (builder, "email", citizen->email);
-          add_nullable (builder, "level", citizen->level);
-          add_nullable (builder, "registration_channel", citizen->channel);
-          add_nullable (builder, "registered_at", registered_at);
+          _clave_admin_add_nullable (builder, "phone", citizen->phone);
+          _clave_admin_add_nullable (builder, "email", citizen->email);
+          _clave_admin_add_nullable (builder, "level", citizen->level);
+          _clave_admin_add_nullable (builder, "registration_channel", citizen->channel);
+          _clave_admin_add_nullable (builder, "registered_at", registered_at);
         }
-      add_nullable (builder, "given_up_at", given_up);
+      _clave_admin_add_nullable (builder, "given_up_at", given_up);
       json_builder_set_member_name (builder, "devices");
       json_builder_begin_array (builder);
       for (guint i = 0; i < devices->len; i++)
         {
           ClaveDeviceRecord *device = g_ptr_array_index (devices, i);
-          g_autofree char *created = format_time (device->created_at);
+          g_autofree char *created = _clave_admin_format_time (device->created_at);
           g_autofree char *deactivated = device->deactivated_at != 0
-                                           ? format_time (device->deactivated_at) : NULL;
+                                           ? _clave_admin_format_time (device->deactivated_at) : NULL;
 
           json_builder_begin_object (builder);
-          add_nullable (builder, "id", device->id);
-          add_nullable (builder, "name", device->name);
-          add_nullable (builder, "created_at", created);
+          _clave_admin_add_nullable (builder, "id", device->id);
+          _clave_admin_add_nullable (builder, "name", device->name);
+          _clave_admin_add_nullable (builder, "created_at", created);
           json_builder_set_member_name (builder, "active");
           json_builder_add_boolean_value (builder, device->deactivated_at == 0);
-          add_nullable (builder, "deactivated_at", deactivated);
+          _clave_admin_add_nullable (builder, "deactivated_at", deactivated);
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
       json_builder_end_object (builder);
 
       root = json_builder_get_root (builder);
-      append_json (out, root);
+      _clave_admin_append_json (out, root);
       return TRUE;
     }
 
@@ -656,7 +661,7 @@ cmd_show (const char  *state_dir,
     }
 
   {
-    g_autofree char *registered_at = format_time (citizen->created_at);
+    g_autofree char *registered_at = _clave_admin_format_time (citizen->created_at);
 
     g_string_append_printf (out, "Registered:      yes, %s, %s, since %s\n", citizen->level,
                             citizen->channel, registered_at);
@@ -673,7 +678,7 @@ cmd_show (const char  *state_dir,
   for (guint i = 0; i < devices->len; i++)
     {
       ClaveDeviceRecord *device = g_ptr_array_index (devices, i);
-      g_autofree char *created = format_time (device->created_at);
+      g_autofree char *created = _clave_admin_format_time (device->created_at);
 
       g_string_append_printf (out, "  %s  %s  activated %s%s\n", device->id, device->name,
                               created, device->deactivated_at == 0 ? "  (active)" : "");
@@ -699,14 +704,14 @@ cmd_outbox (const char  *state_dir,
   g_autoptr(GPtrArray) messages = NULL;
   g_autoptr(ClaveStore) store = NULL;
 
-  if (!parse_command ("outbox", "", entries, &argc, &argv, error))
+  if (!_clave_admin_parse_command ("outbox", "", entries, &argc, &argv, error))
     return FALSE;
   if (argc > 1)
-    return usage_error (error, "Unexpected argument %s", argv[1]);
+    return _clave_admin_usage_error (error, "Unexpected argument %s", argv[1]);
   if (limit < 0)
-    return usage_error (error, "--limit must not be negative");
+    return _clave_admin_usage_error (error, "--limit must not be negative");
 
-  store = open_store (state_dir, error);
+  store = _clave_admin_open_store (state_dir, error);
   if (store == NULL)
     return FALSE;
   messages = clave_store_list_outbox (store, (guint) limit, error);
@@ -722,24 +727,24 @@ cmd_outbox (const char  *state_dir,
       for (guint i = 0; i < messages->len; i++)
         {
           ClaveOutboxMessage *message = g_ptr_array_index (messages, i);
-          g_autofree char *created = format_time (message->created_at);
+          g_autofree char *created = _clave_admin_format_time (message->created_at);
 
           json_builder_begin_object (builder);
           json_builder_set_member_name (builder, "id");
           json_builder_add_int_value (builder, message->id);
-          add_nullable (builder, "channel", clave_outbox_channel_to_string (message->channel));
-          add_nullable (builder, "to", message->to);
+          _clave_admin_add_nullable (builder, "channel", clave_outbox_channel_to_string (message->channel));
+          _clave_admin_add_nullable (builder, "to", message->to);
           /* The recipient under its own name too, as readers look for it. */
-          add_nullable (builder, message->channel == CLAVE_OUTBOX_EMAIL ? "email" : "phone",
+          _clave_admin_add_nullable (builder, message->channel == CLAVE_OUTBOX_EMAIL ? "email" : "phone",
                         message->to);
-          add_nullable (builder, "body", message->body);
-          add_nullable (builder, "created_at", created);
-          add_nullable (builder, "status", message->status);
+          _clave_admin_add_nullable (builder, "body", message->body);
+          _clave_admin_add_nullable (builder, "created_at", created);
+          _clave_admin_add_nullable (builder, "status", message->status);
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
       root = json_builder_get_root (builder);
-      append_json (out, root);
+      _clave_admin_append_json (out, root);
       return TRUE;
     }
 
@@ -748,7 +753,7 @@ cmd_outbox (const char  *state_dir,
   for (guint i = 0; i < messages->len; i++)
     {
       ClaveOutboxMessage *message = g_ptr_array_index (messages, i);
-      g_autofree char *created = format_time (message->created_at);
+      g_autofree char *created = _clave_admin_format_time (message->created_at);
 
       g_autofree char *body = g_strdelimit (g_strdup (message->body), "\n", ' ');
 
@@ -758,369 +763,6 @@ cmd_outbox (const char  *state_dir,
                               message->to, body);
     }
   return TRUE;
-}
-
-/* Cl@ve Firma ------------------------------------------------------------ */
-
-static void
-append_firma_text (GString                *out,
-                   const ClaveFirmaRecord *record,
-                   gint64                  now)
-{
-  g_autofree char *not_before = format_time (record->not_before);
-  g_autofree char *not_after = format_time (record->not_after);
-
-  g_string_append_printf (out, "%s  %s  %-7s  %s to %s  %s\n", record->serial, record->document,
-                          clave_firma_status (record, now), not_before, not_after,
-                          record->holder);
-}
-
-static void
-add_firma_json (JsonBuilder            *builder,
-                const ClaveFirmaRecord *record,
-                gint64                  now)
-{
-  g_autofree char *not_before = format_time (record->not_before);
-  g_autofree char *not_after = format_time (record->not_after);
-  g_autofree char *revoked_at = record->revoked_at > 0 ? format_time (record->revoked_at) : NULL;
-
-  json_builder_begin_object (builder);
-  add_nullable (builder, "serial", record->serial);
-  add_nullable (builder, "document", record->document);
-  add_nullable (builder, "holder", record->holder);
-  add_nullable (builder, "issuer", record->issuer);
-  add_nullable (builder, "not_before", not_before);
-  add_nullable (builder, "not_after", not_after);
-  add_nullable (builder, "status", clave_firma_status (record, now));
-  add_nullable (builder, "revoked_at", revoked_at);
-  add_nullable (builder, "revoked_by", record->revoked_by);
-  add_nullable (builder, "certificate", record->cert_pem);
-  json_builder_end_object (builder);
-}
-
-/* @records as a JSON array, or a line each (@empty when there is none). */
-static void
-append_firma_records (GString    *out,
-                      GPtrArray  *records,
-                      gboolean    as_json,
-                      const char *empty,
-                      gint64      now)
-{
-  if (as_json)
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
-
-      json_builder_begin_array (builder);
-      for (guint i = 0; i < records->len; i++)
-        add_firma_json (builder, g_ptr_array_index (records, i), now);
-      json_builder_end_array (builder);
-      root = json_builder_get_root (builder);
-      append_json (out, root);
-      return;
-    }
-  if (records->len == 0)
-    g_string_append (out, empty);
-  for (guint i = 0; i < records->len; i++)
-    append_firma_text (out, g_ptr_array_index (records, i), now);
-}
-
-static gboolean
-read_document (const char  *text,
-               char       **document,
-               GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  if (clave_document_validate (text, document, &local_error) == CLAVE_DOCUMENT_TYPE_UNKNOWN)
-    return usage_error (error, "%s: %s", text, local_error->message);
-  return TRUE;
-}
-
-static gboolean
-cmd_issue_firma (const char  *state_dir,
-                 int          argc,
-                 char       **argv,
-                 GString     *out,
-                 GError     **error)
-{
-  gboolean as_json = FALSE;
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print JSON", NULL },
-    { NULL }
-  };
-  g_autoptr(ClaveStore) store = NULL;
-  g_autoptr(ClaveFirmaCa) ca = NULL;
-  g_autoptr(ClaveFirmaRecord) record = NULL;
-  g_autoptr(GPtrArray) records = NULL;
-  g_autofree char *document = NULL;
-  gint64 now = now_secs ();
-
-  if (!parse_command ("issue-firma", "DOCUMENT", entries, &argc, &argv, error))
-    return FALSE;
-  if (argc != 2)
-    return usage_error (error, "issue-firma needs exactly one DOCUMENT");
-  if (!read_document (argv[1], &document, error))
-    return FALSE;
-
-  store = open_store (state_dir, error);
-  if (store == NULL)
-    return FALSE;
-  ca = clave_firma_ca_open (state_dir, error);
-  if (ca == NULL)
-    return FALSE;
-  record = clave_firma_issue (store, ca, document, now, error);
-  if (record == NULL)
-    return FALSE;
-
-  records = g_ptr_array_new ();
-  g_ptr_array_add (records, record);
-  if (!as_json)
-    g_string_append (out, "Issued a Cl@ve Firma certificate:\n");
-  append_firma_records (out, records, as_json, "", now);
-  return TRUE;
-}
-
-static gboolean
-cmd_list_firma (const char  *state_dir,
-                int          argc,
-                char       **argv,
-                GString     *out,
-                GError     **error)
-{
-  gboolean as_json = FALSE;
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print JSON", NULL },
-    { NULL }
-  };
-  g_autoptr(ClaveStore) store = NULL;
-  g_autoptr(GPtrArray) records = NULL;
-  g_autofree char *document = NULL;
-  gint64 now = now_secs ();
-
-  if (!parse_command ("list-firma", "[DOCUMENT]", entries, &argc, &argv, error))
-    return FALSE;
-  if (argc > 2)
-    return usage_error (error, "Unexpected argument %s", argv[2]);
-  if (argc == 2 && !read_document (argv[1], &document, error))
-    return FALSE;
-
-  store = open_store (state_dir, error);
-  if (store == NULL)
-    return FALSE;
-  records = clave_store_list_firma (store, document, FALSE, error);
-  if (records == NULL)
-    return FALSE;
-  append_firma_records (out, records, as_json, "No Cl@ve Firma certificates\n", now);
-  return TRUE;
-}
-
-/* Video identification ------------------------------------------------- */
-
-static void
-add_video_json (JsonBuilder            *builder,
-                const ClaveVideoRecord *record,
-                GStrv                   kinds)
-{
-  g_autofree char *created = format_time (record->created_at);
-  g_autofree char *submitted = record->submitted_at > 0 ? format_time (record->submitted_at)
-                                                        : NULL;
-  g_autofree char *decided = record->decided_at > 0 ? format_time (record->decided_at) : NULL;
-
-  json_builder_begin_object (builder);
-  add_nullable (builder, "id", record->id);
-  add_nullable (builder, "document", record->document);
-  add_nullable (builder, "phone", record->phone);
-  add_nullable (builder, "email", record->email);
-  add_nullable (builder, "state", clave_video_state_to_string (record->state));
-  add_nullable (builder, "created_at", created);
-  add_nullable (builder, "submitted_at", submitted);
-  add_nullable (builder, "decided_at", decided);
-  add_nullable (builder, "operator", record->operator);
-  add_nullable (builder, "reason", record->reason);
-  json_builder_set_member_name (builder, "images");
-  json_builder_begin_array (builder);
-  for (guint i = 0; kinds != NULL && kinds[i] != NULL; i++)
-    json_builder_add_string_value (builder, kinds[i]);
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-}
-
-static void
-append_video_text (GString                *out,
-                   const ClaveVideoRecord *record,
-                   GStrv                   kinds)
-{
-  g_autofree char *created = format_time (record->created_at);
-  g_autofree char *images = kinds != NULL ? g_strjoinv (",", kinds) : g_strdup ("");
-
-  g_string_append_printf (out, "%s  %s  %-9s  %s  %s  %s", record->id, record->document,
-                          clave_video_state_to_string (record->state), created, record->phone,
-                          *images != '\0' ? images : "-");
-  if (record->operator != NULL)
-    g_string_append_printf (out, "  by %s", record->operator);
-  if (record->reason != NULL)
-    g_string_append_printf (out, "  (%s)", record->reason);
-  g_string_append_c (out, '\n');
-}
-
-/* Writes every picture of @id to @folder (made 0700 if needed) as
- * <kind>.jpg or .png, 0600. */
-static gboolean
-export_pictures (ClaveVideoFiles  *files,
-                 const char       *id,
-                 GStrv             kinds,
-                 const char       *folder,
-                 GString          *out,
-                 GError          **error)
-{
-  if (!clave_state_dir_prepare (folder, error))
-    return FALSE;
-  for (guint i = 0; kinds[i] != NULL; i++)
-    {
-      g_autoptr(GBytes) picture = clave_video_files_get (files, id, kinds[i], error);
-      g_autofree char *name = NULL;
-      g_autofree char *path = NULL;
-      ClaveVideoImageType type = CLAVE_VIDEO_IMAGE_JPEG;
-      gsize len = 0;
-      const guint8 *data;
-
-      if (picture == NULL)
-        return FALSE;
-      data = g_bytes_get_data (picture, &len);
-      /* Checked when it came; the type names the file. */
-      (void) clave_video_image_check (data, len, &type, NULL, NULL, NULL);
-      name = g_strconcat (kinds[i], type == CLAVE_VIDEO_IMAGE_PNG ? ".png" : ".jpg", NULL);
-      path = g_build_filename (folder, name, NULL);
-      if (!clave_state_write_private (path, data, len, error))
-        return FALSE;
-      g_string_append_printf (out, "Wrote %s\n", path);
-    }
-  return TRUE;
-}
-
-static gboolean
-cmd_video (const char  *state_dir,
-           int          argc,
-           char       **argv,
-           GString     *out,
-           GError     **error)
-{
-  gboolean as_json = FALSE;
-  g_autofree char *state = NULL;
-  g_autofree char *export_dir = NULL;
-  g_autofree char *reason = NULL;
-  g_autofree char *operator_name = NULL;
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print JSON", NULL },
-    { "state", 0, 0, G_OPTION_ARG_STRING, &state, "list: only in this state", "STATE" },
-    { "export", 0, 0, G_OPTION_ARG_FILENAME, &export_dir, "show: write the pictures here",
-      "DIR" },
-    { "reason", 0, 0, G_OPTION_ARG_STRING, &reason, "reject: why, as the person reads it",
-      "TEXT" },
-    { "operator", 0, 0, G_OPTION_ARG_STRING, &operator_name,
-      "approve, reject: who reviewed it (default: the user's name)", "NAME" },
-    { NULL }
-  };
-  g_autoptr(ClaveStore) store = NULL;
-  g_autoptr(ClaveVideoFiles) files = NULL;
-  const char *sub;
-  int state_value = -1;
-  gint64 now = now_secs ();
-
-  if (!parse_command ("video", "list | show ID | approve ID | reject ID --reason TEXT", entries,
-                      &argc, &argv, error))
-    return FALSE;
-  if (argc < 2)
-    return usage_error (error, "video needs list, show, approve or reject");
-  sub = argv[1];
-  if (g_str_equal (sub, "list") ? argc != 2 : argc != 3)
-    return usage_error (error, "video %s: wrong arguments", sub);
-  if (state != NULL && (state_value = clave_video_state_from_string (state)) < 0)
-    return usage_error (error, "--state: unknown state %s", state);
-  if (g_str_equal (sub, "reject") && (reason == NULL || *g_strstrip (reason) == '\0'))
-    return usage_error (error, "video reject needs --reason");
-  if (operator_name == NULL)
-    operator_name = g_strdup (g_get_user_name ());
-
-  store = open_store (state_dir, error);
-  if (store == NULL)
-    return FALSE;
-  files = clave_video_files_open (state_dir, error);
-  if (files == NULL)
-    return FALSE;
-
-  if (g_str_equal (sub, "list"))
-    {
-      g_autoptr(GPtrArray) records = clave_store_list_videos (store, state_value, error);
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      if (records == NULL)
-        return FALSE;
-      json_builder_begin_array (builder);
-      for (guint i = 0; i < records->len; i++)
-        {
-          ClaveVideoRecord *record = g_ptr_array_index (records, i);
-          g_auto(GStrv) kinds = clave_video_files_list (files, record->id);
-
-          if (as_json)
-            add_video_json (builder, record, kinds);
-          else
-            append_video_text (out, record, kinds);
-        }
-      json_builder_end_array (builder);
-      if (as_json)
-        {
-          g_autoptr(JsonNode) root = json_builder_get_root (builder);
-
-          append_json (out, root);
-        }
-      else if (records->len == 0)
-        g_string_append (out, "No video identifications\n");
-      return TRUE;
-    }
-
-  if (g_str_equal (sub, "show"))
-    {
-      g_autoptr(ClaveVideoRecord) record = clave_store_get_video (store, argv[2], error);
-      g_auto(GStrv) kinds = NULL;
-
-      if (record == NULL)
-        {
-          if (error != NULL && *error == NULL)
-            g_set_error (error, CLAVE_STORE_ERROR, CLAVE_STORE_ERROR_NOT_FOUND,
-                         "There is no video identification %s", argv[2]);
-          return FALSE;
-        }
-      kinds = clave_video_files_list (files, record->id);
-      if (as_json)
-        {
-          g_autoptr(JsonBuilder) builder = json_builder_new ();
-          g_autoptr(JsonNode) root = NULL;
-
-          add_video_json (builder, record, kinds);
-          root = json_builder_get_root (builder);
-          append_json (out, root);
-        }
-      else
-        append_video_text (out, record, kinds);
-      return export_dir == NULL ||
-             export_pictures (files, record->id, kinds, export_dir, out, error);
-    }
-
-  if (g_str_equal (sub, "approve") || g_str_equal (sub, "reject"))
-    {
-      gboolean approve = g_str_equal (sub, "approve");
-
-      if (!clave_video_decide (store, files, argv[2], approve, operator_name,
-                               approve ? NULL : reason, now, error))
-        return FALSE;
-      g_string_append_printf (out, "%s %s; its pictures are deleted\n", argv[2],
-                              approve ? "approved: registered at level basic" : "rejected");
-      return TRUE;
-    }
-
-  return usage_error (error, "video: unknown subcommand %s", sub);
 }
 
 static gboolean ensure_demo_rp (ClaveStore *store, GError **error);
@@ -1136,12 +778,12 @@ cmd_seed_demo (const char  *state_dir,
   g_autoptr(ClaveStore) store = NULL;
   guint registered = 0;
 
-  if (!parse_command ("seed-demo", "", entries, &argc, &argv, error))
+  if (!_clave_admin_parse_command ("seed-demo", "", entries, &argc, &argv, error))
     return FALSE;
   if (argc > 1)
-    return usage_error (error, "Unexpected argument %s", argv[1]);
+    return _clave_admin_usage_error (error, "Unexpected argument %s", argv[1]);
 
-  store = open_store (state_dir, error);
+  store = _clave_admin_open_store (state_dir, error);
   if (store == NULL)
     return FALSE;
 
@@ -1183,7 +825,7 @@ cmd_seed_demo (const char  *state_dir,
           .email = (char *) person->email,
           .level = (char *) CLAVE_LEVEL_ADVANCED,
           .channel = (char *) CLAVE_CHANNEL_IN_PERSON,
-          .created_at = existing != NULL ? existing->created_at : now_secs (),
+          .created_at = existing != NULL ? existing->created_at : _clave_admin_now_secs (),
         };
 
         if (!clave_store_put_citizen (store, &citizen, error))
@@ -1242,19 +884,19 @@ cmd_add_rp (const char  *state_dir,
   g_autofree char *random_key = NULL;
   ClaveRelyingParty rp = { 0 };
 
-  if (!parse_command ("add-rp", "", entries, &argc, &argv, error))
+  if (!_clave_admin_parse_command ("add-rp", "", entries, &argc, &argv, error))
     return FALSE;
   if (argc > 1)
-    return usage_error (error, "Unexpected argument %s", argv[1]);
+    return _clave_admin_usage_error (error, "Unexpected argument %s", argv[1]);
   if (name == NULL || *g_strstrip (name) == '\0' || g_utf8_strlen (name, -1) > 200 ||
       !g_utf8_validate (name, -1, NULL))
-    return usage_error (error, "--name is required (1 to 200 characters)");
+    return _clave_admin_usage_error (error, "--name is required (1 to 200 characters)");
   if (origin == NULL || !origin_is_valid (origin))
-    return usage_error (error, "--origin must be an https origin, e.g. https://sede.example.es");
+    return _clave_admin_usage_error (error, "--origin must be an https origin, e.g. https://sede.example.es");
   if (g_str_has_suffix (origin, "/"))
     origin[strlen (origin) - 1] = '\0';
 
-  store = open_store (state_dir, error);
+  store = _clave_admin_open_store (state_dir, error);
   if (store == NULL)
     return FALSE;
 
@@ -1266,7 +908,7 @@ cmd_add_rp (const char  *state_dir,
   rp.name = name;
   rp.origin = origin;
   rp.key_hash = key_hash;
-  rp.created_at = now_secs ();
+  rp.created_at = _clave_admin_now_secs ();
   if (!clave_store_add_relying_party (store, &rp, error))
     {
       g_free (rp.id);
@@ -1297,12 +939,12 @@ cmd_list_rps (const char  *state_dir,
   g_autoptr(ClaveStore) store = NULL;
   g_autoptr(GPtrArray) rps = NULL;
 
-  if (!parse_command ("list-rps", "", entries, &argc, &argv, error))
+  if (!_clave_admin_parse_command ("list-rps", "", entries, &argc, &argv, error))
     return FALSE;
   if (argc > 1)
-    return usage_error (error, "Unexpected argument %s", argv[1]);
+    return _clave_admin_usage_error (error, "Unexpected argument %s", argv[1]);
 
-  store = open_store (state_dir, error);
+  store = _clave_admin_open_store (state_dir, error);
   if (store == NULL)
     return FALSE;
   rps = clave_store_list_relying_parties (store, error);
@@ -1318,20 +960,20 @@ cmd_list_rps (const char  *state_dir,
       for (guint i = 0; i < rps->len; i++)
         {
           ClaveRelyingParty *rp = g_ptr_array_index (rps, i);
-          g_autofree char *created = format_time (rp->created_at);
+          g_autofree char *created = _clave_admin_format_time (rp->created_at);
 
           json_builder_begin_object (builder);
-          add_nullable (builder, "id", rp->id);
-          add_nullable (builder, "name", rp->name);
-          add_nullable (builder, "origin", rp->origin);
-          add_nullable (builder, "created_at", created);
+          _clave_admin_add_nullable (builder, "id", rp->id);
+          _clave_admin_add_nullable (builder, "name", rp->name);
+          _clave_admin_add_nullable (builder, "origin", rp->origin);
+          _clave_admin_add_nullable (builder, "created_at", created);
           json_builder_set_member_name (builder, "demo");
           json_builder_add_boolean_value (builder, rp->demo);
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
       root = json_builder_get_root (builder);
-      append_json (out, root);
+      _clave_admin_append_json (out, root);
       return TRUE;
     }
 
@@ -1340,7 +982,7 @@ cmd_list_rps (const char  *state_dir,
   for (guint i = 0; i < rps->len; i++)
     {
       ClaveRelyingParty *rp = g_ptr_array_index (rps, i);
-      g_autofree char *created = format_time (rp->created_at);
+      g_autofree char *created = _clave_admin_format_time (rp->created_at);
 
       g_string_append_printf (out, "%s  %s  %s  %s%s\n", rp->id, created, rp->origin, rp->name,
                               rp->demo ? "  (demo)" : "");
@@ -1372,17 +1014,14 @@ ensure_demo_rp (ClaveStore  *store,
   rp.name = (char *) DEMO_RP_NAME;
   rp.origin = (char *) DEMO_RP_ORIGIN;
   rp.key_hash = key_hash;
-  rp.created_at = now_secs ();
+  rp.created_at = _clave_admin_now_secs ();
   rp.demo = TRUE;
   return clave_store_add_relying_party (store, &rp, error);
 }
 
-typedef gboolean (*CommandFunc) (const char *state_dir, int argc, char **argv, GString *out,
-                                 GError **error);
-
 static const struct {
   const char  *name;
-  CommandFunc  func;
+  ClaveAdminCommand  func;
   const char  *help;
 } commands[] = {
   { "register", cmd_register,
@@ -1396,9 +1035,9 @@ static const struct {
   { "seed-demo", cmd_seed_demo, "seed-demo" },
   { "add-rp", cmd_add_rp, "add-rp --name NAME --origin https://..." },
   { "list-rps", cmd_list_rps, "list-rps [--json]" },
-  { "issue-firma", cmd_issue_firma, "issue-firma DOCUMENT [--json]" },
-  { "list-firma", cmd_list_firma, "list-firma [DOCUMENT] [--json]" },
-  { "video", cmd_video,
+  { "issue-firma", _clave_admin_cmd_issue_firma, "issue-firma DOCUMENT [--json]" },
+  { "list-firma", _clave_admin_cmd_list_firma, "list-firma [DOCUMENT] [--json]" },
+  { "video", _clave_admin_cmd_video,
     "video list [--state STATE] [--json] | show ID [--export DIR] [--json] | approve ID | "
     "reject ID --reason TEXT  [--operator NAME]" },
 };
@@ -1435,7 +1074,7 @@ clave_admin_run (int    argc,
   g_autoptr(GString) out = g_string_new (NULL);
   g_autofree char *state_dir = NULL;
   g_autofree char *summary = commands_summary ();
-  CommandFunc func = NULL;
+  ClaveAdminCommand func = NULL;
   gboolean ok;
   const GOptionEntry entries[] = {
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
